@@ -1,0 +1,153 @@
+import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { COMPATIBLE_PRESETS } from "./presets.js";
+import { configSchema, type FaultConfig, type ParsedConfig, type SecretRef } from "./schema.js";
+
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[], readonly source?: string) {
+    super(`Invalid config${source ? ` ${source}` : ""}:\n${issues.map((i) => `  ${i.path || "(root)"}: ${i.message}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface Timeouts {
+  connectMs: number;
+  headersMs: number;
+  firstTokenMs: number;
+  idleMs: number;
+  totalMs: number;
+}
+
+export interface RetryPolicy {
+  maxRetries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  maxRetryAfterMs: number;
+}
+
+export interface BreakerPolicy {
+  failureThreshold: number;
+  cooldownMs: number;
+}
+
+export type ResolvedProvider =
+  | { type: "openai"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean }
+  | { type: "openai-compatible"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean }
+  | { type: "simulator"; name: string; ttftMs: number; tokensPerSecond: number; answerTokens: number; fault?: FaultConfig };
+
+export interface ResolvedRoute {
+  name: string;
+  description?: string;
+  targets: { provider: string; model: string }[];
+  timeouts: Timeouts;
+  retry: RetryPolicy;
+  breaker: BreakerPolicy;
+  contextWindow?: number;
+  maxOutputTokens?: number;
+}
+
+export interface ResolvedConfig {
+  server: ParsedConfig["server"];
+  /** Client keys; empty means the gateway is open (local development). */
+  clientKeys: string[];
+  providers: Record<string, ResolvedProvider>;
+  models: Record<string, ResolvedRoute>;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000, firstTokenMs: 60_000, idleMs: 30_000, totalMs: 600_000 };
+export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 20_000 };
+export const DEFAULT_BREAKER: BreakerPolicy = { failureThreshold: 5, cooldownMs: 30_000 };
+
+type Env = Record<string, string | undefined>;
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+}
+
+function zodIssues(error: z.ZodError): ConfigIssue[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+}
+
+function dropUndefined<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Validates a config object and resolves secrets and defaults; throws ConfigError naming every bad path. */
+export function resolveConfig(input: unknown, env: Env = process.env, source?: string): ResolvedConfig {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error), source);
+  const config = parsed.data;
+  const issues: ConfigIssue[] = [];
+
+  const secret = (ref: SecretRef, path: string): string => {
+    const name = typeof ref === "string" ? (ref.startsWith("env:") ? ref.slice(4) : undefined) : ref.env;
+    if (name === undefined) return ref as string;
+    const value = env[name];
+    if (value === undefined || value === "") {
+      issues.push({ path, message: `Environment variable ${name} is not set.` });
+      return "";
+    }
+    return value;
+  };
+  const secretHeaders = (headers: Record<string, SecretRef> | undefined, path: string) =>
+    Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), secret(v, `${path}.${k}`)]));
+
+  const providers: Record<string, ResolvedProvider> = {};
+  for (const [name, p] of Object.entries(config.providers)) {
+    const path = `providers.${name}`;
+    if (p.type === "simulator") {
+      providers[name] = { type: "simulator", name, ttftMs: p.ttftMs, tokensPerSecond: p.tokensPerSecond, answerTokens: p.answerTokens, ...(p.fault ? { fault: p.fault } : {}) };
+      continue;
+    }
+    const preset = p.type === "openai-compatible" && p.preset ? COMPATIBLE_PRESETS[p.preset] : undefined;
+    const baseURL = (p.baseURL ?? preset?.baseURL ?? "").replace(/\/+$/, "");
+    const headers = secretHeaders(p.headers, `${path}.headers`);
+    if (p.type === "openai" && p.organization) headers["openai-organization"] = p.organization;
+    const streamUsageOption = p.type === "openai" ? true : (p.streamUsageOption ?? preset?.streamUsageOption ?? true);
+    const apiKey = p.apiKey === undefined ? undefined : secret(p.apiKey, `${path}.apiKey`);
+    providers[name] = { type: p.type, name, baseURL, headers, streamUsageOption, ...(apiKey ? { apiKey } : {}) };
+  }
+
+  const defaults = config.defaults;
+  const models: Record<string, ResolvedRoute> = {};
+  for (const [name, r] of Object.entries(config.models)) {
+    models[name] = {
+      name,
+      targets: r.targets,
+      timeouts: { ...DEFAULT_TIMEOUTS, ...dropUndefined(defaults.timeouts), ...dropUndefined(r.timeouts) },
+      retry: { ...DEFAULT_RETRY, ...dropUndefined(defaults.retry), ...dropUndefined(r.retry) },
+      breaker: { ...DEFAULT_BREAKER, ...dropUndefined(defaults.breaker), ...dropUndefined(r.breaker) },
+      ...(r.description ? { description: r.description } : {}),
+      ...(r.contextWindow ? { contextWindow: r.contextWindow } : {}),
+      ...(r.maxOutputTokens ? { maxOutputTokens: r.maxOutputTokens } : {}),
+    };
+  }
+
+  const clientKeys = config.auth.keys.map((k, i) => secret(k, `auth.keys[${i}]`));
+  if (issues.length > 0) throw new ConfigError(issues, source);
+  return { server: config.server, clientKeys, providers, models };
+}
+
+/** Reads a JSON or YAML config file. */
+export async function loadConfigFile(file: string, env: Env = process.env): Promise<ResolvedConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new ConfigError([{ path: "", message: `Cannot read ${file}: ${(err as Error).message}` }], file);
+  }
+  let data: unknown;
+  try {
+    data = extname(file) === ".json" ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError([{ path: "", message: `Cannot parse ${file}: ${(err as Error).message}` }], file);
+  }
+  return resolveConfig(data, env, file);
+}

@@ -1,0 +1,148 @@
+import { z } from "zod";
+
+/** A secret is never written inline in examples: "env:NAME" or { env: "NAME" } reads it from the environment. */
+export const secretRef = z.union([z.string().min(1), z.strictObject({ env: z.string().min(1) })]);
+export type SecretRef = z.infer<typeof secretRef>;
+
+const ms = z.number().int().nonnegative();
+
+export const timeoutsSchema = z.strictObject({
+  /** TCP/TLS connect. */
+  connectMs: ms.optional(),
+  /** Request sent until response headers. */
+  headersMs: ms.optional(),
+  /** Request sent until the first streamed event (or the whole body when not streaming). */
+  firstTokenMs: ms.optional(),
+  /** Longest gap between two streamed events. */
+  idleMs: ms.optional(),
+  /** Whole attempt, first byte to last. */
+  totalMs: ms.optional(),
+});
+
+export const retrySchema = z.strictObject({
+  maxRetries: z.number().int().min(0).max(10).optional(),
+  baseDelayMs: ms.optional(),
+  maxDelayMs: ms.optional(),
+  /** Longest upstream Retry-After Tollgate will wait; beyond it the target is skipped. */
+  maxRetryAfterMs: ms.optional(),
+});
+
+export const breakerSchema = z.strictObject({
+  failureThreshold: z.number().int().min(1).optional(),
+  cooldownMs: ms.optional(),
+});
+
+const headersSchema = z.record(z.string(), secretRef);
+
+const openaiProvider = z.strictObject({
+  type: z.literal("openai"),
+  baseURL: z.url().default("https://api.openai.com/v1"),
+  apiKey: secretRef.optional(),
+  organization: z.string().optional(),
+  headers: headersSchema.optional(),
+});
+
+export const compatiblePresets = ["deepseek", "mistral", "xai", "groq", "together", "ollama", "vllm", "llamacpp"] as const;
+
+const compatibleProvider = z.strictObject({
+  type: z.literal("openai-compatible"),
+  preset: z.enum(compatiblePresets).optional(),
+  baseURL: z.url().optional(),
+  apiKey: secretRef.optional(),
+  headers: headersSchema.optional(),
+  /** Whether the server accepts stream_options.include_usage (most do; the preset knows). */
+  streamUsageOption: z.boolean().optional(),
+});
+
+export const faultSchema = z.strictObject({
+  kind: z.enum(["status", "hang", "stall", "cut", "malformed"]),
+  /** For kind "status". */
+  status: z.number().int().min(400).max(599).optional(),
+  retryAfterSeconds: z.number().nonnegative().optional(),
+  /** For stall, cut and malformed: how many content tokens stream first. */
+  afterTokens: z.number().int().nonnegative().optional(),
+  /** Misbehave only on the first N calls, then answer normally. */
+  times: z.number().int().positive().optional(),
+});
+
+const simulatorProvider = z.strictObject({
+  type: z.literal("simulator"),
+  ttftMs: ms.default(150),
+  tokensPerSecond: z.number().positive().default(80),
+  /** Length of an answer when the request sets no max tokens. */
+  answerTokens: z.number().int().positive().default(120),
+  fault: faultSchema.optional(),
+});
+
+export const providerSchema = z.discriminatedUnion("type", [openaiProvider, compatibleProvider, simulatorProvider]);
+
+export const targetSchema = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+});
+
+export const routeSchema = z.strictObject({
+  description: z.string().optional(),
+  targets: z.array(targetSchema).min(1),
+  timeouts: timeoutsSchema.optional(),
+  retry: retrySchema.optional(),
+  breaker: breakerSchema.optional(),
+  contextWindow: z.number().int().positive().optional(),
+  maxOutputTokens: z.number().int().positive().optional(),
+});
+
+export const configSchema = z
+  .strictObject({
+    server: z
+      .strictObject({
+        host: z.string().default("127.0.0.1"),
+        port: z.number().int().min(0).max(65535).default(8787),
+        bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024),
+        heartbeatMs: z.number().int().positive().default(15_000),
+        drainTimeoutMs: ms.default(30_000),
+      })
+      .prefault({}),
+    auth: z
+      .strictObject({
+        /** Client keys accepted as `Authorization: Bearer <key>`. None: open, for local development only. */
+        keys: z.array(secretRef).default([]),
+      })
+      .prefault({}),
+    defaults: z
+      .strictObject({
+        timeouts: timeoutsSchema.prefault({}),
+        retry: retrySchema.prefault({}),
+        breaker: breakerSchema.prefault({}),
+      })
+      .prefault({}),
+    providers: z.record(z.string().min(1), providerSchema),
+    models: z.record(z.string().min(1), routeSchema),
+  })
+  .superRefine((config, ctx) => {
+    for (const [route, def] of Object.entries(config.models)) {
+      def.targets.forEach((target, i) => {
+        if (!(target.provider in config.providers)) {
+          ctx.addIssue({ code: "custom", path: ["models", route, "targets", i, "provider"], message: `Unknown provider "${target.provider}"; defined: ${Object.keys(config.providers).join(", ") || "none"}.` });
+        }
+      });
+    }
+    for (const [name, provider] of Object.entries(config.providers)) {
+      if (provider.type === "openai-compatible" && !provider.baseURL && !provider.preset) {
+        ctx.addIssue({ code: "custom", path: ["providers", name, "baseURL"], message: "openai-compatible needs a baseURL or a preset." });
+      }
+    }
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;
+export type FaultConfig = z.output<typeof faultSchema>;
+export type TimeoutsConfig = z.output<typeof timeoutsSchema>;
+export type RetryConfig = z.output<typeof retrySchema>;
+export type BreakerConfig = z.output<typeof breakerSchema>;
+
+/** A typed identity for `tollgate.config.*` files and library users. */
+export function defineConfig(config: ConfigInput): ConfigInput {
+  return config;
+}

@@ -1,0 +1,24 @@
+/**
+ * Removes secrets from text that may leave the gateway (error messages echoed by
+ * upstreams, log lines). Known values are replaced exactly; common key shapes are
+ * masked even when the gateway never saw them.
+ */
+const KEY_SHAPES = /\b(sk|tg|pk|rk)[-_][A-Za-z0-9_\-*]{8,}|\bAIza[0-9A-Za-z_\-]{20,}|\bBearer\s+[A-Za-z0-9._\-~+/]{8,}=*/g;
+
+export class Redactor {
+  private readonly secrets: string[] = [];
+
+  add(secret: string | undefined): void {
+    // Very short values would mask ordinary words; they are not credible secrets anyway.
+    if (secret && secret.length >= 6 && !this.secrets.includes(secret)) {
+      this.secrets.push(secret);
+      this.secrets.sort((a, b) => b.length - a.length);
+    }
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join("[REDACTED]");
+    return out.replace(KEY_SHAPES, "[REDACTED]");
+  }
+}

@@ -1,0 +1,21 @@
+import { GatewayError, InternalError } from "./gateway-error.js";
+import type { Redactor } from "./redact.js";
+
+export interface RenderedError {
+  status: number;
+  headers: Record<string, string>;
+  body: { error: { message: string; type: string; code: string; param: string | null } };
+}
+
+export function toGatewayError(err: unknown): GatewayError {
+  return err instanceof GatewayError ? err : new InternalError(err);
+}
+
+/** The one renderer: any error to OpenAI's error shape, secrets removed. */
+export function renderError(err: unknown, redactor?: Redactor): RenderedError {
+  const e = toGatewayError(err);
+  const message = redactor ? redactor.redact(e.message) : e.message;
+  const headers: Record<string, string> = {};
+  if (e.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.max(0, e.retryAfterSeconds));
+  return { status: e.status, headers, body: { error: { message, type: e.type, code: e.code, param: e.param } } };
+}

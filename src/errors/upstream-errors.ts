@@ -1,0 +1,103 @@
+import { GatewayError, type GatewayErrorOptions } from "./gateway-error.js";
+
+/** Timeout phases, each with its own limit per route. */
+export type TimeoutPhase = "connect" | "headers" | "first_token" | "idle" | "total";
+
+/** Facts about one failed upstream attempt that the retry policy decides on. */
+export interface UpstreamFailure {
+  /** Worth another try on the same target (connection error, 408, 409, 429, 5xx, timeout). */
+  retryable: boolean;
+  /** Worth trying the next target of the route. */
+  fallbackable: boolean;
+  /** Upstream's own wait hint, in ms, from retry-after-ms / Retry-After. */
+  retryAfterMs?: number;
+}
+
+/** The upstream answered with an error status. */
+export class UpstreamHttpError extends GatewayError implements UpstreamFailure {
+  readonly retryable: boolean;
+  readonly fallbackable: boolean;
+
+  constructor(
+    readonly upstreamStatus: number,
+    message: string,
+    readonly retryAfterMs: number | undefined,
+    upstream: { type?: string; code?: string | null; param?: string | null } = {},
+  ) {
+    const clientFault = upstreamStatus >= 400 && upstreamStatus < 500 && ![401, 403, 404, 408, 409, 429].includes(upstreamStatus);
+    // A client-side mistake keeps its status and the provider's own error fields; anything
+    // else is the gateway's upstream failing, which the client sees as 502/429.
+    const status = clientFault ? upstreamStatus : upstreamStatus === 429 ? 429 : 502;
+    const type = clientFault ? "invalid_request_error" : upstreamStatus === 429 ? "rate_limit_error" : "upstream_error";
+    const code = clientFault ? (upstream.code ?? "upstream_rejected_request") : upstreamStatus === 429 ? "upstream_rate_limited" : upstreamStatus === 401 || upstreamStatus === 403 ? "upstream_auth_failed" : "upstream_error";
+    const options: GatewayErrorOptions = { param: clientFault ? (upstream.param ?? null) : null, details: { upstreamStatus } };
+    if (retryAfterMs !== undefined) options.retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
+    super(status, type, code, message, options);
+    this.retryable = upstreamStatus === 408 || upstreamStatus === 409 || upstreamStatus === 429 || upstreamStatus >= 500;
+    this.fallbackable = !clientFault;
+  }
+}
+
+/** The connection failed, was reset, or the body ended early. */
+export class UpstreamConnectionError extends GatewayError implements UpstreamFailure {
+  readonly retryable = true;
+  readonly fallbackable = true;
+  constructor(message: string, cause?: unknown) {
+    super(502, "upstream_error", "upstream_connection_error", message, { cause });
+  }
+}
+
+export class UpstreamTimeoutError extends GatewayError implements UpstreamFailure {
+  readonly retryable = true;
+  readonly fallbackable = true;
+  constructor(readonly phase: TimeoutPhase, limitMs: number) {
+    super(504, "timeout_error", "upstream_timeout", `The upstream exceeded the ${phase} timeout of ${limitMs} ms.`, { details: { phase, limitMs } });
+  }
+}
+
+/** The upstream sent something that is not its documented wire format. */
+export class UpstreamProtocolError extends GatewayError implements UpstreamFailure {
+  readonly retryable = true;
+  readonly fallbackable = true;
+  constructor(message: string) {
+    super(502, "upstream_error", "upstream_malformed_response", message);
+  }
+}
+
+/** The target's circuit breaker is open: it failed too often to be worth waiting on. */
+export class CircuitOpenError extends GatewayError implements UpstreamFailure {
+  readonly retryable = false;
+  readonly fallbackable = true;
+  constructor(target: string, retryAfterMs: number) {
+    super(503, "upstream_error", "circuit_open", `Target ${target} is unavailable (circuit open).`, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
+  }
+}
+
+export interface AttemptSummary {
+  target: string;
+  attempt: number;
+  code: string;
+  message: string;
+}
+
+/** Every target of a route failed before any byte reached the client. */
+export class AllTargetsFailedError extends GatewayError {
+  constructor(route: string, readonly attempts: AttemptSummary[], last: GatewayError | undefined) {
+    const tried = attempts.map((a) => `${a.target}#${a.attempt}: ${a.code}`).join("; ");
+    const allOpen = attempts.length > 0 && attempts.every((a) => a.code === "circuit_open");
+    const options: GatewayErrorOptions = { details: { attempts } };
+    if (last?.retryAfterSeconds !== undefined) options.retryAfterSeconds = last.retryAfterSeconds;
+    super(allOpen ? 503 : 502, "upstream_error", "all_targets_failed", `All targets of model "${route}" failed (${tried}). Last error: ${last?.message ?? "none"}`, options);
+  }
+}
+
+/** A failure after the response started, reported inside the stream. */
+export class StreamInterruptedError extends GatewayError {
+  constructor(cause: GatewayError) {
+    super(cause.status, cause.type, cause.code, `The stream was interrupted: ${cause.message}`, { cause, details: cause.details });
+  }
+}
+
+export function isUpstreamFailure(err: unknown): err is GatewayError & UpstreamFailure {
+  return err instanceof GatewayError && typeof (err as Partial<UpstreamFailure>).retryable === "boolean";
+}

@@ -1,0 +1,36 @@
+import type { CanonicalRequest } from "../spec/canonical-request.js";
+import type { CanonicalResponse } from "../spec/canonical-response.js";
+import type { UpstreamChunk } from "../spec/stream-events.js";
+import type { SseMessage } from "../sse/decoder.js";
+import type { UpstreamErrorFields } from "./openai/error-body.js";
+import type { Transport } from "./transport.js";
+
+export interface HttpRequestSpec {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * A provider's wire format: pure translation and parsing, no I/O. Every adapter
+ * turns the canonical request into its HTTP request and its answers into canonical events.
+ */
+export interface ProviderAdapter {
+  buildRequest(request: CanonicalRequest, model: string): HttpRequestSpec;
+  /** One SSE message to canonical events; null for the provider's end-of-stream marker. */
+  parseStreamMessage(message: SseMessage, first: boolean): UpstreamChunk | null;
+  /** True when the stream format has an explicit end marker whose absence means the stream was cut. */
+  readonly hasEndMarker: boolean;
+  parseResponse(body: unknown): CanonicalResponse;
+  parseError(status: number, text: string): UpstreamErrorFields;
+  /** The inbound API whose frames this adapter's frames equal, for the pass-through relay. */
+  readonly nativeApi: CanonicalRequest["inbound"]["api"];
+}
+
+/** A configured provider: its adapter and the transport that carries its requests. */
+export interface Provider {
+  name: string;
+  type: string;
+  adapter: ProviderAdapter;
+  transport: Transport;
+}

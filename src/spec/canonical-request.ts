@@ -1,0 +1,60 @@
+/** The canonical request every inbound API is parsed into and every provider adapter reads. */
+
+export type Role = "system" | "developer" | "user" | "assistant" | "tool";
+
+export type ContentPart =
+  | { type: "text"; text: string }
+  | { type: "image"; url: string; detail?: string }
+  | { type: "other"; raw: unknown };
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** JSON text, as models produce it. */
+  arguments: string;
+}
+
+export interface Message {
+  role: Role;
+  content: string | ContentPart[] | null;
+  name?: string;
+  toolCalls?: ToolCall[];
+  toolCallId?: string;
+}
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  parameters?: Record<string, unknown>;
+  strict?: boolean;
+}
+
+export type ToolChoice = "auto" | "none" | "required" | { name: string };
+
+export type ResponseFormat =
+  | { type: "text" }
+  | { type: "json_object" }
+  | { type: "json_schema"; name: string; schema: Record<string, unknown>; strict?: boolean };
+
+/** Which wire format the client spoke; later inbound APIs add their names here. */
+export type InboundApi = "openai-chat";
+
+export interface CanonicalRequest {
+  /** The model name the client asked for: a route name in the config. */
+  model: string;
+  messages: Message[];
+  stream: boolean;
+  /** The client asked for a usage chunk at the end of its stream. */
+  includeUsage: boolean;
+  maxOutputTokens?: number;
+  temperature?: number;
+  topP?: number;
+  n?: number;
+  stop?: string[];
+  seed?: number;
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  responseFormat?: ResponseFormat;
+  /** The inbound API and body as received, for a same-format upstream to forward unknown fields exactly. */
+  inbound: { api: InboundApi; body: Record<string, unknown> };
+}

@@ -1,0 +1,17 @@
+/** Token usage of one upstream call, in the shape every provider is normalised to. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Input tokens read from the provider's prompt cache (a subset of inputTokens). */
+  cachedInputTokens: number;
+  /** Input tokens written to the provider's prompt cache (a subset of inputTokens). */
+  cacheWriteTokens: number;
+  /** Reasoning tokens (a subset of outputTokens). */
+  reasoningTokens: number;
+  /** "reported" when the provider sent the figures; "estimated" when Tollgate counted them. */
+  source: "reported" | "estimated";
+}
+
+export function emptyUsage(source: Usage["source"] = "reported"): Usage {
+  return { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source };
+}

@@ -1,0 +1,76 @@
+/** One server-sent event, as defined by the WHATWG event-stream format. */
+export interface SseMessage {
+  event?: string;
+  data: string;
+  id?: string;
+}
+
+/**
+ * Incremental event-stream decoder: bytes in, whole messages out. Chunks may split
+ * anywhere (inside a UTF-8 character, between \r and \n); lines may end in \n, \r\n or \r.
+ */
+export class SseDecoder {
+  private readonly text = new TextDecoder("utf-8");
+  private pending = "";
+  private data: string[] = [];
+  private event: string | undefined;
+  private id: string | undefined;
+
+  push(chunk: Uint8Array): SseMessage[] {
+    return this.feed(this.text.decode(chunk, { stream: true }), false);
+  }
+
+  /** Flushes what is left when the byte stream ends (a final message without its blank line is dropped, as the spec says). */
+  end(): SseMessage[] {
+    return this.feed(this.text.decode(), true);
+  }
+
+  private feed(text: string, final: boolean): SseMessage[] {
+    const buf = this.pending + text;
+    const out: SseMessage[] = [];
+    let start = 0;
+    const len = buf.length;
+    while (start < len) {
+      let lf = buf.indexOf("\n", start);
+      let cr = buf.indexOf("\r", start);
+      if (lf === -1) lf = len;
+      if (cr === -1) cr = len;
+      const eol = lf < cr ? lf : cr;
+      if (eol === len) break;
+      // A \r as the last character may be the first half of \r\n: wait for more.
+      if (eol === cr && cr === len - 1 && !final) break;
+      this.line(buf.slice(start, eol), out);
+      start = eol === cr && buf.charCodeAt(cr + 1) === 10 ? cr + 2 : eol + 1;
+    }
+    this.pending = buf.slice(start);
+    if (final) {
+      if (this.pending.length > 0) this.line(this.pending, out);
+      this.pending = "";
+      this.data = [];
+      this.event = undefined;
+    }
+    return out;
+  }
+
+  private line(line: string, out: SseMessage[]): void {
+    if (line.length === 0) {
+      if (this.data.length > 0) {
+        const message: SseMessage = { data: this.data.join("\n") };
+        if (this.event !== undefined) message.event = this.event;
+        if (this.id !== undefined) message.id = this.id;
+        out.push(message);
+      }
+      this.data = [];
+      this.event = undefined;
+      return;
+    }
+    if (line.charCodeAt(0) === 58 /* ":" comment */) return;
+    const colon = line.indexOf(":");
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? "" : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    if (field === "data") this.data.push(value);
+    else if (field === "event") this.event = value;
+    else if (field === "id") this.id = value;
+  }
+}
