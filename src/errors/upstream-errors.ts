@@ -84,10 +84,12 @@ export interface AttemptSummary {
 export class AllTargetsFailedError extends GatewayError {
   constructor(route: string, readonly attempts: AttemptSummary[], last: GatewayError | undefined) {
     const tried = attempts.map((a) => `${a.target}#${a.attempt}: ${a.code}`).join("; ");
-    const allOpen = attempts.length > 0 && attempts.every((a) => a.code === "circuit_open");
+    const every = (code: string) => attempts.length > 0 && attempts.every((a) => a.code === code || a.code === "circuit_open");
+    // The status tells a client what kind of wait makes sense: throttled, timed out, or down.
+    const status = every("upstream_rate_limited") && attempts.some((a) => a.code === "upstream_rate_limited") ? 429 : every("upstream_timeout") && attempts.some((a) => a.code === "upstream_timeout") ? 504 : every("circuit_open") ? 503 : 502;
     const options: GatewayErrorOptions = { details: { attempts } };
     if (last?.retryAfterSeconds !== undefined) options.retryAfterSeconds = last.retryAfterSeconds;
-    super(allOpen ? 503 : 502, "upstream_error", "all_targets_failed", `All targets of model "${route}" failed (${tried}). Last error: ${last?.message ?? "none"}`, options);
+    super(status, status === 429 ? "rate_limit_error" : "upstream_error", "all_targets_failed", `All targets of model "${route}" failed (${tried}). Last error: ${last?.message ?? "none"}`, options);
   }
 }
 

@@ -30,11 +30,19 @@ export class SseDecoder {
     const out: SseMessage[] = [];
     let start = 0;
     const len = buf.length;
+    // Next \n and \r at or after `start` (len when none), rescanned only once passed:
+    // searching afresh for every line made a chunk of many lines quadratic.
+    let lf = -1;
+    let cr = -1;
     while (start < len) {
-      let lf = buf.indexOf("\n", start);
-      let cr = buf.indexOf("\r", start);
-      if (lf === -1) lf = len;
-      if (cr === -1) cr = len;
+      if (lf < start) {
+        lf = buf.indexOf("\n", start);
+        if (lf === -1) lf = len;
+      }
+      if (cr < start) {
+        cr = buf.indexOf("\r", start);
+        if (cr === -1) cr = len;
+      }
       const eol = lf < cr ? lf : cr;
       if (eol === len) break;
       // A \r as the last character may be the first half of \r\n: wait for more.

@@ -37,6 +37,6 @@ export function createOpenAIChatAdapter(config: OpenAIAdapterConfig): ProviderAd
       return parseChatChunk(message.data, first);
     },
     parseResponse: parseChatResponse,
-    parseError: parseOpenAIErrorBody,
+    parseError: (status, text) => parseOpenAIErrorBody(text, status),
   };
 }

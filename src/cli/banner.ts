@@ -1,0 +1,20 @@
+import type { ResolvedConfig } from "../config/resolve.js";
+
+/** The start banner: where it listens, what it routes where, and loud warnings. */
+export function banner(config: ResolvedConfig, url: string, source: string): string {
+  const lines = [`Tollgate listening on ${url}  (OpenAI-compatible: ${url}/v1)`, `config: ${source}`, "models:"];
+  for (const route of Object.values(config.models)) {
+    const targets = route.targets.map((t) => {
+      const simulated = config.providers[t.provider]?.type === "simulator";
+      return `${t.provider}/${t.model}${simulated ? " [SIMULATOR]" : ""}`;
+    });
+    lines.push(`  ${route.name} -> ${targets.join(" -> ")}`);
+  }
+  if (Object.values(config.providers).some((p) => p.type === "simulator")) {
+    lines.push("NOTE: [SIMULATOR] targets are Tollgate's built-in fake model, not a real LLM.");
+  }
+  if (config.clientKeys.length === 0) {
+    lines.push("WARNING: no client keys configured (auth.keys): ANY caller can use this gateway. For local development only.");
+  }
+  return `${lines.join("\n")}\n`;
+}

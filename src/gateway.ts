@@ -1,0 +1,139 @@
+import { randomUUID } from "node:crypto";
+import type { InboundCodec } from "./apis/inbound-codec.js";
+import { StaticKeys } from "./auth/static-keys.js";
+import { resolveConfig, type ResolvedConfig } from "./config/resolve.js";
+import type { ConfigInput } from "./config/schema.js";
+import { ShuttingDownError } from "./errors/gateway-error.js";
+import { Redactor } from "./errors/redact.js";
+import { BreakerRegistry } from "./pipeline/breaker-registry.js";
+import { ClientClosedError } from "./pipeline/client-closed.js";
+import { compose, type Stage } from "./pipeline/compose.js";
+import { GatewayContext, type GatewayServices, type RequestRecord, type ResponseSink } from "./pipeline/context.js";
+import { authenticate } from "./pipeline/stages/authenticate.js";
+import { dispatch } from "./pipeline/stages/dispatch.js";
+import { meter } from "./pipeline/stages/meter.js";
+import { parseRequest } from "./pipeline/stages/parse-request.js";
+import { relay } from "./pipeline/stages/relay.js";
+import { resolveRoute } from "./pipeline/stages/resolve-route.js";
+import { respondErrors } from "./pipeline/stages/respond-errors.js";
+import { createProviders } from "./providers/registry.js";
+import { HttpTransport } from "./providers/transport.js";
+import { createNodeHandler, type NodeHandler } from "./server/node-handler.js";
+
+export interface GatewayOptions {
+  /** A resolved config, or a raw one (validated and resolved against `env`). */
+  config: ResolvedConfig | ConfigInput;
+  env?: Record<string, string | undefined>;
+  /** Library mode: resolve the caller from the host app's request instead of Tollgate's keys. */
+  identify?: GatewayServices["identify"];
+  /** Receives one record per finished request (the ledger, metrics and logs plug in here). */
+  onRecord?: (record: RequestRecord) => void;
+}
+
+/** A request as the transport hands it to the gateway: already read, not yet understood. */
+export interface InboundRequest {
+  codec: InboundCodec;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  sink: ResponseSink;
+}
+
+export interface Gateway {
+  readonly config: ResolvedConfig;
+  /** The gateway as a node:http handler, to mount in an existing server (Express, Fastify, http). */
+  readonly handler: NodeHandler;
+  readonly services: GatewayServices;
+  /** False once draining for shutdown. */
+  readonly accepting: boolean;
+  readonly inflight: number;
+  /** Runs one request through the pipeline; resolves when the answer is complete. */
+  handle(request: InboundRequest, signal: AbortSignal): Promise<void>;
+  /** Stops taking requests, waits for in-flight ones, then ends the rest with an error. */
+  drain(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function isResolved(config: GatewayOptions["config"]): config is ResolvedConfig {
+  return "clientKeys" in config;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const config = isResolved(options.config) ? options.config : resolveConfig(options.config, options.env ?? process.env);
+  const redactor = new Redactor();
+  for (const key of config.clientKeys) redactor.add(key);
+  for (const p of Object.values(config.providers)) {
+    if (p.type === "simulator") continue;
+    redactor.add(p.apiKey);
+    for (const v of Object.values(p.headers)) redactor.add(v);
+  }
+  const http = new HttpTransport();
+  const services: GatewayServices = {
+    config,
+    providers: createProviders(config.providers, http),
+    breakers: new BreakerRegistry(),
+    redactor,
+    onRecord: options.onRecord ?? (() => {}),
+    ...(options.identify ? { identify: options.identify } : {}),
+  };
+  const inflight = new Map<GatewayContext, AbortController>();
+  let accepting = true;
+  const admit: Stage<GatewayContext> = async (_ctx, next) => {
+    if (!accepting) throw new ShuttingDownError();
+    await next();
+  };
+  // The request lifecycle, outermost first. Later stages (budget, cache, idempotency) slot in
+  // between resolveRoute and dispatch; see docs/architecture.md.
+  const pipeline = compose<GatewayContext>([meter, respondErrors, admit, authenticate(new StaticKeys(config.clientKeys)), parseRequest, resolveRoute, dispatch, relay]);
+  let drained: (() => void) | undefined;
+  let handler: NodeHandler | undefined;
+
+  const gateway: Gateway = {
+    config,
+    services,
+    get handler() {
+      return (handler ??= createNodeHandler(gateway));
+    },
+    get accepting() {
+      return accepting;
+    },
+    get inflight() {
+      return inflight.size;
+    },
+    async handle(request, signal) {
+      const controller = new AbortController();
+      const onClientGone = () => controller.abort(new ClientClosedError());
+      if (signal.aborted) onClientGone();
+      else signal.addEventListener("abort", onClientGone, { once: true });
+      const ctx = new GatewayContext(`req_${randomUUID()}`, request.codec, request.headers, request.body, controller.signal, request.sink, services);
+      inflight.set(ctx, controller);
+      try {
+        await pipeline(ctx);
+      } finally {
+        signal.removeEventListener("abort", onClientGone);
+        inflight.delete(ctx);
+        if (inflight.size === 0) drained?.();
+      }
+    },
+    async drain(timeoutMs = config.server.drainTimeoutMs) {
+      accepting = false;
+      if (inflight.size > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, timeoutMs).unref();
+        });
+      }
+      if (inflight.size > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          for (const controller of inflight.values()) controller.abort(new ShuttingDownError());
+          setTimeout(resolve, 1_000).unref();
+        });
+      }
+    },
+    async close() {
+      await gateway.drain(0);
+      await http.close();
+    },
+  };
+  return gateway;
+}

@@ -1,0 +1,21 @@
+import type { BreakerPolicy } from "../config/resolve.js";
+import { CircuitBreaker } from "./circuit-breaker.js";
+
+/** One breaker per provider/model pair, shared by every route that targets it. */
+export class BreakerRegistry {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+
+  get(provider: string, model: string, policy: BreakerPolicy): CircuitBreaker {
+    const key = `${provider}/${model}`;
+    let breaker = this.breakers.get(key);
+    if (!breaker) {
+      breaker = new CircuitBreaker(policy);
+      this.breakers.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  snapshot(): { target: string; state: string }[] {
+    return [...this.breakers].map(([target, b]) => ({ target, state: b.state }));
+  }
+}

@@ -1,0 +1,104 @@
+import type { ResolvedConfig, ResolvedRoute } from "../config/resolve.js";
+import type { Redactor } from "../errors/redact.js";
+import type { Provider } from "../providers/provider.js";
+import type { CanonicalRequest } from "../spec/canonical-request.js";
+import type { Usage } from "../spec/usage.js";
+import type { InboundCodec } from "../apis/inbound-codec.js";
+import type { BreakerRegistry } from "./breaker-registry.js";
+import type { OpenedUpstream } from "./upstream-attempt.js";
+
+/** Who is calling, as established by key auth or the host application's hook. */
+export interface Identity {
+  keyId: string;
+  userId?: string;
+  teamId?: string;
+  tags?: Record<string, string>;
+}
+
+/** Where the pipeline writes its answer; the server transport implements it over node:http. */
+export interface ResponseSink {
+  readonly headersSent: boolean;
+  send(status: number, headers: Record<string, string>, body: string | Buffer): void;
+  /** Sends 200 and event-stream headers at once. */
+  openStream(headers: Record<string, string>): void;
+  /** Writes one frame; returns a promise when the client is slow and the caller must wait. */
+  write(frame: string): Promise<void> | undefined;
+  end(): void;
+}
+
+export interface AttemptRecord {
+  /** 1-based, across all targets of the route. */
+  attempt: number;
+  provider: string;
+  model: string;
+  startedAt: number;
+  durationMs?: number;
+  ttftMs?: number;
+  status: "pending" | "ok" | "error" | "cancelled";
+  errorCode?: string;
+  upstreamStatus?: number;
+  usage?: Usage;
+}
+
+export type RequestOutcome = "complete" | "failed" | "cancelled";
+
+/** What the gateway knows about a request once it is over: the ledger's input. */
+export interface RequestRecord {
+  id: string;
+  api: CanonicalRequest["inbound"]["api"];
+  startedAt: number;
+  route?: string;
+  identity?: Identity;
+  stream: boolean;
+  status: number;
+  outcome: RequestOutcome;
+  errorCode?: string;
+  attempts: AttemptRecord[];
+  /** The usage of the attempt that answered (reported, or estimated and marked so). */
+  usage?: Usage;
+  latencyMs: number;
+  ttftMs?: number;
+}
+
+/** Long-lived parts of a gateway that every request shares. */
+export interface GatewayServices {
+  config: ResolvedConfig;
+  providers: ReadonlyMap<string, Provider>;
+  breakers: BreakerRegistry;
+  redactor: Redactor;
+  /** The host application's identity hook (library mode); replaces key auth when set. */
+  identify?: (request: { headers: Record<string, string | string[] | undefined> }) => Identity | null | Promise<Identity | null>;
+  onRecord: (record: RequestRecord) => void;
+}
+
+/** The one object a request's stages share. */
+export class GatewayContext {
+  readonly startedAt = Date.now();
+  readonly startedAtMono = performance.now();
+  identity?: Identity;
+  request?: CanonicalRequest;
+  route?: ResolvedRoute;
+  upstream?: OpenedUpstream;
+  readonly attempts: AttemptRecord[] = [];
+  readonly responseHeaders: Record<string, string>;
+  /** Status of the answer the client received (499 when it left first). */
+  status = 200;
+  error?: unknown;
+
+  constructor(
+    readonly id: string,
+    readonly codec: InboundCodec,
+    readonly headers: Record<string, string | string[] | undefined>,
+    readonly body: unknown,
+    readonly signal: AbortSignal,
+    readonly sink: ResponseSink,
+    readonly services: GatewayServices,
+  ) {
+    this.responseHeaders = { "x-request-id": id };
+  }
+
+  header(name: string): string | undefined {
+    const value = this.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  }
+}

@@ -1,0 +1,42 @@
+import { SSE_HEARTBEAT } from "../../sse/encode.js";
+import type { Stage } from "../compose.js";
+import type { GatewayContext } from "../context.js";
+
+const STREAM_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-transform",
+  connection: "keep-alive",
+  // Tells nginx and similar proxies not to buffer the stream.
+  "x-accel-buffering": "no",
+};
+
+/**
+ * Writes the answer to the client in its own API's format: a JSON body, or one SSE
+ * frame per upstream frame, flushed as it comes, waiting on slow clients. A failure
+ * here propagates: the error stage reports it inside the stream, with no clean end.
+ */
+export const relay: Stage<GatewayContext> = async (ctx) => {
+  const upstream = ctx.upstream!;
+  const { sink, codec } = ctx;
+  if (upstream.kind === "response") {
+    sink.send(200, { ...ctx.responseHeaders, "content-type": "application/json" }, codec.responseBody(upstream));
+    return;
+  }
+  const request = ctx.request!;
+  sink.openStream({ ...STREAM_HEADERS, ...ctx.responseHeaders });
+  const heartbeatMs = ctx.services.config.server.heartbeatMs;
+  const heartbeat = setInterval(() => sink.write(SSE_HEARTBEAT), heartbeatMs);
+  try {
+    for await (const chunk of upstream.stream) {
+      const frame = codec.streamFrame(chunk, request);
+      if (frame === null) continue;
+      heartbeat.refresh();
+      const drained = sink.write(frame);
+      if (drained) await drained;
+    }
+    sink.write(codec.streamEnd());
+    sink.end();
+  } finally {
+    clearInterval(heartbeat);
+  }
+};

@@ -1,0 +1,18 @@
+import { InvalidRequestError, NotFoundError } from "../../errors/gateway-error.js";
+import type { Stage } from "../compose.js";
+import type { GatewayContext } from "../context.js";
+
+/** Maps the requested model name to a configured route, and rejects what cannot fit it. */
+export const resolveRoute: Stage<GatewayContext> = async (ctx, next) => {
+  const request = ctx.request!;
+  const models = ctx.services.config.models;
+  const route = Object.hasOwn(models, request.model) ? models[request.model] : undefined;
+  if (!route) {
+    throw new NotFoundError("model_not_found", `The model "${request.model}" does not exist. Available: ${Object.keys(ctx.services.config.models).join(", ")}.`, { param: "model" });
+  }
+  if (route.maxOutputTokens !== undefined && request.maxOutputTokens !== undefined && request.maxOutputTokens > route.maxOutputTokens) {
+    throw new InvalidRequestError("max_tokens_exceeded", `max_tokens ${request.maxOutputTokens} exceeds the limit of ${route.maxOutputTokens} for "${route.name}".`, { param: "max_tokens" });
+  }
+  ctx.route = route;
+  await next();
+};

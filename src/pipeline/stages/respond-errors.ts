@@ -1,0 +1,33 @@
+import { GatewayError } from "../../errors/gateway-error.js";
+import { renderError } from "../../errors/render.js";
+import { ClientClosedError } from "../client-closed.js";
+import type { Stage } from "../compose.js";
+import type { GatewayContext } from "../context.js";
+
+/**
+ * Turns any failure into the client's answer: an error response before the first byte,
+ * an error frame inside the stream after it (never a clean end), nothing if the client left.
+ */
+export const respondErrors: Stage<GatewayContext> = async (ctx, next) => {
+  try {
+    await next();
+  } catch (err) {
+    ctx.error = err;
+    if (err instanceof ClientClosedError) {
+      ctx.status = err.status;
+      return;
+    }
+    const rendered = renderError(err, ctx.services.redactor);
+    if (ctx.sink.headersSent) {
+      ctx.sink.write(ctx.codec.streamError(rendered.body));
+      ctx.sink.end();
+    } else {
+      ctx.status = rendered.status;
+      ctx.sink.send(rendered.status, { ...ctx.responseHeaders, ...rendered.headers, "content-type": "application/json" }, JSON.stringify(rendered.body));
+    }
+    if (!(err instanceof GatewayError)) {
+      // Not a failure the gateway anticipated: a bug, to be seen by operators.
+      console.error(`[tollgate] request ${ctx.id} failed:`, ctx.services.redactor.redact(String((err as Error)?.stack ?? err)));
+    }
+  }
+};

@@ -1,0 +1,136 @@
+import { GatewayError } from "../errors/gateway-error.js";
+import { UpstreamConnectionError, UpstreamHttpError, UpstreamProtocolError, UpstreamTimeoutError } from "../errors/upstream-errors.js";
+import type { Timeouts } from "../config/resolve.js";
+import type { Provider, ProviderAdapter } from "../providers/provider.js";
+import { classifyTransportError, type UpstreamHttpResponse } from "../providers/transport.js";
+import type { CanonicalRequest } from "../spec/canonical-request.js";
+import type { CanonicalResponse } from "../spec/canonical-response.js";
+import type { UpstreamChunk } from "../spec/stream-events.js";
+import { SseDecoder } from "../sse/decoder.js";
+import { AttemptTimer } from "./attempt-timer.js";
+import { parseRetryAfter } from "./retry-policy.js";
+import { UpstreamStream } from "./upstream-stream.js";
+
+export type OpenedUpstream =
+  | { kind: "stream"; stream: UpstreamStream; ttftMs: number }
+  | { kind: "response"; response: CanonicalResponse; raw: Buffer; ttftMs: number };
+
+const ERROR_BODY_LIMIT = 64 * 1024;
+const RESPONSE_BODY_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * One attempt against one target, up to the point where the client may be answered:
+ * the first content event of a stream, or the whole body otherwise. Anything that fails
+ * before that point throws an upstream error the retry loop can act on.
+ */
+export async function openUpstream(provider: Provider, request: CanonicalRequest, model: string, timeouts: Timeouts, signal: AbortSignal): Promise<OpenedUpstream> {
+  const timer = new AttemptTimer(timeouts, signal);
+  let response: UpstreamHttpResponse | undefined;
+  try {
+    const spec = provider.adapter.buildRequest(request, model);
+    // Non-streamed answers send headers only when complete, so only connect and total apply.
+    if (request.stream) timer.phase("headers", timeouts.headersMs);
+    try {
+      response = await provider.transport.send(spec, { signal: timer.signal, connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: 0 });
+    } catch (err) {
+      throw failureOf(err, timer, timeouts);
+    }
+    if (response.status >= 400) {
+      const text = (await readBody(response, timer, ERROR_BODY_LIMIT, true)).toString("utf8");
+      const fields = provider.adapter.parseError(response.status, text);
+      throw new UpstreamHttpError(response.status, fields.message, parseRetryAfter(response.headers), fields);
+    }
+    if (!request.stream) {
+      const raw = await readBody(response, timer, RESPONSE_BODY_LIMIT, false);
+      let json: unknown;
+      try {
+        json = JSON.parse(raw.toString("utf8"));
+      } catch {
+        throw new UpstreamProtocolError("Upstream returned a body that is not JSON.");
+      }
+      const parsed = provider.adapter.parseResponse(json);
+      timer.dispose();
+      return { kind: "response", response: parsed, raw, ttftMs: performance.now() - timer.startedAt };
+    }
+    timer.phase("first_token", timeouts.firstTokenMs, performance.now() - timer.startedAt);
+    const rest = readChunks(response, provider.adapter, timer);
+    const held: UpstreamChunk[] = [];
+    const stream = new UpstreamStream(held, rest, timer, response);
+    // Hold frames until one carries content: a target that stalls after its role chunk
+    // can still be abandoned for the next one, since the client has seen nothing.
+    for (;;) {
+      const next = await rest.next();
+      if (next.done) break;
+      held.push(next.value);
+      stream.tap.observe(next.value.events);
+      if (stream.tap.started) break;
+    }
+    return { kind: "stream", stream, ttftMs: performance.now() - timer.startedAt };
+  } catch (err) {
+    timer.dispose();
+    response?.destroy();
+    throw err;
+  }
+}
+
+function failureOf(err: unknown, timer: AttemptTimer, timeouts: Timeouts): GatewayError {
+  if (timer.signal.aborted) return timer.signal.reason as GatewayError;
+  if (err instanceof GatewayError) return err;
+  switch (classifyTransportError(err)) {
+    case "connect_timeout":
+      return new UpstreamTimeoutError("connect", timeouts.connectMs);
+    case "headers_timeout":
+      return new UpstreamTimeoutError("headers", timeouts.headersMs);
+    default:
+      return new UpstreamConnectionError(`Upstream connection failed: ${(err as Error)?.message ?? String(err)}`, err);
+  }
+}
+
+async function readBody(response: UpstreamHttpResponse, timer: AttemptTimer, limit: number, truncate: boolean): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const bytes of response.body) {
+      size += bytes.byteLength;
+      if (size > limit) {
+        if (truncate) break;
+        throw new UpstreamProtocolError(`Upstream response exceeds ${limit} bytes.`);
+      }
+      parts.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    }
+  } catch (err) {
+    throw failureOf(err, timer, timer.timeouts);
+  }
+  return Buffer.concat(parts);
+}
+
+async function* readChunks(response: UpstreamHttpResponse, adapter: ProviderAdapter, timer: AttemptTimer): AsyncGenerator<UpstreamChunk, void> {
+  const decoder = new SseDecoder();
+  let first = true;
+  let ended = false;
+  try {
+    for await (const bytes of response.body) {
+      // After the end marker the rest is drained, not parsed, so the connection can be reused.
+      if (ended) continue;
+      for (const message of decoder.push(bytes)) {
+        const chunk = adapter.parseStreamMessage(message, first);
+        if (chunk === null) {
+          ended = true;
+          break;
+        }
+        first = false;
+        yield chunk;
+      }
+    }
+    if (!ended) {
+      for (const message of decoder.end()) {
+        const chunk = adapter.parseStreamMessage(message, first);
+        if (chunk === null) ended = true;
+        else yield chunk;
+      }
+    }
+  } catch (err) {
+    throw failureOf(err, timer, timer.timeouts);
+  }
+  if (adapter.hasEndMarker && !ended) throw new UpstreamConnectionError("The upstream closed the stream before its end marker.");
+}

@@ -1,0 +1,22 @@
+import type { ResolvedProvider } from "../config/resolve.js";
+import { createOpenAIChatAdapter } from "./openai/adapter.js";
+import type { Provider } from "./provider.js";
+import { createSimulatorTransport } from "./simulator/index.js";
+import type { Transport } from "./transport.js";
+
+/** Builds each configured provider from its adapter and its transport. */
+export function createProviders(configs: Record<string, ResolvedProvider>, http: Transport): Map<string, Provider> {
+  const providers = new Map<string, Provider>();
+  for (const [name, config] of Object.entries(configs)) {
+    if (config.type === "simulator") {
+      // The simulator speaks Chat Completions from inside the process, so the same parser,
+      // timeouts and retries run as for a real upstream.
+      const adapter = createOpenAIChatAdapter({ baseURL: "http://simulator.invalid/v1", headers: {}, streamUsageOption: true });
+      providers.set(name, { name, type: config.type, adapter, transport: createSimulatorTransport(config) });
+    } else {
+      const adapter = createOpenAIChatAdapter({ baseURL: config.baseURL, headers: config.headers, streamUsageOption: config.streamUsageOption, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
+      providers.set(name, { name, type: config.type, adapter, transport: http });
+    }
+  }
+  return providers;
+}

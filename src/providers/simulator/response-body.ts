@@ -1,0 +1,23 @@
+import type { UpstreamHttpResponse } from "../transport.js";
+
+const encoder = new TextEncoder();
+
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** A body that is one buffer, already complete. */
+export function bytesBody(text: string): Pick<UpstreamHttpResponse, "body" | "destroy"> {
+  const bytes = utf8(text);
+  let destroyed = false;
+  return {
+    body: {
+      async *[Symbol.asyncIterator]() {
+        if (!destroyed) yield bytes;
+      },
+    },
+    destroy: () => {
+      destroyed = true;
+    },
+  };
+}

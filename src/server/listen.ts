@@ -1,0 +1,44 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Gateway } from "../gateway.js";
+import { createNodeHandler } from "./node-handler.js";
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  port: number;
+  /** Graceful stop: refuse new requests, let in-flight ones finish (or end them with an error), close. */
+  close(): Promise<void>;
+}
+
+export async function listen(gateway: Gateway, options: { host?: string; port?: number } = {}): Promise<RunningServer> {
+  const host = options.host ?? gateway.config.server.host;
+  const handler = createNodeHandler(gateway);
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => handler(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? gateway.config.server.port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    url,
+    port,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await gateway.drain();
+        await gateway.close();
+        server.closeAllConnections();
+        await stopped;
+      })();
+      return closing;
+    },
+  };
+}

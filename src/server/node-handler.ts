@@ -1,0 +1,78 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { openaiChatCodec } from "../apis/openai-chat/codec.js";
+import type { InboundCodec } from "../apis/inbound-codec.js";
+import { MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
+import { renderError } from "../errors/render.js";
+import type { Gateway } from "../gateway.js";
+import { NodeSink } from "./node-sink.js";
+import { readJsonBody } from "./read-body.js";
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+const API_ROUTES: Record<string, InboundCodec> = {
+  "/v1/chat/completions": openaiChatCodec,
+};
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: unknown, gateway: Gateway): void {
+  const rendered = renderError(err, gateway.services.redactor);
+  sendJson(res, rendered.status, rendered.body, rendered.headers);
+}
+
+/**
+ * The gateway as a node:http handler: transport only. Mountable in Express/Connect
+ * (unknown paths go to `next` when given) or used by `tollgate start`.
+ */
+export function createNodeHandler(gateway: Gateway): NodeHandler {
+  const models = {
+    object: "list",
+    data: Object.values(gateway.config.models).map((r) => ({ id: r.name, object: "model", created: 0, owned_by: "tollgate" })),
+  };
+
+  return (req, res, next) => {
+    const path = (req.url ?? "/").split("?", 1)[0]!;
+    const codec = API_ROUTES[path];
+    if (codec) {
+      if (req.method !== "POST") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), gateway);
+      void serveApi(gateway, codec, req, res);
+      return;
+    }
+    if (req.method === "GET" && path === "/v1/models") return sendJson(res, 200, models);
+    if (req.method === "GET" && path === "/healthz") return sendJson(res, 200, { status: "ok" });
+    if (req.method === "GET" && path === "/readyz") {
+      return gateway.accepting ? sendJson(res, 200, { status: "ready" }) : sendJson(res, 503, { status: "draining" });
+    }
+    if (next) return next();
+    sendError(res, new NotFoundError("not_found", `No route for ${req.method} ${path}.`), gateway);
+  };
+}
+
+async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const client = new AbortController();
+  // "close" before the answer is complete means the client went away.
+  res.on("close", () => {
+    if (!res.writableFinished) client.abort();
+  });
+  let body: unknown;
+  try {
+    body = await readJsonBody(req, gateway.config.server.bodyLimitBytes);
+  } catch (err) {
+    sendError(res, err, gateway);
+    // Unread body bytes would otherwise be parsed as the next request on this connection.
+    if (!req.complete) res.once("finish", () => req.destroy());
+    return;
+  }
+  try {
+    await gateway.handle({ codec, headers: req.headers, body, sink: new NodeSink(res) }, client.signal);
+  } catch (err) {
+    // The pipeline renders its own errors; this is the last guard against a crash.
+    if (!res.headersSent) sendError(res, err, gateway);
+    else res.destroy();
+  }
+}

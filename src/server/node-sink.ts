@@ -1,0 +1,41 @@
+import type { ServerResponse } from "node:http";
+import type { ResponseSink } from "../pipeline/context.js";
+
+/** The pipeline's response writer over node:http. Writes go straight to the socket: one frame, one flush. */
+export class NodeSink implements ResponseSink {
+  constructor(private readonly res: ServerResponse) {}
+
+  get headersSent(): boolean {
+    return this.res.headersSent;
+  }
+
+  send(status: number, headers: Record<string, string>, body: string | Buffer): void {
+    if (this.res.destroyed || this.res.headersSent) return;
+    this.res.writeHead(status, { ...headers, "content-length": String(Buffer.byteLength(body)) });
+    this.res.end(body);
+  }
+
+  openStream(headers: Record<string, string>): void {
+    this.res.writeHead(200, headers);
+    this.res.flushHeaders();
+  }
+
+  write(frame: string): Promise<void> | undefined {
+    const res = this.res;
+    if (res.destroyed || res.writableEnded) return undefined;
+    if (res.write(frame)) return undefined;
+    return new Promise((resolve) => {
+      const done = () => {
+        res.off("drain", done);
+        res.off("close", done);
+        resolve();
+      };
+      res.on("drain", done);
+      res.on("close", done);
+    });
+  }
+
+  end(): void {
+    if (!this.res.writableEnded) this.res.end();
+  }
+}

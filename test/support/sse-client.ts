@@ -1,0 +1,26 @@
+import { request } from "undici";
+import { SseDecoder, type SseMessage } from "../../src/sse/decoder.js";
+
+export interface RawSseResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The `data` payloads in order, including "[DONE]" when sent. */
+  payloads: string[];
+  messages: SseMessage[];
+  /** The raw text, for checks on framing. */
+  text: string;
+}
+
+/** POSTs a JSON body and reads the whole response as an event stream (or as text when it is not one). */
+export async function postSse(url: string, body: unknown, headers: Record<string, string> = {}): Promise<RawSseResult> {
+  const res = await request(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  const decoder = new SseDecoder();
+  const messages: SseMessage[] = [];
+  let text = "";
+  for await (const bytes of res.body) {
+    text += Buffer.from(bytes).toString("utf8");
+    messages.push(...decoder.push(bytes));
+  }
+  messages.push(...decoder.end());
+  return { status: res.statusCode, headers: res.headers, payloads: messages.map((m) => m.data), messages, text };
+}
