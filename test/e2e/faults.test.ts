@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import type { ConfigInput } from "../../src/config/schema.js";
 import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
 import { chatSseBytes, loadChunks } from "../support/fixtures.js";
@@ -33,16 +33,19 @@ function config(): ConfigInput {
 beforeAll(async () => {
   primary = await createFakeUpstream();
   backup = await createFakeUpstream();
+});
+// A fresh gateway per case, so that one case's failures do not open another's breakers.
+beforeEach(async () => {
   gw = await startGateway(config());
 });
-afterEach(() => {
+afterEach(async () => {
+  await gw.close();
   expect(primary.pending(), "every queued primary script was used").toBe(0);
   expect(backup.pending(), "every queued backup script was used").toBe(0);
   primary.requests.length = 0;
   backup.requests.length = 0;
 });
 afterAll(async () => {
-  await gw?.close();
   await primary?.close();
   await backup?.close();
 });

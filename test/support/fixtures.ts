@@ -246,7 +246,8 @@ export function expectedUsageFromOpenAI(raw: Json): ExpectedUsage {
   const cached = typeof promptDetails.cached_tokens === "number" ? promptDetails.cached_tokens : num(raw.prompt_cache_hit_tokens);
   return {
     inputTokens: num(raw.prompt_tokens),
-    outputTokens: num(raw.completion_tokens),
+    // xAI reports reasoning beside completion_tokens (total = prompt + completion + reasoning).
+    outputTokens: num(raw.completion_tokens) + (num(completionDetails.reasoning_tokens) > 0 && num(raw.total_tokens) === num(raw.prompt_tokens) + num(raw.completion_tokens) + num(completionDetails.reasoning_tokens) ? num(completionDetails.reasoning_tokens) : 0),
     cachedInputTokens: cached,
     cacheWriteTokens: 0,
     reasoningTokens: num(completionDetails.reasoning_tokens),

@@ -155,7 +155,8 @@ describe("OpenAI chat stream: figures from the recordings", () => {
 
   it("xAI: reasoning_content and cached tokens", () => {
     const got = run("openai-compatible/xai-text.chunks.txt");
-    expect(got.usage).toMatchObject({ inputTokens: 12, outputTokens: 2, cachedInputTokens: 11, reasoningTokens: 340 });
+    // xAI reports reasoning beside completion_tokens (total = 12 + 2 + 340): output is both.
+    expect(got.usage).toMatchObject({ inputTokens: 12, outputTokens: 342, cachedInputTokens: 11, reasoningTokens: 340 });
     expect(got.choices[0]?.reasoning.startsWith("First, the user said")).toBe(true);
     expect(got.choices[0]?.text).not.toBe("");
   });
@@ -164,7 +165,7 @@ describe("OpenAI chat stream: figures from the recordings", () => {
     const got = run("openai-compatible/xai-tool-call.chunks.txt");
     expect(got.choices[0]?.toolCalls).toEqual([{ id: "call_79382389", name: "weather", arguments: '{"location":"San Francisco"}' }]);
     expect(got.choices[0]?.finishReason).toBe("tool_calls");
-    expect(got.usage).toMatchObject({ inputTokens: 307, outputTokens: 26, cachedInputTokens: 306, reasoningTokens: 227 });
+    expect(got.usage).toMatchObject({ inputTokens: 307, outputTokens: 253, cachedInputTokens: 306, reasoningTokens: 227 });
   });
 
   it("DeepSeek: tool-call arguments streamed in pieces, usage on the finish chunk", () => {

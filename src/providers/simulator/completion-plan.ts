@@ -64,8 +64,8 @@ export function planCompletion(request: SimRequest, answerTokens: number): Compl
   const target = request.maxTokens ?? answerTokens;
   const limited = request.maxTokens !== undefined;
 
-  // Names ("Paris") make better argument values than common nouns.
-  const argumentWords = [...topic.keywords].sort((a, b) => Number(/^[A-Z]/.test(b)) - Number(/^[A-Z]/.test(a)));
+  // Single words make argument values, names ("Paris") first.
+  const argumentWords = topic.keywords.flatMap((k) => k.split(" ")).sort((a, b) => Number(/^[A-Z]/.test(b)) - Number(/^[A-Z]/.test(a)));
   const choices: ChoicePlan[] = [];
   for (let index = 0; index < request.n; index++) {
     if (tool) {
