@@ -1,7 +1,7 @@
 import type { ResolvedProvider } from "../config/resolve.js";
 import { createOpenAIChatAdapter } from "./openai/adapter.js";
 import type { Provider } from "./provider.js";
-import { createSimulatorTransport } from "./simulator/index.js";
+import { createSimulatorProvider } from "./simulator/index.js";
 import type { Transport } from "./transport.js";
 
 /** Builds each configured provider from its adapter and its transport. */
@@ -11,8 +11,7 @@ export function createProviders(configs: Record<string, ResolvedProvider>, http:
     if (config.type === "simulator") {
       // The simulator speaks Chat Completions from inside the process, so the same parser,
       // timeouts and retries run as for a real upstream.
-      const adapter = createOpenAIChatAdapter({ baseURL: "http://simulator.invalid/v1", headers: {}, streamUsageOption: true });
-      providers.set(name, { name, type: config.type, adapter, transport: createSimulatorTransport(config) });
+      providers.set(name, createSimulatorProvider(config));
     } else {
       const adapter = createOpenAIChatAdapter({ baseURL: config.baseURL, headers: config.headers, streamUsageOption: config.streamUsageOption, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
       providers.set(name, { name, type: config.type, adapter, transport: http });

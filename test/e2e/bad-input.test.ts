@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { Readable } from "node:stream";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
@@ -83,9 +84,9 @@ describe("each kind of bad input", () => {
     const res = await request(`${gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
-      body: (async function* () {
+      body: Readable.from((async function* () {
         for (let i = 0; i < 40; i++) yield Buffer.from("x".repeat(1024));
-      })(),
+      })()),
     });
     expect(res.statusCode).toBe(413);
     await res.body.text();

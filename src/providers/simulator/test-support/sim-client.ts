@@ -95,3 +95,30 @@ export function parseStream(messages: SseMessage[]): ParsedStream {
 export async function turns(count = 50): Promise<void> {
   for (let i = 0; i < count; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
+
+export interface QuietRead {
+  /** Everything the body yielded before it went quiet, decoded. */
+  text: string;
+  /** The read that has not settled: the body is stalled on it. */
+  pending: Promise<IteratorResult<Uint8Array>>;
+}
+
+/** Reads a body until a read does not settle within some event-loop turns (a stall). */
+export async function readUntilQuiet(body: AsyncIterable<Uint8Array>): Promise<QuietRead> {
+  const iterator = body[Symbol.asyncIterator]();
+  const utf8 = new TextDecoder();
+  let text = "";
+  for (;;) {
+    const next = iterator.next();
+    let settled = false;
+    next.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await turns();
+    if (!settled) return { text, pending: next };
+    const result = await next;
+    if (result.done) throw new Error("the body ended instead of stalling");
+    text += utf8.decode(result.value, { stream: true });
+  }
+}

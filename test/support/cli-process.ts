@@ -1,0 +1,138 @@
+/**
+ * Runs the built CLI (dist/cli/main.js) as a real child process: output is collected
+ * as it arrives, waits are on output or exit with bounded timeouts, and every process
+ * started here can be killed by `killAll()` (call it in afterEach).
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const CLI_ENTRY = path.join(REPO_ROOT, "dist/cli/main.js");
+
+/** Compiles src/ into dist/ (tsconfig.build.json), so the CLI under test is never a stale build. */
+export function buildDist(): Promise<void> {
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: REPO_ROOT }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`build failed:\n${stdout}${stderr}`));
+      else resolve();
+    });
+  });
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface CliProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first match of `pattern` in stdout; rejects on exit or after `timeoutMs`. */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves when the process has exited and its output is read; rejects after `timeoutMs`. */
+  exit(timeoutMs?: number): Promise<Exit>;
+}
+
+const started = new Set<ChildProcess>();
+
+/** Rejects with `message` (and the process output) if `promise` has not settled after `ms`. */
+function bounded<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message())), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Starts `node dist/cli/main.js ...args` in `cwd` (default: a fresh empty directory, so no local tollgate.config.* is picked up). */
+export function spawnCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): CliProcess {
+  const cwd = options.cwd ?? tempDir();
+  const child = spawn(process.execPath, [CLI_ENTRY, ...args], { cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  started.add(child);
+  let out = "";
+  let err = "";
+  child.stdout!.setEncoding("utf8").on("data", (s: string) => (out += s));
+  child.stderr!.setEncoding("utf8").on("data", (s: string) => (err += s));
+  // "close" rather than "exit": it comes after both pipes are drained, so the output is complete.
+  const exited = new Promise<Exit>((resolve) => {
+    child.once("close", (code, signal) => {
+      started.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  const describe = () => `\n--- stdout ---\n${out}\n--- stderr ---\n${err}`;
+
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    waitForStdout(pattern, timeoutMs = 10_000) {
+      const found = new Promise<RegExpMatchArray>((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(out);
+          if (!match) return false;
+          child.stdout!.off("data", check);
+          resolve(match);
+          return true;
+        };
+        if (check()) return;
+        child.stdout!.on("data", check);
+        void exited.then(() => {
+          if (!check()) reject(new Error(`process exited before printing ${pattern}${describe()}`));
+        });
+      });
+      return bounded(found, timeoutMs, () => `no ${pattern} on stdout after ${timeoutMs} ms${describe()}`);
+    },
+    exit(timeoutMs = 10_000) {
+      return bounded(exited, timeoutMs, () => `process still running after ${timeoutMs} ms${describe()}`);
+    },
+  };
+}
+
+/** Runs the CLI to completion and returns its exit and output. */
+export async function runCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<Exit & { stdout: string; stderr: string }> {
+  const cli = spawnCli(args, options);
+  const exit = await cli.exit(options.timeoutMs);
+  return { ...exit, stdout: cli.stdout(), stderr: cli.stderr() };
+}
+
+/** SIGKILLs every process started here that is still running, and waits for each to exit. */
+export async function killAll(): Promise<void> {
+  await Promise.all(
+    [...started].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGKILL");
+        }),
+    ),
+  );
+  started.clear();
+}
+
+const dirs: string[] = [];
+
+/** A fresh empty directory under the OS temp dir, removed by `removeTempDirs()`. */
+export function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "tollgate-cli-"));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Writes `text` to `name` in a fresh temp directory and returns its path. */
+export function tempFile(name: string, text: string): string {
+  const file = path.join(tempDir(), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
