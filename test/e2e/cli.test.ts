@@ -254,3 +254,13 @@ test("an unknown command: usage, exit 2", async () => {
   expect(result.stderr).toContain('Unknown command "serve"');
   expect(result.stderr).toContain("Usage:");
 });
+
+test("an unknown option or a missing option value: usage, exit 2", async () => {
+  const unknown = await runCli(["start", "--bogus"]);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toContain("'--bogus'");
+  expect(unknown.stderr).toContain("Usage:");
+  const missing = await runCli(["check", "--config"]);
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toContain("--config");
+});
