@@ -3,6 +3,7 @@ import type { Redactor } from "../errors/redact.js";
 import type { Provider } from "../providers/provider.js";
 import type { CanonicalRequest } from "../spec/canonical-request.js";
 import type { Usage } from "../spec/usage.js";
+import type { KeyLimits } from "../keys/types.js";
 import type { InboundCodec } from "../apis/inbound-codec.js";
 import type { BreakerRegistry } from "./breaker-registry.js";
 import type { OpenedUpstream } from "./upstream-attempt.js";
@@ -12,7 +13,13 @@ export interface Identity {
   keyId: string;
   userId?: string;
   teamId?: string;
+  /** The application's own end user, from `x-tollgate-end-user` or the body's `user`. */
+  endUser?: string;
+  /** The key's tags merged with the request's `x-tollgate-tags`. */
   tags?: Record<string, string>;
+  /** Route names the key may use; undefined means all. */
+  allowedModels?: string[];
+  limits?: KeyLimits;
 }
 
 /** Where the pipeline writes its answer; the server transport implements it over node:http. */
@@ -38,6 +45,8 @@ export interface AttemptRecord {
   errorCode?: string;
   upstreamStatus?: number;
   usage?: Usage;
+  /** Nano-dollars (1e-9 USD), from the price table at the time of the call. */
+  costNanos?: number;
 }
 
 export type RequestOutcome = "complete" | "failed" | "cancelled";
@@ -56,6 +65,8 @@ export interface RequestRecord {
   attempts: AttemptRecord[];
   /** The usage of the attempt that answered (reported, or estimated and marked so). */
   usage?: Usage;
+  /** Nano-dollars (1e-9 USD) for the whole request. */
+  costNanos?: number;
   latencyMs: number;
   ttftMs?: number;
 }

@@ -1,0 +1,53 @@
+/** Budgets and rate limits share one mechanism: counters per window, spent by reservation. */
+
+export type Period = "minute" | "hour" | "day" | "month" | "total";
+export type Scope = "key" | "user" | "team" | "tag";
+/** usd counters hold nano-dollars; tokens and requests hold counts. */
+export type Unit = "usd" | "tokens" | "requests";
+
+export interface BudgetRule {
+  scope: Scope;
+  /** The key id, user id, team id, or "name=value" tag this applies to; "*" gives each one its own. */
+  id: string;
+  period: Period;
+  unit: Unit;
+  /** In the unit's integer form (nano-dollars for usd). */
+  limit: number;
+}
+
+/** One counter a request must fit into: a rule applied to one subject in one window. */
+export interface CounterLine {
+  /** Unique per rule, subject and window, e.g. "usd:day:user:alice:2026-11-21". */
+  counter: string;
+  limit: number;
+  /** What this request reserves against it: worst case before the call, actual after. */
+  amount: number;
+  /** When the window ends (epoch ms); `Infinity` for "total". */
+  windowEndsAt: number;
+  rule: BudgetRule;
+  /** The subject the rule matched (the user id, the key id, ...). */
+  subject: string;
+}
+
+export type ReserveResult =
+  | { ok: true }
+  /** `line` is the index of the first line that could not fit. */
+  | { ok: false; line: number; remaining: number; resetsAt: number };
+
+export interface CounterState {
+  spent: number;
+  reserved: number;
+}
+
+/**
+ * Atomic counters. `reserve` adds to every line or to none (so concurrent requests cannot
+ * jointly overshoot a limit); `settle` replaces a reservation with what was really used.
+ * Reservations left unsettled (a crashed instance) expire after their TTL.
+ */
+export interface BudgetStore {
+  readonly kind: string;
+  reserve(reservationId: string, lines: readonly CounterLine[], ttlMs: number): Promise<ReserveResult>;
+  settle(reservationId: string, actual: readonly Pick<CounterLine, "counter" | "amount" | "windowEndsAt">[]): Promise<void>;
+  read(counters: readonly string[]): Promise<CounterState[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,83 @@
+import { readFileSync } from "node:fs";
+import type { Usage } from "../spec/usage.js";
+
+/** A price in integer micro-dollars per 1M tokens, in force from `from` (epoch ms). */
+export interface Price {
+  from: number;
+  input: number;
+  output: number;
+  /** Cached-input reads; input price when absent. */
+  cachedInput: number;
+  /** Cache writes; input price when absent. */
+  cacheWrite: number;
+}
+
+/** USD per 1M tokens as written in data/prices.json and config. */
+export interface PriceInput {
+  from?: string;
+  input: number;
+  output: number;
+  cachedInput?: number;
+  cacheWrite?: number;
+}
+
+const usdToMicros = (usd: number) => Math.round(usd * 1_000_000);
+
+function toPrice(p: PriceInput): Price {
+  const input = usdToMicros(p.input);
+  return {
+    from: p.from ? Date.parse(p.from) : 0,
+    input,
+    output: usdToMicros(p.output),
+    cachedInput: p.cachedInput === undefined ? input : usdToMicros(p.cachedInput),
+    cacheWrite: p.cacheWrite === undefined ? input : usdToMicros(p.cacheWrite),
+  };
+}
+
+/**
+ * Model prices with their history. Money is integers: prices in micro-dollars per 1M
+ * tokens, costs in nano-dollars (1e-9 USD), exact to the nano-dollar per call.
+ */
+export class PriceTable {
+  private readonly prices = new Map<string, Price[]>();
+
+  constructor(...sources: Record<string, PriceInput | PriceInput[]>[]) {
+    // Later sources (config) extend and override earlier ones (shipped data) entry by entry.
+    for (const source of sources) {
+      for (const [model, entries] of Object.entries(source)) {
+        const list = (Array.isArray(entries) ? entries : [entries]).map(toPrice);
+        const merged = [...(this.prices.get(model) ?? []).filter((p) => !list.some((n) => n.from === p.from)), ...list];
+        this.prices.set(model, merged.sort((a, b) => a.from - b.from));
+      }
+    }
+  }
+
+  static shipped(): Record<string, PriceInput[]> {
+    const file = new URL("../../data/prices.json", import.meta.url);
+    return (JSON.parse(readFileSync(file, "utf8")) as { models: Record<string, PriceInput[]> }).models;
+  }
+
+  /** The price in force for `model` at `at`; tries the name without a date suffix too. */
+  lookup(model: string, at = Date.now()): Price | undefined {
+    const list = this.prices.get(model) ?? this.prices.get(model.replace(/-\d{4}-\d{2}-\d{2}$/, ""));
+    if (!list) return undefined;
+    let found: Price | undefined;
+    for (const p of list) if (p.from <= at) found = p;
+    return found ?? list[0];
+  }
+
+  /** Cost of `usage` in nano-dollars; 0 for a model with no price. */
+  cost(model: string, usage: Pick<Usage, "inputTokens" | "outputTokens" | "cachedInputTokens" | "cacheWriteTokens">, at = Date.now()): number {
+    const price = this.lookup(model, at);
+    return price ? costOf(price, usage) : 0;
+  }
+}
+
+/** tokens × micro-dollars per 1M = pico-dollars; / 1000 = nano-dollars, rounded once per call. */
+export function costOf(price: Price, usage: Pick<Usage, "inputTokens" | "outputTokens" | "cachedInputTokens" | "cacheWriteTokens">): number {
+  const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);
+  const picos = uncached * price.input + usage.cachedInputTokens * price.cachedInput + usage.cacheWriteTokens * price.cacheWrite + usage.outputTokens * price.output;
+  return Math.round(picos / 1000);
+}
+
+export const NANOS_PER_USD = 1_000_000_000;
