@@ -1,24 +1,33 @@
 import { randomUUID } from "node:crypto";
 import type { InboundCodec } from "./apis/inbound-codec.js";
 import { StaticKeys } from "./auth/static-keys.js";
+import { createBudgetStore } from "./budgets/create-budget-store.js";
 import { resolveConfig, type ResolvedConfig } from "./config/resolve.js";
 import type { ConfigInput } from "./config/schema.js";
 import { ShuttingDownError } from "./errors/gateway-error.js";
 import { Redactor } from "./errors/redact.js";
+import { KeyStore } from "./keys/key-store.js";
+import { VirtualKeys } from "./keys/virtual-keys.js";
+import { LedgerWriter } from "./ledger/ledger-writer.js";
 import { BreakerRegistry } from "./pipeline/breaker-registry.js";
 import { ClientClosedError } from "./pipeline/client-closed.js";
 import { compose, type Stage } from "./pipeline/compose.js";
 import { GatewayContext, type GatewayServices, type RequestRecord, type ResponseSink } from "./pipeline/context.js";
+import { attribute } from "./pipeline/stages/attribute.js";
 import { authenticate } from "./pipeline/stages/authenticate.js";
 import { dispatch } from "./pipeline/stages/dispatch.js";
+import { enforceBudgets } from "./pipeline/stages/enforce-budgets.js";
 import { meter } from "./pipeline/stages/meter.js";
 import { parseRequest } from "./pipeline/stages/parse-request.js";
 import { relay } from "./pipeline/stages/relay.js";
 import { resolveRoute } from "./pipeline/stages/resolve-route.js";
 import { respondErrors } from "./pipeline/stages/respond-errors.js";
+import { PriceTable } from "./pricing/price-table.js";
 import { createProviders } from "./providers/registry.js";
 import { HttpTransport } from "./providers/transport.js";
 import { createNodeHandler, type NodeHandler } from "./server/node-handler.js";
+import { openStore } from "./store/open-store.js";
+import type { Sql } from "./store/sql.js";
 
 export interface GatewayOptions {
   /** A resolved config, or a raw one (validated and resolved against `env`). */
@@ -26,8 +35,10 @@ export interface GatewayOptions {
   env?: Record<string, string | undefined>;
   /** Library mode: resolve the caller from the host app's request instead of Tollgate's keys. */
   identify?: GatewayServices["identify"];
-  /** Receives one record per finished request (the ledger, metrics and logs plug in here). */
+  /** Also receives every request record (the ledger always does). */
   onRecord?: (record: RequestRecord) => void;
+  /** Where operational warnings go (store outages, failed settlements). */
+  log?: (message: string) => void;
 }
 
 /** A request as the transport hands it to the gateway: already read, not yet understood. */
@@ -43,6 +54,8 @@ export interface Gateway {
   /** The gateway as a node:http handler, to mount in an existing server (Express, Fastify, http). */
   readonly handler: NodeHandler;
   readonly services: GatewayServices;
+  /** Resolves once the database is open and migrated (requests wait for it too). */
+  readonly ready: Promise<void>;
   /** False once draining for shutdown. */
   readonly accepting: boolean;
   readonly inflight: number;
@@ -50,6 +63,7 @@ export interface Gateway {
   handle(request: InboundRequest, signal: AbortSignal): Promise<void>;
   /** Stops taking requests, waits for in-flight ones, then ends the rest with an error. */
   drain(timeoutMs?: number): Promise<void>;
+  /** Drains, flushes the ledger and closes connections. */
   close(): Promise<void>;
 }
 
@@ -57,39 +71,81 @@ function isResolved(config: GatewayOptions["config"]): config is ResolvedConfig 
   return "clientKeys" in config;
 }
 
-export function createGateway(options: GatewayOptions): Gateway {
-  const config = isResolved(options.config) ? options.config : resolveConfig(options.config, options.env ?? process.env);
+function redactorFor(config: ResolvedConfig): Redactor {
   const redactor = new Redactor();
-  for (const key of config.clientKeys) redactor.add(key);
+  for (const key of [...config.clientKeys, ...config.adminKeys]) redactor.add(key);
   for (const p of Object.values(config.providers)) {
     if (p.type === "simulator") continue;
     redactor.add(p.apiKey);
     for (const v of Object.values(p.headers)) redactor.add(v);
   }
+  return redactor;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const config = isResolved(options.config) ? options.config : resolveConfig(options.config, options.env ?? process.env);
+  const log = options.log ?? ((message: string) => console.error(`[tollgate] ${message}`));
+  const redactor = redactorFor(config);
+  const storePromise = openStore(config.databaseUrl);
+  // A failed open is reported by `ready` and by each request that needs the store.
+  storePromise.catch(() => {});
+  const store = () => storePromise;
+  const keyStorePromise = storePromise.then((sql) => new KeyStore(sql));
+  keyStorePromise.catch(() => {});
+  const keyStore = () => keyStorePromise;
+  const ledger = storePromise.then((sql) => new LedgerWriter(sql, { ...config.ledger, onError: (err) => log(`ledger: ${redactor.redact(String(err))}`) }));
+  ledger.catch(() => {});
+  // Records written before the store is open wait on the promise, in order.
+  let ledgerChain: Promise<unknown> = Promise.resolve();
+  const writeLedger = (record: RequestRecord) => {
+    ledgerChain = ledgerChain.then(() => ledger.then((l) => l.write(record))).catch((err: unknown) => log(`ledger unavailable: ${String(err)}`));
+  };
+
   const http = new HttpTransport();
+  const budgetStore = createBudgetStore(config, log);
   const services: GatewayServices = {
     config,
     providers: createProviders(config.providers, http),
     breakers: new BreakerRegistry(),
     redactor,
-    onRecord: options.onRecord ?? (() => {}),
+    prices: new PriceTable(PriceTable.shipped(), config.prices),
+    store,
+    keyStore,
+    virtualKeys: new VirtualKeys(keyStore),
+    budgetStore,
+    onRecord: (record) => {
+      writeLedger(record);
+      options.onRecord?.(record);
+    },
     ...(options.identify ? { identify: options.identify } : {}),
   };
+
   const inflight = new Map<GatewayContext, AbortController>();
   let accepting = true;
+  let drained: (() => void) | undefined;
+  let handler: NodeHandler | undefined;
   const admit: Stage<GatewayContext> = async (_ctx, next) => {
     if (!accepting) throw new ShuttingDownError();
     await next();
   };
-  // The request lifecycle, outermost first. Later stages (budget, cache, idempotency) slot in
-  // between resolveRoute and dispatch; see docs/architecture.md.
-  const pipeline = compose<GatewayContext>([meter, respondErrors, admit, authenticate(new StaticKeys(config.clientKeys)), parseRequest, resolveRoute, dispatch, relay]);
-  let drained: (() => void) | undefined;
-  let handler: NodeHandler | undefined;
+  // The request lifecycle, outermost first; docs/architecture.md shows where later stages go.
+  const pipeline = compose<GatewayContext>([
+    meter,
+    respondErrors,
+    admit,
+    authenticate(new StaticKeys(config.clientKeys), services.virtualKeys, config.adminKeys.length > 0),
+    parseRequest,
+    attribute,
+    resolveRoute,
+    enforceBudgets({ store: budgetStore, rules: config.budgets.rules, reservationTtlMs: config.budgets.reservationTtlMs, defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens, log }),
+    dispatch,
+    relay,
+  ]);
 
   const gateway: Gateway = {
     config,
     services,
+    ready: storePromise.then(() => undefined),
     get handler() {
       return (handler ??= createNodeHandler(gateway));
     },
@@ -133,6 +189,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     async close() {
       await gateway.drain(0);
       await http.close();
+      await ledgerChain;
+      await ledger.then((l) => l.close()).catch(() => {});
+      await budgetStore.close();
+      await storePromise.then((sql: Sql) => sql.close()).catch(() => {});
     },
   };
   return gateway;

@@ -58,3 +58,8 @@ describe("resolveConfig", () => {
     expect(issuesOf({ providers: { ds: { type: "openai-compatible" } }, models: { m: { targets: [{ provider: "ds", model: "x" }] } } })[0]!.path).toBe("providers.ds.baseURL");
   });
 });
+
+test("schema errors and unset environment variables are reported together", () => {
+  const issues = issuesOf({ providers: { up: { type: "openai", apiKey: "env:NOPE" } }, models: { fast: { targets: [{ provider: "up", model: 1 }] } } });
+  expect(issues.map((i) => i.path)).toEqual(["models.fast.targets[0].model", "providers.up.apiKey"]);
+});

@@ -3,7 +3,9 @@ import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { COMPATIBLE_PRESETS } from "./presets.js";
-import { configSchema, type FaultConfig, type ParsedConfig, type SecretRef } from "./schema.js";
+import type { BudgetRule } from "../budgets/types.js";
+import { NANOS_PER_USD } from "../pricing/price-table.js";
+import { configSchema, type FaultConfig, type ParsedConfig, type PriceConfig, type SecretRef } from "./schema.js";
 
 export interface ConfigIssue {
   path: string;
@@ -57,9 +59,19 @@ export interface ResolvedConfig {
   server: ParsedConfig["server"];
   /** Client keys; empty means the gateway is open (local development). */
   clientKeys: string[];
+  /** Admin API keys; empty disables the admin API. */
+  adminKeys: string[];
+  databaseUrl: string;
+  redisUrl?: string;
+  budgets: Omit<ParsedConfig["budgets"], "rules"> & { rules: BudgetRule[] };
+  prices: Record<string, PriceConfig[]>;
+  ledger: ParsedConfig["ledger"];
   providers: Record<string, ResolvedProvider>;
   models: Record<string, ResolvedRoute>;
 }
+
+/** The embedded default: a SQLite file beside where the gateway runs. */
+export const DEFAULT_DATABASE_URL = "sqlite:.tollgate/tollgate.db";
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000, firstTokenMs: 60_000, idleMs: 30_000, totalMs: 600_000 };
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 20_000 };
@@ -79,10 +91,25 @@ function dropUndefined<T extends object>(value: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Environment references that are unset, found anywhere in a raw config, so one run reports them with the schema errors. */
+function unsetSecrets(input: unknown, env: Env, path: PropertyKey[] = []): ConfigIssue[] {
+  if (typeof input === "string") {
+    const name = input.startsWith("env:") ? input.slice(4) : undefined;
+    return name && !env[name] ? [{ path: formatPath(path), message: `Environment variable ${name} is not set.` }] : [];
+  }
+  if (input === null || typeof input !== "object") return [];
+  const entries = Object.entries(input);
+  if (!Array.isArray(input) && entries.length === 1 && typeof (input as { env?: unknown }).env === "string") {
+    const name = (input as { env: string }).env;
+    return env[name] ? [] : [{ path: formatPath(path), message: `Environment variable ${name} is not set.` }];
+  }
+  return entries.flatMap(([k, v]) => unsetSecrets(v, env, [...path, Array.isArray(input) ? Number(k) : k]));
+}
+
 /** Validates a config object and resolves secrets and defaults; throws ConfigError naming every bad path. */
 export function resolveConfig(input: unknown, env: Env = process.env, source?: string): ResolvedConfig {
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error), source);
+  if (!parsed.success) throw new ConfigError([...zodIssues(parsed.error), ...unsetSecrets(input, env)], source);
   const config = parsed.data;
   const issues: ConfigIssue[] = [];
 
@@ -131,8 +158,27 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
   }
 
   const clientKeys = config.auth.keys.map((k, i) => secret(k, `auth.keys[${i}]`));
+  const adminKeys = config.admin.keys.map((k, i) => secret(k, `admin.keys[${i}]`));
+  const databaseUrl = config.database.url === undefined ? (env.DATABASE_URL ?? DEFAULT_DATABASE_URL) : secret(config.database.url, "database.url");
+  const redisUrl = config.redis.url === undefined ? env.REDIS_URL : secret(config.redis.url, "redis.url");
+  const rules = config.budgets.rules.map((r): BudgetRule => {
+    const [unit, limit] = r.usd !== undefined ? (["usd", Math.round(r.usd * NANOS_PER_USD)] as const) : r.tokens !== undefined ? (["tokens", r.tokens] as const) : (["requests", r.requests!] as const);
+    return { scope: r.scope, id: r.id, period: r.period, unit, limit };
+  });
+  const prices = Object.fromEntries(Object.entries(config.prices).map(([model, p]) => [model, Array.isArray(p) ? p : [p]]));
   if (issues.length > 0) throw new ConfigError(issues, source);
-  return { server: config.server, clientKeys, providers, models };
+  return {
+    server: config.server,
+    clientKeys,
+    adminKeys,
+    databaseUrl,
+    ...(redisUrl ? { redisUrl } : {}),
+    budgets: { ...config.budgets, rules },
+    prices,
+    ledger: config.ledger,
+    providers,
+    models,
+  };
 }
 
 /** Reads a JSON or YAML config file. */

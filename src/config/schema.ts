@@ -91,8 +91,55 @@ export const routeSchema = z.strictObject({
   maxOutputTokens: z.number().int().positive().optional(),
 });
 
+const priceInput = z.strictObject({
+  /** Date the price took effect (YYYY-MM-DD); history before it keeps the older price. */
+  from: z.iso.date().optional(),
+  /** USD per 1M tokens. */
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  cachedInput: z.number().nonnegative().optional(),
+  cacheWrite: z.number().nonnegative().optional(),
+});
+
+export const budgetRuleSchema = z
+  .strictObject({
+    scope: z.enum(["key", "user", "team", "tag"]),
+    /** The subject: a key id, user id, team id or "name=value" tag; "*" gives each its own budget. */
+    id: z.string().min(1).default("*"),
+    period: z.enum(["minute", "hour", "day", "month", "total"]),
+    usd: z.number().positive().optional(),
+    tokens: z.number().int().positive().optional(),
+    requests: z.number().int().positive().optional(),
+  })
+  .refine((r) => [r.usd, r.tokens, r.requests].filter((v) => v !== undefined).length === 1, { message: "A budget rule sets exactly one of usd, tokens or requests." });
+
 export const configSchema = z
   .strictObject({
+    /** SQLite (`sqlite:PATH`) by default; `postgres://...` for many instances. DATABASE_URL when unset. */
+    database: z.strictObject({ url: secretRef.optional() }).prefault({}),
+    /** Shared budget counters for many instances. REDIS_URL when unset; in-memory when neither. */
+    redis: z.strictObject({ url: secretRef.optional() }).prefault({}),
+    admin: z.strictObject({ keys: z.array(secretRef).default([]) }).prefault({}),
+    budgets: z
+      .strictObject({
+        /** When the shared store is unreachable: refuse requests, or enforce limits per instance. */
+        onStoreFailure: z.enum(["closed", "open"]).default("closed"),
+        /** An unsettled reservation (a crashed instance) is released after this long. */
+        reservationTtlMs: z.number().int().positive().default(600_000),
+        /** Worst-case output reserved when neither the request nor the route sets max tokens. */
+        defaultMaxOutputTokens: z.number().int().positive().default(4096),
+        rules: z.array(budgetRuleSchema).default([]),
+      })
+      .prefault({}),
+    prices: z.record(z.string().min(1), z.union([priceInput, z.array(priceInput).min(1)])).default({}),
+    ledger: z
+      .strictObject({
+        batchSize: z.number().int().positive().default(200),
+        flushIntervalMs: z.number().int().positive().default(200),
+        /** Where rows wait, in order, while the database is unreachable. */
+        spoolDir: z.string().default(".tollgate/spool"),
+      })
+      .prefault({}),
     server: z
       .strictObject({
         host: z.string().default("127.0.0.1"),
@@ -141,6 +188,7 @@ export type FaultConfig = z.output<typeof faultSchema>;
 export type TimeoutsConfig = z.output<typeof timeoutsSchema>;
 export type RetryConfig = z.output<typeof retrySchema>;
 export type BreakerConfig = z.output<typeof breakerSchema>;
+export type PriceConfig = z.output<typeof priceInput>;
 
 /** A typed identity for `tollgate.config.*` files and library users. */
 export function defineConfig(config: ConfigInput): ConfigInput {

@@ -6,6 +6,11 @@ import type { Usage } from "../spec/usage.js";
 import type { KeyLimits } from "../keys/types.js";
 import type { InboundCodec } from "../apis/inbound-codec.js";
 import type { BreakerRegistry } from "./breaker-registry.js";
+import type { PriceTable } from "../pricing/price-table.js";
+import type { Sql } from "../store/sql.js";
+import type { KeyStore } from "../keys/key-store.js";
+import type { VirtualKeys } from "../keys/virtual-keys.js";
+import type { BudgetStore } from "../budgets/types.js";
 import type { OpenedUpstream } from "./upstream-attempt.js";
 
 /** Who is calling, as established by key auth or the host application's hook. */
@@ -77,6 +82,12 @@ export interface GatewayServices {
   providers: ReadonlyMap<string, Provider>;
   breakers: BreakerRegistry;
   redactor: Redactor;
+  prices: PriceTable;
+  /** The database, once open and migrated. */
+  store: () => Promise<Sql>;
+  keyStore: () => Promise<KeyStore>;
+  virtualKeys: VirtualKeys;
+  budgetStore: BudgetStore;
   /** The host application's identity hook (library mode); replaces key auth when set. */
   identify?: (request: { headers: Record<string, string | string[] | undefined> }) => Identity | null | Promise<Identity | null>;
   onRecord: (record: RequestRecord) => void;

@@ -12,6 +12,8 @@ export interface RunningServer {
 }
 
 export async function listen(gateway: Gateway, options: { host?: string; port?: number } = {}): Promise<RunningServer> {
+  // A database that cannot open fails the start, not the first request.
+  await gateway.ready;
   const host = options.host ?? gateway.config.server.host;
   const handler = createNodeHandler(gateway);
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => handler(req, res));
@@ -35,6 +37,9 @@ export async function listen(gateway: Gateway, options: { host?: string; port?: 
         server.closeIdleConnections();
         await gateway.drain();
         await gateway.close();
+        // Let the last frames of finished responses reach their clients before cutting what is left.
+        server.closeIdleConnections();
+        await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
         server.closeAllConnections();
         await stopped;
       })();

@@ -20,7 +20,7 @@ export async function startGateway(config: ConfigInput, options: { env?: Record<
   const records: RequestRecord[] = [];
   const waiters = new Map<string, (r: RequestRecord) => void>();
   const gateway = createGateway({
-    config: { ...config, server: { ...config.server, port: 0, host: "127.0.0.1" } },
+    config: { database: { url: "sqlite::memory:" }, ...config, server: { ...config.server, port: 0, host: "127.0.0.1" } },
     env: options.env ?? {},
     ...(options.identify ? { identify: options.identify } : {}),
     onRecord: (r) => {

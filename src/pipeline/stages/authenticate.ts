@@ -1,9 +1,12 @@
 import { AuthenticationError } from "../../errors/gateway-error.js";
 import type { StaticKeys } from "../../auth/static-keys.js";
+import { isVirtualKeySecret } from "../../keys/key-secret.js";
+import type { VirtualKeys } from "../../keys/virtual-keys.js";
+import type { Identity } from "../context.js";
 import type { Stage } from "../compose.js";
 import type { GatewayContext } from "../context.js";
 
-const ANONYMOUS = Object.freeze({ keyId: "anonymous" });
+const ANONYMOUS: Identity = Object.freeze({ keyId: "anonymous" });
 
 function bearer(ctx: GatewayContext): string | undefined {
   const auth = ctx.header("authorization");
@@ -11,22 +14,44 @@ function bearer(ctx: GatewayContext): string | undefined {
   return undefined;
 }
 
-/** Establishes who is calling: the host app's hook when mounted as a library, else the configured keys. */
-export function authenticate(keys: StaticKeys): Stage<GatewayContext> {
+async function virtualKeyIdentity(keys: VirtualKeys, secret: string): Promise<Identity> {
+  const key = await keys.resolve(secret);
+  if (!key) throw new AuthenticationError("invalid_api_key", "Invalid API key.");
+  if (key.revokedAt !== undefined) throw new AuthenticationError("invalid_api_key", `API key ${key.id} has been revoked.`);
+  if (key.expiresAt !== undefined && key.expiresAt <= Date.now()) throw new AuthenticationError("invalid_api_key", `API key ${key.id} has expired.`);
+  const identity: Identity = { keyId: key.id, userId: key.userId, tags: key.tags, limits: key.limits };
+  if (key.teamId !== undefined) identity.teamId = key.teamId;
+  if (key.allowedModels !== undefined) identity.allowedModels = key.allowedModels;
+  return identity;
+}
+
+/**
+ * Establishes who is calling: the host app's hook when mounted as a library; else a
+ * virtual key (`tg_...`) or one of the config's static keys. Open (local development) only
+ * when the config has neither client keys nor admin keys (without which no virtual key exists).
+ */
+export function authenticate(staticKeys: StaticKeys, virtualKeys: VirtualKeys, virtualKeysEnabled: boolean): Stage<GatewayContext> {
   return async (ctx, next) => {
     const identify = ctx.services.identify;
     if (identify) {
       const identity = await identify({ headers: ctx.headers });
       if (!identity) throw new AuthenticationError("invalid_api_key", "The host application did not accept this caller.");
       ctx.identity = identity;
-    } else if (keys.open) {
-      ctx.identity = ANONYMOUS;
-    } else {
-      const presented = bearer(ctx);
-      if (!presented) throw new AuthenticationError("missing_api_key", "Missing API key: send Authorization: Bearer <key>.");
-      const identity = keys.verify(presented);
+      return next();
+    }
+    const presented = bearer(ctx);
+    if (presented && isVirtualKeySecret(presented)) {
+      ctx.identity = await virtualKeyIdentity(virtualKeys, presented);
+    } else if (presented && !staticKeys.open) {
+      const identity = staticKeys.verify(presented);
       if (!identity) throw new AuthenticationError("invalid_api_key", "Invalid API key.");
       ctx.identity = identity;
+    } else if (staticKeys.open && !virtualKeysEnabled) {
+      ctx.identity = ANONYMOUS;
+    } else if (!presented) {
+      throw new AuthenticationError("missing_api_key", "Missing API key: send Authorization: Bearer <key>.");
+    } else {
+      throw new AuthenticationError("invalid_api_key", "Invalid API key.");
     }
     await next();
   };

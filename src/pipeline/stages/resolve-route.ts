@@ -1,4 +1,4 @@
-import { InvalidRequestError, NotFoundError } from "../../errors/gateway-error.js";
+import { InvalidRequestError, NotFoundError, PermissionDeniedError } from "../../errors/gateway-error.js";
 import type { Stage } from "../compose.js";
 import type { GatewayContext } from "../context.js";
 
@@ -9,6 +9,10 @@ export const resolveRoute: Stage<GatewayContext> = async (ctx, next) => {
   const route = Object.hasOwn(models, request.model) ? models[request.model] : undefined;
   if (!route) {
     throw new NotFoundError("model_not_found", `The model "${request.model}" does not exist. Available: ${Object.keys(ctx.services.config.models).join(", ")}.`, { param: "model" });
+  }
+  const allowed = ctx.identity?.allowedModels;
+  if (allowed && !allowed.includes(route.name)) {
+    throw new PermissionDeniedError("model_not_allowed", `This key may not use "${route.name}". Allowed: ${allowed.join(", ") || "none"}.`, { param: "model" });
   }
   if (route.maxOutputTokens !== undefined && request.maxOutputTokens !== undefined && request.maxOutputTokens > route.maxOutputTokens) {
     throw new InvalidRequestError("max_tokens_exceeded", `max_tokens ${request.maxOutputTokens} exceeds the limit of ${route.maxOutputTokens} for "${route.name}".`, { param: "max_tokens" });

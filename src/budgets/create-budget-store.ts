@@ -1,0 +1,11 @@
+import type { ResolvedConfig } from "../config/resolve.js";
+import { FailoverBudgetStore } from "./failover-store.js";
+import { MemoryBudgetStore } from "./memory-store.js";
+import { RedisBudgetStore } from "./redis-store.js";
+import type { BudgetStore } from "./types.js";
+
+/** In-memory counters for one instance; Redis (with the configured failure mode) when shared. */
+export function createBudgetStore(config: ResolvedConfig, log: (message: string) => void): BudgetStore {
+  if (!config.redisUrl) return new MemoryBudgetStore();
+  return new FailoverBudgetStore(new RedisBudgetStore(config.redisUrl), config.budgets.onStoreFailure, new MemoryBudgetStore(), log);
+}
