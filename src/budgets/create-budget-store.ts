@@ -7,5 +7,5 @@ import type { BudgetStore } from "./types.js";
 /** In-memory counters for one instance; Redis (with the configured failure mode) when shared. */
 export function createBudgetStore(config: ResolvedConfig, log: (message: string) => void): BudgetStore {
   if (!config.redisUrl) return new MemoryBudgetStore();
-  return new FailoverBudgetStore(new RedisBudgetStore(config.redisUrl), config.budgets.onStoreFailure, new MemoryBudgetStore(), log);
+  return new FailoverBudgetStore(new RedisBudgetStore(config.redisUrl, config.redisKeyPrefix), config.budgets.onStoreFailure, new MemoryBudgetStore(), log);
 }

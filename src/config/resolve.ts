@@ -63,6 +63,7 @@ export interface ResolvedConfig {
   adminKeys: string[];
   databaseUrl: string;
   redisUrl?: string;
+  redisKeyPrefix: string;
   budgets: Omit<ParsedConfig["budgets"], "rules"> & { rules: BudgetRule[] };
   prices: Record<string, PriceConfig[]>;
   ledger: ParsedConfig["ledger"];
@@ -173,6 +174,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     adminKeys,
     databaseUrl,
     ...(redisUrl ? { redisUrl } : {}),
+    redisKeyPrefix: config.redis.keyPrefix,
     budgets: { ...config.budgets, rules },
     prices,
     ledger: config.ledger,

@@ -118,7 +118,7 @@ export const configSchema = z
     /** SQLite (`sqlite:PATH`) by default; `postgres://...` for many instances. DATABASE_URL when unset. */
     database: z.strictObject({ url: secretRef.optional() }).prefault({}),
     /** Shared budget counters for many instances. REDIS_URL when unset; in-memory when neither. */
-    redis: z.strictObject({ url: secretRef.optional() }).prefault({}),
+    redis: z.strictObject({ url: secretRef.optional(), keyPrefix: z.string().regex(/^[A-Za-z0-9:_-]+$/).default("tollgate") }).prefault({}),
     admin: z.strictObject({ keys: z.array(secretRef).default([]) }).prefault({}),
     budgets: z
       .strictObject({

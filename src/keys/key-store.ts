@@ -13,7 +13,7 @@ export interface NewKey {
   expiresAt?: number;
 }
 
-export type KeyPatch = Partial<Pick<KeyRecord, "name" | "allowedModels" | "tags" | "metadata" | "limits" | "expiresAt">>;
+export type KeyPatch = Partial<Pick<KeyRecord, "name" | "teamId" | "allowedModels" | "tags" | "metadata" | "limits" | "expiresAt">>;
 
 interface KeyRow {
   id: string;
@@ -120,6 +120,7 @@ export class KeyStore {
     const params: unknown[] = [id];
     const set = (column: string, value: unknown) => sets.push(`${column} = $${params.push(value)}`);
     if ("name" in patch) set("name", patch.name ?? null);
+    if ("teamId" in patch) set("team_id", patch.teamId ?? null);
     if ("allowedModels" in patch) set("allowed_models", patch.allowedModels ? JSON.stringify(patch.allowedModels) : null);
     if ("tags" in patch) set("tags", JSON.stringify(patch.tags ?? {}));
     if ("metadata" in patch) set("metadata", JSON.stringify(patch.metadata ?? {}));

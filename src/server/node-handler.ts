@@ -4,6 +4,7 @@ import type { InboundCodec } from "../apis/inbound-codec.js";
 import { MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
 import { renderError } from "../errors/render.js";
 import type { Gateway } from "../gateway.js";
+import { createAdminRoutes } from "./admin-routes.js";
 import { NodeSink } from "./node-sink.js";
 import { readJsonBody } from "./read-body.js";
 
@@ -34,9 +35,14 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
     object: "list",
     data: Object.values(gateway.config.models).map((r) => ({ id: r.name, object: "model", created: 0, owned_by: "tollgate" })),
   };
+  const admin = createAdminRoutes(gateway);
 
   return (req, res, next) => {
     const path = (req.url ?? "/").split("?", 1)[0]!;
+    if (admin.owns(path)) {
+      void admin.serve(req, res, path);
+      return;
+    }
     const codec = API_ROUTES[path];
     if (codec) {
       if (req.method !== "POST") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), gateway);

@@ -4,23 +4,85 @@
  * started here can be killed by `killAll()` (call it in afterEach).
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI_ENTRY = path.join(REPO_ROOT, "dist/cli/main.js");
 
-/** Compiles src/ into dist/ (tsconfig.build.json), so the CLI under test is never a stale build. */
-export function buildDist(): Promise<void> {
+/** Runs tsc -p tsconfig.build.json. */
+function compile(): Promise<void> {
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: REPO_ROOT }, (err, stdout, stderr) => {
       if (err) reject(new Error(`build failed:\n${stdout}${stderr}`));
       else resolve();
     });
+  });
+}
+
+const STAMP_FILE = path.join(REPO_ROOT, "dist/.build-stamp");
+const BUILD_LOCK = path.join(tmpdir(), `tollgate-build-${createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 12)}.lock`);
+const STALE_LOCK_MS = 180_000;
+
+/** What the build depends on: every source file's path, size and mtime, and the build configs. */
+function sourceStamp(): string {
+  const hash = createHash("sha256");
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(file);
+      else {
+        const stat = statSync(file);
+        hash.update(`${path.relative(REPO_ROOT, file)}:${stat.size}:${stat.mtimeMs}\n`);
+      }
+    }
+  };
+  visit(path.join(REPO_ROOT, "src"));
+  for (const f of ["tsconfig.json", "tsconfig.build.json", "package.json"]) hash.update(`${f}:${readFileSync(path.join(REPO_ROOT, f), "utf8")}\n`);
+  return hash.digest("hex");
+}
+
+/** A cross-process lock (mkdir is atomic); a lock older than STALE_LOCK_MS is from a crashed run. */
+async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      try {
+        if (Date.now() - statSync(BUILD_LOCK).mtimeMs > STALE_LOCK_MS) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      } catch {
+        // Released meanwhile.
+      }
+      await sleep(100);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Compiles src/ into dist/ (tsconfig.build.json), so the CLI under test is never a stale
+ * build. Test files run in parallel workers: builds take turns, and a build of unchanged
+ * sources is skipped, so no file rewrites dist/ while another one's CLI processes load it.
+ */
+export function buildDist(): Promise<void> {
+  return withBuildLock(async () => {
+    const stamp = sourceStamp();
+    if (existsSync(CLI_ENTRY) && existsSync(STAMP_FILE) && readFileSync(STAMP_FILE, "utf8") === stamp) return;
+    rmSync(STAMP_FILE, { force: true });
+    await compile();
+    writeFileSync(STAMP_FILE, stamp);
   });
 }
 

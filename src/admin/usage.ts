@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { queryUsage } from "../ledger/usage-query.js";
+import { formatUsd, nanosNumber } from "./money.js";
+import { iso, parseInstant } from "./time.js";
+import type { AdminHandler } from "./types.js";
+import { invalidField, parseWith } from "./validate.js";
+
+const DAY_MS = 86_400_000;
+const BUCKET_MS = { hour: 3_600_000, day: DAY_MS } as const;
+/** Series longer than this are refused rather than computed (ask for days instead of hours). */
+const MAX_BUCKETS = 10_000;
+
+export const usageQuery = z.strictObject({
+  group_by: z.enum(["key", "user", "team", "model", "tag", "route"]).default("model"),
+  from: z.string().min(1).optional(),
+  to: z.string().min(1).optional(),
+  granularity: z.enum(["hour", "day"]).optional(),
+  /** The tag name to group by (group_by=tag). */
+  tag: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "a tag name is 1-64 of [A-Za-z0-9_.:-]").optional(),
+});
+
+const bucketOf = (bucket: number | string) => (typeof bucket === "number" ? iso(bucket) : bucket);
+
+/**
+ * GET /admin/usage: requests, tokens and spend from the ledger, grouped, with an optional
+ * time series. Money is integer nano-dollars (`cost_nanos`) and a 6-decimal USD string
+ * (`cost_usd`). Defaults: the last 24 hours, grouped by model.
+ */
+export const getUsage: AdminHandler = async ({ query, services, now = Date.now() }) => {
+  const q = parseWith(usageQuery, query, "query");
+  const to = q.to === undefined ? now : parseInstant(q.to, "to");
+  const from = q.from === undefined ? to - DAY_MS : parseInstant(q.from, "from");
+  if (from >= to) throw invalidField("from", `${iso(from)} is not before to (${iso(to)}).`);
+  if (q.group_by === "tag" && q.tag === undefined) throw invalidField("tag", "group_by=tag needs tag=NAME, the tag to group by.");
+  if (q.group_by !== "tag" && q.tag !== undefined) throw invalidField("tag", "tag=NAME names the tag to group by, so it goes with group_by=tag.");
+  if (q.granularity && (to - from) / BUCKET_MS[q.granularity] > MAX_BUCKETS) {
+    throw invalidField("granularity", `${iso(from)} to ${iso(to)} is more than ${MAX_BUCKETS} ${q.granularity}s; use a coarser granularity or a shorter range.`);
+  }
+  const result = await queryUsage(await services.store(), {
+    groupBy: q.group_by,
+    from,
+    to,
+    ...(q.granularity ? { granularity: q.granularity } : {}),
+    ...(q.tag !== undefined ? { tag: q.tag } : {}),
+  });
+  return {
+    status: 200,
+    body: {
+      object: "usage",
+      group_by: q.group_by,
+      ...(q.tag !== undefined ? { tag: q.tag } : {}),
+      from: iso(from),
+      to: iso(to),
+      granularity: q.granularity ?? null,
+      totals: result.totals.map((t) => ({
+        group: t.group,
+        requests: t.requests,
+        input_tokens: t.inputTokens,
+        output_tokens: t.outputTokens,
+        cost_nanos: nanosNumber(t.costNanos),
+        cost_usd: formatUsd(t.costNanos),
+        saved_nanos: nanosNumber(t.savedNanos),
+        saved_usd: formatUsd(t.savedNanos),
+      })),
+      series: result.series.map((s) => ({
+        bucket: bucketOf(s.bucket),
+        group: s.group,
+        requests: s.requests,
+        input_tokens: s.inputTokens,
+        output_tokens: s.outputTokens,
+        cost_nanos: nanosNumber(s.costNanos),
+        cost_usd: formatUsd(s.costNanos),
+      })),
+    },
+  };
+};

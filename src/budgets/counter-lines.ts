@@ -1,0 +1,102 @@
+import type { KeyLimits } from "../keys/types.js";
+import type { Identity } from "../pipeline/context.js";
+import { NANOS_PER_USD } from "../pricing/price-table.js";
+import type { BudgetRule, CounterLine, Scope, Unit } from "./types.js";
+import { windowOf } from "./windows.js";
+
+export interface RequestAmounts {
+  usdNanos: number;
+  tokens: number;
+  requests: number;
+}
+
+/**
+ * The counters a request must fit into: one line per matching rule, subject and window.
+ * When several rules land on the same counter (a "*" default and a rule naming the subject,
+ * or duplicates), the one naming the subject wins, then the lowest limit: counting one
+ * request twice against one counter would halve its limit.
+ */
+export function linesFor(rules: readonly BudgetRule[], identity: Identity, amounts: RequestAmounts, at: number): CounterLine[] {
+  const chosen = new Map<string, { line: CounterLine; specificity: number }>();
+  for (const rule of rules) {
+    const window = windowOf(rule.period, at);
+    const specificity = specificityOf(rule);
+    for (const subject of subjectsOf(rule, identity)) {
+      const counter = `${rule.unit}:${rule.period}:${rule.scope}:${escapeSubject(subject)}:${window.label}`;
+      const current = chosen.get(counter);
+      if (current && (current.specificity > specificity || (current.specificity === specificity && current.line.limit <= rule.limit))) continue;
+      chosen.set(counter, {
+        specificity,
+        line: { counter, limit: rule.limit, amount: amountIn(rule.unit, amounts), windowEndsAt: window.end, rule, subject },
+      });
+    }
+  }
+  return [...chosen.values()].map((entry) => entry.line);
+}
+
+/** A key's own limits as rules on that key; dollars become integer nano-dollars. */
+export function rulesFromKeyLimits(keyId: string, limits: KeyLimits): BudgetRule[] {
+  const rules: BudgetRule[] = [];
+  const add = (period: BudgetRule["period"], unit: Unit, limit: number) => rules.push({ scope: "key", id: keyId, period, unit, limit });
+  for (const budget of limits.budgets ?? []) {
+    if (budget.usd !== undefined) add(budget.period, "usd", Math.round(budget.usd * NANOS_PER_USD));
+    if (budget.tokens !== undefined) add(budget.period, "tokens", budget.tokens);
+  }
+  if (limits.rpm !== undefined) add("minute", "requests", limits.rpm);
+  if (limits.tpm !== undefined) add("minute", "tokens", limits.tpm);
+  return rules;
+}
+
+function subjectsOf(rule: BudgetRule, identity: Identity): string[] {
+  if (rule.scope === "tag") return tagSubjects(rule.id, identity.tags ?? {});
+  const subject = subjectIn(rule.scope, identity);
+  return subject !== undefined && (rule.id === "*" || rule.id === subject) ? [subject] : [];
+}
+
+function subjectIn(scope: Exclude<Scope, "tag">, identity: Identity): string | undefined {
+  switch (scope) {
+    case "key":
+      return identity.keyId;
+    case "user":
+      return identity.userId;
+    case "team":
+      return identity.teamId;
+  }
+}
+
+/** "name=value" matches that tag, "name=*" each value of it, "*" each tag: subjects are "name=value". */
+function tagSubjects(id: string, tags: Record<string, string>): string[] {
+  if (id === "*") return Object.entries(tags).map(([name, value]) => `${name}=${value}`);
+  const eq = id.indexOf("=");
+  if (eq < 0) return [];
+  const name = id.slice(0, eq);
+  const wanted = id.slice(eq + 1);
+  const value = Object.hasOwn(tags, name) ? tags[name] : undefined;
+  return value !== undefined && (wanted === "*" || wanted === value) ? [`${name}=${value}`] : [];
+}
+
+function specificityOf(rule: BudgetRule): number {
+  if (rule.id === "*") return 0;
+  return rule.scope === "tag" && rule.id.endsWith("=*") ? 1 : 2;
+}
+
+function amountIn(unit: Unit, amounts: RequestAmounts): number {
+  switch (unit) {
+    case "usd":
+      return amounts.usdNanos;
+    case "tokens":
+      return amounts.tokens;
+    case "requests":
+      return amounts.requests;
+  }
+}
+
+/**
+ * Subjects are free text (user ids from a host application, tag values from a header), so
+ * everything outside a plain alphabet becomes "%" + four hex digits of its UTF-16 unit:
+ * injective (a literal "%" is escaped too), never contains ":" (the counter's separator)
+ * or braces (Redis Cluster hash tags), and safe for lone surrogates.
+ */
+function escapeSubject(subject: string): string {
+  return subject.replace(/[^A-Za-z0-9._~=@+-]/g, (char) => `%${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

@@ -1,0 +1,123 @@
+import { checkReservationId, checkReserve, checkSettle } from "./check-lines.js";
+import type { BudgetStore, CounterLine, CounterState, ReserveResult } from "./types.js";
+import { WINDOW_GRACE_MS } from "./windows.js";
+
+export interface MemoryBudgetStoreOptions {
+  /** Epoch ms; injectable so tests can cross windows and TTLs without waiting. */
+  clock?: () => number;
+  /** How long a counter outlives its window (see `WINDOW_GRACE_MS`). */
+  graceMs?: number;
+}
+
+interface Counter {
+  spent: number;
+  reserved: number;
+  /** Epoch ms after which the counter is dropped (window end + grace); Infinity for "total". */
+  dropAt: number;
+  reservations: Map<string, { amount: number; expiresAt: number }>;
+}
+
+/**
+ * Counters in this process only: for a single instance, for tests, and as the local
+ * fallback when Redis is down. Same semantics as `RedisBudgetStore`; nothing is swept
+ * on a timer, expired reservations and ended windows are dropped when next touched.
+ */
+export class MemoryBudgetStore implements BudgetStore {
+  readonly kind = "memory";
+  private readonly counters = new Map<string, Counter>();
+  private readonly clock: () => number;
+  private readonly graceMs: number;
+  /** The earliest `dropAt` among counters, so a sweep runs once per window boundary, not per call. */
+  private nextDropAt = Infinity;
+
+  constructor(options: MemoryBudgetStoreOptions = {}) {
+    this.clock = options.clock ?? Date.now;
+    this.graceMs = options.graceMs ?? WINDOW_GRACE_MS;
+  }
+
+  async reserve(reservationId: string, lines: readonly CounterLine[], ttlMs: number): Promise<ReserveResult> {
+    checkReservationId(reservationId);
+    checkReserve(lines, ttlMs);
+    const now = this.clock();
+    this.sweep(now);
+    // Lines may name one counter twice; each must fit on top of the others.
+    const pending = new Map<string, number>();
+    for (const [index, line] of lines.entries()) {
+      const counter = this.live(line.counter, now);
+      const used = (counter ? counter.spent + counter.reserved : 0) + (pending.get(line.counter) ?? 0);
+      if (used + line.amount > line.limit) {
+        return { ok: false, line: index, remaining: Math.max(0, line.limit - used), resetsAt: line.windowEndsAt };
+      }
+      pending.set(line.counter, (pending.get(line.counter) ?? 0) + line.amount);
+    }
+    for (const line of lines) {
+      const counter = this.liveOrNew(line.counter, line.windowEndsAt, now);
+      counter.reserved += line.amount;
+      const held = counter.reservations.get(reservationId);
+      counter.reservations.set(reservationId, { amount: (held?.amount ?? 0) + line.amount, expiresAt: now + ttlMs });
+    }
+    return { ok: true };
+  }
+
+  async settle(reservationId: string, actual: readonly Pick<CounterLine, "counter" | "amount" | "windowEndsAt">[]): Promise<void> {
+    checkReservationId(reservationId);
+    checkSettle(actual);
+    const now = this.clock();
+    this.sweep(now);
+    for (const line of actual) {
+      // A window already past its grace no longer limits anyone.
+      if (line.windowEndsAt + this.graceMs <= now) continue;
+      const counter = this.liveOrNew(line.counter, line.windowEndsAt, now);
+      const held = counter.reservations.get(reservationId);
+      if (held) {
+        counter.reserved -= held.amount;
+        counter.reservations.delete(reservationId);
+      }
+      counter.spent += line.amount;
+    }
+  }
+
+  async read(counters: readonly string[]): Promise<CounterState[]> {
+    const now = this.clock();
+    this.sweep(now);
+    return counters.map((name) => {
+      const counter = this.live(name, now);
+      return { spent: counter?.spent ?? 0, reserved: counter?.reserved ?? 0 };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.counters.clear();
+    this.nextDropAt = Infinity;
+  }
+
+  /** The counter with its expired reservations released (ended windows are gone after `sweep`). */
+  private live(name: string, now: number): Counter | undefined {
+    const counter = this.counters.get(name);
+    if (!counter) return undefined;
+    for (const [id, held] of counter.reservations) {
+      if (held.expiresAt > now) continue;
+      counter.reserved -= held.amount;
+      counter.reservations.delete(id);
+    }
+    return counter;
+  }
+
+  private liveOrNew(name: string, windowEndsAt: number, now: number): Counter {
+    const existing = this.live(name, now);
+    if (existing) return existing;
+    const counter: Counter = { spent: 0, reserved: 0, dropAt: windowEndsAt + this.graceMs, reservations: new Map() };
+    this.counters.set(name, counter);
+    this.nextDropAt = Math.min(this.nextDropAt, counter.dropAt);
+    return counter;
+  }
+
+  private sweep(now: number): void {
+    if (now < this.nextDropAt) return;
+    this.nextDropAt = Infinity;
+    for (const [name, counter] of this.counters) {
+      if (counter.dropAt <= now) this.counters.delete(name);
+      else this.nextDropAt = Math.min(this.nextDropAt, counter.dropAt);
+    }
+  }
+}

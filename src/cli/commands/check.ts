@@ -1,0 +1,11 @@
+import { parseOptions, UsageError } from "../args.js";
+import { loadConfig } from "../config-file.js";
+
+export const CHECK_USAGE = "  tollgate check --config FILE                           validate a config and list every error";
+
+export async function check(argv: string[], usage: string): Promise<void> {
+  const { values } = parseOptions(argv, { config: { type: "string", short: "c" } }, usage);
+  if (!values.config) throw new UsageError("check needs --config FILE", usage);
+  const config = await loadConfig(values.config);
+  process.stdout.write(`${values.config}: OK (${Object.keys(config.providers).length} providers, ${Object.keys(config.models).length} models)\n`);
+}

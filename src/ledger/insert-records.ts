@@ -1,0 +1,43 @@
+import type { RequestRecord } from "../pipeline/context.js";
+import type { Sql } from "../store/sql.js";
+import { attemptColumns, requestColumns, tagColumns, toRows, type Cell } from "./rows.js";
+
+// Below SQLite's 32766 bound parameters per statement (Postgres allows 65535).
+const MAX_PARAMS = 30_000;
+
+/** A record that cannot become rows (e.g. a damaged spool line): retrying cannot help. */
+export class InvalidRecordError extends Error {
+  override readonly name = "InvalidRecordError";
+}
+
+async function insertIgnoring(tx: Sql, table: string, columns: readonly string[], rows: readonly Record<string, Cell>[], conflict: string): Promise<void> {
+  const perStatement = Math.floor(MAX_PARAMS / columns.length);
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const params: Cell[] = [];
+    const values = rows.slice(start, start + perStatement).map((row) => `(${columns.map((c) => `$${params.push(row[c] ?? null)}`).join(", ")})`);
+    await tx.query(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values.join(", ")} ON CONFLICT (${conflict}) DO NOTHING`, params);
+  }
+}
+
+/**
+ * Writes records in one transaction. Inserts skip rows already present, so a batch
+ * replayed after an uncertain commit is never counted twice. `seq` continues from the
+ * largest so far, recording insertion order (instances writing at the same moment may
+ * share values; each writer's own order is strict).
+ */
+export async function insertRecords(sql: Sql, records: readonly RequestRecord[]): Promise<void> {
+  const rows = records.map((record) => {
+    try {
+      return toRows(record);
+    } catch (err) {
+      throw new InvalidRecordError(`ledger record ${String((record as Partial<RequestRecord> | null)?.id)} cannot be mapped to rows`, { cause: err });
+    }
+  });
+  await sql.transaction(async (tx) => {
+    const [top] = await tx.query<{ seq: number }>("SELECT COALESCE(MAX(seq), 0) AS seq FROM tollgate_requests");
+    const base = top?.seq ?? 0;
+    await insertIgnoring(tx, "tollgate_requests", ["seq", ...requestColumns], rows.map((r, i) => ({ seq: base + i + 1, ...r.request })), "id");
+    await insertIgnoring(tx, "tollgate_attempts", attemptColumns, rows.flatMap((r) => r.attempts), "request_id, attempt");
+    await insertIgnoring(tx, "tollgate_request_tags", tagColumns, rows.flatMap((r) => r.tags), "request_id, name");
+  });
+}

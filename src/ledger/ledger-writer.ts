@@ -1,0 +1,235 @@
+import { join } from "node:path";
+import type { RequestRecord } from "../pipeline/context.js";
+import { isDataError } from "../store/data-error.js";
+import type { Sql } from "../store/sql.js";
+import { insertRecords, InvalidRecordError } from "./insert-records.js";
+import { JsonlFile } from "./jsonl-file.js";
+
+export interface LedgerWriterOptions {
+  /** Records per transaction; reaching it also starts a write at once. */
+  batchSize: number;
+  /** Longest a record waits in memory before its batch is written. */
+  flushIntervalMs: number;
+  /** Holds `ledger-spool.jsonl` (records waiting for the database) and `ledger-rejected.jsonl`. One writer per directory. */
+  spoolDir: string;
+  onError?: (err: unknown) => void;
+  /** First retry of the database after a failure; doubles on each failure up to `retryMaxMs`. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+/**
+ * Writes request records to the ledger tables in batches, off the request path.
+ *
+ * While the database fails, batches are appended to an fsync'd spool file instead, and
+ * every later batch follows them there so that order is kept; a backoff timer replays the
+ * spool in order once the database answers, then writes go direct again. A spool left by
+ * an earlier process is replayed first. A record the database refuses on its own (bad
+ * data, not an outage) goes to the rejected file, so it cannot hold the ledger up.
+ */
+export class LedgerWriter {
+  private readonly queue: RequestRecord[] = [];
+  private readonly spool: JsonlFile<RequestRecord>;
+  private readonly rejected: JsonlFile<RequestRecord>;
+  private readonly retryMinMs: number;
+  private readonly retryMaxMs: number;
+  private inflight = 0;
+  private spooledCount: number;
+  private spooling: boolean;
+  private closed = false;
+  private fullBatchesQueued = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay: number;
+  // Every write to the database or the spool runs here, one at a time, in order.
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly options: LedgerWriterOptions,
+  ) {
+    this.retryMinMs = options.retryMinMs ?? 1_000;
+    this.retryMaxMs = options.retryMaxMs ?? 30_000;
+    this.retryDelay = this.retryMinMs;
+    this.spool = new JsonlFile(join(options.spoolDir, "ledger-spool.jsonl"));
+    this.rejected = new JsonlFile(join(options.spoolDir, "ledger-rejected.jsonl"));
+    this.spooledCount = this.spool.recover((err) => this.report(err));
+    this.spooling = this.spooledCount > 0;
+    if (this.spooling) this.scheduleRetry(0);
+  }
+
+  /** Records accepted but not yet in the database or the spool. */
+  get pending(): number {
+    return this.queue.length + this.inflight;
+  }
+
+  /** Records in the spool file, waiting for the database. */
+  get spooled(): number {
+    return this.spooledCount;
+  }
+
+  /** Takes a record for writing; returns at once and never throws. */
+  write(record: RequestRecord): void {
+    if (this.closed) {
+      this.report(new Error(`ledger writer is closed; request ${record.id} was not recorded`));
+      return;
+    }
+    this.queue.push(record);
+    if (this.queue.length >= this.options.batchSize) this.writeFullBatches();
+    else
+      this.flushTimer ??= setTimeout(() => {
+        this.flushTimer = undefined;
+        this.serial(() => this.drainQueue(true)).catch((err: unknown) => this.report(err));
+      }, this.options.flushIntervalMs).unref();
+  }
+
+  /**
+   * Writes everything accepted so far to the database, or to the spool if it fails. While
+   * spooling, first tries to replay the spool. Rejects only if the spool cannot be written
+   * (the records stay pending).
+   */
+  flush(): Promise<void> {
+    return this.serial(async () => {
+      if (this.spooling) await this.replay();
+      await this.drainQueue(true);
+    });
+  }
+
+  /** Stops taking records and flushes all of them, to the database if it answers, else to the spool. */
+  async close(): Promise<void> {
+    this.closed = true;
+    try {
+      await this.flush();
+    } finally {
+      clearTimeout(this.flushTimer);
+      clearTimeout(this.retryTimer);
+    }
+  }
+
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A full batch is waiting: write it now; a remainder waits for the interval timer. */
+  private writeFullBatches(): void {
+    if (this.fullBatchesQueued) return;
+    this.fullBatchesQueued = true;
+    this.serial(() => {
+      this.fullBatchesQueued = false;
+      return this.drainQueue(false);
+    }).catch((err: unknown) => this.report(err));
+  }
+
+  /** Writes queued records in batches: all of them, or only full batches. */
+  private async drainQueue(all: boolean): Promise<void> {
+    if (all) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    while (this.queue.length >= (all ? 1 : this.options.batchSize)) {
+      const batch = this.queue.splice(0, this.options.batchSize);
+      this.inflight += batch.length;
+      try {
+        if (!this.spooling && (await this.store(batch))) continue;
+        if (!this.spooling) this.startSpooling();
+        await this.appendToSpool(batch);
+      } finally {
+        this.inflight -= batch.length;
+      }
+    }
+  }
+
+  private async appendToSpool(batch: RequestRecord[]): Promise<void> {
+    try {
+      await this.spool.append(batch);
+      this.spooledCount += batch.length;
+    } catch (err) {
+      // Back to the front of the queue: kept in memory, in order, for the next attempt.
+      this.queue.unshift(...batch);
+      throw err;
+    }
+  }
+
+  /**
+   * Writes a batch; false when the database could not be reached. If it refuses the batch
+   * for its data, each record is tried alone and the ones it refuses are set aside.
+   */
+  private async store(batch: readonly RequestRecord[]): Promise<boolean> {
+    try {
+      await insertRecords(this.sql, batch);
+      return true;
+    } catch (err) {
+      if (!refused(err)) {
+        this.report(err);
+        return false;
+      }
+    }
+    for (const record of batch) {
+      try {
+        await insertRecords(this.sql, [record]);
+      } catch (err) {
+        if (!refused(err)) {
+          this.report(err);
+          return false;
+        }
+        this.report(new Error(`ledger refused request ${record.id}; kept in ${this.rejected.path}`, { cause: err }));
+        // If even that fails the record is lost, but it could never have been written anyway.
+        await this.rejected.append([record]).catch((appendError: unknown) => this.report(appendError));
+      }
+    }
+    return true;
+  }
+
+  /** Replays the spool in order; on success truncates it and resumes direct writes. */
+  private async replay(): Promise<boolean> {
+    try {
+      for await (const batch of this.spool.batches(this.options.batchSize, (err) => this.report(err))) {
+        if (!(await this.store(batch))) {
+          this.scheduleRetry();
+          return false;
+        }
+      }
+      await this.spool.clear();
+    } catch (err) {
+      this.report(err);
+      this.scheduleRetry();
+      return false;
+    }
+    this.spooledCount = 0;
+    this.spooling = false;
+    this.retryDelay = this.retryMinMs;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    return true;
+  }
+
+  private startSpooling(): void {
+    this.spooling = true;
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(delay = this.retryDelay): void {
+    if (this.closed || this.retryTimer) return;
+    this.retryDelay = Math.min(this.retryDelay * 2, this.retryMaxMs);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.serial(async () => {
+        if (this.spooling && (await this.replay())) await this.drainQueue(true);
+      }).catch((err: unknown) => this.report(err));
+    }, delay).unref();
+  }
+
+  private report(err: unknown): void {
+    try {
+      this.options.onError?.(err);
+    } catch {
+      // A failing error hook must not break the writer or the request that called write().
+    }
+  }
+}
+
+function refused(err: unknown): boolean {
+  return err instanceof InvalidRecordError || isDataError(err);
+}

@@ -1,0 +1,142 @@
+import type { AttemptRecord, RequestRecord } from "../pipeline/context.js";
+import type { Usage } from "../spec/usage.js";
+
+export type Cell = string | number | null;
+
+export const requestColumns = [
+  "id",
+  "started_at",
+  "key_id",
+  "user_id",
+  "team_id",
+  "end_user",
+  "tags",
+  "route",
+  "api",
+  "stream",
+  "status",
+  "outcome",
+  "error_code",
+  "provider",
+  "model",
+  "attempts",
+  "input_tokens",
+  "output_tokens",
+  "cached_input_tokens",
+  "cache_write_tokens",
+  "reasoning_tokens",
+  "usage_source",
+  "cost_nanos",
+  "latency_ms",
+  "ttft_ms",
+] as const;
+
+export const attemptColumns = [
+  "request_id",
+  "attempt",
+  "provider",
+  "model",
+  "started_at",
+  "duration_ms",
+  "ttft_ms",
+  "status",
+  "error_code",
+  "upstream_status",
+  "input_tokens",
+  "output_tokens",
+  "cached_input_tokens",
+  "cache_write_tokens",
+  "reasoning_tokens",
+  "usage_source",
+  "cost_nanos",
+] as const;
+
+export const tagColumns = ["request_id", "name", "value", "started_at", "cost_nanos", "input_tokens", "output_tokens"] as const;
+
+export type RequestRow = Record<(typeof requestColumns)[number], Cell>;
+export type AttemptRow = Record<(typeof attemptColumns)[number], Cell>;
+export type TagRow = Record<(typeof tagColumns)[number], Cell>;
+
+/** The rows one finished request becomes; `seq` is added by the writer at insert time. */
+export interface LedgerRows {
+  request: RequestRow;
+  attempts: AttemptRow[];
+  tags: TagRow[];
+}
+
+/** Durations are measured with performance.now(); the ledger keeps whole milliseconds. */
+const ms = (value: number | undefined): number | null => (value === undefined ? null : Math.round(value));
+
+function usageCells(usage: Usage | undefined) {
+  return {
+    input_tokens: usage?.inputTokens ?? 0,
+    output_tokens: usage?.outputTokens ?? 0,
+    cached_input_tokens: usage?.cachedInputTokens ?? 0,
+    cache_write_tokens: usage?.cacheWriteTokens ?? 0,
+    reasoning_tokens: usage?.reasoningTokens ?? 0,
+    usage_source: usage?.source ?? null,
+  };
+}
+
+function attemptRow(requestId: string, a: AttemptRecord): AttemptRow {
+  return {
+    request_id: requestId,
+    attempt: a.attempt,
+    provider: a.provider,
+    model: a.model,
+    started_at: a.startedAt,
+    duration_ms: ms(a.durationMs),
+    ttft_ms: ms(a.ttftMs),
+    status: a.status,
+    error_code: a.errorCode ?? null,
+    upstream_status: a.upstreamStatus ?? null,
+    ...usageCells(a.usage),
+    cost_nanos: a.costNanos ?? 0,
+  };
+}
+
+/**
+ * Maps a request record to its ledger rows. Provider and model are those of the last
+ * attempt: the one that answered, or the one whose failure ended the request.
+ */
+export function toRows(record: RequestRecord): LedgerRows {
+  const identity = record.identity;
+  const tags = identity?.tags ?? {};
+  const last = record.attempts.at(-1);
+  const costNanos = record.costNanos ?? 0;
+  const usage = usageCells(record.usage);
+  return {
+    request: {
+      id: record.id,
+      started_at: record.startedAt,
+      key_id: identity?.keyId ?? null,
+      user_id: identity?.userId ?? null,
+      team_id: identity?.teamId ?? null,
+      end_user: identity?.endUser ?? null,
+      tags: JSON.stringify(tags),
+      route: record.route ?? null,
+      api: record.api,
+      stream: record.stream ? 1 : 0,
+      status: record.status,
+      outcome: record.outcome,
+      error_code: record.errorCode ?? null,
+      provider: last?.provider ?? null,
+      model: last?.model ?? null,
+      attempts: record.attempts.length,
+      ...usage,
+      cost_nanos: costNanos,
+      latency_ms: Math.round(record.latencyMs),
+      ttft_ms: ms(record.ttftMs),
+    },
+    attempts: record.attempts.map((a) => attemptRow(record.id, a)),
+    tags: Object.entries(tags).map(([name, value]) => ({
+      request_id: record.id,
+      name,
+      value: String(value),
+      started_at: record.startedAt,
+      cost_nanos: costNanos,
+      input_tokens: usage.input_tokens,
+      output_tokens: usage.output_tokens,
+    })),
+  };
+}

@@ -1,0 +1,134 @@
+import type { Sql } from "./sql.js";
+
+/** One schema change, in the SQL subset SQLite and Postgres both accept. Append only. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "keys",
+    // Times are epoch ms; JSON columns hold text so both dialects read them the same way.
+    sql: `
+      CREATE TABLE tollgate_keys (
+        id TEXT NOT NULL PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        name TEXT,
+        user_id TEXT NOT NULL,
+        team_id TEXT,
+        allowed_models TEXT,
+        tags TEXT NOT NULL DEFAULT '{}',
+        metadata TEXT NOT NULL DEFAULT '{}',
+        limits TEXT NOT NULL DEFAULT '{}',
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT,
+        revoked_at BIGINT
+      );
+      CREATE INDEX tollgate_keys_user ON tollgate_keys (user_id);
+      CREATE INDEX tollgate_keys_team ON tollgate_keys (team_id);
+    `,
+  },
+  {
+    version: 2,
+    name: "ledger",
+    // seq is the ledger writer's insertion order (neither dialect's auto-increment fits both).
+    sql: `
+      CREATE TABLE tollgate_requests (
+        id TEXT NOT NULL PRIMARY KEY,
+        seq BIGINT NOT NULL,
+        started_at BIGINT NOT NULL,
+        key_id TEXT,
+        user_id TEXT,
+        team_id TEXT,
+        end_user TEXT,
+        tags TEXT NOT NULL DEFAULT '{}',
+        route TEXT,
+        api TEXT NOT NULL,
+        stream INTEGER NOT NULL,
+        status INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        error_code TEXT,
+        provider TEXT,
+        model TEXT,
+        attempts INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cached_input_tokens INTEGER NOT NULL DEFAULT 0,
+        cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+        reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+        usage_source TEXT,
+        cost_nanos BIGINT NOT NULL DEFAULT 0,
+        saved_nanos BIGINT NOT NULL DEFAULT 0,
+        cache_hit INTEGER NOT NULL DEFAULT 0,
+        latency_ms INTEGER NOT NULL,
+        ttft_ms INTEGER
+      );
+      CREATE INDEX tollgate_requests_seq ON tollgate_requests (seq);
+      CREATE INDEX tollgate_requests_started ON tollgate_requests (started_at);
+      CREATE INDEX tollgate_requests_key ON tollgate_requests (key_id, started_at);
+      CREATE INDEX tollgate_requests_user ON tollgate_requests (user_id, started_at);
+      CREATE INDEX tollgate_requests_team ON tollgate_requests (team_id, started_at);
+      CREATE INDEX tollgate_requests_model ON tollgate_requests (model, started_at);
+
+      CREATE TABLE tollgate_attempts (
+        request_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        started_at BIGINT NOT NULL,
+        duration_ms INTEGER,
+        ttft_ms INTEGER,
+        status TEXT NOT NULL,
+        error_code TEXT,
+        upstream_status INTEGER,
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cached_input_tokens INTEGER NOT NULL DEFAULT 0,
+        cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+        reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+        usage_source TEXT,
+        cost_nanos BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (request_id, attempt)
+      );
+
+      CREATE TABLE tollgate_request_tags (
+        request_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        started_at BIGINT NOT NULL,
+        cost_nanos BIGINT NOT NULL DEFAULT 0,
+        saved_nanos BIGINT NOT NULL DEFAULT 0,
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (request_id, name)
+      );
+      CREATE INDEX tollgate_request_tags_name ON tollgate_request_tags (name, started_at);
+    `,
+  },
+];
+
+/**
+ * Applies the migrations not yet recorded, all in one transaction. Instances starting
+ * together queue up: SQLite's write lock (BEGIN IMMEDIATE) or, on Postgres, an advisory
+ * lock per schema, taken before anything else so that even the bookkeeping table is
+ * created once. Returns the versions this call applied.
+ */
+export async function migrate(sql: Sql, list: readonly Migration[] = migrations): Promise<number[]> {
+  return sql.transaction(async (tx) => {
+    if (tx.dialect === "postgres") await tx.query("SELECT pg_advisory_xact_lock(hashtext('tollgate_migrations:' || COALESCE(current_schema(), '')))");
+    await tx.exec("CREATE TABLE IF NOT EXISTS tollgate_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+    const done = new Set((await tx.query<{ version: number }>("SELECT version FROM tollgate_migrations")).map((r) => r.version));
+    const applied: number[] = [];
+    for (const migration of [...list].sort((a, b) => a.version - b.version)) {
+      if (done.has(migration.version)) continue;
+      await tx.exec(migration.sql);
+      await tx.query("INSERT INTO tollgate_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [migration.version, migration.name, Date.now()]);
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+}
