@@ -10,7 +10,7 @@ export const connectionOptions = {
   json: { type: "boolean" },
 } as const;
 
-export const CONNECTION_HELP = `Connection: --url URL (default ${DEFAULT_URL}), the admin key from TOLLGATE_ADMIN_KEY (or --admin-key KEY);
+export const CONNECTION_HELP = `Connection: --url URL (or TOLLGATE_URL; default ${DEFAULT_URL}), the admin key from TOLLGATE_ADMIN_KEY (or --admin-key KEY);
 --json prints the API's JSON instead of a table.`;
 
 /** A running gateway's admin API. */

@@ -42,11 +42,14 @@ export class PriceTable {
   private readonly prices = new Map<string, Price[]>();
 
   constructor(...sources: Record<string, PriceInput | PriceInput[]>[]) {
-    // Later sources (config) extend and override earlier ones (shipped data) entry by entry.
+    // Later sources (config) override earlier ones (shipped data): a dated entry adds to the
+    // model's history, an undated one replaces it ("this is the price").
     for (const source of sources) {
       for (const [model, entries] of Object.entries(source)) {
-        const list = (Array.isArray(entries) ? entries : [entries]).map(toPrice);
-        const merged = [...(this.prices.get(model) ?? []).filter((p) => !list.some((n) => n.from === p.from)), ...list];
+        const given = Array.isArray(entries) ? entries : [entries];
+        const list = given.map(toPrice);
+        const kept = given.some((p) => p.from === undefined) ? [] : (this.prices.get(model) ?? []).filter((p) => !list.some((n) => n.from === p.from));
+        const merged = [...kept, ...list];
         this.prices.set(model, merged.sort((a, b) => a.from - b.from));
       }
     }
