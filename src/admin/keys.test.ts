@@ -123,6 +123,7 @@ describe("GET /admin/keys", () => {
     expect(await ids({ team_id: "red" })).toEqual(sorted(a.key.id, b.key.id));
     expect(await ids({ user_id: "alice", include_revoked: "true" })).toEqual(sorted(a.key.id, c.key.id));
     expect(await ids({ include_revoked: "false" })).toEqual(sorted(a.key.id, b.key.id));
+    expect(await ids({ user_id: "", team_id: "blue", include_revoked: "true" })).toEqual([c.key.id]);
 
     const all = JSON.stringify((await call(listKeys, { query: { include_revoked: "1" } })).body);
     for (const k of [a, b, c]) expect(all).not.toContain(k.secret);

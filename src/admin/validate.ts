@@ -14,7 +14,9 @@ const errorMap = (issue: { code?: string; input?: unknown }) => (issue.code === 
  * whether it is a body field or a query parameter).
  */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: "body" | "query"): z.output<S> {
-  const parsed = schema.safeParse(value, { error: errorMap });
+  // `?user_id=&team_id=red`: an empty query parameter is an absent one.
+  const input = where === "query" && value !== null && typeof value === "object" ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== "")) : value;
+  const parsed = schema.safeParse(input, { error: errorMap });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   if (issue.code === "unrecognized_keys") {

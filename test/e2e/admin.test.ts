@@ -30,7 +30,8 @@ function config(admin: boolean): ConfigInput {
   return {
     ...(admin ? { admin: { keys: ["env:ADMIN"] } } : {}),
     auth: { keys: ["env:CLIENT"] },
-    ledger: { flushIntervalMs: 20, spoolDir },
+    // One ledger writer per spool directory.
+    ledger: { flushIntervalMs: 20, spoolDir: path.join(spoolDir, admin ? "admin" : "plain") },
     // A made-up model, so no shipped price can apply instead.
     prices: { "acme-test-1": { input: 2, output: 8 } },
     providers: { up: { type: "openai", baseURL: upstream.url, apiKey: "sk-upstream-admin-e2e" } },
