@@ -1,17 +1,27 @@
-import type { CanonicalRequest } from "../spec/canonical-request.js";
+import type { CanonicalRequest, InboundApi } from "../spec/canonical-request.js";
 import type { UpstreamChunk } from "../spec/stream-events.js";
 import type { RenderedError } from "../errors/render.js";
 import type { OpenedUpstream } from "../pipeline/upstream-attempt.js";
 
-/** One inbound API's wire format: its request parser and how answers are written in it. */
-export interface InboundCodec {
-  readonly api: CanonicalRequest["inbound"]["api"];
-  parseRequest(body: unknown): CanonicalRequest;
-  /** The frame for one upstream chunk, or null to send nothing for it. */
-  streamFrame(chunk: UpstreamChunk, request: CanonicalRequest): string | null;
-  /** The clean end of a stream. */
-  streamEnd(): string;
+/**
+ * Writes one answer's stream in the client's API. Built per request: a translating
+ * encoder keeps state (open content blocks, the finish reason waiting for usage).
+ */
+export interface StreamEncoder {
+  /** Frames for one upstream chunk; "" for none. */
+  chunk(chunk: UpstreamChunk): string;
+  /** The clean end of the stream. */
+  end(): string;
   /** A failure after the stream began: an error frame, and no clean end after it. */
-  streamError(error: RenderedError["body"]): string;
-  responseBody(opened: Extract<OpenedUpstream, { kind: "response" }>): string | Buffer;
+  error(error: RenderedError): string;
+}
+
+/** One inbound API's wire format: its request parser and how answers and errors are written in it. */
+export interface InboundCodec {
+  readonly api: InboundApi;
+  parseRequest(body: unknown): CanonicalRequest;
+  streamEncoder(request: CanonicalRequest, upstream: OpenedUpstream & { kind: "stream" }): StreamEncoder;
+  responseBody(request: CanonicalRequest, upstream: OpenedUpstream & { kind: "response" }): string | Buffer;
+  /** The error body in this API's shape. */
+  errorBody(error: RenderedError): unknown;
 }

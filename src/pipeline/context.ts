@@ -4,7 +4,7 @@ import type { Provider } from "../providers/provider.js";
 import type { CanonicalRequest } from "../spec/canonical-request.js";
 import type { Usage } from "../spec/usage.js";
 import type { KeyLimits } from "../keys/types.js";
-import type { InboundCodec } from "../apis/inbound-codec.js";
+import type { InboundCodec, StreamEncoder } from "../apis/inbound-codec.js";
 import type { BreakerRegistry } from "./breaker-registry.js";
 import type { PriceTable } from "../pricing/price-table.js";
 import type { Sql } from "../store/sql.js";
@@ -101,6 +101,8 @@ export class GatewayContext {
   request?: CanonicalRequest;
   route?: ResolvedRoute;
   upstream?: OpenedUpstream;
+  /** How the stream is written in the client's API, once it has begun. */
+  encoder?: StreamEncoder;
   readonly attempts: AttemptRecord[] = [];
   readonly responseHeaders: Record<string, string>;
   /** Status of the answer the client received (499 when it left first). */

@@ -3,7 +3,7 @@ import { UpstreamConnectionError, UpstreamHttpError, UpstreamProtocolError, Upst
 import type { Timeouts } from "../config/resolve.js";
 import type { Provider, ProviderAdapter } from "../providers/provider.js";
 import { classifyTransportError, type UpstreamHttpResponse } from "../providers/transport.js";
-import type { CanonicalRequest } from "../spec/canonical-request.js";
+import type { CanonicalRequest, WireApi } from "../spec/canonical-request.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
 import type { UpstreamChunk } from "../spec/stream-events.js";
 import { SseDecoder } from "../sse/decoder.js";
@@ -11,9 +11,10 @@ import { AttemptTimer } from "./attempt-timer.js";
 import { parseRetryAfter } from "./retry-policy.js";
 import { UpstreamStream } from "./upstream-stream.js";
 
+/** An upstream that answered; `api` is its wire format (the relay passes frames through when the client's matches). */
 export type OpenedUpstream =
-  | { kind: "stream"; stream: UpstreamStream; ttftMs: number }
-  | { kind: "response"; response: CanonicalResponse; raw: Buffer; ttftMs: number };
+  | { kind: "stream"; api: WireApi; stream: UpstreamStream; ttftMs: number }
+  | { kind: "response"; api: WireApi; response: CanonicalResponse; raw: Buffer; ttftMs: number };
 
 const ERROR_BODY_LIMIT = 64 * 1024;
 const RESPONSE_BODY_LIMIT = 64 * 1024 * 1024;
@@ -50,7 +51,7 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
       }
       const parsed = provider.adapter.parseResponse(json);
       timer.dispose();
-      return { kind: "response", response: parsed, raw, ttftMs: performance.now() - timer.startedAt };
+      return { kind: "response", api: provider.adapter.nativeApi, response: parsed, raw, ttftMs: performance.now() - timer.startedAt };
     }
     timer.phase("first_token", timeouts.firstTokenMs, performance.now() - timer.startedAt);
     const rest = readChunks(response, provider.adapter, timer);
@@ -65,7 +66,7 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
       stream.tap.observe(next.value.events);
       if (stream.tap.started) break;
     }
-    return { kind: "stream", stream, ttftMs: performance.now() - timer.startedAt };
+    return { kind: "stream", api: provider.adapter.nativeApi, stream, ttftMs: performance.now() - timer.startedAt };
   } catch (err) {
     timer.dispose();
     response?.destroy();

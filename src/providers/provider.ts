@@ -1,4 +1,4 @@
-import type { CanonicalRequest } from "../spec/canonical-request.js";
+import type { CanonicalRequest, WireApi } from "../spec/canonical-request.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
 import type { UpstreamChunk } from "../spec/stream-events.js";
 import type { SseMessage } from "../sse/decoder.js";
@@ -23,8 +23,8 @@ export interface ProviderAdapter {
   readonly hasEndMarker: boolean;
   parseResponse(body: unknown): CanonicalResponse;
   parseError(status: number, text: string): UpstreamErrorFields;
-  /** The inbound API whose frames this adapter's frames equal, for the pass-through relay. */
-  readonly nativeApi: CanonicalRequest["inbound"]["api"];
+  /** The wire format this adapter speaks: when the client speaks it too, frames pass through untouched. */
+  readonly nativeApi: WireApi;
 }
 
 /** A configured provider: its adapter and the transport that carries its requests. */

@@ -13,7 +13,7 @@ export function createProviders(configs: Record<string, ResolvedProvider>, http:
       // timeouts and retries run as for a real upstream.
       providers.set(name, createSimulatorProvider(config));
     } else {
-      const adapter = createOpenAIChatAdapter({ baseURL: config.baseURL, headers: config.headers, streamUsageOption: config.streamUsageOption, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
+      const adapter = createOpenAIChatAdapter({ baseURL: config.baseURL, headers: config.headers, streamUsageOption: config.streamUsageOption, maxTokensField: config.type === "openai" ? "max_completion_tokens" : "max_tokens", ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
       providers.set(name, { name, type: config.type, adapter, transport: http });
     }
   }

@@ -21,9 +21,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
-function sendError(res: ServerResponse, err: unknown, gateway: Gateway): void {
+function sendError(res: ServerResponse, err: unknown, gateway: Gateway, codec?: InboundCodec): void {
   const rendered = renderError(err, gateway.services.redactor);
-  sendJson(res, rendered.status, rendered.body, rendered.headers);
+  sendJson(res, rendered.status, codec ? codec.errorBody(rendered) : rendered.body, rendered.headers);
 }
 
 /**
@@ -45,7 +45,7 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
     }
     const codec = API_ROUTES[path];
     if (codec) {
-      if (req.method !== "POST") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), gateway);
+      if (req.method !== "POST") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), gateway, codec);
       void serveApi(gateway, codec, req, res);
       return;
     }
@@ -69,7 +69,7 @@ async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMess
   try {
     body = await readJsonBody(req, gateway.config.server.bodyLimitBytes);
   } catch (err) {
-    sendError(res, err, gateway);
+    sendError(res, err, gateway, codec);
     // Unread body bytes would otherwise be parsed as the next request on this connection.
     if (!req.complete) res.once("finish", () => req.destroy());
     return;
@@ -78,7 +78,7 @@ async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMess
     await gateway.handle({ codec, headers: req.headers, body, sink: new NodeSink(res) }, client.signal);
   } catch (err) {
     // The pipeline renders its own errors; this is the last guard against a crash.
-    if (!res.headersSent) sendError(res, err, gateway);
+    if (!res.headersSent) sendError(res, err, gateway, codec);
     else res.destroy();
   }
 }

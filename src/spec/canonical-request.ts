@@ -36,8 +36,11 @@ export type ResponseFormat =
   | { type: "json_object" }
   | { type: "json_schema"; name: string; schema: Record<string, unknown>; strict?: boolean };
 
-/** Which wire format the client spoke; later inbound APIs add their names here. */
-export type InboundApi = "openai-chat";
+/** A wire format for generating text: what a client speaks, or what a provider serves. */
+export type WireApi = "openai-chat" | "openai-responses" | "anthropic-messages" | "gemini";
+
+/** Which wire format the client spoke. */
+export type InboundApi = Exclude<WireApi, "gemini">;
 
 export interface CanonicalRequest {
   /** The model name the client asked for: a route name in the config. */
@@ -55,6 +58,8 @@ export interface CanonicalRequest {
   tools?: ToolDefinition[];
   toolChoice?: ToolChoice;
   responseFormat?: ResponseFormat;
+  /** Fields of the inbound API that no canonical field carries and the target lacks; see docs/api.md. */
+  dropped?: string[];
   /** The inbound API and body as received, for a same-format upstream to forward unknown fields exactly. */
   inbound: { api: InboundApi; body: Record<string, unknown> };
 }

@@ -1,23 +1,13 @@
-import { sseFrame } from "../../sse/encode.js";
 import type { InboundCodec } from "../inbound-codec.js";
+import { passthroughChatEncoder, translatingChatEncoder } from "./encode-stream.js";
+import { toChatCompletion } from "./encode-response.js";
 import { parseChatRequest } from "./parse-request.js";
 
-const DONE_FRAME = sseFrame("[DONE]");
-
-/**
- * Chat Completions in. Every upstream today speaks Chat Completions too, so frames and
- * bodies are relayed as the provider sent them (tapped, never re-serialised).
- */
+/** Chat Completions in: relayed untouched from Chat Completions upstreams, translated from others. */
 export const openaiChatCodec: InboundCodec = {
   api: "openai-chat",
   parseRequest: parseChatRequest,
-  streamFrame(chunk, request) {
-    // Tollgate always asks for usage; the client gets the usage-only chunk only if it asked.
-    if (chunk.usageOnly && !request.includeUsage) return null;
-    return sseFrame(chunk.raw);
-  },
-  streamEnd: () => DONE_FRAME,
-  // openai-node and most clients raise a `data: {"error": ...}` frame as an APIError.
-  streamError: (error) => sseFrame(JSON.stringify(error)),
-  responseBody: (opened) => opened.raw,
+  streamEncoder: (request, upstream) => (upstream.api === "openai-chat" ? passthroughChatEncoder(request) : translatingChatEncoder(request)),
+  responseBody: (request, upstream) => (upstream.api === "openai-chat" ? upstream.raw : toChatCompletion(upstream.response, request.model)),
+  errorBody: (error) => error.body,
 };

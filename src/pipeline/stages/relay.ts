@@ -19,22 +19,22 @@ export const relay: Stage<GatewayContext> = async (ctx) => {
   const upstream = ctx.upstream!;
   const { sink, codec } = ctx;
   if (upstream.kind === "response") {
-    sink.send(200, { ...ctx.responseHeaders, "content-type": "application/json" }, codec.responseBody(upstream));
+    sink.send(200, { ...ctx.responseHeaders, "content-type": "application/json" }, codec.responseBody(ctx.request!, upstream));
     return;
   }
-  const request = ctx.request!;
+  const encoder = (ctx.encoder = codec.streamEncoder(ctx.request!, upstream));
   sink.openStream({ ...STREAM_HEADERS, ...ctx.responseHeaders });
   const heartbeatMs = ctx.services.config.server.heartbeatMs;
   const heartbeat = setInterval(() => sink.write(SSE_HEARTBEAT), heartbeatMs);
   try {
     for await (const chunk of upstream.stream) {
-      const frame = codec.streamFrame(chunk, request);
-      if (frame === null) continue;
+      const frames = encoder.chunk(chunk);
+      if (frames === "") continue;
       heartbeat.refresh();
-      const drained = sink.write(frame);
+      const drained = sink.write(frames);
       if (drained) await drained;
     }
-    sink.write(codec.streamEnd());
+    sink.write(encoder.end());
     sink.end();
   } finally {
     clearInterval(heartbeat);

@@ -19,11 +19,11 @@ export const respondErrors: Stage<GatewayContext> = async (ctx, next) => {
     }
     const rendered = renderError(err, ctx.services.redactor);
     if (ctx.sink.headersSent) {
-      ctx.sink.write(ctx.codec.streamError(rendered.body));
+      if (ctx.encoder) ctx.sink.write(ctx.encoder.error(rendered));
       ctx.sink.end();
     } else {
       ctx.status = rendered.status;
-      ctx.sink.send(rendered.status, { ...ctx.responseHeaders, ...rendered.headers, "content-type": "application/json" }, JSON.stringify(rendered.body));
+      ctx.sink.send(rendered.status, { ...ctx.responseHeaders, ...rendered.headers, "content-type": "application/json" }, JSON.stringify(ctx.codec.errorBody(rendered)));
     }
     if (!(err instanceof GatewayError)) {
       // Not a failure the gateway anticipated: a bug, to be seen by operators.

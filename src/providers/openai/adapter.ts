@@ -1,6 +1,7 @@
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { SseMessage } from "../../sse/decoder.js";
 import type { HttpRequestSpec, ProviderAdapter } from "../provider.js";
+import { toChatBody } from "./chat-request.js";
 import { parseChatResponse } from "./chat-response.js";
 import { DONE, parseChatChunk } from "./chat-stream.js";
 import { parseOpenAIErrorBody } from "./error-body.js";
@@ -11,6 +12,8 @@ export interface OpenAIAdapterConfig {
   headers: Record<string, string>;
   /** The server accepts stream_options.include_usage. */
   streamUsageOption: boolean;
+  /** OpenAI's own API wants max_completion_tokens; compatible servers know max_tokens (the default). */
+  maxTokensField?: "max_tokens" | "max_completion_tokens";
 }
 
 /** OpenAI Chat Completions, as served by OpenAI and every OpenAI-compatible server. */
@@ -23,6 +26,9 @@ export function createOpenAIChatAdapter(config: OpenAIAdapterConfig): ProviderAd
     nativeApi: "openai-chat",
     hasEndMarker: true,
     buildRequest(request: CanonicalRequest, model: string): HttpRequestSpec {
+      if (request.inbound.api !== "openai-chat") {
+        return { url, headers, body: JSON.stringify(toChatBody(request, model, { streamUsageOption: config.streamUsageOption, maxTokensField: config.maxTokensField ?? "max_tokens" })) };
+      }
       // Same wire format in and out: forward the client's body so that fields Tollgate
       // does not model (logprobs, seed, service_tier, ...) reach the provider unchanged.
       const body: Record<string, unknown> = { ...request.inbound.body, model };
