@@ -33,7 +33,15 @@ function sendError(res: ServerResponse, err: unknown, gateway: Gateway, codec?: 
 export function createNodeHandler(gateway: Gateway): NodeHandler {
   const models = {
     object: "list",
-    data: Object.values(gateway.config.models).map((r) => ({ id: r.name, object: "model", created: 0, owned_by: "tollgate" })),
+    data: Object.values(gateway.config.models).map((r) => ({
+      id: r.name,
+      object: "model",
+      created: 0,
+      owned_by: "tollgate",
+      ...(r.description ? { description: r.description } : {}),
+      ...(r.contextWindow ? { context_window: r.contextWindow } : {}),
+      ...(r.maxOutputTokens ? { max_output_tokens: r.maxOutputTokens } : {}),
+    })),
   };
   const admin = createAdminRoutes(gateway);
 

@@ -21,7 +21,7 @@ beforeAll(async () => {
       server: { bodyLimitBytes: 16 * 1024 },
       auth: { keys: ["env:KEY"] },
       providers: { up: { type: "openai", baseURL: upstream.url } },
-      models: { fast: { maxOutputTokens: 1000, targets: [{ provider: "up", model: "m" }] } },
+      models: { fast: { maxOutputTokens: 1000, contextWindow: 2000, targets: [{ provider: "up", model: "m" }] } },
     },
     { env: { KEY } },
   );
@@ -54,6 +54,7 @@ describe("each kind of bad input", () => {
     ["temperature as a string", JSON.stringify({ ...valid, temperature: "hot" }), 400, "invalid_request", "temperature"],
     ["stream as a string", JSON.stringify({ ...valid, stream: "yes" }), 400, "invalid_request", "stream"],
     ["max_tokens over the route's limit", JSON.stringify({ ...valid, max_tokens: 5000 }), 400, "max_tokens_exceeded", "max_tokens"],
+    ["a prompt that cannot fit the context window", JSON.stringify({ ...valid, max_tokens: 900, messages: [{ role: "user", content: "word ".repeat(1500) }] }), 400, "context_length_exceeded", "messages"],
     ["an unknown model", JSON.stringify({ ...valid, model: "gpt-9" }), 404, "model_not_found", "model"],
     ["a model named like an Object property", JSON.stringify({ ...valid, model: "constructor" }), 404, "model_not_found", "model"],
     ["a body over the limit", JSON.stringify({ ...valid, padding: "x".repeat(20_000) }), 413, "request_too_large", null],
@@ -64,6 +65,11 @@ describe("each kind of bad input", () => {
     expect(res.headers["content-type"]).toBe("application/json");
     expect(res.json().error).toMatchObject({ code, param, type: expect.any(String), message: expect.any(String) });
     expect(upstream.requests.length).toBe(before);
+  });
+
+  test("the model catalogue lists each route with its limits", async () => {
+    const res = await send("", {}, "GET", "/v1/models");
+    expect(JSON.parse(res.text)).toEqual({ object: "list", data: [{ id: "fast", object: "model", created: 0, owned_by: "tollgate", context_window: 2000, max_output_tokens: 1000 }] });
   });
 
   test("missing and wrong keys", async () => {

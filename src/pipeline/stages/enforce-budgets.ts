@@ -1,10 +1,10 @@
 import { linesFor, rulesFromKeyLimits } from "../../budgets/counter-lines.js";
 import { BudgetExceededError } from "../../budgets/budget-exceeded.js";
 import type { BudgetRule, BudgetStore, CounterLine } from "../../budgets/types.js";
-import { countMessageTokens } from "../../usage/tokenizer.js";
 import type { Stage } from "../compose.js";
 import type { GatewayContext } from "../context.js";
 import { finalUsage } from "../final-usage.js";
+import { promptTokens } from "../prompt-tokens.js";
 
 export interface BudgetOptions {
   store: BudgetStore;
@@ -27,7 +27,7 @@ export function enforceBudgets(options: BudgetOptions): Stage<GatewayContext> {
     if (rules.length === 0) return next();
     const request = ctx.request!;
     const route = ctx.route!;
-    const inputTokens = countMessageTokens(request.messages);
+    const inputTokens = promptTokens(ctx);
     const outputTokens = (request.maxOutputTokens ?? route.maxOutputTokens ?? options.defaultMaxOutputTokens) * (request.n ?? 1);
     const worst = { inputTokens, outputTokens, cachedInputTokens: 0, cacheWriteTokens: 0 };
     const usdNanos = Math.max(...route.targets.map((t) => ctx.services.prices.cost(t.model, worst, ctx.startedAt)));

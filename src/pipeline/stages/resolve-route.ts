@@ -1,5 +1,6 @@
 import { InvalidRequestError, NotFoundError, PermissionDeniedError } from "../../errors/gateway-error.js";
 import type { Stage } from "../compose.js";
+import { promptTokens } from "../prompt-tokens.js";
 import type { GatewayContext } from "../context.js";
 
 /** Maps the requested model name to a configured route, and rejects what cannot fit it. */
@@ -16,6 +17,12 @@ export const resolveRoute: Stage<GatewayContext> = async (ctx, next) => {
   }
   if (route.maxOutputTokens !== undefined && request.maxOutputTokens !== undefined && request.maxOutputTokens > route.maxOutputTokens) {
     throw new InvalidRequestError("max_tokens_exceeded", `max_tokens ${request.maxOutputTokens} exceeds the limit of ${route.maxOutputTokens} for "${route.name}".`, { param: "max_tokens" });
+  }
+  if (route.contextWindow !== undefined) {
+    const needed = promptTokens(ctx) + (request.maxOutputTokens ?? 0);
+    if (needed > route.contextWindow) {
+      throw new InvalidRequestError("context_length_exceeded", `This request needs ${needed} tokens (prompt + max_tokens) but "${route.name}" has a context window of ${route.contextWindow}.`, { param: "messages" });
+    }
   }
   ctx.route = route;
   await next();
