@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { anthropicMessagesCodec } from "../apis/anthropic-messages/codec.js";
 import { openaiChatCodec } from "../apis/openai-chat/codec.js";
 import type { InboundCodec } from "../apis/inbound-codec.js";
 import { MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
@@ -12,6 +13,7 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (er
 
 const API_ROUTES: Record<string, InboundCodec> = {
   "/v1/chat/completions": openaiChatCodec,
+  "/v1/messages": anthropicMessagesCodec,
 };
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -77,9 +79,13 @@ async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMess
   try {
     body = await readJsonBody(req, gateway.config.server.bodyLimitBytes);
   } catch (err) {
+    if (!req.complete) {
+      // Unread body bytes would otherwise be parsed as the next request on this connection:
+      // tell the client not to reuse it, and close it once the answer is out.
+      res.setHeader("connection", "close");
+      res.once("finish", () => req.socket.destroy());
+    }
     sendError(res, err, gateway, codec);
-    // Unread body bytes would otherwise be parsed as the next request on this connection.
-    if (!req.complete) res.once("finish", () => req.destroy());
     return;
   }
   try {

@@ -36,6 +36,8 @@ async function send(body: string | Buffer, headers: Record<string, string> = {},
     method: method as "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${KEY}`, ...headers },
     ...(method === "GET" ? {} : { body }),
+    headersTimeout: 5_000,
+    bodyTimeout: 5_000,
   });
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as { error: { code: string; type: string; message: string; param: string | null } } };
