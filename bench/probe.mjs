@@ -1,28 +1,37 @@
-// Unloaded latency probe: N sequential requests over one keep-alive connection.
-// usage: node probe.mjs URL BODY_FILE N DEADLINE_MS [HEADERS_JSON]
-// Prints: PROBE {"n","bad","ttfb_p50_ms","ttfb_p99_ms","ttft_p50_ms","total_p50_ms",...}
+// Latency probe: N sequential rounds; each round sends one request to every endpoint in turn (so drift
+// on the box hits all of them alike), each endpoint over its own keep-alive connection.
+// usage: node probe.mjs SPECS_JSON N DEADLINE_MS      SPECS_JSON: [{ name, url, body: FILE, headers? }]
+// Prints: PROBE { name: { n, bad, ttfb_p50_ms, ttfb_p99_ms, ttft_p50_ms, ttft_p99_ms, total_p50_ms, total_p99_ms } }
 //   ttfb: request sent -> first response body byte
 //   ttft: request sent -> first body byte that completes a non-empty `"content":"...` (SSE); the whole body otherwise
 import http from "node:http";
 import { readFileSync } from "node:fs";
 
-const [url, bodyFile, nStr = "200", deadlineStr = "20000", hdrs = "{}"] = process.argv.slice(2);
-const body = readFileSync(bodyFile);
-const u = new URL(url);
-if (!["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)) throw new Error("probe talks to loopback only");
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const headers = { "content-type": "application/json", "content-length": body.length, ...JSON.parse(hdrs) };
+const [specsJson, nStr = "200", deadlineStr = "20000"] = process.argv.slice(2);
+const specs = JSON.parse(specsJson).map((spec) => {
+  const u = new URL(spec.url);
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)) throw new Error("probe talks to loopback only");
+  const body = readFileSync(spec.body);
+  return {
+    name: spec.name, u, body, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
+    headers: { "content-type": "application/json", "content-length": body.length, ...(spec.headers ?? {}) },
+    ttfb: [], ttft: [], total: [], bad: 0,
+  };
+});
 const deadline = Date.now() + Number(deadlineStr);
-const ttfb = [], ttft = [], total = [];
-let bad = 0;
 const CONTENT = /"content":"[^"]/;
 
-const one = () =>
+const one = (spec) =>
   new Promise((resolve) => {
+    const { u, body, headers, agent } = spec;
+    const fail = () => {
+      spec.bad++;
+      resolve();
+    };
     const t0 = process.hrtime.bigint();
     let t1 = 0n, tc = 0n, text = "";
     const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: "POST", headers, agent }, (res) => {
-      if (res.statusCode !== 200) bad++;
+      if (res.statusCode !== 200) spec.bad++;
       const sse = String(res.headers["content-type"]).startsWith("text/event-stream");
       res.setEncoding("utf8");
       res.on("data", (d) => {
@@ -35,21 +44,17 @@ const one = () =>
       });
       res.on("end", () => {
         const t2 = process.hrtime.bigint();
-        ttfb.push(Number((t1 || t2) - t0) / 1e6);
-        ttft.push(Number((tc || t2) - t0) / 1e6);
-        total.push(Number(t2 - t0) / 1e6);
+        spec.ttfb.push(Number((t1 || t2) - t0) / 1e6);
+        spec.ttft.push(Number((tc || t2) - t0) / 1e6);
+        spec.total.push(Number(t2 - t0) / 1e6);
         resolve();
       });
     });
     req.setTimeout(10_000, () => {
-      bad++;
       req.destroy();
-      resolve();
+      fail();
     });
-    req.on("error", () => {
-      bad++;
-      resolve();
-    });
+    req.on("error", fail);
     req.end(body);
   });
 
@@ -58,15 +63,16 @@ const pct = (a, p) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
 };
 const n = Number(nStr);
-for (let i = 0; i < n && Date.now() < deadline; i++) await one();
-agent.destroy();
+for (let i = 0; i < n && Date.now() < deadline; i++) for (const spec of specs) await one(spec);
 const r = (x) => Math.round(x * 1000) / 1000;
-console.log(
-  "PROBE " +
-    JSON.stringify({
-      n: total.length, bad,
-      ttfb_p50_ms: r(pct(ttfb, 50)), ttfb_p99_ms: r(pct(ttfb, 99)),
-      ttft_p50_ms: r(pct(ttft, 50)), ttft_p99_ms: r(pct(ttft, 99)),
-      total_p50_ms: r(pct(total, 50)), total_p99_ms: r(pct(total, 99)),
-    }),
-);
+const out = {};
+for (const s of specs) {
+  s.agent.destroy();
+  out[s.name] = {
+    n: s.total.length, bad: s.bad,
+    ttfb_p50_ms: r(pct(s.ttfb, 50)), ttfb_p99_ms: r(pct(s.ttfb, 99)),
+    ttft_p50_ms: r(pct(s.ttft, 50)), ttft_p99_ms: r(pct(s.ttft, 99)),
+    total_p50_ms: r(pct(s.total, 50)), total_p99_ms: r(pct(s.total, 99)),
+  };
+}
+console.log("PROBE " + JSON.stringify(out));

@@ -22,6 +22,8 @@ export interface InboundCodec {
   parseRequest(body: unknown): CanonicalRequest;
   streamEncoder(request: CanonicalRequest, upstream: OpenedUpstream & { kind: "stream" }): StreamEncoder;
   responseBody(request: CanonicalRequest, upstream: OpenedUpstream & { kind: "response" }): string | Buffer;
+  /** The body answering an embeddings request; only a codec whose requests carry `embedding` has one. */
+  embeddingBody?(request: CanonicalRequest, upstream: OpenedUpstream & { kind: "embedding" }): string | Buffer;
   /** The error body in this API's shape. */
   errorBody(error: RenderedError): unknown;
 }

@@ -40,8 +40,11 @@ export interface BreakerPolicy {
 }
 
 export type ResolvedProvider =
-  | { type: "openai"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean }
+  | { type: "openai"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean; api?: "chat" | "responses" }
   | { type: "openai-compatible"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean }
+  | { type: "anthropic"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; version: string; defaultMaxTokens: number }
+  | { type: "google"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string> }
+  | { type: "azure-openai"; name: string; endpoint: string; apiKey?: string; apiVersion: string; deployments: Record<string, string>; headers: Record<string, string> }
   | { type: "simulator"; name: string; ttftMs: number; tokensPerSecond: number; answerTokens: number; fault?: FaultConfig };
 
 export interface ResolvedRoute {
@@ -134,13 +137,28 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
       providers[name] = { type: "simulator", name, ttftMs: p.ttftMs, tokensPerSecond: p.tokensPerSecond, answerTokens: p.answerTokens, ...(p.fault ? { fault: p.fault } : {}) };
       continue;
     }
+    if (p.type === "anthropic") {
+      const apiKey = p.apiKey === undefined ? undefined : secret(p.apiKey, `${path}.apiKey`);
+      const headers = secretHeaders(p.headers, `${path}.headers`);
+      providers[name] = { type: "anthropic", name, baseURL: p.baseURL.replace(/\/+$/, ""), headers, version: p.version, defaultMaxTokens: p.defaultMaxTokens, ...(apiKey ? { apiKey } : {}) };
+      continue;
+    }
+    if (p.type === "google" || p.type === "azure-openai") {
+      const apiKey = secret(p.apiKey, `${path}.apiKey`);
+      const headers = secretHeaders(p.headers, `${path}.headers`);
+      providers[name] =
+        p.type === "google"
+          ? { type: "google", name, baseURL: p.baseURL.replace(/\/+$/, ""), headers, ...(apiKey ? { apiKey } : {}) }
+          : { type: "azure-openai", name, endpoint: p.endpoint.replace(/\/+$/, ""), apiVersion: p.apiVersion, deployments: p.deployments ?? {}, headers, ...(apiKey ? { apiKey } : {}) };
+      continue;
+    }
     const preset = p.type === "openai-compatible" && p.preset ? COMPATIBLE_PRESETS[p.preset] : undefined;
     const baseURL = (p.baseURL ?? preset?.baseURL ?? "").replace(/\/+$/, "");
     const headers = secretHeaders(p.headers, `${path}.headers`);
     if (p.type === "openai" && p.organization) headers["openai-organization"] = p.organization;
     const streamUsageOption = p.type === "openai" ? true : (p.streamUsageOption ?? preset?.streamUsageOption ?? true);
     const apiKey = p.apiKey === undefined ? undefined : secret(p.apiKey, `${path}.apiKey`);
-    providers[name] = { type: p.type, name, baseURL, headers, streamUsageOption, ...(apiKey ? { apiKey } : {}) };
+    providers[name] = { type: p.type, name, baseURL, headers, streamUsageOption, ...(apiKey ? { apiKey } : {}), ...(p.type === "openai" ? { api: p.api } : {}) };
   }
 
   const defaults = config.defaults;

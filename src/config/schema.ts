@@ -40,6 +40,8 @@ const openaiProvider = z.strictObject({
   apiKey: secretRef.optional(),
   organization: z.string().optional(),
   headers: headersSchema.optional(),
+  /** Which OpenAI API to call: Chat Completions (/chat/completions) or Responses (/responses). */
+  api: z.enum(["chat", "responses"]).default("chat"),
 });
 
 export const compatiblePresets = ["deepseek", "mistral", "xai", "groq", "together", "ollama", "vllm", "llamacpp"] as const;
@@ -65,6 +67,37 @@ export const faultSchema = z.strictObject({
   times: z.number().int().positive().optional(),
 });
 
+const anthropicProvider = z.strictObject({
+  type: z.literal("anthropic"),
+  baseURL: z.url().default("https://api.anthropic.com/v1"),
+  apiKey: secretRef.optional(),
+  /** The `anthropic-version` header. */
+  version: z.string().min(1).default("2023-06-01"),
+  headers: headersSchema.optional(),
+  /** max_tokens for requests that set none (the Messages API requires it). */
+  defaultMaxTokens: z.number().int().positive().default(4096),
+});
+
+const googleProvider = z.strictObject({
+  type: z.literal("google"),
+  baseURL: z.url().default("https://generativelanguage.googleapis.com/v1beta"),
+  /** Sent as `x-goog-api-key`, never in the URL. */
+  apiKey: secretRef,
+  headers: headersSchema.optional(),
+});
+
+const azureOpenAIProvider = z.strictObject({
+  type: z.literal("azure-openai"),
+  /** https://NAME.openai.azure.com */
+  endpoint: z.url(),
+  /** Sent as `api-key`. */
+  apiKey: secretRef,
+  apiVersion: z.string().min(1).default("2024-10-21"),
+  /** Deployment name per model name used in targets; a model not listed is its own deployment. */
+  deployments: z.record(z.string().min(1), z.string().min(1)).optional(),
+  headers: headersSchema.optional(),
+});
+
 const simulatorProvider = z.strictObject({
   type: z.literal("simulator"),
   ttftMs: ms.default(150),
@@ -74,7 +107,7 @@ const simulatorProvider = z.strictObject({
   fault: faultSchema.optional(),
 });
 
-export const providerSchema = z.discriminatedUnion("type", [openaiProvider, compatibleProvider, simulatorProvider]);
+export const providerSchema = z.discriminatedUnion("type", [openaiProvider, compatibleProvider, anthropicProvider, googleProvider, azureOpenAIProvider, simulatorProvider]);
 
 export const targetSchema = z.strictObject({
   provider: z.string().min(1),
@@ -151,7 +184,7 @@ export const configSchema = z
       .prefault({}),
     auth: z
       .strictObject({
-        /** Client keys accepted as `Authorization: Bearer <key>`. None: open, for local development only. */
+        /** Client keys accepted as `Authorization: Bearer <key>` or `x-api-key: <key>`. None: open, for local development only. */
         keys: z.array(secretRef).default([]),
       })
       .prefault({}),

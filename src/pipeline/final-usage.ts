@@ -23,6 +23,8 @@ function responseText(response: CanonicalResponse): string {
 /** The usage of the answering attempt: as reported, or counted when the provider never said (cut streams). */
 function usageOf(request: CanonicalRequest, upstream: OpenedUpstream): Usage {
   if (upstream.kind === "response") return upstream.response.usage ?? estimate(request, responseText(upstream.response));
+  // Embeddings: input only, reported or already counted by the attempt.
+  if (upstream.kind === "embedding") return upstream.response.usage;
   const { tap } = upstream.stream;
   return tap.reported ?? estimate(request, tap.output.join(""));
 }

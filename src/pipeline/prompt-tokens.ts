@@ -1,13 +1,15 @@
+import { countEmbeddingTokens } from "../usage/embedding-tokens.js";
 import { countMessageTokens } from "../usage/tokenizer.js";
 import type { GatewayContext } from "./context.js";
 
 const counted = new WeakMap<GatewayContext, number>();
 
-/** The prompt's tokens, counted once per request for every stage that needs them (limits, budgets). */
+/** The prompt's tokens (an embeddings request: its inputs'), counted once per request for every stage that needs them (limits, budgets). */
 export function promptTokens(ctx: GatewayContext): number {
   let n = counted.get(ctx);
   if (n === undefined) {
-    n = countMessageTokens(ctx.request!.messages);
+    const request = ctx.request!;
+    n = request.embedding ? countEmbeddingTokens(request.embedding.input) : countMessageTokens(request.messages);
     counted.set(ctx, n);
   }
   return n;

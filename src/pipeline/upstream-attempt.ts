@@ -1,12 +1,15 @@
-import { GatewayError } from "../errors/gateway-error.js";
+import { GatewayError, InvalidRequestError } from "../errors/gateway-error.js";
 import { UpstreamConnectionError, UpstreamHttpError, UpstreamProtocolError, UpstreamTimeoutError } from "../errors/upstream-errors.js";
 import type { Timeouts } from "../config/resolve.js";
 import type { Provider, ProviderAdapter } from "../providers/provider.js";
 import { classifyTransportError, type UpstreamHttpResponse } from "../providers/transport.js";
 import type { CanonicalRequest, WireApi } from "../spec/canonical-request.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
-import type { UpstreamChunk } from "../spec/stream-events.js";
+import type { CanonicalEmbeddingResponse } from "../spec/embedding.js";
+import type { Usage } from "../spec/usage.js";
+import type { StreamEvent, UpstreamChunk } from "../spec/stream-events.js";
 import { SseDecoder } from "../sse/decoder.js";
+import { estimatedEmbeddingUsage } from "../usage/embedding-tokens.js";
 import { AttemptTimer } from "./attempt-timer.js";
 import { parseRetryAfter } from "./retry-policy.js";
 import { UpstreamStream } from "./upstream-stream.js";
@@ -14,7 +17,9 @@ import { UpstreamStream } from "./upstream-stream.js";
 /** An upstream that answered; `api` is its wire format (the relay passes frames through when the client's matches). */
 export type OpenedUpstream =
   | { kind: "stream"; api: WireApi; stream: UpstreamStream; ttftMs: number }
-  | { kind: "response"; api: WireApi; response: CanonicalResponse; raw: Buffer; ttftMs: number };
+  | { kind: "response"; api: WireApi; response: CanonicalResponse; raw: Buffer; ttftMs: number }
+  /** An embeddings answer (`request.embedding`); its usage is always set, estimated when the provider reported none. */
+  | { kind: "embedding"; api: WireApi; response: CanonicalEmbeddingResponse & { usage: Usage }; raw: Buffer; ttftMs: number };
 
 const ERROR_BODY_LIMIT = 64 * 1024;
 const RESPONSE_BODY_LIMIT = 64 * 1024 * 1024;
@@ -28,7 +33,7 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
   const timer = new AttemptTimer(timeouts, signal);
   let response: UpstreamHttpResponse | undefined;
   try {
-    const spec = provider.adapter.buildRequest(request, model);
+    const spec = request.embedding ? embeddingAdapter(provider).buildEmbeddingRequest(request, model) : provider.adapter.buildRequest(request, model);
     // Non-streamed answers send headers only when complete, so only connect and total apply.
     if (request.stream) timer.phase("headers", timeouts.headersMs);
     try {
@@ -39,7 +44,8 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
     if (response.status >= 400) {
       const text = (await readBody(response, timer, ERROR_BODY_LIMIT, true)).toString("utf8");
       const fields = provider.adapter.parseError(response.status, text);
-      throw new UpstreamHttpError(response.status, fields.message, parseRetryAfter(response.headers), fields);
+      // The Retry-After header when sent, else a hint in the body (Gemini's RetryInfo).
+      throw new UpstreamHttpError(response.status, fields.message, parseRetryAfter(response.headers) ?? fields.retryAfterMs, fields);
     }
     if (!request.stream) {
       const raw = await readBody(response, timer, RESPONSE_BODY_LIMIT, false);
@@ -48,6 +54,12 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
         json = JSON.parse(raw.toString("utf8"));
       } catch {
         throw new UpstreamProtocolError("Upstream returned a body that is not JSON.");
+      }
+      if (request.embedding) {
+        const answer = embeddingAdapter(provider).parseEmbeddingResponse(json);
+        timer.dispose();
+        const usage = answer.usage ?? estimatedEmbeddingUsage(request.embedding.input);
+        return { kind: "embedding", api: provider.adapter.nativeApi, response: { ...answer, usage }, raw, ttftMs: performance.now() - timer.startedAt };
       }
       const parsed = provider.adapter.parseResponse(json);
       timer.dispose();
@@ -72,6 +84,13 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
     response?.destroy();
     throw err;
   }
+}
+
+/** The provider's embedding methods; resolveRoute has already turned away routes whose targets lack them. */
+function embeddingAdapter(provider: Provider): Required<Pick<ProviderAdapter, "buildEmbeddingRequest" | "parseEmbeddingResponse">> {
+  const { buildEmbeddingRequest, parseEmbeddingResponse } = provider.adapter;
+  if (!buildEmbeddingRequest || !parseEmbeddingResponse) throw new InvalidRequestError("embeddings_not_supported", `Provider "${provider.name}" (${provider.type}) does not serve embeddings.`, { param: "model" });
+  return { buildEmbeddingRequest: buildEmbeddingRequest.bind(provider.adapter), parseEmbeddingResponse: parseEmbeddingResponse.bind(provider.adapter) };
 }
 
 function failureOf(err: unknown, timer: AttemptTimer, timeouts: Timeouts): GatewayError {
@@ -107,6 +126,8 @@ async function readBody(response: UpstreamHttpResponse, timer: AttemptTimer, lim
 
 async function* readChunks(response: UpstreamHttpResponse, adapter: ProviderAdapter, timer: AttemptTimer): AsyncGenerator<UpstreamChunk, void> {
   const decoder = new SseDecoder();
+  const parser = adapter.streamParser?.() ?? adapter;
+  const progress = new ChoiceProgress();
   let first = true;
   let ended = false;
   try {
@@ -114,24 +135,54 @@ async function* readChunks(response: UpstreamHttpResponse, adapter: ProviderAdap
       // After the end marker the rest is drained, not parsed, so the connection can be reused.
       if (ended) continue;
       for (const message of decoder.push(bytes)) {
-        const chunk = adapter.parseStreamMessage(message, first);
+        const chunk = parser.parseStreamMessage(message, first);
         if (chunk === null) {
           ended = true;
           break;
         }
         first = false;
+        // A final frame carries content and ends the stream at once.
+        if (chunk.final) ended = true;
+        progress.observe(chunk.events);
         yield chunk;
+        if (ended) break;
       }
     }
     if (!ended) {
       for (const message of decoder.end()) {
-        const chunk = adapter.parseStreamMessage(message, first);
-        if (chunk === null) ended = true;
-        else yield chunk;
+        const chunk = parser.parseStreamMessage(message, first);
+        if (chunk === null || chunk.final) ended = true;
+        if (chunk !== null) {
+          progress.observe(chunk.events);
+          yield chunk;
+        }
+        if (ended) break;
       }
     }
   } catch (err) {
     throw failureOf(err, timer, timer.timeouts);
   }
   if (adapter.hasEndMarker && !ended) throw new UpstreamConnectionError("The upstream closed the stream before its end marker.");
+  // Without an end marker (Gemini) the connection closing is the end, clean or not: only finish events tell.
+  if (!adapter.hasEndMarker && !progress.complete) throw new UpstreamConnectionError("The upstream closed the stream before the answer finished.");
+}
+
+/** Which choices began and which finished, for streams that have no end marker. */
+class ChoiceProgress {
+  private readonly begun = new Set<number>();
+  private readonly finished = new Set<number>();
+
+  observe(events: readonly StreamEvent[]): void {
+    for (const e of events) {
+      if (e.type === "finish") this.finished.add(e.choice);
+      else if (e.type === "text-delta" || e.type === "reasoning-delta" || e.type === "tool-call-delta") this.begun.add(e.choice);
+    }
+  }
+
+  /** A finish came, and for every choice that began. */
+  get complete(): boolean {
+    if (this.finished.size === 0) return false;
+    for (const choice of this.begun) if (!this.finished.has(choice)) return false;
+    return true;
+  }
 }

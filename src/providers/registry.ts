@@ -1,5 +1,9 @@
 import type { ResolvedProvider } from "../config/resolve.js";
+import { createAnthropicAdapter } from "./anthropic/adapter.js";
+import { createAzureOpenAIAdapter } from "./azure-openai/adapter.js";
+import { createGoogleAdapter } from "./google/adapter.js";
 import { createOpenAIChatAdapter } from "./openai/adapter.js";
+import { createOpenAIResponsesAdapter } from "./openai/responses-adapter.js";
 import type { Provider } from "./provider.js";
 import { createSimulatorProvider } from "./simulator/index.js";
 import type { Transport } from "./transport.js";
@@ -8,12 +12,26 @@ import type { Transport } from "./transport.js";
 export function createProviders(configs: Record<string, ResolvedProvider>, http: Transport): Map<string, Provider> {
   const providers = new Map<string, Provider>();
   for (const [name, config] of Object.entries(configs)) {
-    if (config.type === "simulator") {
+    if (config.type === "anthropic") {
+      const adapter = createAnthropicAdapter({ baseURL: config.baseURL, version: config.version, headers: config.headers, defaultMaxTokens: config.defaultMaxTokens, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
+      providers.set(name, { name, type: config.type, adapter, transport: http });
+    } else if (config.type === "google") {
+      const adapter = createGoogleAdapter({ baseURL: config.baseURL, headers: config.headers, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
+      providers.set(name, { name, type: config.type, adapter, transport: http });
+    } else if (config.type === "azure-openai") {
+      const adapter = createAzureOpenAIAdapter({ endpoint: config.endpoint, apiVersion: config.apiVersion, deployments: config.deployments, headers: config.headers, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
+      providers.set(name, { name, type: config.type, adapter, transport: http });
+    } else if (config.type === "simulator") {
       // The simulator speaks Chat Completions from inside the process, so the same parser,
       // timeouts and retries run as for a real upstream.
       providers.set(name, createSimulatorProvider(config));
     } else {
-      const adapter = createOpenAIChatAdapter({ baseURL: config.baseURL, headers: config.headers, streamUsageOption: config.streamUsageOption, maxTokensField: config.type === "openai" ? "max_completion_tokens" : "max_tokens", ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
+      const chat = createOpenAIChatAdapter({ baseURL: config.baseURL, headers: config.headers, streamUsageOption: config.streamUsageOption, maxTokensField: config.type === "openai" ? "max_completion_tokens" : "max_tokens", ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
+      const adapter =
+        config.type === "openai" && config.api === "responses"
+          ? // Embeddings are not part of the Responses API: they still go to /embeddings.
+            { ...createOpenAIResponsesAdapter({ baseURL: config.baseURL, headers: config.headers, ...(config.apiKey ? { apiKey: config.apiKey } : {}) }), buildEmbeddingRequest: chat.buildEmbeddingRequest!, parseEmbeddingResponse: chat.parseEmbeddingResponse! }
+          : chat;
       providers.set(name, { name, type: config.type, adapter, transport: http });
     }
   }

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { anthropicMessagesCodec } from "../apis/anthropic-messages/codec.js";
 import { openaiChatCodec } from "../apis/openai-chat/codec.js";
+import { openaiEmbeddingsCodec } from "../apis/openai-embeddings/codec.js";
+import { openaiResponsesCodec } from "../apis/openai-responses/codec.js";
 import type { InboundCodec } from "../apis/inbound-codec.js";
 import { MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
 import { renderError } from "../errors/render.js";
@@ -13,7 +15,9 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (er
 
 const API_ROUTES: Record<string, InboundCodec> = {
   "/v1/chat/completions": openaiChatCodec,
+  "/v1/responses": openaiResponsesCodec,
   "/v1/messages": anthropicMessagesCodec,
+  "/v1/embeddings": openaiEmbeddingsCodec,
 };
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

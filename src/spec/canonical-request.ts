@@ -1,3 +1,5 @@
+import type { EmbeddingInput } from "./embedding.js";
+
 /** The canonical request every inbound API is parsed into and every provider adapter reads. */
 
 export type Role = "system" | "developer" | "user" | "assistant" | "tool";
@@ -39,8 +41,8 @@ export type ResponseFormat =
 /** A wire format for generating text: what a client speaks, or what a provider serves. */
 export type WireApi = "openai-chat" | "openai-responses" | "anthropic-messages" | "gemini";
 
-/** Which wire format the client spoke. */
-export type InboundApi = Exclude<WireApi, "gemini">;
+/** Which wire format the client spoke (OpenAI's embeddings API is the one that does not generate text). */
+export type InboundApi = Exclude<WireApi, "gemini"> | "openai-embeddings";
 
 export interface CanonicalRequest {
   /** The model name the client asked for: a route name in the config. */
@@ -60,6 +62,10 @@ export interface CanonicalRequest {
   responseFormat?: ResponseFormat;
   /** Fields of the inbound API that no canonical field carries and the target lacks; see docs/api.md. */
   dropped?: string[];
+  /** The application's end user as the inbound API names it (e.g. Messages' `metadata.user_id`), for attribution. */
+  endUser?: string;
   /** The inbound API and body as received, for a same-format upstream to forward unknown fields exactly. */
   inbound: { api: InboundApi; body: Record<string, unknown> };
+  /** Set for an embeddings request: then `messages` is empty, `stream` false, and the adapter's buildEmbeddingRequest serves it. */
+  embedding?: EmbeddingInput;
 }

@@ -26,4 +26,6 @@ export interface UpstreamChunk {
   events: StreamEvent[];
   /** True when the frame carries only usage (no choice data), e.g. OpenAI's include_usage chunk. */
   usageOnly?: boolean;
+  /** True when this frame is also the stream's end marker (OpenAI Responses' response.completed): nothing after it is read. */
+  final?: boolean;
 }

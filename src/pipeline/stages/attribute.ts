@@ -24,12 +24,12 @@ export function parseTagHeader(header: string): Record<string, string> {
 
 /**
  * Attribution beyond the key: the application's end user (`x-tollgate-end-user`, else the
- * body's `user`) and request tags, merged over the key's own tags (the key's win, so a
+ * one the inbound API names, e.g. Messages' `metadata.user_id`, else the body's `user`) and request tags, merged over the key's own tags (the key's win, so a
  * caller cannot move its spend to another team's tag budget).
  */
 export const attribute: Stage<GatewayContext> = async (ctx, next) => {
   const identity = { ...ctx.identity! };
-  const endUser = ctx.header("x-tollgate-end-user") ?? ctx.request?.inbound.body.user;
+  const endUser = ctx.header("x-tollgate-end-user") ?? ctx.request?.endUser ?? ctx.request?.inbound.body.user;
   if (typeof endUser === "string" && endUser.length > 0) identity.endUser = endUser.slice(0, 256);
   const header = ctx.header("x-tollgate-tags");
   if (header) identity.tags = { ...parseTagHeader(header), ...identity.tags };

@@ -8,9 +8,12 @@ import type { GatewayContext } from "../context.js";
 
 const ANONYMOUS: Identity = Object.freeze({ keyId: "anonymous" });
 
+/** The key the caller presented: `Authorization: Bearer <key>` (OpenAI's clients), else `x-api-key: <key>` (Anthropic's). */
 function bearer(ctx: GatewayContext): string | undefined {
   const auth = ctx.header("authorization");
   if (auth && auth.length > 7 && auth.slice(0, 7).toLowerCase() === "bearer ") return auth.slice(7).trim();
+  const apiKey = ctx.header("x-api-key")?.trim();
+  if (apiKey) return apiKey;
   return undefined;
 }
 
@@ -49,7 +52,7 @@ export function authenticate(staticKeys: StaticKeys, virtualKeys: VirtualKeys, v
     } else if (staticKeys.open && !virtualKeysEnabled) {
       ctx.identity = ANONYMOUS;
     } else if (!presented) {
-      throw new AuthenticationError("missing_api_key", "Missing API key: send Authorization: Bearer <key>.");
+      throw new AuthenticationError("missing_api_key", "Missing API key: send Authorization: Bearer <key> or x-api-key: <key>.");
     } else {
       throw new AuthenticationError("invalid_api_key", "Invalid API key.");
     }

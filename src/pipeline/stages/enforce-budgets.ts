@@ -28,7 +28,8 @@ export function enforceBudgets(options: BudgetOptions): Stage<GatewayContext> {
     const request = ctx.request!;
     const route = ctx.route!;
     const inputTokens = promptTokens(ctx);
-    const outputTokens = (request.maxOutputTokens ?? route.maxOutputTokens ?? options.defaultMaxOutputTokens) * (request.n ?? 1);
+    // Embeddings produce no output: only their input is reserved.
+    const outputTokens = request.embedding ? 0 : (request.maxOutputTokens ?? route.maxOutputTokens ?? options.defaultMaxOutputTokens) * (request.n ?? 1);
     const worst = { inputTokens, outputTokens, cachedInputTokens: 0, cacheWriteTokens: 0 };
     const usdNanos = Math.max(...route.targets.map((t) => ctx.services.prices.cost(t.model, worst, ctx.startedAt)));
     const lines = linesFor([...rules], identity, { usdNanos, tokens: inputTokens + outputTokens, requests: 1 }, ctx.startedAt);

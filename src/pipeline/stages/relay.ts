@@ -1,3 +1,4 @@
+import { InternalError } from "../../errors/gateway-error.js";
 import { SSE_HEARTBEAT } from "../../sse/encode.js";
 import type { Stage } from "../compose.js";
 import type { GatewayContext } from "../context.js";
@@ -20,6 +21,11 @@ export const relay: Stage<GatewayContext> = async (ctx) => {
   const { sink, codec } = ctx;
   if (upstream.kind === "response") {
     sink.send(200, { ...ctx.responseHeaders, "content-type": "application/json" }, codec.responseBody(ctx.request!, upstream));
+    return;
+  }
+  if (upstream.kind === "embedding") {
+    if (!codec.embeddingBody) throw new InternalError(new Error(`The ${codec.api} codec has no embeddings answer.`));
+    sink.send(200, { ...ctx.responseHeaders, "content-type": "application/json" }, codec.embeddingBody(ctx.request!, upstream));
     return;
   }
   const encoder = (ctx.encoder = codec.streamEncoder(ctx.request!, upstream));

@@ -4,6 +4,7 @@ import type { HttpRequestSpec, ProviderAdapter } from "../provider.js";
 import { toChatBody } from "./chat-request.js";
 import { parseChatResponse } from "./chat-response.js";
 import { DONE, parseChatChunk } from "./chat-stream.js";
+import { parseEmbeddingResponse, toEmbeddingBody } from "./embeddings.js";
 import { parseOpenAIErrorBody } from "./error-body.js";
 
 export interface OpenAIAdapterConfig {
@@ -14,18 +15,28 @@ export interface OpenAIAdapterConfig {
   streamUsageOption: boolean;
   /** OpenAI's own API wants max_completion_tokens; compatible servers know max_tokens (the default). */
   maxTokensField?: "max_tokens" | "max_completion_tokens";
+  /** The URL of an endpoint for a model; default `{baseURL}/{endpoint}`. Azure names the deployment in the path. */
+  endpointURL?: (endpoint: OpenAIEndpoint, model: string) => string;
+  /** The header carrying apiKey: `authorization: Bearer KEY` (the default), or Azure's `api-key: KEY`. */
+  authHeader?: "authorization" | "api-key";
 }
 
-/** OpenAI Chat Completions, as served by OpenAI and every OpenAI-compatible server. */
+export type OpenAIEndpoint = "chat/completions" | "embeddings";
+
+/** OpenAI Chat Completions (and embeddings), as served by OpenAI, Azure and every OpenAI-compatible server. */
 export function createOpenAIChatAdapter(config: OpenAIAdapterConfig): ProviderAdapter {
-  const url = `${config.baseURL}/chat/completions`;
+  const endpointURL = config.endpointURL ?? ((endpoint: OpenAIEndpoint) => `${config.baseURL}/${endpoint}`);
   const headers: Record<string, string> = { "content-type": "application/json", ...config.headers };
-  if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+  if (config.apiKey) {
+    if (config.authHeader === "api-key") headers["api-key"] = config.apiKey;
+    else headers.authorization = `Bearer ${config.apiKey}`;
+  }
 
   return {
     nativeApi: "openai-chat",
     hasEndMarker: true,
     buildRequest(request: CanonicalRequest, model: string): HttpRequestSpec {
+      const url = endpointURL("chat/completions", model);
       if (request.inbound.api !== "openai-chat") {
         return { url, headers, body: JSON.stringify(toChatBody(request, model, { streamUsageOption: config.streamUsageOption, maxTokensField: config.maxTokensField ?? "max_tokens" })) };
       }
@@ -44,5 +55,7 @@ export function createOpenAIChatAdapter(config: OpenAIAdapterConfig): ProviderAd
     },
     parseResponse: parseChatResponse,
     parseError: (status, text) => parseOpenAIErrorBody(text, status),
+    buildEmbeddingRequest: (request, model) => ({ url: endpointURL("embeddings", model), headers, body: JSON.stringify(toEmbeddingBody(request, model)) }),
+    parseEmbeddingResponse,
   };
 }

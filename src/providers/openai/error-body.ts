@@ -3,6 +3,8 @@ export interface UpstreamErrorFields {
   type?: string;
   code?: string | null;
   param?: string | null;
+  /** A wait hint found in the body (Gemini's RetryInfo); a Retry-After header wins over it. */
+  retryAfterMs?: number;
 }
 
 /** Reads OpenAI's `{"error": {...}}` (and the looser shapes compatible servers send). */

@@ -9,6 +9,7 @@ import { connectionReset, headersTimeout } from "./connection-errors.js";
 import { badRequestResponse, errorResponse, statusFaultResponse } from "./error-response.js";
 import { activeFault, effectiveFault, type ActiveFault } from "./faults.js";
 import { parseSimRequest, SimRequestError, type SimRequest } from "./request.js";
+import { simulatedEmbeddings } from "./embeddings.js";
 import { bytesBody, utf8 } from "./response-body.js";
 import { streamBody } from "./stream-body.js";
 
@@ -47,6 +48,7 @@ export class SimulatorTransport implements Transport {
     const call = this.calls++;
     options.signal.throwIfAborted();
     const requestId = randomId("req_sim_");
+    if (spec.url.endsWith("/embeddings")) return this.embeddings(spec, options, call, requestId);
     let request: SimRequest;
     let plan: CompletionPlan;
     try {
@@ -82,6 +84,21 @@ export class SimulatorTransport implements Transport {
     const headers = commonHeaders(requestId, "application/json");
     if (fault) return { status: 200, headers, ...this.faultyJsonBody(body, fault, options.signal) };
     return { status: 200, headers, ...bytesBody(body) };
+  }
+
+  /** A deterministic embeddings answer after the time to first token; status and hang faults apply. */
+  private async embeddings(spec: HttpRequestSpec, options: TransportOptions, call: number, requestId: string): Promise<UpstreamHttpResponse> {
+    let answer: { model: string; body: string };
+    try {
+      answer = simulatedEmbeddings(typeof spec.body === "string" ? spec.body : String(spec.body));
+    } catch (err) {
+      return this.failure(err, requestId);
+    }
+    const fault = activeFault(effectiveFault(answer.model, this.config.fault), call);
+    if (fault?.kind === "status") return statusFaultResponse(fault.status, fault.retryAfterSeconds, answer.model, requestId);
+    if (fault?.kind === "hang") return this.hang(options);
+    await pause(this.clock, this.config.ttftMs, options.signal);
+    return { status: 200, headers: commonHeaders(requestId, "application/json"), ...bytesBody(answer.body) };
   }
 
   /** Headers never come: rejects with the caller's reason, or undici's headers timeout when one is set. */

@@ -1,0 +1,39 @@
+import type { CanonicalRequest } from "../../spec/canonical-request.js";
+import type { SseMessage } from "../../sse/decoder.js";
+import type { HttpRequestSpec, ProviderAdapter } from "../provider.js";
+import { parseOpenAIErrorBody } from "./error-body.js";
+import { toResponsesBody } from "./responses-request.js";
+import { parseResponsesBody } from "./responses-response.js";
+import { ResponsesStreamParser } from "./responses-stream.js";
+
+export interface OpenAIResponsesAdapterConfig {
+  baseURL: string;
+  apiKey?: string;
+  headers: Record<string, string>;
+}
+
+/** OpenAI's Responses API (POST {baseURL}/responses). */
+export function createOpenAIResponsesAdapter(config: OpenAIResponsesAdapterConfig): ProviderAdapter {
+  const url = `${config.baseURL}/responses`;
+  const headers: Record<string, string> = { "content-type": "application/json", ...config.headers };
+  if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+  // For callers that parse one stream at a time; the pipeline asks streamParser() for one per stream.
+  let current: ResponsesStreamParser | undefined;
+
+  return {
+    nativeApi: "openai-responses",
+    hasEndMarker: true,
+    buildRequest(request: CanonicalRequest, model: string): HttpRequestSpec {
+      if (request.inbound.api !== "openai-responses") return { url, headers, body: JSON.stringify(toResponsesBody(request, model)) };
+      // Same wire format in and out: the client's body, with the target's model.
+      return { url, headers, body: JSON.stringify({ ...request.inbound.body, model }) };
+    },
+    streamParser: () => new ResponsesStreamParser(),
+    parseStreamMessage(message: SseMessage, first: boolean) {
+      if (first || !current) current = new ResponsesStreamParser();
+      return current.parseStreamMessage(message, first);
+    },
+    parseResponse: parseResponsesBody,
+    parseError: (status, text) => parseOpenAIErrorBody(text, status),
+  };
+}

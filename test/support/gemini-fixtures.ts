@@ -1,0 +1,90 @@
+/**
+ * Gemini recordings (../shared/fixtures/recorded/google): rebuilding their SSE framing and
+ * computing, from the JSON alone (never through the code under test), what a correct
+ * parser must extract from them.
+ */
+import type { FramingOptions } from "./fixtures.js";
+
+/** Rebuilds a streamGenerateContent?alt=sse stream: `data: <line>\n\n` per payload, and no end marker. */
+export function geminiSseBytes(payloads: readonly string[], options: FramingOptions = {}): Buffer {
+  const eol = options.crlf ? "\r\n" : "\n";
+  return Buffer.from(payloads.map((p) => `data: ${p}${eol}${eol}`).join(""), "utf8");
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
+const num = (v: unknown) => (typeof v === "number" ? v : 0);
+
+export interface ExpectedGeminiCall {
+  name: string;
+  /** The call's args, as JSON. */
+  arguments: string;
+}
+
+export interface ExpectedGeminiCandidate {
+  index: number;
+  /** Concatenated non-thought text parts. */
+  text: string;
+  /** Concatenated thought parts. */
+  reasoning: string;
+  calls: ExpectedGeminiCall[];
+  /** The wire finishReason; null when none came. */
+  finishReason: string | null;
+}
+
+export interface ExpectedGeminiUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  source: "reported";
+}
+
+/**
+ * Gemini's usageMetadata in canonical form: input = promptTokenCount (+ toolUsePromptTokenCount),
+ * output = candidatesTokenCount + thoughtsTokenCount, reasoning = thoughtsTokenCount,
+ * cached = cachedContentTokenCount.
+ */
+export function expectedUsageFromGemini(u: Json): ExpectedGeminiUsage {
+  return {
+    inputTokens: num(u.promptTokenCount) + num(u.toolUsePromptTokenCount),
+    outputTokens: num(u.candidatesTokenCount) + num(u.thoughtsTokenCount),
+    cachedInputTokens: num(u.cachedContentTokenCount),
+    cacheWriteTokens: 0,
+    reasoningTokens: num(u.thoughtsTokenCount),
+    source: "reported",
+  };
+}
+
+/** What a parser must extract from Gemini response objects (stream payloads, or one whole body). */
+export function expectedFromGemini(objects: readonly unknown[]): { candidates: ExpectedGeminiCandidate[]; usage: ExpectedGeminiUsage | null; responseId: string; modelVersion: string } {
+  const slots = new Map<number, ExpectedGeminiCandidate>();
+  let usage: Json | null = null;
+  let responseId = "";
+  let modelVersion = "";
+  for (const obj of objects) {
+    if (!isObject(obj)) throw new Error("not a Gemini response object");
+    if (typeof obj.responseId === "string" && !responseId) responseId = obj.responseId;
+    if (typeof obj.modelVersion === "string" && !modelVersion) modelVersion = obj.modelVersion;
+    const candidates = Array.isArray(obj.candidates) ? obj.candidates : [];
+    candidates.forEach((c: unknown, position: number) => {
+      if (!isObject(c)) return;
+      const index = typeof c.index === "number" ? c.index : position;
+      let slot = slots.get(index);
+      if (!slot) slots.set(index, (slot = { index, text: "", reasoning: "", calls: [], finishReason: null }));
+      const content = isObject(c.content) ? c.content : {};
+      for (const part of Array.isArray(content.parts) ? content.parts : []) {
+        if (!isObject(part)) continue;
+        if (isObject(part.functionCall)) slot.calls.push({ name: String(part.functionCall.name), arguments: JSON.stringify(part.functionCall.args ?? {}) });
+        else if (typeof part.text === "string") {
+          if (part.thought === true) slot.reasoning += part.text;
+          else slot.text += part.text;
+        }
+      }
+      if (typeof c.finishReason === "string") slot.finishReason = c.finishReason;
+    });
+    if (isObject(obj.usageMetadata)) usage = obj.usageMetadata;
+  }
+  return { candidates: [...slots.values()].sort((a, b) => a.index - b.index), usage: usage ? expectedUsageFromGemini(usage) : null, responseId, modelVersion };
+}
