@@ -7,5 +7,7 @@ import type { BudgetStore } from "./types.js";
 /** In-memory counters for one instance; Redis (with the configured failure mode) when shared. */
 export function createBudgetStore(config: ResolvedConfig, log: (message: string) => void): BudgetStore {
   if (!config.redisUrl) return new MemoryBudgetStore();
-  return new FailoverBudgetStore(new RedisBudgetStore(config.redisUrl, config.redisKeyPrefix), config.budgets.onStoreFailure, new MemoryBudgetStore(), log);
+  const timeoutMs = config.budgets.storeTimeoutMs;
+  const redis = new RedisBudgetStore(config.redisUrl, config.redisKeyPrefix, { commandTimeoutMs: timeoutMs });
+  return new FailoverBudgetStore(redis, config.budgets.onStoreFailure, new MemoryBudgetStore(), log, { timeoutMs });
 }

@@ -21,6 +21,8 @@ export const BUDGET_REDIS_OPTIONS: RedisOptions = {
 };
 
 export interface RedisBudgetStoreOptions {
+  /** Longest wait for one command when the store opens its own client (default 500 ms). */
+  commandTimeoutMs?: number;
   /**
    * Where "now" comes from for reservation expiry and dropping ended windows. By default
    * the scripts read the Redis server's TIME: one clock for every instance, so a fast
@@ -57,7 +59,7 @@ export class RedisBudgetStore implements BudgetStore {
   constructor(client: Redis | Cluster | string, prefix = "tollgate", options: RedisBudgetStoreOptions = {}) {
     if (prefix.length === 0 || /[{}]/.test(prefix)) throw new RangeError(`Budget key prefix must be non-empty and without braces, got "${prefix}".`);
     if (typeof client === "string") {
-      this.client = new Redis(client, BUDGET_REDIS_OPTIONS);
+      this.client = new Redis(client, { ...BUDGET_REDIS_OPTIONS, ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}) });
       // Failures reach callers through rejected commands; without a listener ioredis prints each reconnect error.
       this.client.on("error", () => {});
       this.owned = true;

@@ -157,6 +157,8 @@ export const configSchema = z
       .strictObject({
         /** When the shared store is unreachable: refuse requests, or enforce limits per instance. */
         onStoreFailure: z.enum(["closed", "open"]).default("closed"),
+        /** Longest wait for the shared store before it counts as unreachable. */
+        storeTimeoutMs: z.number().int().positive().default(2_000),
         /** An unsettled reservation (a crashed instance) is released after this long. */
         reservationTtlMs: z.number().int().positive().default(600_000),
         /** Worst-case output reserved when neither the request nor the route sets max tokens. */

@@ -19,7 +19,8 @@ let backup: FakeUpstream;
 let gw: TestGateway;
 
 function config(): ConfigInput {
-  const fast = { timeouts: { headersMs: 300, firstTokenMs: 300, idleMs: 300 }, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2_000 } };
+  // Generous enough that a busy CI machine does not trip them on the healthy paths.
+  const fast = { timeouts: { headersMs: 800, firstTokenMs: 800, idleMs: 800 }, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2_000 } };
   return {
     providers: { a: { type: "openai", baseURL: primary.url, apiKey: "sk-primary-secret-0001" }, b: { type: "openai", baseURL: backup.url, apiKey: "sk-backup-secret-0002" } },
     models: {
