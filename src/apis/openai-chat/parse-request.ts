@@ -61,6 +61,9 @@ const chatRequest = z.looseObject({
 
 type ChatRequestWire = z.infer<typeof chatRequest>;
 
+/** Fields the canonical request carries; any other field reaches only a Chat Completions upstream. */
+const MODELLED = new Set(["model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "temperature", "top_p", "n", "stop", "seed", "tools", "tool_choice", "response_format", "user"]);
+
 function pathOf(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
 }
@@ -103,6 +106,8 @@ export function parseChatRequest(body: unknown): CanonicalRequest {
     includeUsage: w.stream_options?.include_usage === true,
     inbound: { api: "openai-chat", body: body as Record<string, unknown> },
   };
+  const dropped = Object.keys(body).filter((k) => !MODELLED.has(k));
+  if (dropped.length > 0) request.dropped = dropped;
   const maxTokens = w.max_completion_tokens ?? w.max_tokens;
   if (maxTokens != null) request.maxOutputTokens = maxTokens;
   if (w.temperature != null) request.temperature = w.temperature;

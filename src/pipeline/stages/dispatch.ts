@@ -71,6 +71,8 @@ export const dispatch: Stage<GatewayContext> = async (ctx, next) => {
       ctx.upstream = opened;
       ctx.responseHeaders["x-tollgate-target"] = label;
       ctx.responseHeaders["x-tollgate-attempts"] = String(record.attempt);
+      // Translated to another API: say which of the client's fields the target never saw.
+      if (request.dropped?.length && opened.api !== request.inbound.api) ctx.responseHeaders["x-tollgate-dropped"] = request.dropped.join(", ");
       try {
         await next();
       } finally {
