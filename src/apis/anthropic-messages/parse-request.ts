@@ -240,7 +240,8 @@ export function parseMessagesRequest(body: unknown): CanonicalRequest {
   if (format) request.responseFormat = { type: "json_schema", name: "output", schema: format.schema } satisfies ResponseFormat;
   const user = w.metadata?.user_id;
   if (typeof user === "string" && user !== "") request.endUser = user;
-  for (const key of Object.keys(raw)) if (!CARRIED.has(key)) reader.dropped.add(key);
+  // A null field carries nothing: only fields with a value are lost in translation.
+  for (const key of Object.keys(raw)) if (!CARRIED.has(key) && raw[key] != null) reader.dropped.add(key);
   if (reader.dropped.size > 0) request.dropped = [...reader.dropped];
   return request;
 }

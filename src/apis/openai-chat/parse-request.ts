@@ -106,7 +106,8 @@ export function parseChatRequest(body: unknown): CanonicalRequest {
     includeUsage: w.stream_options?.include_usage === true,
     inbound: { api: "openai-chat", body: body as Record<string, unknown> },
   };
-  const dropped = Object.keys(body).filter((k) => !MODELLED.has(k));
+  // A null field carries nothing: only fields with a value are lost in translation.
+  const dropped = Object.keys(body).filter((k) => !MODELLED.has(k) && (body as Record<string, unknown>)[k] != null);
   if (dropped.length > 0) request.dropped = dropped;
   const maxTokens = w.max_completion_tokens ?? w.max_tokens;
   if (maxTokens != null) request.maxOutputTokens = maxTokens;

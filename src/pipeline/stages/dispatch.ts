@@ -7,6 +7,14 @@ import { retryDelay } from "../retry-policy.js";
 import { openUpstream, type OpenedUpstream } from "../upstream-attempt.js";
 
 /**
+ * A client's field name as header text: a header holds only visible ASCII (Node throws on
+ * anything else, after the upstream has answered), so other characters are percent-encoded as UTF-8.
+ */
+function headerSafe(name: string): string {
+  return name.replace(/[^\x20-\x7e]/gu, (c) => [...Buffer.from(c, "utf8")].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join(""));
+}
+
+/**
  * Retry and fallback: walks the route's targets in order, retrying each on retryable
  * failures with backoff, skipping targets whose breaker is open, until one answers.
  * Everything here happens before the first byte reaches the client; once `next()`
@@ -72,7 +80,7 @@ export const dispatch: Stage<GatewayContext> = async (ctx, next) => {
       ctx.responseHeaders["x-tollgate-target"] = label;
       ctx.responseHeaders["x-tollgate-attempts"] = String(record.attempt);
       // Translated to another API: say which of the client's fields the target never saw.
-      if (request.dropped?.length && opened.api !== request.inbound.api) ctx.responseHeaders["x-tollgate-dropped"] = request.dropped.join(", ");
+      if (request.dropped?.length && opened.api !== request.inbound.api) ctx.responseHeaders["x-tollgate-dropped"] = request.dropped.map(headerSafe).join(", ");
       try {
         await next();
       } finally {

@@ -1,0 +1,479 @@
+/**
+ * The cross-format matrix's building blocks: every upstream kind Tollgate speaks to, the
+ * recordings each one replays, and readers for every wire format that extract text,
+ * reasoning, tool calls, the finish reason and usage from a stream's payloads or a body.
+ * The readers work from the JSON alone (never through the code under test), so one
+ * reader serves both sides: what a recording says, and what a client received.
+ */
+import type { ConfigInput } from "../../src/config/schema.js";
+import { expectedFromAnthropicChunks, expectedFromAnthropicResponse, expectedUsageFromAnthropic } from "./anthropic-expected.js";
+import type { UpstreamScript } from "./fake-upstream.js";
+import { chatSseBytes, expectedFromChatChunks, expectedFromChatResponse, loadChunks, loadText, namedEventSseBytes, splitAtRandomOffsets, type ExpectedUsage, type Rng } from "./fixtures.js";
+import { expectedFromGemini, geminiSseBytes } from "./gemini-fixtures.js";
+import { expectedFromResponsesChunks, expectedUsageFromResponses, splitResponsesStreams } from "./responses-fixtures.js";
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** The three generating APIs a client can speak to Tollgate. */
+export type InboundApi = "chat" | "responses" | "messages";
+/** The wire formats upstreams speak: the three above and Gemini's. */
+export type WireFormat = InboundApi | "gemini";
+export type Finish = "stop" | "length" | "tool_calls" | "content_filter" | "other";
+
+export const INBOUND: Record<InboundApi, { path: string; label: string; ledgerApi: string }> = {
+  chat: { path: "/v1/chat/completions", label: "Chat Completions", ledgerApi: "openai-chat" },
+  responses: { path: "/v1/responses", label: "Responses", ledgerApi: "openai-responses" },
+  messages: { path: "/v1/messages", label: "Anthropic Messages", ledgerApi: "anthropic-messages" },
+};
+
+// ---------------------------------------------------------------------------
+// Reading a wire format
+// ---------------------------------------------------------------------------
+
+export interface ToolCallReading {
+  id: string;
+  name: string;
+  /** The arguments parsed (Messages carries them as an object, the others as JSON text). */
+  args: unknown;
+}
+
+export interface Reading {
+  text: string;
+  reasoning: string;
+  toolCalls: ToolCallReading[];
+  /** The finish as the format says it: a finish_reason, a stop_reason, a Responses status ("incomplete:<reason>"), a Gemini finishReason. */
+  finishWire: string | null;
+  /** The same in canonical terms. */
+  finish: Finish | null;
+  /** The usage in canonical terms, read the way each format defines its figures. */
+  usage: ExpectedUsage | null;
+  /** The usage object as the format carries it (Messages stream: message_delta's). */
+  rawUsage: Json | null;
+}
+
+const argsOf = (text: string): unknown => JSON.parse(text === "" ? "{}" : text);
+
+function chatFinish(wire: string | null): Finish | null {
+  if (wire === null) return null;
+  return wire === "stop" || wire === "length" || wire === "tool_calls" || wire === "content_filter" ? wire : "other";
+}
+
+function messagesFinish(wire: string | null): Finish | null {
+  switch (wire) {
+    case null:
+      return null;
+    case "end_turn":
+    case "stop_sequence":
+      return "stop";
+    case "max_tokens":
+      return "length";
+    case "tool_use":
+      return "tool_calls";
+    case "refusal":
+      return "content_filter";
+    default:
+      return "other";
+  }
+}
+
+function responsesFinish(response: Json, calls: number): { wire: string; finish: Finish } {
+  const status = String(response.status);
+  if (status === "completed") return { wire: "completed", finish: calls > 0 ? "tool_calls" : "stop" };
+  const why = isObject(response.incomplete_details) ? String(response.incomplete_details.reason) : "";
+  return { wire: `${status}:${why}`, finish: why === "max_output_tokens" ? "length" : why === "content_filter" ? "content_filter" : "other" };
+}
+
+function geminiFinish(wire: string | null, calls: number): Finish | null {
+  if (wire === null) return null;
+  if (wire === "STOP") return calls > 0 ? "tool_calls" : "stop";
+  if (wire === "MAX_TOKENS") return "length";
+  return wire === "SAFETY" || wire === "RECITATION" || wire === "PROHIBITED_CONTENT" ? "content_filter" : "other";
+}
+
+/** A Chat Completions stream's payloads (without [DONE]). */
+function readChatStream(payloads: string[]): Reading {
+  const e = expectedFromChatChunks(payloads);
+  const c = e.choices[0];
+  return {
+    text: c?.text ?? "",
+    reasoning: c?.reasoning ?? "",
+    toolCalls: (c?.toolCalls ?? []).map((t) => ({ id: t.id, name: t.name, args: argsOf(t.arguments) })),
+    finishWire: c?.finishReason ?? null,
+    finish: chatFinish(c?.finishReason ?? null),
+    usage: e.usage,
+    rawUsage: e.rawUsage,
+  };
+}
+
+function readChatBody(body: unknown): Reading {
+  const e = expectedFromChatResponse(body);
+  const c = e.choices[0];
+  return {
+    text: c?.text ?? "",
+    reasoning: c?.reasoning ?? "",
+    toolCalls: (c?.toolCalls ?? []).map((t) => ({ id: t.id, name: t.name, args: argsOf(t.arguments) })),
+    finishWire: c?.finishReason ?? null,
+    finish: chatFinish(c?.finishReason ?? null),
+    usage: e.usage,
+    rawUsage: isObject(body) && isObject(body.usage) ? body.usage : null,
+  };
+}
+
+function readResponsesStream(payloads: string[]): Reading {
+  const e = expectedFromResponsesChunks(payloads);
+  if (e.error !== null || e.malformed) throw new Error(`Responses stream failed: ${e.error ?? "malformed payload"}`);
+  const terminal = e.last >= 0 ? (JSON.parse(payloads[e.last]!) as Json) : {};
+  const response = isObject(terminal.response) ? terminal.response : {};
+  const finish = e.last >= 0 ? responsesFinish(response, e.toolCalls.length) : null;
+  return {
+    text: e.text,
+    reasoning: e.reasoning,
+    toolCalls: e.toolCalls.map((t) => ({ id: t.id, name: t.name, args: argsOf(t.arguments) })),
+    finishWire: finish?.wire ?? null,
+    finish: finish?.finish ?? null,
+    usage: e.usage,
+    rawUsage: isObject(response.usage) ? response.usage : null,
+  };
+}
+
+function readResponsesBody(body: unknown): Reading {
+  if (!isObject(body) || !Array.isArray(body.output)) throw new Error("Not a Responses body.");
+  let text = "";
+  const reasoning: string[] = [];
+  const toolCalls: ToolCallReading[] = [];
+  for (const item of body.output as Json[]) {
+    if (item.type === "message") for (const part of item.content as Json[]) if (part.type === "output_text") text += String(part.text);
+    if (item.type === "reasoning") for (const part of item.summary as Json[]) reasoning.push(String(part.text));
+    if (item.type === "function_call") toolCalls.push({ id: String(item.call_id), name: String(item.name), args: argsOf(String(item.arguments)) });
+  }
+  const finish = responsesFinish(body, toolCalls.length);
+  return {
+    text,
+    reasoning: reasoning.join("\n\n"),
+    toolCalls,
+    finishWire: finish.wire,
+    finish: finish.finish,
+    usage: isObject(body.usage) ? expectedUsageFromResponses(body.usage) : null,
+    rawUsage: isObject(body.usage) ? body.usage : null,
+  };
+}
+
+function readMessagesStream(payloads: string[]): Reading {
+  const e = expectedFromAnthropicChunks(payloads);
+  const c = e.choices[0]!;
+  let rawUsage: Json | null = null;
+  for (const p of payloads) {
+    const event = JSON.parse(p) as Json;
+    if (event.type === "message_delta" && isObject(event.usage)) rawUsage = event.usage;
+  }
+  return {
+    text: c.text,
+    reasoning: c.reasoning,
+    toolCalls: c.toolCalls.map((t) => ({ id: t.id, name: t.name, args: argsOf(t.arguments) })),
+    finishWire: c.finishReason,
+    finish: messagesFinish(c.finishReason),
+    usage: e.usage,
+    rawUsage,
+  };
+}
+
+function readMessagesBody(body: unknown): Reading {
+  const e = expectedFromAnthropicResponse(body);
+  return {
+    text: e.text ?? "",
+    reasoning: e.reasoning ?? "",
+    toolCalls: (e.toolCalls ?? []).map((t) => ({ id: t.id, name: t.name, args: argsOf(t.arguments) })),
+    finishWire: e.stopReason,
+    finish: messagesFinish(e.stopReason),
+    usage: isObject(body) && isObject(body.usage) ? expectedUsageFromAnthropic(body.usage) : null,
+    rawUsage: isObject(body) && isObject(body.usage) ? body.usage : null,
+  };
+}
+
+function readGemini(objects: unknown[]): Reading {
+  const e = expectedFromGemini(objects);
+  const c = e.candidates[0];
+  const calls = c?.calls ?? [];
+  let rawUsage: Json | null = null;
+  for (const o of objects) if (isObject(o) && isObject(o.usageMetadata)) rawUsage = o.usageMetadata;
+  return {
+    text: c?.text ?? "",
+    reasoning: c?.reasoning ?? "",
+    // Gemini's calls carry no id: Tollgate names them.
+    toolCalls: calls.map((t) => ({ id: "", name: t.name, args: argsOf(t.arguments) })),
+    finishWire: c?.finishReason ?? null,
+    finish: geminiFinish(c?.finishReason ?? null, calls.length),
+    usage: e.usage,
+    rawUsage,
+  };
+}
+
+/** Reads a stream (its `data` payloads, without a trailing [DONE]) or a parsed body in the given format. */
+export function read(format: WireFormat, stream: boolean, data: string[] | unknown): Reading {
+  if (stream) {
+    const payloads = data as string[];
+    switch (format) {
+      case "chat":
+        return readChatStream(payloads);
+      case "responses":
+        return readResponsesStream(payloads);
+      case "messages":
+        return readMessagesStream(payloads);
+      case "gemini":
+        return readGemini(payloads.map((p) => JSON.parse(p) as unknown));
+    }
+  }
+  switch (format) {
+    case "chat":
+      return readChatBody(data);
+    case "responses":
+      return readResponsesBody(data);
+    case "messages":
+      return readMessagesBody(data);
+    case "gemini":
+      return readGemini([data]);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// What each inbound API says for a canonical finish and usage
+// ---------------------------------------------------------------------------
+
+/** A canonical finish in the inbound API's vocabulary (as `read` reports `finishWire`). */
+export function finishIn(api: InboundApi, finish: Finish): string {
+  switch (api) {
+    case "chat":
+      // Chat Completions has no "other": such an answer simply stopped.
+      return finish === "other" ? "stop" : finish;
+    case "responses":
+      // A function call is told by its output item; the status says whether the answer was cut.
+      if (finish === "length") return "incomplete:max_output_tokens";
+      if (finish === "content_filter") return "incomplete:content_filter";
+      return "completed";
+    case "messages":
+      return { stop: "end_turn", length: "max_tokens", tool_calls: "tool_use", content_filter: "refusal", other: "end_turn" }[finish];
+  }
+}
+
+/** Canonical usage as the inbound API's usage object. */
+export function usageIn(api: InboundApi, u: ExpectedUsage): Json {
+  switch (api) {
+    case "chat":
+      return {
+        prompt_tokens: u.inputTokens,
+        completion_tokens: u.outputTokens,
+        total_tokens: u.inputTokens + u.outputTokens,
+        prompt_tokens_details: { cached_tokens: u.cachedInputTokens },
+        completion_tokens_details: { reasoning_tokens: u.reasoningTokens },
+      };
+    case "responses":
+      return {
+        input_tokens: u.inputTokens,
+        input_tokens_details: { cached_tokens: u.cachedInputTokens },
+        output_tokens: u.outputTokens,
+        output_tokens_details: { reasoning_tokens: u.reasoningTokens },
+        total_tokens: u.inputTokens + u.outputTokens,
+      };
+    case "messages":
+      // Anthropic's input_tokens leaves out the cache reads and writes, which have their own fields.
+      return {
+        input_tokens: u.inputTokens - u.cachedInputTokens - u.cacheWriteTokens,
+        cache_creation_input_tokens: u.cacheWriteTokens,
+        cache_read_input_tokens: u.cachedInputTokens,
+        output_tokens: u.outputTokens,
+      };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Upstream kinds and their recordings
+// ---------------------------------------------------------------------------
+
+export interface Recording {
+  /** Where it comes from (relative to the recordings folder), with a #turn for one stream of several. */
+  source: string;
+  stream: boolean;
+  /** Stream payloads, or the body's text. */
+  payloads?: string[];
+  body?: string;
+  /** Set when the recording is another provider's in the same wire format (this kind has none of its own). */
+  borrowed?: string;
+}
+
+/**
+ * text and tool for every kind; reasoning where a provider has a dedicated recording of it
+ * (others carry reasoning in their text or tool recordings); refusal (a content filter's
+ * finish, no content at all) where one was recorded.
+ */
+export type RecordingKind = "text" | "tool" | "reasoning" | "refusal";
+
+export interface UpstreamKind {
+  id: string;
+  /** The provider's `type` (and api/preset) as configured. */
+  label: string;
+  wire: WireFormat;
+  model: string;
+  provider(up: { url: string; origin: string }): ConfigInput["providers"][string];
+  /** The path the upstream must be called on. */
+  path(stream: boolean): string;
+  /** The header carrying the upstream key, and its value. */
+  auth: [string, string];
+  recordings: Partial<Record<RecordingKind, { stream?: Recording; body?: Recording }>> & Record<"text" | "tool", { stream?: Recording; body?: Recording }>;
+}
+
+export const UPSTREAM_KEY = "sk-upstream-matrix-key-0123456789";
+const GOOGLE_MODEL = "gemini-3-pro-preview";
+const AZURE_DEPLOYMENT = "router-deployment";
+
+const agentTurns = splitResponsesStreams(loadChunks("openai-responses/openai-reasoning-encrypted-content.1.chunks.txt"));
+
+const chunks = (source: string, borrowed?: string): Recording => ({ source, stream: true, payloads: loadChunks(source), ...(borrowed ? { borrowed } : {}) });
+const body = (source: string, borrowed?: string): Recording => ({ source, stream: false, body: loadText(source), ...(borrowed ? { borrowed } : {}) });
+
+const chatPath = () => "/v1/chat/completions";
+
+export const UPSTREAMS: UpstreamKind[] = [
+  {
+    id: "openai",
+    label: "openai (Chat Completions)",
+    wire: "chat",
+    model: "gpt-4.1-nano",
+    provider: (up) => ({ type: "openai", baseURL: up.url, apiKey: "env:UP_KEY" }),
+    path: chatPath,
+    auth: ["authorization", `Bearer ${UPSTREAM_KEY}`],
+    recordings: {
+      text: { stream: chunks("openai-chat/openai-text.chunks.txt"), body: body("openai-chat/openai-text.json") },
+      // openai-chat/ holds no tool-call recording: DeepSeek's, the same Chat Completions format.
+      tool: { stream: chunks("deepseek/deepseek-tool-call.chunks.txt", "openai-chat/ has no tool-call recording"), body: body("deepseek/deepseek-tool-call.json", "openai-chat/ has no tool-call recording") },
+    },
+  },
+  {
+    id: "openai-responses",
+    label: "openai (api: responses)",
+    wire: "responses",
+    model: "gpt-5.1-codex-max",
+    provider: (up) => ({ type: "openai", api: "responses", baseURL: up.url, apiKey: "env:UP_KEY" }),
+    path: () => "/v1/responses",
+    auth: ["authorization", `Bearer ${UPSTREAM_KEY}`],
+    recordings: {
+      // The agent run's last turn answers in text (after a reasoning summary in the body).
+      text: {
+        stream: { source: "openai-responses/openai-reasoning-encrypted-content.1.chunks.txt#turn3", stream: true, payloads: agentTurns[3]! },
+        body: body("openai-responses/openai-reasoning-encrypted-content.1.json"),
+      },
+      // Its first turn reasons, then calls the calculator.
+      tool: {
+        stream: { source: "openai-responses/openai-reasoning-encrypted-content.1.chunks.txt#turn0", stream: true, payloads: agentTurns[0]! },
+        body: body("openai-responses/parallel-tool-call-wrapper.1.json"),
+      },
+    },
+  },
+  {
+    id: "deepseek",
+    label: "openai-compatible (preset deepseek)",
+    wire: "chat",
+    model: "deepseek-chat",
+    provider: (up) => ({ type: "openai-compatible", preset: "deepseek", baseURL: up.url, apiKey: "env:UP_KEY" }),
+    path: chatPath,
+    auth: ["authorization", `Bearer ${UPSTREAM_KEY}`],
+    recordings: {
+      text: { stream: chunks("deepseek/deepseek-text.chunks.txt"), body: body("deepseek/deepseek-text.json") },
+      tool: { stream: chunks("deepseek/deepseek-tool-call.chunks.txt"), body: body("deepseek/deepseek-tool-call.json") },
+      reasoning: { stream: chunks("deepseek/deepseek-reasoning.chunks.txt"), body: body("deepseek/deepseek-reasoning.json") },
+    },
+  },
+  {
+    id: "mistral",
+    label: "openai-compatible (preset mistral)",
+    wire: "chat",
+    model: "mistral-small-latest",
+    provider: (up) => ({ type: "openai-compatible", preset: "mistral", baseURL: up.url, apiKey: "env:UP_KEY" }),
+    path: chatPath,
+    auth: ["authorization", `Bearer ${UPSTREAM_KEY}`],
+    recordings: {
+      text: { stream: chunks("mistral/mistral-text.chunks.txt"), body: body("mistral/mistral-text.json") },
+      tool: { stream: chunks("mistral/mistral-tool-call.chunks.txt"), body: body("mistral/mistral-tool-call.json") },
+    },
+  },
+  {
+    id: "xai",
+    label: "openai-compatible (preset xai)",
+    wire: "chat",
+    model: "grok-3-mini",
+    provider: (up) => ({ type: "openai-compatible", preset: "xai", baseURL: up.url, apiKey: "env:UP_KEY" }),
+    path: chatPath,
+    auth: ["authorization", `Bearer ${UPSTREAM_KEY}`],
+    recordings: {
+      // No non-streamed xAI text recording exists (openai-compatible/ has xai-text.chunks.txt only).
+      text: { stream: chunks("openai-compatible/xai-text.chunks.txt") },
+      tool: { stream: chunks("openai-compatible/xai-tool-call.chunks.txt"), body: body("openai-compatible/xai-tool-call.json") },
+    },
+  },
+  {
+    id: "anthropic",
+    label: "anthropic",
+    wire: "messages",
+    model: "claude-haiku-4-5",
+    provider: (up) => ({ type: "anthropic", baseURL: up.url, apiKey: "env:UP_KEY" }),
+    path: () => "/v1/messages",
+    auth: ["x-api-key", UPSTREAM_KEY],
+    recordings: {
+      text: { stream: chunks("anthropic/anthropic-text.chunks.txt"), body: body("anthropic/anthropic-text.json") },
+      tool: { stream: chunks("anthropic/anthropic-json-tool.1.chunks.txt"), body: body("anthropic/anthropic-json-tool.1.json") },
+      reasoning: { stream: chunks("anthropic/anthropic-clear-thinking.1.chunks.txt"), body: body("anthropic/anthropic-clear-thinking.1.json") },
+      refusal: { stream: chunks("anthropic/anthropic-refusal.chunks.txt"), body: body("anthropic/anthropic-refusal.json") },
+    },
+  },
+  {
+    id: "google",
+    label: "google (Gemini)",
+    wire: "gemini",
+    model: GOOGLE_MODEL,
+    provider: (up) => ({ type: "google", baseURL: `${up.origin}/v1beta`, apiKey: "env:UP_KEY" }),
+    path: (stream) => `/v1beta/models/${GOOGLE_MODEL}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`,
+    auth: ["x-goog-api-key", UPSTREAM_KEY],
+    recordings: {
+      text: { stream: chunks("google/google-text.chunks.txt"), body: body("google/google-text.json") },
+      tool: { stream: chunks("google/google-tool-call.chunks.txt"), body: body("google/google-tool-call.json") },
+    },
+  },
+  {
+    id: "azure",
+    label: "azure-openai",
+    wire: "chat",
+    model: "gpt-5-nano",
+    provider: (up) => ({ type: "azure-openai", endpoint: up.origin, apiKey: "env:UP_KEY", deployments: { "gpt-5-nano": AZURE_DEPLOYMENT } }),
+    path: () => `/openai/deployments/${AZURE_DEPLOYMENT}/chat/completions?api-version=2024-10-21`,
+    auth: ["api-key", UPSTREAM_KEY],
+    recordings: {
+      // Recorded from Azure (model router): a content-filter preamble chunk, reasoning tokens in the usage.
+      text: { stream: chunks("openai-chat/azure-model-router.1.chunks.txt"), body: body("openai-chat/openai-text.json", "no Azure body recording") },
+      tool: { stream: chunks("openai-compatible/xai-tool-call.chunks.txt", "no Azure tool-call recording"), body: body("openai-compatible/xai-tool-call.json", "no Azure tool-call recording") },
+    },
+  },
+];
+
+/** The SSE bytes a provider of this wire format sends for these payloads. */
+export function sseBytes(wire: WireFormat, payloads: readonly string[]): Buffer {
+  switch (wire) {
+    case "chat":
+      return chatSseBytes(payloads);
+    case "gemini":
+      return geminiSseBytes(payloads);
+    default:
+      return namedEventSseBytes(payloads);
+  }
+}
+
+/** The fake upstream's answer replaying a recording (streams split at random byte offsets). */
+export function replay(wire: WireFormat, recording: Recording, rng?: Rng): UpstreamScript {
+  if (!recording.stream) return { kind: "status", status: 200, body: recording.body!, headers: { "content-type": "application/json" } };
+  const bytes = sseBytes(wire, recording.payloads!);
+  return { kind: "sse", chunks: rng ? splitAtRandomOffsets(bytes, rng, 24) : [bytes] };
+}
+
+/** What the recording says, read in its own format. */
+export function readRecording(wire: WireFormat, recording: Recording): Reading {
+  return read(wire, recording.stream, recording.stream ? recording.payloads! : JSON.parse(recording.body!));
+}
