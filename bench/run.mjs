@@ -249,6 +249,19 @@ function tollgateConfig(target) {
   return file;
 }
 
+/** The local redis-server serving BENCH_REDIS_URL (not ours: only read, for CPU accounting), if found. */
+function redisServerPid() {
+  const port = new URL(K.REDIS_URL).port || "6379";
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${d}/comm`, "utf8").trim() !== "redis-server") continue;
+      if (fs.readFileSync(`/proc/${d}/cmdline`, "utf8").includes(`:${port}`)) return Number(d);
+    } catch {}
+  }
+  return undefined;
+}
+
 /** Starts a target on CPU_SUT; for Tollgate also creates its virtual key. Returns { proc, cmd }. */
 async function startTarget(target, { nodeFlags = [] } = {}) {
   const port = PORTS[target];
@@ -309,14 +322,14 @@ function wrk(target, mode, durS) {
 }
 
 /** A wrk run; CPU and completed requests are read at both edges of a steady-state window inside it. */
-async function measure(target, mode, sutPid, mockPid, durS) {
+async function measure(target, mode, sutPid, mockPid, durS, redisPid) {
   const skip = mode === "paced" ? 1.5 : 1, tailS = 0.5;
   const done = wrk(target, mode, durS);
   await sleep(skip * 1000);
   const wrkPid = [...children].find(([, n]) => n === "wrk")?.[0];
   const sample = async () => {
     const m = await mockStats();
-    return { t: process.hrtime.bigint(), sut: procTicks(sutPid), mock: procTicks(mockPid), wrk: wrkPid ? procTicks(wrkPid) : NaN, cpu: cpuStat(), completed: m.completed };
+    return { t: process.hrtime.bigint(), sut: procTicks(sutPid), mock: procTicks(mockPid), wrk: wrkPid ? procTicks(wrkPid) : NaN, redis: redisPid ? procTicks(redisPid) : 0, cpu: cpuStat(), completed: m.completed };
   };
   const a = await sample();
   await sleep((durS - skip - tailS) * 1000);
@@ -324,7 +337,7 @@ async function measure(target, mode, sutPid, mockPid, durS) {
   const out = await done;
   const w = JSON.parse(/^RESULT (.*)$/m.exec(out)?.[1] ?? "{}");
   const n = b.completed - a.completed;
-  const sut = b.sut - a.sut, mock = b.mock - a.mock, wk = b.wrk - a.wrk;
+  const sut = b.sut - a.sut, mock = b.mock - a.mock, wk = b.wrk - a.wrk, redis = b.redis - a.redis;
   const dAll = { busy: b.cpu.all.busy - a.cpu.all.busy, total: b.cpu.all.total - a.cpu.all.total };
   const core = (c) => (100 * (b.cpu[`cpu${c}`].busy - a.cpu[`cpu${c}`].busy)) / Math.max(1, b.cpu[`cpu${c}`].total - a.cpu[`cpu${c}`].total);
   return {
@@ -335,7 +348,8 @@ async function measure(target, mode, sutPid, mockPid, durS) {
     mock_cpu_us_per_req: (mock / TCK) * 1e6 / Math.max(1, n),
     wrk_cpu_us_per_req: (wk / TCK) * 1e6 / Math.max(1, n),
     sut_core_busy_pct: core(K.CPU_SUT), load_core_busy_pct: core(K.CPU_LOAD),
-    other_cpu_pct: (100 * (dAll.busy - sut - mock - (Number.isNaN(wk) ? 0 : wk))) / Math.max(1, dAll.total),
+    ...(redisPid ? { redis_cpu_us_per_req: (redis / TCK) * 1e6 / Math.max(1, n) } : {}),
+    other_cpu_pct: (100 * (dAll.busy - sut - mock - (Number.isNaN(wk) ? 0 : wk) - (redis || 0))) / Math.max(1, dAll.total),
     errors: (w.non2xx ?? 0) + (w.connect_err ?? 0) + (w.read_err ?? 0) + (w.write_err ?? 0) + (w.timeout_err ?? 0),
   };
 }
@@ -406,6 +420,7 @@ async function overhead() {
   await waitPort(PORTS.mock, mock);
   const runs = [], discarded = [], probes = {}, checks = {}, rss = {}, commands = {}, ledger = {};
   let retriesLeft = K.NOISY_RETRIES_TOTAL;
+  const redisPid = targets.includes("tollgate-redis") ? redisServerPid() : undefined;
   const skipped = (meta.skipped ??= []);
   for (const target of targets) {
     if (overBudget()) { skipped.push(`${target}: time budget (SOFT_LIMIT_S=${SOFT_LIMIT_S}) reached`); log(`time budget reached: skipping ${target}`); continue; }
@@ -425,11 +440,11 @@ async function overhead() {
       let retries = K.NOISY_RETRIES;
       for (let rep = 1; rep <= K.REPS; rep++) {
         if (rep > 1) quiet = await waitQuiet();
-        const r = await measure(target, mode, t.proc.pid, mock.pid, dur);
+        const r = await measure(target, mode, t.proc.pid, mock.pid, dur, target === "tollgate-redis" ? redisPid : undefined);
         r.rep = rep;
         // Run again only if the noise looks transient (the box was quiet just before) and budgets allow.
         const again = r.other_cpu_pct > K.NOISY_PCT && quiet && retries > 0 && retriesLeft > 0 && !overBudget();
-        log(`   ${mode} rep ${rep}: ${f(r.rps, 0)} req/s p50 ${f(r.p50_ms, 2)} ms p99 ${f(r.p99_ms, 2)} ms cpu ${f(r.sut_cpu_us_per_req, 0)} µs/req (${f(r.sut_cpu_pct, 0)}% of a core) other ${f(r.other_cpu_pct, 0)}% errors ${r.errors}${r.other_cpu_pct > K.NOISY_PCT ? (again ? " NOISY: again" : " NOISY: kept") : ""}`);
+        log(`   ${mode} rep ${rep}: ${f(r.rps, 0)} req/s p50 ${f(r.p50_ms, 2)} ms p99 ${f(r.p99_ms, 2)} ms cpu ${f(r.sut_cpu_us_per_req, 0)} µs/req (${f(r.sut_cpu_pct, 0)}% of a core)${r.redis_cpu_us_per_req !== undefined ? ` redis-server ${f(r.redis_cpu_us_per_req, 0)} µs/req` : ""} other ${f(r.other_cpu_pct, 0)}% errors ${r.errors}${r.other_cpu_pct > K.NOISY_PCT ? (again ? " NOISY: again" : " NOISY: kept") : ""}`);
         if (again) {
           retries--;
           retriesLeft--;
@@ -444,7 +459,7 @@ async function overhead() {
     }
     // Unloaded probes after the load (JIT warm), each against a fresh direct-to-mock baseline.
     for (const mode of K.MODES.filter((m) => m !== "paced")) {
-      await sleep(500);
+      await waitQuiet();
       const { direct, target: through } = await probe(target, mode);
       probes[`${target}/${mode}`] = { direct, target: through, added_ttfb_ms: through.ttfb_p50_ms - direct.ttfb_p50_ms, added_ttft_ms: through.ttft_p50_ms - direct.ttft_p50_ms };
       log(`   probe ${mode}: ttfb p50 ${f(through.ttfb_p50_ms, 3)} ms (direct ${f(direct.ttfb_p50_ms, 3)}) ttft p50 ${f(through.ttft_p50_ms, 3)} ms (direct ${f(direct.ttft_p50_ms, 3)})`);
@@ -475,7 +490,7 @@ async function overhead() {
     rows.push({
       target, mode, reps: rs.length,
       rps: median(rs.map((r) => r.rps)), p50_ms: median(rs.map((r) => r.p50_ms)), p99_ms: median(rs.map((r) => r.p99_ms)),
-      cpu_us_per_req: median(rs.map((r) => r.sut_cpu_us_per_req)), rss_mb: rss[`${target}/${mode}`] / 1024,
+      cpu_us_per_req: median(rs.map((r) => r.sut_cpu_us_per_req)), redis_cpu_us_per_req: median(rs.map((r) => r.redis_cpu_us_per_req)), rss_mb: rss[`${target}/${mode}`] / 1024,
       added_ttfb_ms: p?.added_ttfb_ms, added_ttft_ms: p?.added_ttft_ms,
       other_cpu_pct_max: Math.max(...rs.map((r) => r.other_cpu_pct)), errors: rs.reduce((a, r) => a + r.errors, 0),
     });
@@ -496,6 +511,8 @@ async function overhead() {
   out.push(`\nCPU µs/req: the gateway process's utime+stime (/proc/PID/stat) over a steady-state window ÷ requests the mock completed in it.`);
   out.push(`RSS: after that mode's runs. +TTFB / +TTFT: unloaded median minus direct-to-mock (TTFT = first content token; non-stream: whole body).`);
   out.push(`other%: CPU used on the machine by anything but gateway, mock and wrk during the window (noise; kernel network time lands here too).`);
+  const rr = rows.filter((r) => Number.isFinite(r.redis_cpu_us_per_req));
+  if (rr.length) out.push(`redis-server CPU (not in the gateway's figure, not in other%): ${rr.map((r) => `${r.mode} ${f(r.redis_cpu_us_per_req, 0)} µs/req`).join(", ")}`);
   out.push(`observability: ${meta.observability}`);
   for (const x of meta.skipped ?? []) out.push(`SKIPPED ${x}`);
   const noisyRows = rows.filter((r) => r.other_cpu_pct_max > K.NOISY_PCT);
@@ -514,7 +531,9 @@ async function overhead() {
   }
   const text = out.join("\n");
   console.log(text);
-  const file = writeResults("overhead", { ...meta, finished: new Date().toISOString(), elapsed_s: (Date.now() - T0) / 1000, commands, checks, ledger, rows, runs, discarded_noisy_runs: discarded, probes, rss_kb: rss, table: text });
+  const md = [`| target | mode | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | added TTFB ms | added TTFT ms | other CPU % | errors |`, `|---|---|---|---|---|---|---|---|---|---|---|`,
+    ...printable.map((c) => `| ${c.map((x) => String(x).replace(/ (\d+\.\d+×|-)$/, " ($1)")).join(" | ")} |`)].join("\n");
+  const file = writeResults("overhead", { table_markdown: md, ...meta, finished: new Date().toISOString(), elapsed_s: (Date.now() - T0) / 1000, commands, checks, ledger, rows, runs, discarded_noisy_runs: discarded, probes, rss_kb: rss, table: text });
   console.log(`\nresults: ${path.relative(ROOT, file)}  (elapsed ${((Date.now() - T0) / 1000).toFixed(0)} s)`);
 }
 
@@ -610,7 +629,9 @@ async function concurrency() {
   }
   const text = out.join("\n");
   console.log(text);
-  const file = writeResults("concurrency", { ...meta, finished: new Date().toISOString(), elapsed_s: (Date.now() - T0) / 1000, results, table: text });
+  const md = [`| target | open | idle RSS MB | RSS open MB | KB/stream | MB per 5k | TTFT unloaded ms | TTFT loaded ms | added ms | direct TTFT ms | CPU% held | upstream left |`, `|---|---|---|---|---|---|---|---|---|---|---|---|`,
+    ...rows.map((c) => `| ${c.join(" | ")} |`)].join("\n");
+  const file = writeResults("concurrency", { table_markdown: md, ...meta, finished: new Date().toISOString(), elapsed_s: (Date.now() - T0) / 1000, results, table: text });
   console.log(`\nresults: ${path.relative(ROOT, file)}  (elapsed ${((Date.now() - T0) / 1000).toFixed(0)} s)`);
 }
 
@@ -632,7 +653,7 @@ async function profile() {
   const file = fs.readdirSync(profDir).find((x) => x.endsWith(".cpuprofile"));
   if (!file) throw new Error("no .cpuprofile written");
   const out = await run("node", [path.join(BENCH, "cpu-profile-top.mjs"), path.join(profDir, file), env("PROF_TOP", "30")], { timeoutS: 60 });
-  console.log(`\nTollgate CPU profile under wrk -c${K.CONNS} (${modes.join(" + ")}, ${K.PROF_DUR}s each); profile: ${path.join(profDir, file)}\n`);
+  console.log(`\n${target} CPU profile under wrk -c${K.CONNS} (${modes.join(" + ")}, ${K.PROF_DUR}s each; includes start-up)\n`);
   console.log(out);
   const dest = path.join(BENCH, "results", `${STAMP}-profile.txt`);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
@@ -646,6 +667,8 @@ try {
   if (MODE === "overhead") await overhead();
   else if (MODE === "concurrency") await concurrency();
   else await profile();
+  // Logs, ledger databases and bodies: kept only when asked (or when the run failed).
+  if (process.env.BENCH_KEEP_TMP !== "1") fs.rmSync(TMP, { recursive: true, force: true });
 } catch (err) {
   console.error(`bench failed: ${err.stack ?? err}`);
   console.error(`logs in ${TMP}`);
