@@ -47,6 +47,8 @@ export interface InboundRequest {
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
   sink: ResponseSink;
+  /** The transport calls back when the client goes away before the answer is complete. */
+  onClientGone(cancel: () => void): void;
 }
 
 export interface Gateway {
@@ -60,11 +62,16 @@ export interface Gateway {
   readonly accepting: boolean;
   readonly inflight: number;
   /** Runs one request through the pipeline; resolves when the answer is complete. */
-  handle(request: InboundRequest, signal: AbortSignal): Promise<void>;
+  handle(request: InboundRequest): Promise<void>;
   /** Stops taking requests, waits for in-flight ones, then ends the rest with an error. */
   drain(timeoutMs?: number): Promise<void>;
   /** Drains, flushes the ledger and closes connections. */
   close(): Promise<void>;
+}
+
+/** Time-ordered ids: the ledger's primary key grows at its end instead of at random places. */
+function newRequestId(): string {
+  return `req_${Date.now().toString(36)}${randomUUID().slice(0, 13).replace("-", "")}`;
 }
 
 function isResolved(config: GatewayOptions["config"]): config is ResolvedConfig {
@@ -155,17 +162,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     get inflight() {
       return inflight.size;
     },
-    async handle(request, signal) {
+    async handle(request) {
       const controller = new AbortController();
-      const onClientGone = () => controller.abort(new ClientClosedError());
-      if (signal.aborted) onClientGone();
-      else signal.addEventListener("abort", onClientGone, { once: true });
-      const ctx = new GatewayContext(`req_${randomUUID()}`, request.codec, request.headers, request.body, controller.signal, request.sink, services);
+      request.onClientGone(() => controller.abort(new ClientClosedError()));
+      const ctx = new GatewayContext(newRequestId(), request.codec, request.headers, request.body, controller.signal, request.sink, services);
       inflight.set(ctx, controller);
       try {
         await pipeline(ctx);
       } finally {
-        signal.removeEventListener("abort", onClientGone);
         inflight.delete(ctx);
         if (inflight.size === 0) drained?.();
       }

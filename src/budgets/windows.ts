@@ -46,6 +46,16 @@ function fixed(at: number, size: number, labelLength: number): BudgetWindow {
   return { start, end: start + size, label: iso(start, labelLength) };
 }
 
+// Labels are asked for on every request but change once per window: remember the last few.
+const labels = new Map<number, string>();
+
 function iso(at: number, length: number): string {
-  return new Date(at).toISOString().slice(0, length);
+  const key = at * 32 + length;
+  let label = labels.get(key);
+  if (label === undefined) {
+    if (labels.size >= 64) labels.clear();
+    label = new Date(at).toISOString().slice(0, length);
+    labels.set(key, label);
+  }
+  return label;
 }

@@ -11,6 +11,13 @@ export class InvalidRecordError extends Error {
 }
 
 async function insertIgnoring(tx: Sql, table: string, columns: readonly string[], rows: readonly Record<string, Cell>[], conflict: string): Promise<void> {
+  if (tx.dialect === "sqlite") {
+    // In-process SQLite: one cached single-row statement beats preparing a multi-row one per batch.
+    const sql = `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(", ")}) ON CONFLICT (${conflict}) DO NOTHING`;
+    for (const row of rows) await tx.query(sql, columns.map((c) => row[c] ?? null));
+    return;
+  }
+  // Postgres: one round trip for many rows.
   const perStatement = Math.floor(MAX_PARAMS / columns.length);
   for (let start = 0; start < rows.length; start += perStatement) {
     const params: Cell[] = [];

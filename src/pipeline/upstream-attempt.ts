@@ -127,7 +127,8 @@ async function readBody(response: UpstreamHttpResponse, timer: AttemptTimer, lim
 async function* readChunks(response: UpstreamHttpResponse, adapter: ProviderAdapter, timer: AttemptTimer): AsyncGenerator<UpstreamChunk, void> {
   const decoder = new SseDecoder();
   const parser = adapter.streamParser?.() ?? adapter;
-  const progress = new ChoiceProgress();
+  // Only streams without an end marker need to know which choices finished.
+  const progress = adapter.hasEndMarker ? undefined : new ChoiceProgress();
   let first = true;
   let ended = false;
   try {
@@ -143,7 +144,7 @@ async function* readChunks(response: UpstreamHttpResponse, adapter: ProviderAdap
         first = false;
         // A final frame carries content and ends the stream at once.
         if (chunk.final) ended = true;
-        progress.observe(chunk.events);
+        progress?.observe(chunk.events);
         yield chunk;
         if (ended) break;
       }
@@ -153,7 +154,7 @@ async function* readChunks(response: UpstreamHttpResponse, adapter: ProviderAdap
         const chunk = parser.parseStreamMessage(message, first);
         if (chunk === null || chunk.final) ended = true;
         if (chunk !== null) {
-          progress.observe(chunk.events);
+          progress?.observe(chunk.events);
           yield chunk;
         }
         if (ended) break;
@@ -164,7 +165,7 @@ async function* readChunks(response: UpstreamHttpResponse, adapter: ProviderAdap
   }
   if (adapter.hasEndMarker && !ended) throw new UpstreamConnectionError("The upstream closed the stream before its end marker.");
   // Without an end marker (Gemini) the connection closing is the end, clean or not: only finish events tell.
-  if (!adapter.hasEndMarker && !progress.complete) throw new UpstreamConnectionError("The upstream closed the stream before the answer finished.");
+  if (progress && !progress.complete) throw new UpstreamConnectionError("The upstream closed the stream before the answer finished.");
 }
 
 /** Which choices began and which finished, for streams that have no end marker. */

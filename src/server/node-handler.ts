@@ -74,11 +74,6 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
 }
 
 async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const client = new AbortController();
-  // "close" before the answer is complete means the client went away.
-  res.on("close", () => {
-    if (!res.writableFinished) client.abort();
-  });
   let body: unknown;
   try {
     body = await readJsonBody(req, gateway.config.server.bodyLimitBytes);
@@ -93,7 +88,14 @@ async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMess
     return;
   }
   try {
-    await gateway.handle({ codec, headers: req.headers, body, sink: new NodeSink(res) }, client.signal);
+    await gateway.handle({
+      codec,
+      headers: req.headers,
+      body,
+      sink: new NodeSink(res),
+      // "close" before the answer is complete means the client went away.
+      onClientGone: (cancel) => (res.destroyed ? cancel() : res.once("close", () => res.writableFinished || cancel())),
+    });
   } catch (err) {
     // The pipeline renders its own errors; this is the last guard against a crash.
     if (!res.headersSent) sendError(res, err, gateway, codec);

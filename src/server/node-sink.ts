@@ -1,8 +1,18 @@
 import type { ServerResponse } from "node:http";
 import type { ResponseSink } from "../pipeline/context.js";
 
-/** The pipeline's response writer over node:http. Writes go straight to the socket: one frame, one flush. */
+function uncork(res: ServerResponse): void {
+  res.uncork();
+}
+
+/**
+ * The pipeline's response writer over node:http. Frames written in the same tick (those
+ * that arrived in one upstream read) leave in one socket write at the end of that tick:
+ * nothing waits for more data, so each event is still flushed as soon as it exists.
+ */
 export class NodeSink implements ResponseSink {
+  private corkedTick = false;
+
   constructor(private readonly res: ServerResponse) {}
 
   get headersSent(): boolean {
@@ -23,6 +33,14 @@ export class NodeSink implements ResponseSink {
   write(frame: string): Promise<void> | undefined {
     const res = this.res;
     if (res.destroyed || res.writableEnded) return undefined;
+    if (!this.corkedTick) {
+      this.corkedTick = true;
+      res.cork();
+      process.nextTick(() => {
+        this.corkedTick = false;
+        uncork(res);
+      });
+    }
     if (res.write(frame)) return undefined;
     return new Promise((resolve) => {
       const done = () => {

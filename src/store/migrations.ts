@@ -67,12 +67,9 @@ export const migrations: readonly Migration[] = [
         latency_ms INTEGER NOT NULL,
         ttft_ms INTEGER
       );
-      CREATE INDEX tollgate_requests_seq ON tollgate_requests (seq);
+      -- One index on time: every usage query is a time range; grouping happens over it.
+      -- (Each index is a B-tree insert per request on the ledger's hot path.)
       CREATE INDEX tollgate_requests_started ON tollgate_requests (started_at);
-      CREATE INDEX tollgate_requests_key ON tollgate_requests (key_id, started_at);
-      CREATE INDEX tollgate_requests_user ON tollgate_requests (user_id, started_at);
-      CREATE INDEX tollgate_requests_team ON tollgate_requests (team_id, started_at);
-      CREATE INDEX tollgate_requests_model ON tollgate_requests (model, started_at);
 
       CREATE TABLE tollgate_attempts (
         request_id TEXT NOT NULL,
