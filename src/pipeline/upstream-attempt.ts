@@ -1,17 +1,17 @@
-import { GatewayError, InvalidRequestError } from "../errors/gateway-error.js";
-import { UpstreamConnectionError, UpstreamHttpError, UpstreamProtocolError, UpstreamTimeoutError } from "../errors/upstream-errors.js";
+import { InvalidRequestError } from "../errors/gateway-error.js";
+import { UpstreamHttpError, UpstreamProtocolError } from "../errors/upstream-errors.js";
 import type { Timeouts } from "../config/resolve.js";
 import type { Provider, ProviderAdapter } from "../providers/provider.js";
-import { classifyTransportError, type UpstreamHttpResponse } from "../providers/transport.js";
+import type { UpstreamHttpResponse } from "../providers/transport.js";
 import type { CanonicalRequest, WireApi } from "../spec/canonical-request.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
 import type { CanonicalEmbeddingResponse } from "../spec/embedding.js";
 import type { Usage } from "../spec/usage.js";
-import type { StreamEvent, UpstreamChunk } from "../spec/stream-events.js";
-import { SseDecoder } from "../sse/decoder.js";
 import { estimatedEmbeddingUsage } from "../usage/embedding-tokens.js";
 import { AttemptTimer } from "./attempt-timer.js";
 import { parseRetryAfter } from "./retry-policy.js";
+import { FrameReader } from "./frame-reader.js";
+import { failureOf } from "./upstream-failure.js";
 import { UpstreamStream } from "./upstream-stream.js";
 
 /** An upstream that answered; `api` is its wire format (the relay passes frames through when the client's matches). */
@@ -66,18 +66,10 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
       return { kind: "response", api: provider.adapter.nativeApi, response: parsed, raw, ttftMs: performance.now() - timer.startedAt };
     }
     timer.phase("first_token", timeouts.firstTokenMs, performance.now() - timer.startedAt);
-    const rest = readChunks(response, provider.adapter, timer);
-    const held: UpstreamChunk[] = [];
-    const stream = new UpstreamStream(held, rest, timer, response);
-    // Hold frames until one carries content: a target that stalls after its role chunk
+    const stream = new UpstreamStream(new FrameReader(provider.adapter), timer, response);
+    // Holds frames until one carries content: a target that stalls after its role chunk
     // can still be abandoned for the next one, since the client has seen nothing.
-    for (;;) {
-      const next = await rest.next();
-      if (next.done) break;
-      held.push(next.value);
-      stream.tap.observe(next.value.events);
-      if (stream.tap.started) break;
-    }
+    await stream.open();
     return { kind: "stream", api: provider.adapter.nativeApi, stream, ttftMs: performance.now() - timer.startedAt };
   } catch (err) {
     timer.dispose();
@@ -91,19 +83,6 @@ function embeddingAdapter(provider: Provider): Required<Pick<ProviderAdapter, "b
   const { buildEmbeddingRequest, parseEmbeddingResponse } = provider.adapter;
   if (!buildEmbeddingRequest || !parseEmbeddingResponse) throw new InvalidRequestError("embeddings_not_supported", `Provider "${provider.name}" (${provider.type}) does not serve embeddings.`, { param: "model" });
   return { buildEmbeddingRequest: buildEmbeddingRequest.bind(provider.adapter), parseEmbeddingResponse: parseEmbeddingResponse.bind(provider.adapter) };
-}
-
-function failureOf(err: unknown, timer: AttemptTimer, timeouts: Timeouts): GatewayError {
-  if (timer.signal.aborted) return timer.signal.reason as GatewayError;
-  if (err instanceof GatewayError) return err;
-  switch (classifyTransportError(err)) {
-    case "connect_timeout":
-      return new UpstreamTimeoutError("connect", timeouts.connectMs);
-    case "headers_timeout":
-      return new UpstreamTimeoutError("headers", timeouts.headersMs);
-    default:
-      return new UpstreamConnectionError(`Upstream connection failed: ${(err as Error)?.message ?? String(err)}`, err);
-  }
 }
 
 async function readBody(response: UpstreamHttpResponse, timer: AttemptTimer, limit: number, truncate: boolean): Promise<Buffer> {
@@ -122,68 +101,4 @@ async function readBody(response: UpstreamHttpResponse, timer: AttemptTimer, lim
     throw failureOf(err, timer, timer.timeouts);
   }
   return Buffer.concat(parts);
-}
-
-async function* readChunks(response: UpstreamHttpResponse, adapter: ProviderAdapter, timer: AttemptTimer): AsyncGenerator<UpstreamChunk, void> {
-  const decoder = new SseDecoder();
-  const parser = adapter.streamParser?.() ?? adapter;
-  // Only streams without an end marker need to know which choices finished.
-  const progress = adapter.hasEndMarker ? undefined : new ChoiceProgress();
-  let first = true;
-  let ended = false;
-  try {
-    for await (const bytes of response.body) {
-      // After the end marker the rest is drained, not parsed, so the connection can be reused.
-      if (ended) continue;
-      for (const message of decoder.push(bytes)) {
-        const chunk = parser.parseStreamMessage(message, first);
-        if (chunk === null) {
-          ended = true;
-          break;
-        }
-        first = false;
-        // A final frame carries content and ends the stream at once.
-        if (chunk.final) ended = true;
-        progress?.observe(chunk.events);
-        yield chunk;
-        if (ended) break;
-      }
-    }
-    if (!ended) {
-      for (const message of decoder.end()) {
-        const chunk = parser.parseStreamMessage(message, first);
-        if (chunk === null || chunk.final) ended = true;
-        if (chunk !== null) {
-          progress?.observe(chunk.events);
-          yield chunk;
-        }
-        if (ended) break;
-      }
-    }
-  } catch (err) {
-    throw failureOf(err, timer, timer.timeouts);
-  }
-  if (adapter.hasEndMarker && !ended) throw new UpstreamConnectionError("The upstream closed the stream before its end marker.");
-  // Without an end marker (Gemini) the connection closing is the end, clean or not: only finish events tell.
-  if (progress && !progress.complete) throw new UpstreamConnectionError("The upstream closed the stream before the answer finished.");
-}
-
-/** Which choices began and which finished, for streams that have no end marker. */
-class ChoiceProgress {
-  private readonly begun = new Set<number>();
-  private readonly finished = new Set<number>();
-
-  observe(events: readonly StreamEvent[]): void {
-    for (const e of events) {
-      if (e.type === "finish") this.finished.add(e.choice);
-      else if (e.type === "text-delta" || e.type === "reasoning-delta" || e.type === "tool-call-delta") this.begun.add(e.choice);
-    }
-  }
-
-  /** A finish came, and for every choice that began. */
-  get complete(): boolean {
-    if (this.finished.size === 0) return false;
-    for (const choice of this.begun) if (!this.finished.has(choice)) return false;
-    return true;
-  }
 }

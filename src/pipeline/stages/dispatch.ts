@@ -87,6 +87,8 @@ export const dispatch: Stage<GatewayContext> = async (ctx, next) => {
         record.durationMs = performance.now() - started;
         if (opened.kind === "stream") {
           const { stream } = opened;
+          // However the relay ended, the upstream request ends with it.
+          stream.dispose();
           if (stream.outcome === "failed" && isUpstreamFailure(stream.error) && !ctx.signal.aborted) {
             breaker.onFailure();
             record.status = "error";

@@ -33,13 +33,14 @@ export const relay: Stage<GatewayContext> = async (ctx) => {
   const heartbeatMs = ctx.services.config.server.heartbeatMs;
   const heartbeat = setInterval(() => sink.write(SSE_HEARTBEAT), heartbeatMs);
   try {
-    for await (const chunk of upstream.stream) {
-      const frames = encoder.chunk(chunk);
-      if (frames === "") continue;
-      heartbeat.refresh();
-      const drained = sink.write(frames);
-      if (drained) await drained;
-    }
+    await upstream.stream.pipe({
+      chunk(chunk) {
+        const frames = encoder.chunk(chunk);
+        if (frames === "") return undefined;
+        heartbeat.refresh();
+        return sink.write(frames);
+      },
+    });
     sink.write(encoder.end());
     sink.end();
   } finally {
