@@ -8,9 +8,12 @@ import { UsageTap } from "./usage-tap.js";
 
 export type StreamOutcome = "open" | "complete" | "failed" | "cancelled";
 
-/** Receives the frames of a stream; a returned promise makes the stream wait (a slow client). */
+/**
+ * Receives the frames of a stream, all those of one network read at once (so they can
+ * leave in one write); a returned promise makes the stream wait (a slow client).
+ */
 export interface StreamConsumer {
-  chunk(chunk: UpstreamChunk): Promise<void> | undefined;
+  chunks(chunks: readonly UpstreamChunk[]): Promise<void> | undefined;
 }
 
 interface Pending {
@@ -60,13 +63,10 @@ export class UpstreamStream {
     return new Promise((resolve, reject) => {
       this.consumer = consumer;
       // What arrived before the relay began goes out first, even if the stream failed since.
-      for (const chunk of this.held.splice(0)) {
-        try {
-          void consumer.chunk(chunk);
-        } catch (err) {
-          this.fail(err);
-          break;
-        }
+      try {
+        if (this.held.length > 0) void consumer.chunks(this.held.splice(0));
+      } catch (err) {
+        this.fail(err);
       }
       if (this.outcome === "failed") return reject(this.error);
       this.piping = { resolve, reject };
@@ -85,18 +85,22 @@ export class UpstreamStream {
 
   private onData(bytes: Uint8Array): void {
     if (this.outcome !== "open") return;
-    for (const chunk of this.reader.push(bytes)) {
-      this.accept(chunk);
+    const chunks = this.reader.push(bytes);
+    for (const chunk of chunks) {
+      this.tap.observe(chunk.events);
       // The first content commits the attempt, even if a failure follows in the same read:
       // its frames go out first, then the failure, inside the stream.
       if (this.opening && this.tap.started) this.opened();
     }
+    this.accept(chunks);
     if (this.reader.failure !== undefined) this.fail(this.reader.failure);
   }
 
   private onEnd(): void {
     if (this.outcome !== "open") return;
-    for (const chunk of this.reader.finish()) this.accept(chunk);
+    const tail = this.reader.finish();
+    for (const chunk of tail) this.tap.observe(chunk.events);
+    this.accept(tail);
     if (this.reader.failure !== undefined) return this.fail(this.reader.failure);
     this.ended = true;
     if (this.opening) this.opened();
@@ -110,21 +114,16 @@ export class UpstreamStream {
     this.fail(failureOf(err, this.timer, this.timer.timeouts));
   }
 
-  private accept(chunk: UpstreamChunk): void {
-    this.tap.observe(chunk.events);
-    if (this.consumer) {
-      this.timer.touch();
-      this.deliver(chunk);
-    } else {
-      this.held.push(chunk);
+  private accept(chunks: readonly UpstreamChunk[]): void {
+    if (chunks.length === 0) return;
+    if (!this.consumer) {
+      this.held.push(...chunks);
+      return;
     }
-  }
-
-  private deliver(chunk: UpstreamChunk): void {
-    if (this.outcome !== "open") return;
+    this.timer.touch();
     let wait: Promise<void> | undefined;
     try {
-      wait = this.consumer!.chunk(chunk);
+      wait = this.consumer.chunks(chunks);
     } catch (err) {
       return this.fail(err);
     }

@@ -1,18 +1,8 @@
 import type { ServerResponse } from "node:http";
 import type { ResponseSink } from "../pipeline/context.js";
 
-function uncork(res: ServerResponse): void {
-  res.uncork();
-}
-
-/**
- * The pipeline's response writer over node:http. Frames written in the same tick (those
- * that arrived in one upstream read) leave in one socket write at the end of that tick:
- * nothing waits for more data, so each event is still flushed as soon as it exists.
- */
+/** The pipeline's response writer over node:http. Each write goes to the socket at once: nothing is held back. */
 export class NodeSink implements ResponseSink {
-  private corkedTick = false;
-
   constructor(private readonly res: ServerResponse) {}
 
   get headersSent(): boolean {
@@ -33,14 +23,6 @@ export class NodeSink implements ResponseSink {
   write(frame: string): Promise<void> | undefined {
     const res = this.res;
     if (res.destroyed || res.writableEnded) return undefined;
-    if (!this.corkedTick) {
-      this.corkedTick = true;
-      res.cork();
-      process.nextTick(() => {
-        this.corkedTick = false;
-        uncork(res);
-      });
-    }
     if (res.write(frame)) return undefined;
     return new Promise((resolve) => {
       const done = () => {

@@ -34,8 +34,10 @@ export const relay: Stage<GatewayContext> = async (ctx) => {
   const heartbeat = setInterval(() => sink.write(SSE_HEARTBEAT), heartbeatMs);
   try {
     await upstream.stream.pipe({
-      chunk(chunk) {
-        const frames = encoder.chunk(chunk);
+      // The frames of one upstream read leave in one write.
+      chunks(chunks) {
+        let frames = "";
+        for (const chunk of chunks) frames += encoder.chunk(chunk);
         if (frames === "") return undefined;
         heartbeat.refresh();
         return sink.write(frames);
