@@ -82,7 +82,9 @@ async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMess
       // Unread body bytes would otherwise be parsed as the next request on this connection:
       // tell the client not to reuse it, and close it once the answer is out.
       res.setHeader("connection", "close");
-      res.once("finish", () => req.socket.destroy());
+      // Taken now: node detaches the socket once the response finishes (none: already gone).
+      const socket = req.socket ?? res.socket;
+      if (socket) res.once("finish", () => socket.destroy());
     }
     sendError(res, err, gateway, codec);
     return;
