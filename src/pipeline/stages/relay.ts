@@ -6,7 +6,6 @@ import type { GatewayContext } from "../context.js";
 const STREAM_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
   "cache-control": "no-cache, no-transform",
-  connection: "keep-alive",
   // Tells nginx and similar proxies not to buffer the stream.
   "x-accel-buffering": "no",
 };
