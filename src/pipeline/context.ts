@@ -31,11 +31,12 @@ export interface Identity {
 export interface ResponseSink {
   readonly headersSent: boolean;
   send(status: number, headers: Record<string, string>, body: string | Buffer): void;
-  /** Sends 200 and event-stream headers at once. */
+  /** Sends 200 and event-stream headers, with the first frame written (at once). */
   openStream(headers: Record<string, string>): void;
   /** Writes one frame; returns a promise when the client is slow and the caller must wait. */
   write(frame: string): Promise<void> | undefined;
-  end(): void;
+  /** Ends the response, writing `lastFrame` with the end in one go. */
+  end(lastFrame?: string): void;
 }
 
 export interface AttemptRecord {

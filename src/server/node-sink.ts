@@ -16,8 +16,9 @@ export class NodeSink implements ResponseSink {
   }
 
   openStream(headers: Record<string, string>): void {
+    // No flushHeaders(): the relay writes the first frames in the same tick, and node sends
+    // the headers with them in one packet.
     this.res.writeHead(200, headers);
-    this.res.flushHeaders();
   }
 
   write(frame: string): Promise<void> | undefined {
@@ -35,7 +36,9 @@ export class NodeSink implements ResponseSink {
     });
   }
 
-  end(): void {
-    if (!this.res.writableEnded) this.res.end();
+  end(lastFrame?: string): void {
+    if (this.res.writableEnded) return;
+    if (lastFrame && !this.res.destroyed) this.res.end(lastFrame);
+    else this.res.end();
   }
 }

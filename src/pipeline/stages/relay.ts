@@ -42,8 +42,7 @@ export const relay: Stage<GatewayContext> = async (ctx) => {
         return sink.write(frames);
       },
     });
-    sink.write(encoder.end());
-    sink.end();
+    sink.end(encoder.end());
   } finally {
     clearInterval(heartbeat);
   }

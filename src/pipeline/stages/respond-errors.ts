@@ -19,8 +19,7 @@ export const respondErrors: Stage<GatewayContext> = async (ctx, next) => {
     }
     const rendered = renderError(err, ctx.services.redactor);
     if (ctx.sink.headersSent) {
-      if (ctx.encoder) ctx.sink.write(ctx.encoder.error(rendered));
-      ctx.sink.end();
+      ctx.sink.end(ctx.encoder?.error(rendered));
     } else {
       ctx.status = rendered.status;
       ctx.sink.send(rendered.status, { ...ctx.responseHeaders, ...rendered.headers, "content-type": "application/json" }, JSON.stringify(ctx.codec.errorBody(rendered)));
