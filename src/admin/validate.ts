@@ -1,11 +1,8 @@
 import { z } from "zod";
 import { InvalidRequestError } from "../errors/gateway-error.js";
+import { fieldPath } from "../errors/field-path.js";
 
 /** `limits.budgets[0].period` */
-export function pathOf(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
-}
-
 // Missing fields say so instead of "expected string, received undefined".
 const errorMap = (issue: { code?: string; input?: unknown }) => (issue.code === "invalid_type" && issue.input === undefined ? "is required" : undefined);
 
@@ -20,11 +17,11 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where:
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   if (issue.code === "unrecognized_keys") {
-    const names = issue.keys.map((k) => pathOf([...issue.path, k]));
+    const names = issue.keys.map((k) => fieldPath([...issue.path, k]));
     const kind = where === "query" ? "query parameter" : "field";
     throw new InvalidRequestError("invalid_request", `Unknown ${kind}${names.length > 1 ? "s" : ""}: ${names.join(", ")}.`, { param: names[0] ?? null });
   }
-  const param = pathOf(issue.path);
+  const param = fieldPath(issue.path);
   if (!param) throw new InvalidRequestError("invalid_request", where === "body" ? `The request body must be a JSON object: ${issue.message}.` : issue.message);
   throw new InvalidRequestError("invalid_request", `Invalid value for ${param}: ${issue.message}.`, { param });
 }

@@ -6,6 +6,7 @@ import { COMPATIBLE_PRESETS } from "./presets.js";
 import type { BudgetRule } from "../budgets/types.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
 import { configSchema, type FaultConfig, type ParsedConfig, type PriceConfig, type SecretRef } from "./schema.js";
+import { fieldPath } from "../errors/field-path.js";
 
 export interface ConfigIssue {
   path: string;
@@ -83,12 +84,8 @@ export const DEFAULT_BREAKER: BreakerPolicy = { failureThreshold: 5, cooldownMs:
 
 type Env = Record<string, string | undefined>;
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
-}
-
 function zodIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+  return error.issues.map((issue) => ({ path: fieldPath(issue.path), message: issue.message }));
 }
 
 function dropUndefined<T extends object>(value: T | undefined): Partial<T> {
@@ -99,13 +96,13 @@ function dropUndefined<T extends object>(value: T | undefined): Partial<T> {
 function unsetSecrets(input: unknown, env: Env, path: PropertyKey[] = []): ConfigIssue[] {
   if (typeof input === "string") {
     const name = input.startsWith("env:") ? input.slice(4) : undefined;
-    return name && !env[name] ? [{ path: formatPath(path), message: `Environment variable ${name} is not set.` }] : [];
+    return name && !env[name] ? [{ path: fieldPath(path), message: `Environment variable ${name} is not set.` }] : [];
   }
   if (input === null || typeof input !== "object") return [];
   const entries = Object.entries(input);
   if (!Array.isArray(input) && entries.length === 1 && typeof (input as { env?: unknown }).env === "string") {
     const name = (input as { env: string }).env;
-    return env[name] ? [] : [{ path: formatPath(path), message: `Environment variable ${name} is not set.` }];
+    return env[name] ? [] : [{ path: fieldPath(path), message: `Environment variable ${name} is not set.` }];
   }
   return entries.flatMap(([k, v]) => unsetSecrets(v, env, [...path, Array.isArray(input) ? Number(k) : k]));
 }

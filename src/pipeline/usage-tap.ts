@@ -8,7 +8,6 @@ import type { Usage } from "../spec/usage.js";
 export class UsageTap {
   reported: Usage | undefined;
   readonly output: string[] = [];
-  finished = false;
   /** True once an event carries content, i.e. the answer has begun. */
   started = false;
 
@@ -26,7 +25,6 @@ export class UsageTap {
           this.started = true;
           break;
         case "finish":
-          this.finished = true;
           this.started = true;
           break;
         case "usage":

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { InvalidRequestError } from "../../errors/gateway-error.js";
 import type { CanonicalRequest, ContentPart, Message, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from "../../spec/canonical-request.js";
+import { fieldPath } from "../../errors/field-path.js";
 
 // Block types Tollgate reads are validated; every other block type is accepted as it is
 // (passed through to Anthropic upstreams untouched, an opaque part or dropped for others).
@@ -72,10 +73,6 @@ type WireTool = z.infer<typeof tool>;
 
 /** Top-level fields read into the canonical request; the others reach only Anthropic upstreams. */
 const CARRIED = new Set(["model", "max_tokens", "messages", "system", "stream", "temperature", "top_p", "stop_sequences", "tools", "tool_choice", "metadata", "output_config"]);
-
-function pathOf(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
-}
 
 function imageUrl(source: Record<string, unknown>): string | undefined {
   if (source.type === "base64" && typeof source.media_type === "string" && typeof source.data === "string") return `data:${source.media_type};base64,${source.data}`;
@@ -197,7 +194,7 @@ export function parseMessagesRequest(body: unknown): CanonicalRequest {
   const parsed = messagesRequest.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const param = pathOf(issue.path);
+    const param = fieldPath(issue.path);
     throw new InvalidRequestError("invalid_request", `${param || "body"}: ${issue.message}`, { param: param || null });
   }
   const w = parsed.data;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { InvalidRequestError } from "../../errors/gateway-error.js";
 import type { CanonicalRequest, ContentPart, Message, ResponseFormat, ToolChoice } from "../../spec/canonical-request.js";
+import { fieldPath } from "../../errors/field-path.js";
 
 const textPart = z.looseObject({ type: z.literal("text"), text: z.string() });
 const imagePart = z.looseObject({ type: z.literal("image_url"), image_url: z.looseObject({ url: z.string(), detail: z.string().optional() }) });
@@ -64,10 +65,6 @@ type ChatRequestWire = z.infer<typeof chatRequest>;
 /** Fields the canonical request carries; any other field reaches only a Chat Completions upstream. */
 const MODELLED = new Set(["model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "temperature", "top_p", "n", "stop", "seed", "tools", "tool_choice", "response_format", "user"]);
 
-function pathOf(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
-}
-
 function toMessage(m: ChatRequestWire["messages"][number]): Message {
   const out: Message = { role: m.role, content: null };
   if (typeof m.content === "string") out.content = m.content;
@@ -95,7 +92,7 @@ export function parseChatRequest(body: unknown): CanonicalRequest {
   const parsed = chatRequest.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const param = pathOf(issue.path);
+    const param = fieldPath(issue.path);
     throw new InvalidRequestError("invalid_request", `Invalid value for ${param || "body"}: ${issue.message}`, { param: param || null });
   }
   const w = parsed.data;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { InvalidRequestError } from "../../errors/gateway-error.js";
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { EmbeddingInput } from "../../spec/embedding.js";
+import { fieldPath } from "../../errors/field-path.js";
 
 /** OpenAI's limit on inputs per request. */
 const MAX_INPUTS = 2048;
@@ -20,10 +21,6 @@ const embeddingRequest = z.looseObject({
   stream: z.unknown().optional(),
 });
 
-function pathOf(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
-}
-
 /** Validates an OpenAI embeddings body into the canonical request (no messages, never streamed); throws a 400 naming the bad field. */
 export function parseEmbeddingRequest(body: unknown): CanonicalRequest {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
@@ -39,7 +36,7 @@ export function parseEmbeddingRequest(body: unknown): CanonicalRequest {
     // A bad input matches none of its shapes: say what they are.
     const badInput = issue.path[0] === "input";
     const message = badInput ? "input must be a non-empty string, an array of them, a token array, or an array of token arrays" : issue.message;
-    const param = badInput ? "input" : pathOf(issue.path);
+    const param = badInput ? "input" : fieldPath(issue.path);
     throw new InvalidRequestError("invalid_request", `Invalid value for ${param || "body"}: ${message}`, { param: param || null });
   }
   const w = parsed.data;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { InvalidRequestError } from "../../errors/gateway-error.js";
 import type { CanonicalRequest, ContentPart, Message, ResponseFormat, ToolChoice, ToolDefinition } from "../../spec/canonical-request.js";
+import { fieldPath } from "../../errors/field-path.js";
 
 const textPart = z.looseObject({ type: z.enum(["input_text", "output_text"]), text: z.string() });
 const refusalPart = z.looseObject({ type: z.literal("refusal"), refusal: z.string() });
@@ -59,10 +60,6 @@ const READ_FIELDS = new Set(["model", "input", "instructions", "stream", "max_ou
 /** Fields that only make sense with state kept between requests, which Tollgate does not keep. */
 const STATEFUL = "not supported: Tollgate is stateless; send the whole conversation in `input` on every request";
 
-function pathOf(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
-}
-
 function invalid(param: string, message: string, code = "invalid_request"): InvalidRequestError {
   return new InvalidRequestError(code, message, { param });
 }
@@ -72,7 +69,7 @@ function check<T extends z.ZodType>(schema: T, value: unknown, base: string): z.
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  const rest = pathOf(issue.path);
+  const rest = fieldPath(issue.path);
   const param = base && rest ? `${base}${rest.startsWith("[") ? "" : "."}${rest}` : base || rest;
   throw invalid(param || "body", `Invalid value for ${param || "body"}: ${issue.message}`);
 }
