@@ -13,11 +13,18 @@ import { parseRetryAfter } from "./retry-policy.js";
 import { FrameReader } from "./frame-reader.js";
 import { failureOf } from "./upstream-failure.js";
 import { UpstreamStream } from "./upstream-stream.js";
+import type { AnswerStream } from "./answer-stream.js";
+
+/**
+ * The wire format of an answer: a provider's, or "canonical" for an answer the gateway
+ * built itself (its chunks carry events only, so every client format is translated).
+ */
+export type AnswerApi = WireApi | "canonical";
 
 /** An upstream that answered; `api` is its wire format (the relay passes frames through when the client's matches). */
 export type OpenedUpstream =
-  | { kind: "stream"; api: WireApi; stream: UpstreamStream; ttftMs: number }
-  | { kind: "response"; api: WireApi; response: CanonicalResponse; raw: Buffer; ttftMs: number }
+  | { kind: "stream"; api: AnswerApi; stream: AnswerStream; ttftMs: number }
+  | { kind: "response"; api: AnswerApi; response: CanonicalResponse; raw: Buffer; ttftMs: number }
   /** An embeddings answer (`request.embedding`); its usage is always set, estimated when the provider reported none. */
   | { kind: "embedding"; api: WireApi; response: CanonicalEmbeddingResponse & { usage: Usage }; raw: Buffer; ttftMs: number };
 

@@ -15,3 +15,15 @@ export interface Usage {
 export function emptyUsage(source: Usage["source"] = "reported"): Usage {
   return { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source };
 }
+
+/** The usage of two calls together; estimated if either was. */
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
+    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+    reasoningTokens: a.reasoningTokens + b.reasoningTokens,
+    source: a.source === "estimated" || b.source === "estimated" ? "estimated" : "reported",
+  };
+}

@@ -1,0 +1,115 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { GatewayError, InternalError } from "../errors/gateway-error.js";
+import { AllTargetsFailedError, CircuitOpenError, isUpstreamFailure, type AttemptSummary } from "../errors/upstream-errors.js";
+import type { CanonicalRequest } from "../spec/canonical-request.js";
+import type { CanonicalResponse } from "../spec/canonical-response.js";
+import type { CircuitBreaker } from "./circuit-breaker.js";
+import type { AttemptRecord, GatewayContext } from "./context.js";
+import { meterAttempt, responseUsage } from "./final-usage.js";
+import { retryDelay } from "./retry-policy.js";
+import { openUpstream, type OpenedUpstream } from "./upstream-attempt.js";
+
+/** An attempt that answered, with what is needed to close it once the answer is relayed. */
+export interface OpenedAnswer {
+  opened: OpenedUpstream;
+  record: AttemptRecord;
+  breaker: CircuitBreaker;
+  /** "provider/model" of the target that answered. */
+  label: string;
+  startedMono: number;
+}
+
+/**
+ * Retry and fallback: walks the route's targets in order, retrying each on retryable
+ * failures with backoff, skipping targets whose breaker is open, until one answers.
+ * Every attempt is recorded on `ctx.attempts`.
+ */
+export async function openAnswer(ctx: GatewayContext, request: CanonicalRequest): Promise<OpenedAnswer> {
+  const route = ctx.route!;
+  const failures: AttemptSummary[] = [];
+  let last: GatewayError | undefined;
+
+  for (const target of route.targets) {
+    const label = `${target.provider}/${target.model}`;
+    const provider = ctx.services.providers.get(target.provider)!;
+    const breaker = ctx.services.breakers.get(target.provider, target.model, route.breaker);
+    for (let retry = 0; ; retry++) {
+      if (!breaker.tryAcquire()) {
+        last = new CircuitOpenError(label, breaker.retryInMs);
+        failures.push({ target: label, attempt: 0, code: last.code, message: last.message });
+        break;
+      }
+      const record: AttemptRecord = { attempt: ctx.attempts.length + 1, provider: target.provider, model: target.model, startedAt: Date.now(), status: "pending" };
+      ctx.attempts.push(record);
+      const startedMono = performance.now();
+      try {
+        const opened = await openUpstream(provider, request, target.model, route.timeouts, ctx.signal);
+        breaker.onSuccess();
+        record.status = "ok";
+        record.ttftMs = opened.ttftMs;
+        return { opened, record, breaker, label, startedMono };
+      } catch (err) {
+        record.durationMs = performance.now() - startedMono;
+        if (ctx.signal.aborted) {
+          breaker.release();
+          record.status = "cancelled";
+          throw ctx.signal.reason;
+        }
+        record.status = "error";
+        if (err instanceof GatewayError) {
+          record.errorCode = err.code;
+          const upstreamStatus = err.details?.upstreamStatus;
+          if (typeof upstreamStatus === "number") record.upstreamStatus = upstreamStatus;
+        }
+        if (!isUpstreamFailure(err) || !err.fallbackable) {
+          // The provider rejected the request itself: another target or try would too.
+          breaker.release();
+          throw err;
+        }
+        breaker.onFailure();
+        last = err;
+        failures.push({ target: label, attempt: record.attempt, code: err.code, message: err.message });
+        if (!err.retryable || retry >= route.retry.maxRetries) break;
+        const delay = retryDelay(retry, err.retryAfterMs, route.retry);
+        if (delay === null) break;
+        try {
+          await sleep(delay, undefined, { signal: ctx.signal });
+        } catch {
+          throw ctx.signal.reason;
+        }
+      }
+    }
+  }
+  throw new AllTargetsFailedError(route.name, failures, last);
+}
+
+/** Closes an attempt once its answer was relayed (or abandoned): a stream that failed counts against its breaker. */
+export function closeAnswer(ctx: GatewayContext, answer: OpenedAnswer): void {
+  const { opened, record, breaker } = answer;
+  record.durationMs = performance.now() - answer.startedMono;
+  if (opened.kind !== "stream") return;
+  const { stream } = opened;
+  // However the relay ended, the upstream request ends with it.
+  stream.dispose();
+  if (stream.outcome === "failed" && isUpstreamFailure(stream.error) && !ctx.signal.aborted) {
+    breaker.onFailure();
+    record.status = "error";
+    record.errorCode = (stream.error as GatewayError).code;
+  } else if (stream.outcome === "cancelled" || ctx.signal.aborted) {
+    record.status = "cancelled";
+  }
+}
+
+/**
+ * One complete, non-streamed call through the route's targets (with retries and
+ * fallback), consumed inside the gateway: a step of a repair or tool loop. The answering
+ * attempt is metered at once, so the request's total counts every step.
+ */
+export async function completeStep(ctx: GatewayContext, request: CanonicalRequest): Promise<CanonicalResponse> {
+  const answer = await openAnswer(ctx, { ...request, stream: false });
+  closeAnswer(ctx, answer);
+  if (answer.opened.kind !== "response") throw new InternalError(new Error(`A step expected a complete answer, got a ${answer.opened.kind}.`));
+  const { response } = answer.opened;
+  meterAttempt(ctx, answer.record, responseUsage(request, response));
+  return response;
+}
