@@ -12,6 +12,7 @@ import type { KeyStore } from "../keys/key-store.js";
 import type { VirtualKeys } from "../keys/virtual-keys.js";
 import type { BudgetStore } from "../budgets/types.js";
 import type { OpenedUpstream } from "./upstream-attempt.js";
+import type { AnswerRecorder } from "./answer-recorder.js";
 
 /** Who is calling, as established by key auth or the host application's hook. */
 export interface Identity {
@@ -75,6 +76,8 @@ export interface RequestRecord {
   costNanos?: number;
   latencyMs: number;
   ttftMs?: number;
+  /** Set when the answer came from the gateway's cache or an idempotent replay instead of an upstream call. */
+  cache?: { kind: "exact" | "semantic" | "idempotent"; savedNanos: number; similarity?: number; ageMs?: number };
 }
 
 /** Long-lived parts of a gateway that every request shares. */
@@ -102,6 +105,8 @@ export class GatewayContext {
   request?: CanonicalRequest;
   route?: ResolvedRoute;
   upstream?: OpenedUpstream;
+  /** Set by a stage that keeps the answer (cache, idempotency); the relay feeds it. */
+  recorder?: AnswerRecorder;
   /** How the stream is written in the client's API, once it has begun. */
   encoder?: StreamEncoder;
   readonly attempts: AttemptRecord[] = [];

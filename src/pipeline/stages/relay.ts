@@ -30,11 +30,13 @@ export const relay: Stage<GatewayContext> = async (ctx) => {
   const encoder = (ctx.encoder = codec.streamEncoder(ctx.request!, upstream));
   sink.openStream({ ...STREAM_HEADERS, ...ctx.responseHeaders });
   const heartbeatMs = ctx.services.config.server.heartbeatMs;
+  const { recorder } = ctx;
   const heartbeat = setInterval(() => sink.write(SSE_HEARTBEAT), heartbeatMs);
   try {
     await upstream.stream.pipe({
       // The frames of one upstream read leave in one write.
       chunks(chunks) {
+        recorder?.push(chunks);
         let frames = "";
         for (const chunk of chunks) frames += encoder.chunk(chunk);
         if (frames === "") return undefined;
