@@ -19,9 +19,11 @@ import { dispatch } from "./pipeline/stages/dispatch.js";
 import { enforceBudgets } from "./pipeline/stages/enforce-budgets.js";
 import { meter } from "./pipeline/stages/meter.js";
 import { parseRequest } from "./pipeline/stages/parse-request.js";
+import { pinSystemPrompt } from "./pipeline/stages/pin-system-prompt.js";
 import { relay } from "./pipeline/stages/relay.js";
 import { resolveRoute } from "./pipeline/stages/resolve-route.js";
 import { respondErrors } from "./pipeline/stages/respond-errors.js";
+import { structuredOutput } from "./pipeline/stages/structured-output.js";
 import { PriceTable } from "./pricing/price-table.js";
 import { createProviders } from "./providers/registry.js";
 import { HttpTransport } from "./providers/transport.js";
@@ -143,8 +145,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     authenticate(new StaticKeys(config.clientKeys), services.virtualKeys, config.adminKeys.length > 0),
     parseRequest,
     attribute,
+    pinSystemPrompt,
     resolveRoute,
     enforceBudgets({ store: budgetStore, rules: config.budgets.rules, reservationTtlMs: config.budgets.reservationTtlMs, defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens, log }),
+    structuredOutput,
     dispatch,
     relay,
   ]);
