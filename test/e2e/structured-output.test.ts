@@ -1,4 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import fc from "fast-check";
 import OpenAI from "openai";
 import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
@@ -6,6 +8,7 @@ import { z } from "zod";
 import { GatewayError } from "../../src/index.js";
 import { createFakeUpstream, waitFor, type FakeUpstream, type UpstreamScript } from "../support/fake-upstream.js";
 import { loadJson } from "../support/fixtures.js";
+import { candidateValue, simpleSchema } from "../support/json-schema-arbitraries.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
 
 // Structured output end to end: real SDK clients, the gateway on a real socket, fake
@@ -251,6 +254,33 @@ describe("Chat Completions with response_format json_schema", () => {
     openai.setDefault({ kind: "json", status: 500, body: { error: { message: "no script" } } });
     expect((third as InstanceType<typeof OpenAI.APIError>).status).toBe(429);
     expect(openai.requests).toHaveLength(1);
+  });
+});
+
+describe("the gateway's verdict", () => {
+  test("equals ajv's on random answers to random schemas; every 422 lists at least one violation (property)", async () => {
+    const reference = new Ajv2020({ allErrors: true, strict: false });
+    await fc.assert(
+      fc.asyncProperty(simpleSchema, candidateValue, async (schema, value) => {
+        openai.enqueue(chatAnswer(JSON.stringify(value)));
+        const res = await request(`${gw.baseURL}/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+          body: JSON.stringify({ model: "gpt-no-repair", messages, response_format: { type: "json_schema", json_schema: { name: "random", schema } } }),
+        });
+        const body = (await res.body.json()) as { choices?: { message: { content: string } }[]; error?: { code: string; violations: unknown[] } };
+        if (reference.validate(schema, value)) {
+          expect(res.statusCode).toBe(200);
+          expect(JSON.parse(body.choices![0]!.message.content)).toEqual(value);
+        } else {
+          expect(res.statusCode).toBe(422);
+          expect(body.error!.code).toBe("structured_output_invalid");
+          expect(body.error!.violations.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 60 },
+    );
+    expect(openai.pending()).toBe(0);
   });
 });
 
