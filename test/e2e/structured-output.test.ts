@@ -327,6 +327,20 @@ describe("other client APIs and providers", () => {
     expect((bad as Error).message).toContain("tollgate_response_schema.schema");
   });
 
+  test("a streaming Messages client, OpenAI upstream: the schema goes native, the validated JSON streams as a text block", async () => {
+    openai.enqueue(chatAnswer("[]"), chatAnswer(JSON.stringify(VALID)));
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: KEY, maxRetries: 0 });
+    const stream = anthropic.messages.stream({ model: "gpt", max_tokens: 200, messages, top_k: 5, tollgate_response_schema: { name: "order", schema: order } } as Anthropic.MessageStreamParams);
+    const final = await stream.finalMessage();
+    expect(final.content).toEqual([expect.objectContaining({ type: "text", text: JSON.stringify(VALID) })]);
+    expect(final.stop_reason).toBe("end_turn");
+    expect(bodyOf(openai, 0).response_format).toEqual({ type: "json_schema", json_schema: { name: "order", schema: order, strict: true } });
+    expect(textOf(bodyOf(openai, 1).messages!.at(-1)!.content)).toContain("(root): must be object");
+    // A Messages field the Chat target never saw is named, as for any translated request.
+    const response = await stream.withResponse();
+    expect(response.response.headers.get("x-tollgate-dropped")).toBe("top_k");
+  });
+
   test("Gemini upstream: responseSchema on the wire", async () => {
     gemini.enqueue(geminiAnswer(JSON.stringify(VALID)));
     const data = await client.chat.completions.create({ model: "gemini", messages, response_format: jsonSchemaFormat() });

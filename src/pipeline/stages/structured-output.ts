@@ -3,6 +3,7 @@ import { schemaCheck } from "../../structured/schema-validator.js";
 import { builtAnswer } from "../built-answer.js";
 import type { Stage } from "../compose.js";
 import type { GatewayContext } from "../context.js";
+import { setDroppedHeader } from "./dispatch.js";
 
 /**
  * Requests with a JSON Schema: the answer is produced and validated here (with repairs
@@ -19,5 +20,6 @@ export const structuredOutput: Stage<GatewayContext> = async (ctx, next) => {
   ctx.responseHeaders["x-tollgate-target"] = `${answer.target.provider}/${answer.target.model}`;
   ctx.responseHeaders["x-tollgate-attempts"] = String(ctx.attempts.length);
   ctx.responseHeaders["x-tollgate-repairs"] = String(answer.repairs);
+  setDroppedHeader(ctx, ctx.services.providers.get(answer.target.provider)!.adapter.nativeApi);
   await next();
 };
