@@ -10,6 +10,7 @@ import { createFakeUpstream, waitFor, type FakeUpstream, type UpstreamScript } f
 import { loadJson } from "../support/fixtures.js";
 import { candidateValue, simpleSchema } from "../support/json-schema-arbitraries.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
+import { collectChatStream } from "../support/chat-stream.js";
 
 // Structured output end to end: real SDK clients, the gateway on a real socket, fake
 // upstreams (OpenAI Chat and Responses, Anthropic, Gemini, an OpenAI-compatible server)
@@ -183,14 +184,7 @@ describe("Chat Completions with response_format json_schema", () => {
   test("a streaming client gets the validated answer as a stream (validated before the first byte)", async () => {
     openai.enqueue(chatAnswer("{bad"), chatAnswer(JSON.stringify(VALID)));
     const stream = await client.chat.completions.create({ model: "gpt", messages, response_format: jsonSchemaFormat(), stream: true, stream_options: { include_usage: true } });
-    let text = "";
-    let finish: string | null = null;
-    let usage: OpenAI.CompletionUsage | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta?.content ?? "";
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, finish, usage } = await collectChatStream(stream);
     expect(JSON.parse(text)).toEqual(VALID);
     expect(finish).toBe("stop");
     expect(usage).toMatchObject({ prompt_tokens: 40, completion_tokens: 20 });
