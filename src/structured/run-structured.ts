@@ -1,4 +1,3 @@
-import { GatewayError } from "../errors/gateway-error.js";
 import { AllTargetsFailedError, type AttemptSummary } from "../errors/upstream-errors.js";
 import type { GatewayContext } from "../pipeline/context.js";
 import { completeStep, type RouteTarget } from "../pipeline/open-answer.js";
@@ -83,5 +82,5 @@ export async function runStructured(ctx: GatewayContext, request: CanonicalReque
   if (violations) throw new StructuredOutputInvalidError(violations, answers);
   if (failed.length === 1) throw failed[0]!;
   const attempts: AttemptSummary[] = failed.flatMap((f) => f.attempts);
-  throw new AllTargetsFailedError(route.name, attempts, failed.at(-1) as GatewayError | undefined);
+  throw new AllTargetsFailedError(route.name, attempts, failed.at(-1));
 }

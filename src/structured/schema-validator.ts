@@ -34,8 +34,12 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
+/** A property name the model made up can be of any length: a violation quotes at most this much of it. */
+const NAME_LIMIT = 100;
+
 function toViolation(error: ErrorObject): Violation {
-  const extra = typeof error.params.additionalProperty === "string" ? `: "${error.params.additionalProperty}"` : "";
+  const name: unknown = error.params.additionalProperty;
+  const extra = typeof name === "string" ? `: "${name.length > NAME_LIMIT ? `${name.slice(0, NAME_LIMIT)}…` : name}"` : "";
   return { path: error.instancePath, message: `${error.message ?? error.keyword}${extra}` };
 }
 

@@ -222,6 +222,18 @@ describe("Chat Completions with response_format json_schema", () => {
     expect(record.attempts.every((a) => a.usage !== undefined)).toBe(true);
   });
 
+  test("when no target answers at all, the error is the usual all_targets_failed, naming every target", async () => {
+    openai.enqueue({ kind: "json", status: 500, body: { error: { message: "down" } } });
+    backup.enqueue({ kind: "json", status: 503, body: { error: { message: "down too" } } });
+    const err = await client.chat.completions.create({ model: "with-fallback", messages, response_format: jsonSchemaFormat() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    const e = err as InstanceType<typeof OpenAI.APIError>;
+    expect(e.status).toBe(502);
+    expect(e.code).toBe("all_targets_failed");
+    expect(e.message).toContain("oa/gpt-4.1-mini#1");
+    expect(e.message).toContain("local/local-model#2");
+  });
+
   test("a budget that allows one call but not a repair: stopped with 429 before the repair, never overspent", async () => {
     // $0.003 a day for team=tight; one call's worst case (1,000 output tokens at $2/M plus the prompt) fits, two do not.
     openai.enqueue(chatAnswer("not json", { input: 20, output: 10 }));
