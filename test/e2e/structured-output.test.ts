@@ -5,7 +5,7 @@ import OpenAI from "openai";
 import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { z } from "zod";
-import { GatewayError } from "../../src/index.js";
+import { GatewayError, StructuredOutputInvalidError } from "../../src/index.js";
 import { createFakeUpstream, waitFor, type FakeUpstream, type UpstreamScript } from "../support/fake-upstream.js";
 import { loadJson } from "../support/fixtures.js";
 import { candidateValue, simpleSchema } from "../support/json-schema-arbitraries.js";
@@ -378,6 +378,14 @@ describe("library mode: gateway.generateObject with a zod schema", () => {
     expect(sent.response_format.json_schema.schema.$schema).toBeUndefined();
     await waitFor(() => gw.records.some((r) => r.identity?.keyId === "library-caller"), { message: "library record" });
     expect(gw.records.find((r) => r.identity?.keyId === "library-caller")!.attempts).toHaveLength(2);
+  });
+
+  test("what the JSON Schema cannot say (a refinement) is still checked by the zod schema", async () => {
+    openai.enqueue(chatAnswer(JSON.stringify({ item: "teapot", quantity: 3 })));
+    const Even = z.object({ item: z.string(), quantity: z.number().refine((n) => n % 2 === 0, "must be even") });
+    const err = await gw.gateway.generateObject({ model: "gpt", messages, schema: Even, identity: { keyId: "library-caller" } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StructuredOutputInvalidError);
+    expect((err as StructuredOutputInvalidError).violations).toEqual([{ path: "/quantity", message: "must be even" }]);
   });
 
   test("without an identity the gateway authenticates the given headers; failures throw the gateway's error", async () => {
