@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { z } from "zod";
 import type { InboundCodec } from "./apis/inbound-codec.js";
 import { StaticKeys } from "./auth/static-keys.js";
 import { createBudgetStore } from "./budgets/create-budget-store.js";
@@ -9,19 +10,22 @@ import { Redactor } from "./errors/redact.js";
 import { KeyStore } from "./keys/key-store.js";
 import { VirtualKeys } from "./keys/virtual-keys.js";
 import { LedgerWriter } from "./ledger/ledger-writer.js";
+import { generateObject, type GenerateObjectOptions } from "./library/generate-object.js";
 import { BreakerRegistry } from "./pipeline/breaker-registry.js";
 import { ClientClosedError } from "./pipeline/client-closed.js";
 import { compose, type Stage } from "./pipeline/compose.js";
-import { GatewayContext, type GatewayServices, type RequestRecord, type ResponseSink } from "./pipeline/context.js";
+import { GatewayContext, type GatewayServices, type Identity, type RequestRecord, type ResponseSink } from "./pipeline/context.js";
 import { attribute } from "./pipeline/stages/attribute.js";
 import { authenticate } from "./pipeline/stages/authenticate.js";
 import { dispatch } from "./pipeline/stages/dispatch.js";
 import { enforceBudgets } from "./pipeline/stages/enforce-budgets.js";
 import { meter } from "./pipeline/stages/meter.js";
 import { parseRequest } from "./pipeline/stages/parse-request.js";
+import { pinSystemPrompt } from "./pipeline/stages/pin-system-prompt.js";
 import { relay } from "./pipeline/stages/relay.js";
 import { resolveRoute } from "./pipeline/stages/resolve-route.js";
 import { respondErrors } from "./pipeline/stages/respond-errors.js";
+import { structuredOutput } from "./pipeline/stages/structured-output.js";
 import { PriceTable } from "./pricing/price-table.js";
 import { createProviders } from "./providers/registry.js";
 import { HttpTransport } from "./providers/transport.js";
@@ -49,6 +53,8 @@ export interface InboundRequest {
   sink: ResponseSink;
   /** The transport calls back when the client goes away before the answer is complete. */
   onClientGone(cancel: () => void): void;
+  /** In-process callers only (generateObject): who is asking, instead of authenticating. The HTTP transport never sets it. */
+  identity?: Identity;
 }
 
 export interface Gateway {
@@ -63,6 +69,8 @@ export interface Gateway {
   readonly inflight: number;
   /** Runs one request through the pipeline; resolves when the answer is complete. */
   handle(request: InboundRequest): Promise<void>;
+  /** A typed object from a route, validated (and repaired) by the pipeline: docs/structured-output.md#library. */
+  generateObject<S extends z.ZodType>(options: GenerateObjectOptions<S>): Promise<z.output<S>>;
   /** Stops taking requests, waits for in-flight ones, then ends the rest with an error. */
   drain(timeoutMs?: number): Promise<void>;
   /** Drains, flushes the ledger and closes connections. */
@@ -143,8 +151,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     authenticate(new StaticKeys(config.clientKeys), services.virtualKeys, config.adminKeys.length > 0),
     parseRequest,
     attribute,
+    pinSystemPrompt,
     resolveRoute,
     enforceBudgets({ store: budgetStore, rules: config.budgets.rules, reservationTtlMs: config.budgets.reservationTtlMs, defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens, log }),
+    structuredOutput,
     dispatch,
     relay,
   ]);
@@ -166,6 +176,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const controller = new AbortController();
       request.onClientGone(() => controller.abort(new ClientClosedError()));
       const ctx = new GatewayContext(newRequestId(), request.codec, request.headers, request.body, controller.signal, request.sink, services);
+      if (request.identity) ctx.identity = request.identity;
       inflight.set(ctx, controller);
       try {
         await pipeline(ctx);
@@ -174,6 +185,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         if (inflight.size === 0) drained?.();
       }
     },
+    generateObject: (options) => generateObject((request) => gateway.handle(request), options),
     async drain(timeoutMs = config.server.drainTimeoutMs) {
       accepting = false;
       if (inflight.size > 0) {

@@ -8,3 +8,6 @@ export type { Identity, RequestRecord, AttemptRecord } from "./pipeline/context.
 export type { Usage } from "./spec/usage.js";
 export type { StreamEvent, FinishReason } from "./spec/stream-events.js";
 export type { CanonicalRequest } from "./spec/canonical-request.js";
+export type { GenerateObjectOptions, ObjectMessage } from "./library/generate-object.js";
+export { StructuredOutputInvalidError } from "./structured/structured-output-error.js";
+export type { Violation } from "./structured/schema-validator.js";

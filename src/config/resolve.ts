@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { COMPATIBLE_PRESETS } from "./presets.js";
 import type { BudgetRule } from "../budgets/types.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
-import { configSchema, type FaultConfig, type ParsedConfig, type PriceConfig, type SecretRef } from "./schema.js";
+import { configSchema, type FaultConfig, type ParsedConfig, type PriceConfig, type RouteConfig, type SecretRef } from "./schema.js";
 import { fieldPath } from "../errors/field-path.js";
 
 export interface ConfigIssue {
@@ -42,7 +42,7 @@ export interface BreakerPolicy {
 
 export type ResolvedProvider =
   | { type: "openai"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean; api?: "chat" | "responses" }
-  | { type: "openai-compatible"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean }
+  | { type: "openai-compatible"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean; jsonSchema: boolean }
   | { type: "anthropic"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; version: string; defaultMaxTokens: number }
   | { type: "google"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string> }
   | { type: "azure-openai"; name: string; endpoint: string; apiKey?: string; apiVersion: string; deployments: Record<string, string>; headers: Record<string, string> }
@@ -57,6 +57,8 @@ export interface ResolvedRoute {
   breaker: BreakerPolicy;
   contextWindow?: number;
   maxOutputTokens?: number;
+  structuredOutput: RouteConfig["structuredOutput"];
+  systemPrompt?: NonNullable<RouteConfig["systemPrompt"]>;
 }
 
 export interface ResolvedConfig {
@@ -155,7 +157,8 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     if (p.type === "openai" && p.organization) headers["openai-organization"] = p.organization;
     const streamUsageOption = p.type === "openai" ? true : (p.streamUsageOption ?? preset?.streamUsageOption ?? true);
     const apiKey = p.apiKey === undefined ? undefined : secret(p.apiKey, `${path}.apiKey`);
-    providers[name] = { type: p.type, name, baseURL, headers, streamUsageOption, ...(apiKey ? { apiKey } : {}), ...(p.type === "openai" ? { api: p.api } : {}) };
+    const common = { name, baseURL, headers, streamUsageOption, ...(apiKey ? { apiKey } : {}) };
+    providers[name] = p.type === "openai" ? { type: "openai", ...common, api: p.api } : { type: "openai-compatible", ...common, jsonSchema: p.jsonSchema ?? preset?.jsonSchema ?? false };
   }
 
   const defaults = config.defaults;
@@ -170,6 +173,8 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
       ...(r.description ? { description: r.description } : {}),
       ...(r.contextWindow ? { contextWindow: r.contextWindow } : {}),
       ...(r.maxOutputTokens ? { maxOutputTokens: r.maxOutputTokens } : {}),
+      structuredOutput: r.structuredOutput,
+      ...(r.systemPrompt ? { systemPrompt: r.systemPrompt } : {}),
     };
   }
 

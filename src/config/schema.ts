@@ -54,6 +54,8 @@ const compatibleProvider = z.strictObject({
   headers: headersSchema.optional(),
   /** Whether the server accepts stream_options.include_usage (most do; the preset knows). */
   streamUsageOption: z.boolean().optional(),
+  /** Whether the server takes `response_format: {type: "json_schema"}` (the preset knows; else JSON mode plus the schema in an instruction). */
+  jsonSchema: z.boolean().optional(),
 });
 
 export const faultSchema = z.strictObject({
@@ -122,6 +124,18 @@ export const routeSchema = z.strictObject({
   breaker: breakerSchema.optional(),
   contextWindow: z.number().int().positive().optional(),
   maxOutputTokens: z.number().int().positive().optional(),
+  /** Requests with a JSON Schema: how often an invalid answer is sent back for repair per target (docs/structured-output.md). */
+  structuredOutput: z.strictObject({ repairAttempts: z.number().int().min(0).max(5).default(2) }).prefault({}),
+  /** A system prompt the route puts first in every request (docs/structured-output.md#pinned-system-prompts). */
+  systemPrompt: z
+    .strictObject({
+      text: z.string().min(1),
+      /** "pin": always first, whatever the client sends; "default": only when the client sends no system prompt. */
+      mode: z.enum(["pin", "default"]).default("pin"),
+      /** A pinned route's answer to the client's own system prompt: kept after the pinned one, or refused (400). */
+      clientSystem: z.enum(["after", "refuse"]).default("after"),
+    })
+    .optional(),
 });
 
 const priceInput = z.strictObject({

@@ -18,12 +18,15 @@ export interface GatewayErrorOptions {
   /** Seconds a client should wait before trying again (rendered as Retry-After). */
   retryAfterSeconds?: number;
   details?: Record<string, unknown>;
+  /** Fields added to the rendered error object for the client (e.g. a structured output's violations). */
+  exposed?: Record<string, unknown>;
 }
 
 export class GatewayError extends Error {
   readonly param: string | null;
   readonly retryAfterSeconds: number | undefined;
   readonly details: Record<string, unknown> | undefined;
+  readonly exposed: Record<string, unknown> | undefined;
 
   constructor(
     readonly status: number,
@@ -37,6 +40,7 @@ export class GatewayError extends Error {
     this.param = options.param ?? null;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.details = options.details;
+    this.exposed = options.exposed;
   }
 }
 

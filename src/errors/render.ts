@@ -4,7 +4,7 @@ import type { Redactor } from "./redact.js";
 export interface RenderedError {
   status: number;
   headers: Record<string, string>;
-  body: { error: { message: string; type: string; code: string; param: string | null } };
+  body: { error: { message: string; type: string; code: string; param: string | null } & Record<string, unknown> };
 }
 
 export function toGatewayError(err: unknown): GatewayError {
@@ -17,5 +17,5 @@ export function renderError(err: unknown, redactor?: Redactor): RenderedError {
   const message = redactor ? redactor.redact(e.message) : e.message;
   const headers: Record<string, string> = {};
   if (e.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.max(0, e.retryAfterSeconds));
-  return { status: e.status, headers, body: { error: { message, type: e.type, code: e.code, param: e.param } } };
+  return { status: e.status, headers, body: { error: { ...e.exposed, message, type: e.type, code: e.code, param: e.param } } };
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ResolvedRoute } from "../config/resolve.js";
 import { GatewayError, InternalError } from "../errors/gateway-error.js";
 import { AllTargetsFailedError, CircuitOpenError, isUpstreamFailure, type AttemptSummary } from "../errors/upstream-errors.js";
 import type { CanonicalRequest } from "../spec/canonical-request.js";
@@ -8,6 +9,9 @@ import type { AttemptRecord, GatewayContext } from "./context.js";
 import { meterAttempt, responseUsage } from "./final-usage.js";
 import { retryDelay } from "./retry-policy.js";
 import { openUpstream, type OpenedUpstream } from "./upstream-attempt.js";
+
+/** One target of a route: a step may be limited to some (a structured output asks one target at a time). */
+export type RouteTarget = ResolvedRoute["targets"][number];
 
 /** An attempt that answered, with what is needed to close it once the answer is relayed. */
 export interface OpenedAnswer {
@@ -24,12 +28,12 @@ export interface OpenedAnswer {
  * failures with backoff, skipping targets whose breaker is open, until one answers.
  * Every attempt is recorded on `ctx.attempts`.
  */
-export async function openAnswer(ctx: GatewayContext, request: CanonicalRequest): Promise<OpenedAnswer> {
+export async function openAnswer(ctx: GatewayContext, request: CanonicalRequest, targets: readonly RouteTarget[] = ctx.route!.targets): Promise<OpenedAnswer> {
   const route = ctx.route!;
   const failures: AttemptSummary[] = [];
   let last: GatewayError | undefined;
 
-  for (const target of route.targets) {
+  for (const target of targets) {
     const label = `${target.provider}/${target.model}`;
     const provider = ctx.services.providers.get(target.provider)!;
     const breaker = ctx.services.breakers.get(target.provider, target.model, route.breaker);
@@ -105,8 +109,8 @@ export function closeAnswer(ctx: GatewayContext, answer: OpenedAnswer): void {
  * fallback), consumed inside the gateway: a step of a repair or tool loop. The answering
  * attempt is metered at once, so the request's total counts every step.
  */
-export async function completeStep(ctx: GatewayContext, request: CanonicalRequest): Promise<CanonicalResponse> {
-  const answer = await openAnswer(ctx, { ...request, stream: false });
+export async function completeStep(ctx: GatewayContext, request: CanonicalRequest, targets?: readonly RouteTarget[]): Promise<CanonicalResponse> {
+  const answer = await openAnswer(ctx, { ...request, stream: false }, targets);
   closeAnswer(ctx, answer);
   if (answer.opened.kind !== "response") throw new InternalError(new Error(`A step expected a complete answer, got a ${answer.opened.kind}.`));
   const { response } = answer.opened;

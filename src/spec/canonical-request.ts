@@ -64,6 +64,12 @@ export interface CanonicalRequest {
   dropped?: string[];
   /** The application's end user as the inbound API names it (e.g. Messages' `metadata.user_id`), for attribution. */
   endUser?: string;
+  /**
+   * The gateway changed what the client asked (a pinned system prompt, a repair turn, a forced
+   * tool): a same-format upstream then gets a body built from these fields, plus the client's
+   * fields that none of them carries (`dropped`), instead of the inbound body as sent.
+   */
+  rewritten?: boolean;
   /** The inbound API and body as received, for a same-format upstream to forward unknown fields exactly. */
   inbound: { api: InboundApi; body: Record<string, unknown> };
   /** Set for an embeddings request: then `messages` is empty, `stream` false, and the adapter's buildEmbeddingRequest serves it. */

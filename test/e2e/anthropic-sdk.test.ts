@@ -5,6 +5,7 @@ import { expectedFromAnthropicChunks, expectedFromAnthropicResponse } from "../s
 import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
 import { chatSseBytes, expectedFromChatChunks, loadChunks, loadText, mulberry32, namedEventSseBytes, splitAtRandomOffsets, testSeed } from "../support/fixtures.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
+import { collectChatStream } from "../support/chat-stream.js";
 
 // The official Anthropic SDK as the client (x-api-key), over real sockets, against an
 // Anthropic upstream (same format: frames pass through) and an OpenAI upstream (events
@@ -192,14 +193,7 @@ describe("openai SDK → gateway → Anthropic upstream (translated)", () => {
     const expected = expectedFromAnthropicChunks(payloads);
     anthropicUp.enqueue(sse(payloads));
     const stream = await openai.chat.completions.create({ model: "claude", messages: [{ role: "system", content: "Be nice." }, { role: "user", content: "How are you?" }], stream: true, stream_options: { include_usage: true } });
-    let text = "";
-    let finish: string | null = null;
-    let usage: OpenAI.CompletionUsage | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta?.content ?? "";
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, finish, usage } = await collectChatStream(stream);
     expect(text).toBe(expected.choices[0]!.text);
     expect(finish).toBe("stop");
     expect(usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 30, total_tokens: 42 });

@@ -6,6 +6,7 @@ import { chatSseBytes, expectedFromChatChunks, expectedFromChatResponse, loadChu
 import { startGateway, type TestGateway } from "../support/gateway.js";
 import { expectedFromResponsesBody, expectedFromResponsesChunks, splitResponsesStreams } from "../support/responses-fixtures.js";
 import { postSse } from "../support/sse-client.js";
+import { collectChatStream } from "../support/chat-stream.js";
 
 // POST /v1/responses through a real gateway, with the official openai SDK (v6) as the
 // client: (a) from a Responses upstream (pass-through), (b) from a Chat Completions
@@ -307,14 +308,7 @@ describe("(c) Chat Completions clients, Responses upstream", () => {
     const expected = expectedFromResponsesChunks(textTurn);
     upstream.enqueue(sseBody([namedEventSseBytes(textTurn, { crlf: true })]));
     const stream = await client.chat.completions.create({ model: "r", messages: [{ role: "system", content: "Be exact." }, { role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true }, max_completion_tokens: 50 });
-    let text = "";
-    let finish: string | null = null;
-    let usage: OpenAI.CompletionUsage | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta?.content ?? "";
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, finish, usage } = await collectChatStream(stream);
     expect(text).toBe(expected.text);
     expect(finish).toBe("stop");
     expect(usage).toMatchObject({ prompt_tokens: expected.usage!.inputTokens, completion_tokens: expected.usage!.outputTokens });

@@ -14,7 +14,7 @@ export type AnthropicErrorType =
 
 export interface AnthropicErrorBody {
   type: "error";
-  error: { type: AnthropicErrorType; message: string };
+  error: { type: AnthropicErrorType; message: string } & Record<string, unknown>;
 }
 
 /** The gateway's error type and status as the Anthropic type a Messages client expects. */
@@ -40,5 +40,6 @@ export function anthropicErrorType(error: RenderedError): AnthropicErrorType {
 
 /** An error in Anthropic's shape: the body of an error response, and the data of an in-stream `error` event. */
 export function toAnthropicErrorBody(error: RenderedError): AnthropicErrorBody {
-  return { type: "error", error: { type: anthropicErrorType(error), message: error.body.error.message } };
+  const { message, type: _type, code: _code, param: _param, ...exposed } = error.body.error;
+  return { type: "error", error: { ...exposed, type: anthropicErrorType(error), message } };
 }

@@ -28,8 +28,9 @@ export const meter: Stage<GatewayContext> = async (ctx, next) => {
     if (final) {
       record.usage = final.usage;
       record.costNanos = final.costNanos;
-      const winner = ctx.attempts.at(-1)!;
-      record.ttftMs = ctx.upstream!.ttftMs + (winner.startedAt - ctx.startedAt);
+      const winner = ctx.attempts.at(-1);
+      // Metered steps without an answer (a structured output that never validated) have no first token.
+      if (ctx.upstream && winner) record.ttftMs = ctx.upstream.ttftMs + (winner.startedAt - ctx.startedAt);
     }
     ctx.services.onRecord(record);
   }

@@ -1,3 +1,4 @@
+import { sameFormatBody } from "../same-format-body.js";
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { SseMessage } from "../../sse/decoder.js";
 import type { HttpRequestSpec, ProviderAdapter } from "../provider.js";
@@ -27,12 +28,10 @@ export function createAnthropicAdapter(config: AnthropicAdapterConfig): Provider
     // message_stop ends every stream; one that ends without it was cut.
     hasEndMarker: true,
     buildRequest(request: CanonicalRequest, model: string): HttpRequestSpec {
-      if (request.inbound.api !== "anthropic-messages") {
-        return { url, headers, body: JSON.stringify(toMessagesBody(request, model, { defaultMaxTokens: config.defaultMaxTokens })) };
-      }
+      const build = () => toMessagesBody(request, model, { defaultMaxTokens: config.defaultMaxTokens });
       // Same wire format in and out: the client's body as sent (cache_control, thinking,
-      // server tools, ...), with the target's model name.
-      return { url, headers, body: JSON.stringify({ ...request.inbound.body, model }) };
+      // server tools, ...), with the target's model name, unless the gateway rewrote it.
+      return { url, headers, body: JSON.stringify(sameFormatBody(request, "anthropic-messages", model, build) ?? build()) };
     },
     streamParser: createMessagesStreamParser,
     /** One message on its own, without the stream's earlier events (see streamParser). */

@@ -127,7 +127,7 @@ export function toMessagesBody(request: CanonicalRequest, model: string, options
   }
   const format = request.responseFormat;
   if (format?.type === "json_schema") body.output_config = { format: { type: "json_schema", schema: format.schema } };
-  const user = request.inbound.body.user;
+  const user = request.endUser ?? request.inbound.body.user;
   if (typeof user === "string" && user !== "") body.metadata = { user_id: user };
   return body;
 }

@@ -1,3 +1,4 @@
+import { sameFormatBody } from "../same-format-body.js";
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { SseMessage } from "../../sse/decoder.js";
 import type { HttpRequestSpec, ProviderAdapter } from "../provider.js";
@@ -37,12 +38,11 @@ export function createOpenAIChatAdapter(config: OpenAIAdapterConfig): ProviderAd
     hasEndMarker: true,
     buildRequest(request: CanonicalRequest, model: string): HttpRequestSpec {
       const url = endpointURL("chat/completions", model);
-      if (request.inbound.api !== "openai-chat") {
-        return { url, headers, body: JSON.stringify(toChatBody(request, model, { streamUsageOption: config.streamUsageOption, maxTokensField: config.maxTokensField ?? "max_tokens" })) };
-      }
+      const build = () => toChatBody(request, model, { streamUsageOption: config.streamUsageOption, maxTokensField: config.maxTokensField ?? "max_tokens" });
       // Same wire format in and out: forward the client's body so that fields Tollgate
-      // does not model (logprobs, seed, service_tier, ...) reach the provider unchanged.
-      const body: Record<string, unknown> = { ...request.inbound.body, model };
+      // does not model (logprobs, service_tier, ...) reach the provider unchanged.
+      const body = sameFormatBody(request, "openai-chat", model, build);
+      if (!body) return { url, headers, body: JSON.stringify(build()) };
       if (request.stream && config.streamUsageOption) {
         const given = body.stream_options;
         body.stream_options = { ...(given && typeof given === "object" ? given : {}), include_usage: true };

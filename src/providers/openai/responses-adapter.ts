@@ -1,3 +1,4 @@
+import { sameFormatBody } from "../same-format-body.js";
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { SseMessage } from "../../sse/decoder.js";
 import type { HttpRequestSpec, ProviderAdapter } from "../provider.js";
@@ -24,9 +25,9 @@ export function createOpenAIResponsesAdapter(config: OpenAIResponsesAdapterConfi
     nativeApi: "openai-responses",
     hasEndMarker: true,
     buildRequest(request: CanonicalRequest, model: string): HttpRequestSpec {
-      if (request.inbound.api !== "openai-responses") return { url, headers, body: JSON.stringify(toResponsesBody(request, model)) };
-      // Same wire format in and out: the client's body, with the target's model.
-      return { url, headers, body: JSON.stringify({ ...request.inbound.body, model }) };
+      const build = () => toResponsesBody(request, model);
+      // Same wire format in and out: the client's body, with the target's model, unless the gateway rewrote it.
+      return { url, headers, body: JSON.stringify(sameFormatBody(request, "openai-responses", model, build) ?? build()) };
     },
     streamParser: () => new ResponsesStreamParser(),
     parseStreamMessage(message: SseMessage, first: boolean) {

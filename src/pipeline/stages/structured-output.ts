@@ -1,0 +1,25 @@
+import { runStructured } from "../../structured/run-structured.js";
+import { schemaCheck } from "../../structured/schema-validator.js";
+import { builtAnswer } from "../built-answer.js";
+import type { Stage } from "../compose.js";
+import type { GatewayContext } from "../context.js";
+import { setDroppedHeader } from "./dispatch.js";
+
+/**
+ * Requests with a JSON Schema: the answer is produced and validated here (with repairs
+ * and fallback, run-structured.ts) before anything reaches the client, then relayed as a
+ * built answer (a JSON body, or a stream replayed from it). Other requests pass through.
+ */
+export const structuredOutput: Stage<GatewayContext> = async (ctx, next) => {
+  const request = ctx.request!;
+  const format = request.responseFormat;
+  if (format?.type !== "json_schema") return next();
+  // Compiled (and refused when invalid) at parse time: this is a cache hit.
+  const answer = await runStructured(ctx, request, format, schemaCheck(format.schema));
+  ctx.upstream = builtAnswer(request, answer.response, ctx.signal);
+  ctx.responseHeaders["x-tollgate-target"] = `${answer.target.provider}/${answer.target.model}`;
+  ctx.responseHeaders["x-tollgate-attempts"] = String(ctx.attempts.length);
+  ctx.responseHeaders["x-tollgate-repairs"] = String(answer.repairs);
+  setDroppedHeader(ctx, ctx.services.providers.get(answer.target.provider)!.adapter.nativeApi);
+  await next();
+};
