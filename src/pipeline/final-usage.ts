@@ -16,7 +16,7 @@ function estimate(request: CanonicalRequest, output: string): Usage {
   return { inputTokens: countMessageTokens(request.messages), outputTokens: countTextTokens(output), cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: "estimated" };
 }
 
-function responseText(response: CanonicalResponse): string {
+export function responseText(response: CanonicalResponse): string {
   return response.choices.map((c) => [c.reasoning ?? "", c.text ?? "", ...(c.toolCalls ?? []).map((t) => t.name + t.arguments)].join("")).join("");
 }
 

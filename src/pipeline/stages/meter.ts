@@ -4,9 +4,11 @@ import { finalUsage } from "../final-usage.js";
 
 /**
  * Outermost stage: once the request is over, however it ended, captures its usage and
- * cost and hands one typed record to the sinks (the ledger, and later metrics and logs).
+ * cost and hands one typed record to the sinks (the ledger, metrics, logs and traces).
  */
 export const meter: Stage<GatewayContext> = async (ctx, next) => {
+  const { metrics } = ctx.services;
+  metrics?.activeRequests.inc();
   try {
     await next();
   } finally {
@@ -31,7 +33,8 @@ export const meter: Stage<GatewayContext> = async (ctx, next) => {
       const winner = ctx.attempts.at(-1)!;
       record.ttftMs = ctx.upstream!.ttftMs + (winner.startedAt - ctx.startedAt);
     }
-    ctx.services.onRecord(record);
+    metrics?.activeRequests.dec();
+    ctx.services.onRecord(record, ctx);
   }
 };
 

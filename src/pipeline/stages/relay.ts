@@ -31,6 +31,8 @@ export const relay: Stage<GatewayContext> = async (ctx) => {
   sink.openStream({ ...STREAM_HEADERS, ...ctx.responseHeaders });
   const heartbeatMs = ctx.services.config.server.heartbeatMs;
   const heartbeat = setInterval(() => sink.write(SSE_HEARTBEAT), heartbeatMs);
+  const { metrics } = ctx.services;
+  metrics?.activeStreams.inc();
   try {
     await upstream.stream.pipe({
       // The frames of one upstream read leave in one write.
@@ -45,5 +47,6 @@ export const relay: Stage<GatewayContext> = async (ctx) => {
     sink.end(encoder.end());
   } finally {
     clearInterval(heartbeat);
+    metrics?.activeStreams.dec();
   }
 };
