@@ -52,6 +52,18 @@ describe("Progress", () => {
     }
   });
 
+  it("print clears a spinner line before writing other output", () => {
+    const { stream, writes } = capture(true);
+    const progress = new Progress({ stream, env: {}, showAfterMs: 0 });
+    const task = progress.start("Benchmark", 2);
+    progress.print("[bench 3s] == tollgate");
+    task.end(true);
+    expect(writes[1]).toBe("\r\x1b[2K[bench 3s] == tollgate\n");
+    const plain = capture();
+    new Progress({ stream: plain.stream, env: {} }).print("a line");
+    expect(plain.writes).toEqual(["a line\n"]);
+  });
+
   it("a failed step says so and rethrows", async () => {
     const { stream, writes } = capture();
     await expect(new Progress({ stream, env: { TOLLGATE_PROGRESS: "plain" } }).step("Connecting", () => Promise.reject(new Error("refused")))).rejects.toThrow("refused");

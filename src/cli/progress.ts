@@ -98,6 +98,12 @@ export class Progress {
     };
   }
 
+  /** Writes a line of other output without garbling a spinner (which redraws on its next frame). */
+  print(line: string): void {
+    if (this.style === "off") this.stream.write(`${line}\n`);
+    else this.stream.write(this.style === "tty" ? `\r\x1b[2K${line}\n` : `${line}\n`);
+  }
+
   /** Shows `label` while `work` runs. */
   async step<T>(label: string, work: () => Promise<T>): Promise<T> {
     const task = this.start(label);
