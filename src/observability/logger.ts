@@ -15,19 +15,16 @@ export interface GatewayLogger {
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 
-/** Credential-bearing fields that may appear in any logged object (headers of a request or an upstream call). */
+/**
+ * Credential-bearing fields that may appear in a logged object: headers of a request or
+ * of an upstream call. Explicit paths only: a wildcard path costs pino's redaction several
+ * microseconds on every line.
+ */
+const CREDENTIAL_HEADERS = ["authorization", '["x-api-key"]', '["api-key"]', '["x-goog-api-key"]'];
 export const REDACTED_PATHS = [
   "authorization",
   "apiKey",
-  "headers.authorization",
-  'headers["x-api-key"]',
-  'headers["api-key"]',
-  'headers["x-goog-api-key"]',
-  "*.headers.authorization",
-  '*.headers["x-api-key"]',
-  '*.headers["api-key"]',
-  '*.headers["x-goog-api-key"]',
-  "*.apiKey",
+  ...["headers", "req.headers", "request.headers", "upstream.headers"].flatMap((base) => CREDENTIAL_HEADERS.map((h) => (h.startsWith("[") ? `${base}${h}` : `${base}.${h}`))),
 ];
 
 /** Does nothing: `createGateway({ logger: false })`. */
