@@ -1,5 +1,3 @@
-import { createGateway } from "../../gateway.js";
-import { listen } from "../../server/listen.js";
 import { CommandError, parseOptions } from "../args.js";
 import { banner } from "../banner.js";
 import { Progress } from "../progress.js";
@@ -13,6 +11,8 @@ export async function start(argv: string[], usage: string): Promise<void> {
   const config = await loadConfig(file);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new CommandError(`--port must be a number from 0 to 65535, got "${values.port}".`);
+  // Loaded here, not at the top: the other commands (keys, usage, check) never need the gateway and its dependencies.
+  const [{ createGateway }, { listen }] = await Promise.all([import("../../gateway.js"), import("../../server/listen.js")]);
   const gateway = createGateway({ config });
   // Migrations on a large or remote database can take a while: say so on stderr.
   await new Progress().step("Opening the database and applying migrations", () => gateway.ready);

@@ -12,6 +12,7 @@ export const meter: Stage<GatewayContext> = async (ctx, next) => {
   try {
     await next();
   } finally {
+    metrics?.activeRequests.dec();
     const record: RequestRecord = {
       id: ctx.id,
       api: ctx.codec.api,
@@ -33,7 +34,6 @@ export const meter: Stage<GatewayContext> = async (ctx, next) => {
       const winner = ctx.attempts.at(-1)!;
       record.ttftMs = ctx.upstream!.ttftMs + (winner.startedAt - ctx.startedAt);
     }
-    metrics?.activeRequests.dec();
     ctx.services.onRecord(record, ctx);
   }
 };
