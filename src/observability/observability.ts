@@ -59,7 +59,8 @@ export class Observability {
         facts,
         operation: record.api === "openai-embeddings" ? "embeddings" : "chat",
         traceparent: ctx.header("traceparent"),
-        requestModel: ctx.request?.model,
+        // The client's text: redacted like a log line.
+        requestModel: ctx.request && this.redactor.redact(ctx.request.model),
         maxTokens: ctx.request?.maxOutputTokens,
         temperature: ctx.request?.temperature,
       };

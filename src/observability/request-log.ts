@@ -4,10 +4,12 @@ import { completionText, promptText, truncate } from "./body-text.js";
 import type { RecordFacts } from "./record-facts.js";
 
 const ms = (value: number | undefined) => (value === undefined ? undefined : Math.round(value * 10) / 10);
+/** An upstream's error body can be long; the line keeps its start. */
+const MAX_ERROR_CHARS = 1_000;
 
 function errorMessage(err: unknown): string | undefined {
   if (err === undefined) return undefined;
-  return err instanceof Error ? err.message : String(err);
+  return truncate(err instanceof Error ? err.message : String(err), MAX_ERROR_CHARS);
 }
 
 /**

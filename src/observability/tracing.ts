@@ -63,7 +63,8 @@ export class RequestTracer {
     const parentContext = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
     const requestModel = input.requestModel ?? record.route;
     const span = this.tracer.startSpan(
-      `${input.operation} ${requestModel ?? "unknown"}`,
+      // Span names stay low-cardinality: a model name no route matched is only an attribute.
+      record.route ? `${input.operation} ${record.route}` : input.operation,
       {
         kind: SpanKind.SERVER,
         startTime: record.startedAt,

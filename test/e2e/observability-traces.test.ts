@@ -40,7 +40,8 @@ describe("OpenTelemetry traces", () => {
     const parented = await chat({ traceparent: `00-${PARENT_TRACE}-${PARENT_SPAN}-01` }, { max_tokens: 40, temperature: 0.5, stream: true });
     const fresh = await chat();
     const unsampled = await chat({ traceparent: `00-${"1".repeat(32)}-${"2".repeat(16)}-00` });
-    expect([parented.status, fresh.status, unsampled.status]).toEqual([200, 200, 200]);
+    const unknown = await chat({}, { model: "made-up-model" });
+    expect([parented.status, fresh.status, unsampled.status, unknown.status]).toEqual([200, 200, 200, 404]);
     const [record] = await Promise.all([gw.recordOf(parented.headers["x-request-id"]), gw.recordOf(fresh.headers["x-request-id"]), gw.recordOf(unsampled.headers["x-request-id"])]);
     // close() exports what the batch processor still holds.
     await gw.close();
@@ -103,7 +104,12 @@ describe("OpenTelemetry traces", () => {
     const skipped = spansOf(unsampled.headers["x-request-id"]);
     expect(skipped.server).toBeUndefined();
     expect(skipped.attempts).toEqual([]);
-    expect(receiver.spans).toHaveLength(6);
+    // A model no route matched: an error span whose name does not carry the client's text.
+    const lost = spansOf(unknown.headers["x-request-id"]);
+    expect(lost.server).toMatchObject({ name: "chat", status: { code: 2 }, attributes: { "gen_ai.request.model": "made-up-model", "http.response.status_code": 404, "tollgate.outcome": "failed" } });
+    expect(lost.server!.attributes["error.type"]).toEqual(expect.any(String));
+    expect(lost.attempts).toEqual([]);
+    expect(receiver.spans).toHaveLength(7);
   });
 
   test("without an endpoint nothing connects anywhere", async () => {
