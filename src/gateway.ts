@@ -84,6 +84,14 @@ function isResolved(config: GatewayOptions["config"]): config is ResolvedConfig 
   return "clientKeys" in config;
 }
 
+function urlPassword(url: string | undefined): string | undefined {
+  try {
+    return url ? decodeURIComponent(new URL(url).password) || undefined : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function redactorFor(config: ResolvedConfig): Redactor {
   const redactor = new Redactor();
   for (const key of [...config.clientKeys, ...config.adminKeys]) redactor.add(key);
@@ -93,6 +101,8 @@ function redactorFor(config: ResolvedConfig): Redactor {
     for (const v of Object.values(p.headers)) redactor.add(v);
   }
   for (const v of Object.values(config.observability.traces.headers)) redactor.add(v);
+  // A driver's error may quote its connection URL: the password goes, whatever else stays.
+  for (const url of [config.databaseUrl, config.redisUrl]) redactor.add(urlPassword(url));
   return redactor;
 }
 

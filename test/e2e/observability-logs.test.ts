@@ -129,4 +129,35 @@ describe("request logs", () => {
     expect(lineOf(14)).toMatchObject({ status: 401, error_code: "invalid_api_key" });
     expect(lineOf(14)).not.toHaveProperty("key_id");
   });
+
+  test("an operational warning is a structured line, with the store's password redacted", async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const texts: string[] = [];
+    const REDIS_PASSWORD = "redis-pass-Kq81Lm92Zx";
+    // Nothing listens on port 1: the shared budget store is unreachable, and the gateway fails closed.
+    const down = await startGateway(
+      {
+        redis: { url: "env:REDIS_DOWN_URL" },
+        budgets: { storeTimeoutMs: 200, rules: [{ scope: "key", period: "day", requests: 100 }] },
+        providers: { sim: { type: "simulator", ttftMs: 0 } },
+        models: { sim: { targets: [{ provider: "sim", model: "sim" }] } },
+      },
+      { env: { REDIS_DOWN_URL: `redis://:${REDIS_PASSWORD}@127.0.0.1:1` }, logger: createLogger("info", { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) }), log: (text) => texts.push(text) },
+    );
+    // Should a driver quote its URL, the password is cut out.
+    expect(down.gateway.services.redactor.redact(`connect failed: redis://:${REDIS_PASSWORD}@127.0.0.1:1`)).toBe("connect failed: redis://:[REDACTED]@127.0.0.1:1");
+    try {
+      const res = await postSse(`${down.baseURL}/chat/completions`, { model: "sim", messages: [{ role: "user", content: "hi" }] });
+      expect(res.status).toBe(503);
+      await down.recordOf(res.headers["x-request-id"]);
+    } finally {
+      await down.close();
+    }
+    const warning = warnings.find((w) => w.component === "budgets");
+    expect(warning).toMatchObject({ level: 40, msg: expect.stringMatching(/Budget store redis is unavailable.*fail closed/) });
+    // The older text hook still hears it.
+    expect(texts).toContain(warning!.msg);
+    expect(warnings.find((w) => w.msg === "request")).toMatchObject({ status: 503, error_code: "budget_store_unavailable", level: 40 });
+    expect(JSON.stringify(warnings)).not.toContain(REDIS_PASSWORD);
+  });
 });
