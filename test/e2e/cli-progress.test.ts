@@ -33,7 +33,8 @@ describe("CLI progress and logs", () => {
   test("start: migration progress and request logs on stderr, the banner alone on stdout; usage --json: clean JSON on stdout", async () => {
     // A fresh SQLite file: the migrations really run.
     const cli = spawnCli(["start", "--config", configFile(), "--port", "0"], { cwd: tempDir(), env: { ...PLAIN, TG_PROGRESS_ADMIN: ADMIN, TG_PROGRESS_CLIENT: CLIENT } });
-    const url = (await cli.waitForStdout(/Tollgate listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+    // Generous: a loaded CI machine can take seconds to load the gateway's modules.
+    const url = (await cli.waitForStdout(/Tollgate listening on (http:\/\/127\.0\.0\.1:\d+)/, 30_000))[1]!;
     expect(cli.stderr()).toMatch(/^Opening the database and applying migrations\.\.\.\ndone: Opening the database and applying migrations in \d+\.\ds\n/);
     expect(cli.stdout()).not.toContain("Opening");
 
@@ -57,7 +58,7 @@ describe("CLI progress and logs", () => {
     // Unforced and quick: nothing on stderr.
     const quiet = await runCli(["usage", "--json", "--url", url], { env: { TOLLGATE_ADMIN_KEY: ADMIN }, timeoutMs: 15_000 });
     expect(quiet).toMatchObject({ code: 0, stderr: "" });
-  });
+  }, 60_000);
 
   test("a failed step says so before the error", async () => {
     const unreachable = await runCli(["usage", "--url", "http://127.0.0.1:1"], { env: { ...PLAIN, TOLLGATE_ADMIN_KEY: ADMIN }, timeoutMs: 15_000 });
