@@ -8,3 +8,4 @@ export type { Identity, RequestRecord, AttemptRecord } from "./pipeline/context.
 export type { Usage } from "./spec/usage.js";
 export type { StreamEvent, FinishReason } from "./spec/stream-events.js";
 export type { CanonicalRequest } from "./spec/canonical-request.js";
+export type { GatewayLogger } from "./observability/logger.js";
