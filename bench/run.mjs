@@ -17,6 +17,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
+import { format } from "node:util";
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, "..");
@@ -65,7 +66,13 @@ const TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 10
 const T0 = Date.now();
 const STAMP = new Date().toISOString().replace(/[:.]/g, "-").replace("Z", "");
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tollgate-bench-"));
-const log = (...a) => console.error(`[bench ${((Date.now() - T0) / 1000).toFixed(0).padStart(3)}s]`, ...a);
+// The built CLI's progress (dist/cli/progress.js), loaded once the build is known to exist; log lines go through it so a spinner stays intact.
+let progress;
+const log = (...a) => {
+  const line = format(`[bench ${((Date.now() - T0) / 1000).toFixed(0).padStart(3)}s]`, ...a);
+  if (progress) progress.print(line);
+  else console.error(line);
+};
 
 // ---------------- processes: only the ones started here, killed on exit ----------------
 const children = new Map();
@@ -422,6 +429,8 @@ async function overhead() {
   let retriesLeft = K.NOISY_RETRIES_TOTAL;
   const redisPid = targets.includes("tollgate-redis") ? redisServerPid() : undefined;
   const skipped = (meta.skipped ??= []);
+  const phase = progress.start("overhead benchmark", targets.length * K.MODES.length);
+  let cellsDone = 0;
   for (const target of targets) {
     if (overBudget()) { skipped.push(`${target}: time budget (SOFT_LIMIT_S=${SOFT_LIMIT_S}) reached`); log(`time budget reached: skipping ${target}`); continue; }
     log(`== ${target}`);
@@ -433,6 +442,7 @@ async function overhead() {
     checks[target] = await correctness(target);
     log(`   correctness ${JSON.stringify(checks[target])}`);
     for (const mode of K.MODES) {
+      phase.update(cellsDone++, `${target}/${mode}`);
       if (overBudget()) { skipped.push(`${target}/${mode}: time budget reached`); log(`time budget reached: skipping ${target}/${mode}`); continue; }
       const dur = mode === "paced" ? K.PACED_DUR : K.DUR;
       let quiet = await waitQuiet();
@@ -480,6 +490,8 @@ async function overhead() {
     if (target === "tollgate-redis") await cleanRedis();
   }
   await stop(mock);
+  phase.update(cellsDone);
+  phase.end(true);
 
   // ---- summary ----
   const rows = [];
@@ -569,7 +581,9 @@ async function concurrency() {
   const mock = startMock({ MOCK_SLOW_INTERVAL_MS: String(K.SLOW_INTERVAL_MS), MOCK_SLOW_HOLD_MS: String(240_000) });
   await waitPort(PORTS.mock, mock);
   const results = {};
-  for (const target of K.CONC_TARGETS) {
+  const phase = progress.start("concurrency benchmark", K.CONC_TARGETS.length);
+  for (const [i, target] of K.CONC_TARGETS.entries()) {
+    phase.update(i, target);
     log(`== ${target}`);
     const t = await startTarget(target);
     const r = { target, command: t.cmd, fd_limit: fdLimit(t.proc.pid) };
@@ -614,6 +628,8 @@ async function concurrency() {
     log(`   rss idle ${f(r.idle_rss_kb / 1024)} MB, with ${r.open.open} streams ${f(r.loaded_rss_kb / 1024)} MB (${f(r.rss_per_stream_kb, 1)} KB/stream), after close ${f(r.after_close_rss_kb / 1024)} MB; ttft p50 ${f(r.unloaded.target.ttft_p50_ms, 3)} -> ${f(r.loaded.target.ttft_p50_ms, 3)} ms`);
   }
   await stop(mock);
+  phase.update(K.CONC_TARGETS.length);
+  phase.end(true);
   const rows = Object.values(results).map((r) => [r.target, `${r.open.open}/${K.STREAMS}`, f(r.idle_rss_kb / 1024, 0), f(r.loaded_rss_kb / 1024, 0), f(r.rss_per_stream_kb, 1), f((r.rss_per_stream_kb * 5000) / 1024, 0),
     f(r.unloaded.target.ttft_p50_ms, 3), f(r.loaded.target.ttft_p50_ms, 3), f(r.added_ttft_at_load_ms, 3), `${f(r.unloaded.direct.ttft_p50_ms, 3)} → ${f(r.loaded.direct.ttft_p50_ms, 3)}`, f(r.held_cpu_pct, 0), r.mock_open_after_close]);
   const out = [];
@@ -644,10 +660,14 @@ async function profile() {
   const profDir = path.join(TMP, "prof");
   const t = await startTarget(target, { nodeFlags: ["--cpu-prof", "--cpu-prof-dir", profDir] });
   const modes = env("PROF_MODES", "nonstream stream").split(/\s+/);
-  for (const mode of modes) {
+  const phase = progress.start("profile", modes.length);
+  for (const [i, mode] of modes.entries()) {
+    phase.update(i, mode);
     log(`profiling ${target} under ${mode} load for ${K.PROF_DUR}s`);
     await wrk(target, mode, K.PROF_DUR);
   }
+  phase.update(modes.length);
+  phase.end(true);
   await stop(t.proc, "SIGTERM", 15_000);
   await stop(mock);
   const file = fs.readdirSync(profDir).find((x) => x.endsWith(".cpuprofile"));
@@ -664,6 +684,8 @@ async function profile() {
 
 try {
   if (!fs.existsSync(path.join(ROOT, "dist/cli/main.js"))) throw new Error("dist/cli/main.js missing: run npm run build first");
+  const { Progress } = await import(path.join(ROOT, "dist/cli/progress.js"));
+  progress = new Progress();
   if (MODE === "overhead") await overhead();
   else if (MODE === "concurrency") await concurrency();
   else await profile();

@@ -30,6 +30,8 @@ import { PriceTable } from "./pricing/price-table.js";
 import { createProviders } from "./providers/registry.js";
 import { HttpTransport } from "./providers/transport.js";
 import { createNodeHandler, type NodeHandler } from "./server/node-handler.js";
+import type { GatewayLogger } from "./observability/logger.js";
+import { Observability } from "./observability/observability.js";
 import { openStore } from "./store/open-store.js";
 import type { Sql } from "./store/sql.js";
 
@@ -41,8 +43,10 @@ export interface GatewayOptions {
   identify?: GatewayServices["identify"];
   /** Also receives every request record (the ledger always does). */
   onRecord?: (record: RequestRecord) => void;
-  /** Where operational warnings go (store outages, failed settlements). */
+  /** Also receives operational warnings (store outages, failed settlements) as text; they are logged either way. */
   log?: (message: string) => void;
+  /** A pino (or pino-compatible) logger for request and operational lines, or false for none. Default: JSON lines to stderr. */
+  logger?: GatewayLogger | false;
 }
 
 /** A request as the transport hands it to the gateway: already read, not yet understood. */
@@ -67,6 +71,8 @@ export interface Gateway {
   /** False once draining for shutdown. */
   readonly accepting: boolean;
   readonly inflight: number;
+  /** The Prometheus text of this gateway's metrics, for a host app to serve (rejects when metrics are disabled). */
+  metrics(): Promise<string>;
   /** Runs one request through the pipeline; resolves when the answer is complete. */
   handle(request: InboundRequest): Promise<void>;
   /** A typed object from a route, validated (and repaired) by the pipeline: docs/structured-output.md#library. */
@@ -86,6 +92,14 @@ function isResolved(config: GatewayOptions["config"]): config is ResolvedConfig 
   return "clientKeys" in config;
 }
 
+function urlPassword(url: string | undefined): string | undefined {
+  try {
+    return url ? decodeURIComponent(new URL(url).password) || undefined : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function redactorFor(config: ResolvedConfig): Redactor {
   const redactor = new Redactor();
   for (const key of [...config.clientKeys, ...config.adminKeys]) redactor.add(key);
@@ -94,13 +108,18 @@ function redactorFor(config: ResolvedConfig): Redactor {
     redactor.add(p.apiKey);
     for (const v of Object.values(p.headers)) redactor.add(v);
   }
+  for (const v of Object.values(config.observability.traces.headers)) redactor.add(v);
+  // A driver's error may quote its connection URL: the password goes, whatever else stays.
+  for (const url of [config.databaseUrl, config.redisUrl]) redactor.add(urlPassword(url));
   return redactor;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
   const config = isResolved(options.config) ? options.config : resolveConfig(options.config, options.env ?? process.env);
-  const log = options.log ?? ((message: string) => console.error(`[tollgate] ${message}`));
   const redactor = redactorFor(config);
+  const breakers = new BreakerRegistry();
+  const observability = new Observability(config, breakers, redactor, { logger: options.logger, log: options.log });
+  const warn = (component: string) => (message: string) => observability.warn(component, message);
   const storePromise = openStore(config.databaseUrl);
   // A failed open is reported by `ready` and by each request that needs the store.
   storePromise.catch(() => {});
@@ -108,30 +127,33 @@ export function createGateway(options: GatewayOptions): Gateway {
   const keyStorePromise = storePromise.then((sql) => new KeyStore(sql));
   keyStorePromise.catch(() => {});
   const keyStore = () => keyStorePromise;
-  const ledger = storePromise.then((sql) => new LedgerWriter(sql, { ...config.ledger, onError: (err) => log(`ledger: ${redactor.redact(String(err))}`) }));
+  const ledger = storePromise.then((sql) => new LedgerWriter(sql, { ...config.ledger, onError: (err) => observability.warn("ledger", String(err)) }));
   ledger.catch(() => {});
   // Records written before the store is open wait on the promise, in order.
   let ledgerChain: Promise<unknown> = Promise.resolve();
   const writeLedger = (record: RequestRecord) => {
-    ledgerChain = ledgerChain.then(() => ledger.then((l) => l.write(record))).catch((err: unknown) => log(`ledger unavailable: ${String(err)}`));
+    ledgerChain = ledgerChain.then(() => ledger.then((l) => l.write(record))).catch((err: unknown) => observability.warn("ledger", `Ledger unavailable: ${String(err)}`));
   };
 
   const http = new HttpTransport();
-  const budgetStore = createBudgetStore(config, log);
+  const budgetStore = createBudgetStore(config, warn("budgets"));
   const services: GatewayServices = {
     config,
     providers: createProviders(config.providers, http),
-    breakers: new BreakerRegistry(),
+    breakers,
     redactor,
     prices: new PriceTable(PriceTable.shipped(), config.prices),
     store,
     keyStore,
     virtualKeys: new VirtualKeys(keyStore),
     budgetStore,
-    onRecord: (record) => {
+    onRecord: (record, ctx) => {
       writeLedger(record);
+      observability.record(record, ctx);
       options.onRecord?.(record);
     },
+    logger: observability.logger,
+    ...(observability.metrics ? { metrics: observability.metrics } : {}),
     ...(options.identify ? { identify: options.identify } : {}),
   };
 
@@ -153,7 +175,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     attribute,
     pinSystemPrompt,
     resolveRoute,
-    enforceBudgets({ store: budgetStore, rules: config.budgets.rules, reservationTtlMs: config.budgets.reservationTtlMs, defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens, log }),
+    enforceBudgets({ store: budgetStore, rules: config.budgets.rules, reservationTtlMs: config.budgets.reservationTtlMs, defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens, log: warn("budgets") }),
     structuredOutput,
     dispatch,
     relay,
@@ -171,6 +193,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     get inflight() {
       return inflight.size;
+    },
+    metrics() {
+      return observability.metrics ? observability.metrics.text() : Promise.reject(new Error("Metrics are disabled (observability.metrics.enabled: false)."));
     },
     async handle(request) {
       const controller = new AbortController();
@@ -209,6 +234,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await ledger.then((l) => l.close()).catch(() => {});
       await budgetStore.close();
       await storePromise.then((sql: Sql) => sql.close()).catch(() => {});
+      await observability.close();
     },
   };
   return gateway;

@@ -11,3 +11,4 @@ export type { CanonicalRequest } from "./spec/canonical-request.js";
 export type { GenerateObjectOptions, ObjectMessage } from "./library/generate-object.js";
 export { StructuredOutputInvalidError } from "./structured/structured-output-error.js";
 export type { Violation } from "./structured/schema-validator.js";
+export type { GatewayLogger } from "./observability/logger.js";

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { COMPATIBLE_PRESETS } from "./presets.js";
 import type { BudgetRule } from "../budgets/types.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
-import { configSchema, type FaultConfig, type ParsedConfig, type PriceConfig, type RouteConfig, type SecretRef } from "./schema.js";
+import { configSchema, type FaultConfig, type ObservabilityConfig, type ParsedConfig, type PriceConfig, type RouteConfig, type SecretRef } from "./schema.js";
 import { fieldPath } from "../errors/field-path.js";
 
 export interface ConfigIssue {
@@ -59,7 +59,17 @@ export interface ResolvedRoute {
   maxOutputTokens?: number;
   structuredOutput: RouteConfig["structuredOutput"];
   systemPrompt?: NonNullable<RouteConfig["systemPrompt"]>;
+  /** Set when the route logs its prompt and completion, cut to `maxChars` each. */
+  logBodies?: { maxChars: number };
 }
+
+export interface ResolvedObservability {
+  logs: ObservabilityConfig["logs"];
+  metrics: ObservabilityConfig["metrics"];
+  traces: Omit<ObservabilityConfig["traces"], "headers"> & { headers: Record<string, string> };
+}
+
+export const DEFAULT_LOG_BODY_CHARS = 2_000;
 
 export interface ResolvedConfig {
   server: ParsedConfig["server"];
@@ -75,6 +85,7 @@ export interface ResolvedConfig {
   ledger: ParsedConfig["ledger"];
   providers: Record<string, ResolvedProvider>;
   models: Record<string, ResolvedRoute>;
+  observability: ResolvedObservability;
 }
 
 /** The embedded default: a SQLite file beside where the gateway runs. */
@@ -175,6 +186,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
       ...(r.maxOutputTokens ? { maxOutputTokens: r.maxOutputTokens } : {}),
       structuredOutput: r.structuredOutput,
       ...(r.systemPrompt ? { systemPrompt: r.systemPrompt } : {}),
+      ...(r.logBodies ? { logBodies: { maxChars: r.logBodies === true ? DEFAULT_LOG_BODY_CHARS : r.logBodies.maxChars } } : {}),
     };
   }
 
@@ -186,6 +198,9 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     const [unit, limit] = r.usd !== undefined ? (["usd", Math.round(r.usd * NANOS_PER_USD)] as const) : r.tokens !== undefined ? (["tokens", r.tokens] as const) : (["requests", r.requests!] as const);
     return { scope: r.scope, id: r.id, period: r.period, unit, limit };
   });
+  if (config.observability.metrics.auth === "admin" && adminKeys.length === 0) issues.push({ path: "observability.metrics.auth", message: 'metrics.auth "admin" needs at least one admin key (admin.keys).' });
+  const { traces } = config.observability;
+  const observability: ResolvedObservability = { ...config.observability, traces: { ...traces, headers: secretHeaders(traces.headers, "observability.traces.headers") } };
   const prices = Object.fromEntries(Object.entries(config.prices).map(([model, p]) => [model, Array.isArray(p) ? p : [p]]));
   if (issues.length > 0) throw new ConfigError(issues, source);
   return {
@@ -200,6 +215,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     ledger: config.ledger,
     providers,
     models,
+    observability,
   };
 }
 

@@ -136,6 +136,8 @@ export const routeSchema = z.strictObject({
       clientSystem: z.enum(["after", "refuse"]).default("after"),
     })
     .optional(),
+  /** Puts the prompt and completion, truncated, on this route's request log lines (off by default: they may hold personal data). */
+  logBodies: z.union([z.boolean(), z.strictObject({ maxChars: z.number().int().positive().default(2_000) })]).optional(),
 });
 
 const priceInput = z.strictObject({
@@ -146,6 +148,34 @@ const priceInput = z.strictObject({
   output: z.number().nonnegative(),
   cachedInput: z.number().nonnegative().optional(),
   cacheWrite: z.number().nonnegative().optional(),
+});
+
+export const observabilitySchema = z.strictObject({
+  logs: z
+    .strictObject({
+      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      /** Serves GET /metrics (Prometheus text). */
+      enabled: z.boolean().default(true),
+      /** "admin": /metrics needs `Authorization: Bearer <admin key>`. */
+      auth: z.enum(["none", "admin"]).default("none"),
+      /** Also the Node process metrics (CPU, memory, event loop lag, GC) of prom-client. */
+      process: z.boolean().default(false),
+    })
+    .prefault({}),
+  traces: z
+    .strictObject({
+      /** OTLP/HTTP (JSON) traces endpoint, e.g. http://collector:4318/v1/traces. None: tracing is off. */
+      endpoint: z.url().optional(),
+      headers: z.record(z.string(), secretRef).optional(),
+      serviceName: z.string().min(1).default("tollgate"),
+      /** Share of requests traced when the caller sent no sampled parent. */
+      sampleRatio: z.number().min(0).max(1).default(1),
+    })
+    .prefault({}),
 });
 
 export const budgetRuleSchema = z
@@ -198,6 +228,7 @@ export const configSchema = z
         drainTimeoutMs: ms.default(30_000),
       })
       .prefault({}),
+    observability: observabilitySchema.prefault({}),
     auth: z
       .strictObject({
         /** Client keys accepted as `Authorization: Bearer <key>` or `x-api-key: <key>`. None: open, for local development only. */
@@ -238,6 +269,7 @@ export type TimeoutsConfig = z.output<typeof timeoutsSchema>;
 export type RetryConfig = z.output<typeof retrySchema>;
 export type BreakerConfig = z.output<typeof breakerSchema>;
 export type PriceConfig = z.output<typeof priceInput>;
+export type ObservabilityConfig = z.output<typeof observabilitySchema>;
 
 /** A typed identity for `tollgate.config.*` files and library users. */
 export function defineConfig(config: ConfigInput): ConfigInput {

@@ -21,4 +21,18 @@ export class Redactor {
     for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join("[REDACTED]");
     return out.replace(KEY_SHAPES, "[REDACTED]");
   }
+
+  /** A copy of a flat log object with every string (and every string in a nested object or array) redacted. */
+  redactFields<T extends Record<string, unknown>>(fields: T): T {
+    return redactValue(fields, this) as T;
+  }
+}
+
+function redactValue(value: unknown, redactor: Redactor): unknown {
+  if (typeof value === "string") return redactor.redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, redactor));
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = redactValue(v, redactor);
+  return out;
 }

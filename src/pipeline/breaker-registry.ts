@@ -15,6 +15,11 @@ export class BreakerRegistry {
     return breaker;
   }
 
+  /** The breaker of a target if it was ever used, without creating one. */
+  peek(provider: string, model: string): CircuitBreaker | undefined {
+    return this.breakers.get(`${provider}/${model}`);
+  }
+
   snapshot(): { target: string; state: string }[] {
     return [...this.breakers].map(([target, b]) => ({ target, state: b.state }));
   }

@@ -13,6 +13,8 @@ import type { VirtualKeys } from "../keys/virtual-keys.js";
 import type { BudgetStore } from "../budgets/types.js";
 import type { OpenedUpstream } from "./upstream-attempt.js";
 import type { AnswerRecorder } from "./answer-recorder.js";
+import type { GatewayLogger } from "../observability/logger.js";
+import type { GatewayMetrics } from "../observability/metrics.js";
 
 /** Who is calling, as established by key auth or the host application's hook. */
 export interface Identity {
@@ -94,7 +96,12 @@ export interface GatewayServices {
   budgetStore: BudgetStore;
   /** The host application's identity hook (library mode); replaces key auth when set. */
   identify?: (request: { headers: Record<string, string | string[] | undefined> }) => Identity | null | Promise<Identity | null>;
-  onRecord: (record: RequestRecord) => void;
+  /** Every finished request's record, with its context for sinks that need the request's details (traces, logged bodies). */
+  onRecord: (record: RequestRecord, ctx: GatewayContext) => void;
+  /** Operational and request logs (pino-compatible). */
+  logger: GatewayLogger;
+  /** Prometheus metrics; undefined when `observability.metrics.enabled` is false. */
+  metrics?: GatewayMetrics;
 }
 
 /** The one object a request's stages share. */

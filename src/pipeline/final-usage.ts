@@ -27,7 +27,7 @@ export function meterAttempt(ctx: GatewayContext, attempt: AttemptRecord, usage:
   attempt.costNanos = ctx.services.prices.cost(attempt.model, usage, ctx.startedAt);
 }
 
-function responseText(response: CanonicalResponse): string {
+export function responseText(response: CanonicalResponse): string {
   return response.choices.map((c) => [c.reasoning ?? "", c.text ?? "", ...(c.toolCalls ?? []).map((t) => t.name + t.arguments)].join("")).join("");
 }
 

@@ -7,6 +7,7 @@ import type { InboundCodec } from "../apis/inbound-codec.js";
 import { MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
 import { renderError } from "../errors/render.js";
 import type { Gateway } from "../gateway.js";
+import { AdminAuth } from "../admin/router.js";
 import { createAdminRoutes } from "./admin-routes.js";
 import { NodeSink } from "./node-sink.js";
 import { readJsonBody } from "./read-body.js";
@@ -50,6 +51,7 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
     })),
   };
   const admin = createAdminRoutes(gateway);
+  const metrics = metricsRoute(gateway);
 
   return (req, res, next) => {
     const path = (req.url ?? "/").split("?", 1)[0]!;
@@ -64,12 +66,31 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
       return;
     }
     if (req.method === "GET" && path === "/v1/models") return sendJson(res, 200, models);
+    if (metrics && req.method === "GET" && path === "/metrics") return void metrics(req, res);
     if (req.method === "GET" && path === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (req.method === "GET" && path === "/readyz") {
       return gateway.accepting ? sendJson(res, 200, { status: "ready" }) : sendJson(res, 503, { status: "draining" });
     }
     if (next) return next();
     sendError(res, new NotFoundError("not_found", `No route for ${req.method} ${path}.`), gateway);
+  };
+}
+
+/** GET /metrics in Prometheus text format, behind the admin key when `observability.metrics.auth` is "admin"; undefined when metrics are off. */
+function metricsRoute(gateway: Gateway): ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined {
+  const { metrics } = gateway.services;
+  if (!metrics) return undefined;
+  const auth = gateway.config.observability.metrics.auth === "admin" ? new AdminAuth(gateway.config.adminKeys) : undefined;
+  return async (req, res) => {
+    try {
+      auth?.check(req.headers.authorization);
+      const text = await metrics.text();
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(200, { "content-type": metrics.contentType, "content-length": String(Buffer.byteLength(text)), "cache-control": "no-store" });
+      res.end(text);
+    } catch (err) {
+      sendError(res, err, gateway);
+    }
   };
 }
 

@@ -111,7 +111,8 @@ describe("tollgate start", () => {
 
     expect(await probe(url, "GET", "/healthz")).toMatchObject({ status: 200 });
     expect(await probe(url, "GET", "/readyz")).toMatchObject({ status: 200 });
-    expect(cli.stderr()).toBe("");
+    // stderr carries the request log: JSON lines only, nothing else.
+    for (const line of cli.stderr().split("\n").filter(Boolean)) expect(JSON.parse(line)).toMatchObject({ msg: "request", route: "sim" });
   });
 
   test("with client keys from the environment: 401 without or with a wrong key, 200 with the right one, and the key is never printed", async () => {

@@ -97,6 +97,8 @@ export interface CliProcess {
   stderr(): string;
   /** Resolves with the first match of `pattern` in stdout; rejects on exit or after `timeoutMs`. */
   waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** The same on stderr. */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Resolves when the process has exited and its output is read; rejects after `timeoutMs`. */
   exit(timeoutMs?: number): Promise<Exit>;
 }
@@ -129,28 +131,32 @@ export function spawnCli(args: string[], options: { env?: Record<string, string 
     });
   });
   const describe = () => `\n--- stdout ---\n${out}\n--- stderr ---\n${err}`;
+  const waitForOutput = (name: "stdout" | "stderr", pattern: RegExp, timeoutMs: number) => {
+    const stream = child[name]!;
+    const text = () => (name === "stdout" ? out : err);
+    const found = new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(text());
+        if (!match) return false;
+        stream.off("data", check);
+        resolve(match);
+        return true;
+      };
+      if (check()) return;
+      stream.on("data", check);
+      void exited.then(() => {
+        if (!check()) reject(new Error(`process exited before printing ${pattern}${describe()}`));
+      });
+    });
+    return bounded(found, timeoutMs, () => `no ${pattern} on ${name} after ${timeoutMs} ms${describe()}`);
+  };
 
   return {
     child,
     stdout: () => out,
     stderr: () => err,
-    waitForStdout(pattern, timeoutMs = 10_000) {
-      const found = new Promise<RegExpMatchArray>((resolve, reject) => {
-        const check = () => {
-          const match = pattern.exec(out);
-          if (!match) return false;
-          child.stdout!.off("data", check);
-          resolve(match);
-          return true;
-        };
-        if (check()) return;
-        child.stdout!.on("data", check);
-        void exited.then(() => {
-          if (!check()) reject(new Error(`process exited before printing ${pattern}${describe()}`));
-        });
-      });
-      return bounded(found, timeoutMs, () => `no ${pattern} on stdout after ${timeoutMs} ms${describe()}`);
-    },
+    waitForStdout: (pattern, timeoutMs = 10_000) => waitForOutput("stdout", pattern, timeoutMs),
+    waitForStderr: (pattern, timeoutMs = 10_000) => waitForOutput("stderr", pattern, timeoutMs),
     exit(timeoutMs = 10_000) {
       return bounded(exited, timeoutMs, () => `process still running after ${timeoutMs} ms${describe()}`);
     },

@@ -1,6 +1,7 @@
 import { formatUsd } from "../../admin/money.js";
 import { adminClient, CONNECTION_HELP, connectionOptions } from "../admin-client.js";
 import { parseOptions, UsageError } from "../args.js";
+import { Progress } from "../progress.js";
 import { renderTable, type Column } from "../table.js";
 
 export const USAGE_USAGE = `  tollgate usage [--group-by key|user|team|model|tag|route] [--tag NAME] [--from T] [--to T]
@@ -60,7 +61,7 @@ export async function usage(argv: string[]): Promise<void> {
   if (values.to !== undefined) query.set("to", values.to);
   if (values.granularity !== undefined) query.set("granularity", values.granularity);
   const client = adminClient(values, help);
-  const report = await client.request<UsageReport>("GET", `/admin/usage${query.size > 0 ? `?${query}` : ""}`);
+  const report = await new Progress().step("Computing the usage report", () => client.request<UsageReport>("GET", `/admin/usage${query.size > 0 ? `?${query}` : ""}`));
   if (values.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;

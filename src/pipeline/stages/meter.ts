@@ -4,12 +4,15 @@ import { finalUsage } from "../final-usage.js";
 
 /**
  * Outermost stage: once the request is over, however it ended, captures its usage and
- * cost and hands one typed record to the sinks (the ledger, and later metrics and logs).
+ * cost and hands one typed record to the sinks (the ledger, metrics, logs and traces).
  */
 export const meter: Stage<GatewayContext> = async (ctx, next) => {
+  const { metrics } = ctx.services;
+  metrics?.activeRequests.inc();
   try {
     await next();
   } finally {
+    metrics?.activeRequests.dec();
     const record: RequestRecord = {
       id: ctx.id,
       api: ctx.codec.api,
@@ -32,7 +35,7 @@ export const meter: Stage<GatewayContext> = async (ctx, next) => {
       // Metered steps without an answer (a structured output that never validated) have no first token.
       if (ctx.upstream && winner) record.ttftMs = ctx.upstream.ttftMs + (winner.startedAt - ctx.startedAt);
     }
-    ctx.services.onRecord(record);
+    ctx.services.onRecord(record, ctx);
   }
 };
 

@@ -32,6 +32,8 @@ export const relay: Stage<GatewayContext> = async (ctx) => {
   const heartbeatMs = ctx.services.config.server.heartbeatMs;
   const { recorder } = ctx;
   const heartbeat = setInterval(() => sink.write(SSE_HEARTBEAT), heartbeatMs);
+  const { metrics } = ctx.services;
+  metrics?.activeStreams.inc();
   try {
     await upstream.stream.pipe({
       // The frames of one upstream read leave in one write.
@@ -47,5 +49,6 @@ export const relay: Stage<GatewayContext> = async (ctx) => {
     sink.end(encoder.end());
   } finally {
     clearInterval(heartbeat);
+    metrics?.activeStreams.dec();
   }
 };

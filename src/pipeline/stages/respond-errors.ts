@@ -26,7 +26,8 @@ export const respondErrors: Stage<GatewayContext> = async (ctx, next) => {
     }
     if (!(err instanceof GatewayError)) {
       // Not a failure the gateway anticipated: a bug, to be seen by operators.
-      console.error(`[tollgate] request ${ctx.id} failed:`, ctx.services.redactor.redact(String((err as Error)?.stack ?? err)));
+      const { logger, redactor } = ctx.services;
+      logger.error({ component: "pipeline", request_id: ctx.id, stack: redactor.redact(String((err as Error)?.stack ?? err)) }, "Unexpected failure");
     }
   }
 };

@@ -1,0 +1,129 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { BudgetExceededError } from "../budgets/budget-exceeded.js";
+import { BudgetStoreUnavailableError } from "../budgets/errors.js";
+import type { ResolvedConfig } from "../config/resolve.js";
+import type { BreakerRegistry } from "../pipeline/breaker-registry.js";
+import type { GatewayContext, RequestRecord } from "../pipeline/context.js";
+import { NANOS_PER_USD } from "../pricing/price-table.js";
+import type { RecordFacts } from "./record-facts.js";
+
+const PREFIX = "tollgate_";
+/** Label value for a request that never reached a route, or an attempt-less request's provider and model. */
+export const NO_LABEL = "none";
+/** Error codes are stable names, but a provider's own code passes through on a rejected request: at most this many, then "other". */
+const MAX_ERROR_CODES = 100;
+const BREAKER_VALUES = { closed: 0, "half-open": 1, open: 2 } as const;
+const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const TTFT_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
+
+/** Label children by value, so a request updates a metric without hashing its labels again. */
+class Children<C> {
+  private readonly children = new Map<string, C>();
+  constructor(private readonly make: (values: string[]) => C) {}
+
+  get(...values: string[]): C {
+    const key = values.join("\u0000");
+    let child = this.children.get(key);
+    if (!child) {
+      child = this.make(values);
+      this.children.set(key, child);
+    }
+    return child;
+  }
+}
+
+function counter(registry: Registry, name: string, help: string, labelNames: string[]) {
+  const metric = new Counter({ name: PREFIX + name, help, labelNames, registers: [registry] });
+  return new Children((values) => metric.labels(...values));
+}
+
+function histogram(registry: Registry, name: string, help: string, buckets: number[]) {
+  const metric = new Histogram({ name: PREFIX + name, help, labelNames: ["route", "provider", "model"], buckets, registers: [registry] });
+  return new Children((values) => metric.labels(...values));
+}
+
+/**
+ * The gateway's Prometheus metrics, in its own registry (two gateways in one process do
+ * not share counters). Almost everything is derived from the request record once the
+ * request is over; only the in-flight gauges move on the hot path. Labels are config
+ * names and stable codes: no key, user or request ever becomes a label.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly activeRequests: Gauge;
+  readonly activeStreams: Gauge;
+  private readonly requests = counter(this.registry, "requests_total", "Requests answered, by route, inbound API, HTTP status, outcome and streaming.", ["route", "api", "status", "outcome", "stream"]);
+  private readonly errors = counter(this.registry, "errors_total", "Requests that ended in an error, by error code.", ["route", "code"]);
+  private readonly duration = histogram(this.registry, "request_duration_seconds", "Whole request latency, by route and the answering (or last tried) target.", DURATION_BUCKETS);
+  private readonly ttft = histogram(this.registry, "ttft_seconds", "Time to the first content token as the client saw it.", TTFT_BUCKETS);
+  private readonly tokens = counter(this.registry, "tokens_total", "Tokens of answered requests, by type (input, output, reasoning, cached_input).", ["route", "provider", "model", "type"]);
+  private readonly cost = counter(this.registry, "cost_usd_total", "Spend in USD, priced like the ledger.", ["route", "provider", "model"]);
+  private readonly attempts = counter(this.registry, "upstream_attempts_total", "Upstream attempts, by target and attempt status (ok, error, cancelled).", ["provider", "model", "status"]);
+  private readonly retries = counter(this.registry, "retries_total", "Attempts beyond the first on a target.", ["route"]);
+  private readonly fallbacks = counter(this.registry, "fallbacks_total", "Requests answered (or last tried) by another target than the route's first.", ["route"]);
+  private readonly budgetRejections = counter(this.registry, "budget_rejections_total", "Requests refused by a budget or rate limit (or because budgets could not be checked), by scope and code.", ["scope", "code"]);
+  private readonly cacheHits = counter(this.registry, "cache_hits_total", "Requests answered from a cache.", ["route", "kind"]);
+  private readonly errorCodes = new Set<string>();
+
+  constructor(config: ResolvedConfig, breakers: BreakerRegistry) {
+    const registers = [this.registry];
+    this.activeRequests = new Gauge({ name: `${PREFIX}active_requests`, help: "Requests in flight.", registers });
+    this.activeStreams = new Gauge({ name: `${PREFIX}active_streams`, help: "Streamed answers being relayed.", registers });
+    const targets = new Map<string, { provider: string; model: string }>();
+    for (const route of Object.values(config.models)) for (const t of route.targets) targets.set(`${t.provider}/${t.model}`, t);
+    new Gauge({
+      name: `${PREFIX}circuit_breaker_state`,
+      help: "Circuit breaker per target: 0 closed, 1 half-open, 2 open.",
+      labelNames: ["provider", "model"],
+      registers,
+      // Read at scrape time: breakers change state with time (cooldowns), not only on requests.
+      collect() {
+        for (const t of targets.values()) this.labels(t.provider, t.model).set(BREAKER_VALUES[breakers.peek(t.provider, t.model)?.state ?? "closed"]);
+      },
+    });
+    if (config.observability.metrics.process) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  observe(record: RequestRecord, ctx: GatewayContext, facts: RecordFacts): void {
+    const route = record.route ?? NO_LABEL;
+    const provider = facts.last?.provider ?? NO_LABEL;
+    const model = facts.last?.model ?? NO_LABEL;
+    this.requests.get(route, record.api, String(record.status), record.outcome, String(record.stream)).inc();
+    if (record.errorCode !== undefined) this.errors.get(route, this.codeLabel(record.errorCode)).inc();
+    this.duration.get(route, provider, model).observe(record.latencyMs / 1000);
+    if (record.ttftMs !== undefined) this.ttft.get(route, provider, model).observe(record.ttftMs / 1000);
+    const { usage } = record;
+    if (usage) {
+      this.tokens.get(route, provider, model, "input").inc(usage.inputTokens);
+      this.tokens.get(route, provider, model, "output").inc(usage.outputTokens);
+      this.tokens.get(route, provider, model, "reasoning").inc(usage.reasoningTokens);
+      this.tokens.get(route, provider, model, "cached_input").inc(usage.cachedInputTokens);
+    }
+    if (record.costNanos !== undefined) this.cost.get(route, provider, model).inc(record.costNanos / NANOS_PER_USD);
+    for (const a of record.attempts) this.attempts.get(a.provider, a.model, a.status).inc();
+    if (facts.retries > 0) this.retries.get(route).inc(facts.retries);
+    if (facts.fallback) this.fallbacks.get(route).inc();
+    if (record.cache) this.cacheHits.get(route, record.cache.kind).inc();
+    const err = ctx.error;
+    if (err instanceof BudgetExceededError || err instanceof BudgetStoreUnavailableError) {
+      const scope = err.details?.scope;
+      this.budgetRejections.get(typeof scope === "string" ? scope : NO_LABEL, err.code).inc();
+    }
+  }
+
+  private codeLabel(code: string): string {
+    if (this.errorCodes.has(code)) return code;
+    if (this.errorCodes.size >= MAX_ERROR_CODES) return "other";
+    this.errorCodes.add(code);
+    return code;
+  }
+}

@@ -1,0 +1,23 @@
+import type { ResolvedRoute } from "../config/resolve.js";
+import type { AttemptRecord, RequestRecord } from "../pipeline/context.js";
+
+/** What logs, metrics and traces all derive from a record the same way. */
+export interface RecordFacts {
+  /** The attempt that answered, or the last one tried when none did. */
+  last?: AttemptRecord;
+  /** Attempts beyond the first on each target tried. */
+  retries: number;
+  /** The last attempt went to another target than the route's first (after failures or an open breaker). */
+  fallback: boolean;
+}
+
+const targetOf = (t: { provider: string; model: string }) => `${t.provider}/${t.model}`;
+
+export function factsOf(record: RequestRecord, route: ResolvedRoute | undefined): RecordFacts {
+  const { attempts } = record;
+  const last = attempts.at(-1);
+  if (!last) return { retries: 0, fallback: false };
+  const targets = new Set(attempts.map(targetOf));
+  const first = route?.targets[0];
+  return { last, retries: attempts.length - targets.size, fallback: first !== undefined && targetOf(first) !== targetOf(last) };
+}
