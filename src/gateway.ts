@@ -9,6 +9,8 @@ import { Redactor } from "./errors/redact.js";
 import { KeyStore } from "./keys/key-store.js";
 import { VirtualKeys } from "./keys/virtual-keys.js";
 import { LedgerWriter } from "./ledger/ledger-writer.js";
+import { cacheStages } from "./cache/cache-stages.js";
+import { createResponseCache } from "./cache/create-response-cache.js";
 import { BreakerRegistry } from "./pipeline/breaker-registry.js";
 import { ClientClosedError } from "./pipeline/client-closed.js";
 import { compose, type Stage } from "./pipeline/compose.js";
@@ -39,6 +41,8 @@ export interface GatewayOptions {
   onRecord?: (record: RequestRecord) => void;
   /** Where operational warnings go (store outages, failed settlements). */
   log?: (message: string) => void;
+  /** Where the response cache reads the time (epoch ms); tests move it to expire entries. */
+  clock?: () => number;
 }
 
 /** A request as the transport hands it to the gateway: already read, not yet understood. */
@@ -110,9 +114,11 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const http = new HttpTransport();
   const budgetStore = createBudgetStore(config, log);
+  const providers = createProviders(config.providers, http);
+  const cache = createResponseCache(config, providers, store, log, options.clock);
   const services: GatewayServices = {
     config,
-    providers: createProviders(config.providers, http),
+    providers,
     breakers: new BreakerRegistry(),
     redactor,
     prices: new PriceTable(PriceTable.shipped(), config.prices),
@@ -125,7 +131,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       options.onRecord?.(record);
     },
     ...(options.identify ? { identify: options.identify } : {}),
+    ...(cache ? { cache } : {}),
   };
+  const cached = cache ? cacheStages(cache, relay) : undefined;
 
   const inflight = new Map<GatewayContext, AbortController>();
   let accepting = true;
@@ -144,7 +152,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     parseRequest,
     attribute,
     resolveRoute,
+    ...(cached ? [cached.lookup] : []),
     enforceBudgets({ store: budgetStore, rules: config.budgets.rules, reservationTtlMs: config.budgets.reservationTtlMs, defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens, log }),
+    ...(cached ? [cached.semantic] : []),
     dispatch,
     relay,
   ]);
@@ -196,6 +206,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await ledgerChain;
       await ledger.then((l) => l.close()).catch(() => {});
       await budgetStore.close();
+      await cache?.close();
       await storePromise.then((sql: Sql) => sql.close()).catch(() => {});
     },
   };

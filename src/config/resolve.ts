@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { COMPATIBLE_PRESETS } from "./presets.js";
 import type { BudgetRule } from "../budgets/types.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
-import { configSchema, type FaultConfig, type ParsedConfig, type PriceConfig, type SecretRef } from "./schema.js";
+import { configSchema, type CacheConfig, type RouteCacheConfig, type FaultConfig, type ParsedConfig, type PriceConfig, type SecretRef } from "./schema.js";
 import { fieldPath } from "../errors/field-path.js";
 
 export interface ConfigIssue {
@@ -57,6 +57,7 @@ export interface ResolvedRoute {
   breaker: BreakerPolicy;
   contextWindow?: number;
   maxOutputTokens?: number;
+  cache?: RouteCacheConfig;
 }
 
 export interface ResolvedConfig {
@@ -71,6 +72,7 @@ export interface ResolvedConfig {
   budgets: Omit<ParsedConfig["budgets"], "rules"> & { rules: BudgetRule[] };
   prices: Record<string, PriceConfig[]>;
   ledger: ParsedConfig["ledger"];
+  cache: Omit<CacheConfig, "store"> & { store: "memory" | "sqlite" | "redis" };
   providers: Record<string, ResolvedProvider>;
   models: Record<string, ResolvedRoute>;
 }
@@ -170,6 +172,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
       ...(r.description ? { description: r.description } : {}),
       ...(r.contextWindow ? { contextWindow: r.contextWindow } : {}),
       ...(r.maxOutputTokens ? { maxOutputTokens: r.maxOutputTokens } : {}),
+      ...(r.cache ? { cache: r.cache } : {}),
     };
   }
 
@@ -181,6 +184,9 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     const [unit, limit] = r.usd !== undefined ? (["usd", Math.round(r.usd * NANOS_PER_USD)] as const) : r.tokens !== undefined ? (["tokens", r.tokens] as const) : (["requests", r.requests!] as const);
     return { scope: r.scope, id: r.id, period: r.period, unit, limit };
   });
+  const cache = { ...config.cache, store: config.cache.store ?? (databaseUrl.startsWith("sqlite:") ? "sqlite" : "memory") };
+  if (cache.store === "sqlite" && !databaseUrl.startsWith("sqlite:")) issues.push({ path: "cache.store", message: 'The "sqlite" cache store lives in the gateway\'s database, which is not SQLite here: use "redis" or "memory".' });
+  if (cache.store === "redis" && !redisUrl) issues.push({ path: "cache.store", message: 'The "redis" cache store needs redis.url (or REDIS_URL).' });
   const prices = Object.fromEntries(Object.entries(config.prices).map(([model, p]) => [model, Array.isArray(p) ? p : [p]]));
   if (issues.length > 0) throw new ConfigError(issues, source);
   return {
@@ -193,6 +199,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     budgets: { ...config.budgets, rules },
     prices,
     ledger: config.ledger,
+    cache,
     providers,
     models,
   };

@@ -13,6 +13,7 @@ import type { VirtualKeys } from "../keys/virtual-keys.js";
 import type { BudgetStore } from "../budgets/types.js";
 import type { OpenedUpstream } from "./upstream-attempt.js";
 import type { AnswerRecorder } from "./answer-recorder.js";
+import type { ResponseCache } from "../cache/response-cache.js";
 
 /** Who is calling, as established by key auth or the host application's hook. */
 export interface Identity {
@@ -95,6 +96,8 @@ export interface GatewayServices {
   /** The host application's identity hook (library mode); replaces key auth when set. */
   identify?: (request: { headers: Record<string, string | string[] | undefined> }) => Identity | null | Promise<Identity | null>;
   onRecord: (record: RequestRecord) => void;
+  /** The response cache, when a route caches (docs/caching.md). */
+  cache?: ResponseCache;
 }
 
 /** The one object a request's stages share. */
@@ -107,6 +110,8 @@ export class GatewayContext {
   upstream?: OpenedUpstream;
   /** Set by a stage that keeps the answer (cache, idempotency); the relay feeds it. */
   recorder?: AnswerRecorder;
+  /** Set by a stage that answered from a cache or an idempotent replay; the meter copies it to the record. */
+  cache?: RequestRecord["cache"];
   /** How the stream is written in the client's API, once it has begun. */
   encoder?: StreamEncoder;
   readonly attempts: AttemptRecord[] = [];

@@ -44,24 +44,20 @@ const computed = new WeakMap<GatewayContext, FinalUsage | undefined>();
 
 /**
  * What the request consumed, once it is over: computed once and shared by every stage
- * that needs it (budget settlement, the ledger record). Undefined when no upstream answered.
- * Attempts metered earlier (steps of a repair or tool loop) are added to the answering one.
+ * that needs it (budget settlement, the ledger record). Every metered attempt counts: the
+ * answering one, the steps of a repair or tool loop, a semantic cache's embedding (also
+ * when no answer followed it). Undefined when nothing was metered.
  */
 export function finalUsage(ctx: GatewayContext): FinalUsage | undefined {
   if (computed.has(ctx)) return computed.get(ctx);
-  let result: FinalUsage | undefined;
   // Dispatch sets `upstream` right after the attempt that answered, so that attempt is last.
   const winner = ctx.attempts.at(-1);
-  if (ctx.upstream && ctx.request && winner) {
-    if (!winner.usage) meterAttempt(ctx, winner, usageOf(ctx.request, ctx.upstream));
-    let usage = winner.usage!;
-    let costNanos = winner.costNanos!;
-    for (const attempt of ctx.attempts) {
-      if (attempt === winner || !attempt.usage) continue;
-      usage = addUsage(usage, attempt.usage);
-      costNanos += attempt.costNanos ?? 0;
-    }
-    result = { usage, costNanos, model: winner.model };
+  if (ctx.upstream && ctx.request && winner && !winner.usage) meterAttempt(ctx, winner, usageOf(ctx.request, ctx.upstream));
+  let result: FinalUsage | undefined;
+  for (const attempt of ctx.attempts) {
+    if (!attempt.usage) continue;
+    const costNanos = attempt.costNanos ?? 0;
+    result = result ? { usage: addUsage(result.usage, attempt.usage), costNanos: result.costNanos + costNanos, model: attempt.model } : { usage: attempt.usage, costNanos, model: attempt.model };
   }
   computed.set(ctx, result);
   return result;

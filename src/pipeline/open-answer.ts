@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ResolvedRoute } from "../config/resolve.js";
 import { GatewayError, InternalError } from "../errors/gateway-error.js";
 import { AllTargetsFailedError, CircuitOpenError, isUpstreamFailure, type AttemptSummary } from "../errors/upstream-errors.js";
 import type { CanonicalRequest } from "../spec/canonical-request.js";
@@ -22,10 +23,10 @@ export interface OpenedAnswer {
 /**
  * Retry and fallback: walks the route's targets in order, retrying each on retryable
  * failures with backoff, skipping targets whose breaker is open, until one answers.
- * Every attempt is recorded on `ctx.attempts`.
+ * Every attempt is recorded on `ctx.attempts`. `route`: the request's own unless another
+ * serves a part of it (the semantic cache's embedding route).
  */
-export async function openAnswer(ctx: GatewayContext, request: CanonicalRequest): Promise<OpenedAnswer> {
-  const route = ctx.route!;
+export async function openAnswer(ctx: GatewayContext, request: CanonicalRequest, route: ResolvedRoute = ctx.route!): Promise<OpenedAnswer> {
   const failures: AttemptSummary[] = [];
   let last: GatewayError | undefined;
 

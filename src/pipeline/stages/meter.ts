@@ -28,9 +28,10 @@ export const meter: Stage<GatewayContext> = async (ctx, next) => {
     if (final) {
       record.usage = final.usage;
       record.costNanos = final.costNanos;
-      const winner = ctx.attempts.at(-1)!;
-      record.ttftMs = ctx.upstream!.ttftMs + (winner.startedAt - ctx.startedAt);
     }
+    const winner = ctx.attempts.at(-1);
+    if (ctx.upstream && winner && !ctx.cache) record.ttftMs = ctx.upstream.ttftMs + (winner.startedAt - ctx.startedAt);
+    if (ctx.cache) record.cache = ctx.cache;
     ctx.services.onRecord(record);
   }
 };
