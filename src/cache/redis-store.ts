@@ -11,14 +11,18 @@ export class RedisCacheStore implements CacheStore {
   readonly kind = "redis";
   private readonly client: Redis;
   private readonly owned: boolean;
+  /** Settles once the client first connected, or gave up waiting: only the first calls wait, and at most this long. */
+  private readonly firstConnection: Promise<void>;
 
   constructor(client: Redis | string, private readonly prefix: string, options: { commandTimeoutMs?: number } = {}) {
+    const timeoutMs = options.commandTimeoutMs ?? 500;
     this.owned = typeof client === "string";
     if (typeof client === "string") {
-      this.client = new Redis(client, { ...BUDGET_REDIS_OPTIONS, commandTimeout: options.commandTimeoutMs ?? 500, lazyConnect: false });
+      this.client = new Redis(client, { ...BUDGET_REDIS_OPTIONS, commandTimeout: timeoutMs });
       // Failures surface through commands (a miss); the connection error itself is noise.
       this.client.on("error", () => {});
     } else this.client = client;
+    this.firstConnection = this.client.status === "ready" ? Promise.resolve() : firstReady(this.client, timeoutMs);
   }
 
   private keyOf(key: string): string {
@@ -26,6 +30,7 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async get(key: string, now: number): Promise<string | undefined> {
+    await this.firstConnection;
     const stored = await this.client.get(this.keyOf(key));
     if (stored === null) return undefined;
     const newline = stored.indexOf("\n");
@@ -34,6 +39,7 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async set(key: string, value: string, expiresAt: number, now: number): Promise<void> {
+    await this.firstConnection;
     await this.client.set(this.keyOf(key), `${expiresAt}\n${value}`, "PX", Math.max(1, expiresAt - now));
   }
 
@@ -42,4 +48,15 @@ export class RedisCacheStore implements CacheStore {
   async close(): Promise<void> {
     if (this.owned) this.client.disconnect();
   }
+}
+
+function firstReady(client: Redis, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+    client.once("ready", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
