@@ -97,6 +97,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const config = isResolved(options.config) ? options.config : resolveConfig(options.config, options.env ?? process.env);
   const log = options.log ?? ((message: string) => console.error(`[tollgate] ${message}`));
   const redactor = redactorFor(config);
+  const http = new HttpTransport();
+  const providers = createProviders(config.providers, http);
+  // Before the store opens: a cache config that cannot work refuses to start with nothing left open.
+  const cache = createResponseCache(config, providers, () => store(), log, options.clock);
   const storePromise = openStore(config.databaseUrl);
   // A failed open is reported by `ready` and by each request that needs the store.
   storePromise.catch(() => {});
@@ -112,10 +116,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ledgerChain = ledgerChain.then(() => ledger.then((l) => l.write(record))).catch((err: unknown) => log(`ledger unavailable: ${String(err)}`));
   };
 
-  const http = new HttpTransport();
   const budgetStore = createBudgetStore(config, log);
-  const providers = createProviders(config.providers, http);
-  const cache = createResponseCache(config, providers, store, log, options.clock);
   const services: GatewayServices = {
     config,
     providers,
