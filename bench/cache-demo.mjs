@@ -45,8 +45,8 @@ const weights = FAQ.map((_, i) => 1 / (i + 1));
 const totalWeight = weights.reduce((a, b) => a + b, 0);
 function pick() {
   let r = random() * totalWeight;
-  for (let i = 0; i < FAQ.length; i++) if ((r -= weights[i]) <= 0) return FAQ[i];
-  return FAQ.at(-1);
+  for (let i = 0; i < FAQ.length; i++) if ((r -= weights[i]) <= 0) return i;
+  return FAQ.length - 1;
 }
 
 /** A hashed bag of lower-cased words, unit length: rewordings that share most words point the same way. */
@@ -101,8 +101,12 @@ const server = await listen(gateway, { port: 0, host: "127.0.0.1" });
 
 const hits = { miss: 0, bypass: 0, hit: 0, "semantic-hit": 0 };
 const keys = Object.keys(TEAMS);
+// Which FAQ entries each answer text was generated for (the simulator's answers may coincide): a cached answer served for another entry is a wrong answer.
+const answeredFor = new Map();
+let wrong = 0;
 for (let i = 0; i < REQUESTS; i++) {
-  const [question, rewording] = pick();
+  const entry = pick();
+  const [question, rewording] = FAQ[entry];
   const content = random() < 1 / 3 ? rewording : question;
   const stream = i % 2 === 0;
   const res = await fetch(`${server.url}/v1/chat/completions`, {
@@ -110,9 +114,13 @@ for (let i = 0; i < REQUESTS; i++) {
     headers: { "content-type": "application/json", "x-demo-key": keys[i % keys.length] },
     body: JSON.stringify({ model: "support", temperature: 0, stream, messages: [{ role: "system", content: "You are a concise support agent." }, { role: "user", content }] }),
   });
-  await res.text();
+  const text = await res.text();
   if (res.status !== 200) throw new Error(`request ${i}: ${res.status}`);
-  hits[res.headers.get("x-tollgate-cache")]++;
+  const cache = res.headers.get("x-tollgate-cache");
+  hits[cache]++;
+  const answer = stream ? text.split("\n").filter((l) => l.startsWith("data: {")).map((l) => JSON.parse(l.slice(6)).choices[0]?.delta?.content ?? "").join("") : JSON.parse(text).choices[0].message.content;
+  if (cache === "miss") answeredFor.set(answer, new Set([...(answeredFor.get(answer) ?? []), entry]));
+  else if (!answeredFor.get(answer)?.has(entry)) wrong++;
 }
 await server.close();
 
@@ -128,6 +136,6 @@ const sum = (f) => usage.totals.reduce((n, t) => n + t[f], 0);
 const usd = (nanos) => `$${(nanos / 1e9).toFixed(6)}`;
 const cost = sum("cost_nanos");
 const saved = sum("saved_nanos");
-console.log(`requests: ${REQUESTS} (${hits.miss} misses, ${hits.hit} exact hits, ${hits["semantic-hit"]} semantic hits)`);
+console.log(`requests: ${REQUESTS} (${hits.miss} misses, ${hits.hit} exact hits, ${hits["semantic-hit"]} semantic hits, ${wrong} answers served for another question)`);
 for (const t of usage.totals) console.log(`team ${t.group}: ${t.requests} requests, spent ${t.cost_usd}, saved ${t.saved_usd}`);
 console.log(`spent ${usd(cost)}, saved ${usd(saved)}: without the cache ${usd(cost + saved)} (${((100 * saved) / (cost + saved)).toFixed(1)}% saved)`);
