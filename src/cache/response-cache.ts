@@ -29,6 +29,9 @@ export interface ResponseCacheOptions {
 
 class StoreTimeoutError extends Error {}
 
+/** A failing store is reported at most this often per operation (with how many failures went unreported). */
+const LOG_EVERY_MS = 30_000;
+
 /** Rejects when `promise` takes longer than `ms`: a slow store must not hold the request. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -48,6 +51,7 @@ export class ResponseCache {
   readonly now: () => number;
   readonly log: (message: string) => void;
   private readonly purgeTimer: NodeJS.Timeout;
+  private readonly failures = new Map<string, { loggedAt: number; unreported: number }>();
 
   constructor(
     readonly store: CacheStore,
@@ -114,8 +118,20 @@ export class ResponseCache {
     try {
       return await within(op(), this.options.storeTimeoutMs);
     } catch (err) {
-      this.log(`cache ${what} failed (${this.store.kind}): ${(err as Error).message}`);
+      this.reportFailure(what, err);
       return undefined;
     }
+  }
+
+  private reportFailure(what: string, err: unknown): void {
+    const at = performance.now();
+    const last = this.failures.get(what);
+    if (last && at - last.loggedAt < LOG_EVERY_MS) {
+      last.unreported++;
+      return;
+    }
+    const more = last?.unreported ? ` (${last.unreported} more since the last report)` : "";
+    this.failures.set(what, { loggedAt: at, unreported: 0 });
+    this.log(`cache ${what} failed (${this.store.kind}): ${(err as Error).message}${more}`);
   }
 }

@@ -235,6 +235,17 @@ describe("stores", () => {
   });
 });
 
+describe("budgets", () => {
+  test("an exact hit is served past an exhausted request limit: it reserves nothing and counts toward nothing", async () => {
+    const gw = await open(config({ budgets: { rules: [{ scope: "key", period: "minute", requests: 1 }] } }));
+    upstream.enqueue(sse(TEXT));
+    expect((await ask(gw)).res.headers["x-tollgate-cache"]).toBe("miss");
+    for (let i = 0; i < 3; i++) expect((await ask(gw)).res.headers["x-tollgate-cache"]).toBe("hit");
+    const other = await ask(gw, {}, question("Something not cached yet?"));
+    expect(other.res.status).toBe(429);
+  });
+});
+
 describe("ledger", () => {
   test("a hit is a row with no cost that saved what the original cost; /admin/usage sums the savings", async () => {
     const gw = await open(config({ admin: { keys: ["env:ADMIN"] } }), { env: { ADMIN: "admin-key-0123456789abcdef" } });
