@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
-import { finishIn, INBOUND, read, readRecording, replay, UPSTREAM_KEY, UPSTREAMS, usageIn, type InboundApi, type Reading, type Recording, type UpstreamKind, type WireFormat } from "../support/matrix.js";
+import { expectSameContent, finishIn, INBOUND, read, readRecording, replay, UPSTREAM_KEY, UPSTREAMS, usageIn, type InboundApi, type Reading, type Recording, type UpstreamKind, type WireFormat } from "../support/matrix.js";
 import { postSse, type RawSseResult } from "../support/sse-client.js";
 
 // Stream replay fidelity: every streamed recording of every upstream kind is answered
@@ -71,14 +71,8 @@ function received(api: InboundApi, stream: boolean, res: RawSseResult): string[]
 /** The client API closest to an upstream's wire format (Gemini's clients are served in Chat Completions). */
 const nativeApi = (wire: WireFormat): InboundApi => (wire === "gemini" ? "chat" : wire);
 
-function expectSameContent(api: InboundApi, got: Reading, expected: Reading, context: string): void {
-  expect(got.text, context).toBe(expected.text);
-  expect(got.reasoning, context).toBe(expected.reasoning);
-  expect(
-    got.toolCalls.map(({ name, args }) => ({ name, args })),
-    context,
-  ).toEqual(expected.toolCalls.map(({ name, args }) => ({ name, args })));
-  expect(got.finishWire, context).toBe(finishIn(api, expected.finish!));
+function expectSameAnswer(api: InboundApi, got: Reading, expected: Reading, context: string): void {
+  expectSameContent(got, expected, context);  expect(got.finishWire, context).toBe(finishIn(api, expected.finish!));
   // Messages has no field for reasoning tokens (they are inside output_tokens).
   const passthrough = got.rawUsage !== null && expected.rawUsage !== null && JSON.stringify(got.rawUsage) === JSON.stringify(expected.rawUsage);
   if (!passthrough) expect(got.rawUsage, context).toEqual(usageIn(api, expected.usage!));
@@ -126,7 +120,7 @@ describe.each(cells.map((c) => [c.name, c] as const))("%s", (_name, { kind, reco
         expect(res.headers["content-type"], context).toMatch(stream ? /^text\/event-stream/ : /^application\/json/);
         // The very bytes the live answer carried, when nothing needed translating.
         if (api === liveApi && stream === recording.stream) expect(res.text, `${context}: byte-identical`).toBe(live.text);
-        expectSameContent(api, read(api, stream, received(api, stream, res)), expected, context);
+        expectSameAnswer(api, read(api, stream, received(api, stream, res)), expected, context);
 
         const record = await gw.recordOf(res.headers["x-request-id"]);
         expect(record, context).toMatchObject({ outcome: "complete", status: 200, stream, attempts: [], cache: { kind: "exact", savedNanos: liveRecord.costNanos ?? 0 } });
