@@ -24,12 +24,16 @@ interface CachePlan {
 
 const seconds = (s: number) => s * 1000;
 
-/** Why a request may not use the semantic cache, or undefined when it may. */
-function semanticSkip(request: CanonicalRequest, config: SemanticConfig): string | undefined {
-  if (request.tools?.length && !config.allowTools) return "tools";
-  if ((request.temperature ?? 1) > config.maxTemperature) return "temperature";
-  if ((request.n ?? 1) > 1) return "n";
-  return lastUserText(request) === undefined ? "no text turn" : undefined;
+/**
+ * Whether a request may use the semantic cache: no tools (unless allowed), sampled no
+ * hotter than the bound (unset counts as 1, most providers' default), one choice, and a
+ * last turn of user text to embed.
+ */
+function semanticEligible(request: CanonicalRequest, config: SemanticConfig): boolean {
+  if (request.tools?.length && !config.allowTools) return false;
+  if ((request.temperature ?? 1) > config.maxTemperature) return false;
+  if ((request.n ?? 1) > 1) return false;
+  return lastUserText(request) !== undefined;
 }
 
 /**
@@ -94,7 +98,7 @@ export function cacheStages(cache: ResponseCache, relay: Stage<GatewayContext>):
   const semantic: Stage<GatewayContext> = async (ctx, next) => {
     const plan = plans.get(ctx);
     const config = plan?.config.semantic;
-    if (!plan || !config || !plan.directive.write || semanticSkip(ctx.request!, config)) return next();
+    if (!plan || !config || !plan.directive.write || !semanticEligible(ctx.request!, config)) return next();
     let embedded: Embedded;
     try {
       embedded = await embedText(ctx, config.embeddingRoute, lastUserText(ctx.request!)!);
