@@ -47,7 +47,7 @@ function identify({ headers }: { headers: Record<string, string | string[] | und
 
 type RouteCache = NonNullable<ConfigInput["models"][string]["cache"]>;
 
-async function open(cache: RouteCache = { semantic: { embeddingRoute: "embed", threshold: 0.95, ttlSeconds: 60 } }, options: Parameters<typeof startGateway>[1] = {}): Promise<TestGateway> {
+async function open(cache: RouteCache = { semantic: { embeddingRoute: "embed", threshold: 0.95, ttlSeconds: 60 } }, options: Parameters<typeof startGateway>[1] = {}, extra: Partial<ConfigInput> = {}): Promise<TestGateway> {
   const gw = await startGateway(
     {
       providers: { up: { type: "openai", baseURL: chat.url, apiKey: "sk-chat" }, emb: { type: "openai", baseURL: emb.url, apiKey: "sk-emb" } },
@@ -57,6 +57,7 @@ async function open(cache: RouteCache = { semantic: { embeddingRoute: "embed", t
       },
       prices: { "gpt-4o-mini": { input: 1, output: 2 }, "text-embedding-3-small": { input: 1, output: 0 } },
       cache: { store: "memory" },
+      ...extra,
     },
     { identify, ...options },
   );
@@ -185,6 +186,16 @@ describe("semantic cache", () => {
       ["up", "ok"],
     ]);
     expect(logs.some((m) => m.includes('embedding through "embed" failed'))).toBe(true);
+  });
+
+  test("a semantic hit counts toward request limits, since its embedding is a paid call", async () => {
+    const gw = await open(undefined, {}, { budgets: { rules: [{ scope: "key", period: "minute", requests: 2 }] } });
+    emb.enqueue(embedding(at(0)), embedding(at(3)));
+    chat.enqueue(answer("Paris."));
+    await ask(gw, "What is the capital of France?");
+    expect((await ask(gw, "capital of France?")).cache).toBe("semantic-hit");
+    const refused = await postSse(`${gw.baseURL}/chat/completions`, { model: "m", temperature: 0, messages: [{ role: "user", content: "France's capital?" }] });
+    expect(refused.status).toBe(429);
   });
 
   test("a route that cannot embed is refused when the gateway starts", async () => {
