@@ -26,7 +26,8 @@ beforeAll(async () => {
       providers: Object.fromEntries(UPSTREAMS.map((k) => [k.id, k.provider(upstream)])),
       models: Object.fromEntries(UPSTREAMS.map((k) => [k.id, { retry: { maxRetries: 0 }, cache: { exact: { ttlSeconds: 3600 } }, targets: [{ provider: k.id, model: k.model }] }])),
     },
-    { env: { CLIENT_KEY: KEY, UP_KEY: UPSTREAM_KEY } },
+    // A clock that stands still: every replay is 0 s old however slow the machine.
+    { env: { CLIENT_KEY: KEY, UP_KEY: UPSTREAM_KEY }, clock: () => Date.UTC(2030, 0, 1) },
   );
 });
 afterEach(() => {
