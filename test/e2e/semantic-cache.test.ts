@@ -188,6 +188,23 @@ describe("semantic cache", () => {
     expect(logs.some((m) => m.includes('embedding through "embed" failed'))).toBe(true);
   });
 
+  test("the embedding's cost is the request's even when the answer then fails, and nothing is stored", async () => {
+    const gw = await open();
+    emb.enqueue(embedding(at(0)));
+    chat.enqueue({ kind: "json", status: 400, body: { error: { message: "nope", type: "invalid_request_error" } } });
+    const res = await postSse(`${gw.baseURL}/chat/completions`, { model: "m", temperature: 0, messages: [{ role: "user", content: "Fail, please." }] }, { "x-team": "red" });
+    expect(res.status).toBe(400);
+    const record = await gw.recordOf(res.headers["x-request-id"]);
+    expect(record).toMatchObject({ outcome: "failed", costNanos: EMBED_NANOS });
+    expect(record.attempts.map((a) => [a.provider, a.status])).toEqual([
+      ["emb", "ok"],
+      ["up", "error"],
+    ]);
+    emb.enqueue(embedding(at(0)));
+    chat.enqueue(answer("now it works"));
+    expect(await ask(gw, "Fail, please.")).toMatchObject({ cache: "miss", text: "now it works" });
+  });
+
   test("a semantic hit counts toward request limits, since its embedding is a paid call", async () => {
     const gw = await open(undefined, {}, { budgets: { rules: [{ scope: "key", period: "minute", requests: 2 }] } });
     emb.enqueue(embedding(at(0)), embedding(at(3)));
