@@ -11,6 +11,8 @@ import { KeyStore } from "./keys/key-store.js";
 import { VirtualKeys } from "./keys/virtual-keys.js";
 import { LedgerWriter } from "./ledger/ledger-writer.js";
 import { generateObject, type GenerateObjectOptions } from "./library/generate-object.js";
+import { cacheStages } from "./cache/cache-stages.js";
+import { createResponseCache } from "./cache/create-response-cache.js";
 import { BreakerRegistry } from "./pipeline/breaker-registry.js";
 import { ClientClosedError } from "./pipeline/client-closed.js";
 import { compose, type Stage } from "./pipeline/compose.js";
@@ -47,6 +49,8 @@ export interface GatewayOptions {
   log?: (message: string) => void;
   /** A pino (or pino-compatible) logger for request and operational lines, or false for none. Default: JSON lines to stderr. */
   logger?: GatewayLogger | false;
+  /** Where the response cache reads the time (epoch ms); tests move it to expire entries. */
+  clock?: () => number;
 }
 
 /** A request as the transport hands it to the gateway: already read, not yet understood. */
@@ -120,6 +124,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const breakers = new BreakerRegistry();
   const observability = new Observability(config, breakers, redactor, { logger: options.logger, log: options.log });
   const warn = (component: string) => (message: string) => observability.warn(component, message);
+  const http = new HttpTransport();
+  const providers = createProviders(config.providers, http);
+  // Before the store opens: a cache config that cannot work refuses to start with nothing left open.
+  const cache = createResponseCache(config, providers, () => store(), warn("cache"), options.clock);
   const storePromise = openStore(config.databaseUrl);
   // A failed open is reported by `ready` and by each request that needs the store.
   storePromise.catch(() => {});
@@ -135,11 +143,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     ledgerChain = ledgerChain.then(() => ledger.then((l) => l.write(record))).catch((err: unknown) => observability.warn("ledger", `Ledger unavailable: ${String(err)}`));
   };
 
-  const http = new HttpTransport();
   const budgetStore = createBudgetStore(config, warn("budgets"));
   const services: GatewayServices = {
     config,
-    providers: createProviders(config.providers, http),
+    providers,
     breakers,
     redactor,
     prices: new PriceTable(PriceTable.shipped(), config.prices),
@@ -155,7 +162,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger: observability.logger,
     ...(observability.metrics ? { metrics: observability.metrics } : {}),
     ...(options.identify ? { identify: options.identify } : {}),
+    ...(cache ? { cache } : {}),
   };
+  const cached = cache ? cacheStages(cache, relay) : undefined;
 
   const inflight = new Map<GatewayContext, AbortController>();
   let accepting = true;
@@ -175,7 +184,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     attribute,
     pinSystemPrompt,
     resolveRoute,
+    ...(cached ? [cached.lookup] : []),
     enforceBudgets({ store: budgetStore, rules: config.budgets.rules, reservationTtlMs: config.budgets.reservationTtlMs, defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens, log: warn("budgets") }),
+    ...(cached ? [cached.semantic] : []),
     structuredOutput,
     dispatch,
     relay,
@@ -233,6 +244,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await ledgerChain;
       await ledger.then((l) => l.close()).catch(() => {});
       await budgetStore.close();
+      await cache?.close();
       await storePromise.then((sql: Sql) => sql.close()).catch(() => {});
       await observability.close();
     },

@@ -76,9 +76,9 @@ describe("GET /admin/usage", () => {
       expect(report.from).toBe(new Date(from).toISOString());
       expect(report.totals.map((t) => [t.group, t.requests])).toEqual([["bob", 1], ["alice", 3]]);
       expect(report.series).toEqual([
-        { bucket: "2026-11-20T06:00:00.000Z", group: "alice", requests: 1, input_tokens: 1, output_tokens: 1, cost_nanos: 999, cost_usd: "0.000001" },
-        { bucket: "2026-11-21T10:00:00.000Z", group: "alice", requests: 2, input_tokens: 110, output_tokens: 55, cost_nanos: 1_235_067, cost_usd: "0.001235" },
-        { bucket: "2026-11-21T12:00:00.000Z", group: "bob", requests: 1, input_tokens: 1000, output_tokens: 200, cost_nanos: 4_500_000_001, cost_usd: "4.500000" },
+        { bucket: "2026-11-20T06:00:00.000Z", group: "alice", requests: 1, input_tokens: 1, output_tokens: 1, cost_nanos: 999, cost_usd: "0.000001", saved_nanos: 0, saved_usd: "0.000000" },
+        { bucket: "2026-11-21T10:00:00.000Z", group: "alice", requests: 2, input_tokens: 110, output_tokens: 55, cost_nanos: 1_235_067, cost_usd: "0.001235", saved_nanos: 0, saved_usd: "0.000000" },
+        { bucket: "2026-11-21T12:00:00.000Z", group: "bob", requests: 1, input_tokens: 1000, output_tokens: 200, cost_nanos: 4_500_000_001, cost_usd: "4.500000", saved_nanos: 0, saved_usd: "0.000000" },
       ]);
     }
   });

@@ -24,7 +24,7 @@ const bucketOf = (bucket: number | string) => (typeof bucket === "number" ? iso(
 /**
  * GET /admin/usage: requests, tokens and spend from the ledger, grouped, with an optional
  * time series. Money is integer nano-dollars (`cost_nanos`) and a 6-decimal USD string
- * (`cost_usd`). Defaults: the last 24 hours, grouped by model.
+ * (`cost_usd`); `saved_*` is what cache hits and idempotent replays did not spend. Defaults: the last 24 hours, grouped by model.
  */
 export const getUsage: AdminHandler = async ({ query, services, now = Date.now() }) => {
   const q = parseWith(usageQuery, query, "query");
@@ -70,6 +70,8 @@ export const getUsage: AdminHandler = async ({ query, services, now = Date.now()
         output_tokens: s.outputTokens,
         cost_nanos: nanosNumber(s.costNanos),
         cost_usd: formatUsd(s.costNanos),
+        saved_nanos: nanosNumber(s.savedNanos),
+        saved_usd: formatUsd(s.savedNanos),
       })),
     },
   };

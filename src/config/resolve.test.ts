@@ -63,3 +63,22 @@ test("schema errors and unset environment variables are reported together", () =
   const issues = issuesOf({ providers: { up: { type: "openai", apiKey: "env:NOPE" } }, models: { fast: { targets: [{ provider: "up", model: 1 }] } } });
   expect(issues.map((i) => i.path)).toEqual(["models.fast.targets[0].model", "providers.up.apiKey"]);
 });
+
+describe("cache", () => {
+  const env = { UP_KEY: "k" };
+  const semantic = (embeddingRoute: string) => ({ ...minimal, models: { fast: { ...minimal.models.fast, cache: { semantic: { embeddingRoute, ttlSeconds: 60 } } }, embed: minimal.models.fast } });
+
+  test("keeps answers in the SQLite database by default, in memory when the database is Postgres", () => {
+    const config = resolveConfig(semantic("embed"), env);
+    expect(config.cache).toMatchObject({ store: "sqlite", scope: "team", maxBytes: 64 * 1024 * 1024, vectorPath: ":memory:" });
+    expect(config.models.fast!.cache).toEqual({ semantic: { embeddingRoute: "embed", ttlSeconds: 60, threshold: 0.95, maxTemperature: 0.3, allowTools: false } });
+    expect(resolveConfig({ ...minimal, database: { url: "postgres://127.0.0.1/x" } }, env).cache.store).toBe("memory");
+  });
+
+  test("refuses a store that cannot work, and an unknown embedding route", () => {
+    expect(issuesOf({ ...minimal, database: { url: "postgres://127.0.0.1/x" }, cache: { store: "sqlite" } }, env)).toEqual([{ path: "cache.store", message: expect.stringContaining("not SQLite") }]);
+    expect(issuesOf({ ...minimal, cache: { store: "redis" } }, env)).toEqual([{ path: "cache.store", message: expect.stringContaining("redis.url") }]);
+    expect(issuesOf(semantic("nope"), env)).toEqual([{ path: "models.fast.cache.semantic.embeddingRoute", message: expect.stringContaining('Unknown route "nope"') }]);
+    expect(issuesOf({ ...minimal, models: { fast: { ...minimal.models.fast, cache: { exact: { ttlSeconds: 0 } } } } }, env)[0]!.path).toBe("models.fast.cache.exact.ttlSeconds");
+  });
+});

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { COMPATIBLE_PRESETS } from "./presets.js";
 import type { BudgetRule } from "../budgets/types.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
-import { configSchema, type FaultConfig, type ObservabilityConfig, type ParsedConfig, type PriceConfig, type RouteConfig, type SecretRef } from "./schema.js";
+import { configSchema, type CacheConfig, type RouteCacheConfig, type FaultConfig, type ObservabilityConfig, type ParsedConfig, type PriceConfig, type RouteConfig, type SecretRef } from "./schema.js";
 import { fieldPath } from "../errors/field-path.js";
 
 export interface ConfigIssue {
@@ -61,6 +61,7 @@ export interface ResolvedRoute {
   systemPrompt?: NonNullable<RouteConfig["systemPrompt"]>;
   /** Set when the route logs its prompt and completion, cut to `maxChars` each. */
   logBodies?: { maxChars: number };
+  cache?: RouteCacheConfig;
 }
 
 export interface ResolvedObservability {
@@ -83,6 +84,7 @@ export interface ResolvedConfig {
   budgets: Omit<ParsedConfig["budgets"], "rules"> & { rules: BudgetRule[] };
   prices: Record<string, PriceConfig[]>;
   ledger: ParsedConfig["ledger"];
+  cache: Omit<CacheConfig, "store"> & { store: "memory" | "sqlite" | "redis" };
   providers: Record<string, ResolvedProvider>;
   models: Record<string, ResolvedRoute>;
   observability: ResolvedObservability;
@@ -187,6 +189,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
       structuredOutput: r.structuredOutput,
       ...(r.systemPrompt ? { systemPrompt: r.systemPrompt } : {}),
       ...(r.logBodies ? { logBodies: { maxChars: r.logBodies === true ? DEFAULT_LOG_BODY_CHARS : r.logBodies.maxChars } } : {}),
+      ...(r.cache ? { cache: r.cache } : {}),
     };
   }
 
@@ -201,6 +204,9 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
   if (config.observability.metrics.auth === "admin" && adminKeys.length === 0) issues.push({ path: "observability.metrics.auth", message: 'metrics.auth "admin" needs at least one admin key (admin.keys).' });
   const { traces } = config.observability;
   const observability: ResolvedObservability = { ...config.observability, traces: { ...traces, headers: secretHeaders(traces.headers, "observability.traces.headers") } };
+  const cache = { ...config.cache, store: config.cache.store ?? (databaseUrl.startsWith("sqlite:") ? "sqlite" : "memory") };
+  if (cache.store === "sqlite" && !databaseUrl.startsWith("sqlite:")) issues.push({ path: "cache.store", message: 'The "sqlite" cache store lives in the gateway\'s database, which is not SQLite here: use "redis" or "memory".' });
+  if (cache.store === "redis" && !redisUrl) issues.push({ path: "cache.store", message: 'The "redis" cache store needs redis.url (or REDIS_URL).' });
   const prices = Object.fromEntries(Object.entries(config.prices).map(([model, p]) => [model, Array.isArray(p) ? p : [p]]));
   if (issues.length > 0) throw new ConfigError(issues, source);
   return {
@@ -213,6 +219,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     budgets: { ...config.budgets, rules },
     prices,
     ledger: config.ledger,
+    cache,
     providers,
     models,
     observability,

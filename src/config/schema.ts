@@ -116,8 +116,31 @@ export const targetSchema = z.strictObject({
   model: z.string().min(1),
 });
 
+const ttlSeconds = z.number().int().positive().max(365 * 86_400);
+
+/** Per route, off unless configured (docs/caching.md). */
+export const routeCacheSchema = z.strictObject({
+  /** Serve an identical request (same tenant, route, messages and output-shaping parameters) from the cache. */
+  exact: z.strictObject({ ttlSeconds }).optional(),
+  /** Serve a request whose last user turn means nearly the same, for the same tenant, route and context. */
+  semantic: z
+    .strictObject({
+      /** A route whose targets are embedding models; the last user turn is embedded through it. */
+      embeddingRoute: z.string().min(1),
+      /** Cosine similarity at or above which a cached answer is served. */
+      threshold: z.number().gt(0).max(1).default(0.95),
+      ttlSeconds,
+      /** Requests sampling hotter than this never use the semantic cache. */
+      maxTemperature: z.number().min(0).max(2).default(0.3),
+      /** Whether requests that declare tools may use it. */
+      allowTools: z.boolean().default(false),
+    })
+    .optional(),
+});
+
 export const routeSchema = z.strictObject({
   description: z.string().optional(),
+  cache: routeCacheSchema.optional(),
   targets: z.array(targetSchema).min(1),
   timeouts: timeoutsSchema.optional(),
   retry: retrySchema.optional(),
@@ -219,6 +242,24 @@ export const configSchema = z
         spoolDir: z.string().default(".tollgate/spool"),
       })
       .prefault({}),
+    cache: z
+      .strictObject({
+        /** Where answers are kept: the gateway's SQLite database by default (memory when it is Postgres), or Redis for many instances. */
+        store: z.enum(["memory", "sqlite", "redis"]).optional(),
+        /** Whose answers a request may be served: its key's team (else the key), key, user, or everyone. */
+        scope: z.enum(["team", "key", "user", "global"]).default("team"),
+        /** The memory store's bound on what it holds (least recently used entries go first). */
+        maxBytes: z.number().int().positive().default(64 * 1024 * 1024),
+        /** Answers larger than this are not stored. */
+        maxEntryBytes: z.number().int().positive().default(1024 * 1024),
+        /** The sqlite-vec file of the semantic cache's vectors (":memory:" keeps them per process). */
+        vectorPath: z.string().min(1).default(":memory:"),
+        /** How often expired entries are deleted from the SQLite store and the vector index. */
+        purgeIntervalMs: z.number().int().positive().default(60_000),
+        /** Longest wait for the store on a lookup or a write; past it the request goes on as a miss. */
+        storeTimeoutMs: z.number().int().positive().default(500),
+      })
+      .prefault({}),
     server: z
       .strictObject({
         host: z.string().default("127.0.0.1"),
@@ -253,6 +294,12 @@ export const configSchema = z
         }
       });
     }
+    for (const [route, def] of Object.entries(config.models)) {
+      const embeddingRoute = def.cache?.semantic?.embeddingRoute;
+      if (embeddingRoute !== undefined && !Object.hasOwn(config.models, embeddingRoute)) {
+        ctx.addIssue({ code: "custom", path: ["models", route, "cache", "semantic", "embeddingRoute"], message: `Unknown route "${embeddingRoute}"; defined: ${Object.keys(config.models).join(", ")}.` });
+      }
+    }
     for (const [name, provider] of Object.entries(config.providers)) {
       if (provider.type === "openai-compatible" && !provider.baseURL && !provider.preset) {
         ctx.addIssue({ code: "custom", path: ["providers", name, "baseURL"], message: "openai-compatible needs a baseURL or a preset." });
@@ -264,6 +311,8 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
+export type RouteCacheConfig = z.output<typeof routeCacheSchema>;
+export type CacheConfig = z.output<typeof configSchema>["cache"];
 export type FaultConfig = z.output<typeof faultSchema>;
 export type TimeoutsConfig = z.output<typeof timeoutsSchema>;
 export type RetryConfig = z.output<typeof retrySchema>;

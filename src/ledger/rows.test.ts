@@ -48,6 +48,9 @@ describe("toRows", () => {
       reasoning_tokens: 5,
       usage_source: "estimated",
       cost_nanos: 777,
+      saved_nanos: 0,
+      cache_hit: 0,
+      cache_kind: null,
       latency_ms: 130,
       ttft_ms: 46,
     });
@@ -72,8 +75,8 @@ describe("toRows", () => {
     });
     expect(rows.attempts[1]).toMatchObject({ attempt: 2, input_tokens: 100, usage_source: "estimated", cost_nanos: 777, ttft_ms: 30 });
     expect(rows.tags).toEqual([
-      { request_id: "req_000001", name: "env", value: "prod", started_at: record.startedAt, cost_nanos: 777, input_tokens: 100, output_tokens: 50 },
-      { request_id: "req_000001", name: "app", value: "web", started_at: record.startedAt, cost_nanos: 777, input_tokens: 100, output_tokens: 50 },
+      { request_id: "req_000001", name: "env", value: "prod", started_at: record.startedAt, cost_nanos: 777, saved_nanos: 0, input_tokens: 100, output_tokens: 50 },
+      { request_id: "req_000001", name: "app", value: "web", started_at: record.startedAt, cost_nanos: 777, saved_nanos: 0, input_tokens: 100, output_tokens: 50 },
     ]);
   });
 
@@ -98,5 +101,13 @@ describe("toRows", () => {
     });
     expect(rows.attempts).toEqual([]);
     expect(rows.tags).toEqual([]);
+  });
+
+  it("maps a cache hit: its own cost, what it saved, and which cache answered", () => {
+    const { usage: _usage, costNanos: _cost, ttftMs: _ttft, ...bare } = makeRecord(3);
+    const record = { ...bare, attempts: [], cache: { kind: "semantic" as const, savedNanos: 9_000, similarity: 0.97, ageMs: 1500 } };
+    const rows = toRows(record);
+    expect(rows.request).toMatchObject({ cost_nanos: 0, saved_nanos: 9_000, cache_hit: 1, cache_kind: "semantic", attempts: 0, provider: null });
+    expect(rows.tags).toEqual([{ request_id: record.id, name: "env", value: "prod", started_at: record.startedAt, cost_nanos: 0, saved_nanos: 9_000, input_tokens: 0, output_tokens: 0 }]);
   });
 });

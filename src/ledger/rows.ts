@@ -27,6 +27,9 @@ export const requestColumns = [
   "reasoning_tokens",
   "usage_source",
   "cost_nanos",
+  "saved_nanos",
+  "cache_hit",
+  "cache_kind",
   "latency_ms",
   "ttft_ms",
 ] as const;
@@ -51,7 +54,7 @@ export const attemptColumns = [
   "cost_nanos",
 ] as const;
 
-export const tagColumns = ["request_id", "name", "value", "started_at", "cost_nanos", "input_tokens", "output_tokens"] as const;
+export const tagColumns = ["request_id", "name", "value", "started_at", "cost_nanos", "saved_nanos", "input_tokens", "output_tokens"] as const;
 
 export type RequestRow = Record<(typeof requestColumns)[number], Cell>;
 export type AttemptRow = Record<(typeof attemptColumns)[number], Cell>;
@@ -104,6 +107,8 @@ export function toRows(record: RequestRecord): LedgerRows {
   const tags = identity?.tags ?? {};
   const last = record.attempts.at(-1);
   const costNanos = record.costNanos ?? 0;
+  // A cache hit or idempotent replay: what the answer cost when it was first produced.
+  const savedNanos = record.cache?.savedNanos ?? 0;
   const usage = usageCells(record.usage);
   return {
     request: {
@@ -125,6 +130,9 @@ export function toRows(record: RequestRecord): LedgerRows {
       attempts: record.attempts.length,
       ...usage,
       cost_nanos: costNanos,
+      saved_nanos: savedNanos,
+      cache_hit: record.cache ? 1 : 0,
+      cache_kind: record.cache?.kind ?? null,
       latency_ms: Math.round(record.latencyMs),
       ttft_ms: ms(record.ttftMs),
     },
@@ -135,6 +143,7 @@ export function toRows(record: RequestRecord): LedgerRows {
       value: String(value),
       started_at: record.startedAt,
       cost_nanos: costNanos,
+      saved_nanos: savedNanos,
       input_tokens: usage.input_tokens,
       output_tokens: usage.output_tokens,
     })),

@@ -25,7 +25,8 @@ function usageRecord(n: number, at: number, who: Identity | undefined, model: st
 
 const dataset: RequestRecord[] = [
   usageRecord(1, T0 + 10 * MIN, { keyId: "key_a", userId: "alice", teamId: "red", tags: { env: "prod", app: "web" } }, "gpt-4o", "chat", [100, 10], 1000),
-  usageRecord(2, T0 + 50 * MIN, { keyId: "key_a", userId: "alice", teamId: "red", tags: { env: "prod" } }, "gpt-4o-mini", "chat", [200, 20], 2000),
+  // A cache hit: its savings are summed beside its cost.
+  { ...usageRecord(2, T0 + 50 * MIN, { keyId: "key_a", userId: "alice", teamId: "red", tags: { env: "prod" } }, "gpt-4o-mini", "chat", [200, 20], 2000), cache: { kind: "exact", savedNanos: 500, ageMs: 1000 } },
   usageRecord(3, T0 + HOUR + 5 * MIN, { keyId: "key_b", userId: "bob", teamId: "red", tags: { env: "dev" } }, "gpt-4o", "chat", [300, 30], 3000),
   usageRecord(4, T0 + DAY + HOUR, { keyId: "key_c", userId: "carol", tags: { app: "web" } }, "gpt-4o", "embed", [400, 40], 4000),
   // Refused before authentication: no key, model or route.
@@ -36,7 +37,7 @@ const dataset: RequestRecord[] = [
 ];
 
 const total = (group: string | null, requests: number, inputTokens: number, outputTokens: number, costNanos: number, savedNanos = 0) => ({ group, requests, inputTokens, outputTokens, costNanos, savedNanos });
-const point = (bucket: number, group: string | null, requests: number, inputTokens: number, outputTokens: number, costNanos: number) => ({ bucket, group, requests, inputTokens, outputTokens, costNanos });
+const point = (bucket: number, group: string | null, requests: number, inputTokens: number, outputTokens: number, costNanos: number, savedNanos = 0) => ({ bucket, group, requests, inputTokens, outputTokens, costNanos, savedNanos });
 
 describe.each(storeKinds)("queryUsage on %s", (kind) => {
   let db: TestDatabase;
@@ -47,9 +48,6 @@ describe.each(storeKinds)("queryUsage on %s", (kind) => {
     db = await createTestDatabase(kind);
     sql = await openStore(db.url);
     await insertRecords(sql, dataset);
-    // Savings come from a later stage (the response cache); set one directly.
-    await sql.query("UPDATE tollgate_requests SET saved_nanos = 500 WHERE id = $1", [dataset[1]!.id]);
-    await sql.query("UPDATE tollgate_request_tags SET saved_nanos = 500 WHERE request_id = $1", [dataset[1]!.id]);
   });
   afterAll(async () => {
     await sql.close();
@@ -72,17 +70,17 @@ describe.each(storeKinds)("queryUsage on %s", (kind) => {
 
   it("series by hour", async () => {
     const { series } = await queryUsage(sql, { groupBy: "key", ...range, granularity: "hour" });
-    expect(series).toEqual([point(T0, "key_a", 2, 300, 30, 3000), point(T0 + HOUR, "key_b", 1, 300, 30, 3000), point(T0 + 2 * HOUR, null, 1, 0, 0, 0), point(T0 + DAY + HOUR, "key_c", 1, 400, 40, 4000)]);
+    expect(series).toEqual([point(T0, "key_a", 2, 300, 30, 3000, 500), point(T0 + HOUR, "key_b", 1, 300, 30, 3000), point(T0 + 2 * HOUR, null, 1, 0, 0, 0), point(T0 + DAY + HOUR, "key_c", 1, 400, 40, 4000)]);
   });
 
   it("series by UTC day", async () => {
     const { series } = await queryUsage(sql, { groupBy: "model", ...range, granularity: "day" });
-    expect(series).toEqual([point(T0, "gpt-4o", 2, 400, 40, 4000), point(T0, "gpt-4o-mini", 1, 200, 20, 2000), point(T0, null, 1, 0, 0, 0), point(T0 + DAY, "gpt-4o", 1, 400, 40, 4000)]);
+    expect(series).toEqual([point(T0, "gpt-4o", 2, 400, 40, 4000), point(T0, "gpt-4o-mini", 1, 200, 20, 2000, 500), point(T0, null, 1, 0, 0, 0), point(T0 + DAY, "gpt-4o", 1, 400, 40, 4000)]);
   });
 
   it("series by tag value", async () => {
     const { series } = await queryUsage(sql, { groupBy: "tag", tag: "env", ...range, granularity: "hour" });
-    expect(series).toEqual([point(T0, "prod", 2, 300, 30, 3000), point(T0 + HOUR, "dev", 1, 300, 30, 3000)]);
+    expect(series).toEqual([point(T0, "prod", 2, 300, 30, 3000, 500), point(T0 + HOUR, "dev", 1, 300, 30, 3000)]);
   });
 
   it("answers an empty range with nothing", async () => {

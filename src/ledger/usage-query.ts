@@ -33,6 +33,7 @@ export interface UsagePoint {
   inputTokens: number;
   outputTokens: number;
   costNanos: number;
+  savedNanos: number;
 }
 
 export interface UsageReport {
@@ -76,9 +77,10 @@ export async function queryUsage(sql: Sql, query: UsageQuery): Promise<UsageRepo
     source = "tollgate_requests WHERE started_at >= $1 AND started_at < $2";
     group = GROUP_COLUMNS[groupBy];
   }
-  const sums = "COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens, COALESCE(SUM(cost_nanos), 0) AS cost_nanos";
+  const sums =
+    "COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens, COALESCE(SUM(cost_nanos), 0) AS cost_nanos, COALESCE(SUM(saved_nanos), 0) AS saved_nanos";
 
-  const totals = (await sql.query<Row>(`SELECT ${group} AS grp, ${sums}, COALESCE(SUM(saved_nanos), 0) AS saved_nanos FROM ${source} GROUP BY ${group}`, params))
+  const totals = (await sql.query<Row>(`SELECT ${group} AS grp, ${sums} FROM ${source} GROUP BY ${group}`, params))
     .map((r) => ({ group: r.grp, requests: r.requests, inputTokens: r.input_tokens, outputTokens: r.output_tokens, costNanos: r.cost_nanos, savedNanos: r.saved_nanos }))
     .sort((a, b) => b.costNanos - a.costNanos || compareGroups(a.group, b.group));
 
@@ -87,7 +89,7 @@ export async function queryUsage(sql: Sql, query: UsageQuery): Promise<UsageRepo
     // A literal (from a fixed table), so the same expression appears in SELECT and GROUP BY.
     const bucket = `started_at - (started_at % ${BUCKET_MS[granularity]})`;
     series = (await sql.query<Row & { bucket: number }>(`SELECT ${bucket} AS bucket, ${group} AS grp, ${sums} FROM ${source} GROUP BY ${bucket}, ${group}`, params))
-      .map((r) => ({ bucket: r.bucket, group: r.grp, requests: r.requests, inputTokens: r.input_tokens, outputTokens: r.output_tokens, costNanos: r.cost_nanos }))
+      .map((r) => ({ bucket: r.bucket, group: r.grp, requests: r.requests, inputTokens: r.input_tokens, outputTokens: r.output_tokens, costNanos: r.cost_nanos, savedNanos: r.saved_nanos }))
       .sort((a, b) => a.bucket - b.bucket || compareGroups(a.group, b.group));
   }
   return { totals, series };

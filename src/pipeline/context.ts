@@ -15,6 +15,7 @@ import type { OpenedUpstream } from "./upstream-attempt.js";
 import type { AnswerRecorder } from "./answer-recorder.js";
 import type { GatewayLogger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
+import type { ResponseCache } from "../cache/response-cache.js";
 
 /** Who is calling, as established by key auth or the host application's hook. */
 export interface Identity {
@@ -102,6 +103,8 @@ export interface GatewayServices {
   logger: GatewayLogger;
   /** Prometheus metrics; undefined when `observability.metrics.enabled` is false. */
   metrics?: GatewayMetrics;
+  /** The response cache, when a route caches (docs/caching.md). */
+  cache?: ResponseCache;
 }
 
 /** The one object a request's stages share. */
@@ -114,6 +117,8 @@ export class GatewayContext {
   upstream?: OpenedUpstream;
   /** Set by a stage that keeps the answer (cache, idempotency); the relay feeds it. */
   recorder?: AnswerRecorder;
+  /** Set by a stage that answered from a cache or an idempotent replay; the meter copies it to the record. */
+  cache?: RequestRecord["cache"];
   /** How the stream is written in the client's API, once it has begun. */
   encoder?: StreamEncoder;
   readonly attempts: AttemptRecord[] = [];

@@ -44,25 +44,20 @@ const computed = new WeakMap<GatewayContext, FinalUsage | undefined>();
 
 /**
  * What the request consumed, once it is over: computed once and shared by every stage
- * that needs it (budget settlement, the ledger record). Undefined when nothing was metered.
- * Attempts metered earlier (steps of a repair or tool loop) are added to the answering one.
+ * that needs it (budget settlement, the ledger record). Every metered attempt counts: the
+ * answering one, the steps of a repair or tool loop, a semantic cache's embedding (also
+ * when no answer followed it). Undefined when nothing was metered.
  */
 export function finalUsage(ctx: GatewayContext): FinalUsage | undefined {
   if (computed.has(ctx)) return computed.get(ctx);
   // Dispatch sets `upstream` right after the attempt that answered, so that attempt is last.
   const winner = ctx.attempts.at(-1);
   if (ctx.upstream && ctx.request && winner && !winner.usage) meterAttempt(ctx, winner, usageOf(ctx.request, ctx.upstream));
-  // Without an answer, steps metered before the failure (a repair that never validated) still count.
-  const metered = ctx.attempts.filter((a) => a.usage);
   let result: FinalUsage | undefined;
-  if (metered.length > 0) {
-    let usage = metered[0]!.usage!;
-    let costNanos = metered[0]!.costNanos ?? 0;
-    for (const attempt of metered.slice(1)) {
-      usage = addUsage(usage, attempt.usage!);
-      costNanos += attempt.costNanos ?? 0;
-    }
-    result = { usage, costNanos, model: (ctx.upstream ? winner! : metered.at(-1)!).model };
+  for (const attempt of ctx.attempts) {
+    if (!attempt.usage) continue;
+    const costNanos = attempt.costNanos ?? 0;
+    result = result ? { usage: addUsage(result.usage, attempt.usage), costNanos: result.costNanos + costNanos, model: attempt.model } : { usage: attempt.usage, costNanos, model: attempt.model };
   }
   computed.set(ctx, result);
   return result;

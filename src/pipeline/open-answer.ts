@@ -26,10 +26,10 @@ export interface OpenedAnswer {
 /**
  * Retry and fallback: walks the route's targets in order, retrying each on retryable
  * failures with backoff, skipping targets whose breaker is open, until one answers.
- * Every attempt is recorded on `ctx.attempts`.
+ * Every attempt is recorded on `ctx.attempts`. `route`: the request's own unless another
+ * serves a part of it (the semantic cache's embedding route).
  */
-export async function openAnswer(ctx: GatewayContext, request: CanonicalRequest, targets: readonly RouteTarget[] = ctx.route!.targets): Promise<OpenedAnswer> {
-  const route = ctx.route!;
+export async function openAnswer(ctx: GatewayContext, request: CanonicalRequest, route: ResolvedRoute = ctx.route!, targets: readonly RouteTarget[] = route.targets): Promise<OpenedAnswer> {
   const failures: AttemptSummary[] = [];
   let last: GatewayError | undefined;
 
@@ -110,7 +110,7 @@ export function closeAnswer(ctx: GatewayContext, answer: OpenedAnswer): void {
  * attempt is metered at once, so the request's total counts every step.
  */
 export async function completeStep(ctx: GatewayContext, request: CanonicalRequest, targets?: readonly RouteTarget[]): Promise<CanonicalResponse> {
-  const answer = await openAnswer(ctx, { ...request, stream: false }, targets);
+  const answer = await openAnswer(ctx, { ...request, stream: false }, ctx.route!, targets);
   closeAnswer(ctx, answer);
   if (answer.opened.kind !== "response") throw new InternalError(new Error(`A step expected a complete answer, got a ${answer.opened.kind}.`));
   const { response } = answer.opened;

@@ -106,6 +106,21 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX tollgate_request_tags_name ON tollgate_request_tags (name, started_at);
     `,
   },
+  {
+    version: 3,
+    name: "response cache",
+    // The SQLite cache store's answers (docs/caching.md), and which cache answered a request.
+    sql: `
+      CREATE TABLE tollgate_cache (
+        key TEXT NOT NULL PRIMARY KEY,
+        value TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX tollgate_cache_expires ON tollgate_cache (expires_at);
+      ALTER TABLE tollgate_requests ADD COLUMN cache_kind TEXT;
+    `,
+  },
 ];
 
 /**

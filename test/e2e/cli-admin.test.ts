@@ -85,7 +85,7 @@ describe("tollgate keys / usage", () => {
     const costUsd = ((inTok * 1_000 + outTok * 2_000) / 1e9).toFixed(6);
     expect(usage.stdout).toMatch(new RegExp(`^alice\\s+1\\s+${inTok}\\s+${outTok}\\s+${costUsd.replace(".", "\\.")}\\s+0\\.000000$`, "m"));
     expect(usage.stdout).toContain("By hour:");
-    expect(usage.stdout).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2} \\d{2}:00Z\\s+alice\\s+1\\s+${inTok}\\s+${outTok}\\s+${costUsd.replace(".", "\\.")}$`, "m"));
+    expect(usage.stdout).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2} \\d{2}:00Z\\s+alice\\s+1\\s+${inTok}\\s+${outTok}\\s+${costUsd.replace(".", "\\.")}\\s+0\\.000000$`, "m"));
 
     const revoked = await admin(["keys", "revoke", id!], url);
     expect(revoked).toMatchObject({ code: 0, stderr: "" });

@@ -18,7 +18,7 @@ export interface TestGateway {
 /** Starts a real gateway on 127.0.0.1:0 with the given config and collects its request records. */
 export async function startGateway(
   config: ConfigInput,
-  options: { env?: Record<string, string>; identify?: Parameters<typeof createGateway>[0]["identify"]; logger?: Parameters<typeof createGateway>[0]["logger"]; log?: (message: string) => void } = {},
+  options: { env?: Record<string, string>; identify?: Parameters<typeof createGateway>[0]["identify"]; logger?: Parameters<typeof createGateway>[0]["logger"]; clock?: () => number; log?: (message: string) => void } = {},
 ): Promise<TestGateway> {
   const records: RequestRecord[] = [];
   const waiters = new Map<string, (r: RequestRecord) => void>();
@@ -28,6 +28,7 @@ export async function startGateway(
     ...(options.identify ? { identify: options.identify } : {}),
     // Quiet unless a test captures the lines.
     logger: options.logger ?? false,
+    ...(options.clock ? { clock: options.clock } : {}),
     ...(options.log ? { log: options.log } : {}),
     onRecord: (r) => {
       records.push(r);

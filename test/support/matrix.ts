@@ -5,6 +5,7 @@
  * The readers work from the JSON alone (never through the code under test), so one
  * reader serves both sides: what a recording says, and what a client received.
  */
+import { expect } from "vitest";
 import type { ConfigInput } from "../../src/config/schema.js";
 import { expectedFromAnthropicChunks, expectedFromAnthropicResponse, expectedUsageFromAnthropic } from "./anthropic-expected.js";
 import type { UpstreamScript } from "./fake-upstream.js";
@@ -207,6 +208,16 @@ function readGemini(objects: unknown[]): Reading {
     usage: e.usage,
     rawUsage,
   };
+}
+
+/** Asserts that what a client read carries the text, reasoning and tool calls (names and arguments) expected. */
+export function expectSameContent(got: Reading, expected: Reading, context: string): void {
+  expect(got.text, context).toBe(expected.text);
+  expect(got.reasoning, context).toBe(expected.reasoning);
+  expect(
+    got.toolCalls.map(({ name, args }) => ({ name, args })),
+    context,
+  ).toEqual(expected.toolCalls.map(({ name, args }) => ({ name, args })));
 }
 
 /** Reads a stream (its `data` payloads, without a trailing [DONE]) or a parsed body in the given format. */

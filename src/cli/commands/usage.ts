@@ -26,6 +26,7 @@ interface UsagePoint {
   output_tokens: number;
   cost_nanos: number;
   cost_usd: string;
+  saved_usd: string;
 }
 
 interface UsageReport {
@@ -84,8 +85,8 @@ export function renderUsage(report: UsageReport): string {
   if (report.granularity && report.series.length > 0) {
     out += `\nBy ${report.granularity}:\n\n`;
     out += renderTable(
-      [{ header: "BUCKET (UTC)" }, { header: groupHeader }, num("REQUESTS"), num("INPUT TOKENS"), num("OUTPUT TOKENS"), num("COST (USD)")],
-      report.series.map((s) => [bucketName(s.bucket), groupName(s.group), String(s.requests), String(s.input_tokens), String(s.output_tokens), s.cost_usd]),
+      [{ header: "BUCKET (UTC)" }, { header: groupHeader }, num("REQUESTS"), num("INPUT TOKENS"), num("OUTPUT TOKENS"), num("COST (USD)"), num("SAVED (USD)")],
+      report.series.map((s) => [bucketName(s.bucket), groupName(s.group), String(s.requests), String(s.input_tokens), String(s.output_tokens), s.cost_usd, s.saved_usd]),
     );
   }
   return out;

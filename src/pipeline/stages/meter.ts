@@ -31,10 +31,10 @@ export const meter: Stage<GatewayContext> = async (ctx, next) => {
     if (final) {
       record.usage = final.usage;
       record.costNanos = final.costNanos;
-      const winner = ctx.attempts.at(-1);
-      // Metered steps without an answer (a structured output that never validated) have no first token.
-      if (ctx.upstream && winner) record.ttftMs = ctx.upstream.ttftMs + (winner.startedAt - ctx.startedAt);
     }
+    const winner = ctx.attempts.at(-1);
+    if (ctx.upstream && winner && !ctx.cache) record.ttftMs = ctx.upstream.ttftMs + (winner.startedAt - ctx.startedAt);
+    if (ctx.cache) record.cache = ctx.cache;
     ctx.services.onRecord(record, ctx);
   }
 };

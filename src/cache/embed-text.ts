@@ -1,0 +1,33 @@
+import type { AttemptRecord, GatewayContext } from "../pipeline/context.js";
+import { meterAttempt } from "../pipeline/final-usage.js";
+import { closeAnswer, openAnswer } from "../pipeline/open-answer.js";
+import type { CanonicalRequest } from "../spec/canonical-request.js";
+
+export interface Embedded {
+  vector: number[];
+  /** The request's attempt that produced it, metered (its cost is in the request's). */
+  attempt: AttemptRecord;
+}
+
+/**
+ * Embeds `text` through an embedding route with the gateway's own provider machinery
+ * (targets, retries, breakers, timeouts): the call is one more attempt of this request,
+ * metered and priced like any other. Throws what the route's targets threw.
+ */
+export async function embedText(ctx: GatewayContext, routeName: string, text: string): Promise<Embedded> {
+  const route = ctx.services.config.models[routeName]!;
+  const request: CanonicalRequest = {
+    model: route.name,
+    messages: [],
+    stream: false,
+    includeUsage: false,
+    embedding: { input: [text] },
+    inbound: { api: "openai-embeddings", body: { model: route.name, input: [text] } },
+  };
+  const answer = await openAnswer(ctx, request, route);
+  closeAnswer(ctx, answer);
+  const { opened, record } = answer;
+  if (opened.kind !== "embedding" || !opened.response.vectors[0]) throw new Error(`route "${route.name}" did not answer with an embedding`);
+  meterAttempt(ctx, record, opened.response.usage);
+  return { vector: opened.response.vectors[0], attempt: record };
+}
