@@ -22,7 +22,7 @@ export function linesFor(rules: readonly BudgetRule[], identity: Identity, amoun
     const window = windowOf(rule.period, at);
     const specificity = specificityOf(rule);
     for (const subject of subjectsOf(rule, identity)) {
-      const counter = `${rule.unit}:${rule.period}:${rule.scope}:${escapeSubject(subject)}:${window.label}`;
+      const counter = counterName(rule, subject, window.label);
       const current = chosen.get(counter);
       if (current && (current.specificity > specificity || (current.specificity === specificity && current.line.limit <= rule.limit))) continue;
       chosen.set(counter, {
@@ -32,6 +32,11 @@ export function linesFor(rules: readonly BudgetRule[], identity: Identity, amoun
     }
   }
   return [...chosen.values()].map((entry) => entry.line);
+}
+
+/** The counter of `rule` for one subject in the window labelled `windowLabel` (see windows.ts). */
+export function counterName(rule: Pick<BudgetRule, "unit" | "period" | "scope">, subject: string, windowLabel: string): string {
+  return `${rule.unit}:${rule.period}:${rule.scope}:${escapeSubject(subject)}:${windowLabel}`;
 }
 
 /** A key's own limits as rules on that key; dollars become integer nano-dollars. */
