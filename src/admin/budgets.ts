@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { counterName, rulesFromKeyLimits } from "../budgets/counter-lines.js";
+import { counterName, outranks, rulesFromKeyLimits } from "../budgets/counter-lines.js";
 import type { BudgetRule } from "../budgets/types.js";
 import { windowOf } from "../budgets/windows.js";
 import { queryActiveSubjects } from "../ledger/active-subjects-query.js";
@@ -51,16 +51,14 @@ export const getBudgets: AdminHandler = async ({ query, services, now = Date.now
   parseWith(budgetsQuery, query, "query");
   const sql = await services.store();
   const keys = (await (await services.keyStore()).list()).filter((k) => keyStatus(k, now) === "active");
-  const specific = services.config.budgets.rules.filter((r) => r.id !== "*" && !r.id.endsWith("=*"));
-  const wildcard = services.config.budgets.rules.filter((r) => r.id === "*" || r.id.endsWith("=*"));
-  const all = [
-    ...(await linesOf(sql, specific, "config", now)),
-    ...(await linesOf(sql, keys.flatMap((k) => rulesFromKeyLimits(k.id, k.limits)), "key", now)),
-    ...(await linesOf(sql, wildcard, "config", now)),
-  ];
-  // A counter several rules land on is shown once: requests count against it once (see linesFor).
-  const seen = new Set<string>();
-  const lines = all.filter((l) => !seen.has(l.counter) && seen.add(l.counter));
+  const all = [...(await linesOf(sql, services.config.budgets.rules, "config", now)), ...(await linesOf(sql, keys.flatMap((k) => rulesFromKeyLimits(k.id, k.limits)), "key", now))];
+  // A counter several rules land on is shown once, with the rule requests are held to (see linesFor).
+  const chosen = new Map<string, Line>();
+  for (const line of all) {
+    const current = chosen.get(line.counter);
+    if (!current || outranks(line.rule, current.rule)) chosen.set(line.counter, line);
+  }
+  const lines = [...chosen.values()];
   const states = await services.budgetStore.read(lines.map((l) => l.counter));
   return {
     status: 200,

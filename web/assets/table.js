@@ -3,8 +3,12 @@ import { h } from "./dom.js";
 
 /**
  * @template T
- * @typedef {{ label: string, cell: (row: T) => import("./dom.js").Child | import("./dom.js").Child[], num?: boolean, title?: string }} Column
+ * `wide` cells span the row on phones (meters, actions); `phoneHidden` ones are left out there.
+ * @typedef {{ label: string, cell: (row: T) => import("./dom.js").Child | import("./dom.js").Child[], num?: boolean, title?: string, wide?: boolean, phoneHidden?: boolean }} Column
  */
+
+/** @param {{ num?: boolean, wide?: boolean, phoneHidden?: boolean }} c */
+const cellClass = (c) => [c.num && "num", c.wide && "wide", c.phoneHidden && "phone-hidden"].filter(Boolean).join(" ") || null;
 
 /**
  * A readable table in a horizontally scrollable wrapper (wide tables scroll inside their card, never the page).
@@ -15,11 +19,11 @@ import { h } from "./dom.js";
  */
 export function table(columns, rows, options = {}) {
   if (rows.length === 0) return h("div", { class: "empty" }, options.empty ?? "Nothing here yet.");
-  const head = h("tr", null, ...columns.map((c) => h("th", { class: c.num ? "num" : null, scope: "col", title: c.title }, c.label)));
+  const head = h("tr", null, ...columns.map((c) => h("th", { class: cellClass(c), scope: "col", title: c.title }, c.label)));
   const body = h("tbody");
   for (const row of rows) {
     const onRowClick = options.onRowClick;
-    const tr = h("tr", { ...options.rowAttrs?.(row), class: onRowClick ? "clickable" : null, tabindex: onRowClick ? "0" : null }, ...columns.map((c) => h("td", { class: c.num ? "num" : null, "data-label": c.label }, c.cell(row))));
+    const tr = h("tr", { ...options.rowAttrs?.(row), class: onRowClick ? "clickable" : null, tabindex: onRowClick ? "0" : null }, ...columns.map((c) => h("td", { class: cellClass(c), "data-label": c.label }, c.cell(row))));
     if (onRowClick) {
       tr.addEventListener("click", () => onRowClick(row));
       tr.addEventListener("keydown", (event) => {

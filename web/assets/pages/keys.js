@@ -269,6 +269,7 @@ function render(root) {
             { label: "Models", cell: (k) => (k.allowed_models ? k.allowed_models.join(", ") : h("span", { class: "muted" }, "all")) },
             {
               label: "Limits and usage",
+              wide: true,
               cell: (k) => {
                 const own = lines.filter((b) => b.source === "key" && b.subject === k.id);
                 return own.length ? h("div", { class: "stack" }, ...own.map(budgetMeter)) : h("span", { class: "muted" }, k.status === "active" ? "No limits" : "–");
@@ -278,6 +279,7 @@ function render(root) {
             { label: "Created", cell: (k) => dateTime(k.created_at) },
             {
               label: "",
+              wide: true,
               cell: (k) =>
                 k.status === "revoked"
                   ? null
@@ -298,7 +300,7 @@ function render(root) {
         table(
           [
             { label: "Applies to", cell: (/** @type {Budget} */ b) => h("div", null, h("b", null, `${b.scope} ${b.subject}`), b.rule_id !== b.subject ? h("div", { class: "small muted" }, `rule ${b.scope} ${b.rule_id}`) : null) },
-            { label: "Usage", cell: (b) => budgetMeter(b) },
+            { label: "Usage", cell: (b) => budgetMeter(b), wide: true },
             { label: "Reserved now", num: true, cell: (b) => amountIn(b.reserved, b.unit) },
             { label: "Resets", cell: (b) => (b.resets_at ? dateTime(b.resets_at) : "never") },
           ],

@@ -111,7 +111,7 @@ function render(root) {
           [
             { label: "Provider", cell: (/** @type {any} */ p) => h("b", null, p.provider) },
             { label: "Attempts", num: true, cell: (p) => count(p.attempts) },
-            { label: "Errors", cell: (p) => meter(p.errors, p.attempts, percent(p.error_rate), `${count(p.errors)} of ${count(p.attempts)}`) },
+            { label: "Errors", wide: true, cell: (p) => meter(p.errors, p.attempts, percent(p.error_rate), `${count(p.errors)} of ${count(p.attempts)}`) },
             { label: "Retried", num: true, cell: (p) => `${count(p.retries)} · ${percent(p.retry_rate)}` },
             { label: "Fell back", num: true, cell: (p) => `${count(p.fallbacks)} · ${percent(p.fallback_rate)}` },
           ],

@@ -144,11 +144,11 @@ function render(root) {
           [
             { label: "Time", cell: (/** @type {any} */ r) => h("span", { title: dateTime(r.started_at) }, ago(r.started_at)) },
             { label: "Key", cell: (r) => keyLabel(r) },
-            { label: "User", cell: (r) => r.user_id ?? "–" },
+            { label: "User", cell: (r) => r.user_id ?? "–", phoneHidden: true },
             { label: "Route", cell: (r) => r.route ?? "–" },
             { label: "Model", cell: (r) => r.model ?? "–" },
             { label: "Status", cell: (r) => [statusBadge(r.status), r.error_code ? h("span", { class: "small muted" }, ` ${r.error_code}`) : null] },
-            { label: "Tokens", num: true, cell: (r) => count(r.input_tokens + r.output_tokens) },
+            { label: "Tokens", num: true, cell: (r) => count(r.input_tokens + r.output_tokens), phoneHidden: true },
             { label: "Cost", num: true, cell: (r) => usd(r.cost_nanos, { precise: true }) },
             { label: "Latency", num: true, cell: (r) => ms(r.latency_ms) },
           ],
