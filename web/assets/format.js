@@ -15,6 +15,12 @@ export function usd(nanos, options = {}) {
   return value.toLocaleString("en-US", { style: "currency", currency: "USD" });
 }
 
+/** Axis ticks: as many decimals as the tick needs ($0.025, not $0.03). @param {number} nanos */
+export function usdTick(nanos) {
+  const value = nanos / NANOS_PER_USD;
+  return `$${value.toLocaleString("en-US", value >= 1 ? { maximumFractionDigits: 2 } : { maximumSignificantDigits: 3 })}`;
+}
+
 /** @param {number} n */
 export function count(n) {
   return n.toLocaleString("en-US");
@@ -35,8 +41,8 @@ export function percent(ratio) {
 /** @param {number | null | undefined} value */
 export function ms(value) {
   if (value === null || value === undefined) return "–";
-  if (value >= 10_000) return `${(value / 1000).toFixed(1)} s`;
-  if (value >= 1000) return `${(value / 1000).toFixed(2)} s`;
+  // 1.25 s, 5 s, 12.5 s: no trailing zeros.
+  if (value >= 1000) return `${Number((value / 1000).toFixed(value >= 10_000 ? 1 : 2))} s`;
   return `${Math.round(value)} ms`;
 }
 

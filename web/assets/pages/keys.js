@@ -115,7 +115,11 @@ function showSecret(body, foot, created, done) {
     copied,
     h("p", { class: "small muted" }, "Use it as the API key of any OpenAI-compatible client with base URL ", h("code", null, url("v1")), ". It stays available in the Playground until this tab reloads."),
   );
-  replace(foot, h("a", { class: "btn", href: "#/playground" }, "Try it in the Playground"), h("button", { type: "button", class: "primary", onclick: done }, "Done"));
+  const tryIt = () => {
+    done();
+    location.hash = "#/playground";
+  };
+  replace(foot, h("button", { type: "button", onclick: tryIt }, "Try it in the Playground"), h("button", { type: "button", class: "primary", onclick: done }, "Done"));
 }
 
 /** @param {() => void} reload */

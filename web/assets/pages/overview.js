@@ -2,7 +2,7 @@
 import { admin } from "../api.js";
 import { PALETTE, stackedBars } from "../charts.js";
 import { card, h, replace, segmented } from "../dom.js";
-import { compact, count, percent, usd } from "../format.js";
+import { compact, count, percent, usd, usdTick } from "../format.js";
 import { bucketsOf, currentRange, rangeQuery } from "../range.js";
 import { errorBox, table } from "../table.js";
 
@@ -20,7 +20,7 @@ const GROUPS = [
   { value: "tag", label: "Tag" },
 ];
 const METRICS = {
-  spend: { label: "Spend", of: (/** @type {UsageRow} */ r) => r.cost_nanos, format: (/** @type {number} */ v) => usd(v, { precise: true }), axis: (/** @type {number} */ v) => usd(v) },
+  spend: { label: "Spend", of: (/** @type {UsageRow} */ r) => r.cost_nanos, format: (/** @type {number} */ v) => usd(v, { precise: true }), axis: usdTick },
   tokens: { label: "Tokens", of: (/** @type {UsageRow} */ r) => r.input_tokens + r.output_tokens, format: count, axis: compact },
   requests: { label: "Requests", of: (/** @type {UsageRow} */ r) => r.requests, format: count, axis: compact },
 };

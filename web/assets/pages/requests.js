@@ -33,7 +33,7 @@ async function showDetail(id) {
   const dialog = /** @type {HTMLDialogElement} */ (
     h(
       "dialog",
-      { id: "request-detail", "aria-label": "Request detail" },
+      { id: "request-detail", class: "wide", "aria-label": "Request detail" },
       h("div", { class: "dialog-head row" }, h("h2", null, "Request"), h("code", { class: "muted" }, id)),
       body,
       h("div", { class: "dialog-foot" }, h("button", { type: "button", onclick: () => dialog.close() }, "Close")),
