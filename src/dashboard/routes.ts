@@ -55,7 +55,12 @@ export function createDashboardRoutes(enabled: boolean, redactor: Redactor): Das
       if (req.method !== "GET" && req.method !== "HEAD") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), redactor);
       // "dashboard/" relative to /dashboard (or /prefix/dashboard): assets and the API are then relative to the page.
       if (path === DASHBOARD_PREFIX) return send(res, 308, { location: "dashboard/", "content-length": "0" });
-      files ??= loadStaticFiles();
+      try {
+        files ??= loadStaticFiles();
+      } catch (err) {
+        // A broken install (web/ or uplot missing): a 500 for this request, not a crash.
+        return sendError(res, err, redactor);
+      }
       const name = path.slice(DASHBOARD_PREFIX.length + 1);
       const file = files.get(name === "" ? "index.html" : name);
       if (!file) return sendError(res, new NotFoundError("not_found", `No dashboard file at ${path.slice(0, 200)}.`), redactor);
