@@ -5,7 +5,7 @@ import { renderError } from "../errors/render.js";
 import { loadStaticFiles, type StaticFile } from "./static-files.js";
 
 /** Where the dashboard is mounted (relative links inside it keep working under a host app's prefix). */
-export const DASHBOARD_PREFIX = "/dashboard";
+const DASHBOARD_PREFIX = "/dashboard";
 
 /**
  * The page holds no data and no secret (the admin key is typed into it and kept in the

@@ -23,7 +23,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** The UI's own files: `web/` at the package root (two levels up from src/dashboard and dist/dashboard). */
-export const WEB_ROOT = fileURLToPath(new URL("../../web/", import.meta.url));
+const WEB_ROOT = fileURLToPath(new URL("../../web/", import.meta.url));
 
 function load(path: string): StaticFile {
   const body = readFileSync(path);
@@ -47,9 +47,9 @@ function listFiles(dir: string): string[] {
  * from a listing of `web/` and uPlot's dist (resolved from node_modules, no CDN), so a
  * request path is only ever a lookup key, never joined onto the filesystem.
  */
-export function loadStaticFiles(root = WEB_ROOT): Map<string, StaticFile> {
+export function loadStaticFiles(): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
-  for (const path of listFiles(root)) files.set(relative(root, path).split(sep).join("/"), load(path));
+  for (const path of listFiles(WEB_ROOT)) files.set(relative(WEB_ROOT, path).split(sep).join("/"), load(path));
   const require = createRequire(import.meta.url);
   files.set("vendor/uplot.js", load(require.resolve("uplot/dist/uPlot.iife.min.js")));
   files.set("vendor/uplot.css", load(require.resolve("uplot/dist/uPlot.min.css")));

@@ -137,6 +137,16 @@ describe("dashboard in Chromium", () => {
     await expect.poll(() => page.locator("#breakdown-card tbody tr td:first-child").allTextContents(), { timeout: UI_TIMEOUT }).toEqual(expect.arrayContaining(["alice", "bob"]));
     await page.selectOption("#group-by", "model");
     await expect.poll(() => breakdown.first().locator("td").first().textContent(), { timeout: UI_TIMEOUT }).toBe("sim-small");
+
+    // A custom range that ends before these requests shows none of them; back to 24h shows them again.
+    await page.click("button[data-value=custom]");
+    await page.fill("input[aria-label=From]", "2000-01-01T00:00");
+    await page.fill("input[aria-label=To]", "2000-01-02T00:00");
+    await page.click(".custom-range button:has-text('Apply')");
+    await expect.poll(() => statValue("requests").textContent(), { timeout: UI_TIMEOUT }).toBe("0");
+    await expect.poll(() => page.locator("#breakdown-card .empty").textContent(), { timeout: UI_TIMEOUT }).toBe("No requests in this range yet.");
+    await page.click("button[data-value='24h']");
+    await expect.poll(() => statValue("requests").textContent(), { timeout: UI_TIMEOUT }).toBe("3");
     await page.mouse.move(0, 0);
     await browser.screenshot("overview-laptop");
   }, 60_000);
@@ -251,10 +261,20 @@ describe("dashboard in Chromium", () => {
       await browser.screenshot(`${name}-phone`);
     }
     await page.setViewportSize(LAPTOP);
+  }, 90_000);
+
+  test("performance: percentiles per route, and the provider that failed shows its fallback", async () => {
     await open("performance");
     await page.locator("#latency-chart canvas").waitFor({ timeout: UI_TIMEOUT });
+    await page.locator("#ttft-chart canvas").waitFor({ timeout: UI_TIMEOUT });
+    const routes = page.locator("#groups-card tbody tr");
+    await expect.poll(() => routes.locator("td:first-child").allTextContents(), { timeout: UI_TIMEOUT }).toEqual(expect.arrayContaining(["fast", "chat"]));
+    const chat = (await routes.filter({ hasText: /^chat/ }).locator("td").allTextContents())!;
+    expect(chat[3]).toMatch(/^\S+ m?s · \S+ m?s · \S+ m?s$/);
+    const flaky = page.locator("#providers-card tbody tr", { hasText: "flaky" });
+    expect(await flaky.locator("td").allTextContents()).toEqual(["flaky", "1", expect.stringMatching(/^100%1 of 1$/), "0 · 0%", "1 · 100%"]);
     await browser.screenshot("performance-laptop");
-  }, 90_000);
+  }, 60_000);
 
   test("no console errors or content-policy violations along the way", () => {
     // Chromium logs every 4xx fetch; the wrong admin key (401) and the playground asking

@@ -26,7 +26,7 @@ export function h(tag, props, ...children) {
  * @param {Element} el
  * @param {(Child | Child[])[]} children
  */
-export function append(el, children) {
+function append(el, children) {
   for (const child of children.flat()) {
     if (child === null || child === undefined || child === false) continue;
     el.append(typeof child === "number" ? String(child) : child);
