@@ -124,7 +124,11 @@ function showSecret(body, foot, created, done) {
 
 /** @param {() => void} reload */
 async function createKeyDialog(reload) {
-  const models = await fetch(url("v1/models"), { cache: "no-store" }).then((r) => r.json());
+  // Without the route list the key is simply not restricted to some routes.
+  /** @type {{ data: { id: string }[] }} */
+  const models = await fetch(url("v1/models"), { cache: "no-store" })
+    .then((r) => r.json())
+    .catch(() => ({ data: [] }));
   const name = /** @type {HTMLInputElement} */ (h("input", { name: "name", placeholder: "e.g. search-backend", maxlength: "256" }));
   const user = /** @type {HTMLInputElement} */ (h("input", { name: "user_id", required: true, placeholder: "e.g. alice", maxlength: "256" }));
   const team = /** @type {HTMLInputElement} */ (h("input", { name: "team_id", placeholder: "Optional", maxlength: "256" }));
