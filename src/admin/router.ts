@@ -2,6 +2,10 @@ import { StaticKeys } from "../auth/static-keys.js";
 import { AuthenticationError, InvalidRequestError, MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
 import { createKey, getKey, listKeys, revokeKey, updateKey } from "./keys.js";
 import type { AdminHandler, AdminResult, AdminServices } from "./types.js";
+import { getBudgets } from "./budgets.js";
+import { getPerformance } from "./performance.js";
+import { getRequest, listRequests } from "./requests.js";
+import { getSummary } from "./summary.js";
 import { getUsage } from "./usage.js";
 
 /** Where the admin API is mounted. */
@@ -17,6 +21,11 @@ const ROUTES: Route[] = [
   { segments: ["keys"], methods: { GET: listKeys, POST: createKey } },
   { segments: ["keys", ":id"], methods: { GET: getKey, PATCH: updateKey, DELETE: revokeKey } },
   { segments: ["usage"], methods: { GET: getUsage } },
+  { segments: ["summary"], methods: { GET: getSummary } },
+  { segments: ["performance"], methods: { GET: getPerformance } },
+  { segments: ["requests"], methods: { GET: listRequests } },
+  { segments: ["requests", ":id"], methods: { GET: getRequest } },
+  { segments: ["budgets"], methods: { GET: getBudgets } },
 ];
 
 /** Methods whose handlers read a JSON body. */

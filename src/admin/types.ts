@@ -1,7 +1,7 @@
 import type { GatewayServices } from "../pipeline/context.js";
 
-/** What the admin handlers use of a gateway: the database, the key cache, the config. */
-export type AdminServices = Pick<GatewayServices, "config" | "store" | "keyStore" | "virtualKeys">;
+/** What the admin handlers use of a gateway: the database, the key cache, the budget counters, the config. */
+export type AdminServices = Pick<GatewayServices, "config" | "store" | "keyStore" | "virtualKeys" | "budgetStore">;
 
 /** One admin API call, independent of the transport that carried it. */
 export interface AdminInput {

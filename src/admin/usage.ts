@@ -1,20 +1,15 @@
 import { z } from "zod";
 import { queryUsage } from "../ledger/usage-query.js";
 import { formatUsd, nanosNumber } from "./money.js";
-import { iso, parseInstant } from "./time.js";
+import { checkBuckets, granularityField, parseRange, rangeFields } from "./range.js";
+import { iso } from "./time.js";
 import type { AdminHandler } from "./types.js";
 import { invalidField, parseWith } from "./validate.js";
 
-const DAY_MS = 86_400_000;
-const BUCKET_MS = { hour: 3_600_000, day: DAY_MS } as const;
-/** Series longer than this are refused rather than computed (ask for days instead of hours). */
-const MAX_BUCKETS = 10_000;
-
 export const usageQuery = z.strictObject({
   group_by: z.enum(["key", "user", "team", "model", "tag", "route"]).default("model"),
-  from: z.string().min(1).optional(),
-  to: z.string().min(1).optional(),
-  granularity: z.enum(["hour", "day"]).optional(),
+  ...rangeFields,
+  granularity: granularityField,
   /** The tag name to group by (group_by=tag). */
   tag: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "a tag name is 1-64 of [A-Za-z0-9_.:-]").optional(),
 });
@@ -28,14 +23,10 @@ const bucketOf = (bucket: number | string) => (typeof bucket === "number" ? iso(
  */
 export const getUsage: AdminHandler = async ({ query, services, now = Date.now() }) => {
   const q = parseWith(usageQuery, query, "query");
-  const to = q.to === undefined ? now : parseInstant(q.to, "to");
-  const from = q.from === undefined ? to - DAY_MS : parseInstant(q.from, "from");
-  if (from >= to) throw invalidField("from", `${iso(from)} is not before to (${iso(to)}).`);
+  const { from, to } = parseRange(q, now);
   if (q.group_by === "tag" && q.tag === undefined) throw invalidField("tag", "group_by=tag needs tag=NAME, the tag to group by.");
   if (q.group_by !== "tag" && q.tag !== undefined) throw invalidField("tag", "tag=NAME names the tag to group by, so it goes with group_by=tag.");
-  if (q.granularity && (to - from) / BUCKET_MS[q.granularity] > MAX_BUCKETS) {
-    throw invalidField("granularity", `${iso(from)} to ${iso(to)} is more than ${MAX_BUCKETS} ${q.granularity}s; use a coarser granularity or a shorter range.`);
-  }
+  checkBuckets({ from, to }, q.granularity);
   const result = await queryUsage(await services.store(), {
     groupBy: q.group_by,
     from,

@@ -17,21 +17,29 @@ export interface RequestAmounts {
  * request twice against one counter would halve its limit.
  */
 export function linesFor(rules: readonly BudgetRule[], identity: Identity, amounts: RequestAmounts, at: number): CounterLine[] {
-  const chosen = new Map<string, { line: CounterLine; specificity: number }>();
+  const chosen = new Map<string, CounterLine>();
   for (const rule of rules) {
     const window = windowOf(rule.period, at);
-    const specificity = specificityOf(rule);
     for (const subject of subjectsOf(rule, identity)) {
-      const counter = `${rule.unit}:${rule.period}:${rule.scope}:${escapeSubject(subject)}:${window.label}`;
+      const counter = counterName(rule, subject, window.label);
       const current = chosen.get(counter);
-      if (current && (current.specificity > specificity || (current.specificity === specificity && current.line.limit <= rule.limit))) continue;
-      chosen.set(counter, {
-        specificity,
-        line: { counter, limit: rule.limit, amount: amountIn(rule.unit, amounts), windowEndsAt: window.end, rule, subject },
-      });
+      if (current && !outranks(rule, current.rule)) continue;
+      chosen.set(counter, { counter, limit: rule.limit, amount: amountIn(rule.unit, amounts), windowEndsAt: window.end, rule, subject });
     }
   }
-  return [...chosen.values()].map((entry) => entry.line);
+  return [...chosen.values()];
+}
+
+/** Whether `rule` replaces `current` on a counter both land on: the one naming the subject, then the lower limit. */
+export function outranks(rule: BudgetRule, current: BudgetRule): boolean {
+  const a = specificityOf(rule);
+  const b = specificityOf(current);
+  return a > b || (a === b && rule.limit < current.limit);
+}
+
+/** The counter of `rule` for one subject in the window labelled `windowLabel` (see windows.ts). */
+export function counterName(rule: Pick<BudgetRule, "unit" | "period" | "scope">, subject: string, windowLabel: string): string {
+  return `${rule.unit}:${rule.period}:${rule.scope}:${escapeSubject(subject)}:${windowLabel}`;
 }
 
 /** A key's own limits as rules on that key; dollars become integer nano-dollars. */

@@ -4,6 +4,7 @@ import { openaiChatCodec } from "../apis/openai-chat/codec.js";
 import { openaiEmbeddingsCodec } from "../apis/openai-embeddings/codec.js";
 import { openaiResponsesCodec } from "../apis/openai-responses/codec.js";
 import type { InboundCodec } from "../apis/inbound-codec.js";
+import { createDashboardRoutes } from "../dashboard/routes.js";
 import { MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
 import { renderError } from "../errors/render.js";
 import type { Gateway } from "../gateway.js";
@@ -52,6 +53,7 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
   };
   const admin = createAdminRoutes(gateway);
   const metrics = metricsRoute(gateway);
+  const dashboard = createDashboardRoutes(admin.enabled, gateway.services.redactor);
 
   return (req, res, next) => {
     const path = (req.url ?? "/").split("?", 1)[0]!;
@@ -59,6 +61,7 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
       void admin.serve(req, res, path);
       return;
     }
+    if (dashboard.owns(path)) return dashboard.serve(req, res, path);
     const codec = API_ROUTES[path];
     if (codec) {
       if (req.method !== "POST") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), gateway, codec);

@@ -1,3 +1,4 @@
+import { MemoryBudgetStore } from "../../budgets/memory-store.js";
 import { resolveConfig } from "../../config/resolve.js";
 import type { ConfigInput } from "../../config/schema.js";
 import { KeyStore } from "../../keys/key-store.js";
@@ -11,7 +12,7 @@ export interface TestServices extends AdminServices {
   close(): Promise<void>;
 }
 
-/** Admin services over a fresh in-memory SQLite database, with routes `fast` and `cheap`. */
+/** Admin services over a fresh in-memory SQLite database and in-memory budget counters, with routes `fast` and `cheap`. */
 export async function testServices(config: Partial<ConfigInput> = {}): Promise<TestServices> {
   const sql = await openStore("sqlite::memory:");
   const keyStore = new KeyStore(sql);
@@ -26,6 +27,7 @@ export async function testServices(config: Partial<ConfigInput> = {}): Promise<T
     store: () => Promise.resolve(sql),
     keyStore: () => Promise.resolve(keyStore),
     virtualKeys: new VirtualKeys(() => Promise.resolve(keyStore)),
+    budgetStore: new MemoryBudgetStore(),
     close: () => sql.close(),
   };
 }

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { NotFoundError } from "../errors/gateway-error.js";
+import { queryRecentRequests, queryRequest, type AttemptRow, type RequestSummaryRow } from "../ledger/recent-requests-query.js";
+import { formatUsd, nanosNumber } from "./money.js";
+import { iso } from "./time.js";
+import type { AdminHandler } from "./types.js";
+import { parseWith } from "./validate.js";
+
+const MAX_LIMIT = 200;
+
+const requestsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(50),
+  /** Only requests answered with a status of 400 or more. */
+  errors: z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1").default(false),
+});
+
+function parseTags(text: string): Record<string, string> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+const money = (nanos: number) => ({ cost_nanos: nanosNumber(nanos), cost_usd: formatUsd(nanos) });
+
+/** A ledger row as the admin API shows it: the key by id, name and prefix (never more of it). */
+function requestView(r: RequestSummaryRow) {
+  return {
+    object: "request",
+    id: r.id,
+    started_at: iso(r.started_at),
+    key: r.key_id === null ? null : { id: r.key_id, name: r.key_name, prefix: r.key_prefix },
+    user_id: r.user_id,
+    team_id: r.team_id,
+    end_user: r.end_user,
+    tags: parseTags(r.tags),
+    route: r.route,
+    api: r.api,
+    stream: r.stream === 1,
+    status: r.status,
+    outcome: r.outcome,
+    error_code: r.error_code,
+    provider: r.provider,
+    model: r.model,
+    attempts: r.attempts,
+    input_tokens: r.input_tokens,
+    output_tokens: r.output_tokens,
+    cached_input_tokens: r.cached_input_tokens,
+    reasoning_tokens: r.reasoning_tokens,
+    usage_source: r.usage_source,
+    ...money(r.cost_nanos),
+    saved_nanos: nanosNumber(r.saved_nanos),
+    cache_hit: r.cache_hit === 1,
+    latency_ms: r.latency_ms,
+    ttft_ms: r.ttft_ms,
+  };
+}
+
+function attemptView(a: AttemptRow) {
+  return { ...a, started_at: iso(a.started_at), ...money(a.cost_nanos) };
+}
+
+/** GET /admin/requests?limit=50&errors=true: the newest requests in the ledger, newest first. */
+export const listRequests: AdminHandler = async ({ query, services }) => {
+  const q = parseWith(requestsQuery, query, "query");
+  const rows = await queryRecentRequests(await services.store(), { limit: q.limit, errorsOnly: q.errors });
+  return { status: 200, body: { object: "list", data: rows.map(requestView) } };
+};
+
+/** GET /admin/requests/:id: one request with each upstream attempt. */
+export const getRequest: AdminHandler = async ({ params, services }) => {
+  const id = params.id!;
+  const found = await queryRequest(await services.store(), id);
+  if (!found) throw new NotFoundError("request_not_found", `No request with id "${id.slice(0, 100)}" in the ledger (it is written within a second of finishing).`, { param: "id" });
+  return { status: 200, body: { ...requestView(found.request), attempt_list: found.attempts.map(attemptView) } };
+};

@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { querySummary } from "../ledger/summary-query.js";
+import { formatUsd, nanosNumber } from "./money.js";
+import { parseRange, rangeFields } from "./range.js";
+import { iso } from "./time.js";
+import type { AdminHandler } from "./types.js";
+import { parseWith } from "./validate.js";
+
+const summaryQuery = z.strictObject(rangeFields);
+
+/** GET /admin/summary?from&to: the dashboard's totals (defaults: the last 24 hours). */
+export const getSummary: AdminHandler = async ({ query, services, now = Date.now() }) => {
+  const { from, to } = parseRange(parseWith(summaryQuery, query, "query"), now);
+  const s = await querySummary(await services.store(), from, to);
+  return {
+    status: 200,
+    body: {
+      object: "summary",
+      from: iso(from),
+      to: iso(to),
+      requests: s.requests,
+      errors: s.errors,
+      error_rate: s.requests === 0 ? 0 : s.errors / s.requests,
+      input_tokens: s.inputTokens,
+      output_tokens: s.outputTokens,
+      cost_nanos: nanosNumber(s.costNanos),
+      cost_usd: formatUsd(s.costNanos),
+      saved_nanos: nanosNumber(s.savedNanos),
+      saved_usd: formatUsd(s.savedNanos),
+      cache_hits: s.cacheHits,
+      tag_names: s.tagNames,
+    },
+  };
+};
