@@ -6,6 +6,7 @@ import { resolveConfig, type ResolvedConfig } from "./config/resolve.js";
 import type { ConfigInput } from "./config/schema.js";
 import { ShuttingDownError } from "./errors/gateway-error.js";
 import { Redactor } from "./errors/redact.js";
+import { createIdempotencyStore } from "./idempotency/create-idempotency-store.js";
 import { KeyStore } from "./keys/key-store.js";
 import { VirtualKeys } from "./keys/virtual-keys.js";
 import { LedgerWriter } from "./ledger/ledger-writer.js";
@@ -17,6 +18,7 @@ import { attribute } from "./pipeline/stages/attribute.js";
 import { authenticate } from "./pipeline/stages/authenticate.js";
 import { dispatch } from "./pipeline/stages/dispatch.js";
 import { enforceBudgets } from "./pipeline/stages/enforce-budgets.js";
+import { idempotency } from "./pipeline/stages/idempotency.js";
 import { meter } from "./pipeline/stages/meter.js";
 import { parseRequest } from "./pipeline/stages/parse-request.js";
 import { relay } from "./pipeline/stages/relay.js";
@@ -110,6 +112,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const http = new HttpTransport();
   const budgetStore = createBudgetStore(config, log);
+  const idempotencyStore = createIdempotencyStore(config, store);
   const services: GatewayServices = {
     config,
     providers: createProviders(config.providers, http),
@@ -144,6 +147,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     parseRequest,
     attribute,
     resolveRoute,
+    idempotency({ store: idempotencyStore, config: config.idempotency, log }),
     enforceBudgets({ store: budgetStore, rules: config.budgets.rules, reservationTtlMs: config.budgets.reservationTtlMs, defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens, log }),
     dispatch,
     relay,
@@ -196,6 +200,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await ledgerChain;
       await ledger.then((l) => l.close()).catch(() => {});
       await budgetStore.close();
+      await idempotencyStore.close();
       await storePromise.then((sql: Sql) => sql.close()).catch(() => {});
     },
   };

@@ -41,12 +41,26 @@ export interface BreakerPolicy {
 }
 
 export type ResolvedProvider =
-  | { type: "openai"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean; api?: "chat" | "responses" }
-  | { type: "openai-compatible"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean }
-  | { type: "anthropic"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; version: string; defaultMaxTokens: number }
-  | { type: "google"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string> }
-  | { type: "azure-openai"; name: string; endpoint: string; apiKey?: string; apiVersion: string; deployments: Record<string, string>; headers: Record<string, string> }
+  | ({ type: "openai"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean; api?: "chat" | "responses" } & UpstreamIdempotency)
+  | ({ type: "openai-compatible"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean } & UpstreamIdempotency)
+  | ({ type: "anthropic"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; version: string; defaultMaxTokens: number } & UpstreamIdempotency)
+  | ({ type: "google"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string> } & UpstreamIdempotency)
+  | ({ type: "azure-openai"; name: string; endpoint: string; apiKey?: string; apiVersion: string; deployments: Record<string, string>; headers: Record<string, string> } & UpstreamIdempotency)
   | { type: "simulator"; name: string; ttftMs: number; tokensPerSecond: number; answerTokens: number; fault?: FaultConfig };
+
+/** The header in which the upstream takes an idempotency key (lower case), when it honours one. */
+export interface UpstreamIdempotency {
+  idempotencyHeader?: string;
+}
+
+export interface ResolvedIdempotency {
+  retentionMs: number;
+  onConcurrent: "wait" | "conflict";
+  waitTimeoutMs: number;
+  leaseMs: number;
+  store: "memory" | "sql" | "redis";
+  scope: "key" | "team";
+}
 
 export interface ResolvedRoute {
   name: string;
@@ -71,6 +85,7 @@ export interface ResolvedConfig {
   budgets: Omit<ParsedConfig["budgets"], "rules"> & { rules: BudgetRule[] };
   prices: Record<string, PriceConfig[]>;
   ledger: ParsedConfig["ledger"];
+  idempotency: ResolvedIdempotency;
   providers: Record<string, ResolvedProvider>;
   models: Record<string, ResolvedRoute>;
 }
@@ -134,10 +149,11 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
       providers[name] = { type: "simulator", name, ttftMs: p.ttftMs, tokensPerSecond: p.tokensPerSecond, answerTokens: p.answerTokens, ...(p.fault ? { fault: p.fault } : {}) };
       continue;
     }
+    const keyed: UpstreamIdempotency = p.idempotencyHeader ? { idempotencyHeader: p.idempotencyHeader.toLowerCase() } : {};
     if (p.type === "anthropic") {
       const apiKey = p.apiKey === undefined ? undefined : secret(p.apiKey, `${path}.apiKey`);
       const headers = secretHeaders(p.headers, `${path}.headers`);
-      providers[name] = { type: "anthropic", name, baseURL: p.baseURL.replace(/\/+$/, ""), headers, version: p.version, defaultMaxTokens: p.defaultMaxTokens, ...(apiKey ? { apiKey } : {}) };
+      providers[name] = { type: "anthropic", name, baseURL: p.baseURL.replace(/\/+$/, ""), headers, version: p.version, defaultMaxTokens: p.defaultMaxTokens, ...keyed, ...(apiKey ? { apiKey } : {}) };
       continue;
     }
     if (p.type === "google" || p.type === "azure-openai") {
@@ -145,8 +161,8 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
       const headers = secretHeaders(p.headers, `${path}.headers`);
       providers[name] =
         p.type === "google"
-          ? { type: "google", name, baseURL: p.baseURL.replace(/\/+$/, ""), headers, ...(apiKey ? { apiKey } : {}) }
-          : { type: "azure-openai", name, endpoint: p.endpoint.replace(/\/+$/, ""), apiVersion: p.apiVersion, deployments: p.deployments ?? {}, headers, ...(apiKey ? { apiKey } : {}) };
+          ? { type: "google", name, baseURL: p.baseURL.replace(/\/+$/, ""), headers, ...keyed, ...(apiKey ? { apiKey } : {}) }
+          : { type: "azure-openai", name, endpoint: p.endpoint.replace(/\/+$/, ""), apiVersion: p.apiVersion, deployments: p.deployments ?? {}, headers, ...keyed, ...(apiKey ? { apiKey } : {}) };
       continue;
     }
     const preset = p.type === "openai-compatible" && p.preset ? COMPATIBLE_PRESETS[p.preset] : undefined;
@@ -155,7 +171,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     if (p.type === "openai" && p.organization) headers["openai-organization"] = p.organization;
     const streamUsageOption = p.type === "openai" ? true : (p.streamUsageOption ?? preset?.streamUsageOption ?? true);
     const apiKey = p.apiKey === undefined ? undefined : secret(p.apiKey, `${path}.apiKey`);
-    providers[name] = { type: p.type, name, baseURL, headers, streamUsageOption, ...(apiKey ? { apiKey } : {}), ...(p.type === "openai" ? { api: p.api } : {}) };
+    providers[name] = { type: p.type, name, baseURL, headers, streamUsageOption, ...keyed, ...(apiKey ? { apiKey } : {}), ...(p.type === "openai" ? { api: p.api } : {}) };
   }
 
   const defaults = config.defaults;
@@ -181,6 +197,10 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     const [unit, limit] = r.usd !== undefined ? (["usd", Math.round(r.usd * NANOS_PER_USD)] as const) : r.tokens !== undefined ? (["tokens", r.tokens] as const) : (["requests", r.requests!] as const);
     return { scope: r.scope, id: r.id, period: r.period, unit, limit };
   });
+  const idem = config.idempotency;
+  const idempotencyStore = idem.store ?? (redisUrl ? "redis" : "sql");
+  if (idempotencyStore === "redis" && !redisUrl) issues.push({ path: "idempotency.store", message: "The redis store needs redis.url (or REDIS_URL)." });
+  const idempotency: ResolvedIdempotency = { retentionMs: idem.retentionSeconds * 1000, onConcurrent: idem.onConcurrent, waitTimeoutMs: idem.waitTimeoutMs, leaseMs: idem.leaseMs, store: idempotencyStore, scope: idem.scope };
   const prices = Object.fromEntries(Object.entries(config.prices).map(([model, p]) => [model, Array.isArray(p) ? p : [p]]));
   if (issues.length > 0) throw new ConfigError(issues, source);
   return {
@@ -193,6 +213,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     budgets: { ...config.budgets, rules },
     prices,
     ledger: config.ledger,
+    idempotency,
     providers,
     models,
   };

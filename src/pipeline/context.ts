@@ -107,6 +107,8 @@ export class GatewayContext {
   upstream?: OpenedUpstream;
   /** Set by a stage that keeps the answer (cache, idempotency); the relay feeds it. */
   recorder?: AnswerRecorder;
+  /** Set when the gateway answered without an upstream call (a cache hit, an idempotent replay); meter copies it to the record. */
+  cache?: RequestRecord["cache"];
   /** How the stream is written in the client's API, once it has begun. */
   encoder?: StreamEncoder;
   readonly attempts: AttemptRecord[] = [];

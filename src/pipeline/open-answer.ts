@@ -24,8 +24,10 @@ export interface OpenedAnswer {
  * failures with backoff, skipping targets whose breaker is open, until one answers.
  * Every attempt is recorded on `ctx.attempts`.
  */
-export async function openAnswer(ctx: GatewayContext, request: CanonicalRequest): Promise<OpenedAnswer> {
+export async function openAnswer(ctx: GatewayContext, given: CanonicalRequest): Promise<OpenedAnswer> {
   const route = ctx.route!;
+  // Upstream idempotency keys derive from this: the same for every retry of this request.
+  const request = given.idempotencyKey ? given : { ...given, idempotencyKey: ctx.id };
   const failures: AttemptSummary[] = [];
   let last: GatewayError | undefined;
 
