@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ConfigInput } from "../../src/config/schema.js";
+import { createTestDatabase, storeKinds } from "../../src/store/test-support/test-database.js";
 import { createFakeUpstream, waitFor, type FakeUpstream } from "../support/fake-upstream.js";
 import { chatSseBytes, expectedFromChatChunks, loadChunks, loadText } from "../support/fixtures.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
@@ -365,5 +366,31 @@ describe("the openai SDK", () => {
     expect(second.data.choices[0]!.message.content).toBe(TEXT);
     expect(second.response.headers.get("idempotent-replayed")).toBe("true");
     expect(upstream.requests.length - before).toBe(1);
+  });
+});
+
+describe.each(storeKinds)("the SQL store on %s", (kind) => {
+  test("keeps a stored answer across a gateway restart", async () => {
+    const db = await createTestDatabase(kind);
+    try {
+      const key = randomUUID();
+      upstream.enqueue(json());
+      const before = upstream.requests.length;
+      const first = await startGateway({ ...config(), database: { url: db.url } }, { env: { K1, K2 } });
+      const original = await post(first, ask("survive a restart"), { "idempotency-key": key });
+      await first.close();
+      const second = await startGateway({ ...config(), database: { url: db.url } }, { env: { K1, K2 } });
+      try {
+        const replayed = await post(second, ask("survive a restart"), { "idempotency-key": key });
+        expect(replayed.status).toBe(200);
+        expect(replayed.text).toBe(original.text);
+        expect(replayed.headers["x-tollgate-original-request-id"]).toBe(original.headers["x-request-id"]);
+        expect(upstream.requests.length - before).toBe(1);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await db.dispose();
+    }
   });
 });
