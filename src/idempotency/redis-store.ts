@@ -63,7 +63,8 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.client, this.subscriber].map((c) => c?.quit().catch(() => c.disconnect())));
+    // quit() waits for a connection that may never come; a client not connected just drops.
+    await Promise.all([this.client, this.subscriber].map((c) => (c?.status === "ready" ? c.quit().catch(() => c.disconnect()) : c?.disconnect())));
   }
 
   /** One subscriber connection for the instance, opened when the first duplicate waits. */

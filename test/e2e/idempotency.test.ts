@@ -247,6 +247,22 @@ describe("failures", () => {
   });
 });
 
+describe("an unreachable store", () => {
+  test("turns requests with a key away with 503 (running them could bill twice); requests without one still run", async () => {
+    // Nothing listens on port 1: every command to this Redis fails.
+    const down = await startGateway({ ...config({ store: "redis" }), redis: { url: "redis://127.0.0.1:1", keyPrefix: "unreachable" } }, { env: { K1, K2 } });
+    extra.push(down);
+    const before = upstream.requests.length;
+    const refused = await post(down, ask("store down"), { "idempotency-key": randomUUID() });
+    expect(refused.status).toBe(503);
+    expect(refused.json().error).toMatchObject({ code: "idempotency_store_unavailable", type: "server_error" });
+    expect(refused.headers["retry-after"]).toBe("1");
+    expect(upstream.requests.length).toBe(before);
+    upstream.enqueue(json());
+    expect((await post(down, ask("store down"), {})).status).toBe(200);
+  });
+});
+
 describe("concurrent duplicates", () => {
   test("wait for the first one and all get its answer from one upstream call", async () => {
     const key = randomUUID();

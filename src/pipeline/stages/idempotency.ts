@@ -86,13 +86,22 @@ async function runFirst(ctx: GatewayContext, next: () => Promise<void>, { store,
     throw err;
   } finally {
     clearInterval(renewal);
-    await settle(store, key, ctx.id, stored, config.retentionMs).catch((err: unknown) => log(`idempotency: settling ${ctx.id}'s key failed (it frees itself when the lease lapses): ${String(err)}`));
+    await settle(store, key, ctx.id, stored, config.retentionMs).then(
+      (kept) => {
+        if (!kept) log(`idempotency: request ${ctx.id}'s lease had lapsed; its answer was not kept`);
+      },
+      (err: unknown) => log(`idempotency: settling ${ctx.id}'s key failed (it frees itself when the lease lapses): ${String(err)}`),
+    );
   }
 }
 
-async function settle(store: IdempotencyStore, key: string, owner: string, stored: StoredReplay | undefined, retentionMs: number): Promise<void> {
-  if (stored) await store.complete(key, owner, stored, retentionMs);
-  else await store.release(key, owner);
+/** Keeps the answer or frees the key; false when the lease had lapsed (another run may hold the key now). */
+async function settle(store: IdempotencyStore, key: string, owner: string, stored: StoredReplay | undefined, retentionMs: number): Promise<boolean> {
+  if (!stored) {
+    await store.release(key, owner);
+    return true;
+  }
+  return store.complete(key, owner, stored, retentionMs);
 }
 
 /** The stored answer, relayed without an upstream call: a ledger record with no attempts, no cost, and the cost it saved. */
