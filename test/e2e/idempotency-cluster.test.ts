@@ -76,6 +76,15 @@ describe(`${DUPLICATES} concurrent requests with one key, spread over two instan
     const original = answers.find((a) => a.headers["idempotent-replayed"] !== "true")!.headers["x-request-id"];
     for (const gw of gateways) expect(gw.records.some((r) => r.cache?.kind === "idempotent")).toBe(true);
     expect(answers.every((a) => (a.headers["x-tollgate-original-request-id"] ?? a.headers["x-request-id"]) === original)).toBe(true);
+    // The ledger's view: one billed request (gpt-4.1-nano at $0.10/$0.40 per million tokens: 16 in,
+    // 300 out = 121,600 nano-dollars), and replays that cost nothing and saved that much each.
+    const records = await Promise.all(answers.map((a, i) => gateways[i % 2]!.recordOf(a.headers["x-request-id"])));
+    const billed = records.filter((r) => !r.cache);
+    expect(billed).toHaveLength(1);
+    expect(billed[0]!.costNanos).toBe(121_600);
+    const replays = records.filter((r) => r.cache);
+    expect(replays.every((r) => r.attempts.length === 0 && r.costNanos === undefined && r.cache!.savedNanos === billed[0]!.costNanos)).toBe(true);
+    expect(replays.reduce((sum, r) => sum + r.cache!.savedNanos, 0)).toBe((DUPLICATES - 1) * 121_600);
   });
 
   test("non-streaming: exactly one upstream call and fifty identical bodies", async () => {
