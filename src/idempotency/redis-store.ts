@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { Redis, type RedisOptions } from "ioredis";
 import { RedisScript } from "../budgets/redis-script.js";
 import { KeyEvents } from "./key-events.js";
@@ -9,7 +10,16 @@ import type { Claim, IdempotencyStore, KeyWatch, StoredReplay } from "./types.js
  * with 503 instead of hanging, and none is re-sent later (a lock taken minutes late would
  * hold the key for nobody until its lease lapsed).
  */
-const REDIS_OPTIONS: RedisOptions = { maxRetriesPerRequest: 1, autoResendUnfulfilledCommands: false, commandTimeout: 2_000 };
+const REDIS_OPTIONS: RedisOptions = { maxRetriesPerRequest: 1, autoResendUnfulfilledCommands: false, commandTimeout: 5_000 };
+
+/**
+ * The subscriber only speeds waiters up (each also re-checks on its own): it waits for its
+ * connection as long as it takes, and ioredis subscribes it again after every reconnect.
+ */
+const SUBSCRIBER_OPTIONS: RedisOptions = { maxRetriesPerRequest: null, autoResubscribe: true, commandTimeout: undefined };
+
+/** A waiter waits at most this long for the subscription before relying on its re-checks alone. */
+const SUBSCRIBE_WAIT_MS = 5_000;
 
 const begin = new RedisScript(BEGIN_LUA);
 const renew = new RedisScript(RENEW_LUA);
@@ -58,8 +68,10 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   async watch(key: string): Promise<KeyWatch> {
-    await (this.subscribed ??= this.subscribe());
-    return this.events.watch(key);
+    const watch = this.events.watch(key);
+    this.subscribed ??= this.subscribe();
+    await Promise.race([this.subscribed, delay(SUBSCRIBE_WAIT_MS, undefined, { ref: false })]);
+    return watch;
   }
 
   async close(): Promise<void> {
@@ -67,20 +79,14 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     await Promise.all([this.client, this.subscriber].map((c) => (c?.status === "ready" ? c.quit().catch(() => c.disconnect()) : c?.disconnect())));
   }
 
-  /** One subscriber connection for the instance, opened when the first duplicate waits. */
+  /** One subscriber connection for the instance, opened when the first duplicate waits; never rejects. */
   private async subscribe(): Promise<void> {
-    const subscriber = (this.subscriber = this.client.duplicate());
+    const subscriber = (this.subscriber = this.client.duplicate(SUBSCRIBER_OPTIONS));
     subscriber.on("error", () => {});
     subscriber.on("message", (_channel: string, key: string) => this.events.notify(key));
-    try {
-      await subscriber.subscribe(this.channel);
-    } catch (err) {
-      // The next waiter tries again, on a new connection.
-      subscriber.disconnect();
-      this.subscriber = undefined;
-      this.subscribed = undefined;
-      throw err;
-    }
+    await subscriber.subscribe(this.channel).catch(() => {
+      // Closed meanwhile; waiters re-check on their own.
+    });
   }
 
   private key(key: string): string {
