@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ConfigInput } from "../../src/config/schema.js";
 import { createTestDatabase, storeKinds } from "../../src/store/test-support/test-database.js";
 import { createFakeUpstream, waitFor, type FakeUpstream, type UpstreamScript } from "../support/fake-upstream.js";
-import { chatSseBytes, expectedFromChatChunks, loadChunks, loadText } from "../support/fixtures.js";
+import { expectedFromAnthropicChunks } from "../support/anthropic-expected.js";
+import { chatSseBytes, expectedFromChatChunks, loadChunks, loadText, namedEventSseBytes } from "../support/fixtures.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
 import { postSse } from "../support/sse-client.js";
 
@@ -142,6 +143,29 @@ describe("a later duplicate", () => {
     expect(first.status).toBe(200);
     expect(again.json()).toEqual(first.json());
     expect(again.headers["idempotent-replayed"]).toBe("true");
+  });
+});
+
+describe("the Messages API", () => {
+  test("replays an Anthropic stream frame for frame, and as one Messages body to a non-streaming retry", async () => {
+    const payloads = loadChunks("anthropic/anthropic-clear-thinking.1.chunks.txt");
+    const expected = expectedFromAnthropicChunks(payloads).choices[0]!;
+    const messages = await startGateway({ providers: { ant: { type: "anthropic", baseURL: upstream.url } }, models: { claude: { targets: [{ provider: "ant", model: "claude-recorded" }] } } });
+    extra.push(messages);
+    const { key, calls } = scenario({ kind: "sse", chunks: [namedEventSseBytes(payloads)] });
+    const body = { model: "claude", max_tokens: 2048, messages: [{ role: "user", content: "think, then answer" }] };
+    const headers = { "anthropic-version": "2023-06-01", "idempotency-key": key };
+    const first = await postSse(`${messages.url}/v1/messages`, { ...body, stream: true }, headers);
+    const again = await postSse(`${messages.url}/v1/messages`, { ...body, stream: true }, headers);
+    const res = await request(`${messages.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+    const whole = (await res.body.json()) as { content: { type: string; text?: string; thinking?: string }[] };
+    expect(calls()).toBe(1);
+    expect(first.status).toBe(200);
+    expect(again.text).toBe(first.text);
+    expect(again.headers["idempotent-replayed"]).toBe("true");
+    expect(res.statusCode).toBe(200);
+    expect(whole.content.filter((b) => b.type === "text").map((b) => b.text).join("")).toBe(expected.text);
+    expect(whole.content.filter((b) => b.type === "thinking").map((b) => b.thinking).join("")).toBe(expected.reasoning);
   });
 });
 
