@@ -71,7 +71,7 @@ async function runFirst(ctx: GatewayContext, next: () => Promise<void>, { store,
       (held) => {
         if (!held) log(`idempotency: request ${ctx.id} lost its key's lease; a duplicate may run again`);
       },
-      (err: unknown) => log(`idempotency: renewing ${ctx.id}'s lease failed: ${String(err)}`),
+      (err: unknown) => log(`idempotency: renewing ${ctx.id}'s lease failed: ${ctx.services.redactor.redact(String(err))}`),
     );
   }, Math.floor(config.leaseMs / 3));
   renewal.unref();
@@ -90,7 +90,7 @@ async function runFirst(ctx: GatewayContext, next: () => Promise<void>, { store,
       (kept) => {
         if (!kept) log(`idempotency: request ${ctx.id}'s lease had lapsed; its answer was not kept`);
       },
-      (err: unknown) => log(`idempotency: settling ${ctx.id}'s key failed (it frees itself when the lease lapses): ${String(err)}`),
+      (err: unknown) => log(`idempotency: settling ${ctx.id}'s key failed (it frees itself when the lease lapses): ${ctx.services.redactor.redact(String(err))}`),
     );
   }
 }
