@@ -107,6 +107,19 @@ describe("a later duplicate", () => {
     expect(replay.usage).toBeUndefined();
   });
 
+  test("reserves and spends no budget: a replay is served after the key's rate limit is used up", async () => {
+    const limited = await startGateway({ ...config(), budgets: { rules: [{ scope: "key", period: "total", requests: 1 }] } }, { env: { K1, K2 } });
+    extra.push(limited);
+    const { key, calls } = scenario(json());
+    expect((await post(limited, ask("only once"), { "idempotency-key": key })).status).toBe(200);
+    const replay = await post(limited, ask("only once"), { "idempotency-key": key });
+    expect(replay.status).toBe(200);
+    expect(replay.headers["idempotent-replayed"]).toBe("true");
+    // The one request the limit allows was the first run; anything new is refused.
+    expect((await post(limited, ask("something new"), {})).status).toBe(429);
+    expect(calls()).toBe(1);
+  });
+
   test("a streamed answer replays as the same frames to a streaming client, and as one body to a non-streaming one", async () => {
     const { key, calls } = scenario(sse());
     const first = await stream(gw, ask("stream me"), { "idempotency-key": key });
