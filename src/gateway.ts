@@ -7,6 +7,7 @@ import { resolveConfig, type ResolvedConfig } from "./config/resolve.js";
 import type { ConfigInput } from "./config/schema.js";
 import { ShuttingDownError } from "./errors/gateway-error.js";
 import { Redactor } from "./errors/redact.js";
+import { createIdempotencyStore } from "./idempotency/create-idempotency-store.js";
 import { KeyStore } from "./keys/key-store.js";
 import { VirtualKeys } from "./keys/virtual-keys.js";
 import { LedgerWriter } from "./ledger/ledger-writer.js";
@@ -21,6 +22,7 @@ import { attribute } from "./pipeline/stages/attribute.js";
 import { authenticate } from "./pipeline/stages/authenticate.js";
 import { dispatch } from "./pipeline/stages/dispatch.js";
 import { enforceBudgets } from "./pipeline/stages/enforce-budgets.js";
+import { idempotency } from "./pipeline/stages/idempotency.js";
 import { meter } from "./pipeline/stages/meter.js";
 import { parseRequest } from "./pipeline/stages/parse-request.js";
 import { pinSystemPrompt } from "./pipeline/stages/pin-system-prompt.js";
@@ -144,6 +146,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 
   const budgetStore = createBudgetStore(config, warn("budgets"));
+  const idempotencyStore = createIdempotencyStore(config, store);
   const services: GatewayServices = {
     config,
     providers,
@@ -184,6 +187,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     attribute,
     pinSystemPrompt,
     resolveRoute,
+    idempotency({ store: idempotencyStore, config: config.idempotency, log: warn("idempotency") }),
     ...(cached ? [cached.lookup] : []),
     enforceBudgets({ store: budgetStore, rules: config.budgets.rules, reservationTtlMs: config.budgets.reservationTtlMs, defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens, log: warn("budgets") }),
     ...(cached ? [cached.semantic] : []),
@@ -245,6 +249,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await ledger.then((l) => l.close()).catch(() => {});
       await budgetStore.close();
       await cache?.close();
+      await idempotencyStore.close();
       await storePromise.then((sql: Sql) => sql.close()).catch(() => {});
       await observability.close();
     },

@@ -41,12 +41,26 @@ export interface BreakerPolicy {
 }
 
 export type ResolvedProvider =
-  | { type: "openai"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean; api?: "chat" | "responses" }
-  | { type: "openai-compatible"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean; jsonSchema: boolean }
-  | { type: "anthropic"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; version: string; defaultMaxTokens: number }
-  | { type: "google"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string> }
-  | { type: "azure-openai"; name: string; endpoint: string; apiKey?: string; apiVersion: string; deployments: Record<string, string>; headers: Record<string, string> }
+  | ({ type: "openai"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean; api?: "chat" | "responses" } & UpstreamIdempotency)
+  | ({ type: "openai-compatible"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean; jsonSchema: boolean } & UpstreamIdempotency)
+  | ({ type: "anthropic"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; version: string; defaultMaxTokens: number } & UpstreamIdempotency)
+  | ({ type: "google"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string> } & UpstreamIdempotency)
+  | ({ type: "azure-openai"; name: string; endpoint: string; apiKey?: string; apiVersion: string; deployments: Record<string, string>; headers: Record<string, string> } & UpstreamIdempotency)
   | { type: "simulator"; name: string; ttftMs: number; tokensPerSecond: number; answerTokens: number; fault?: FaultConfig };
+
+/** The header in which the upstream takes an idempotency key (lower case), when it honours one. */
+export interface UpstreamIdempotency {
+  idempotencyHeader?: string;
+}
+
+export interface ResolvedIdempotency {
+  retentionMs: number;
+  onConcurrent: "wait" | "conflict";
+  waitTimeoutMs: number;
+  leaseMs: number;
+  store: "memory" | "sql" | "redis";
+  scope: "key" | "team";
+}
 
 export interface ResolvedRoute {
   name: string;
@@ -85,6 +99,7 @@ export interface ResolvedConfig {
   prices: Record<string, PriceConfig[]>;
   ledger: ParsedConfig["ledger"];
   cache: Omit<CacheConfig, "store"> & { store: "memory" | "sqlite" | "redis" };
+  idempotency: ResolvedIdempotency;
   providers: Record<string, ResolvedProvider>;
   models: Record<string, ResolvedRoute>;
   observability: ResolvedObservability;
@@ -149,10 +164,11 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
       providers[name] = { type: "simulator", name, ttftMs: p.ttftMs, tokensPerSecond: p.tokensPerSecond, answerTokens: p.answerTokens, ...(p.fault ? { fault: p.fault } : {}) };
       continue;
     }
+    const keyed: UpstreamIdempotency = p.idempotencyHeader ? { idempotencyHeader: p.idempotencyHeader.toLowerCase() } : {};
     if (p.type === "anthropic") {
       const apiKey = p.apiKey === undefined ? undefined : secret(p.apiKey, `${path}.apiKey`);
       const headers = secretHeaders(p.headers, `${path}.headers`);
-      providers[name] = { type: "anthropic", name, baseURL: p.baseURL.replace(/\/+$/, ""), headers, version: p.version, defaultMaxTokens: p.defaultMaxTokens, ...(apiKey ? { apiKey } : {}) };
+      providers[name] = { type: "anthropic", name, baseURL: p.baseURL.replace(/\/+$/, ""), headers, version: p.version, defaultMaxTokens: p.defaultMaxTokens, ...keyed, ...(apiKey ? { apiKey } : {}) };
       continue;
     }
     if (p.type === "google" || p.type === "azure-openai") {
@@ -160,8 +176,8 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
       const headers = secretHeaders(p.headers, `${path}.headers`);
       providers[name] =
         p.type === "google"
-          ? { type: "google", name, baseURL: p.baseURL.replace(/\/+$/, ""), headers, ...(apiKey ? { apiKey } : {}) }
-          : { type: "azure-openai", name, endpoint: p.endpoint.replace(/\/+$/, ""), apiVersion: p.apiVersion, deployments: p.deployments ?? {}, headers, ...(apiKey ? { apiKey } : {}) };
+          ? { type: "google", name, baseURL: p.baseURL.replace(/\/+$/, ""), headers, ...keyed, ...(apiKey ? { apiKey } : {}) }
+          : { type: "azure-openai", name, endpoint: p.endpoint.replace(/\/+$/, ""), apiVersion: p.apiVersion, deployments: p.deployments ?? {}, headers, ...keyed, ...(apiKey ? { apiKey } : {}) };
       continue;
     }
     const preset = p.type === "openai-compatible" && p.preset ? COMPATIBLE_PRESETS[p.preset] : undefined;
@@ -170,7 +186,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     if (p.type === "openai" && p.organization) headers["openai-organization"] = p.organization;
     const streamUsageOption = p.type === "openai" ? true : (p.streamUsageOption ?? preset?.streamUsageOption ?? true);
     const apiKey = p.apiKey === undefined ? undefined : secret(p.apiKey, `${path}.apiKey`);
-    const common = { name, baseURL, headers, streamUsageOption, ...(apiKey ? { apiKey } : {}) };
+    const common = { name, baseURL, headers, streamUsageOption, ...keyed, ...(apiKey ? { apiKey } : {}) };
     providers[name] = p.type === "openai" ? { type: "openai", ...common, api: p.api } : { type: "openai-compatible", ...common, jsonSchema: p.jsonSchema ?? preset?.jsonSchema ?? false };
   }
 
@@ -207,6 +223,10 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
   const cache = { ...config.cache, store: config.cache.store ?? (databaseUrl.startsWith("sqlite:") ? "sqlite" : "memory") };
   if (cache.store === "sqlite" && !databaseUrl.startsWith("sqlite:")) issues.push({ path: "cache.store", message: 'The "sqlite" cache store lives in the gateway\'s database, which is not SQLite here: use "redis" or "memory".' });
   if (cache.store === "redis" && !redisUrl) issues.push({ path: "cache.store", message: 'The "redis" cache store needs redis.url (or REDIS_URL).' });
+  const idem = config.idempotency;
+  const idempotencyStore = idem.store ?? (redisUrl ? "redis" : "sql");
+  if (idempotencyStore === "redis" && !redisUrl) issues.push({ path: "idempotency.store", message: "The redis store needs redis.url (or REDIS_URL)." });
+  const idempotency: ResolvedIdempotency = { retentionMs: idem.retentionSeconds * 1000, onConcurrent: idem.onConcurrent, waitTimeoutMs: idem.waitTimeoutMs, leaseMs: idem.leaseMs, store: idempotencyStore, scope: idem.scope };
   const prices = Object.fromEntries(Object.entries(config.prices).map(([model, p]) => [model, Array.isArray(p) ? p : [p]]));
   if (issues.length > 0) throw new ConfigError(issues, source);
   return {
@@ -220,6 +240,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     prices,
     ledger: config.ledger,
     cache,
+    idempotency,
     providers,
     models,
     observability,

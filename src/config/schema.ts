@@ -34,12 +34,20 @@ export const breakerSchema = z.strictObject({
 
 const headersSchema = z.record(z.string(), secretRef);
 
+/**
+ * The header in which this upstream accepts an idempotency key (e.g. "Idempotency-Key"), for
+ * upstreams that honour one (another Tollgate does); none of the built-in providers documents
+ * one, so none is sent unless set (docs/caching.md#idempotency-key).
+ */
+const idempotencyHeader = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name").optional();
+
 const openaiProvider = z.strictObject({
   type: z.literal("openai"),
   baseURL: z.url().default("https://api.openai.com/v1"),
   apiKey: secretRef.optional(),
   organization: z.string().optional(),
   headers: headersSchema.optional(),
+  idempotencyHeader,
   /** Which OpenAI API to call: Chat Completions (/chat/completions) or Responses (/responses). */
   api: z.enum(["chat", "responses"]).default("chat"),
 });
@@ -52,6 +60,7 @@ const compatibleProvider = z.strictObject({
   baseURL: z.url().optional(),
   apiKey: secretRef.optional(),
   headers: headersSchema.optional(),
+  idempotencyHeader,
   /** Whether the server accepts stream_options.include_usage (most do; the preset knows). */
   streamUsageOption: z.boolean().optional(),
   /** Whether the server takes `response_format: {type: "json_schema"}` (the preset knows; else JSON mode plus the schema in an instruction). */
@@ -76,6 +85,7 @@ const anthropicProvider = z.strictObject({
   /** The `anthropic-version` header. */
   version: z.string().min(1).default("2023-06-01"),
   headers: headersSchema.optional(),
+  idempotencyHeader,
   /** max_tokens for requests that set none (the Messages API requires it). */
   defaultMaxTokens: z.number().int().positive().default(4096),
 });
@@ -86,6 +96,7 @@ const googleProvider = z.strictObject({
   /** Sent as `x-goog-api-key`, never in the URL. */
   apiKey: secretRef,
   headers: headersSchema.optional(),
+  idempotencyHeader,
 });
 
 const azureOpenAIProvider = z.strictObject({
@@ -98,6 +109,7 @@ const azureOpenAIProvider = z.strictObject({
   /** Deployment name per model name used in targets; a model not listed is its own deployment. */
   deployments: z.record(z.string().min(1), z.string().min(1)).optional(),
   headers: headersSchema.optional(),
+  idempotencyHeader,
 });
 
 const simulatorProvider = z.strictObject({
@@ -234,6 +246,23 @@ export const configSchema = z
       })
       .prefault({}),
     prices: z.record(z.string().min(1), z.union([priceInput, z.array(priceInput).min(1)])).default({}),
+    /** Idempotency-Key (docs/caching.md#idempotency-key). */
+    idempotency: z
+      .strictObject({
+        /** How long a completed answer is replayed for its key. */
+        retentionSeconds: z.number().int().positive().default(86_400),
+        /** A duplicate that arrives while the first request runs: wait for its answer, or get 409 at once. */
+        onConcurrent: z.enum(["wait", "conflict"]).default("wait"),
+        /** Longest wait of a duplicate before it gets 409 idempotency_in_progress. */
+        waitTimeoutMs: ms.default(60_000),
+        /** The running request's hold on its key, renewed while it runs: an instance that dies frees its keys after this long. */
+        leaseMs: z.number().int().min(100).default(30_000),
+        /** Where keys live: Redis when redis.url is set, else the gateway's database; "memory" for one process. */
+        store: z.enum(["memory", "sql", "redis"]).optional(),
+        /** Whose keys share a namespace: each API key's own (default), or its team's. */
+        scope: z.enum(["key", "team"]).default("key"),
+      })
+      .prefault({}),
     ledger: z
       .strictObject({
         batchSize: z.number().int().positive().default(200),

@@ -1,12 +1,18 @@
-import type { ResolvedProvider } from "../config/resolve.js";
+import type { ResolvedProvider, UpstreamIdempotency } from "../config/resolve.js";
 import { createAnthropicAdapter } from "./anthropic/adapter.js";
 import { createAzureOpenAIAdapter } from "./azure-openai/adapter.js";
 import { createGoogleAdapter } from "./google/adapter.js";
 import { createOpenAIChatAdapter } from "./openai/adapter.js";
 import { createOpenAIResponsesAdapter } from "./openai/responses-adapter.js";
-import type { Provider } from "./provider.js";
+import type { Provider, ProviderAdapter } from "./provider.js";
 import { createSimulatorProvider } from "./simulator/index.js";
 import type { Transport } from "./transport.js";
+import { withUpstreamIdempotency } from "./upstream-idempotency.js";
+
+/** The adapter, sending an idempotency key in the header the provider is configured with. */
+function keyed(adapter: ProviderAdapter, config: UpstreamIdempotency): ProviderAdapter {
+  return config.idempotencyHeader ? withUpstreamIdempotency(adapter, config.idempotencyHeader) : adapter;
+}
 
 /** Builds each configured provider from its adapter and its transport. */
 export function createProviders(configs: Record<string, ResolvedProvider>, http: Transport): Map<string, Provider> {
@@ -14,13 +20,13 @@ export function createProviders(configs: Record<string, ResolvedProvider>, http:
   for (const [name, config] of Object.entries(configs)) {
     if (config.type === "anthropic") {
       const adapter = createAnthropicAdapter({ baseURL: config.baseURL, version: config.version, headers: config.headers, defaultMaxTokens: config.defaultMaxTokens, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
-      providers.set(name, { name, type: config.type, adapter, transport: http });
+      providers.set(name, { name, type: config.type, adapter: keyed(adapter, config), transport: http });
     } else if (config.type === "google") {
       const adapter = createGoogleAdapter({ baseURL: config.baseURL, headers: config.headers, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
-      providers.set(name, { name, type: config.type, adapter, transport: http });
+      providers.set(name, { name, type: config.type, adapter: keyed(adapter, config), transport: http });
     } else if (config.type === "azure-openai") {
       const adapter = createAzureOpenAIAdapter({ endpoint: config.endpoint, apiVersion: config.apiVersion, deployments: config.deployments, headers: config.headers, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
-      providers.set(name, { name, type: config.type, adapter, transport: http });
+      providers.set(name, { name, type: config.type, adapter: keyed(adapter, config), transport: http });
     } else if (config.type === "simulator") {
       // The simulator speaks Chat Completions from inside the process, so the same parser,
       // timeouts and retries run as for a real upstream.
@@ -32,7 +38,7 @@ export function createProviders(configs: Record<string, ResolvedProvider>, http:
           ? // Embeddings are not part of the Responses API: they still go to /embeddings.
             { ...createOpenAIResponsesAdapter({ baseURL: config.baseURL, headers: config.headers, ...(config.apiKey ? { apiKey: config.apiKey } : {}) }), buildEmbeddingRequest: chat.buildEmbeddingRequest!, parseEmbeddingResponse: chat.parseEmbeddingResponse! }
           : chat;
-      providers.set(name, { name, type: config.type, adapter, transport: http });
+      providers.set(name, { name, type: config.type, adapter: keyed(adapter, config), transport: http });
     }
   }
   return providers;

@@ -72,6 +72,11 @@ export interface CanonicalRequest {
   rewritten?: boolean;
   /** The inbound API and body as received, for a same-format upstream to forward unknown fields exactly. */
   inbound: { api: InboundApi; body: Record<string, unknown> };
+  /**
+   * What upstream idempotency keys derive from: the client's scoped Idempotency-Key (hashed),
+   * else the request id (dispatch fills it in). Sent only to upstreams configured with a header.
+   */
+  idempotencyKey?: string;
   /** Set for an embeddings request: then `messages` is empty, `stream` false, and the adapter's buildEmbeddingRequest serves it. */
   embedding?: EmbeddingInput;
 }

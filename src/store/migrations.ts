@@ -121,6 +121,24 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE tollgate_requests ADD COLUMN cache_kind TEXT;
     `,
   },
+  {
+    version: 4,
+    name: "idempotency",
+    // One row per scoped key (a hash): a lease while the first request runs, then its answer
+    // (JSON) until expires_at. Lapsed rows are deleted by the next request for the key or a sweep.
+    sql: `
+      CREATE TABLE tollgate_idempotency (
+        scope_key TEXT NOT NULL PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        owner TEXT,
+        lease_until BIGINT,
+        completed_at BIGINT,
+        expires_at BIGINT,
+        replay TEXT
+      );
+      CREATE INDEX tollgate_idempotency_expires ON tollgate_idempotency (expires_at);
+    `,
+  },
 ];
 
 /**

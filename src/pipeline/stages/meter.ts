@@ -25,6 +25,7 @@ export const meter: Stage<GatewayContext> = async (ctx, next) => {
     };
     if (ctx.route) record.route = ctx.route.name;
     if (ctx.identity) record.identity = ctx.identity;
+    if (ctx.cache) record.cache = ctx.cache;
     const code = (ctx.error as { code?: unknown } | undefined)?.code;
     if (typeof code === "string") record.errorCode = code;
     const final = finalUsage(ctx);
@@ -34,7 +35,6 @@ export const meter: Stage<GatewayContext> = async (ctx, next) => {
     }
     const winner = ctx.attempts.at(-1);
     if (ctx.upstream && winner && !ctx.cache) record.ttftMs = ctx.upstream.ttftMs + (winner.startedAt - ctx.startedAt);
-    if (ctx.cache) record.cache = ctx.cache;
     ctx.services.onRecord(record, ctx);
   }
 };
