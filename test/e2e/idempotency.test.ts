@@ -105,6 +105,13 @@ describe("a later duplicate", () => {
     expect(replay.cache!.ageMs).toBeGreaterThanOrEqual(0);
     expect(replay.costNanos).toBeUndefined();
     expect(replay.usage).toBeUndefined();
+
+    // In the ledger: a zero-cost row marked as an idempotent replay, with what it saved.
+    const sql = await gw.gateway.services.store();
+    const rowOf = async (id: unknown) => (await sql.query<Record<string, unknown>>("SELECT cache_hit, cache_kind, cost_nanos, saved_nanos FROM tollgate_requests WHERE id = $1", [id]))[0];
+    await waitFor(async () => (await rowOf(again.headers["x-request-id"])) !== undefined, { timeoutMs: 5_000, message: "the replay reaches the ledger" });
+    expect(await rowOf(again.headers["x-request-id"])).toEqual({ cache_hit: 1, cache_kind: "idempotent", cost_nanos: 0, saved_nanos: original.costNanos });
+    expect(await rowOf(first.headers["x-request-id"])).toEqual({ cache_hit: 0, cache_kind: null, cost_nanos: original.costNanos, saved_nanos: 0 });
   });
 
   test("reserves and spends no budget: a replay is served after the key's rate limit is used up", async () => {
