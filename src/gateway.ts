@@ -27,6 +27,10 @@ import { createProviders } from "./providers/registry.js";
 import { HttpTransport } from "./providers/transport.js";
 import { createNodeHandler, type NodeHandler } from "./server/node-handler.js";
 import { openStore } from "./store/open-store.js";
+import type { FunctionTool } from "./tools/define-tool.js";
+import { ToolRegistry } from "./tools/registry.js";
+import { toolLoop } from "./tools/tool-loop.js";
+import { createToolServices } from "./tools/tool-services.js";
 import type { Sql } from "./store/sql.js";
 
 export interface GatewayOptions {
@@ -39,6 +43,8 @@ export interface GatewayOptions {
   onRecord?: (record: RequestRecord) => void;
   /** Where operational warnings go (store outages, failed settlements). */
   log?: (message: string) => void;
+  /** Library mode: function tools (`defineTool`) that routes may list beside the config's tools. */
+  tools?: Record<string, FunctionTool>;
 }
 
 /** A request as the transport hands it to the gateway: already read, not yet understood. */
@@ -86,6 +92,7 @@ function redactorFor(config: ResolvedConfig): Redactor {
     redactor.add(p.apiKey);
     for (const v of Object.values(p.headers)) redactor.add(v);
   }
+  for (const t of [...Object.values(config.tools), ...Object.values(config.mcpServers)]) for (const v of Object.values(t.headers)) redactor.add(v);
   return redactor;
 }
 
@@ -108,6 +115,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ledgerChain = ledgerChain.then(() => ledger.then((l) => l.write(record))).catch((err: unknown) => log(`ledger unavailable: ${String(err)}`));
   };
 
+  const toolRegistry = new ToolRegistry(config, options.tools);
   const http = new HttpTransport();
   const budgetStore = createBudgetStore(config, log);
   const services: GatewayServices = {
@@ -124,6 +132,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       writeLedger(record);
       options.onRecord?.(record);
     },
+    tools: createToolServices(toolRegistry, store, config.toolResults.retentionMs),
     ...(options.identify ? { identify: options.identify } : {}),
   };
 
@@ -145,6 +154,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     attribute,
     resolveRoute,
     enforceBudgets({ store: budgetStore, rules: config.budgets.rules, reservationTtlMs: config.budgets.reservationTtlMs, defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens, log }),
+    toolLoop,
     dispatch,
     relay,
   ]);
@@ -193,6 +203,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     async close() {
       await gateway.drain(0);
       await http.close();
+      await toolRegistry.close();
       await ledgerChain;
       await ledger.then((l) => l.close()).catch(() => {});
       await budgetStore.close();

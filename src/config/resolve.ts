@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { COMPATIBLE_PRESETS } from "./presets.js";
 import type { BudgetRule } from "../budgets/types.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
+import { toolLoopSchema, type HttpToolConfig, type McpServerConfig, type ToolLoopConfig } from "../tools/config-schema.js";
 import { configSchema, type FaultConfig, type ParsedConfig, type PriceConfig, type SecretRef } from "./schema.js";
 import { fieldPath } from "../errors/field-path.js";
 
@@ -57,7 +58,13 @@ export interface ResolvedRoute {
   breaker: BreakerPolicy;
   contextWindow?: number;
   maxOutputTokens?: number;
+  /** Server-side tools the route may run (checked against the registry at startup), with its loop limits. */
+  tools?: { names: string[]; loop: ToolLoopConfig };
 }
+
+/** Tool and MCP configs with their header secrets read from the environment. */
+export type ResolvedHttpTool = Omit<HttpToolConfig, "headers"> & { name: string; headers: Record<string, string> };
+export type ResolvedMcpServer = Omit<McpServerConfig, "headers"> & { name: string; headers: Record<string, string> };
 
 export interface ResolvedConfig {
   server: ParsedConfig["server"];
@@ -73,6 +80,9 @@ export interface ResolvedConfig {
   ledger: ParsedConfig["ledger"];
   providers: Record<string, ResolvedProvider>;
   models: Record<string, ResolvedRoute>;
+  tools: Record<string, ResolvedHttpTool>;
+  mcpServers: Record<string, ResolvedMcpServer>;
+  toolResults: ParsedConfig["toolResults"];
 }
 
 /** The embedded default: a SQLite file beside where the gateway runs. */
@@ -170,8 +180,11 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
       ...(r.description ? { description: r.description } : {}),
       ...(r.contextWindow ? { contextWindow: r.contextWindow } : {}),
       ...(r.maxOutputTokens ? { maxOutputTokens: r.maxOutputTokens } : {}),
+      ...(r.tools?.length ? { tools: { names: r.tools, loop: r.toolLoop ?? toolLoopSchema.parse({}) } } : {}),
     };
   }
+  const tools = Object.fromEntries(Object.entries(config.tools).map(([name, t]) => [name, { ...t, name, headers: secretHeaders(t.headers, `tools.${name}.headers`) }]));
+  const mcpServers = Object.fromEntries(Object.entries(config.mcpServers).map(([name, m]) => [name, { ...m, name, headers: secretHeaders(m.headers, `mcpServers.${name}.headers`) }]));
 
   const clientKeys = config.auth.keys.map((k, i) => secret(k, `auth.keys[${i}]`));
   const adminKeys = config.admin.keys.map((k, i) => secret(k, `admin.keys[${i}]`));
@@ -195,6 +208,9 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     ledger: config.ledger,
     providers,
     models,
+    tools,
+    mcpServers,
+    toolResults: config.toolResults,
   };
 }
 

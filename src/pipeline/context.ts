@@ -12,6 +12,7 @@ import type { KeyStore } from "../keys/key-store.js";
 import type { VirtualKeys } from "../keys/virtual-keys.js";
 import type { BudgetStore } from "../budgets/types.js";
 import type { OpenedUpstream } from "./upstream-attempt.js";
+import type { ToolServices } from "../tools/tool-services.js";
 
 /** Who is calling, as established by key auth or the host application's hook. */
 export interface Identity {
@@ -57,6 +58,22 @@ export interface AttemptRecord {
 
 export type RequestOutcome = "complete" | "failed" | "cancelled";
 
+/** One server-side tool call of a tool loop (docs/tools.md). */
+export interface ToolCallRecord {
+  /** 1-based model call whose answer asked for it. */
+  step: number;
+  /** 0-based position among that answer's calls. */
+  position: number;
+  /** The name the model used (refused calls keep whatever it asked for). */
+  name: string;
+  status: "ok" | "refused" | "error";
+  errorCode?: string;
+  /** The result was stored from an earlier run of the same call (a retried request): nothing ran. */
+  reused?: boolean;
+  startedAt: number;
+  durationMs: number;
+}
+
 /** What the gateway knows about a request once it is over: the ledger's input. */
 export interface RequestRecord {
   id: string;
@@ -75,6 +92,8 @@ export interface RequestRecord {
   costNanos?: number;
   latencyMs: number;
   ttftMs?: number;
+  /** Server-side tool calls, when the route runs a tool loop. */
+  toolCalls?: ToolCallRecord[];
 }
 
 /** Long-lived parts of a gateway that every request shares. */
@@ -92,6 +111,8 @@ export interface GatewayServices {
   /** The host application's identity hook (library mode); replaces key auth when set. */
   identify?: (request: { headers: Record<string, string | string[] | undefined> }) => Identity | null | Promise<Identity | null>;
   onRecord: (record: RequestRecord) => void;
+  /** Server-side tools and their stored results (docs/tools.md). */
+  tools: ToolServices;
 }
 
 /** The one object a request's stages share. */
@@ -105,6 +126,9 @@ export class GatewayContext {
   /** How the stream is written in the client's API, once it has begun. */
   encoder?: StreamEncoder;
   readonly attempts: AttemptRecord[] = [];
+  readonly toolCalls: ToolCallRecord[] = [];
+  /** Set by enforceBudgets when budgets apply: reserves the worst case of one more model call (a tool loop's next step) until the request settles. */
+  reserveStep?: (request: CanonicalRequest) => Promise<void>;
   readonly responseHeaders: Record<string, string>;
   /** Status of the answer the client received (499 when it left first). */
   status = 200;

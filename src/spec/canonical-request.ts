@@ -66,6 +66,11 @@ export interface CanonicalRequest {
   endUser?: string;
   /** The inbound API and body as received, for a same-format upstream to forward unknown fields exactly. */
   inbound: { api: InboundApi; body: Record<string, unknown> };
+  /**
+   * The gateway changed the messages or tools (a tool loop's step): adapters build the body
+   * from the canonical fields instead of forwarding the client's, even in the same format.
+   */
+  rebuilt?: boolean;
   /** Set for an embeddings request: then `messages` is empty, `stream` false, and the adapter's buildEmbeddingRequest serves it. */
   embedding?: EmbeddingInput;
 }

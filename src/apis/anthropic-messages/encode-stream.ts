@@ -113,6 +113,9 @@ export function translatingMessagesEncoder(request: CanonicalRequest): StreamEnc
           case "usage":
             usage = e.usage;
             break;
+          case "extension":
+            out += event(`tollgate.${e.name}`, e.data);
+            break;
         }
       }
       return out;

@@ -173,6 +173,9 @@ export function translatingResponsesEncoder(request: CanonicalRequest): StreamEn
           case "usage":
             usage = e.usage;
             break;
+          case "extension":
+            out += emit(`tollgate.${e.name}`, e.data);
+            break;
         }
       }
       return out;

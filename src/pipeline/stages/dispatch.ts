@@ -16,6 +16,8 @@ function headerSafe(name: string): string {
  * (the relay) runs, nothing is retried.
  */
 export const dispatch: Stage<GatewayContext> = async (ctx, next) => {
+  // An earlier stage (a tool loop) already holds the answer.
+  if (ctx.upstream) return next();
   const request = ctx.request!;
   const answer = await openAnswer(ctx, request);
   ctx.upstream = answer.opened;

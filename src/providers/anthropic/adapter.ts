@@ -27,7 +27,7 @@ export function createAnthropicAdapter(config: AnthropicAdapterConfig): Provider
     // message_stop ends every stream; one that ends without it was cut.
     hasEndMarker: true,
     buildRequest(request: CanonicalRequest, model: string): HttpRequestSpec {
-      if (request.inbound.api !== "anthropic-messages") {
+      if (request.inbound.api !== "anthropic-messages" || request.rebuilt) {
         return { url, headers, body: JSON.stringify(toMessagesBody(request, model, { defaultMaxTokens: config.defaultMaxTokens })) };
       }
       // Same wire format in and out: the client's body as sent (cache_control, thinking,

@@ -37,7 +37,7 @@ export function createOpenAIChatAdapter(config: OpenAIAdapterConfig): ProviderAd
     hasEndMarker: true,
     buildRequest(request: CanonicalRequest, model: string): HttpRequestSpec {
       const url = endpointURL("chat/completions", model);
-      if (request.inbound.api !== "openai-chat") {
+      if (request.inbound.api !== "openai-chat" || request.rebuilt) {
         return { url, headers, body: JSON.stringify(toChatBody(request, model, { streamUsageOption: config.streamUsageOption, maxTokensField: config.maxTokensField ?? "max_tokens" })) };
       }
       // Same wire format in and out: forward the client's body so that fields Tollgate

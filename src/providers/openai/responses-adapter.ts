@@ -24,7 +24,7 @@ export function createOpenAIResponsesAdapter(config: OpenAIResponsesAdapterConfi
     nativeApi: "openai-responses",
     hasEndMarker: true,
     buildRequest(request: CanonicalRequest, model: string): HttpRequestSpec {
-      if (request.inbound.api !== "openai-responses") return { url, headers, body: JSON.stringify(toResponsesBody(request, model)) };
+      if (request.inbound.api !== "openai-responses" || request.rebuilt) return { url, headers, body: JSON.stringify(toResponsesBody(request, model)) };
       // Same wire format in and out: the client's body, with the target's model.
       return { url, headers, body: JSON.stringify({ ...request.inbound.body, model }) };
     },
