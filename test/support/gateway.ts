@@ -16,13 +16,17 @@ export interface TestGateway {
 }
 
 /** Starts a real gateway on 127.0.0.1:0 with the given config and collects its request records. */
-export async function startGateway(config: ConfigInput, options: { env?: Record<string, string>; identify?: Parameters<typeof createGateway>[0]["identify"] } = {}): Promise<TestGateway> {
+export async function startGateway(
+  config: ConfigInput,
+  options: { env?: Record<string, string>; identify?: Parameters<typeof createGateway>[0]["identify"]; tools?: Parameters<typeof createGateway>[0]["tools"] } = {},
+): Promise<TestGateway> {
   const records: RequestRecord[] = [];
   const waiters = new Map<string, (r: RequestRecord) => void>();
   const gateway = createGateway({
     config: { database: { url: "sqlite::memory:" }, ...config, server: { ...config.server, port: 0, host: "127.0.0.1" } },
     env: options.env ?? {},
     ...(options.identify ? { identify: options.identify } : {}),
+    ...(options.tools ? { tools: options.tools } : {}),
     onRecord: (r) => {
       records.push(r);
       waiters.get(r.id)?.(r);
