@@ -5,6 +5,8 @@
 import type { UpstreamScript } from "./fake-upstream.js";
 import { loadJson } from "./fixtures.js";
 
+type JsonScript = Extract<UpstreamScript, { kind: "json" }>;
+
 interface RecordedCompletion {
   choices: { message: Record<string, unknown> & { tool_calls?: Record<string, unknown>[] } }[];
   usage: Record<string, unknown>;
@@ -18,7 +20,7 @@ export interface ScriptedCall {
 }
 
 /** A recorded tool-call completion, answering with these calls instead. */
-export function toolCallAnswer(calls: readonly ScriptedCall[]): UpstreamScript {
+export function toolCallAnswer(calls: readonly ScriptedCall[]): JsonScript {
   const recorded = loadJson("deepseek/deepseek-tool-call.json") as RecordedCompletion;
   const choice = recorded.choices[0]!;
   const template = choice.message.tool_calls![0]!;
@@ -32,7 +34,7 @@ export function toolCallAnswer(calls: readonly ScriptedCall[]): UpstreamScript {
 }
 
 /** A recorded text completion, saying `text` instead. */
-export function textAnswer(text: string): UpstreamScript {
+export function textAnswer(text: string): JsonScript {
   const recorded = loadJson("openai-chat/openai-text.json") as RecordedCompletion;
   const choice = recorded.choices[0]!;
   return { kind: "json", status: 200, body: { ...recorded, choices: [{ ...choice, message: { ...choice.message, content: text } }] } };
