@@ -98,6 +98,8 @@ function redactorFor(config: ResolvedConfig): Redactor {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const config = isResolved(options.config) ? options.config : resolveConfig(options.config, options.env ?? process.env);
+  // Checked before anything opens: a route naming an unknown tool is a config error.
+  const toolRegistry = new ToolRegistry(config, options.tools);
   const log = options.log ?? ((message: string) => console.error(`[tollgate] ${message}`));
   const redactor = redactorFor(config);
   const storePromise = openStore(config.databaseUrl);
@@ -115,7 +117,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     ledgerChain = ledgerChain.then(() => ledger.then((l) => l.write(record))).catch((err: unknown) => log(`ledger unavailable: ${String(err)}`));
   };
 
-  const toolRegistry = new ToolRegistry(config, options.tools);
   const http = new HttpTransport();
   const budgetStore = createBudgetStore(config, log);
   const services: GatewayServices = {

@@ -44,24 +44,23 @@ const computed = new WeakMap<GatewayContext, FinalUsage | undefined>();
 
 /**
  * What the request consumed, once it is over: computed once and shared by every stage
- * that needs it (budget settlement, the ledger record). Undefined when no upstream answered.
- * Attempts metered earlier (steps of a repair or tool loop) are added to the answering one.
+ * that needs it (budget settlement, the ledger record). Undefined when nothing was metered.
+ * Attempts metered earlier (steps of a repair or tool loop) are added to the answering one,
+ * and still count when a later step failed and no answer came.
  */
 export function finalUsage(ctx: GatewayContext): FinalUsage | undefined {
   if (computed.has(ctx)) return computed.get(ctx);
   let result: FinalUsage | undefined;
   // Dispatch sets `upstream` right after the attempt that answered, so that attempt is last.
   const winner = ctx.attempts.at(-1);
-  if (ctx.upstream && ctx.request && winner) {
-    if (!winner.usage) meterAttempt(ctx, winner, usageOf(ctx.request, ctx.upstream));
-    let usage = winner.usage!;
-    let costNanos = winner.costNanos!;
+  if (ctx.request && winner) {
+    if (ctx.upstream && !winner.usage) meterAttempt(ctx, winner, usageOf(ctx.request, ctx.upstream));
     for (const attempt of ctx.attempts) {
-      if (attempt === winner || !attempt.usage) continue;
-      usage = addUsage(usage, attempt.usage);
-      costNanos += attempt.costNanos ?? 0;
+      if (!attempt.usage) continue;
+      result = result
+        ? { ...result, usage: addUsage(result.usage, attempt.usage), costNanos: result.costNanos + (attempt.costNanos ?? 0) }
+        : { usage: attempt.usage, costNanos: attempt.costNanos ?? 0, model: winner.model };
     }
-    result = { usage, costNanos, model: winner.model };
   }
   computed.set(ctx, result);
   return result;

@@ -30,7 +30,7 @@ export const meter: Stage<GatewayContext> = async (ctx, next) => {
       record.usage = final.usage;
       record.costNanos = final.costNanos;
       const winner = ctx.attempts.at(-1)!;
-      record.ttftMs = ctx.upstream!.ttftMs + (winner.startedAt - ctx.startedAt);
+      if (ctx.upstream) record.ttftMs = ctx.upstream.ttftMs + (winner.startedAt - ctx.startedAt);
     }
     ctx.services.onRecord(record);
   }
