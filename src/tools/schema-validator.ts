@@ -10,8 +10,13 @@ function describe(error: ErrorObject): string {
   return `${at} ${error.message ?? "is invalid"}`;
 }
 
-/** Compiles a JSON Schema (draft 2020-12) once; throws when the schema itself is invalid. */
+/**
+ * Compiles a JSON Schema once, as draft 2020-12; throws when the schema itself is invalid.
+ * A declared `$schema` is set aside: MCP servers often say draft-07, whose keywords for
+ * tool arguments (types, properties, required, patterns, enums) mean the same in 2020-12.
+ */
 export function compileSchema(schema: Record<string, unknown>): (args: unknown) => Validation {
-  const validate = ajv.compile(schema);
+  const { $schema: _declared, ...body } = schema;
+  const validate = ajv.compile(body);
   return (args) => (validate(args) ? { ok: true, args } : { ok: false, errors: (validate.errors ?? []).map(describe) });
 }
