@@ -114,7 +114,8 @@ export function translatingMessagesEncoder(request: CanonicalRequest): StreamEnc
             usage = e.usage;
             break;
           case "extension":
-            out += event(`tollgate.${e.name}`, e.data);
+            // A ping's payload under its own event name: the SDKs skip only events named "ping", and ignore a ping's extra fields.
+            out += sseFrame(JSON.stringify({ type: "ping", tollgate: { type: e.name, ...e.data } }), `tollgate.${e.name}`);
             break;
         }
       }

@@ -174,7 +174,8 @@ export function translatingResponsesEncoder(request: CanonicalRequest): StreamEn
             usage = e.usage;
             break;
           case "extension":
-            out += emit(`tollgate.${e.name}`, e.data);
+            // Rides on keepalive, an event every client ignores (openai-node's stream helper throws on unknown types).
+            out += sseFrame(JSON.stringify({ type: "keepalive", sequence_number: sequence++, tollgate: { type: e.name, ...e.data } }), `tollgate.${e.name}`);
             break;
         }
       }
