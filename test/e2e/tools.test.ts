@@ -11,6 +11,7 @@ import { answerFromToolResult, textAnswer, toolCallAnswer, toolMessages } from "
 // a real socket, and a real order service (node:http + SQLite) the HTTP tools call.
 
 const UP_KEY = "sk-tools-upstream-key-0123456789";
+const ORDER_KEY = "order-service-secret-4f9a1c";
 const ORDER_ID = { type: "string", pattern: "^[A-Z]-[0-9]{4}$" };
 const orderArgs = { type: "object", properties: { order_id: ORDER_ID }, required: ["order_id"], additionalProperties: false };
 
@@ -30,6 +31,8 @@ function config(): ConfigInput {
       cancel_order: tool("/orders/{order_id}/cancel", "POST"),
       // The same reachable service without allowPrivateNetwork: the SSRF guard refuses it.
       unguarded_status: { ...tool("/orders/{order_id}"), url: `${orders.url.replace("127.0.0.1", "localhost")}/orders/{order_id}`, allowPrivateNetwork: false },
+      // A service that echoes its credential in an error (the fake upstream plays it).
+      leaky_status: { ...tool("/orders/{order_id}"), url: `${upstream.origin}/leak/{order_id}`, headers: { "x-order-key": "env:ORDER_KEY" } },
     },
     models: {
       support: {
@@ -38,7 +41,7 @@ function config(): ConfigInput {
           { provider: "up", model: "gpt-4o-mini-fallback" },
         ],
         retry: { maxRetries: 0 },
-        tools: ["get_order_status", "charge_order", "unguarded_status"],
+        tools: ["get_order_status", "charge_order", "unguarded_status", "leaky_status"],
         toolLoop: { maxSteps: 3 },
       },
     },
@@ -48,7 +51,7 @@ function config(): ConfigInput {
 beforeAll(async () => {
   orders = await startOrderService();
   upstream = await createFakeUpstream();
-  gw = await startGateway(config(), { env: { UP_KEY } });
+  gw = await startGateway(config(), { env: { UP_KEY, ORDER_KEY } });
   client = new OpenAI({ baseURL: gw.baseURL, apiKey: "unused", maxRetries: 0 });
 });
 afterEach(() => {
@@ -79,7 +82,7 @@ describe("get_order_status through the tool loop", () => {
     expect(orders.requests).toMatchObject([{ method: "GET", path: "/orders/A-1001" }]);
     expect(orders.requests[0]!.idempotencyKey).toMatch(/^tgt_/);
     // The model saw the tool's definition, then its result as a tool message (never system text).
-    expect(sentBody(0).tools!.map((t) => t.function.name).sort()).toEqual(["charge_order", "get_order_status", "unguarded_status"]);
+    expect(sentBody(0).tools!.map((t) => t.function.name).sort()).toEqual(["charge_order", "get_order_status", "leaky_status", "unguarded_status"]);
     const second = sentBody(1).messages;
     expect(second.map((m) => m.role)).toEqual(["user", "assistant", "tool"]);
     expect(second[1]!.tool_calls).toHaveLength(1);
@@ -146,6 +149,19 @@ describe("get_order_status through the tool loop", () => {
     expect(error.code).toBe("tool_address_blocked");
     expect(error.message).toMatch(/localhost resolves to (127\.0\.0\.1|::1)/);
     expect(orders.requests).toEqual([]);
+  });
+
+  it("sends a tool's secret header, and redacts the secret from the error the model sees", async () => {
+    upstream.enqueue(
+      toolCallAnswer([{ name: "leaky_status", args: { order_id: "A-1001" } }]),
+      { kind: "status", status: 500, body: `rejected key ${ORDER_KEY} for /leak/A-1001` },
+      answerFromToolResult((r) => r),
+    );
+    const data = await client.chat.completions.create(ask("Where is A-1001?"));
+    expect(upstream.requests[1]!.headers["x-order-key"]).toBe(ORDER_KEY);
+    const error = (JSON.parse(data.choices[0]!.message.content!) as { error: { code: string; message: string } }).error;
+    expect(error).toEqual({ code: "tool_http_error", message: "The tool answered 500: rejected key [REDACTED] for /leak/A-1001" });
+    expect(JSON.stringify(upstream.requests[2]!.body)).not.toContain(ORDER_KEY);
   });
 
   it("returns a call to one of the client's own tools to the client, running nothing", async () => {
