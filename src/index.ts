@@ -8,3 +8,5 @@ export type { Identity, RequestRecord, AttemptRecord } from "./pipeline/context.
 export type { Usage } from "./spec/usage.js";
 export type { StreamEvent, FinishReason } from "./spec/stream-events.js";
 export type { CanonicalRequest } from "./spec/canonical-request.js";
+export { defineTool, type FunctionTool, type FunctionToolDefinition } from "./tools/define-tool.js";
+export type { ToolContext } from "./tools/tool.js";
