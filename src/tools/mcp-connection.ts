@@ -1,5 +1,4 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { fetch as undiciFetch, type Agent } from "undici";
 import type { ResolvedMcpServer } from "../config/resolve.js";
 import { guardedAgent } from "./http-tool.js";
@@ -83,6 +82,8 @@ export class McpConnection {
     const url = new URL(this.config.url);
     assertAllowedLiteral(url, this.config.allowPrivateNetwork);
     const dispatcher = this.agent;
+    // Loaded on first use: configs without MCP servers (and every CLI command) do not pay for the SDK.
+    const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([import("@modelcontextprotocol/sdk/client/index.js"), import("@modelcontextprotocol/sdk/client/streamableHttp.js")]);
     const transport = new StreamableHTTPClientTransport(url, {
       requestInit: { headers: this.config.headers },
       fetch: (input, init) => undiciFetch(input, { ...(init as object), dispatcher }) as unknown as Promise<Response>,

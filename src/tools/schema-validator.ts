@@ -1,9 +1,18 @@
-import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import { createRequire } from "node:module";
+import type { Ajv2020, ErrorObject } from "ajv/dist/2020.js";
 import type { Validation } from "./tool.js";
 
 // One instance for every tool: compiled schemas are cached on it. Tool schemas come from
-// configs and MCP servers, so unknown keywords are tolerated rather than fatal.
-const ajv = new Ajv2020({ allErrors: true, strict: false });
+// configs and MCP servers, so unknown keywords are tolerated rather than fatal. Loaded on
+// first use, so that processes without tools (every CLI command) do not pay for it.
+let ajv: Ajv2020 | undefined;
+function validator(): Ajv2020 {
+  if (!ajv) {
+    const { Ajv2020: Ajv } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
+    ajv = new Ajv({ allErrors: true, strict: false });
+  }
+  return ajv;
+}
 
 function describe(error: ErrorObject): string {
   const at = error.instancePath === "" ? "arguments" : `arguments${error.instancePath.replace(/\//g, ".")}`;
@@ -17,6 +26,6 @@ function describe(error: ErrorObject): string {
  */
 export function compileSchema(schema: Record<string, unknown>): (args: unknown) => Validation {
   const { $schema: _declared, ...body } = schema;
-  const validate = ajv.compile(body);
+  const validate = validator().compile(body);
   return (args) => (validate(args) ? { ok: true, args } : { ok: false, errors: (validate.errors ?? []).map(describe) });
 }

@@ -5,6 +5,7 @@ import { builtAnswer } from "../pipeline/built-answer.js";
 import type { Stage } from "../pipeline/compose.js";
 import type { GatewayContext } from "../pipeline/context.js";
 import { completeStep } from "../pipeline/open-answer.js";
+import { headerSafe } from "../pipeline/stages/dispatch.js";
 import type { CanonicalRequest, Message, ToolChoice, ToolDefinition } from "../spec/canonical-request.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
 import type { StreamEvent } from "../spec/stream-events.js";
@@ -108,6 +109,8 @@ export const toolLoop: Stage<GatewayContext> = async (ctx, next) => {
   ctx.responseHeaders["x-tollgate-target"] = `${answered.provider}/${answered.model}`;
   ctx.responseHeaders["x-tollgate-attempts"] = String(ctx.attempts.length);
   ctx.responseHeaders["x-tollgate-tool-calls"] = String(ctx.toolCalls.length);
+  // Steps are built from the canonical fields, so fields Tollgate does not model never reached the model.
+  if (request.dropped?.length) ctx.responseHeaders["x-tollgate-dropped"] = request.dropped.map(headerSafe).join(", ");
   ctx.upstream = builtAnswer(request, response, ctx.signal, events);
   await next();
 };
