@@ -166,10 +166,16 @@ describe("get_order_status through the tool loop", () => {
 
   it("returns a call to one of the client's own tools to the client, running nothing", async () => {
     upstream.enqueue(toolCallAnswer([{ name: "open_ticket", args: { subject: "late order" } }]));
-    const data = await client.chat.completions.create({
-      ...ask("Open a ticket"),
-      tools: [{ type: "function", function: { name: "open_ticket", parameters: { type: "object", properties: { subject: { type: "string" } } } } }],
-    });
+    const { data, response } = await client.chat.completions
+      .create({
+        ...ask("Open a ticket"),
+        tools: [{ type: "function", function: { name: "open_ticket", parameters: { type: "object", properties: { subject: { type: "string" } } } } }],
+        logprobs: true,
+      })
+      .withResponse();
+    // Steps are built from the canonical request: a field it does not model is named as dropped.
+    expect(response.headers.get("x-tollgate-dropped")).toBe("logprobs");
+    expect(sentBody(0)).not.toHaveProperty("logprobs");
     expect(data.choices[0]!.finish_reason).toBe("tool_calls");
     expect(data.choices[0]!.message.tool_calls).toMatchObject([{ function: { name: "open_ticket", arguments: '{"subject":"late order"}' } }]);
     expect(sentBody(0).tools!.map((t) => t.function.name)).toContain("open_ticket");
