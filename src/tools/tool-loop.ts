@@ -29,10 +29,10 @@ function totalUsage(ctx: GatewayContext): Usage | undefined {
   return ctx.attempts.reduce<Usage | undefined>((sum, a) => (a.usage ? (sum ? addUsage(sum, a.usage) : a.usage) : sum), undefined);
 }
 
-/** The final answer for the client: only the calls to its own tools (server tool calls are never shown as calls), and the usage of every step. */
-function finalResponse(ctx: GatewayContext, response: CanonicalResponse, serverTools: ReadonlyMap<string, ServerTool>): CanonicalResponse {
+/** The final answer for the client: only the calls to its own tools (others are never shown as calls), and the usage of every step. */
+function finalResponse(ctx: GatewayContext, response: CanonicalResponse, clientTools: ReadonlySet<string>): CanonicalResponse {
   const choices = response.choices.map((c) => {
-    const calls = (c.toolCalls ?? []).filter((call) => !serverTools.has(call.name));
+    const calls = (c.toolCalls ?? []).filter((call) => clientTools.has(call.name));
     const { toolCalls: _dropped, ...rest } = c;
     return calls.length > 0 ? { ...rest, toolCalls: calls } : rest;
   });
@@ -83,7 +83,7 @@ async function runLoop(ctx: GatewayContext, request: CanonicalRequest, tools: Re
     if (step > 1) await ctx.reserveStep?.(stepRequest);
     const response = await completeStep(ctx, stepRequest);
     const calls = response.choices[0]?.toolCalls ?? [];
-    if (calls.length === 0 || calls.some((c) => clientTools.has(c.name))) return { response: finalResponse(ctx, response, tools), events };
+    if (calls.length === 0 || calls.some((c) => clientTools.has(c.name))) return { response: finalResponse(ctx, response, clientTools), events };
     if (last) throw new ToolLoopExhaustedError(loop.maxSteps);
     const outcomes = await runStepCalls(ctx, tools, step, response, loop.parallel);
     ctx.toolCalls.push(...outcomes.map((o) => o.record));
