@@ -32,7 +32,7 @@ function responseText(response: CanonicalResponse): string {
 }
 
 /** The usage of the answering attempt: as reported, or counted when the provider never said (cut streams). */
-function usageOf(request: CanonicalRequest, upstream: OpenedUpstream): Usage {
+export function usageOf(request: CanonicalRequest, upstream: OpenedUpstream): Usage {
   if (upstream.kind === "response") return responseUsage(request, upstream.response);
   // Embeddings: input only, reported or already counted by the attempt.
   if (upstream.kind === "embedding") return upstream.response.usage;

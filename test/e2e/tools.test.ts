@@ -4,7 +4,7 @@ import { startOrderService, type OrderService } from "../../examples/order-servi
 import type { ConfigInput } from "../../src/config/schema.js";
 import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
-import { answerFromToolResult, textAnswer, toolCallAnswer, toolMessages } from "../support/tool-answers.js";
+import { answerFromToolResult, textAnswer, textStall, toolCallAnswer, toolMessages } from "../support/tool-answers.js";
 
 // The seed article's get_order_status example, end to end: an OpenAI SDK client, the
 // gateway running the tool loop, a fake model replaying recorded tool-call answers over
@@ -111,8 +111,24 @@ describe("get_order_status through the tool loop", () => {
     expect(text).toBe("Order A-1002 is processing, arriving 2026-11-28.");
     expect(steps).toEqual([{ type: "tool_step", step: 1, calls: [expect.objectContaining({ name: "get_order_status", status: "ok", arguments: '{"order_id":"A-1002"}' })] }]);
     expect(orders.requests).toHaveLength(1);
-    // Every step upstream is a complete (non-streamed) call.
-    expect(upstream.requests.map((r) => (r.body as { stream?: boolean }).stream ?? false)).toEqual([false, false]);
+    // Every step is streamed from upstream, the answering one live to the client.
+    expect(upstream.requests.map((r) => (r.body as { stream?: boolean }).stream ?? false)).toEqual([true, true]);
+  });
+
+  it("streams the answering step live: its first words reach the client while the model is still writing", async () => {
+    upstream.enqueue(toolCallAnswer([{ name: "get_order_status", args: { order_id: "A-1001" } }]), textStall("Order A-1001 is"));
+    const stream = await client.chat.completions.create({ ...ask("Where is A-1001?"), stream: true });
+    const seen: string[] = [];
+    let text = "";
+    for await (const chunk of stream) {
+      if ((chunk as unknown as { tollgate?: unknown }).tollgate) seen.push("tool_step");
+      text += chunk.choices[0]?.delta.content ?? "";
+      if (text === "Order A-1001 is") break;
+    }
+    // The step event came first; the words arrived while the final step's upstream response is still open.
+    expect(seen).toEqual(["tool_step"]);
+    expect(upstream.requests[1]!.finishedAt).toBeUndefined();
+    expect(orders.requests).toHaveLength(1);
   });
 
   it("refuses a tool not on the route's list and arguments that fail the schema, feeds the refusals back, and never calls the service", async () => {
