@@ -243,6 +243,23 @@ describe("side effects run once", () => {
     expect(failed.map((r) => r.toolCalls?.[0]?.reused ?? false)).toEqual([false, true]);
   });
 
+  it("a streaming client retrying after a later step failed inside its stream: the charge still runs once", async () => {
+    const charge = toolCallAnswer([{ name: "charge_order", args: { order_id: "A-1001" } }]);
+    const failing = { kind: "json" as const, status: 503, body: { error: { message: "overloaded", type: "server_error" } } };
+    upstream.enqueue(charge, failing, failing, charge, textAnswer("Charged."));
+    const before = orders.charges("A-1001");
+    const read = async () => {
+      const stream = await client.chat.completions.create({ ...ask("Charge A-1001"), stream: true }, { headers: { "Idempotency-Key": "stream-charge-A-1001" } });
+      let text = "";
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+      return text;
+    };
+    // The first step answered, so the stream had begun: the failure arrives inside it.
+    await expect(read()).rejects.toMatchObject({ error: { code: "all_targets_failed" } });
+    expect(await read()).toBe("Charged.");
+    expect(orders.charges("A-1001")).toBe(before + 1);
+  });
+
   it("a different request (no Idempotency-Key) is a new side effect", async () => {
     const charge = toolCallAnswer([{ name: "charge_order", args: { order_id: "A-1003" } }]);
     upstream.enqueue(charge, textAnswer("done"), charge, textAnswer("done"));
