@@ -48,7 +48,15 @@ export const toolLoop: Stage<GatewayContext> = async (ctx, next) => {
     const first = await openStreamedStep(ctx, run);
     const stream = new LoopStream(ctx, run, first);
     ctx.responseHeaders["x-tollgate-target"] = first.label;
-    ctx.upstream = { kind: "stream", api: "canonical", stream, ttftMs: first.opened.ttftMs };
+    ctx.upstream = {
+      kind: "stream",
+      api: "canonical",
+      stream,
+      // The meter adds the last attempt's start; the client's first token came in the first step.
+      get ttftMs() {
+        return first.opened.ttftMs + first.record.startedAt - ctx.attempts.at(-1)!.startedAt;
+      },
+    };
     try {
       await next();
     } finally {

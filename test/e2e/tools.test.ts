@@ -100,7 +100,7 @@ describe("get_order_status through the tool loop", () => {
 
   it("streams the final answer, with the tool step as an extension chunk the SDK passes through", async () => {
     upstream.enqueue(toolCallAnswer([{ name: "get_order_status", args: { order_id: "A-1002" } }]), answerFromToolResult(statusLine));
-    const stream = await client.chat.completions.create({ ...ask("Where is A-1002?"), stream: true });
+    const { data: stream, response } = await client.chat.completions.create({ ...ask("Where is A-1002?"), stream: true }).withResponse();
     let text = "";
     const steps: unknown[] = [];
     for await (const chunk of stream) {
@@ -111,6 +111,10 @@ describe("get_order_status through the tool loop", () => {
     expect(text).toBe("Order A-1002 is processing, arriving 2026-11-28.");
     expect(steps).toEqual([{ type: "tool_step", step: 1, calls: [expect.objectContaining({ name: "get_order_status", status: "ok", arguments: '{"order_id":"A-1002"}' })] }]);
     expect(orders.requests).toHaveLength(1);
+    const record = await gw.recordOf(response.headers.get("x-request-id")!);
+    // Time to first token counts to the first step's first content, not the last step's.
+    const [first] = record.attempts;
+    expect(record.ttftMs).toBeCloseTo(first!.ttftMs! + (first!.startedAt - record.startedAt), 3);
     // Every step is streamed from upstream, the answering one live to the client.
     expect(upstream.requests.map((r) => (r.body as { stream?: boolean }).stream ?? false)).toEqual([true, true]);
   });
