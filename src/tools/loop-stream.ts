@@ -127,10 +127,6 @@ export class LoopStream implements AnswerStream {
     if (this.current === answer) this.current = undefined;
     if (answer.record.usage) return;
     closeAnswer(this.ctx, answer);
-    meterAttempt(this.ctx, answer.record, usageOf(this.request(), answer.opened));
-  }
-
-  private request() {
-    return this.ctx.request!;
+    meterAttempt(this.ctx, answer.record, usageOf(this.ctx.request!, answer.opened));
   }
 }
