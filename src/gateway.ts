@@ -37,6 +37,10 @@ import { createNodeHandler, type NodeHandler } from "./server/node-handler.js";
 import type { GatewayLogger } from "./observability/logger.js";
 import { Observability } from "./observability/observability.js";
 import { openStore } from "./store/open-store.js";
+import type { FunctionTool } from "./tools/define-tool.js";
+import { ToolRegistry } from "./tools/registry.js";
+import { toolLoop } from "./tools/tool-loop.js";
+import { createToolServices } from "./tools/tool-services.js";
 import type { Sql } from "./store/sql.js";
 
 export interface GatewayOptions {
@@ -53,6 +57,8 @@ export interface GatewayOptions {
   logger?: GatewayLogger | false;
   /** Where the response cache reads the time (epoch ms); tests move it to expire entries. */
   clock?: () => number;
+  /** Library mode: function tools (`defineTool`) that routes may list beside the config's tools. */
+  tools?: Record<string, FunctionTool>;
 }
 
 /** A request as the transport hands it to the gateway: already read, not yet understood. */
@@ -117,11 +123,14 @@ function redactorFor(config: ResolvedConfig): Redactor {
   for (const v of Object.values(config.observability.traces.headers)) redactor.add(v);
   // A driver's error may quote its connection URL: the password goes, whatever else stays.
   for (const url of [config.databaseUrl, config.redisUrl]) redactor.add(urlPassword(url));
+  for (const t of [...Object.values(config.tools), ...Object.values(config.mcpServers)]) for (const v of Object.values(t.headers)) redactor.add(v);
   return redactor;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
   const config = isResolved(options.config) ? options.config : resolveConfig(options.config, options.env ?? process.env);
+  // Checked before anything opens: a route naming an unknown tool is a config error.
+  const toolRegistry = new ToolRegistry(config, options.tools);
   const redactor = redactorFor(config);
   const breakers = new BreakerRegistry();
   const observability = new Observability(config, breakers, redactor, { logger: options.logger, log: options.log });
@@ -164,6 +173,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     logger: observability.logger,
     ...(observability.metrics ? { metrics: observability.metrics } : {}),
+    tools: createToolServices(toolRegistry, store, config.toolResults.retentionMs),
     ...(options.identify ? { identify: options.identify } : {}),
     ...(cache ? { cache } : {}),
   };
@@ -192,6 +202,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     enforceBudgets({ store: budgetStore, rules: config.budgets.rules, reservationTtlMs: config.budgets.reservationTtlMs, defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens, log: warn("budgets") }),
     ...(cached ? [cached.semantic] : []),
     structuredOutput,
+    toolLoop,
     dispatch,
     relay,
   ]);
@@ -245,6 +256,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     async close() {
       await gateway.drain(0);
       await http.close();
+      await toolRegistry.close();
       await ledgerChain;
       await ledger.then((l) => l.close()).catch(() => {});
       await budgetStore.close();

@@ -12,3 +12,5 @@ export type { GenerateObjectOptions, ObjectMessage } from "./library/generate-ob
 export { StructuredOutputInvalidError } from "./structured/structured-output-error.js";
 export type { Violation } from "./structured/schema-validator.js";
 export type { GatewayLogger } from "./observability/logger.js";
+export { defineTool, type FunctionTool, type FunctionToolDefinition } from "./tools/define-tool.js";
+export type { ToolContext } from "./tools/tool.js";

@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { COMPATIBLE_PRESETS } from "./presets.js";
 import type { BudgetRule } from "../budgets/types.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
+import { toolLoopSchema, type HttpToolConfig, type McpServerConfig, type ToolLoopConfig } from "../tools/config-schema.js";
 import { configSchema, type CacheConfig, type RouteCacheConfig, type FaultConfig, type ObservabilityConfig, type ParsedConfig, type PriceConfig, type RouteConfig, type SecretRef } from "./schema.js";
 import { fieldPath } from "../errors/field-path.js";
 
@@ -76,6 +77,8 @@ export interface ResolvedRoute {
   /** Set when the route logs its prompt and completion, cut to `maxChars` each. */
   logBodies?: { maxChars: number };
   cache?: RouteCacheConfig;
+  /** Server-side tools the route may run (checked against the registry at startup), with its loop limits. */
+  tools?: { names: string[]; loop: ToolLoopConfig };
 }
 
 export interface ResolvedObservability {
@@ -85,6 +88,10 @@ export interface ResolvedObservability {
 }
 
 export const DEFAULT_LOG_BODY_CHARS = 2_000;
+
+/** Tool and MCP configs with their header secrets read from the environment. */
+export type ResolvedHttpTool = Omit<HttpToolConfig, "headers"> & { name: string; headers: Record<string, string> };
+export type ResolvedMcpServer = Omit<McpServerConfig, "headers"> & { name: string; headers: Record<string, string> };
 
 export interface ResolvedConfig {
   server: ParsedConfig["server"];
@@ -103,6 +110,9 @@ export interface ResolvedConfig {
   providers: Record<string, ResolvedProvider>;
   models: Record<string, ResolvedRoute>;
   observability: ResolvedObservability;
+  tools: Record<string, ResolvedHttpTool>;
+  mcpServers: Record<string, ResolvedMcpServer>;
+  toolResults: ParsedConfig["toolResults"];
 }
 
 /** The embedded default: a SQLite file beside where the gateway runs. */
@@ -206,8 +216,11 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
       ...(r.systemPrompt ? { systemPrompt: r.systemPrompt } : {}),
       ...(r.logBodies ? { logBodies: { maxChars: r.logBodies === true ? DEFAULT_LOG_BODY_CHARS : r.logBodies.maxChars } } : {}),
       ...(r.cache ? { cache: r.cache } : {}),
+      ...(r.tools?.length ? { tools: { names: r.tools, loop: r.toolLoop ?? toolLoopSchema.parse({}) } } : {}),
     };
   }
+  const tools = Object.fromEntries(Object.entries(config.tools).map(([name, t]) => [name, { ...t, name, headers: secretHeaders(t.headers, `tools.${name}.headers`) }]));
+  const mcpServers = Object.fromEntries(Object.entries(config.mcpServers).map(([name, m]) => [name, { ...m, name, headers: secretHeaders(m.headers, `mcpServers.${name}.headers`) }]));
 
   const clientKeys = config.auth.keys.map((k, i) => secret(k, `auth.keys[${i}]`));
   const adminKeys = config.admin.keys.map((k, i) => secret(k, `admin.keys[${i}]`));
@@ -244,6 +257,9 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     providers,
     models,
     observability,
+    tools,
+    mcpServers,
+    toolResults: config.toolResults,
   };
 }
 

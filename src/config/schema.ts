@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { httpToolSchema, mcpServerSchema, toolLoopSchema, toolResultsSchema } from "../tools/config-schema.js";
+import { secretRef } from "./secret-ref.js";
 
-/** A secret is never written inline in examples: "env:NAME" or { env: "NAME" } reads it from the environment. */
-export const secretRef = z.union([z.string().min(1), z.strictObject({ env: z.string().min(1) })]);
-export type SecretRef = z.infer<typeof secretRef>;
+export { secretRef, type SecretRef } from "./secret-ref.js";
 
 const ms = z.number().int().nonnegative();
 
@@ -173,6 +173,9 @@ export const routeSchema = z.strictObject({
     .optional(),
   /** Puts the prompt and completion, truncated, on this route's request log lines (off by default: they may hold personal data). */
   logBodies: z.union([z.boolean(), z.strictObject({ maxChars: z.number().int().positive().default(2_000) })]).optional(),
+  /** Server-side tools this route may run: names from `tools`, "mcp:<server>/<tool>", or library function tools (docs/tools.md). */
+  tools: z.array(z.string().min(1)).optional(),
+  toolLoop: toolLoopSchema.optional(),
 });
 
 const priceInput = z.strictObject({
@@ -314,6 +317,10 @@ export const configSchema = z
       .prefault({}),
     providers: z.record(z.string().min(1), providerSchema),
     models: z.record(z.string().min(1), routeSchema),
+    /** Server-side tools by name (the name the model sees: letters, digits, _ and -). */
+    tools: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), httpToolSchema).default({}),
+    mcpServers: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), mcpServerSchema).default({}),
+    toolResults: toolResultsSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     for (const [route, def] of Object.entries(config.models)) {

@@ -1,6 +1,6 @@
 import type { RequestRecord } from "../pipeline/context.js";
 import type { Sql } from "../store/sql.js";
-import { attemptColumns, requestColumns, tagColumns, toRows, type Cell } from "./rows.js";
+import { attemptColumns, requestColumns, tagColumns, toolCallColumns, toRows, type Cell } from "./rows.js";
 
 // Below SQLite's 32766 bound parameters per statement (Postgres allows 65535).
 const MAX_PARAMS = 30_000;
@@ -46,5 +46,7 @@ export async function insertRecords(sql: Sql, records: readonly RequestRecord[])
     await insertIgnoring(tx, "tollgate_requests", ["seq", ...requestColumns], rows.map((r, i) => ({ seq: base + i + 1, ...r.request })), "id");
     await insertIgnoring(tx, "tollgate_attempts", attemptColumns, rows.flatMap((r) => r.attempts), "request_id, attempt");
     await insertIgnoring(tx, "tollgate_request_tags", tagColumns, rows.flatMap((r) => r.tags), "request_id, name");
+    const toolCalls = rows.flatMap((r) => r.toolCalls);
+    if (toolCalls.length > 0) await insertIgnoring(tx, "tollgate_tool_calls", toolCallColumns, toolCalls, "request_id, step, position");
   });
 }

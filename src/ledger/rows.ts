@@ -56,15 +56,19 @@ export const attemptColumns = [
 
 export const tagColumns = ["request_id", "name", "value", "started_at", "cost_nanos", "saved_nanos", "input_tokens", "output_tokens"] as const;
 
+export const toolCallColumns = ["request_id", "step", "position", "name", "status", "error_code", "reused", "started_at", "duration_ms"] as const;
+
 export type RequestRow = Record<(typeof requestColumns)[number], Cell>;
 export type AttemptRow = Record<(typeof attemptColumns)[number], Cell>;
 export type TagRow = Record<(typeof tagColumns)[number], Cell>;
+export type ToolCallRow = Record<(typeof toolCallColumns)[number], Cell>;
 
 /** The rows one finished request becomes; `seq` is added by the writer at insert time. */
 export interface LedgerRows {
   request: RequestRow;
   attempts: AttemptRow[];
   tags: TagRow[];
+  toolCalls: ToolCallRow[];
 }
 
 /** Durations are measured with performance.now(); the ledger keeps whole milliseconds. */
@@ -146,6 +150,17 @@ export function toRows(record: RequestRecord): LedgerRows {
       saved_nanos: savedNanos,
       input_tokens: usage.input_tokens,
       output_tokens: usage.output_tokens,
+    })),
+    toolCalls: (record.toolCalls ?? []).map((c) => ({
+      request_id: record.id,
+      step: c.step,
+      position: c.position,
+      name: c.name,
+      status: c.status,
+      error_code: c.errorCode ?? null,
+      reused: c.reused ? 1 : 0,
+      started_at: c.startedAt,
+      duration_ms: Math.round(c.durationMs),
     })),
   };
 }

@@ -16,6 +16,7 @@ import type { AnswerRecorder } from "./answer-recorder.js";
 import type { GatewayLogger } from "../observability/logger.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { ResponseCache } from "../cache/response-cache.js";
+import type { ToolServices } from "../tools/tool-services.js";
 
 /** Who is calling, as established by key auth or the host application's hook. */
 export interface Identity {
@@ -61,6 +62,22 @@ export interface AttemptRecord {
 
 export type RequestOutcome = "complete" | "failed" | "cancelled";
 
+/** One server-side tool call of a tool loop (docs/tools.md). */
+export interface ToolCallRecord {
+  /** 1-based model call whose answer asked for it. */
+  step: number;
+  /** 0-based position among that answer's calls. */
+  position: number;
+  /** The name the model used (refused calls keep whatever it asked for). */
+  name: string;
+  status: "ok" | "refused" | "error";
+  errorCode?: string;
+  /** The result was stored from an earlier run of the same call (a retried request): nothing ran. */
+  reused?: boolean;
+  startedAt: number;
+  durationMs: number;
+}
+
 /** What the gateway knows about a request once it is over: the ledger's input. */
 export interface RequestRecord {
   id: string;
@@ -81,6 +98,8 @@ export interface RequestRecord {
   ttftMs?: number;
   /** Set when the answer came from the gateway's cache or an idempotent replay instead of an upstream call. */
   cache?: { kind: "exact" | "semantic" | "idempotent"; savedNanos: number; similarity?: number; ageMs?: number };
+  /** Server-side tool calls, when the route runs a tool loop. */
+  toolCalls?: ToolCallRecord[];
 }
 
 /** Long-lived parts of a gateway that every request shares. */
@@ -105,6 +124,8 @@ export interface GatewayServices {
   metrics?: GatewayMetrics;
   /** The response cache, when a route caches (docs/caching.md). */
   cache?: ResponseCache;
+  /** Server-side tools and their stored results (docs/tools.md). */
+  tools: ToolServices;
 }
 
 /** The one object a request's stages share. */
@@ -122,6 +143,13 @@ export class GatewayContext {
   /** How the stream is written in the client's API, once it has begun. */
   encoder?: StreamEncoder;
   readonly attempts: AttemptRecord[] = [];
+  readonly toolCalls: ToolCallRecord[] = [];
+  /**
+   * Set by enforceBudgets when budgets apply: adds the worst case of one more model call (a
+   * repair, a tool loop's next step) to the request's reservation, priced at the priciest of
+   * `models` (default: the route's targets), or throws 429 without calling.
+   */
+  reserveStep?: (request: CanonicalRequest, models?: readonly string[]) => Promise<void>;
   readonly responseHeaders: Record<string, string>;
   /** Status of the answer the client received (499 when it left first). */
   status = 200;

@@ -32,7 +32,7 @@ export function responseText(response: CanonicalResponse): string {
 }
 
 /** The usage of the answering attempt: as reported, or counted when the provider never said (cut streams). */
-function usageOf(request: CanonicalRequest, upstream: OpenedUpstream): Usage {
+export function usageOf(request: CanonicalRequest, upstream: OpenedUpstream): Usage {
   if (upstream.kind === "response") return responseUsage(request, upstream.response);
   // Embeddings: input only, reported or already counted by the attempt.
   if (upstream.kind === "embedding") return upstream.response.usage;
@@ -44,20 +44,22 @@ const computed = new WeakMap<GatewayContext, FinalUsage | undefined>();
 
 /**
  * What the request consumed, once it is over: computed once and shared by every stage
- * that needs it (budget settlement, the ledger record). Every metered attempt counts: the
- * answering one, the steps of a repair or tool loop, a semantic cache's embedding (also
- * when no answer followed it). Undefined when nothing was metered.
+ * that needs it (budget settlement, the ledger record). Undefined when nothing was metered.
+ * Attempts metered earlier (steps of a repair or tool loop) are added to the answering one,
+ * and still count when a later step failed and no answer came.
  */
 export function finalUsage(ctx: GatewayContext): FinalUsage | undefined {
   if (computed.has(ctx)) return computed.get(ctx);
   // Dispatch sets `upstream` right after the attempt that answered, so that attempt is last.
   const winner = ctx.attempts.at(-1);
-  if (ctx.upstream && ctx.request && winner && !winner.usage) meterAttempt(ctx, winner, usageOf(ctx.request, ctx.upstream));
   let result: FinalUsage | undefined;
-  for (const attempt of ctx.attempts) {
-    if (!attempt.usage) continue;
-    const costNanos = attempt.costNanos ?? 0;
-    result = result ? { usage: addUsage(result.usage, attempt.usage), costNanos: result.costNanos + costNanos, model: attempt.model } : { usage: attempt.usage, costNanos, model: attempt.model };
+  if (ctx.request && winner) {
+    if (ctx.upstream && !winner.usage) meterAttempt(ctx, winner, usageOf(ctx.request, ctx.upstream));
+    for (const attempt of ctx.attempts) {
+      if (!attempt.usage) continue;
+      const costNanos = attempt.costNanos ?? 0;
+      result = result ? { usage: addUsage(result.usage, attempt.usage), costNanos: result.costNanos + costNanos, model: attempt.model } : { usage: attempt.usage, costNanos, model: attempt.model };
+    }
   }
   computed.set(ctx, result);
   return result;

@@ -66,7 +66,7 @@ export interface CanonicalRequest {
   endUser?: string;
   /**
    * The gateway changed what the client asked (a pinned system prompt, a repair turn, a forced
-   * tool): a same-format upstream then gets a body built from these fields, plus the client's
+   * tool, a tool loop's step): a same-format upstream then gets a body built from these fields, plus the client's
    * fields that none of them carries (`dropped`), instead of the inbound body as sent.
    */
   rewritten?: boolean;

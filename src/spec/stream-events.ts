@@ -12,7 +12,9 @@ export type StreamEvent =
   | { type: "reasoning-delta"; choice: number; text: string }
   | { type: "tool-call-delta"; choice: number; index: number; id?: string; name?: string; argumentsDelta: string }
   | { type: "finish"; choice: number; reason: FinishReason; raw?: string }
-  | { type: "usage"; usage: Usage };
+  | { type: "usage"; usage: Usage }
+  /** Something the gateway reports beside the answer (a tool loop's step): written as a Tollgate extension event in each API (docs/tools.md). */
+  | { type: "extension"; name: string; data: Record<string, unknown> };
 
 /**
  * One upstream frame: its payload exactly as received (so a same-format relay can

@@ -139,6 +139,35 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX tollgate_idempotency_expires ON tollgate_idempotency (expires_at);
     `,
   },
+  {
+    version: 5,
+    name: "tool_calls",
+    sql: `
+      CREATE TABLE tollgate_tool_calls (
+        request_id TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        error_code TEXT,
+        reused INTEGER NOT NULL DEFAULT 0,
+        started_at BIGINT NOT NULL,
+        duration_ms INTEGER,
+        PRIMARY KEY (request_id, step, position)
+      );
+
+      -- Executed calls' results by idempotency key: a retried request reuses them.
+      CREATE TABLE tollgate_tool_results (
+        idempotency_key TEXT NOT NULL PRIMARY KEY,
+        tool TEXT NOT NULL,
+        state TEXT NOT NULL,
+        result TEXT,
+        claimed_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX tollgate_tool_results_expires ON tollgate_tool_results (expires_at);
+    `,
+  },
 ];
 
 /**

@@ -1,7 +1,6 @@
 import { AllTargetsFailedError, type AttemptSummary } from "../errors/upstream-errors.js";
 import type { GatewayContext } from "../pipeline/context.js";
 import { completeStep, type RouteTarget } from "../pipeline/open-answer.js";
-import { reserveStep } from "../pipeline/stages/enforce-budgets.js";
 import type { CanonicalRequest } from "../spec/canonical-request.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
 import { addUsage, type Usage } from "../spec/usage.js";
@@ -59,7 +58,7 @@ export async function runStructured(ctx: GatewayContext, request: CanonicalReque
     const strategy = outputStrategy(ctx.services.config.providers[target.provider]!, request, format);
     let step = strategy.request;
     for (let repairs = 0; repairs <= route.structuredOutput.repairAttempts; repairs++) {
-      if (answers > 0) await reserveStep(ctx, step, target.model);
+      if (answers > 0) await ctx.reserveStep?.(step, [target.model]);
       let response: CanonicalResponse;
       try {
         response = await completeStep(ctx, step, [target]);

@@ -20,7 +20,9 @@ export type UpstreamScript =
   /** 200 text/event-stream headers and the chunks, then the socket is destroyed mid-body. `beforeHeaders`: destroy it before any byte. */
   | { kind: "cut"; chunks: Buffer[]; beforeHeaders?: boolean; headers?: Record<string, string> }
   /** Any status with a verbatim body (string or bytes; other values are JSON-encoded). */
-  | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> };
+  | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
+  /** Decides the answer from the request (its parsed body): a model whose reply depends on what it was sent. */
+  | { kind: "reply"; answer: (body: unknown) => Exclude<UpstreamScript, { kind: "reply" }> };
 
 export interface RecordedRequest {
   method: string;
@@ -153,7 +155,8 @@ export async function createFakeUpstream(): Promise<FakeUpstream> {
         body = rawBody;
       }
     }
-    const script = queue.shift() ?? fallback;
+    const queued = queue.shift() ?? fallback;
+    const script = queued.kind === "reply" ? queued.answer(body) : queued;
     const record: RecordedRequest = {
       method: req.method ?? "",
       path: req.url ?? "",

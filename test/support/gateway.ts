@@ -18,7 +18,7 @@ export interface TestGateway {
 /** Starts a real gateway on 127.0.0.1:0 with the given config and collects its request records. */
 export async function startGateway(
   config: ConfigInput,
-  options: { env?: Record<string, string>; identify?: Parameters<typeof createGateway>[0]["identify"]; logger?: Parameters<typeof createGateway>[0]["logger"]; clock?: () => number; log?: (message: string) => void } = {},
+  options: { env?: Record<string, string>; identify?: Parameters<typeof createGateway>[0]["identify"]; logger?: Parameters<typeof createGateway>[0]["logger"]; clock?: () => number; log?: (message: string) => void; tools?: Parameters<typeof createGateway>[0]["tools"] } = {},
 ): Promise<TestGateway> {
   const records: RequestRecord[] = [];
   const waiters = new Map<string, (r: RequestRecord) => void>();
@@ -30,6 +30,7 @@ export async function startGateway(
     logger: options.logger ?? false,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.tools ? { tools: options.tools } : {}),
     onRecord: (r) => {
       records.push(r);
       waiters.get(r.id)?.(r);

@@ -113,6 +113,10 @@ export function translatingMessagesEncoder(request: CanonicalRequest): StreamEnc
           case "usage":
             usage = e.usage;
             break;
+          case "extension":
+            // A ping's payload under its own event name: the SDKs skip only events named "ping", and ignore a ping's extra fields.
+            out += sseFrame(JSON.stringify({ type: "ping", tollgate: { type: e.name, ...e.data } }), `tollgate.${e.name}`);
+            break;
         }
       }
       return out;

@@ -63,6 +63,10 @@ export function translatingChatEncoder(request: CanonicalRequest): StreamEncoder
           case "usage":
             usage = e.usage;
             break;
+          case "extension":
+            // An unnamed chunk without choices, as the usage chunk is: every client tolerates it; the `tollgate` field says what it is.
+            out += frame([], { tollgate: { type: e.name, ...e.data } });
+            break;
         }
       }
       return out;

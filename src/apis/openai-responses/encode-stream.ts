@@ -173,6 +173,10 @@ export function translatingResponsesEncoder(request: CanonicalRequest): StreamEn
           case "usage":
             usage = e.usage;
             break;
+          case "extension":
+            // Rides on keepalive, an event every client ignores (openai-node's stream helper throws on unknown types).
+            out += sseFrame(JSON.stringify({ type: "keepalive", sequence_number: sequence++, tollgate: { type: e.name, ...e.data } }), `tollgate.${e.name}`);
+            break;
         }
       }
       return out;

@@ -6,7 +6,7 @@ import { closeAnswer, openAnswer } from "../open-answer.js";
  * A client's field name as header text: a header holds only visible ASCII (Node throws on
  * anything else, after the upstream has answered), so other characters are percent-encoded as UTF-8.
  */
-function headerSafe(name: string): string {
+export function headerSafe(name: string): string {
   return name.replace(/[^\x20-\x7e]/gu, (c) => [...Buffer.from(c, "utf8")].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join(""));
 }
 
@@ -22,7 +22,7 @@ export function setDroppedHeader(ctx: GatewayContext, targetApi: string): void {
  * (the relay) runs, nothing is retried.
  */
 export const dispatch: Stage<GatewayContext> = async (ctx, next) => {
-  // An earlier stage already answered (a validated structured output): relay it.
+  // An earlier stage already holds the answer (a validated structured output, a tool loop): relay it.
   if (ctx.upstream) return next();
   const request = ctx.request!;
   const answer = await openAnswer(ctx, request);

@@ -16,14 +16,6 @@ export interface BudgetOptions {
   log: (message: string) => void;
 }
 
-/** What a request holds on the budget store, for steps that reserve more under the same reservation. */
-interface Held {
-  options: BudgetOptions;
-  rules: readonly BudgetRule[];
-}
-
-const held = new WeakMap<GatewayContext, Held>();
-
 /** The most a call with this many prompt tokens can cost, at the priciest of the given models. */
 function worstCase(ctx: GatewayContext, options: BudgetOptions, request: CanonicalRequest, inputTokens: number, models: readonly string[]) {
   // Embeddings produce no output: only their input is reserved.
@@ -44,13 +36,25 @@ export function enforceBudgets(options: BudgetOptions): Stage<GatewayContext> {
     const identity = ctx.identity!;
     const rules = identity.limits ? [...options.rules, ...rulesFromKeyLimits(identity.keyId, identity.limits)] : options.rules;
     if (rules.length === 0) return next();
-    const worst = worstCase(ctx, options, ctx.request!, promptTokens(ctx), ctx.route!.targets.map((t) => t.model));
+    const routeModels = ctx.route!.targets.map((t) => t.model);
+    const worst = worstCase(ctx, options, ctx.request!, promptTokens(ctx), routeModels);
     const lines = linesFor([...rules], identity, { ...worst, requests: 1 }, ctx.startedAt);
     if (lines.length === 0) return next();
 
     const result = await options.store.reserve(ctx.id, lines, options.reservationTtlMs);
     if (!result.ok) throw new BudgetExceededError(lines[result.line]!, result.remaining, result.resetsAt);
-    held.set(ctx, { options, rules });
+    // Each further model call of this request (a repair, a tool loop's step) adds its own
+    // worst case to the reservation, atomically, before it runs: what is held always covers
+    // what the calls so far may spend, however many requests run at once. Settlement then
+    // replaces the whole reservation with the actual usage of every call.
+    ctx.reserveStep = async (stepRequest, models = routeModels) => {
+      const step = worstCase(ctx, options, stepRequest, countMessageTokens(stepRequest.messages), models);
+      // The step belongs to a request already counted: it adds tokens and dollars, not requests.
+      const stepLines = linesFor([...rules], identity, { ...step, requests: 0 }, ctx.startedAt).filter((l) => l.amount > 0);
+      if (stepLines.length === 0) return;
+      const reserved = await options.store.reserve(ctx.id, stepLines, options.reservationTtlMs);
+      if (!reserved.ok) throw new BudgetExceededError(stepLines[reserved.line]!, reserved.remaining, reserved.resetsAt);
+    };
     try {
       await next();
     } finally {
@@ -60,23 +64,6 @@ export function enforceBudgets(options: BudgetOptions): Stage<GatewayContext> {
       });
     }
   };
-}
-
-/**
- * Before another call within one request (a repair, a fallback after repairs): reserves
- * that call's worst case on top of what the request holds, atomically, or throws 429
- * without calling. Settlement at the end replaces everything held with the actual usage,
- * so the request never spends beyond what its counters allowed.
- */
-export async function reserveStep(ctx: GatewayContext, request: CanonicalRequest, model: string): Promise<void> {
-  const holding = held.get(ctx);
-  if (!holding) return;
-  const worst = worstCase(ctx, holding.options, request, countMessageTokens(request.messages), [model]);
-  // The step is part of a request already counted: it adds tokens and dollars, not requests.
-  const lines = linesFor([...holding.rules], ctx.identity!, { ...worst, requests: 0 }, ctx.startedAt).filter((l) => l.amount > 0);
-  if (lines.length === 0) return;
-  const result = await holding.options.store.reserve(ctx.id, lines, holding.options.reservationTtlMs);
-  if (!result.ok) throw new BudgetExceededError(lines[result.line]!, result.remaining, result.resetsAt);
 }
 
 function actualAmounts(ctx: GatewayContext, lines: readonly CounterLine[]) {

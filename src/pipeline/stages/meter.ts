@@ -26,6 +26,7 @@ export const meter: Stage<GatewayContext> = async (ctx, next) => {
     if (ctx.route) record.route = ctx.route.name;
     if (ctx.identity) record.identity = ctx.identity;
     if (ctx.cache) record.cache = ctx.cache;
+    if (ctx.toolCalls.length > 0) record.toolCalls = ctx.toolCalls;
     const code = (ctx.error as { code?: unknown } | undefined)?.code;
     if (typeof code === "string") record.errorCode = code;
     const final = finalUsage(ctx);

@@ -1,3 +1,4 @@
+import { InvalidRequestError } from "../../errors/gateway-error.js";
 import { runStructured } from "../../structured/run-structured.js";
 import { schemaCheck } from "../../structured/schema-validator.js";
 import { builtAnswer } from "../built-answer.js";
@@ -14,6 +15,8 @@ export const structuredOutput: Stage<GatewayContext> = async (ctx, next) => {
   const request = ctx.request!;
   const format = request.responseFormat;
   if (format?.type !== "json_schema") return next();
+  // The repair loop and the tool loop each own the conversation; combining them is not built yet.
+  if (ctx.route!.tools) throw new InvalidRequestError("unsupported_parameter", "A JSON Schema answer is not supported on a model with server-side tools.", { param: "response_format" });
   // Compiled (and refused when invalid) at parse time: this is a cache hit.
   const answer = await runStructured(ctx, request, format, schemaCheck(format.schema));
   ctx.upstream = builtAnswer(request, answer.response, ctx.signal);
