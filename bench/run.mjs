@@ -388,7 +388,7 @@ async function observability() {
     const keys = Object.keys(configSchema.shape ?? {});
     const found = keys.filter((k) => /^(metrics|logs?|logging|observability|telemetry|otel|tracing|prometheus)$/i.test(k));
     return found.length
-      ? `config has ${found.join(", ")}; bench/gateway.yaml does not set them: the gateway runs with their defaults`
+      ? `config has ${found.join(", ")}; bench/gateway.yaml turns on request logs (info, to a file) and metrics; traces stay off (no endpoint)`
       : `none: the config schema has no metrics/logs/tracing section yet (keys: ${keys.join(", ")}); the gateway logs only operational warnings to stderr`;
   } catch (e) {
     return `unknown (${e.message})`;

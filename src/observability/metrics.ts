@@ -63,6 +63,7 @@ export class GatewayMetrics {
   private readonly fallbacks = counter(this.registry, "fallbacks_total", "Requests answered (or last tried) by another target than the route's first.", ["route"]);
   private readonly budgetRejections = counter(this.registry, "budget_rejections_total", "Requests refused by a budget or rate limit (or because budgets could not be checked), by scope and code.", ["scope", "code"]);
   private readonly cacheHits = counter(this.registry, "cache_hits_total", "Requests answered from a cache.", ["route", "kind"]);
+  private readonly toolCalls = counter(this.registry, "tool_calls_total", "Server-side tool calls the model asked for, by tool and outcome (ok, error, refused; reused: a stored result).", ["route", "tool", "status"]);
   private readonly errorCodes = new Set<string>();
 
   constructor(config: ResolvedConfig, breakers: BreakerRegistry) {
@@ -113,6 +114,11 @@ export class GatewayMetrics {
     if (facts.retries > 0) this.retries.get(route).inc(facts.retries);
     if (facts.fallback) this.fallbacks.get(route).inc();
     if (record.cache) this.cacheHits.get(route, record.cache.kind).inc();
+    for (const call of record.toolCalls ?? []) {
+      // A name the route does not list is the model's own text: it never becomes a label.
+      const tool = call.errorCode === "tool_not_allowed" ? "unlisted" : call.name;
+      this.toolCalls.get(route, tool, call.reused ? "reused" : call.status).inc();
+    }
     const err = ctx.error;
     if (err instanceof BudgetExceededError || err instanceof BudgetStoreUnavailableError) {
       const scope = err.details?.scope;

@@ -48,6 +48,8 @@ export function requestLogLine(record: RequestRecord, ctx: GatewayContext, facts
     cache_hit: record.cache !== undefined,
     cache_kind: record.cache?.kind,
     cache_saved_usd: record.cache ? record.cache.savedNanos / NANOS_PER_USD : undefined,
+    tool_calls: record.toolCalls?.length,
+    tool_calls_refused: record.toolCalls?.filter((c) => c.status === "refused").length,
   };
   const bodies = ctx.route?.logBodies;
   if (bodies && ctx.request) {

@@ -4,6 +4,7 @@ import { startOrderService, type OrderService } from "../../examples/order-servi
 import type { ConfigInput } from "../../src/config/schema.js";
 import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
+import { parsePrometheusText, sumOf } from "../support/prometheus-text.js";
 import { answerFromToolResult, textAnswer, textStall, toolCallAnswer, toolMessages } from "../support/tool-answers.js";
 
 // The seed article's get_order_status example, end to end: an OpenAI SDK client, the
@@ -160,6 +161,12 @@ describe("get_order_status through the tool loop", () => {
       ["get_order_status", "refused", "invalid_arguments"],
       ["get_order_status", "refused", "invalid_arguments"],
     ]);
+    // Metrics count the refusals; the unlisted name the model made up never becomes a label.
+    const metrics = await gw.gateway.metrics();
+    expect(metrics).not.toContain("cancel_order");
+    const exposition = parsePrometheusText(metrics);
+    expect(sumOf(exposition, "tollgate_tool_calls_total", { tool: "unlisted", status: "refused" })).toBeGreaterThanOrEqual(1);
+    expect(sumOf(exposition, "tollgate_tool_calls_total", { tool: "get_order_status", status: "refused" })).toBeGreaterThanOrEqual(2);
   });
 
   it("refuses a tool whose host resolves to a private address without allowPrivateNetwork", async () => {
