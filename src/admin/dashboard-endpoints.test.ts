@@ -88,7 +88,9 @@ describe("GET /admin/requests", () => {
       stream: true,
       cost_nanos: 1_234_567,
       cost_usd: "0.001235",
+      saved_usd: "0.000000",
       cache_hit: false,
+      cache_kind: null,
       latency_ms: 200,
       ttft_ms: 40,
     });

@@ -17,3 +17,13 @@ export function formatUsd(nanos: number | bigint | string): string {
 export function nanosNumber(nanos: number | bigint | string): number {
   return typeof nanos === "number" ? Math.round(nanos) : Number(nanos);
 }
+
+/** What a request (or a sum of them) cost, in both forms the admin API shows money. */
+export function costFields(costNanos: number | bigint | string) {
+  return { cost_nanos: nanosNumber(costNanos), cost_usd: formatUsd(costNanos) };
+}
+
+/** Cost and what caches and replays saved, in both forms. */
+export function moneyFields(costNanos: number | bigint | string, savedNanos: number | bigint | string) {
+  return { ...costFields(costNanos), saved_nanos: nanosNumber(savedNanos), saved_usd: formatUsd(savedNanos) };
+}

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { NotFoundError } from "../errors/gateway-error.js";
 import { queryRecentRequests, queryRequest, type AttemptRow, type RequestSummaryRow } from "../ledger/recent-requests-query.js";
-import { formatUsd, nanosNumber } from "./money.js";
+import { costFields, moneyFields } from "./money.js";
 import { iso } from "./time.js";
 import type { AdminHandler } from "./types.js";
 import { parseWith } from "./validate.js";
@@ -22,8 +22,6 @@ function parseTags(text: string): Record<string, string> {
     return {};
   }
 }
-
-const money = (nanos: number) => ({ cost_nanos: nanosNumber(nanos), cost_usd: formatUsd(nanos) });
 
 /** A ledger row as the admin API shows it: the key by id, name and prefix (never more of it). */
 function requestView(r: RequestSummaryRow) {
@@ -50,16 +48,17 @@ function requestView(r: RequestSummaryRow) {
     cached_input_tokens: r.cached_input_tokens,
     reasoning_tokens: r.reasoning_tokens,
     usage_source: r.usage_source,
-    ...money(r.cost_nanos),
-    saved_nanos: nanosNumber(r.saved_nanos),
+    ...moneyFields(r.cost_nanos, r.saved_nanos),
     cache_hit: r.cache_hit === 1,
+    /** Which answered it: "exact", "semantic", "idempotent"; null for an upstream answer. */
+    cache_kind: r.cache_kind,
     latency_ms: r.latency_ms,
     ttft_ms: r.ttft_ms,
   };
 }
 
 function attemptView(a: AttemptRow) {
-  return { ...a, started_at: iso(a.started_at), ...money(a.cost_nanos) };
+  return { ...a, started_at: iso(a.started_at), ...costFields(a.cost_nanos) };
 }
 
 /** GET /admin/requests?limit=50&errors=true: the newest requests in the ledger, newest first. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { querySummary } from "../ledger/summary-query.js";
-import { formatUsd, nanosNumber } from "./money.js";
+import { moneyFields } from "./money.js";
 import { parseRange, rangeFields } from "./range.js";
 import { iso } from "./time.js";
 import type { AdminHandler } from "./types.js";
@@ -23,10 +23,7 @@ export const getSummary: AdminHandler = async ({ query, services, now = Date.now
       error_rate: s.requests === 0 ? 0 : s.errors / s.requests,
       input_tokens: s.inputTokens,
       output_tokens: s.outputTokens,
-      cost_nanos: nanosNumber(s.costNanos),
-      cost_usd: formatUsd(s.costNanos),
-      saved_nanos: nanosNumber(s.savedNanos),
-      saved_usd: formatUsd(s.savedNanos),
+      ...moneyFields(s.costNanos, s.savedNanos),
       cache_hits: s.cacheHits,
       tag_names: s.tagNames,
     },

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { queryUsage } from "../ledger/usage-query.js";
-import { formatUsd, nanosNumber } from "./money.js";
+import { moneyFields } from "./money.js";
 import { checkBuckets, granularityField, parseRange, rangeFields } from "./range.js";
 import { iso } from "./time.js";
 import type { AdminHandler } from "./types.js";
@@ -48,10 +48,7 @@ export const getUsage: AdminHandler = async ({ query, services, now = Date.now()
         requests: t.requests,
         input_tokens: t.inputTokens,
         output_tokens: t.outputTokens,
-        cost_nanos: nanosNumber(t.costNanos),
-        cost_usd: formatUsd(t.costNanos),
-        saved_nanos: nanosNumber(t.savedNanos),
-        saved_usd: formatUsd(t.savedNanos),
+        ...moneyFields(t.costNanos, t.savedNanos),
       })),
       series: result.series.map((s) => ({
         bucket: bucketOf(s.bucket),
@@ -59,10 +56,7 @@ export const getUsage: AdminHandler = async ({ query, services, now = Date.now()
         requests: s.requests,
         input_tokens: s.inputTokens,
         output_tokens: s.outputTokens,
-        cost_nanos: nanosNumber(s.costNanos),
-        cost_usd: formatUsd(s.costNanos),
-        saved_nanos: nanosNumber(s.savedNanos),
-        saved_usd: formatUsd(s.savedNanos),
+        ...moneyFields(s.costNanos, s.savedNanos),
       })),
     },
   };

@@ -28,6 +28,7 @@ export interface RequestSummaryRow {
   cost_nanos: number;
   saved_nanos: number;
   cache_hit: number;
+  cache_kind: string | null;
   latency_ms: number;
   ttft_ms: number | null;
 }
@@ -53,7 +54,7 @@ export interface AttemptRow {
 const SELECT = `SELECT r.id, r.started_at, r.key_id, k.name AS key_name, k.prefix AS key_prefix, r.user_id, r.team_id, r.end_user, r.tags,
        r.route, r.api, r.stream, r.status, r.outcome, r.error_code, r.provider, r.model, r.attempts,
        r.input_tokens, r.output_tokens, r.cached_input_tokens, r.reasoning_tokens, r.usage_source,
-       r.cost_nanos, r.saved_nanos, r.cache_hit, r.latency_ms, r.ttft_ms
+       r.cost_nanos, r.saved_nanos, r.cache_hit, r.cache_kind, r.latency_ms, r.ttft_ms
   FROM tollgate_requests r LEFT JOIN tollgate_keys k ON k.id = r.key_id`;
 
 /** The newest requests first (by start time, then by insertion order); `errorsOnly` keeps statuses of 400 and more. */

@@ -279,6 +279,9 @@ describe("ledger", () => {
       { cache_hit: 1, cache_kind: "exact", cost_nanos: 0, saved_nanos: 2_000_000 },
       { cache_hit: 1, cache_kind: "exact", cost_nanos: 0, saved_nanos: 2_000_000 },
     ]);
+    // The dashboard's request detail says which cache answered and what it saved.
+    const detail = await request(`${gw.url}/admin/requests/${hits[0]!.id}`, { headers: { authorization: "Bearer admin-key-0123456789abcdef" } });
+    expect(await detail.body.json()).toMatchObject({ id: hits[0]!.id, cache_hit: true, cache_kind: "exact", cost_usd: "0.000000", saved_usd: "0.002000", attempt_list: [] });
   });
 });
 

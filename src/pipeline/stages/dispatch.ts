@@ -6,7 +6,7 @@ import { closeAnswer, openAnswer } from "../open-answer.js";
  * A client's field name as header text: a header holds only visible ASCII (Node throws on
  * anything else, after the upstream has answered), so other characters are percent-encoded as UTF-8.
  */
-export function headerSafe(name: string): string {
+function headerSafe(name: string): string {
   return name.replace(/[^\x20-\x7e]/gu, (c) => [...Buffer.from(c, "utf8")].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join(""));
 }
 

@@ -62,6 +62,7 @@ async function showDetail(id) {
         field("Latency", ms(r.latency_ms)),
         field("TTFT", ms(r.ttft_ms)),
         field("Cost", usd(r.cost_nanos, { precise: true })),
+        field("Answered by", r.cache_kind ? `${r.cache_kind === "idempotent" ? "an idempotent replay" : `the ${r.cache_kind} cache`}, saving ${usd(r.saved_nanos, { precise: true })}` : "the upstream"),
         field("Tokens in / out", `${count(r.input_tokens)} / ${count(r.output_tokens)}`),
         field("Cached / reasoning", `${count(r.cached_input_tokens)} / ${count(r.reasoning_tokens)}`),
         field("Usage", r.usage_source ?? "–"),
