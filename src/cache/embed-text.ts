@@ -23,6 +23,8 @@ export async function embedText(ctx: GatewayContext, routeName: string, text: st
     includeUsage: false,
     embedding: { input: [text] },
     inbound: { api: "openai-embeddings", body: { model: route.name, input: [text] } },
+    // The request's own key: a provider that dedupes sees each embedding once per request.
+    ...(ctx.request?.idempotencyKey ? { idempotencyKey: ctx.request.idempotencyKey } : {}),
   };
   const answer = await openAnswer(ctx, request, route);
   closeAnswer(ctx, answer);

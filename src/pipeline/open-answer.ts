@@ -29,9 +29,7 @@ export interface OpenedAnswer {
  * Every attempt is recorded on `ctx.attempts`. `route`: the request's own unless another
  * serves a part of it (the semantic cache's embedding route).
  */
-export async function openAnswer(ctx: GatewayContext, given: CanonicalRequest, route: ResolvedRoute = ctx.route!, targets: readonly RouteTarget[] = route.targets): Promise<OpenedAnswer> {
-  // Upstream idempotency keys derive from this: the same for every retry of this request.
-  const request = given.idempotencyKey ? given : { ...given, idempotencyKey: ctx.id };
+export async function openAnswer(ctx: GatewayContext, request: CanonicalRequest, route: ResolvedRoute = ctx.route!, targets: readonly RouteTarget[] = route.targets): Promise<OpenedAnswer> {
   const failures: AttemptSummary[] = [];
   let last: GatewayError | undefined;
 

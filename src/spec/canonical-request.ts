@@ -74,7 +74,7 @@ export interface CanonicalRequest {
   inbound: { api: InboundApi; body: Record<string, unknown> };
   /**
    * What upstream idempotency keys derive from: the client's scoped Idempotency-Key (hashed),
-   * else the request id (dispatch fills it in). Sent only to upstreams configured with a header.
+   * else the request id (parseRequest fills it in). Sent only to upstreams configured with a header.
    */
   idempotencyKey?: string;
   /** Set for an embeddings request: then `messages` is empty, `stream` false, and the adapter's buildEmbeddingRequest serves it. */
