@@ -13,8 +13,13 @@ import { testServices, type TestServices } from "./test-support/services.js";
 // GET /admin/budgets reads the very counters requests reserve against, in memory and in
 // Redis: a reservation in flight shows as reserved, a settled request as spent.
 
-const NOW = Date.parse("2026-11-21T12:30:00Z");
-const DAY_START = Date.parse("2026-11-21T00:00:00Z");
+// Redis expires the counters at their window's end by its own clock (PEXPIREAT), so the
+// test's "now" must never be in Redis's past: 12:30 UTC of the day after the real one.
+const DAY = 86_400_000;
+const DAY_START = (Math.floor(Date.now() / DAY) + 1) * DAY;
+const NOW = DAY_START + 12.5 * 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const MONTH_START = Date.UTC(new Date(NOW).getUTCFullYear(), new Date(NOW).getUTCMonth(), 1);
 const LIMITS = { budgets: [{ period: "day" as const, usd: 1 }], rpm: 10 };
 
 type Budget = { source: string; scope: string; rule_id: string; subject: string; period: string; unit: string; limit: number; spent: number; reserved: number; window_start: string | null; resets_at: string | null };
@@ -90,11 +95,11 @@ describe.each(["memory", "redis"] as const)("GET /admin/budgets with %s counters
       limit: 1_000_000_000,
       spent: 300_000,
       reserved: 200_000,
-      window_start: "2026-11-21T00:00:00.000Z",
-      resets_at: "2026-11-22T00:00:00.000Z",
+      window_start: iso(DAY_START),
+      resets_at: iso(DAY_START + DAY),
     });
-    expect(row("key", "key", key.id, "requests")).toMatchObject({ period: "minute", limit: 10, spent: 1, reserved: 1, resets_at: "2026-11-21T12:31:00.000Z" });
-    expect(row("config", "team", "red", "tokens")).toMatchObject({ rule_id: "red", period: "month", limit: 100_000, spent: 500, reserved: 700, window_start: "2026-11-01T00:00:00.000Z" });
+    expect(row("key", "key", key.id, "requests")).toMatchObject({ period: "minute", limit: 10, spent: 1, reserved: 1, resets_at: iso(NOW + 60_000) });
+    expect(row("config", "team", "red", "tokens")).toMatchObject({ rule_id: "red", period: "month", limit: 100_000, spent: 500, reserved: 700, window_start: iso(MONTH_START) });
     expect(row("config", "user", "alice", "usd")).toMatchObject({ rule_id: "*", limit: 5_000_000_000, spent: 300_000, reserved: 200_000 });
     expect(row("config", "tag", "feature=search", "requests")).toMatchObject({ rule_id: "feature=*", period: "total", spent: 1, reserved: 1, window_start: null, resets_at: null });
     // Carol spent only yesterday: today's window has no counter of hers. The revoked key is not listed.

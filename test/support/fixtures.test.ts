@@ -20,17 +20,9 @@ afterEach(() => {
 });
 
 describe("fixtures location", () => {
-  it("finds the shared recordings", () => {
+  it("finds the recordings inside the repository", () => {
     expect(path.basename(fixturesDir())).toBe("recorded");
     expect(listFixtures("mistral", ".chunks.txt")).toEqual(["mistral/mistral-text.chunks.txt", "mistral/mistral-tool-call.chunks.txt"]);
-  });
-
-  it("honours TOLLGATE_FIXTURES", () => {
-    const real = fixturesDir();
-    vi.stubEnv("TOLLGATE_FIXTURES", path.relative(process.cwd(), real));
-    expect(fixturesDir()).toBe(real);
-    vi.stubEnv("TOLLGATE_FIXTURES", "/nonexistent/fixtures");
-    expect(() => fixturesDir()).toThrow(/TOLLGATE_FIXTURES/);
   });
 
   it("loads one payload per line", () => {

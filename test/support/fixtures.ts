@@ -1,10 +1,10 @@
 /**
- * Test support for the recorded provider transcripts in ../shared/fixtures/recorded
+ * Test support for the recorded provider transcripts in test/fixtures/recorded
  * (see its README): locating and loading them, rebuilding their SSE framing,
  * splitting byte streams the way networks do, and computing what a correct parser
  * must extract from them, straight from the JSON (never through the code under test).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -12,16 +12,11 @@ import { fileURLToPath } from "node:url";
 // Locating and loading recordings
 // ---------------------------------------------------------------------------
 
-const DEFAULT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../shared/fixtures/recorded");
+const RECORDINGS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/recorded");
 
-/** The recordings directory: $TOLLGATE_FIXTURES when set, else ../shared/fixtures/recorded beside the repository. */
+/** The recordings directory, inside the repository. */
 export function fixturesDir(): string {
-  const override = process.env.TOLLGATE_FIXTURES;
-  const dir = override ? path.resolve(override) : DEFAULT_DIR;
-  if (!existsSync(dir)) {
-    throw new Error(`Recorded fixtures not found at ${dir}${override ? " (from TOLLGATE_FIXTURES)" : "; set TOLLGATE_FIXTURES to their location"}.`);
-  }
-  return dir;
+  return RECORDINGS_DIR;
 }
 
 /** Absolute path of a recording, e.g. fixturePath("mistral/mistral-text.chunks.txt"). */

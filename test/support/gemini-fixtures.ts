@@ -1,5 +1,5 @@
 /**
- * Gemini recordings (../shared/fixtures/recorded/google): rebuilding their SSE framing and
+ * Gemini recordings (test/fixtures/recorded/google): rebuilding their SSE framing and
  * computing, from the JSON alone (never through the code under test), what a correct
  * parser must extract from them.
  */

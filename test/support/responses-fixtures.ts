@@ -1,5 +1,5 @@
 /**
- * The OpenAI Responses recordings (../shared/fixtures/recorded/openai-responses): what a
+ * The OpenAI Responses recordings (test/fixtures/recorded/openai-responses): what a
  * correct parser must extract from them, computed from the JSON payloads alone (never
  * through the code under test), in the canonical terms of test/support/canonical-events.ts.
  */
