@@ -75,14 +75,14 @@ pump();
 await Promise.race([allSettled, new Promise((r) => setTimeout(r, Number(openTimeoutStr)))]);
 clearInterval(progress);
 const { first_errors, ...counts } = st;
-console.log("OPEN " + JSON.stringify({ ...counts, first_errors, open_seconds: (Date.now() - t0) / 1000 }));
+console.log(`OPEN ${JSON.stringify({ ...counts, first_errors, open_seconds: (Date.now() - t0) / 1000 })}`);
 
 const closeAll = () => {
   if (closing) return;
   closing = true;
   for (const r of reqs) r.destroy();
   agent.destroy();
-  console.log("CLOSED " + JSON.stringify({ open_at_close: st.open - st.ended_early, ended_early: st.ended_early }));
+  console.log(`CLOSED ${JSON.stringify({ open_at_close: st.open - st.ended_early, ended_early: st.ended_early })}`);
   setTimeout(() => process.exit(0), 200);
 };
 createInterface({ input: process.stdin }).on("line", (line) => line.trim() === "close" && closeAll());

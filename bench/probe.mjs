@@ -75,4 +75,4 @@ for (const s of specs) {
     total_p50_ms: r(pct(s.total, 50)), total_p99_ms: r(pct(s.total, 99)),
   };
 }
-console.log("PROBE " + JSON.stringify(out));
+console.log(`PROBE ${JSON.stringify(out)}`);

@@ -192,7 +192,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     meter,
     respondErrors,
     admit,
-    authenticate(new StaticKeys(config.clientKeys), services.virtualKeys, config.adminKeys.length > 0),
+    authenticate(new StaticKeys(config.clientKeys), services.virtualKeys, !config.open),
     parseRequest,
     attribute,
     pinSystemPrompt,

@@ -25,6 +25,7 @@ beforeEach(async () => {
 });
 afterEach(() => services.close());
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests read deep into JSON bodies of many shapes
 const call = async (handler: AdminHandler, input: Partial<AdminInput> = {}) => (await handler({ params: {}, query: {}, body: undefined, services, now: NOW, ...input })).body as Record<string, any>;
 
 async function failure(promise: Promise<unknown>) {

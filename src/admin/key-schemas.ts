@@ -22,7 +22,7 @@ const metadata = z.record(z.string(), z.unknown()).refine((value) => Buffer.byte
   message: `at most ${MAX_METADATA_BYTES} bytes as JSON`,
 });
 
-export const budgetSchema = z
+const budgetSchema = z
   .strictObject({
     period: z.enum(["hour", "day", "month", "total"]),
     usd: z.number().positive().max(MAX_BUDGET_USD).optional(),
@@ -30,7 +30,7 @@ export const budgetSchema = z
   })
   .refine((b) => b.usd !== undefined || b.tokens !== undefined, { message: "a budget sets usd, tokens, or both" });
 
-export const limitsSchema = z.strictObject({
+const limitsSchema = z.strictObject({
   budgets: z.array(budgetSchema).max(16).optional(),
   rpm: z.number().int().positive().optional(),
   tpm: z.number().int().positive().optional(),
@@ -69,6 +69,3 @@ export const listKeysQuery = z.strictObject({
   team_id: z.string().min(1).optional(),
   include_revoked: bool.optional(),
 });
-
-export type CreateKeyBody = z.output<typeof createKeySchema>;
-export type UpdateKeyBody = z.output<typeof updateKeySchema>;

@@ -9,7 +9,7 @@ import { getSummary } from "./summary.js";
 import { getUsage } from "./usage.js";
 
 /** Where the admin API is mounted. */
-export const ADMIN_PREFIX = "/admin";
+const ADMIN_PREFIX = "/admin";
 
 interface Route {
   /** Path segments after /admin; ":name" captures one. */
@@ -29,7 +29,7 @@ const ROUTES: Route[] = [
 ];
 
 /** Methods whose handlers read a JSON body. */
-export const METHODS_WITH_BODY = new Set(["POST", "PATCH"]);
+const METHODS_WITH_BODY = new Set(["POST", "PATCH"]);
 
 export interface MatchedRoute {
   handler: AdminHandler;

@@ -6,7 +6,7 @@ import { iso } from "./time.js";
 import type { AdminHandler } from "./types.js";
 import { invalidField, parseWith } from "./validate.js";
 
-export const usageQuery = z.strictObject({
+const usageQuery = z.strictObject({
   group_by: z.enum(["key", "user", "team", "model", "tag", "route"]).default("model"),
   ...rangeFields,
   granularity: granularityField,

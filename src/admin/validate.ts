@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { InvalidRequestError } from "../errors/gateway-error.js";
 import { fieldPath } from "../errors/field-path.js";
 

@@ -55,7 +55,7 @@ export function exactKey(tenant: string, route: string, request: CanonicalReques
 /** The text of the conversation's last turn when it is the user's and holds text only (an image or a tool result is not embedded). */
 export function lastUserText(request: CanonicalRequest): string | undefined {
   const last = request.messages.at(-1);
-  if (!last || last.role !== "user" || last.content === null) return undefined;
+  if (last?.role !== "user" || last.content === null) return undefined;
   if (typeof last.content === "string") return last.content.trim() || undefined;
   if (!last.content.every((part) => part.type === "text")) return undefined;
   return last.content.map((part) => (part as { text: string }).text).join("\n").trim() || undefined;

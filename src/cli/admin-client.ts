@@ -1,6 +1,6 @@
 import { CommandError, UsageError } from "./args.js";
 
-export const DEFAULT_URL = "http://127.0.0.1:8787";
+const DEFAULT_URL = "http://127.0.0.1:8787";
 const TIMEOUT_MS = 30_000;
 
 /** Options every admin command takes. */
@@ -20,7 +20,7 @@ export interface AdminClient {
 }
 
 /** The API answered with an error (or could not be reached): printed as is, exit 1. */
-export class AdminApiError extends CommandError {
+class AdminApiError extends CommandError {
   override name = "AdminApiError";
   constructor(message: string, readonly status?: number, readonly code?: string) {
     super(message);

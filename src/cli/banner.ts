@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from "../config/resolve.js";
 
-/** The start banner: where it listens, what it routes where, and loud warnings. */
-export function banner(config: ResolvedConfig, url: string, source: string): string {
+/** The start banner: where it listens, what it routes where, the dashboard, and loud warnings. */
+export function banner(config: ResolvedConfig, url: string, source: string, localAdminKey?: string): string {
   const lines = [`Tollgate listening on ${url}  (OpenAI-compatible: ${url}/v1)`, `config: ${source}`, "models:"];
   for (const route of Object.values(config.models)) {
     const targets = route.targets.map((t) => {
@@ -13,10 +13,14 @@ export function banner(config: ResolvedConfig, url: string, source: string): str
   if (Object.values(config.providers).some((p) => p.type === "simulator")) {
     lines.push("NOTE: [SIMULATOR] targets are Tollgate's built-in fake model, not a real LLM.");
   }
+  if (localAdminKey) {
+    lines.push(`dashboard: ${url}/dashboard/#key=${localAdminKey}`);
+    lines.push(`  (a one-time admin key for this run, also for the admin API; set admin.keys in a config to keep one)`);
+  } else if (config.adminKeys.length > 0) lines.push(`dashboard: ${url}/dashboard/`);
   if (config.adminKeys.length > 0) lines.push(`admin API: ${url}/admin  (tollgate keys / tollgate usage --url ${url})`);
-  if (config.clientKeys.length === 0 && config.adminKeys.length > 0) {
+  if (config.clientKeys.length === 0 && !config.open) {
     lines.push("Clients need a virtual key: create one with `tollgate keys create --user U`.");
-  } else if (config.clientKeys.length === 0) {
+  } else if (config.open) {
     lines.push("WARNING: no client keys configured (auth.keys): ANY caller can use this gateway. For local development only.");
   }
   return `${lines.join("\n")}\n`;

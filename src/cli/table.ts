@@ -15,7 +15,7 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
       })
       .join("  ")
       .trimEnd();
-  return [line(columns.map((c) => c.header)), ...rows.map(line)].join("\n") + "\n";
+  return `${[line(columns.map((c) => c.header)), ...rows.map(line)].join("\n")}\n`;
 }
 
 /** "2026-11-21 05:57" (UTC) from an ISO time; "-" for none. */

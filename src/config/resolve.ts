@@ -87,7 +87,7 @@ export interface ResolvedObservability {
   traces: Omit<ObservabilityConfig["traces"], "headers"> & { headers: Record<string, string> };
 }
 
-export const DEFAULT_LOG_BODY_CHARS = 2_000;
+const DEFAULT_LOG_BODY_CHARS = 2_000;
 
 /** Tool and MCP configs with their header secrets read from the environment. */
 export type ResolvedHttpTool = Omit<HttpToolConfig, "headers"> & { name: string; headers: Record<string, string> };
@@ -99,6 +99,8 @@ export interface ResolvedConfig {
   clientKeys: string[];
   /** Admin API keys; empty disables the admin API. */
   adminKeys: string[];
+  /** No client or admin key configured: any caller may use the gateway (local development). */
+  open: boolean;
   databaseUrl: string;
   redisUrl?: string;
   redisKeyPrefix: string;
@@ -116,11 +118,11 @@ export interface ResolvedConfig {
 }
 
 /** The embedded default: a SQLite file beside where the gateway runs. */
-export const DEFAULT_DATABASE_URL = "sqlite:.tollgate/tollgate.db";
+const DEFAULT_DATABASE_URL = "sqlite:.tollgate/tollgate.db";
 
-export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000, firstTokenMs: 60_000, idleMs: 30_000, totalMs: 600_000 };
-export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 20_000 };
-export const DEFAULT_BREAKER: BreakerPolicy = { failureThreshold: 5, cooldownMs: 30_000 };
+const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000, firstTokenMs: 60_000, idleMs: 30_000, totalMs: 600_000 };
+const DEFAULT_RETRY: RetryPolicy = { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 20_000 };
+const DEFAULT_BREAKER: BreakerPolicy = { failureThreshold: 5, cooldownMs: 30_000 };
 
 type Env = Record<string, string | undefined>;
 
@@ -246,6 +248,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     server: config.server,
     clientKeys,
     adminKeys,
+    open: clientKeys.length === 0 && adminKeys.length === 0,
     databaseUrl,
     ...(redisUrl ? { redisUrl } : {}),
     redisKeyPrefix: config.redis.keyPrefix,

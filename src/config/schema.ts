@@ -2,11 +2,11 @@ import { z } from "zod";
 import { httpToolSchema, mcpServerSchema, toolLoopSchema, toolResultsSchema } from "../tools/config-schema.js";
 import { secretRef } from "./secret-ref.js";
 
-export { secretRef, type SecretRef } from "./secret-ref.js";
+export type {  SecretRef } from "./secret-ref.js";
 
 const ms = z.number().int().nonnegative();
 
-export const timeoutsSchema = z.strictObject({
+const timeoutsSchema = z.strictObject({
   /** TCP/TLS connect. */
   connectMs: ms.optional(),
   /** Request sent until response headers. */
@@ -19,7 +19,7 @@ export const timeoutsSchema = z.strictObject({
   totalMs: ms.optional(),
 });
 
-export const retrySchema = z.strictObject({
+const retrySchema = z.strictObject({
   maxRetries: z.number().int().min(0).max(10).optional(),
   baseDelayMs: ms.optional(),
   maxDelayMs: ms.optional(),
@@ -27,7 +27,7 @@ export const retrySchema = z.strictObject({
   maxRetryAfterMs: ms.optional(),
 });
 
-export const breakerSchema = z.strictObject({
+const breakerSchema = z.strictObject({
   failureThreshold: z.number().int().min(1).optional(),
   cooldownMs: ms.optional(),
 });
@@ -67,7 +67,7 @@ const compatibleProvider = z.strictObject({
   jsonSchema: z.boolean().optional(),
 });
 
-export const faultSchema = z.strictObject({
+const faultSchema = z.strictObject({
   kind: z.enum(["status", "hang", "stall", "cut", "malformed"]),
   /** For kind "status". */
   status: z.number().int().min(400).max(599).optional(),
@@ -121,9 +121,9 @@ const simulatorProvider = z.strictObject({
   fault: faultSchema.optional(),
 });
 
-export const providerSchema = z.discriminatedUnion("type", [openaiProvider, compatibleProvider, anthropicProvider, googleProvider, azureOpenAIProvider, simulatorProvider]);
+const providerSchema = z.discriminatedUnion("type", [openaiProvider, compatibleProvider, anthropicProvider, googleProvider, azureOpenAIProvider, simulatorProvider]);
 
-export const targetSchema = z.strictObject({
+const targetSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
 });
@@ -131,7 +131,7 @@ export const targetSchema = z.strictObject({
 const ttlSeconds = z.number().int().positive().max(365 * 86_400);
 
 /** Per route, off unless configured (docs/caching.md). */
-export const routeCacheSchema = z.strictObject({
+const routeCacheSchema = z.strictObject({
   /** Serve an identical request (same tenant, route, messages and output-shaping parameters) from the cache. */
   exact: z.strictObject({ ttlSeconds }).optional(),
   /** Serve a request whose last user turn means nearly the same, for the same tenant, route and context. */
@@ -150,7 +150,7 @@ export const routeCacheSchema = z.strictObject({
     .optional(),
 });
 
-export const routeSchema = z.strictObject({
+const routeSchema = z.strictObject({
   description: z.string().optional(),
   cache: routeCacheSchema.optional(),
   targets: z.array(targetSchema).min(1),
@@ -188,7 +188,7 @@ const priceInput = z.strictObject({
   cacheWrite: z.number().nonnegative().optional(),
 });
 
-export const observabilitySchema = z.strictObject({
+const observabilitySchema = z.strictObject({
   logs: z
     .strictObject({
       level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
@@ -216,7 +216,7 @@ export const observabilitySchema = z.strictObject({
     .prefault({}),
 });
 
-export const budgetRuleSchema = z
+const budgetRuleSchema = z
   .strictObject({
     scope: z.enum(["key", "user", "team", "tag"]),
     /** The subject: a key id, user id, team id or "name=value" tag; "*" gives each its own budget. */
@@ -345,14 +345,10 @@ export const configSchema = z
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
-export type ProviderConfig = z.output<typeof providerSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
 export type RouteCacheConfig = z.output<typeof routeCacheSchema>;
 export type CacheConfig = z.output<typeof configSchema>["cache"];
 export type FaultConfig = z.output<typeof faultSchema>;
-export type TimeoutsConfig = z.output<typeof timeoutsSchema>;
-export type RetryConfig = z.output<typeof retrySchema>;
-export type BreakerConfig = z.output<typeof breakerSchema>;
 export type PriceConfig = z.output<typeof priceInput>;
 export type ObservabilityConfig = z.output<typeof observabilitySchema>;
 

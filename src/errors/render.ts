@@ -7,7 +7,7 @@ export interface RenderedError {
   body: { error: { message: string; type: string; code: string; param: string | null } & Record<string, unknown> };
 }
 
-export function toGatewayError(err: unknown): GatewayError {
+function toGatewayError(err: unknown): GatewayError {
   return err instanceof GatewayError ? err : new InternalError(err);
 }
 

@@ -93,13 +93,6 @@ export class AllTargetsFailedError extends GatewayError {
   }
 }
 
-/** A failure after the response started, reported inside the stream. */
-export class StreamInterruptedError extends GatewayError {
-  constructor(cause: GatewayError) {
-    super(cause.status, cause.type, cause.code, `The stream was interrupted: ${cause.message}`, { cause, details: cause.details });
-  }
-}
-
 export function isUpstreamFailure(err: unknown): err is GatewayError & UpstreamFailure {
   return err instanceof GatewayError && typeof (err as Partial<UpstreamFailure>).retryable === "boolean";
 }

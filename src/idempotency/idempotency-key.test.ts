@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../errors/gateway-error.js";
+import type { GatewayError } from "../errors/gateway-error.js";
 import { canonicalJson, MAX_KEY_LENGTH, parseIdempotencyKey, requestFingerprint, scopedKey, scopeOf } from "./idempotency-key.js";
 
 function rejection(header: string | string[]): GatewayError {

@@ -72,7 +72,7 @@ const harnesses: Record<string, () => Promise<Harness>> = {
       a,
       b,
       shortMs: 150,
-      after: (_ms, check) => waitFor(check, { timeoutMs: 3_000, intervalMs: 25, message: "the Redis TTL never lapsed" }),
+      after: (_ms, check) => waitFor(check, { intervalMs: 25, message: "the Redis TTL never lapsed" }),
       close: async () => {
         await a.close();
         await b.close();

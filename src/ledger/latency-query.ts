@@ -2,13 +2,13 @@ import type { Sql } from "../store/sql.js";
 
 export type LatencyGroupBy = "route" | "model" | "provider";
 
-export interface Percentiles {
+interface Percentiles {
   p50: number | null;
   p90: number | null;
   p99: number | null;
 }
 
-export interface LatencyGroup {
+interface LatencyGroup {
   group: string | null;
   requests: number;
   /** Requests answered with a status of 400 or more. */
@@ -18,7 +18,7 @@ export interface LatencyGroup {
   ttft: Percentiles;
 }
 
-export interface LatencyPoint {
+interface LatencyPoint {
   /** Start of the bucket, epoch ms. */
   bucket: number;
   requests: number;

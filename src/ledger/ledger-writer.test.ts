@@ -32,7 +32,9 @@ describe.each(storeKinds)("LedgerWriter on %s", (kind) => {
   const stored = async () => (await store.query<{ id: string }>("SELECT id FROM tollgate_requests ORDER BY seq, id")).map((r) => r.id);
   const spoolFile = () => join(db.dir, "spool", "ledger-spool.jsonl");
   const spoolLines = () => (existsSync(spoolFile()) ? readFileSync(spoolFile(), "utf8").split("\n").filter(Boolean).length : 0);
-  const writeAll = (writer: LedgerWriter, ns: number[]) => ns.forEach((n) => writer.write(makeRecord(n)));
+  const writeAll = (writer: LedgerWriter, ns: number[]) => {
+    for (const n of ns) writer.write(makeRecord(n));
+  };
 
   beforeEach(async () => {
     db = await createTestDatabase(kind);
@@ -76,7 +78,7 @@ describe.each(storeKinds)("LedgerWriter on %s", (kind) => {
   it("writes a full batch at once, one transaction per batch, and the rest on flush", async () => {
     const writer = newWriter();
     writeAll(writer, range(1, 9));
-    await vi.waitFor(async () => expect(await stored()).toEqual(ids(range(1, 8))), { timeout: 5000, interval: 5 });
+    await vi.waitFor(async () => expect(await stored()).toEqual(ids(range(1, 8))), { timeout: 30_000, interval: 5 });
     expect(sql.transactions).toBe(2);
     expect(writer.pending).toBe(1);
     await writer.flush();
@@ -87,7 +89,7 @@ describe.each(storeKinds)("LedgerWriter on %s", (kind) => {
   it("writes a partial batch once the flush interval has passed", async () => {
     const writer = newWriter({ flushIntervalMs: 5 });
     writeAll(writer, [1, 2]);
-    await vi.waitFor(async () => expect(await stored()).toEqual(ids([1, 2])), { timeout: 5000, interval: 5 });
+    await vi.waitFor(async () => expect(await stored()).toEqual(ids([1, 2])), { timeout: 30_000, interval: 5 });
     expect(sql.transactions).toBe(1);
   });
 
@@ -130,11 +132,11 @@ describe.each(storeKinds)("LedgerWriter on %s", (kind) => {
     await writer.flush();
     expect(writer.spooled).toBe(6);
     sql.down = false;
-    await vi.waitFor(() => expect(writer.spooled).toBe(0), { timeout: 5000, interval: 5 });
+    await vi.waitFor(() => expect(writer.spooled).toBe(0), { timeout: 30_000, interval: 5 });
     expect(await stored()).toEqual(ids(range(1, 6)));
     const before = sql.transactions;
     writeAll(writer, range(7, 10));
-    await vi.waitFor(async () => expect(await stored()).toEqual(ids(range(1, 10))), { timeout: 5000, interval: 5 });
+    await vi.waitFor(async () => expect(await stored()).toEqual(ids(range(1, 10))), { timeout: 30_000, interval: 5 });
     expect(sql.transactions).toBe(before + 1);
     expect(spoolLines()).toBe(0);
   });
@@ -154,7 +156,7 @@ describe.each(storeKinds)("LedgerWriter on %s", (kind) => {
     expect(second.spooled).toBe(3);
     // Written before the replay ran: must still land after the spooled records.
     writeAll(second, [8, 9]);
-    await vi.waitFor(() => expect(second.spooled).toBe(0), { timeout: 5000, interval: 5 });
+    await vi.waitFor(() => expect(second.spooled).toBe(0), { timeout: 30_000, interval: 5 });
     await second.flush();
     expect(await stored()).toEqual(ids(range(1, 9)));
   });

@@ -58,10 +58,10 @@ export const tagColumns = ["request_id", "name", "value", "started_at", "cost_na
 
 export const toolCallColumns = ["request_id", "step", "position", "name", "status", "error_code", "reused", "started_at", "duration_ms"] as const;
 
-export type RequestRow = Record<(typeof requestColumns)[number], Cell>;
-export type AttemptRow = Record<(typeof attemptColumns)[number], Cell>;
-export type TagRow = Record<(typeof tagColumns)[number], Cell>;
-export type ToolCallRow = Record<(typeof toolCallColumns)[number], Cell>;
+type RequestRow = Record<(typeof requestColumns)[number], Cell>;
+type AttemptRow = Record<(typeof attemptColumns)[number], Cell>;
+type TagRow = Record<(typeof tagColumns)[number], Cell>;
+type ToolCallRow = Record<(typeof toolCallColumns)[number], Cell>;
 
 /** The rows one finished request becomes; `seq` is added by the writer at insert time. */
 export interface LedgerRows {

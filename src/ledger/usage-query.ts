@@ -1,7 +1,7 @@
 import type { Sql } from "../store/sql.js";
 
 export type UsageGroupBy = "key" | "user" | "team" | "model" | "tag" | "route";
-export type UsageGranularity = "hour" | "day";
+type UsageGranularity = "hour" | "day";
 
 export interface UsageQuery {
   groupBy: UsageGroupBy;
@@ -15,7 +15,7 @@ export interface UsageQuery {
   tag?: string;
 }
 
-export interface UsageTotal {
+interface UsageTotal {
   /** The key id, user id, team id, model, route or tag value; null for requests without one. */
   group: string | null;
   requests: number;
@@ -25,7 +25,7 @@ export interface UsageTotal {
   savedNanos: number;
 }
 
-export interface UsagePoint {
+interface UsagePoint {
   /** Start of the bucket, epoch ms. */
   bucket: number;
   group: string | null;

@@ -21,7 +21,7 @@ export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" |
  * microseconds on every line.
  */
 const CREDENTIAL_HEADERS = ["authorization", '["x-api-key"]', '["api-key"]', '["x-goog-api-key"]'];
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   "authorization",
   "apiKey",
   ...["headers", "req.headers", "request.headers", "upstream.headers"].flatMap((base) => CREDENTIAL_HEADERS.map((h) => (h.startsWith("[") ? `${base}${h}` : `${base}.${h}`))),

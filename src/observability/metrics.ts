@@ -9,7 +9,7 @@ import type { RecordFacts } from "./record-facts.js";
 
 const PREFIX = "tollgate_";
 /** Label value for a request that never reached a route, or an attempt-less request's provider and model. */
-export const NO_LABEL = "none";
+const NO_LABEL = "none";
 /** Error codes are stable names, but a provider's own code passes through on a rejected request: at most this many, then "other". */
 const MAX_ERROR_CODES = 100;
 const BREAKER_VALUES = { closed: 0, "half-open": 1, open: 2 } as const;

@@ -12,7 +12,7 @@ export function chunksOfResponse(response: CanonicalResponse): UpstreamChunk[] {
   for (const c of response.choices) {
     if (c.reasoning) chunks.push(chunk({ type: "reasoning-delta", choice: c.index, text: c.reasoning }));
     if (c.text) chunks.push(chunk({ type: "text-delta", choice: c.index, text: c.text }));
-    (c.toolCalls ?? []).forEach((call, index) => chunks.push(chunk({ type: "tool-call-delta", choice: c.index, index, id: call.id, name: call.name, argumentsDelta: call.arguments })));
+    for (const [index, call] of (c.toolCalls ?? []).entries()) chunks.push(chunk({ type: "tool-call-delta", choice: c.index, index, id: call.id, name: call.name, argumentsDelta: call.arguments }));
     chunks.push(chunk({ type: "finish", choice: c.index, reason: c.finishReason }));
   }
   if (response.usage) chunks.push({ ...chunk({ type: "usage", usage: response.usage }), usageOnly: true });

@@ -12,10 +12,6 @@ export interface Usage {
   source: "reported" | "estimated";
 }
 
-export function emptyUsage(source: Usage["source"] = "reported"): Usage {
-  return { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source };
-}
-
 /** The usage of two calls together; estimated if either was. */
 export function addUsage(a: Usage, b: Usage): Usage {
   return {

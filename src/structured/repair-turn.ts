@@ -4,7 +4,7 @@ import type { Violation } from "./schema-validator.js";
 /** At most this many violations go back to the model (and into the 422): enough to fix, not a flood. */
 export const MAX_VIOLATIONS = 20;
 
-export function violationLines(violations: readonly Violation[]): string {
+function violationLines(violations: readonly Violation[]): string {
   return violations
     .slice(0, MAX_VIOLATIONS)
     .map((v) => `- ${v.path === "" ? "(root)" : v.path}: ${v.message}`)
@@ -12,7 +12,7 @@ export function violationLines(violations: readonly Violation[]): string {
 }
 
 /** The user turn that sends the violations back. */
-export function repairPrompt(violations: readonly Violation[]): string {
+function repairPrompt(violations: readonly Violation[]): string {
   return [
     "Your previous answer does not match the required JSON Schema.",
     "Problems (JSON pointer: what is wrong):",

@@ -5,7 +5,7 @@ import type { CanonicalRequest, InboundApi } from "../spec/canonical-request.js"
 import { InvalidSchemaError, schemaCheck } from "./schema-validator.js";
 
 /** Tollgate's body field for a JSON Schema, for clients whose API has no field of its own (docs/structured-output.md). */
-export const SCHEMA_FIELD = "tollgate_response_schema";
+const SCHEMA_FIELD = "tollgate_response_schema";
 
 const extension = z.strictObject({
   name: z.string().min(1).max(64).default("response"),

@@ -75,7 +75,7 @@ describe("HttpTool", () => {
   });
 
   it("reports a timeout, an error status, a response over the cap and a redirect as tool failures", async () => {
-    expect((await failure(tool("/hang", { timeoutMs: 50 }).run({}, ctx()))).code).toBe("tool_timeout");
+    expect((await failure(tool("/hang", {}).run({}, ctx()))).code).toBe("tool_timeout");
     const failed = await failure(tool("/fail").run({}, ctx()));
     expect([failed.code, failed.message]).toEqual(["tool_http_error", "The tool answered 503: down for maintenance"]);
     expect((await failure(tool("/big", { maxResponseBytes: 1_000 }).run({}, ctx()))).code).toBe("tool_response_too_large");

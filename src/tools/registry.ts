@@ -65,12 +65,9 @@ export class ToolRegistry {
 
   private async mcpTool(server: string, name: string, id: string): Promise<ServerTool | undefined> {
     const connection = this.mcp.get(server)!;
-    let listed;
-    try {
-      listed = await connection.tools();
-    } catch (err) {
+    const listed = await connection.tools().catch((err: unknown) => {
       throw new ToolServerUnavailableError(server, (err as Error).message);
-    }
+    });
     const info = listed.get(name);
     if (!info) return undefined;
     return {

@@ -29,7 +29,7 @@ function parseArguments(text: string): { ok: true; value: unknown } | { ok: fals
 }
 
 /** The client's Idempotency-Key (scoped to its caller), else the request id: the base of every call's key. */
-export function idempotencyBase(ctx: GatewayContext): string {
+function idempotencyBase(ctx: GatewayContext): string {
   const given = ctx.header("idempotency-key");
   return given ? `${ctx.identity?.keyId ?? ""}:${given}` : ctx.id;
 }

@@ -74,7 +74,7 @@ export class BlockedAddressError extends Error {
 }
 
 /** A URL's host as an address: brackets removed from IPv6 literals. */
-export function hostOf(url: URL): string {
+function hostOf(url: URL): string {
   return url.hostname.replace(/^\[(.*)\]$/, "$1");
 }
 

@@ -12,11 +12,6 @@ export function templateOrigin(template: string): URL {
   return url;
 }
 
-/** Names of the placeholders in a template. */
-export function placeholders(template: string): string[] {
-  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
-}
-
 function scalar(name: string, value: unknown): string {
   if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return String(value);
   throw new ToolFailure("invalid_arguments", `Argument "${name}" must be a string, number or boolean to fill the URL.`);

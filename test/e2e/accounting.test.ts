@@ -106,7 +106,7 @@ beforeAll(async () => {
   await (async () => {
     for await (const b of res.body) if ((bytes += b.length) > 3_000) controller.abort();
   })().catch(() => {});
-  await waitFor(() => gw.records.some((r) => r.id === ids.clientLeft), { timeoutMs: 2_000 });
+  await waitFor(() => gw.records.some((r) => r.id === ids.clientLeft), {});
 
   await gw.close();
   const sql = openSqlite(join(dir, "ledger.db"));

@@ -61,7 +61,7 @@ models: { m: { targets: [{ provider: up, model: m }] } }
   gateways = await Promise.all(
     [0, 1, 2].map(async () => {
       const cli = spawnCli(["start", "--config", config, "--port", "0"], { env });
-      const [, url] = (await cli.waitForStdout(/listening on (http:\/\/\S+)/, 20_000)) as RegExpMatchArray;
+      const [, url] = (await cli.waitForStdout(/listening on (http:\/\/\S+)/)) as RegExpMatchArray;
       return { cli, url: url! };
     }),
   );
@@ -94,7 +94,7 @@ models: { m: { targets: [{ provider: up, model: m }] } }
 
   // Stop the instances (each flushes its ledger), then read what was settled.
   for (const g of gateways) g.cli.child.kill("SIGTERM");
-  for (const g of gateways) expect((await g.cli.exit(20_000)).code).toBe(0);
+  for (const g of gateways) expect((await g.cli.exit()).code).toBe(0);
   const sql = await openStore(db.url);
   const [row] = await sql.query<{ spent: number; n: number }>("SELECT SUM(cost_nanos) AS spent, COUNT(*) AS n FROM tollgate_requests WHERE user_id = $1 AND status = 200", ["racer"]);
   await sql.close();

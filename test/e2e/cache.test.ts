@@ -270,7 +270,7 @@ describe("ledger", () => {
         total = json.totals.find((t) => t.group === "m");
         return total?.requests === 3;
       },
-      { timeoutMs: 5_000, intervalMs: 25, message: "the ledger has the three requests" },
+      { intervalMs: 25, message: "the ledger has the three requests" },
     );
     expect(total).toMatchObject({ requests: 3, cost_nanos: 2_000_000, cost_usd: "0.002000", saved_nanos: 4_000_000, saved_usd: "0.004000" });
     const sql = await gw.gateway.services.store();

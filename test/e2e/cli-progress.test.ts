@@ -34,7 +34,7 @@ describe("CLI progress and logs", () => {
     // A fresh SQLite file: the migrations really run.
     const cli = spawnCli(["start", "--config", configFile(), "--port", "0"], { cwd: tempDir(), env: { ...PLAIN, TG_PROGRESS_ADMIN: ADMIN, TG_PROGRESS_CLIENT: CLIENT } });
     // Generous: a loaded CI machine can take seconds to load the gateway's modules.
-    const url = (await cli.waitForStdout(/Tollgate listening on (http:\/\/127\.0\.0\.1:\d+)/, 30_000))[1]!;
+    const url = (await cli.waitForStdout(/Tollgate listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
     expect(cli.stderr()).toMatch(/^Opening the database and applying migrations\.\.\.\ndone: Opening the database and applying migrations in \d+\.\ds\n/);
     expect(cli.stdout()).not.toContain("Opening");
 
@@ -50,18 +50,18 @@ describe("CLI progress and logs", () => {
     expect(metrics.statusCode).toBe(200);
     expect(sumOf(parsePrometheusText(await metrics.body.text()), "tollgate_requests_total", { route: "sim", status: "200" })).toBe(1);
 
-    const usage = await runCli(["usage", "--json", "--url", url], { env: { ...PLAIN, TOLLGATE_ADMIN_KEY: ADMIN }, timeoutMs: 15_000 });
+    const usage = await runCli(["usage", "--json", "--url", url], { env: { ...PLAIN, TOLLGATE_ADMIN_KEY: ADMIN } });
     expect(usage.code).toBe(0);
     expect(JSON.parse(usage.stdout)).toMatchObject({ group_by: "model" });
     expect(usage.stderr).toMatch(/^Computing the usage report\.\.\.\ndone: Computing the usage report in \d+\.\ds\n$/);
 
     // Unforced and quick: nothing on stderr.
-    const quiet = await runCli(["usage", "--json", "--url", url], { env: { TOLLGATE_ADMIN_KEY: ADMIN }, timeoutMs: 15_000 });
+    const quiet = await runCli(["usage", "--json", "--url", url], { env: { TOLLGATE_ADMIN_KEY: ADMIN } });
     expect(quiet).toMatchObject({ code: 0, stderr: "" });
   }, 60_000);
 
   test("a failed step says so before the error", async () => {
-    const unreachable = await runCli(["usage", "--url", "http://127.0.0.1:1"], { env: { ...PLAIN, TOLLGATE_ADMIN_KEY: ADMIN }, timeoutMs: 15_000 });
+    const unreachable = await runCli(["usage", "--url", "http://127.0.0.1:1"], { env: { ...PLAIN, TOLLGATE_ADMIN_KEY: ADMIN } });
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/^Computing the usage report\.\.\.\nfailed: Computing the usage report in \d+\.\ds\nCannot reach the gateway/);
     expect(unreachable.stdout).toBe("");

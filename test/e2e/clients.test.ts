@@ -1,6 +1,6 @@
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
-import { AIMessageChunk, HumanMessage, ToolMessage, type AIMessage } from "@langchain/core/messages";
+import { type AIMessageChunk, HumanMessage, ToolMessage, type AIMessage } from "@langchain/core/messages";
 import { ChatOpenAI } from "@langchain/openai";
 import { generateText, jsonSchema, stepCountIs, streamText, tool, type LanguageModelUsage, type ToolSet } from "ai";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
@@ -201,7 +201,9 @@ describe.each(AI_CASES.map((c) => [c.name, c] as const))("Vercel AI SDK: %s", (_
     const name = expectedCall.toolCalls[0]!.name;
     play(call, answer);
     const options = { model: c.model(), prompt: "Use the tool, then answer.", tools: aiTools(name), stopWhen: stepCountIs(2), maxRetries: 0, ...(c.providerOptions ? { providerOptions: c.providerOptions } : {}) };
-    let steps, text, totalUsage;
+    let steps: Awaited<ReturnType<typeof generateText>>["steps"];
+    let text: string;
+    let totalUsage: Awaited<ReturnType<typeof generateText>>["totalUsage"];
     if (stream) {
       const result = streamText(options);
       let streamed = "";

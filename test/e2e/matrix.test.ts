@@ -261,6 +261,7 @@ interface SentHistory {
 }
 
 // The upstream bodies are read loosely: each format's shape is checked by the values compared.
+// biome-ignore lint/suspicious/noExplicitAny: the matrix reads deep into JSON bodies of every API
 type J = Record<string, any>;
 
 /** What an upstream body in the given format says about the conversation. */

@@ -67,7 +67,7 @@ describe("/metrics", () => {
     expect(statuses).toEqual([...Array(15).fill(200), 502, 502, 200, 200, 429, 404, 400, 200]);
 
     const sql = await gw.gateway.services.store();
-    await waitFor(async () => Number((await sql.query<{ n: number }>("SELECT count(*) AS n FROM tollgate_requests"))[0]!.n) === statuses.length, { timeoutMs: 10_000, message: "ledger rows" });
+    await waitFor(async () => Number((await sql.query<{ n: number }>("SELECT count(*) AS n FROM tollgate_requests"))[0]!.n) === statuses.length, { message: "ledger rows" });
     const res = await scrape(gw.url);
     expect(res.status).toBe(200);
     expect(res.contentType).toMatch(/^text\/plain; version=0\.0\.4/);

@@ -36,7 +36,7 @@ let meet = barrier(2);
 const lookup = defineTool({
   description: "Look up a stock level",
   schema: z.object({ sku: z.string().regex(/^SKU-\d+$/), warehouse: z.enum(["north", "south"]).default("north") }),
-  timeoutMs: 2_000,
+  timeoutMs: 30_000,
   run: async ({ sku, warehouse }, ctx: ToolContext) => {
     log.push(`start ${sku}`);
     keys.push(ctx.idempotencyKey);

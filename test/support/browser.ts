@@ -5,11 +5,11 @@ import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 
 /** Debian's Chromium (`apt-get install -y chromium`); .ci/run installs it when missing. */
-export const CHROMIUM = process.env.TOLLGATE_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM = process.env.TOLLGATE_CHROMIUM ?? "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"];
 
 /** Where browser tests leave their screenshots (gitignored). */
-export const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/dashboard/", import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/dashboard/", import.meta.url));
 
 export const LAPTOP = { width: 1366, height: 768 };
 export const PHONE = { width: 390, height: 844 };

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-export const CLI_ENTRY = path.join(REPO_ROOT, "dist/cli/main.js");
+const CLI_ENTRY = path.join(REPO_ROOT, "dist/cli/main.js");
 
 /** Runs tsc -p tsconfig.build.json. */
 function compile(): Promise<void> {
@@ -105,6 +105,14 @@ export interface CliProcess {
 
 const started = new Set<ChildProcess>();
 
+/**
+ * Every wait here is on an event (output, exit); this bound only turns a hang into a failure
+ * that shows the process's output. A CLI process loads the whole gateway (~0.9 s of CPU
+ * alone), so on a machine busy with other work its start can take many seconds: the bound
+ * must be far above that, never an expectation of speed.
+ */
+const SAFETY_MS = 60_000;
+
 /** Rejects with `message` (and the process output) if `promise` has not settled after `ms`. */
 function bounded<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -155,9 +163,9 @@ export function spawnCli(args: string[], options: { env?: Record<string, string 
     child,
     stdout: () => out,
     stderr: () => err,
-    waitForStdout: (pattern, timeoutMs = 10_000) => waitForOutput("stdout", pattern, timeoutMs),
-    waitForStderr: (pattern, timeoutMs = 10_000) => waitForOutput("stderr", pattern, timeoutMs),
-    exit(timeoutMs = 10_000) {
+    waitForStdout: (pattern, timeoutMs = SAFETY_MS) => waitForOutput("stdout", pattern, timeoutMs),
+    waitForStderr: (pattern, timeoutMs = SAFETY_MS) => waitForOutput("stderr", pattern, timeoutMs),
+    exit(timeoutMs = SAFETY_MS) {
       return bounded(exited, timeoutMs, () => `process still running after ${timeoutMs} ms${describe()}`);
     },
   };

@@ -24,7 +24,7 @@ export type UpstreamScript =
   /** Decides the answer from the request (its parsed body): a model whose reply depends on what it was sent. */
   | { kind: "reply"; answer: (body: unknown) => Exclude<UpstreamScript, { kind: "reply" }> };
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   /** Path and query, e.g. "/v1/chat/completions". */
   path: string;
@@ -305,7 +305,8 @@ export interface WaitForOptions {
  * asserting how long they took.
  */
 export async function waitFor(predicate: () => boolean | Promise<boolean>, options: WaitForOptions = {}): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 2000;
+  // A safety net, not an expectation of speed: on a busy machine events can take seconds.
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const intervalMs = options.intervalMs ?? 5;
   const deadline = performance.now() + timeoutMs;
   for (;;) {

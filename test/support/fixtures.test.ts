@@ -74,7 +74,7 @@ describe("random splitting", () => {
   it("cuts inside multi-byte characters and between \\r and \\n", () => {
     const seed = testSeed();
     const rng = mulberry32(seed);
-    const buf = Buffer.from("a".repeat(1000) + "é" + "b".repeat(1000) + "\r\n" + "c".repeat(1000));
+    const buf = Buffer.from(`${"a".repeat(1000)}é${"b".repeat(1000)}\r\n${"c".repeat(1000)}`);
     expect(trickyOffsets(buf)).toEqual([1001, 2003]);
     const seen = new Set<number>();
     for (let i = 0; i < 100; i++) {

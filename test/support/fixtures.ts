@@ -20,7 +20,7 @@ export function fixturesDir(): string {
 }
 
 /** Absolute path of a recording, e.g. fixturePath("mistral/mistral-text.chunks.txt"). */
-export function fixturePath(relPath: string): string {
+function fixturePath(relPath: string): string {
   return path.join(fixturesDir(), relPath);
 }
 
@@ -235,7 +235,7 @@ function num(v: unknown): number {
  * completion_tokens, cached = prompt_tokens_details.cached_tokens (else DeepSeek's
  * prompt_cache_hit_tokens), reasoning = completion_tokens_details.reasoning_tokens.
  */
-export function expectedUsageFromOpenAI(raw: Json): ExpectedUsage {
+function expectedUsageFromOpenAI(raw: Json): ExpectedUsage {
   const promptDetails = isObject(raw.prompt_tokens_details) ? raw.prompt_tokens_details : {};
   const completionDetails = isObject(raw.completion_tokens_details) ? raw.completion_tokens_details : {};
   const cached = typeof promptDetails.cached_tokens === "number" ? promptDetails.cached_tokens : num(raw.prompt_cache_hit_tokens);
@@ -323,7 +323,7 @@ export function expectedFromChatChunks(payloads: readonly string[]): ExpectedCha
   };
 }
 
-export interface ExpectedChatResponseChoice {
+interface ExpectedChatResponseChoice {
   index: number;
   /** `message.content` as sent (null when absent). */
   text: string | null;

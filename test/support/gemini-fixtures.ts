@@ -15,7 +15,7 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
 const num = (v: unknown) => (typeof v === "number" ? v : 0);
 
-export interface ExpectedGeminiCall {
+interface ExpectedGeminiCall {
   name: string;
   /** The call's args, as JSON. */
   arguments: string;
@@ -46,7 +46,7 @@ export interface ExpectedGeminiUsage {
  * output = candidatesTokenCount + thoughtsTokenCount, reasoning = thoughtsTokenCount,
  * cached = cachedContentTokenCount.
  */
-export function expectedUsageFromGemini(u: Json): ExpectedGeminiUsage {
+function expectedUsageFromGemini(u: Json): ExpectedGeminiUsage {
   return {
     inputTokens: num(u.promptTokenCount) + num(u.toolUsePromptTokenCount),
     outputTokens: num(u.candidatesTokenCount) + num(u.thoughtsTokenCount),

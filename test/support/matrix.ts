@@ -32,7 +32,7 @@ export const INBOUND: Record<InboundApi, { path: string; label: string; ledgerAp
 // Reading a wire format
 // ---------------------------------------------------------------------------
 
-export interface ToolCallReading {
+interface ToolCallReading {
   id: string;
   name: string;
   /** The arguments parsed (Messages carries them as an object, the others as JSON text). */
@@ -466,7 +466,7 @@ export const UPSTREAMS: UpstreamKind[] = [
 ];
 
 /** The SSE bytes a provider of this wire format sends for these payloads. */
-export function sseBytes(wire: WireFormat, payloads: readonly string[]): Buffer {
+function sseBytes(wire: WireFormat, payloads: readonly string[]): Buffer {
   switch (wire) {
     case "chat":
       return chatSseBytes(payloads);

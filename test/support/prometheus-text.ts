@@ -3,7 +3,7 @@
  * every line must be a HELP, a TYPE, a sample of a family whose TYPE came first, or empty
  * (the format ignores empty lines; prom-client puts one between families).
  */
-export interface Sample {
+interface Sample {
   name: string;
   labels: Record<string, string>;
   value: number;
@@ -23,7 +23,7 @@ const TYPE = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|unty
 const FLOAT = /^(?:[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|[+-]?inf(?:inity)?|nan)$/i;
 const SUFFIXES: Record<string, string[]> = { histogram: ["_bucket", "_sum", "_count"], summary: ["", "_sum", "_count"] };
 
-function unescape(value: string): string {
+function unescapeLabel(value: string): string {
   return value.replace(/\\(["\\n])/g, (_, c: string) => (c === "n" ? "\n" : c));
 }
 
@@ -52,7 +52,7 @@ export function parsePrometheusText(text: string): Exposition {
     const name = match[1]!;
     if (!familyOf(name, types)) throw new Error(`sample before its TYPE at ${where}`);
     const labels: Record<string, string> = {};
-    for (const m of (match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[m[1]!] = unescape(m[2]!);
+    for (const m of (match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[m[1]!] = unescapeLabel(m[2]!);
     samples.push({ name, labels, value: Number(match[3]) });
   });
   return { types, samples };

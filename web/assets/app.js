@@ -105,5 +105,14 @@ session.onSignOut((reason) => {
   showLogin(reason);
 });
 
+// `tollgate start` on loopback prints a sign-in link, /dashboard/#key=<one-time admin key>. A
+// fragment never reaches a server; the key moves into this tab's session and out of the
+// address bar and history.
+const linkedKey = new URLSearchParams(location.hash.slice(1)).get("key");
+if (linkedKey) {
+  session.signIn(linkedKey);
+  history.replaceState(null, "", location.pathname + location.search);
+}
+
 if (session.key) showApp();
 else showLogin();

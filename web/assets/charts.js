@@ -5,8 +5,7 @@ import { h } from "./dom.js";
 /** @typedef {import("uplot")} UPlot */
 /** @typedef {import("uplot").Options} UPlotOptions */
 
-/** @type {typeof import("uplot")} */
-// @ts-ignore: defined by vendor/uplot.js
+/** @type {typeof import("uplot")} (a global: index.html loads vendor/uplot.js) */
 const uPlot = globalThis.uPlot;
 
 /** Distinct, colour-blind-friendly series colours (Okabe–Ito inspired), readable on white. */
@@ -20,7 +19,7 @@ const AXIS = { stroke: "#6b7280", grid: { stroke: "#eef0f3", width: 1 }, ticks: 
  * @param {UPlot} chart
  * @param {number} height
  */
-function fit(el, chart, height) {
+function fitToWidth(el, chart, height) {
   const observer = new ResizeObserver(() => chart.setSize({ width: Math.max(200, el.clientWidth), height }));
   observer.observe(el);
   return () => {
@@ -72,7 +71,7 @@ export function stackedBars(el, data) {
     ],
   };
   const chart = new uPlot(options, [data.x.map((t) => t / 1000), ...order.map((i) => cumulative[i])], el);
-  return fit(el, chart, height);
+  return fitToWidth(el, chart, height);
 }
 
 /**
@@ -108,5 +107,5 @@ export function lines(el, data) {
     ],
   };
   const chart = new uPlot(options, [data.x.map((t) => t / 1000), ...data.series.map((s) => s.values)], el);
-  return fit(el, chart, height);
+  return fitToWidth(el, chart, height);
 }

@@ -1,7 +1,7 @@
 import type { RenderedError } from "../../errors/render.js";
 
 /** Anthropic's error type names (https://docs.claude.com/en/api/errors). */
-export type AnthropicErrorType =
+type AnthropicErrorType =
   | "invalid_request_error"
   | "authentication_error"
   | "permission_error"
@@ -18,7 +18,7 @@ export interface AnthropicErrorBody {
 }
 
 /** The gateway's error type and status as the Anthropic type a Messages client expects. */
-export function anthropicErrorType(error: RenderedError): AnthropicErrorType {
+function anthropicErrorType(error: RenderedError): AnthropicErrorType {
   const { type, code } = error.body.error;
   if (error.status === 413) return "request_too_large";
   switch (type) {

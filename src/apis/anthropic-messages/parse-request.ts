@@ -200,7 +200,7 @@ export function parseMessagesRequest(body: unknown): CanonicalRequest {
   const w = parsed.data;
   const reader = new Reader();
   reader.system(w.system);
-  w.messages.forEach((m, i) => reader.message(m, i));
+  for (const [i, m] of w.messages.entries()) reader.message(m, i);
 
   const request: CanonicalRequest = {
     model: w.model,

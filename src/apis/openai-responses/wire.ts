@@ -17,7 +17,7 @@ export function responseId(upstreamId: string): string {
 }
 
 /** Canonical usage in the Responses API's shape. */
-export function toResponsesUsage(usage: Usage): Json {
+function toResponsesUsage(usage: Usage): Json {
   return {
     input_tokens: usage.inputTokens,
     input_tokens_details: { cached_tokens: usage.cachedInputTokens },

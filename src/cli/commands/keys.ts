@@ -35,7 +35,7 @@ function tags(values: string[] | undefined, usage: string): Record<string, strin
 }
 
 /** "day $10, rpm 60" */
-export function describeLimits(limits: KeyLimits): string {
+function describeLimits(limits: KeyLimits): string {
   const parts = (limits.budgets ?? []).map((b) => [b.period, b.usd !== undefined ? `$${b.usd}` : "", b.tokens !== undefined ? `${b.tokens} tok` : ""].filter(Boolean).join(" "));
   if (limits.rpm !== undefined) parts.push(`rpm ${limits.rpm}`);
   if (limits.tpm !== undefined) parts.push(`tpm ${limits.tpm}`);

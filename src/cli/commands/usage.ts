@@ -71,7 +71,7 @@ export async function usage(argv: string[]): Promise<void> {
 }
 
 /** Totals (with a TOTAL row), then the series when one was asked for. */
-export function renderUsage(report: UsageReport): string {
+function renderUsage(report: UsageReport): string {
   const groupHeader = (report.group_by === "tag" ? `tag ${report.tag ?? ""}`.trim() : report.group_by).toUpperCase();
   let out = `Usage by ${report.group_by === "tag" ? `tag "${report.tag}"` : report.group_by}, ${report.from} to ${report.to}\n\n`;
   if (report.totals.length === 0) return `${out}No requests in this period.\n`;

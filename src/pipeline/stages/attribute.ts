@@ -6,7 +6,7 @@ const TAG = /^[A-Za-z0-9_.:-]{1,64}$/;
 const MAX_TAGS = 16;
 
 /** Parses `x-tollgate-tags: feature=search, env=prod`. */
-export function parseTagHeader(header: string): Record<string, string> {
+function parseTagHeader(header: string): Record<string, string> {
   const tags: Record<string, string> = {};
   const parts = header.split(",").map((p) => p.trim()).filter(Boolean);
   if (parts.length > MAX_TAGS) throw new InvalidRequestError("invalid_tags", `At most ${MAX_TAGS} tags per request.`, { param: "x-tollgate-tags" });

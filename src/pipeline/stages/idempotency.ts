@@ -10,7 +10,7 @@ import type { GatewayContext } from "../context.js";
 import { relay } from "./relay.js";
 
 /** A waiting duplicate looks at the key at least this often: a holder that died sends no wake-up, its lease just lapses. */
-export const RECHECK_MS = 500;
+const RECHECK_MS = 500;
 
 export interface IdempotencyOptions {
   store: IdempotencyStore;

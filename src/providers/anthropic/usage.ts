@@ -1,7 +1,7 @@
 import type { Usage } from "../../spec/usage.js";
 
 /** Anthropic's usage object (message_start's `message.usage`, message_delta's `usage`, a body's `usage`). */
-export interface AnthropicUsageWire {
+interface AnthropicUsageWire {
   input_tokens?: number | null;
   output_tokens?: number | null;
   cache_read_input_tokens?: number | null;

@@ -11,10 +11,8 @@ export interface AzureOpenAIAdapterConfig {
   headers: Record<string, string>;
 }
 
-export const AZURE_DEFAULT_API_VERSION = "2024-10-21";
-
 /** The URL of an Azure OpenAI endpoint: the deployment is in the path, the API version in the query. */
-export function azureEndpointURL(config: Pick<AzureOpenAIAdapterConfig, "endpoint" | "apiVersion" | "deployments">, endpoint: OpenAIEndpoint, model: string): string {
+function azureEndpointURL(config: Pick<AzureOpenAIAdapterConfig, "endpoint" | "apiVersion" | "deployments">, endpoint: OpenAIEndpoint, model: string): string {
   const deployment = Object.hasOwn(config.deployments, model) ? config.deployments[model]! : model;
   return `${config.endpoint}/openai/deployments/${encodeURIComponent(deployment)}/${endpoint}?api-version=${encodeURIComponent(config.apiVersion)}`;
 }

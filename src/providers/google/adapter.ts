@@ -14,8 +14,6 @@ export interface GoogleAdapterConfig {
   headers: Record<string, string>;
 }
 
-export const GOOGLE_DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/v1beta";
-
 /**
  * Google's Gemini API (generateContent). The key goes in the `x-goog-api-key` header,
  * never in the URL's `?key=`, so that it cannot end up in a logged URL.

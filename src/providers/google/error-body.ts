@@ -9,7 +9,7 @@ interface GeminiErrorWire {
 }
 
 /** "34.4s" (a protobuf Duration in JSON) in ms; undefined when unreadable. */
-export function parseDuration(text: unknown): number | undefined {
+function parseDuration(text: unknown): number | undefined {
   if (typeof text !== "string") return undefined;
   const m = /^(\d+(?:\.\d+)?)s$/.exec(text.trim());
   return m ? Math.round(Number(m[1]) * 1000) : undefined;

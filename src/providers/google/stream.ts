@@ -7,7 +7,7 @@ import { normalizeGeminiUsage } from "./usage.js";
 import { fallbackResponseId, isObject, toolCallId, type GeminiResponse } from "./wire.js";
 
 /** Parses one `data:` payload of streamGenerateContent?alt=sse as a JSON response object. */
-export function parseGeminiPayload(raw: string): GeminiResponse {
+function parseGeminiPayload(raw: string): GeminiResponse {
   let chunk: unknown;
   try {
     chunk = JSON.parse(raw);

@@ -1,6 +1,6 @@
 import type { Usage } from "../../spec/usage.js";
 
-export interface GeminiUsageWire {
+interface GeminiUsageWire {
   promptTokenCount?: number;
   candidatesTokenCount?: number;
   thoughtsTokenCount?: number;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 
 /** The parts of Gemini's GenerateContentResponse that Tollgate reads. */
-export interface GeminiPart {
+interface GeminiPart {
   text?: string;
   /** True on a thought summary part (reasoning), with includeThoughts. */
   thought?: boolean;
@@ -9,7 +9,7 @@ export interface GeminiPart {
   thoughtSignature?: string;
 }
 
-export interface GeminiCandidate {
+interface GeminiCandidate {
   index?: number;
   content?: { role?: string; parts?: GeminiPart[] };
   finishReason?: string;

@@ -119,10 +119,10 @@ describe("stream parser", () => {
     const payloads = loadChunks("openai-responses/openai-error.1.chunks.txt");
     const r = replay([namedEventSseBytes(payloads)]);
     expect(r.results).toHaveLength(2);
-    expect(r.results.every((c) => c !== null && c.events.every((e) => e.type === "response-start"))).toBe(true);
+    expect(r.results.every((c) => c?.events.every((e) => e.type === "response-start"))).toBe(true);
     expect(r.thrown?.at).toBe(2);
     expect(r.thrown?.error).toMatchObject({ status: 502, type: "upstream_error", upstreamCode: "insufficient_quota", retryable: false, fallbackable: true });
-    expect((r.thrown?.error as Error).message).toMatch(/^Upstream reported an error: You exceeded your current quota/);
+    expect((r.thrown!.error as Error).message).toMatch(/^Upstream reported an error: You exceeded your current quota/);
   });
 
   it("a recording of several turns ends at the first terminal event", () => {

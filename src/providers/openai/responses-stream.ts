@@ -12,9 +12,6 @@ function isObject(v: unknown): v is Json {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-/** Events that end a Responses stream; a stream that stops before one of them was cut. */
-export const TERMINAL_EVENTS = new Set(["response.completed", "response.incomplete", "response.failed"]);
-
 /**
  * Parses one Responses API stream (`event: <type>` / `data: <json>` messages, no [DONE]).
  * Holds the stream's state: function calls are numbered in the order their output items

@@ -1,5 +1,5 @@
 import { extractKeywords, asciiSnippet } from "./keywords.js";
-import { SeededRandom } from "./random.js";
+import type { SeededRandom } from "./random.js";
 
 /** What an answer is about: the prompt's key words, and any tool results it reports. */
 export interface AnswerTopic {

@@ -2,7 +2,7 @@ import { sseFrame } from "../../sse/encode.js";
 import type { WireFinishReason } from "./token-pieces.js";
 
 /** Marks the simulator's answers as such, where OpenAI puts its backend fingerprint. */
-export const SYSTEM_FINGERPRINT = "fp_tollgate_simulator";
+const SYSTEM_FINGERPRINT = "fp_tollgate_simulator";
 
 /** What every chunk of one response repeats. */
 export interface WireContext {

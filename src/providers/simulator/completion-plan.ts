@@ -7,7 +7,7 @@ import { fixedPieces, sentencePieces, type TokenPieces } from "./token-pieces.js
 import { toolArguments } from "./tool-arguments.js";
 
 /** One choice to generate: its pieces, one token each, come out lazily. */
-export type ChoicePlan =
+type ChoicePlan =
   | { kind: "text"; index: number; pieces: TokenPieces }
   | { kind: "tool"; index: number; id: string; name: string; arguments: string; pieces: TokenPieces; nameTokens: number };
 

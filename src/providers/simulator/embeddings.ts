@@ -3,7 +3,7 @@ import { countTextTokens } from "../../usage/tokenizer.js";
 import { SimRequestError } from "./request.js";
 
 /** Length of a simulated vector when the request sets no `dimensions`. */
-export const SIM_EMBEDDING_DIMENSIONS = 256;
+const SIM_EMBEDDING_DIMENSIONS = 256;
 
 /** FNV-1a, 32-bit: a stable seed per input. */
 function hash(text: string): number {
@@ -16,7 +16,7 @@ function hash(text: string): number {
 }
 
 /** A unit vector determined by the input alone: the same text always embeds the same way. */
-export function simulatedVector(input: string | number[], dimensions: number): number[] {
+function simulatedVector(input: string | number[], dimensions: number): number[] {
   let state = hash(typeof input === "string" ? input : input.join(","));
   const values: number[] = [];
   let norm = 0;

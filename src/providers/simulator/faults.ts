@@ -6,9 +6,9 @@ export type ActiveFault =
   | { kind: "hang" }
   | { kind: "stall" | "cut" | "malformed"; afterTokens: number };
 
-export const DEFAULT_FAULT_STATUS = 500;
-export const DEFAULT_RETRY_AFTER_SECONDS = 1;
-export const DEFAULT_AFTER_TOKENS = 5;
+const DEFAULT_FAULT_STATUS = 500;
+const DEFAULT_RETRY_AFTER_SECONDS = 1;
+const DEFAULT_AFTER_TOKENS = 5;
 
 const SUFFIX = /\+(\d{3}|hang|stall|cut|malformed)$/;
 

@@ -4,9 +4,9 @@ import type { Transport } from "../transport.js";
 import type { SimulatorClock } from "./clock.js";
 import { SimulatorTransport, type SimulatorConfig } from "./simulator-transport.js";
 
-export { realClock, virtualClock, type SimulatorClock, type VirtualClock } from "./clock.js";
-export { faultFromModel } from "./faults.js";
-export { SimulatorTransport, type SimulatorConfig } from "./simulator-transport.js";
+export {  virtualClock, type SimulatorClock,  } from "./clock.js";
+;
+export type {  SimulatorConfig } from "./simulator-transport.js";
 
 /**
  * The built-in simulator: an in-process OpenAI Chat Completions server, so the gateway

@@ -6,7 +6,7 @@ export interface SimTool {
   parameters?: Record<string, unknown>;
 }
 
-export type SimToolChoice = "none" | "auto" | "required" | { name: string };
+type SimToolChoice = "none" | "auto" | "required" | { name: string };
 
 /** The parts of a Chat Completions request body the simulator acts on. */
 export interface SimRequest {
@@ -33,7 +33,7 @@ export class SimRequestError extends Error {
 }
 
 /** Generous but finite: a larger limit is rejected rather than generated. */
-export const MAX_COMPLETION_TOKENS = 1_000_000;
+const MAX_COMPLETION_TOKENS = 1_000_000;
 const MAX_CHOICES = 128;
 
 type Json = Record<string, unknown>;

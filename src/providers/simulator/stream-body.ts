@@ -7,7 +7,7 @@ import { connectionReset } from "./connection-errors.js";
 import type { ActiveFault } from "./faults.js";
 import { utf8 } from "./response-body.js";
 
-export interface Pacing {
+interface Pacing {
   ttftMs: number;
   tokensPerSecond: number;
 }

@@ -7,7 +7,7 @@ export type WireFinishReason = "stop" | "length" | "tool_calls";
 export type TokenPieces = Generator<string, WireFinishReason, undefined>;
 
 /** The text of each token of `text`, in order (ASCII text decodes token by token). */
-export function tokenTexts(text: string): string[] {
+function tokenTexts(text: string): string[] {
   return encodeTokens(text).map((token) => decodeTokens([token]));
 }
 
