@@ -10,6 +10,8 @@ const SYSTEM_PARAM: Record<InboundApi, string> = {
   "openai-responses": "instructions",
   "anthropic-messages": "system",
   "openai-embeddings": "input",
+  gemini: "systemInstruction",
+  "gemini-embeddings": "content",
 };
 
 const isSystem = (m: Message) => m.role === "system" || m.role === "developer";
