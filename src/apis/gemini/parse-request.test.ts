@@ -39,6 +39,16 @@ describe("generateContent request", () => {
     expect(request.inbound).toEqual({ api: "gemini", body });
   });
 
+  it("takes the clients' wrappers off a function's result", () => {
+    const results = (response: Record<string, unknown>) =>
+      parseGenerateContentRequest({ contents: [{ role: "model", parts: [{ functionCall: { name: "f", args: {} } }] }, { role: "user", parts: [{ functionResponse: { name: "f", response } }] }] }, call).messages.at(-1)!.content;
+    expect(results({ output: "42 files" })).toBe("42 files");
+    expect(results({ name: "f", content: { sky: "fog" } })).toBe('{"sky":"fog"}');
+    expect(results({ content: "text" })).toBe("text");
+    expect(results({ name: "other", content: "x" })).toBe('{"name":"other","content":"x"}');
+    expect(results({ a: 1, b: 2 })).toBe('{"a":1,"b":2}');
+  });
+
   it("a response schema (Gemini's or JSON Schema) asks for structured output", () => {
     expect(parseGenerateContentRequest({ contents: [{ parts: [{ text: "x" }] }], generationConfig: { responseMimeType: "application/json", responseSchema: { type: "OBJECT", properties: { a: { type: "STRING" } } } } }, call).responseFormat).toEqual({
       type: "json_schema",

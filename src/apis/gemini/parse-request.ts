@@ -83,11 +83,20 @@ function contentOf(parts: ContentPart[]): Message["content"] {
   return parts;
 }
 
-/** A functionResponse's object as a tool message's text: Gemini's `{content: text}` wrapper is unwrapped. */
-function resultText(response: Record<string, unknown> | null | undefined): string {
+/**
+ * A functionResponse's object as a tool message's text. The wrappers clients put around a
+ * result are taken off: `{output}` (Gemini CLI), `{content}` (Tollgate's own, from other APIs),
+ * `{name, content}` (the AI SDK, echoing the function's name).
+ */
+function resultText(response: Record<string, unknown> | null | undefined, name: string): string {
   if (!response) return "";
-  const keys = Object.keys(response);
-  if (keys.length === 1 && (keys[0] === "content" || keys[0] === "output") && typeof response[keys[0]] === "string") return response[keys[0]] as string;
+  const { name: echoed, ...rest } = response;
+  const body = echoed === name ? rest : response;
+  const keys = Object.keys(body);
+  if (keys.length === 1 && (keys[0] === "content" || keys[0] === "output")) {
+    const value = body[keys[0]];
+    return typeof value === "string" ? value : JSON.stringify(value);
+  }
   return JSON.stringify(response);
 }
 
@@ -114,7 +123,7 @@ class Reader {
       if (p.functionResponse) {
         flush();
         const r = p.functionResponse;
-        this.messages.push({ role: "tool", toolCallId: this.answer(r.name, r.id ?? undefined, i, j), name: r.name, content: resultText(r.response) });
+        this.messages.push({ role: "tool", toolCallId: this.answer(r.name, r.id ?? undefined, i, j), name: r.name, content: resultText(r.response, r.name) });
       } else if (p.functionCall) {
         throw new InvalidRequestError("invalid_request", `contents[${i}].parts[${j}]: a functionCall belongs in a "model" turn.`, { param: `contents[${i}].role` });
       } else this.pushPart(parts, p);
