@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
+import { createFakeUpstream, type FakeUpstream, type UpstreamScript } from "../support/fake-upstream.js";
 import { chatSseBytes } from "../support/fixtures.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
 import { readRecording, replay, UPSTREAM_KEY, UPSTREAMS } from "../support/matrix.js";
@@ -141,9 +141,9 @@ describe("Gemini CLI headless through Tollgate", () => {
       const text = OPENAI.recordings.text.stream!;
       upstream.setDefault({
         kind: "reply",
-        answer: (body) => {
+        answer: (body): Exclude<UpstreamScript, { kind: "reply" }> => {
           const messages = (body as { messages: Array<{ role: string }> }).messages;
-          return messages.some((m) => m.role === "tool") ? replay("chat", text) : { kind: "sse", chunks: [listDirectoryCall(workspace)] };
+          return { kind: "sse", chunks: [messages.some((m) => m.role === "tool") ? chatSseBytes(text.payloads!) : listDirectoryCall(workspace)] };
         },
       });
       const before = upstream.requests.length;
