@@ -11,6 +11,7 @@ import { expectSameContent, read, readRecording, replay, UPSTREAM_KEY, UPSTREAMS
 // embeddings and errors.
 
 const KEY = "tg-gemini-client-key-0123456789";
+const OPENAI_MODEL = UPSTREAMS.find((k) => k.id === "openai")!.model;
 let upstream: FakeUpstream;
 let gw: TestGateway;
 let ai: GoogleGenAI;
@@ -185,6 +186,41 @@ describe("@google/genai: the calls around generation", () => {
     const res = await fetch(`${gw.url}/v1beta/models/sim:generateContent`, { method: "POST", headers: { "x-goog-api-key": KEY, "content-type": "application/json" }, body: JSON.stringify({ contents: [{ role: "robot", parts: [] }] }) });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 400, status: "INVALID_ARGUMENT", details: [{ reason: "invalid_request", metadata: { param: "contents[0].role" } }] } });
+  });
+});
+
+describe("the pipeline's features on the Gemini path", () => {
+  test("a response schema: the answer is validated against it, whatever the upstream", async () => {
+    const schema = { type: Type.OBJECT, properties: { city: { type: Type.STRING }, sunny: { type: Type.BOOLEAN } }, required: ["city", "sunny"] };
+    upstream.enqueue({
+      kind: "json",
+      status: 200,
+      body: { id: "chatcmpl-schema", object: "chat.completion", created: 1, model: OPENAI_MODEL, choices: [{ index: 0, message: { role: "assistant", content: '{"city":"Paris","sunny":false}' }, finish_reason: "stop" }], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } },
+    });
+    const answer = await ai.models.generateContent({ model: "openai", contents: "Weather in Paris as JSON", config: { responseMimeType: "application/json", responseSchema: schema } });
+    expect(JSON.parse(answer.text!)).toEqual({ city: "Paris", sunny: false });
+    // Asked of the Chat Completions upstream its own way: a JSON Schema response format.
+    expect((upstream.requests.at(-1)!.body as { response_format: unknown }).response_format).toMatchObject({ type: "json_schema", json_schema: { schema: { type: "object", properties: { city: { type: "string" }, sunny: { type: "boolean" } } } } });
+  });
+
+  test("a budget refuses in Google's shape (RESOURCE_EXHAUSTED) before any upstream call", async () => {
+    const limited = await startGateway(
+      { auth: { keys: ["env:CLIENT_KEY"] }, budgets: { rules: [{ scope: "key", period: "day", requests: 1 }] }, providers: { sim: { type: "simulator", ttftMs: 0 } }, models: { sim: { targets: [{ provider: "sim", model: "sim-1" }] } } },
+      { env: { CLIENT_KEY: KEY } },
+    );
+    try {
+      const client = new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: limited.url } });
+      await client.models.generateContent({ model: "sim", contents: "one", config: { maxOutputTokens: 8 } });
+      const refused = await client.models.generateContent({ model: "sim", contents: "two", config: { maxOutputTokens: 8 } }).catch((err: unknown) => err);
+      expect((refused as ApiError).status).toBe(429);
+      expect(JSON.parse((refused as ApiError).message)).toMatchObject({ error: { code: 429, status: "RESOURCE_EXHAUSTED" } });
+      expect(limited.records.map((r) => [r.api, r.status])).toEqual([
+        ["gemini", 200],
+        ["gemini", 429],
+      ]);
+    } finally {
+      await limited.close();
+    }
   });
 });
 
