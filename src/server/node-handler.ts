@@ -5,7 +5,7 @@ import { openaiEmbeddingsCodec } from "../apis/openai-embeddings/codec.js";
 import { openaiResponsesCodec } from "../apis/openai-responses/codec.js";
 import type { InboundCodec } from "../apis/inbound-codec.js";
 import { createDashboardRoutes } from "../dashboard/routes.js";
-import { MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
+import { InvalidRequestError, MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
 import { renderError } from "../errors/render.js";
 import type { Gateway } from "../gateway.js";
 import { AdminAuth } from "../admin/router.js";
@@ -16,7 +16,6 @@ import { geminiCodec } from "../apis/gemini/codec.js";
 import { geminiCall } from "../apis/gemini/route-path.js";
 import { corsHeaders, gatewayAllowsOrigin } from "../cors/origins.js";
 import { Preflight } from "../cors/preflight.js";
-import { InvalidRequestError } from "../errors/gateway-error.js";
 import { observeHttp, type HttpHandler } from "../observability/http-request.js";
 import { apiPath } from "./api-path.js";
 
@@ -28,6 +27,9 @@ const API_ROUTES: Record<string, InboundCodec> = {
   "/v1/messages": anthropicMessagesCodec,
   "/v1/embeddings": openaiEmbeddingsCodec,
 };
+
+/** Paths served beside the APIs, the admin API and the dashboard. */
+const OTHER_PATHS: ReadonlySet<string> = new Set(["/v1/models", "/metrics", "/healthz", "/readyz"]);
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
@@ -66,14 +68,19 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
 
   return (req, res, next) => {
     const started = performance.now();
-    const [rawPath, query = ""] = (req.url ?? "/").split("?", 2) as [string, string?];
+    const url = req.url ?? "/";
+    const queryAt = url.indexOf("?");
+    const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
+    const query = queryAt < 0 ? "" : url.slice(queryAt + 1);
     const path = apiPath(rawPath, basePath);
     const exchange = { handler: "unmatched" as HttpHandler, metered: false, passedOn: false };
     // One log line and one metric sample per request, whatever answered it (a host app's `next` excepted: it logs its own).
     res.once("close", () => exchange.passedOn || observeHttp(gateway.services, { ...exchange, method: req.method ?? "", path: rawPath, status: res.headersSent ? res.statusCode : 499, latencyMs: performance.now() - started }));
     const origin = req.headers.origin;
     if (origin !== undefined && gatewayAllowsOrigin(cors.origins, origin)) for (const [name, value] of Object.entries(corsHeaders(origin))) res.setHeader(name, value);
-    if (req.method === "OPTIONS") {
+    // Mounted in a host app, a preflight for the host's own paths is the host's.
+    const serves = () => admin.owns(path) || dashboard.owns(path) || Object.hasOwn(API_ROUTES, path) || geminiCall(path) !== undefined || OTHER_PATHS.has(path);
+    if (req.method === "OPTIONS" && (!next || serves())) {
       exchange.handler = "preflight";
       void preflight.answer(req, res);
       return;
