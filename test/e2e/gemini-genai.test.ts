@@ -28,6 +28,7 @@ beforeAll(async () => {
       models: {
         ...Object.fromEntries(UPSTREAMS.map((k) => [k.id, { retry: { maxRetries: 0 }, targets: [{ provider: k.id, model: k.model }] }])),
         sim: { targets: [{ provider: "sim", model: "sim-1" }] },
+        cached: { retry: { maxRetries: 0 }, cache: { exact: { ttlSeconds: 600 } }, targets: [{ provider: "anthropic", model: "claude-haiku-4-5" }] },
         "embed-openai": { targets: [{ provider: "openai", model: "text-embedding-3-small" }] },
         "embed-google": { targets: [{ provider: "google", model: "gemini-embedding-001" }] },
       },
@@ -201,6 +202,21 @@ describe("the pipeline's features on the Gemini path", () => {
     expect(JSON.parse(answer.text!)).toEqual({ city: "Paris", sunny: false });
     // Asked of the Chat Completions upstream its own way: a JSON Schema response format.
     expect((upstream.requests.at(-1)!.body as { response_format: unknown }).response_format).toMatchObject({ type: "json_schema", json_schema: { schema: { type: "object", properties: { city: { type: "string" }, sunny: { type: "boolean" } } } } });
+  });
+
+  test("the exact cache: the same request again is answered from the store, streamed or not, with one upstream call", async () => {
+    const anthropic = UPSTREAMS.find((k) => k.id === "anthropic")!;
+    upstream.enqueue(replay("messages", anthropic.recordings.text.stream!));
+    const expected = readRecording("messages", anthropic.recordings.text.stream!).text;
+    const request = { model: "cached", contents: "A question worth caching", config: { maxOutputTokens: 200 } };
+    let first = "";
+    for await (const chunk of await ai.models.generateContentStream(request)) first += chunk.text ?? "";
+    expect(first).toBe(expected);
+    const before = upstream.requests.length;
+    const again = await ai.models.generateContent(request);
+    expect(again.text).toBe(expected);
+    expect(again.sdkHttpResponse?.headers?.["x-tollgate-cache"]).toBe("hit");
+    expect(upstream.requests.length).toBe(before);
   });
 
   test("a budget refuses in Google's shape (RESOURCE_EXHAUSTED) before any upstream call", async () => {
