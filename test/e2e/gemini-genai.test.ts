@@ -255,6 +255,15 @@ describe("the Gemini paths and keys", () => {
     expect(body.usageMetadata).toMatchObject({ promptTokenCount: expected.usage!.inputTokens, totalTokenCount: expected.usage!.inputTokens + expected.usage!.outputTokens });
   });
 
+  test("the SDK on apiVersion v1", async () => {
+    const openai = UPSTREAMS.find((k) => k.id === "openai")!;
+    upstream.enqueue(replay("chat", openai.recordings.text.stream!));
+    const v1 = new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: gw.url, apiVersion: "v1" } });
+    let text = "";
+    for await (const chunk of await v1.models.generateContentStream({ model: "openai", contents: "Hi" })) text += chunk.text ?? "";
+    expect(text).toBe(readRecording("chat", openai.recordings.text.stream!).text);
+  });
+
   test("streamGenerateContent without alt=sse is refused (Tollgate writes Gemini's SSE framing only)", async () => {
     const res = await fetch(`${gw.url}/v1beta/models/sim:streamGenerateContent`, { method: "POST", headers: { "x-goog-api-key": KEY, "content-type": "application/json" }, body: JSON.stringify({ contents: [{ parts: [{ text: "Hi" }] }] }) });
     expect(res.status).toBe(400);
