@@ -38,7 +38,7 @@ export const limitsSchema = z.strictObject({
 
 const allowedModels = z.array(z.string().min(1)).max(256);
 /** A browser origin as the Origin header carries it: scheme, host and port, nothing after. */
-export const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 const allowedOrigins = z.array(z.string().regex(ORIGIN, "an origin is scheme://host[:port], without a path")).max(64);
 /** ISO 8601; checked and converted by the handler (see time.ts). */
 const instant = z.string().min(1);
