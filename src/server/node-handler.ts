@@ -13,6 +13,7 @@ import { createAdminRoutes } from "./admin-routes.js";
 import { NodeSink } from "./node-sink.js";
 import { readJsonBody } from "./read-body.js";
 import { geminiCodec } from "../apis/gemini/codec.js";
+import { geminiModelsBody, isGeminiModelsRequest } from "../apis/gemini/models.js";
 import { geminiCall } from "../apis/gemini/route-path.js";
 import { corsHeaders, gatewayAllowsOrigin } from "../cors/origins.js";
 import { Preflight } from "../cors/preflight.js";
@@ -73,13 +74,14 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
     const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
     const query = queryAt < 0 ? "" : url.slice(queryAt + 1);
     const path = apiPath(rawPath, basePath);
+    const fromGoogleClient = req.headers["x-goog-api-key"] !== undefined || req.headers["x-goog-api-client"] !== undefined || /(?:^|&)key=/.test(query);
     const exchange = { handler: "unmatched" as HttpHandler, metered: false, passedOn: false };
     // One log line and one metric sample per request, whatever answered it (a host app's `next` excepted: it logs its own).
     res.once("close", () => exchange.passedOn || observeHttp(gateway.services, { ...exchange, method: req.method ?? "", path: rawPath, status: res.headersSent ? res.statusCode : 499, latencyMs: performance.now() - started }));
     const origin = req.headers.origin;
     if (origin !== undefined && gatewayAllowsOrigin(cors.origins, origin)) for (const [name, value] of Object.entries(corsHeaders(origin))) res.setHeader(name, value);
     // Mounted in a host app, a preflight for the host's own paths is the host's.
-    const serves = () => admin.owns(path) || dashboard.owns(path) || Object.hasOwn(API_ROUTES, path) || geminiCall(path) !== undefined || OTHER_PATHS.has(path);
+    const serves = () => admin.owns(path) || dashboard.owns(path) || Object.hasOwn(API_ROUTES, path) || geminiCall(path) !== undefined || isGeminiModelsRequest(path, true) || OTHER_PATHS.has(path);
     if (req.method === "OPTIONS" && (!next || serves())) {
       exchange.handler = "preflight";
       void preflight.answer(req, res);
@@ -115,6 +117,12 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
       if (key && req.headers["x-goog-api-key"] === undefined) req.headers["x-goog-api-key"] = key;
       void serveApi(gateway, codec, req, res, exchange);
       return;
+    }
+    if (req.method === "GET" && isGeminiModelsRequest(path, fromGoogleClient)) {
+      exchange.handler = "gemini";
+      const body = geminiModelsBody(path, gateway.config.models);
+      if (body !== undefined) return sendJson(res, 200, body);
+      return sendError(res, new NotFoundError("model_not_found", "No such model."), gateway, geminiCodec("", "generateContent"));
     }
     if (req.method === "GET" && path === "/v1/models") {
       exchange.handler = "api";

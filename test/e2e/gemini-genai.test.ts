@@ -264,6 +264,18 @@ describe("the Gemini paths and keys", () => {
     expect(text).toBe(readRecording("chat", openai.recordings.text.stream!).text);
   });
 
+  test("the model catalogue: models.list and models.get over the configured routes", async () => {
+    const names: string[] = [];
+    for await (const model of await ai.models.list()) names.push(model.name!);
+    expect(names).toContain("models/anthropic");
+    expect(names).toContain("models/sim");
+    const one = await ai.models.get({ model: "sim" });
+    expect(one).toMatchObject({ name: "models/sim", displayName: "sim" });
+    expect(one.supportedActions).toContain("generateContent");
+    const missing = await ai.models.get({ model: "no-such-model" }).catch((err: unknown) => err);
+    expect((missing as ApiError).status).toBe(404);
+  });
+
   test("streamGenerateContent without alt=sse is refused (Tollgate writes Gemini's SSE framing only)", async () => {
     const res = await fetch(`${gw.url}/v1beta/models/sim:streamGenerateContent`, { method: "POST", headers: { "x-goog-api-key": KEY, "content-type": "application/json" }, body: JSON.stringify({ contents: [{ parts: [{ text: "Hi" }] }] }) });
     expect(res.status).toBe(400);
