@@ -241,7 +241,7 @@ describe("the pipeline's features on the Gemini path", () => {
 });
 
 describe("the Gemini paths and keys", () => {
-  test("the key in ?key= on /v1/ (the SDK's apiVersion v1), metered like any request", async () => {
+  test("the key in ?key=, metered like any request", async () => {
     const openai = UPSTREAMS.find((k) => k.id === "openai")!;
     upstream.enqueue(replay("chat", openai.recordings.text.body!));
     const res = await fetch(`${gw.url}/v1/models/openai:generateContent?key=${KEY}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contents: [{ parts: [{ text: "Hi" }] }] }) });
@@ -255,12 +255,12 @@ describe("the Gemini paths and keys", () => {
     expect(body.usageMetadata).toMatchObject({ promptTokenCount: expected.usage!.inputTokens, totalTokenCount: expected.usage!.inputTokens + expected.usage!.outputTokens });
   });
 
-  test("the SDK on apiVersion v1", async () => {
+  test("the SDK on apiVersion v1beta (its default is v1)", async () => {
     const openai = UPSTREAMS.find((k) => k.id === "openai")!;
     upstream.enqueue(replay("chat", openai.recordings.text.stream!));
-    const v1 = new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: gw.url, apiVersion: "v1" } });
+    const v1beta = new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: gw.url, apiVersion: "v1beta" } });
     let text = "";
-    for await (const chunk of await v1.models.generateContentStream({ model: "openai", contents: "Hi" })) text += chunk.text ?? "";
+    for await (const chunk of await v1beta.models.generateContentStream({ model: "openai", contents: "Hi" })) text += chunk.text ?? "";
     expect(text).toBe(readRecording("chat", openai.recordings.text.stream!).text);
   });
 
