@@ -36,6 +36,12 @@ describe("Gemini stream from canonical events", () => {
     expect(last.modelVersion).toBe("route");
   });
 
+  it("a tool loop's step rides on a response without candidates", () => {
+    const encoder = translatingGeminiEncoder(request);
+    const frame = encoder.chunk(chunk({ type: "extension", name: "tool_step", data: { step: 1, calls: [] } }));
+    expect(payloads(frame)).toMatchObject([{ candidates: [], tollgate: { type: "tool_step", step: 1, calls: [] }, modelVersion: "route" }]);
+  });
+
   it("an error after the first byte is Google's error object", () => {
     const encoder = translatingGeminiEncoder(request);
     const frame = encoder.error({ status: 504, headers: {}, body: { error: { message: "Upstream timed out.", type: "timeout_error", code: "upstream_timeout", param: null } } });

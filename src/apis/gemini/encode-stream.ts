@@ -45,6 +45,7 @@ export function translatingGeminiEncoder(request: CanonicalRequest): StreamEncod
   return {
     chunk(chunk: UpstreamChunk) {
       const parts = new Map<number, Part[]>();
+      let extensions = "";
       const add = (choice: number, part: Part) => {
         began.add(choice);
         const list = parts.get(choice) ?? [];
@@ -82,12 +83,13 @@ export function translatingGeminiEncoder(request: CanonicalRequest): StreamEncod
             usage = e.usage;
             break;
           case "extension":
-            // Gemini's stream has no place for events beside the answer: a tool loop's steps show in the answer itself.
+            // A response with no candidates (as Gemini's usage-only chunks are), the step in a `tollgate` field.
+            extensions += frame([], { tollgate: { type: e.name, ...e.data } });
             break;
         }
       }
-      if (parts.size === 0) return "";
-      return frame([...parts].map(([index, list]) => ({ content: { role: "model", parts: list }, index })));
+      if (parts.size === 0) return extensions;
+      return extensions + frame([...parts].map(([index, list]) => ({ content: { role: "model", parts: list }, index })));
     },
     end() {
       const candidates = [...began].sort((a, b) => a - b).map((index) => {
