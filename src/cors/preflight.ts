@@ -3,16 +3,16 @@ import type { KeyStore } from "../keys/key-store.js";
 import { corsHeaders, gatewayAllowsOrigin } from "./origins.js";
 
 const MAX_AGE_SECONDS = 600;
-const MAX_CACHED = 1_000;
 
 /**
  * Answers `OPTIONS` on any path without authentication (a preflight carries no key): 204,
  * with the CORS headers when the origin is the gateway's (`server.cors.origins`) or some
- * active key lists it (`allowed_origins`; looked up at most every `ttlMs` per origin). The
- * actual request is then checked against its own key (pipeline/stages/check-origin.ts).
+ * active key lists it (`allowed_origins`; read at most every `ttlMs` whatever the origin, so
+ * made-up origins cost no query each). The actual request is then checked against its own
+ * key (pipeline/stages/check-origin.ts).
  */
 export class Preflight {
-  private readonly keyOrigins = new Map<string, { allowed: boolean; at: number }>();
+  private keyOrigins: { origins: Promise<ReadonlySet<string>>; at: number } | undefined;
 
   constructor(
     private readonly origins: readonly string[],
@@ -40,12 +40,11 @@ export class Preflight {
   private async allows(origin: string): Promise<boolean> {
     if (gatewayAllowsOrigin(this.origins, origin)) return true;
     const now = Date.now();
-    const cached = this.keyOrigins.get(origin);
-    if (cached && now - cached.at < this.ttlMs) return cached.allowed;
-    // A store that is down answers no: the page sees a failed preflight, not a hang.
-    const allowed = await this.keyStore().then((store) => store.anyAllowsOrigin(origin), () => false);
-    if (this.keyOrigins.size >= MAX_CACHED) this.keyOrigins.delete(this.keyOrigins.keys().next().value!);
-    this.keyOrigins.set(origin, { allowed, at: now });
-    return allowed;
+    if (!this.keyOrigins || now - this.keyOrigins.at >= this.ttlMs) {
+      // A store that is down allows none: the page sees a failed preflight, not a hang.
+      const origins = this.keyStore().then((store) => store.allowedOrigins(now), () => new Set<string>());
+      this.keyOrigins = { origins, at: now };
+    }
+    return (await this.keyOrigins.origins).has(origin);
   }
 }
