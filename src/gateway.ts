@@ -18,7 +18,9 @@ import { BreakerRegistry } from "./pipeline/breaker-registry.js";
 import { ClientClosedError } from "./pipeline/client-closed.js";
 import { compose, type Stage } from "./pipeline/compose.js";
 import { GatewayContext, type GatewayServices, type Identity, type RequestRecord, type ResponseSink } from "./pipeline/context.js";
+import { answerTokenCount } from "./pipeline/stages/answer-token-count.js";
 import { attribute } from "./pipeline/stages/attribute.js";
+import { checkOrigin } from "./pipeline/stages/check-origin.js";
 import { authenticate } from "./pipeline/stages/authenticate.js";
 import { dispatch } from "./pipeline/stages/dispatch.js";
 import { enforceBudgets } from "./pipeline/stages/enforce-budgets.js";
@@ -193,10 +195,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     respondErrors,
     admit,
     authenticate(new StaticKeys(config.clientKeys), services.virtualKeys, !config.open),
+    checkOrigin(config.server.cors.origins),
     parseRequest,
     attribute,
     pinSystemPrompt,
     resolveRoute,
+    answerTokenCount,
     idempotency({ store: idempotencyStore, config: config.idempotency, log: warn("idempotency") }),
     ...(cached ? [cached.lookup] : []),
     enforceBudgets({ store: budgetStore, rules: config.budgets.rules, reservationTtlMs: config.budgets.reservationTtlMs, defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens, log: warn("budgets") }),

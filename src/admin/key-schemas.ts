@@ -37,6 +37,9 @@ const limitsSchema = z.strictObject({
 });
 
 const allowedModels = z.array(z.string().min(1)).max(256);
+/** A browser origin as the Origin header carries it: scheme, host and port, nothing after. */
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+const allowedOrigins = z.array(z.string().regex(ORIGIN, "an origin is scheme://host[:port], without a path")).max(64);
 /** ISO 8601; checked and converted by the handler (see time.ts). */
 const instant = z.string().min(1);
 
@@ -45,6 +48,7 @@ export const createKeySchema = z.strictObject({
   name: id("name").optional(),
   team_id: id("team_id").optional(),
   allowed_models: allowedModels.optional(),
+  allowed_origins: allowedOrigins.optional(),
   tags: tags.optional(),
   metadata: metadata.optional(),
   limits: limitsSchema.optional(),
@@ -56,6 +60,7 @@ export const updateKeySchema = z.strictObject({
   name: id("name").nullable().optional(),
   team_id: id("team_id").nullable().optional(),
   allowed_models: allowedModels.nullable().optional(),
+  allowed_origins: allowedOrigins.nullable().optional(),
   tags: tags.nullable().optional(),
   metadata: metadata.nullable().optional(),
   limits: limitsSchema.nullable().optional(),

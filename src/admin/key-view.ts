@@ -12,6 +12,8 @@ export interface KeyView {
   team_id: string | null;
   /** Route names the key may use; null means all. */
   allowed_models: string[] | null;
+  /** Browser origins the key may be used from besides the gateway's; null: the gateway's only. */
+  allowed_origins: string[] | null;
   tags: Record<string, string>;
   metadata: Record<string, unknown>;
   limits: KeyLimits;
@@ -37,6 +39,7 @@ export function keyView(key: KeyRecord, now = Date.now()): KeyView {
     user_id: key.userId,
     team_id: key.teamId ?? null,
     allowed_models: key.allowedModels ?? null,
+    allowed_origins: key.allowedOrigins ?? null,
     tags: key.tags,
     metadata: key.metadata,
     limits: key.limits,

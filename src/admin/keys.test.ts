@@ -36,6 +36,7 @@ describe("POST /admin/keys", () => {
         name: "search backend",
         team_id: "red",
         allowed_models: ["fast"],
+        allowed_origins: ["https://app.example.com", "http://127.0.0.1:5173"],
         tags: { feature: "search" },
         metadata: { owner: "alice@example.com" },
         limits: { budgets: [{ period: "day", usd: 5 }, { period: "month", tokens: 1_000_000 }], rpm: 60, tpm: 10_000 },
@@ -53,6 +54,7 @@ describe("POST /admin/keys", () => {
       user_id: "alice",
       team_id: "red",
       allowed_models: ["fast"],
+      allowed_origins: ["https://app.example.com", "http://127.0.0.1:5173"],
       tags: { feature: "search" },
       metadata: { owner: "alice@example.com" },
       limits: { budgets: [{ period: "day", usd: 5 }, { period: "month", tokens: 1_000_000 }], rpm: 60, tpm: 10_000 },
@@ -63,12 +65,12 @@ describe("POST /admin/keys", () => {
     });
     expect(JSON.stringify(key)).not.toContain("hash");
     const resolved = await services.virtualKeys.resolve(secret);
-    expect(resolved).toMatchObject({ id: key.id, userId: "alice", teamId: "red", allowedModels: ["fast"] });
+    expect(resolved).toMatchObject({ id: key.id, userId: "alice", teamId: "red", allowedModels: ["fast"], allowedOrigins: ["https://app.example.com", "http://127.0.0.1:5173"] });
   });
 
   test("only user_id is required; absent fields are null or empty", async () => {
     const { key } = await create({ user_id: "bob" });
-    expect(key).toMatchObject({ user_id: "bob", name: null, team_id: null, allowed_models: null, tags: {}, metadata: {}, limits: {}, expires_at: null, status: "active" });
+    expect(key).toMatchObject({ user_id: "bob", name: null, team_id: null, allowed_models: null, allowed_origins: null, tags: {}, metadata: {}, limits: {}, expires_at: null, status: "active" });
   });
 
   test.each([

@@ -40,6 +40,7 @@ export const createKey: AdminHandler = async ({ body, services, now = Date.now()
   if (input.name !== undefined) key.name = input.name;
   if (input.team_id !== undefined) key.teamId = input.team_id;
   if (input.allowed_models !== undefined) key.allowedModels = input.allowed_models;
+  if (input.allowed_origins !== undefined) key.allowedOrigins = input.allowed_origins;
   if (input.tags !== undefined) key.tags = input.tags;
   if (input.metadata !== undefined) key.metadata = input.metadata;
   if (input.limits !== undefined) key.limits = limitsOf(input.limits);
@@ -76,6 +77,7 @@ export const updateKey: AdminHandler = async ({ params, body, services, now = Da
   if (input.name !== undefined) patch.name = input.name ?? undefined;
   if (input.team_id !== undefined) patch.teamId = input.team_id ?? undefined;
   if (input.allowed_models !== undefined) patch.allowedModels = input.allowed_models ?? undefined;
+  if (input.allowed_origins !== undefined) patch.allowedOrigins = input.allowed_origins ?? undefined;
   if (input.tags !== undefined) patch.tags = input.tags ?? {};
   if (input.metadata !== undefined) patch.metadata = input.metadata ?? {};
   if (input.limits !== undefined) patch.limits = input.limits === null ? {} : limitsOf(input.limits);

@@ -24,6 +24,8 @@ export interface InboundCodec {
   responseBody(request: CanonicalRequest, upstream: OpenedUpstream & { kind: "response" }): string | Buffer;
   /** The body answering an embeddings request; only a codec whose requests carry `embedding` has one. */
   embeddingBody?(request: CanonicalRequest, upstream: OpenedUpstream & { kind: "embedding" }): string | Buffer;
+  /** The body answering a token count (Gemini's countTokens); only a codec that counts has one, and its requests are answered without an upstream call. */
+  tokenCountBody?(totalTokens: number): string;
   /** The error body in this API's shape. */
   errorBody(error: RenderedError): unknown;
 }

@@ -57,6 +57,17 @@ describe("resolveConfig", () => {
     expect(config.providers.ds).toMatchObject({ baseURL: "https://api.mistral.ai/v1", streamUsageOption: false });
     expect(issuesOf({ providers: { ds: { type: "openai-compatible" } }, models: { m: { targets: [{ provider: "ds", model: "x" }] } } })[0]!.path).toBe("providers.ds.baseURL");
   });
+
+  test("server.basePath and server.cors.origins: paths and origins only", () => {
+    const env = { UP_KEY: "k" };
+    expect(resolveConfig({ ...minimal, server: { basePath: "/llm/v2", cors: { origins: ["https://app.example.com", "http://127.0.0.1:5173"] } } }, env).server).toMatchObject({
+      basePath: "/llm/v2",
+      cors: { origins: ["https://app.example.com", "http://127.0.0.1:5173"] },
+    });
+    expect(resolveConfig(minimal, env).server.cors).toEqual({ origins: [] });
+    for (const basePath of ["llm", "/llm/", "/", "/a b"]) expect(issuesOf({ ...minimal, server: { basePath } }, env)[0]!.path).toBe("server.basePath");
+    for (const origin of ["https://app.example.com/", "app.example.com", "https://app.example.com/path"]) expect(issuesOf({ ...minimal, server: { cors: { origins: [origin] } } }, env)[0]!.path).toBe("server.cors.origins[0]");
+  });
 });
 
 test("schema errors and unset environment variables are reported together", () => {

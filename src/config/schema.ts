@@ -299,6 +299,14 @@ export const configSchema = z
         bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024),
         heartbeatMs: z.number().int().positive().default(15_000),
         drainTimeoutMs: ms.default(30_000),
+        /** Serves every path under this prefix too (`/llm` → `/llm/v1/chat/completions`), for a gateway behind a path-routing proxy. */
+        basePath: z.string().regex(/^(\/[A-Za-z0-9._~-]+)+$/, "a path like /llm: a leading slash, no trailing one").optional(),
+        cors: z
+          .strictObject({
+            /** Browser origins that may call the gateway (`https://app.example.com`), or "*" for any; keys may add their own (`allowed_origins`). */
+            origins: z.array(z.string().regex(/^\*$|^https?:\/\/[^/\s]+$/, 'an origin is scheme://host[:port], or "*"')).default([]),
+          })
+          .prefault({}),
       })
       .prefault({}),
     observability: observabilitySchema.prefault({}),

@@ -7,13 +7,14 @@ export interface NewKey {
   name?: string;
   teamId?: string;
   allowedModels?: string[];
+  allowedOrigins?: string[];
   tags?: Record<string, string>;
   metadata?: Record<string, unknown>;
   limits?: KeyLimits;
   expiresAt?: number;
 }
 
-export type KeyPatch = Partial<Pick<KeyRecord, "name" | "teamId" | "allowedModels" | "tags" | "metadata" | "limits" | "expiresAt">>;
+export type KeyPatch = Partial<Pick<KeyRecord, "name" | "teamId" | "allowedModels" | "allowedOrigins" | "tags" | "metadata" | "limits" | "expiresAt">>;
 
 interface KeyRow {
   id: string;
@@ -23,6 +24,7 @@ interface KeyRow {
   user_id: string;
   team_id: string | null;
   allowed_models: string | null;
+  allowed_origins: string | null;
   tags: string | null;
   metadata: string | null;
   limits: string | null;
@@ -31,7 +33,7 @@ interface KeyRow {
   revoked_at: number | string | null;
 }
 
-const COLUMNS = "id, hash, prefix, name, user_id, team_id, allowed_models, tags, metadata, limits, created_at, expires_at, revoked_at";
+const COLUMNS = "id, hash, prefix, name, user_id, team_id, allowed_models, tags, metadata, limits, created_at, expires_at, revoked_at, allowed_origins";
 
 function fromRow(row: KeyRow): KeyRecord {
   const record: KeyRecord = {
@@ -47,6 +49,7 @@ function fromRow(row: KeyRow): KeyRecord {
   if (row.name !== null) record.name = row.name;
   if (row.team_id !== null) record.teamId = row.team_id;
   if (row.allowed_models !== null) record.allowedModels = JSON.parse(row.allowed_models) as string[];
+  if (row.allowed_origins !== null) record.allowedOrigins = JSON.parse(row.allowed_origins) as string[];
   if (row.expires_at !== null) record.expiresAt = Number(row.expires_at);
   if (row.revoked_at !== null) record.revokedAt = Number(row.revoked_at);
   return record;
@@ -70,9 +73,10 @@ export class KeyStore {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.teamId !== undefined ? { teamId: input.teamId } : {}),
       ...(input.allowedModels !== undefined ? { allowedModels: input.allowedModels } : {}),
+      ...(input.allowedOrigins !== undefined ? { allowedOrigins: input.allowedOrigins } : {}),
       ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}),
     };
-    await this.sql.query(`INSERT INTO tollgate_keys (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL)`, [
+    await this.sql.query(`INSERT INTO tollgate_keys (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13)`, [
       key.id,
       key.hash,
       key.prefix,
@@ -85,6 +89,7 @@ export class KeyStore {
       JSON.stringify(key.limits),
       key.createdAt,
       key.expiresAt ?? null,
+      key.allowedOrigins ? JSON.stringify(key.allowedOrigins) : null,
     ]);
     return { key, secret };
   }
@@ -115,6 +120,12 @@ export class KeyStore {
     return rows.length > 0;
   }
 
+  /** The browser origins active keys list: a preflight, which carries no key, is answered for them. */
+  async allowedOrigins(now = Date.now()): Promise<Set<string>> {
+    const rows = await this.sql.query<{ allowed_origins: string }>("SELECT allowed_origins FROM tollgate_keys WHERE allowed_origins IS NOT NULL AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)", [now]);
+    return new Set(rows.flatMap((r) => JSON.parse(r.allowed_origins) as string[]));
+  }
+
   async update(id: string, patch: KeyPatch): Promise<KeyRecord | undefined> {
     const sets: string[] = [];
     const params: unknown[] = [id];
@@ -122,6 +133,7 @@ export class KeyStore {
     if ("name" in patch) set("name", patch.name ?? null);
     if ("teamId" in patch) set("team_id", patch.teamId ?? null);
     if ("allowedModels" in patch) set("allowed_models", patch.allowedModels ? JSON.stringify(patch.allowedModels) : null);
+    if ("allowedOrigins" in patch) set("allowed_origins", patch.allowedOrigins ? JSON.stringify(patch.allowedOrigins) : null);
     if ("tags" in patch) set("tags", JSON.stringify(patch.tags ?? {}));
     if ("metadata" in patch) set("metadata", JSON.stringify(patch.metadata ?? {}));
     if ("limits" in patch) set("limits", JSON.stringify(patch.limits ?? {}));

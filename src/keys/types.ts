@@ -20,6 +20,8 @@ export interface KeyRecord {
   teamId?: string;
   /** Route names this key may use; undefined means all. */
   allowedModels?: string[];
+  /** Browser origins (CORS) this key may be used from besides the gateway's `server.cors.origins`; undefined: those only. */
+  allowedOrigins?: string[];
   tags: Record<string, string>;
   metadata: Record<string, unknown>;
   limits: KeyLimits;

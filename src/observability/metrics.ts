@@ -12,6 +12,7 @@ const PREFIX = "tollgate_";
 const NO_LABEL = "none";
 /** Error codes are stable names, but a provider's own code passes through on a rejected request: at most this many, then "other". */
 const MAX_ERROR_CODES = 100;
+const HTTP_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 const BREAKER_VALUES = { closed: 0, "half-open": 1, open: 2 } as const;
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const TTFT_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
@@ -64,6 +65,7 @@ export class GatewayMetrics {
   private readonly budgetRejections = counter(this.registry, "budget_rejections_total", "Requests refused by a budget or rate limit (or because budgets could not be checked), by scope and code.", ["scope", "code"]);
   private readonly cacheHits = counter(this.registry, "cache_hits_total", "Requests answered from a cache.", ["route", "kind"]);
   private readonly toolCalls = counter(this.registry, "tool_calls_total", "Server-side tool calls the model asked for, by tool and outcome (ok, error, refused; reused: a stored result).", ["route", "tool", "status"]);
+  private readonly http = counter(this.registry, "http_requests_total", "Every HTTP request, by what served it (api, gemini, admin, dashboard, metrics, health, preflight, unmatched), method and status.", ["handler", "method", "status"]);
   private readonly errorCodes = new Set<string>();
 
   constructor(config: ResolvedConfig, breakers: BreakerRegistry) {
@@ -124,6 +126,11 @@ export class GatewayMetrics {
       const scope = err.details?.scope;
       this.budgetRejections.get(typeof scope === "string" ? scope : NO_LABEL, err.code).inc();
     }
+  }
+
+  /** One sample per HTTP request; a method outside HTTP's own list is "other" (it is the client's text). */
+  observeHttp(handler: string, method: string, status: number): void {
+    this.http.get(handler, HTTP_METHODS.has(method) ? method : "other", String(status)).inc();
   }
 
   private codeLabel(code: string): string {

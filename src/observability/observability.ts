@@ -57,7 +57,7 @@ export class Observability {
       const input: TraceInput = {
         record,
         facts,
-        operation: record.api === "openai-embeddings" ? "embeddings" : "chat",
+        operation: record.api === "openai-embeddings" || record.api === "gemini-embeddings" ? "embeddings" : "chat",
         traceparent: ctx.header("traceparent"),
         // The client's text: redacted like a log line.
         requestModel: ctx.request && this.redactor.redact(ctx.request.model),

@@ -29,6 +29,8 @@ export interface Identity {
   tags?: Record<string, string>;
   /** Route names the key may use; undefined means all. */
   allowedModels?: string[];
+  /** Browser origins the key may be used from besides the gateway's (`allowed_origins`). */
+  allowedOrigins?: string[];
   limits?: KeyLimits;
 }
 

@@ -5,13 +5,20 @@ import { openaiEmbeddingsCodec } from "../apis/openai-embeddings/codec.js";
 import { openaiResponsesCodec } from "../apis/openai-responses/codec.js";
 import type { InboundCodec } from "../apis/inbound-codec.js";
 import { createDashboardRoutes } from "../dashboard/routes.js";
-import { MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
+import { InvalidRequestError, MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
 import { renderError } from "../errors/render.js";
 import type { Gateway } from "../gateway.js";
 import { AdminAuth } from "../admin/router.js";
 import { createAdminRoutes } from "./admin-routes.js";
 import { NodeSink } from "./node-sink.js";
 import { readJsonBody } from "./read-body.js";
+import { geminiCodec } from "../apis/gemini/codec.js";
+import { geminiModelsBody, isGeminiModelsRequest } from "../apis/gemini/models.js";
+import { geminiCall } from "../apis/gemini/route-path.js";
+import { corsHeaders, gatewayAllowsOrigin } from "../cors/origins.js";
+import { Preflight } from "../cors/preflight.js";
+import { observeHttp, type HttpHandler } from "../observability/http-request.js";
+import { apiPath } from "./api-path.js";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
@@ -21,6 +28,9 @@ const API_ROUTES: Record<string, InboundCodec> = {
   "/v1/messages": anthropicMessagesCodec,
   "/v1/embeddings": openaiEmbeddingsCodec,
 };
+
+/** Paths served beside the APIs, the admin API and the dashboard. */
+const OTHER_PATHS: ReadonlySet<string> = new Set(["/v1/models", "/metrics", "/healthz", "/readyz"]);
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
@@ -54,27 +64,84 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
   const admin = createAdminRoutes(gateway);
   const metrics = metricsRoute(gateway);
   const dashboard = createDashboardRoutes(admin.enabled, gateway.services.redactor);
+  const { cors, basePath } = gateway.config.server;
+  const preflight = new Preflight(cors.origins, gateway.services.keyStore);
 
   return (req, res, next) => {
-    const path = (req.url ?? "/").split("?", 1)[0]!;
+    const started = performance.now();
+    const url = req.url ?? "/";
+    const queryAt = url.indexOf("?");
+    const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
+    const query = queryAt < 0 ? "" : url.slice(queryAt + 1);
+    const path = apiPath(rawPath, basePath);
+    const fromGoogleClient = req.headers["x-goog-api-key"] !== undefined || req.headers["x-goog-api-client"] !== undefined || /(?:^|&)key=/.test(query);
+    const exchange = { handler: "unmatched" as HttpHandler, metered: false, passedOn: false };
+    // One log line and one metric sample per request, whatever answered it (a host app's `next` excepted: it logs its own).
+    res.once("close", () => exchange.passedOn || observeHttp(gateway.services, { ...exchange, method: req.method ?? "", path: rawPath, status: res.headersSent ? res.statusCode : 499, latencyMs: performance.now() - started }));
+    const origin = req.headers.origin;
+    if (origin !== undefined && gatewayAllowsOrigin(cors.origins, origin)) for (const [name, value] of Object.entries(corsHeaders(origin))) res.setHeader(name, value);
+    // Mounted in a host app, a preflight for the host's own paths is the host's.
+    const serves = () => admin.owns(path) || dashboard.owns(path) || Object.hasOwn(API_ROUTES, path) || geminiCall(path) !== undefined || isGeminiModelsRequest(path, true) || OTHER_PATHS.has(path);
+    if (req.method === "OPTIONS" && (!next || serves())) {
+      exchange.handler = "preflight";
+      void preflight.answer(req, res);
+      return;
+    }
     if (admin.owns(path)) {
+      exchange.handler = "admin";
       void admin.serve(req, res, path);
       return;
     }
-    if (dashboard.owns(path)) return dashboard.serve(req, res, path);
+    if (dashboard.owns(path)) {
+      exchange.handler = "dashboard";
+      return dashboard.serve(req, res, path);
+    }
     const codec = API_ROUTES[path];
     if (codec) {
+      exchange.handler = "api";
       if (req.method !== "POST") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), gateway, codec);
-      void serveApi(gateway, codec, req, res);
+      void serveApi(gateway, codec, req, res, exchange);
       return;
     }
-    if (req.method === "GET" && path === "/v1/models") return sendJson(res, 200, models);
-    if (metrics && req.method === "GET" && path === "/metrics") return void metrics(req, res);
+    const gemini = geminiCall(path);
+    if (gemini) {
+      exchange.handler = "gemini";
+      const codec = geminiCodec(gemini.model, gemini.method);
+      if (req.method !== "POST") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), gateway, codec);
+      const params = new URLSearchParams(query);
+      // Google's SSE framing is the only stream Tollgate writes; without alt=sse a client expects a JSON array.
+      if (gemini.method === "streamGenerateContent" && params.get("alt") !== "sse") {
+        return sendError(res, new InvalidRequestError("unsupported_parameter", "streamGenerateContent is served with alt=sse only.", { param: "alt" }), gateway, codec);
+      }
+      const key = params.get("key");
+      if (key && req.headers["x-goog-api-key"] === undefined) req.headers["x-goog-api-key"] = key;
+      void serveApi(gateway, codec, req, res, exchange);
+      return;
+    }
+    if (req.method === "GET" && isGeminiModelsRequest(path, fromGoogleClient)) {
+      exchange.handler = "gemini";
+      const body = geminiModelsBody(path, gateway.config.models);
+      if (body !== undefined) return sendJson(res, 200, body);
+      return sendError(res, new NotFoundError("model_not_found", "No such model."), gateway, geminiCodec("", "generateContent"));
+    }
+    if (req.method === "GET" && path === "/v1/models") {
+      exchange.handler = "api";
+      return sendJson(res, 200, models);
+    }
+    if (metrics && req.method === "GET" && path === "/metrics") {
+      exchange.handler = "metrics";
+      return void metrics(req, res);
+    }
+    if (req.method === "GET" && (path === "/healthz" || path === "/readyz")) exchange.handler = "health";
     if (req.method === "GET" && path === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (req.method === "GET" && path === "/readyz") {
       return gateway.accepting ? sendJson(res, 200, { status: "ready" }) : sendJson(res, 503, { status: "draining" });
     }
-    if (next) return next();
+    if (next) {
+      // The host app answers (and logs) what Tollgate does not serve.
+      exchange.passedOn = true;
+      return next();
+    }
     sendError(res, new NotFoundError("not_found", `No route for ${req.method} ${path}.`), gateway);
   };
 }
@@ -97,7 +164,7 @@ function metricsRoute(gateway: Gateway): ((req: IncomingMessage, res: ServerResp
   };
 }
 
-async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMessage, res: ServerResponse, exchange: { metered: boolean }): Promise<void> {
   let body: unknown;
   try {
     body = await readJsonBody(req, gateway.config.server.bodyLimitBytes);
@@ -113,6 +180,7 @@ async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMess
     sendError(res, err, gateway, codec);
     return;
   }
+  exchange.metered = true;
   try {
     await gateway.handle({
       codec,

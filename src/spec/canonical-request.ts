@@ -41,8 +41,8 @@ export type ResponseFormat =
 /** A wire format for generating text: what a client speaks, or what a provider serves. */
 export type WireApi = "openai-chat" | "openai-responses" | "anthropic-messages" | "gemini";
 
-/** Which wire format the client spoke (OpenAI's embeddings API is the one that does not generate text). */
-export type InboundApi = Exclude<WireApi, "gemini"> | "openai-embeddings";
+/** Which wire format the client spoke (OpenAI's and Gemini's embeddings APIs do not generate text). */
+export type InboundApi = WireApi | "openai-embeddings" | "gemini-embeddings";
 
 export interface CanonicalRequest {
   /** The model name the client asked for: a route name in the config. */

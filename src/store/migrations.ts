@@ -168,6 +168,12 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX tollgate_tool_results_expires ON tollgate_tool_results (expires_at);
     `,
   },
+  {
+    version: 11,
+    name: "key_allowed_origins",
+    // The browser origins (CORS) a key may be used from, as a JSON array; NULL: the gateway's own list only.
+    sql: "ALTER TABLE tollgate_keys ADD COLUMN allowed_origins TEXT;",
+  },
 ];
 
 /**

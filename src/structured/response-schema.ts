@@ -19,6 +19,8 @@ const NATIVE_PARAM: Record<InboundApi, string> = {
   "openai-responses": "text.format.schema",
   "anthropic-messages": "output_config.format.schema",
   "openai-embeddings": SCHEMA_FIELD,
+  gemini: "generationConfig.responseJsonSchema",
+  "gemini-embeddings": SCHEMA_FIELD,
 };
 
 function fromExtension(request: CanonicalRequest, raw: unknown): CanonicalRequest {

@@ -315,7 +315,7 @@ describe("keys", () => {
     }
     const missing = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "claude", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }) });
     expect(missing.status).toBe(401);
-    expect(await missing.json()).toEqual({ type: "error", error: { type: "authentication_error", message: "Missing API key: send Authorization: Bearer <key> or x-api-key: <key>." } });
+    expect(await missing.json()).toEqual({ type: "error", error: { type: "authentication_error", message: "Missing API key: send Authorization: Bearer <key>, x-api-key: <key> or x-goog-api-key: <key>." } });
   });
 });
 

@@ -44,8 +44,9 @@ describe("tollgate keys / usage", () => {
   test("create prints a secret that works, list shows the key, usage prints its spend, revoke disables it", async () => {
     const url = await startGateway();
 
-    const created = await admin(["keys", "create", "--user", "alice", "--team", "red", "--name", "cli key", "--models", "sim", "--budget", "day:5", "--budget", "month:$50", "--rpm", "100"], url);
+    const created = await admin(["keys", "create", "--user", "alice", "--team", "red", "--name", "cli key", "--models", "sim", "--budget", "day:5", "--budget", "month:$50", "--rpm", "100", "--origins", "http://127.0.0.1:5173, https://app.example.com"], url);
     expect(created).toMatchObject({ code: 0, stderr: "" });
+    expect(created.stdout).toMatch(/^ {2}origins http:\/\/127\.0\.0\.1:5173, https:\/\/app\.example\.com$/m);
     const secret = /secret\s+(tg_[0-9A-Za-z]{43})$/m.exec(created.stdout)?.[1];
     const id = /Created key (key_[0-9a-f]{16})\./.exec(created.stdout)?.[1];
     expect(secret, created.stdout).toBeDefined();

@@ -111,8 +111,13 @@ describe("tollgate start", () => {
 
     expect(await probe(url, "GET", "/healthz")).toMatchObject({ status: 200 });
     expect(await probe(url, "GET", "/readyz")).toMatchObject({ status: 200 });
-    // stderr carries the request log: JSON lines only, nothing else.
-    for (const line of cli.stderr().split("\n").filter(Boolean)) expect(JSON.parse(line)).toMatchObject({ msg: "request", route: "sim" });
+    // stderr carries the request log: JSON lines only, nothing else; one per request (the
+    // chats' name their route; the models list and the probes are the transport's, component http).
+    // A line is written once its response is over: the last one may still be on its way.
+    await cli.waitForStderr(/"path":"\/readyz"[^\n]*\n/);
+    const lines = cli.stderr().split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((l) => (l.component === "http" ? `${l.method} ${l.path}` : l.route))).toEqual(["sim", "sim", "GET /v1/models", "GET /healthz", "GET /readyz"]);
+    for (const line of lines) expect(line).toMatchObject({ msg: "request" });
   });
 
   test("with client keys from the environment: 401 without or with a wrong key, 200 with the right one, and the key is never printed", async () => {

@@ -124,6 +124,14 @@ describe("mounted in a host's node:http server", () => {
     expect(unknown.statusCode).toBe(404);
     expect(await unknown.body.text()).toBe("host: no such page");
     expect(host.nextCalls()).toBe(before + 1);
+    // A preflight too: the gateway answers OPTIONS only on its own paths.
+    const hostPreflight = await request(`${host.url}/llm/v1/unknown`, { method: "OPTIONS" });
+    expect(hostPreflight.statusCode).toBe(404);
+    await hostPreflight.body.dump();
+    expect(host.nextCalls()).toBe(before + 2);
+    const ownPreflight = await request(`${host.url}/llm/v1/chat/completions`, { method: "OPTIONS" });
+    expect(ownPreflight.statusCode).toBe(204);
+    await ownPreflight.body.dump();
 
     const models = await request(`${host.url}/llm/v1/models`);
     expect(models.statusCode).toBe(200);

@@ -1,5 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { createAnthropic } from "@ai-sdk/anthropic";
+import { GoogleGenAI } from "@google/genai";
 import { createOpenAI } from "@ai-sdk/openai";
 import { streamText } from "ai";
 import OpenAI from "openai";
@@ -51,6 +52,19 @@ function playLoop(): void {
 const STEP = { step: 1, calls: [expect.objectContaining({ id: "call_0_status", name: "status", status: "ok", arguments: '{"order_id":"A-1001"}' })] };
 
 describe("tool steps in client streams", () => {
+  it("Gemini: @google/genai assembles the answer past the step, a response without candidates that carries it (its types keep no unknown field: read raw)", async () => {
+    playLoop();
+    const ai = new GoogleGenAI({ apiKey: "unused", httpOptions: { baseUrl: gw.url } });
+    let text = "";
+    for await (const chunk of await ai.models.generateContentStream({ model: "support", contents: "Where is A-1001?" })) text += chunk.text ?? "";
+    expect(text).toBe(ANSWER);
+
+    playLoop();
+    const res = await fetch(`${gw.url}/v1beta/models/support:streamGenerateContent?alt=sse`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contents: [{ parts: [{ text: "Where is A-1001?" }] }] }) });
+    const frames = (await res.text()).split("\n\n").filter((f) => f.startsWith("data: ")).map((f) => JSON.parse(f.slice(6)) as { candidates: unknown[]; tollgate?: unknown });
+    expect(frames.filter((f) => f.tollgate).map((f) => [f.candidates, f.tollgate])).toEqual([[[], { type: "tool_step", ...STEP }]]);
+  });
+
   it("openai SDK, Chat Completions: the step is a chunk without choices, carrying a tollgate field", async () => {
     playLoop();
     const client = new OpenAI({ baseURL: gw.baseURL, apiKey: "unused", maxRetries: 0 });

@@ -3,7 +3,7 @@ import { toAnthropicStopReason } from "./stop-reason.js";
 import { toAnthropicUsage } from "./wire-usage.js";
 
 /** Arguments as tool_use.input needs them: an object (text that is not one is kept under `_raw`, never lost). */
-function toolInputOf(args: string): Record<string, unknown> {
+export function toolInputOf(args: string): Record<string, unknown> {
   if (args.trim() === "") return {};
   try {
     const input = JSON.parse(args) as unknown;

@@ -5,7 +5,7 @@ import { parseOptions, positiveInt, UsageError } from "../args.js";
 import { renderTable, shortTime } from "../table.js";
 
 export const KEYS_USAGE = `  tollgate keys create --user U [--team T] [--name N] [--models a,b] [--budget PERIOD:USD ...]
-                      [--rpm N] [--tpm N] [--expires ISO] [--tag NAME=VALUE ...]
+                      [--rpm N] [--tpm N] [--expires ISO] [--tag NAME=VALUE ...] [--origins URL,URL]
                                                          create a virtual key; prints its secret once
   tollgate keys list [--user U] [--team T] [--all]       list keys (--all: revoked ones too)
   tollgate keys revoke ID                                revoke a key at once`;
@@ -56,6 +56,7 @@ async function create(argv: string[], usage: string): Promise<void> {
       tpm: { type: "string" },
       expires: { type: "string" },
       tag: { type: "string", multiple: true },
+      origins: { type: "string" },
     },
     usage,
   );
@@ -69,12 +70,14 @@ async function create(argv: string[], usage: string): Promise<void> {
   const tpm = positiveInt(values.tpm, "--tpm", usage);
   if (tpm !== undefined) limits.tpm = tpm;
   const models = values.models?.split(",").map((m) => m.trim()).filter(Boolean);
+  const origins = values.origins?.split(",").map((o) => o.trim()).filter(Boolean);
   const t = tags(values.tag, usage);
   const body = {
     user_id: values.user,
     ...(values.team !== undefined ? { team_id: values.team } : {}),
     ...(values.name !== undefined ? { name: values.name } : {}),
     ...(models !== undefined ? { allowed_models: models } : {}),
+    ...(origins !== undefined ? { allowed_origins: origins } : {}),
     ...(t ? { tags: t } : {}),
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
     ...(values.expires !== undefined ? { expires_at: values.expires } : {}),
@@ -92,6 +95,7 @@ async function create(argv: string[], usage: string): Promise<void> {
     ["team", k.team_id ?? "-"],
     ["name", k.name ?? "-"],
     ["models", k.allowed_models?.join(", ") ?? "all"],
+    ...(k.allowed_origins ? [["origins", k.allowed_origins.join(", ")] as [string, string]] : []),
     ["limits", describeLimits(k.limits)],
     ["expires", k.expires_at ?? "never"],
   ];

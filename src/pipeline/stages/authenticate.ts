@@ -8,12 +8,14 @@ import type { GatewayContext } from "../context.js";
 
 const ANONYMOUS: Identity = Object.freeze({ keyId: "anonymous" });
 
-/** The key the caller presented: `Authorization: Bearer <key>` (OpenAI's clients), else `x-api-key: <key>` (Anthropic's). */
+/** The key the caller presented: `Authorization: Bearer <key>` (OpenAI's clients), else `x-api-key: <key>` (Anthropic's), else `x-goog-api-key: <key>` (Google's; the server copies a Gemini path's `?key=` there). */
 function bearer(ctx: GatewayContext): string | undefined {
   const auth = ctx.header("authorization");
   if (auth && auth.length > 7 && auth.slice(0, 7).toLowerCase() === "bearer ") return auth.slice(7).trim();
   const apiKey = ctx.header("x-api-key")?.trim();
   if (apiKey) return apiKey;
+  const googKey = ctx.header("x-goog-api-key")?.trim();
+  if (googKey) return googKey;
   return undefined;
 }
 
@@ -25,6 +27,7 @@ async function virtualKeyIdentity(keys: VirtualKeys, secret: string): Promise<Id
   const identity: Identity = { keyId: key.id, userId: key.userId, tags: key.tags, limits: key.limits };
   if (key.teamId !== undefined) identity.teamId = key.teamId;
   if (key.allowedModels !== undefined) identity.allowedModels = key.allowedModels;
+  if (key.allowedOrigins !== undefined) identity.allowedOrigins = key.allowedOrigins;
   return identity;
 }
 
@@ -54,7 +57,7 @@ export function authenticate(staticKeys: StaticKeys, virtualKeys: VirtualKeys, v
     } else if (staticKeys.open && !virtualKeysEnabled) {
       ctx.identity = ANONYMOUS;
     } else if (!presented) {
-      throw new AuthenticationError("missing_api_key", "Missing API key: send Authorization: Bearer <key> or x-api-key: <key>.");
+      throw new AuthenticationError("missing_api_key", "Missing API key: send Authorization: Bearer <key>, x-api-key: <key> or x-goog-api-key: <key>.");
     } else {
       throw new AuthenticationError("invalid_api_key", "Invalid API key.");
     }

@@ -10,6 +10,8 @@ const SYSTEM_PARAM: Record<InboundApi, string> = {
   "openai-responses": "instructions",
   "anthropic-messages": "system",
   "openai-embeddings": "input",
+  gemini: "systemInstruction",
+  "gemini-embeddings": "content",
 };
 
 const isSystem = (m: Message) => m.role === "system" || m.role === "developer";
@@ -20,7 +22,7 @@ const isSystem = (m: Message) => m.role === "system" || m.role === "developer";
  * route says. As a default, it is used only when the client sends no system prompt.
  * The text is the config's, as written: nothing from the request is ever put into it.
  */
-function withSystemPrompt(request: CanonicalRequest, prompt: NonNullable<ResolvedRoute["systemPrompt"]>): CanonicalRequest {
+export function withSystemPrompt(request: CanonicalRequest, prompt: NonNullable<ResolvedRoute["systemPrompt"]>): CanonicalRequest {
   const clientSystem = request.messages.some(isSystem);
   if (prompt.mode === "default" && clientSystem) return request;
   if (prompt.mode === "pin" && clientSystem && prompt.clientSystem === "refuse") {

@@ -4,6 +4,7 @@ import type { HttpRequestSpec, ProviderAdapter } from "../provider.js";
 import { parseGeminiEmbeddingResponse, resourceName, toGeminiEmbeddingBody } from "./embeddings.js";
 import { parseGeminiErrorBody } from "./error-body.js";
 import { toGeminiBody } from "./request.js";
+import { geminiSameFormatBody } from "./same-format.js";
 import { parseGeminiResponse } from "./response.js";
 import { createGeminiStreamParser } from "./stream.js";
 
@@ -29,7 +30,8 @@ export function createGoogleAdapter(config: GoogleAdapterConfig): ProviderAdapte
     hasEndMarker: false,
     buildRequest(request: CanonicalRequest, model: string): HttpRequestSpec {
       const target = request.stream ? url(model, "streamGenerateContent?alt=sse") : url(model, "generateContent");
-      return { url: target, headers, body: JSON.stringify(toGeminiBody(request, model)) };
+      const build = () => toGeminiBody(request, model);
+      return { url: target, headers, body: JSON.stringify(geminiSameFormatBody(request, model, build) ?? build()) };
     },
     streamParser: createGeminiStreamParser,
     // Without the per-stream parser (which the pipeline uses), each frame is read on its own.

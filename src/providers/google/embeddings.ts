@@ -2,6 +2,7 @@ import { InvalidRequestError } from "../../errors/gateway-error.js";
 import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { CanonicalEmbeddingResponse } from "../../spec/embedding.js";
+import { geminiEmbedExtras } from "./same-format.js";
 import { isObject } from "./wire.js";
 
 /** Gemini names models "models/NAME"; tuned models already carry their collection. */
@@ -17,7 +18,7 @@ export function toGeminiEmbeddingBody(request: CanonicalRequest, model: string):
     if (typeof input !== "string") {
       throw new InvalidRequestError("unsupported_input", `input[${i}]: a Gemini target embeds text, not token arrays.`, { param: "input" });
     }
-    return { model: name, content: { parts: [{ text: input }] }, ...(embedding.dimensions !== undefined ? { outputDimensionality: embedding.dimensions } : {}) };
+    return { ...geminiEmbedExtras(request, i), model: name, content: { parts: [{ text: input }] }, ...(embedding.dimensions !== undefined ? { outputDimensionality: embedding.dimensions } : {}) };
   });
   return { requests };
 }
