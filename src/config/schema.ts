@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { httpToolSchema, mcpServerSchema, toolLoopSchema, toolResultsSchema } from "../tools/config-schema.js";
+import { bedrockProvider, vertexProvider } from "./cloud-providers.js";
 import { secretRef } from "./secret-ref.js";
 
 export { secretRef, type SecretRef } from "./secret-ref.js";
@@ -121,7 +122,7 @@ const simulatorProvider = z.strictObject({
   fault: faultSchema.optional(),
 });
 
-export const providerSchema = z.discriminatedUnion("type", [openaiProvider, compatibleProvider, anthropicProvider, googleProvider, azureOpenAIProvider, simulatorProvider]);
+export const providerSchema = z.discriminatedUnion("type", [openaiProvider, compatibleProvider, anthropicProvider, googleProvider, azureOpenAIProvider, simulatorProvider, bedrockProvider, vertexProvider]);
 
 export const targetSchema = z.strictObject({
   provider: z.string().min(1),

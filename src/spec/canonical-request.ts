@@ -39,10 +39,10 @@ export type ResponseFormat =
   | { type: "json_schema"; name: string; schema: Record<string, unknown>; strict?: boolean };
 
 /** A wire format for generating text: what a client speaks, or what a provider serves. */
-export type WireApi = "openai-chat" | "openai-responses" | "anthropic-messages" | "gemini";
+export type WireApi = "openai-chat" | "openai-responses" | "anthropic-messages" | "gemini" | "bedrock-converse";
 
 /** Which wire format the client spoke (OpenAI's embeddings API is the one that does not generate text). */
-export type InboundApi = Exclude<WireApi, "gemini"> | "openai-embeddings";
+export type InboundApi = Exclude<WireApi, "gemini" | "bedrock-converse"> | "openai-embeddings";
 
 export interface CanonicalRequest {
   /** The model name the client asked for: a route name in the config. */
