@@ -81,7 +81,7 @@ const auth = { authorization: `Bearer ${KEY}` };
 const eventStream = (bytes: Buffer, seed: number) => ({ kind: "sse" as const, chunks: splitAtRandomOffsets(bytes, mulberry32(seed), 24), headers: { "content-type": "application/vnd.amazon.eventstream" } });
 
 describe("Bedrock: signed requests, credentials from the AWS chain", () => {
-  test("a streamed answer: ConverseStream called, the signature verified, usage as recorded", async () => {
+  test("a streamed answer: ConverseStream called, the signature accepted, usage as recorded", async () => {
     const lines = loadChunks("amazon-bedrock/amazon-bedrock-text.chunks.txt");
     const seed = testSeed();
     upstream.enqueue(eventStream(converseStreamBytes(lines), seed));
@@ -91,7 +91,7 @@ describe("Bedrock: signed requests, credentials from the AWS chain", () => {
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe(expectedFromConverseStream(lines).text);
     const sent = upstream.requests.at(-1)!;
     expect(sent.path).toBe(`/bedrock/model/${encodeURIComponent(NOVA)}/converse-stream`);
-    expect(aws.verified.at(-1)?.path).toBe(sent.path);
+    expect(aws.accepted.at(-1)?.path).toBe(sent.path);
     expect(aws.refused).toEqual([]);
     expect((await gw.recordOf(res.headers["x-request-id"])).usage).toEqual(expectedFromConverseStream(lines).usage);
   });
@@ -104,7 +104,7 @@ describe("Bedrock: signed requests, credentials from the AWS chain", () => {
       const res = await postSse(`${gw.url}/v1/chat/completions`, chat("nova", false), auth);
       expect(res.status, res.text).toBe(200);
       expect(res.headers["x-tollgate-attempts"]).toBe("1");
-      signers.push(aws.verified.at(-1)!.accessKeyId);
+      signers.push(aws.accepted.at(-1)!.accessKeyId);
       // Time passes for the fake: every key handed out so far stops working.
       aws.expireIssued();
     }
@@ -118,7 +118,7 @@ describe("Bedrock: signed requests, credentials from the AWS chain", () => {
     upstream.enqueue({ kind: "status", status: 200, body: loadText("amazon-bedrock/amazon-bedrock-tool-call.1.json"), headers: { "content-type": "application/json" } });
     const profiled = await postSse(`${gw.url}/v1/chat/completions`, { ...chat("profiled", false), tools: [{ type: "function", function: { name: "bash", parameters: { type: "object", properties: { command: { type: "string" } } } } }] }, auth);
     expect(profiled.status, profiled.text).toBe(200);
-    expect(aws.verified.at(-1)!.accessKeyId).toBe(PROFILE_KEY.id);
+    expect(aws.accepted.at(-1)!.accessKeyId).toBe(PROFILE_KEY.id);
     const call = (JSON.parse(profiled.text) as { choices: Array<{ message: { tool_calls: Array<{ id: string; function: { name: string; arguments: string } }> }; finish_reason: string }> }).choices[0]!;
     expect(call.finish_reason).toBe("tool_calls");
     expect(call.message.tool_calls).toEqual([{ id: "tool-use-id", type: "function", function: { name: "bash", arguments: '{"command":"ls -l"}' } }]);
@@ -187,6 +187,6 @@ describe("Bedrock: Claude for Messages clients through InvokeModelWithResponseSt
     expect(upstreamRequest.path).toBe(`/bedrock/model/${encodeURIComponent(CLAUDE)}/invoke-with-response-stream`);
     const { model: _model, stream: _stream, ...rest } = sent;
     expect(upstreamRequest.body).toEqual({ anthropic_version: "bedrock-2023-05-31", ...rest });
-    expect(aws.verified.at(-1)?.path).toBe(upstreamRequest.path);
+    expect(aws.accepted.at(-1)?.path).toBe(upstreamRequest.path);
   });
 });

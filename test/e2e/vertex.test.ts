@@ -75,7 +75,7 @@ describe("Vertex: Gemini with tokens from a service-account key", () => {
     expect(chunks.map((c) => c.choices[0]?.finish_reason).filter(Boolean)).toEqual(["tool_calls"]);
     const sent = upstream.requests.at(-1)!;
     expect(sent.path).toBe("/vertex/v1/projects/my-proj/locations/europe-west4/publishers/google/models/gemini-3.1-pro-preview:streamGenerateContent?alt=sse");
-    expect(google.authorized.at(-1)?.path).toBe(sent.path);
+    expect(google.accepted.at(-1)?.path).toBe(sent.path);
     expect(google.grants.at(-1)).toEqual({ iss: google.clientEmail, scope: "https://www.googleapis.com/auth/cloud-platform", aud: "https://oauth2.googleapis.com/token" });
     expect((await gw.recordOf(res.headers["x-request-id"])).usage).toEqual(expected.usage);
 
@@ -111,7 +111,7 @@ describe("Vertex: Gemini with tokens from a service-account key", () => {
       google.expireIssued();
     }
     expect(google.refused).toEqual([]);
-    expect(new Set(google.authorized.slice(-3).map((a) => a.token)).size).toBe(3);
+    expect(new Set(google.accepted.slice(-3).map((a) => a.token)).size).toBe(3);
   });
 
   test("a static access token is sent as it is", async () => {

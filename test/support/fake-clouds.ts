@@ -24,11 +24,11 @@ interface AwsKey {
   expired: boolean;
 }
 
-/** Bedrock's side of SigV4: the keys it knows, and every request it verified. */
+/** Bedrock's side of SigV4: the keys it knows, and every request it accepted. */
 export class FakeAws {
   private readonly keys = new Map<string, AwsKey>();
-  /** Each verified request: its path and the access key id that signed it. */
-  readonly verified: Array<{ path: string; accessKeyId: string }> = [];
+  /** Each accepted request: its path and the access key id that signed it. */
+  readonly accepted: Array<{ path: string; accessKeyId: string }> = [];
   /** Each refused request, with the reason. */
   readonly refused: Array<{ path: string; reason: string }> = [];
   private issued = 0;
@@ -92,7 +92,7 @@ export class FakeAws {
     const expected = aws4.sign({ host: headers.host, path: request.path, method: request.method, headers, body: request.rawBody, service: "bedrock", region: this.region }, { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}) });
     const recomputed = (expected.headers as Record<string, string>).Authorization;
     if (recomputed !== authorization) return { status: 403, type: "InvalidSignatureException", body: { message: "The request signature we calculated does not match the signature you provided." } };
-    this.verified.push({ path: request.path, accessKeyId: key.accessKeyId });
+    this.accepted.push({ path: request.path, accessKeyId: key.accessKeyId });
     return undefined;
   }
 }
@@ -110,7 +110,7 @@ export class FakeGoogle {
   readonly grants: Array<{ iss: string; scope: string; aud: string }> = [];
   readonly refused: Array<{ path: string; reason: string }> = [];
   /** Requests to Vertex that carried a valid token. */
-  readonly authorized: Array<{ path: string; token: string }> = [];
+  readonly accepted: Array<{ path: string; token: string }> = [];
 
   constructor(
     /** The path prefix Vertex serves. */
@@ -149,7 +149,7 @@ export class FakeGoogle {
       this.refused.push({ path: request.path, reason });
       return { kind: "json", status: 401, body: { error: { code: 401, message: `Request had invalid authentication credentials (${reason}).`, status: "UNAUTHENTICATED" } } };
     }
-    this.authorized.push({ path: request.path, token: token! });
+    this.accepted.push({ path: request.path, token: token! });
     return undefined;
   };
 
