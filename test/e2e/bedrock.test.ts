@@ -61,6 +61,8 @@ beforeAll(async () => {
         profiled: { retry, targets: [{ provider: "profiled", model: NOVA }] },
         keyed: { retry, targets: [{ provider: "keyed", model: NOVA }] },
         nowhere: { retry, targets: [{ provider: "nowhere", model: NOVA }] },
+        titan: { retry, targets: [{ provider: "chain", model: "amazon.titan-embed-text-v2:0" }] },
+        cohere: { retry, targets: [{ provider: "chain", model: "cohere.embed-english-v3" }] },
       },
     },
     { env: { CLIENT_KEY: KEY, BEDROCK_KEY: BEDROCK_API_KEY } },
@@ -188,5 +190,32 @@ describe("Bedrock: Claude for Messages clients through InvokeModelWithResponseSt
     const { model: _model, stream: _stream, ...rest } = sent;
     expect(upstreamRequest.body).toEqual({ anthropic_version: "bedrock-2023-05-31", ...rest });
     expect(aws.accepted.at(-1)?.path).toBe(upstreamRequest.path);
+  });
+});
+
+describe("Bedrock: embeddings", () => {
+  test("Titan: one text, its token count in the usage and the ledger; Cohere: a batch", async () => {
+    upstream.enqueue({ kind: "json", status: 200, body: { embedding: [0.25, -0.5, 1], inputTextTokenCount: 3 } });
+    const titan = await postSse(`${gw.url}/v1/embeddings`, { model: "titan", input: "hello there", dimensions: 3 }, auth);
+    expect(titan.status, titan.text).toBe(200);
+    expect(JSON.parse(titan.text)).toMatchObject({ object: "list", data: [{ object: "embedding", index: 0, embedding: [0.25, -0.5, 1] }], usage: { prompt_tokens: 3, total_tokens: 3 } });
+    expect(upstream.requests.at(-1)!).toMatchObject({ path: `/bedrock/model/${encodeURIComponent("amazon.titan-embed-text-v2:0")}/invoke`, body: { inputText: "hello there", dimensions: 3 } });
+    expect(aws.accepted.at(-1)?.path).toBe(upstream.requests.at(-1)!.path);
+    expect((await gw.recordOf(titan.headers["x-request-id"])).usage).toMatchObject({ inputTokens: 3, outputTokens: 0, source: "reported" });
+
+    upstream.enqueue({ kind: "json", status: 200, body: { id: "e1", embeddings: { float: [[1, 0], [0, 1]] }, response_type: "embeddings_by_type", texts: ["a", "b"] } });
+    const cohere = await postSse(`${gw.url}/v1/embeddings`, { model: "cohere", input: ["a", "b"] }, auth);
+    expect(cohere.status, cohere.text).toBe(200);
+    expect((JSON.parse(cohere.text) as { data: Array<{ embedding: number[] }> }).data.map((d) => d.embedding)).toEqual([[1, 0], [0, 1]]);
+    // Cohere reports no token count: Tollgate counts the input and says so.
+    expect((await gw.recordOf(cohere.headers["x-request-id"])).usage.source).toBe("estimated");
+  });
+
+  test("a batch to Titan is the client's 400, and Bedrock is never called", async () => {
+    const before = upstream.requests.length;
+    const res = await postSse(`${gw.url}/v1/embeddings`, { model: "titan", input: ["a", "b"] }, auth);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain("one text per request");
+    expect(upstream.requests.length).toBe(before);
   });
 });

@@ -40,6 +40,7 @@ beforeAll(async () => {
         flash: { retry, targets: [{ provider: "global", model: "gemini-3-flash-preview" }] },
         claude: { retry, targets: [{ provider: "global", model: "claude-haiku-4-5@20251001" }] },
         fixed: { retry, targets: [{ provider: "fixed", model: "gemini-2.5-flash" }] },
+        embed: { retry, targets: [{ provider: "regional", model: "text-embedding-005" }] },
       },
     },
     { env: { CLIENT_KEY: KEY, VERTEX_TOKEN: "ya29.static-proxy-token" } },
@@ -145,5 +146,17 @@ describe("Vertex: Claude through streamRawPredict", () => {
     expect(upstream.requests.at(-1)!.body).toEqual({ anthropic_version: "vertex-2023-10-16", max_tokens: 50, messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }] });
     const anthropicBody = JSON.parse(loadText("anthropic/anthropic-text.json")) as { content: Array<{ type: string; text?: string }> };
     expect((JSON.parse(res.text) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe(anthropicBody.content.filter((b) => b.type === "text").map((b) => b.text).join(""));
+  });
+});
+
+describe("Vertex: embeddings", () => {
+  test("predict, one instance per text; the token counts are the usage", async () => {
+    upstream.enqueue({ kind: "json", status: 200, body: { predictions: [{ embeddings: { values: [0.5, 0.5], statistics: { token_count: 2, truncated: false } } }, { embeddings: { values: [1, 0], statistics: { token_count: 4, truncated: false } } }] } });
+    const res = await postSse(`${gw.url}/v1/embeddings`, { model: "embed", input: ["hi there", "a longer one"], dimensions: 2 }, auth);
+    expect(res.status, res.text).toBe(200);
+    expect(JSON.parse(res.text)).toMatchObject({ data: [{ embedding: [0.5, 0.5] }, { embedding: [1, 0] }], usage: { prompt_tokens: 6 } });
+    const sent = upstream.requests.at(-1)!;
+    expect(sent).toMatchObject({ path: "/vertex/v1/projects/my-proj/locations/europe-west4/publishers/google/models/text-embedding-005:predict", body: { instances: [{ content: "hi there" }, { content: "a longer one" }], parameters: { outputDimensionality: 2 } } });
+    expect(google.accepted.at(-1)?.path).toBe(sent.path);
   });
 });

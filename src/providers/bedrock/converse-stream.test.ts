@@ -111,6 +111,10 @@ describe("ConverseStream: what the recordings do not show", () => {
     const corrupt = Buffer.from(good);
     corrupt[corrupt.length - 6]! ^= 0xff;
     expect(replay([start, corrupt]).failure).toBeInstanceOf(UpstreamProtocolError);
+    // In one read with good messages before it: those still come out, then the failure.
+    const together = replay([Buffer.concat([start, good, corrupt])]);
+    expect(together.chunks.flatMap((c) => c.events).filter((e) => e.type === "text-delta")).toHaveLength(1);
+    expect(together.failure).toBeInstanceOf(UpstreamProtocolError);
     expect(replay([start, good.subarray(0, 20)]).failure).toBeInstanceOf(UpstreamProtocolError);
     expect(replay([start, good]).failure).toMatchObject({ code: "upstream_connection_error" });
   });

@@ -24,26 +24,32 @@ export class EventStreamDecoder implements MessageDecoder {
   private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);
   private readonly text = new TextDecoder("utf-8", { fatal: true });
   private buffer: Uint8Array = new Uint8Array(0);
+  /** A message that could not be read: the ones before it are returned first, then this is thrown. */
+  private failure: UpstreamProtocolError | undefined;
 
   push(bytes: Uint8Array): SseMessage[] {
+    if (this.failure) throw this.failure;
     this.buffer = this.buffer.length === 0 ? bytes : Buffer.concat([this.buffer, bytes]);
     const out: SseMessage[] = [];
     while (this.buffer.length >= PRELUDE_LENGTH_BYTES) {
       const length = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength).getUint32(0, false);
       if (this.buffer.length < length) break;
-      let message: Message;
+      let message: SseMessage;
       try {
-        message = this.codec.decode(this.buffer.subarray(0, length));
+        message = this.toMessage(this.codec.decode(this.buffer.subarray(0, length)));
       } catch (err) {
-        throw new UpstreamProtocolError(`Upstream sent a corrupt event-stream message: ${(err as Error).message}`);
+        this.failure = err instanceof UpstreamProtocolError ? err : new UpstreamProtocolError(`Upstream sent a corrupt event-stream message: ${(err as Error).message}`);
+        if (out.length > 0) return out;
+        throw this.failure;
       }
       this.buffer = this.buffer.subarray(length);
-      out.push(this.toMessage(message));
+      out.push(message);
     }
     return out;
   }
 
   end(): SseMessage[] {
+    if (this.failure) throw this.failure;
     if (this.buffer.length > 0) throw new UpstreamProtocolError(`Upstream ended the event stream inside a message (${this.buffer.length} bytes left).`);
     return [];
   }
