@@ -61,7 +61,7 @@ export interface ExpectedConverse {
 }
 
 /** Converse usage in canonical form: Bedrock's inputTokens leave out the cache reads and writes, canonical input holds them. */
-export function expectedUsageFromConverse(u: Json): NonNullable<ExpectedConverse["usage"]> {
+function expectedUsageFromConverse(u: Json): NonNullable<ExpectedConverse["usage"]> {
   const read = num(u.cacheReadInputTokens);
   const write = num(u.cacheWriteInputTokens);
   return { inputTokens: num(u.inputTokens) + read + write, outputTokens: num(u.outputTokens), cachedInputTokens: read, cacheWriteTokens: write, reasoningTokens: 0, source: "reported" };

@@ -125,7 +125,7 @@ function toBody(body: unknown): Buffer {
 /** What a gate sees of a request before any script answers it. */
 export type GatedRequest = Pick<RecordedRequest, "method" | "path" | "headers" | "rawBody" | "body">;
 
-export interface FakeUpstreamOptions {
+interface FakeUpstreamOptions {
   /**
    * Checks every request first (a signature, a bearer token) or answers it itself (a token
    * endpoint): a script it returns answers the request and the queue is left untouched;

@@ -386,10 +386,10 @@ export interface MatrixUpstream {
 export const UPSTREAM_KEY = "sk-upstream-matrix-key-0123456789";
 
 /** The clouds' checks, run by the matrix's fake upstream as its gate: every Bedrock request's SigV4, every Vertex request's token. */
-export const MATRIX_AWS = new FakeAws("us-east-1", "/bedrock/");
-export const MATRIX_GOOGLE = new FakeGoogle("/vertex/");
+const MATRIX_AWS = new FakeAws("us-east-1", "/bedrock/");
+const MATRIX_GOOGLE = new FakeGoogle("/vertex/");
 /** The AWS key the matrix's Bedrock provider finds in the environment (the chain's first link). */
-export const MATRIX_AWS_KEY = { AWS_ACCESS_KEY_ID: "AKIAMATRIX0000000001", AWS_SECRET_ACCESS_KEY: "matrix-secret-key-0123456789abcdefghij", AWS_SESSION_TOKEN: "matrix-session-token" };
+const MATRIX_AWS_KEY = { AWS_ACCESS_KEY_ID: "AKIAMATRIX0000000001", AWS_SECRET_ACCESS_KEY: "matrix-secret-key-0123456789abcdefghij", AWS_SESSION_TOKEN: "matrix-session-token" };
 MATRIX_AWS.addKey(MATRIX_AWS_KEY.AWS_ACCESS_KEY_ID, MATRIX_AWS_KEY.AWS_SECRET_ACCESS_KEY, MATRIX_AWS_KEY.AWS_SESSION_TOKEN);
 const BEDROCK_MODEL = "us.amazon.nova-pro-v1:0";
 const VERTEX_MODEL = "gemini-3-flash-preview";

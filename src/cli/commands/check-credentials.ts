@@ -2,7 +2,7 @@ import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { ResolvedProvider } from "../../config/resolve.js";
 import { createVertexAuthorizer } from "../../providers/vertex/authorizer.js";
 
-export interface CredentialFinding {
+interface CredentialFinding {
   /** The config path of the provider (`providers.NAME`). */
   path: string;
   ok: boolean;

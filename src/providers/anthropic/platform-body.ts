@@ -2,7 +2,7 @@ import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import { sameFormatBody } from "../same-format-body.js";
 import { toMessagesBody } from "./messages-request.js";
 
-export interface PlatformBodyOptions {
+interface PlatformBodyOptions {
   /** The platform's `anthropic_version` (bedrock-2023-05-31, vertex-2023-10-16). */
   version: string;
   defaultMaxTokens: number;

@@ -24,10 +24,6 @@ export interface BedrockAdapterConfig {
 /** Claude's InvokeModel body version on Bedrock. */
 export const BEDROCK_ANTHROPIC_VERSION = "bedrock-2023-05-31";
 
-export function bedrockDefaultBaseURL(region: string): string {
-  return `https://bedrock-runtime.${region}.amazonaws.com`;
-}
-
 /**
  * Amazon Bedrock. Every model answers through Converse / ConverseStream; a Claude model
  * asked by a Messages client goes through InvokeModel / InvokeModelWithResponseStream with

@@ -24,7 +24,7 @@ export interface VertexAdapterConfig {
 export const VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16";
 
 /** The API root for a location: `global` has no regional host. */
-export function vertexBaseURL(location: string): string {
+function vertexBaseURL(location: string): string {
   return location === "global" ? "https://aiplatform.googleapis.com/v1" : `https://${location}-aiplatform.googleapis.com/v1`;
 }
 
