@@ -146,6 +146,24 @@ describe("Bedrock: signed requests, credentials from the AWS chain", () => {
   });
 });
 
+describe("Bedrock: what Converse cannot take", () => {
+  test("a client's field with no place in Converse is named in x-tollgate-dropped; a Messages client's Claude request drops nothing", async () => {
+    upstream.enqueue({ kind: "status", status: 200, body: loadText("amazon-bedrock/amazon-bedrock-text.json"), headers: { "content-type": "application/json" } });
+    const res = await postSse(`${gw.url}/v1/chat/completions`, { ...chat("nova", false), logprobs: true, presence_penalty: 0.5 }, auth);
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers["x-tollgate-dropped"]).toBe("logprobs, presence_penalty");
+    expect(upstream.requests.at(-1)!.body).not.toHaveProperty("logprobs");
+
+    upstream.enqueue({ kind: "status", status: 200, body: loadText("anthropic/anthropic-text.json"), headers: { "content-type": "application/json" } });
+    const claude = await postSse(`${gw.url}/v1/messages`, { model: "claude", max_tokens: 64, top_k: 3, messages: [{ role: "user", content: "hi" }] }, { "x-api-key": KEY, "anthropic-version": "2023-06-01" });
+    expect(claude.status, claude.text).toBe(200);
+    expect(claude.headers["x-tollgate-dropped"]).toBeUndefined();
+    // The body comes back as Claude sent it.
+    expect(claude.text).toBe(loadText("anthropic/anthropic-text.json"));
+    expect(upstream.requests.at(-1)!).toMatchObject({ path: `/bedrock/model/${encodeURIComponent(CLAUDE)}/invoke`, body: { anthropic_version: "bedrock-2023-05-31", top_k: 3 } });
+  });
+});
+
 describe("Bedrock: errors", () => {
   const throttled = { kind: "json" as const, status: 429, body: { message: "Too many requests, please wait before trying again." }, headers: { "x-amzn-errortype": "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/" } };
 
