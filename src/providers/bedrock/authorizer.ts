@@ -1,5 +1,5 @@
-import { Sha256 } from "@aws-crypto/sha256-js";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { UpstreamCredentialsError } from "../../errors/upstream-errors.js";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
@@ -19,7 +19,8 @@ export interface BedrockAuthConfig {
 }
 
 /**
- * Signs each Bedrock request with AWS Signature V4 (`@smithy/signature-v4`), with
+ * Signs each Bedrock request with AWS Signature V4 (`@smithy/signature-v4`, hashing with
+ * `@smithy/hash-node`), with
  * credentials from the standard chain (`fromNodeProviderChain`: environment, shared
  * config and credentials files with the profile, SSO, web identity, ECS and EC2
  * metadata). The chain keeps credentials and fetches new ones in the background once they
@@ -38,7 +39,8 @@ export function createBedrockAuthorizer(config: BedrockAuthConfig): RequestAutho
     if (current.expiration && current.expiration.getTime() - Date.now() < REFRESH_BEFORE_EXPIRY_MS) return chain({ forceRefresh: true });
     return current;
   };
-  const signer = new SignatureV4({ service: "bedrock", region: config.region, credentials, sha256: Sha256 });
+  // SHA-256 and HMAC from node:crypto (the AWS SDK's own Node hash), native rather than JavaScript.
+  const signer = new SignatureV4({ service: "bedrock", region: config.region, credentials, sha256: Hash.bind(null, "sha256") });
   return async (spec) => {
     const url = new URL(spec.url);
     let signed;
