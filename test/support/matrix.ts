@@ -605,7 +605,8 @@ export function sseBytes(wire: WireFormat, payloads: readonly string[]): Buffer 
 export function replay(wire: WireFormat, recording: Recording, rng?: Rng): UpstreamScript {
   if (!recording.stream) return { kind: "status", status: 200, body: recording.body!, headers: { "content-type": "application/json" } };
   const bytes = sseBytes(wire, recording.payloads!);
-  return { kind: "sse", chunks: rng ? splitAtRandomOffsets(bytes, rng, 24) : [bytes] };
+  const chunks = rng ? splitAtRandomOffsets(bytes, rng, 24) : [bytes];
+  return wire === "converse" ? { kind: "sse", chunks, headers: { "content-type": "application/vnd.amazon.eventstream" } } : { kind: "sse", chunks };
 }
 
 /** What the recording says, read in its own format. */
