@@ -182,6 +182,16 @@ describe("Bedrock: errors", () => {
     expect(res.text).toContain("max_tokens: range: 1..8192");
   });
 
+  test("AccessDeniedException is the upstream refusing Tollgate's credentials: 502 upstream_auth_failed, not retried", async () => {
+    const before = upstream.requests.length;
+    upstream.enqueue({ kind: "json", status: 403, body: { message: "You don't have access to the model with the specified model ID." }, headers: { "x-amzn-errortype": "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.bedrock/" } });
+    const res = await postSse(`${gw.url}/v1/chat/completions`, chat("nova", false), auth);
+    expect(res.status).toBe(502);
+    expect(res.text).toContain("upstream_auth_failed");
+    expect(res.text).toContain("access to the model");
+    expect(upstream.requests.length - before).toBe(1);
+  });
+
   test("an exception after the first byte is reported inside the stream, never as a clean end", async () => {
     const frames = Buffer.concat([eventMessage("messageStart", { role: "assistant" }), eventMessage("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "Let me count" } }), exceptionMessage("modelStreamErrorException", "The model stream failed.")]);
     upstream.enqueue(eventStream(frames, testSeed()));
