@@ -20,10 +20,9 @@ export interface BedrockAuthConfig {
 
 /**
  * Signs each Bedrock request with AWS Signature V4 (`@smithy/signature-v4`, hashing with
- * `@smithy/hash-node`), with
- * credentials from the standard chain (`fromNodeProviderChain`: environment, shared
- * config and credentials files with the profile, SSO, web identity, ECS and EC2
- * metadata). The chain keeps credentials and fetches new ones in the background once they
+ * `@smithy/hash-node`), with credentials from the standard chain (`fromNodeProviderChain`:
+ * environment, shared config and credentials files with the profile, SSO, web identity,
+ * ECS and EC2 metadata). The chain keeps credentials and fetches new ones in the background once they
  * are within five minutes of expiring; within a minute of it, the request waits for new
  * ones, so no request is signed with a key about to lapse. With an API key, the key is the
  * bearer token and nothing is signed.
@@ -39,7 +38,6 @@ export function createBedrockAuthorizer(config: BedrockAuthConfig): RequestAutho
     if (current.expiration && current.expiration.getTime() - Date.now() < REFRESH_BEFORE_EXPIRY_MS) return chain({ forceRefresh: true });
     return current;
   };
-  // SHA-256 and HMAC from node:crypto (the AWS SDK's own Node hash), native rather than JavaScript.
   const signer = new SignatureV4({ service: "bedrock", region: config.region, credentials, sha256: Hash.bind(null, "sha256") });
   return async (spec) => {
     const url = new URL(spec.url);
