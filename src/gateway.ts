@@ -119,7 +119,7 @@ function redactorFor(config: ResolvedConfig): Redactor {
   for (const key of [...config.clientKeys, ...config.adminKeys]) redactor.add(key);
   for (const p of Object.values(config.providers)) {
     if (p.type === "simulator") continue;
-    redactor.add(p.apiKey);
+    redactor.add(p.type === "vertex" ? p.accessToken : p.apiKey);
     for (const v of Object.values(p.headers)) redactor.add(v);
   }
   for (const v of Object.values(config.observability.traces.headers)) redactor.add(v);

@@ -3,6 +3,7 @@ import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { COMPATIBLE_PRESETS } from "./presets.js";
+import { resolveCloudProvider, type ResolvedBedrock, type ResolvedVertex } from "./cloud-providers.js";
 import type { BudgetRule } from "../budgets/types.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
 import { toolLoopSchema, type HttpToolConfig, type McpServerConfig, type ToolLoopConfig } from "../tools/config-schema.js";
@@ -47,7 +48,9 @@ export type ResolvedProvider =
   | ({ type: "anthropic"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; version: string; defaultMaxTokens: number } & UpstreamIdempotency)
   | ({ type: "google"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string> } & UpstreamIdempotency)
   | ({ type: "azure-openai"; name: string; endpoint: string; apiKey?: string; apiVersion: string; deployments: Record<string, string>; headers: Record<string, string> } & UpstreamIdempotency)
-  | { type: "simulator"; name: string; ttftMs: number; tokensPerSecond: number; answerTokens: number; fault?: FaultConfig };
+  | { type: "simulator"; name: string; ttftMs: number; tokensPerSecond: number; answerTokens: number; fault?: FaultConfig }
+  | ResolvedBedrock
+  | ResolvedVertex;
 
 /** The header in which the upstream takes an idempotency key (lower case), when it honours one. */
 export interface UpstreamIdempotency {
@@ -174,6 +177,10 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     const path = `providers.${name}`;
     if (p.type === "simulator") {
       providers[name] = { type: "simulator", name, ttftMs: p.ttftMs, tokensPerSecond: p.tokensPerSecond, answerTokens: p.answerTokens, ...(p.fault ? { fault: p.fault } : {}) };
+      continue;
+    }
+    if (p.type === "bedrock" || p.type === "vertex") {
+      providers[name] = resolveCloudProvider(name, p, path, secret);
       continue;
     }
     const keyed: UpstreamIdempotency = p.idempotencyHeader ? { idempotencyHeader: p.idempotencyHeader.toLowerCase() } : {};

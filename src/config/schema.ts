@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { httpToolSchema, mcpServerSchema, toolLoopSchema, toolResultsSchema } from "../tools/config-schema.js";
+import { bedrockProvider, vertexProvider } from "./cloud-providers.js";
 import { secretRef } from "./secret-ref.js";
 
 export type {  SecretRef } from "./secret-ref.js";
@@ -121,7 +122,7 @@ const simulatorProvider = z.strictObject({
   fault: faultSchema.optional(),
 });
 
-const providerSchema = z.discriminatedUnion("type", [openaiProvider, compatibleProvider, anthropicProvider, googleProvider, azureOpenAIProvider, simulatorProvider]);
+const providerSchema = z.discriminatedUnion("type", [openaiProvider, compatibleProvider, anthropicProvider, googleProvider, azureOpenAIProvider, simulatorProvider, bedrockProvider, vertexProvider]);
 
 const targetSchema = z.strictObject({
   provider: z.string().min(1),

@@ -61,6 +61,16 @@ describe("Redactor", () => {
     for (const text of texts) expect(r.redact(text)).toBe(text);
   });
 
+  it("masks cloud credential shapes: AWS access key ids, Google OAuth tokens, Bedrock API keys", () => {
+    const r = new Redactor();
+    expect(r.redact("The security token included in the request is invalid: ASIAXYZ0123456789ABC")).toBe("The security token included in the request is invalid: [REDACTED]");
+    expect(r.redact("key AKIAIOSFODNN7EXAMPLE refused")).toBe("key [REDACTED] refused");
+    expect(r.redact("token ya29.a0AfH6SMBx-test_token.value expired")).toBe("token [REDACTED] expired");
+    expect(r.redact("ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLWtleQ== is not valid")).toBe("[REDACTED] is not valid");
+    // Words that merely start alike stay.
+    expect(r.redact("ASIA is a continent; AKIA alone is not a key")).toBe("ASIA is a continent; AKIA alone is not a key");
+  });
+
   it("can be applied twice without change", () => {
     const r = new Redactor();
     r.add("my-secret-key");

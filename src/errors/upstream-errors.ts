@@ -64,6 +64,18 @@ export class UpstreamProtocolError extends GatewayError implements UpstreamFailu
   }
 }
 
+/**
+ * No credentials for the upstream (none configured in the chain, a profile that does not
+ * exist, a token endpoint that refused): the next target may have its own, a retry would not help.
+ */
+export class UpstreamCredentialsError extends GatewayError implements UpstreamFailure {
+  readonly retryable = false;
+  readonly fallbackable = true;
+  constructor(provider: string, reason: string, cause?: unknown) {
+    super(502, "upstream_error", "upstream_credentials_unavailable", `No usable credentials for provider "${provider}": ${reason}`, { cause });
+  }
+}
+
 /** The target's circuit breaker is open: it failed too often to be worth waiting on. */
 export class CircuitOpenError extends GatewayError implements UpstreamFailure {
   readonly retryable = false;

@@ -28,6 +28,8 @@ const GENAI_PROVIDER: Record<ResolvedProvider["type"], string | undefined> = {
   anthropic: "anthropic",
   google: "gcp.gemini",
   simulator: "tollgate.simulator",
+  bedrock: "aws.bedrock",
+  vertex: "gcp.vertex_ai",
   // Many vendors speak OpenAI's API: the provider's configured name says which.
   "openai-compatible": undefined,
 };

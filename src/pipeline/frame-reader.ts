@@ -1,9 +1,10 @@
 import { UpstreamConnectionError } from "../errors/upstream-errors.js";
-import type { ProviderAdapter, StreamParser } from "../providers/provider.js";
+import type { MessageDecoder, ProviderAdapter, StreamParser } from "../providers/provider.js";
 import type { StreamEvent, UpstreamChunk } from "../spec/stream-events.js";
 import { SseDecoder, type SseMessage } from "../sse/decoder.js";
 
 const NONE: readonly UpstreamChunk[] = [];
+const NONE_MESSAGES: readonly SseMessage[] = [];
 
 /**
  * Bytes of one upstream stream in, canonical frames out, synchronously. Knows when the
@@ -11,7 +12,7 @@ const NONE: readonly UpstreamChunk[] = [];
  * (Gemini), once every choice that began has finished.
  */
 export class FrameReader {
-  private readonly decoder = new SseDecoder();
+  private readonly decoder: MessageDecoder;
   private readonly parser: StreamParser;
   private readonly progress: ChoiceProgress | undefined;
   private first = true;
@@ -21,18 +22,29 @@ export class FrameReader {
   failure: unknown;
 
   constructor(private readonly adapter: ProviderAdapter) {
+    this.decoder = adapter.messageDecoder?.() ?? new SseDecoder();
     this.parser = adapter.streamParser?.() ?? adapter;
     this.progress = adapter.hasEndMarker ? undefined : new ChoiceProgress();
   }
 
   push(bytes: Uint8Array): readonly UpstreamChunk[] {
-    return this.ended || this.failure !== undefined ? NONE : this.frames(this.decoder.push(bytes));
+    return this.ended || this.failure !== undefined ? NONE : this.frames(this.decode(() => this.decoder.push(bytes)));
+  }
+
+  /** A binary framing can be corrupt (a bad checksum): that is a failure like an unparsable message. */
+  private decode(read: () => SseMessage[]): readonly SseMessage[] {
+    try {
+      return read();
+    } catch (err) {
+      this.failure = err;
+      return NONE_MESSAGES;
+    }
   }
 
   /** The last frames when the body ends; a cut stream shows as `failure`. */
   finish(): readonly UpstreamChunk[] {
     if (this.failure !== undefined) return NONE;
-    const tail = this.ended ? NONE : this.frames(this.decoder.end());
+    const tail = this.ended ? NONE : this.frames(this.decode(() => this.decoder.end()));
     if (this.failure === undefined) this.failure = this.cut();
     return tail;
   }

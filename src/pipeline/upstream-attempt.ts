@@ -1,7 +1,7 @@
 import { InvalidRequestError } from "../errors/gateway-error.js";
 import { UpstreamHttpError, UpstreamProtocolError } from "../errors/upstream-errors.js";
 import type { Timeouts } from "../config/resolve.js";
-import type { Provider, ProviderAdapter } from "../providers/provider.js";
+import { adapterFor, type Provider, type ProviderAdapter } from "../providers/provider.js";
 import type { UpstreamHttpResponse } from "../providers/transport.js";
 import type { CanonicalRequest, WireApi } from "../spec/canonical-request.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
@@ -39,8 +39,9 @@ const RESPONSE_BODY_LIMIT = 64 * 1024 * 1024;
 export async function openUpstream(provider: Provider, request: CanonicalRequest, model: string, timeouts: Timeouts, signal: AbortSignal): Promise<OpenedUpstream> {
   const timer = new AttemptTimer(timeouts, signal);
   let response: UpstreamHttpResponse | undefined;
+  const adapter = adapterFor(provider.adapter, request, model);
   try {
-    const spec = request.embedding ? embeddingAdapter(provider).buildEmbeddingRequest(request, model) : provider.adapter.buildRequest(request, model);
+    const spec = request.embedding ? embeddingAdapter(provider).buildEmbeddingRequest(request, model) : adapter.buildRequest(request, model);
     // Non-streamed answers send headers only when complete, so only connect and total apply.
     if (request.stream) timer.phase("headers", timeouts.headersMs);
     try {
@@ -50,9 +51,9 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
     }
     if (response.status >= 400) {
       const text = (await readBody(response, timer, ERROR_BODY_LIMIT, true)).toString("utf8");
-      const fields = provider.adapter.parseError(response.status, text);
+      const fields = adapter.parseError(response.status, text, response.headers);
       // The Retry-After header when sent, else a hint in the body (Gemini's RetryInfo).
-      throw new UpstreamHttpError(response.status, fields.message, parseRetryAfter(response.headers) ?? fields.retryAfterMs, fields);
+      throw new UpstreamHttpError(fields.status ?? response.status, fields.message, parseRetryAfter(response.headers) ?? fields.retryAfterMs, fields);
     }
     if (!request.stream) {
       const raw = await readBody(response, timer, RESPONSE_BODY_LIMIT, false);
@@ -66,18 +67,18 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
         const answer = embeddingAdapter(provider).parseEmbeddingResponse(json);
         timer.dispose();
         const usage = answer.usage ?? estimatedEmbeddingUsage(request.embedding.input);
-        return { kind: "embedding", api: provider.adapter.nativeApi, response: { ...answer, usage }, raw, ttftMs: performance.now() - timer.startedAt };
+        return { kind: "embedding", api: adapter.nativeApi, response: { ...answer, usage }, raw, ttftMs: performance.now() - timer.startedAt };
       }
-      const parsed = provider.adapter.parseResponse(json);
+      const parsed = adapter.parseResponse(json);
       timer.dispose();
-      return { kind: "response", api: provider.adapter.nativeApi, response: parsed, raw, ttftMs: performance.now() - timer.startedAt };
+      return { kind: "response", api: adapter.nativeApi, response: parsed, raw, ttftMs: performance.now() - timer.startedAt };
     }
     timer.phase("first_token", timeouts.firstTokenMs, performance.now() - timer.startedAt);
-    const stream = new UpstreamStream(new FrameReader(provider.adapter), timer, response);
+    const stream = new UpstreamStream(new FrameReader(adapter), timer, response);
     // Holds frames until one carries content: a target that stalls after its role chunk
     // can still be abandoned for the next one, since the client has seen nothing.
     await stream.open();
-    return { kind: "stream", api: provider.adapter.nativeApi, stream, ttftMs: performance.now() - timer.startedAt };
+    return { kind: "stream", api: adapter.nativeApi, stream, ttftMs: performance.now() - timer.startedAt };
   } catch (err) {
     timer.dispose();
     response?.destroy();

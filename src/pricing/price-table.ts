@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Usage } from "../spec/usage.js";
+import { priceNames } from "./price-names.js";
 
 /** A price in integer micro-dollars per 1M tokens, in force from `from` (epoch ms). */
 export interface Price {
@@ -60,9 +61,11 @@ export class PriceTable {
     return (JSON.parse(readFileSync(file, "utf8")) as { models: Record<string, PriceInput[]> }).models;
   }
 
-  /** The price in force for `model` at `at`; tries the name without a date suffix too. */
+  /** The price in force for `model` at `at`; tries the names it may be listed under too (price-names.ts). */
   lookup(model: string, at = Date.now()): Price | undefined {
-    const list = this.prices.get(model) ?? this.prices.get(model.replace(/-\d{4}-\d{2}-\d{2}$/, ""));
+    const list = priceNames(model)
+      .map((name) => this.prices.get(name))
+      .find((found) => found !== undefined);
     if (!list) return undefined;
     let found: Price | undefined;
     for (const p of list) if (p.from <= at) found = p;

@@ -12,6 +12,16 @@ export interface HttpRequestSpec {
   body: string;
 }
 
+/**
+ * Splits a stream's bytes into messages: SSE (the default), or a provider's own framing
+ * (Bedrock's binary event stream) read into the same `{event, data}` shape.
+ */
+export interface MessageDecoder {
+  push(bytes: Uint8Array): SseMessage[];
+  /** What is left when the body ends. */
+  end(): SseMessage[];
+}
+
 /** Parses the SSE messages of one stream, in order. */
 export interface StreamParser {
   parseStreamMessage(message: SseMessage, first: boolean): UpstreamChunk | null;
@@ -34,12 +44,25 @@ export interface ProviderAdapter {
    */
   readonly hasEndMarker: boolean;
   parseResponse(body: unknown): CanonicalResponse;
-  parseError(status: number, text: string): UpstreamErrorFields;
+  /** An error answer's fields; `headers` for providers that name the error there (AWS's x-amzn-errortype). */
+  parseError(status: number, text: string, headers?: Record<string, string | string[] | undefined>): UpstreamErrorFields;
   /** Embeddings (`request.embedding`), for providers that serve them; a route whose target lacks these cannot embed. */
   buildEmbeddingRequest?(request: CanonicalRequest, model: string): HttpRequestSpec;
   parseEmbeddingResponse?(body: unknown): CanonicalEmbeddingResponse;
   /** The wire format this adapter speaks: when the client speaks it too, frames pass through untouched. */
   readonly nativeApi: WireApi;
+  /** For streams not framed as SSE: a decoder for one stream's bytes. Absent: SSE. */
+  messageDecoder?(): MessageDecoder;
+  /**
+   * For a provider that speaks several wire formats (Bedrock: Converse for every model, Anthropic's
+   * own body for Claude to a Messages client): the adapter that serves this request. Absent: this one.
+   */
+  forRequest?(request: CanonicalRequest, model: string): ProviderAdapter;
+}
+
+/** The adapter that serves this request. */
+export function adapterFor(adapter: ProviderAdapter, request: CanonicalRequest, model: string): ProviderAdapter {
+  return adapter.forRequest?.(request, model) ?? adapter;
 }
 
 /** A configured provider: its adapter and the transport that carries its requests. */

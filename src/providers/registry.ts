@@ -1,12 +1,16 @@
 import type { ResolvedProvider, UpstreamIdempotency } from "../config/resolve.js";
 import { createAnthropicAdapter } from "./anthropic/adapter.js";
 import { createAzureOpenAIAdapter } from "./azure-openai/adapter.js";
+import { createBedrockAdapter } from "./bedrock/adapter.js";
+import { createBedrockAuthorizer } from "./bedrock/authorizer.js";
 import { createGoogleAdapter } from "./google/adapter.js";
 import { createOpenAIChatAdapter } from "./openai/adapter.js";
 import { createOpenAIResponsesAdapter } from "./openai/responses-adapter.js";
 import type { Provider, ProviderAdapter } from "./provider.js";
 import { createSimulatorProvider } from "./simulator/index.js";
-import type { Transport } from "./transport.js";
+import { authorizedTransport, type Transport } from "./transport.js";
+import { createVertexAdapter } from "./vertex/adapter.js";
+import { createVertexAuthorizer } from "./vertex/authorizer.js";
 import { withUpstreamIdempotency } from "./upstream-idempotency.js";
 
 /** The adapter, sending an idempotency key in the header the provider is configured with. */
@@ -27,6 +31,15 @@ export function createProviders(configs: Record<string, ResolvedProvider>, http:
     } else if (config.type === "azure-openai") {
       const adapter = createAzureOpenAIAdapter({ endpoint: config.endpoint, apiVersion: config.apiVersion, deployments: config.deployments, headers: config.headers, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
       providers.set(name, { name, type: config.type, adapter: keyed(adapter, config), transport: http });
+    } else if (config.type === "bedrock") {
+      const adapter = createBedrockAdapter({ baseURL: config.baseURL, headers: config.headers, defaultMaxTokens: config.defaultMaxTokens });
+      const authorize = createBedrockAuthorizer({ name, region: config.region, ...(config.profile ? { profile: config.profile } : {}), ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
+      providers.set(name, { name, type: config.type, adapter: keyed(adapter, config), transport: authorizedTransport(http, authorize) });
+    } else if (config.type === "vertex") {
+      const { project, location, baseURL, headers, defaultMaxTokens, accessToken, keyFile, tokenURL } = config;
+      const adapter = createVertexAdapter({ project, location, headers, defaultMaxTokens, ...(baseURL ? { baseURL } : {}) });
+      const authorize = createVertexAuthorizer({ name, ...(accessToken ? { accessToken } : {}), ...(keyFile ? { keyFile } : {}), ...(tokenURL ? { tokenURL } : {}) });
+      providers.set(name, { name, type: config.type, adapter: keyed(adapter, config), transport: authorizedTransport(http, authorize) });
     } else if (config.type === "simulator") {
       // The simulator speaks Chat Completions from inside the process, so the same parser,
       // timeouts and retries run as for a real upstream.

@@ -21,6 +21,17 @@ export interface Transport {
   send(spec: HttpRequestSpec, options: TransportOptions): Promise<UpstreamHttpResponse>;
 }
 
+/**
+ * Adds what must be fetched or computed for each request just before it is sent: an AWS
+ * Signature V4 over the final URL and body, an OAuth access token. Adapters stay pure.
+ */
+export type RequestAuthorizer = (spec: HttpRequestSpec) => Promise<HttpRequestSpec>;
+
+/** The transport, each request authorized first. */
+export function authorizedTransport(inner: Transport, authorize: RequestAuthorizer): Transport {
+  return { send: async (spec, options) => inner.send(await authorize(spec), options) };
+}
+
 export type ConnectFailure = "connect_timeout" | "headers_timeout" | "connection";
 
 /** Classifies undici's errors into the phases the retry policy cares about. */

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { openaiChatCodec } from "../apis/openai-chat/codec.js";
 import { anthropicMessagesCodec } from "../apis/anthropic-messages/codec.js";
 import { createAnthropicAdapter } from "./anthropic/adapter.js";
+import { createBedrockAdapter } from "./bedrock/adapter.js";
+import { adapterFor } from "./provider.js";
 import { createOpenAIChatAdapter } from "./openai/adapter.js";
 import { upstreamIdempotencyKey, withUpstreamIdempotency } from "./upstream-idempotency.js";
 
@@ -43,5 +45,16 @@ describe("withUpstreamIdempotency", () => {
     expect(anthropic.buildRequest(parsed, "claude").headers["x-request-key"]).toMatch(/^tg-/);
     expect(anthropic.nativeApi).toBe("anthropic-messages");
     expect(anthropic.streamParser).toBeTypeOf("function");
+  });
+
+  it("keys the format a provider picks per request too (Bedrock's Claude body for a Messages client)", () => {
+    const bedrock = withUpstreamIdempotency(createBedrockAdapter({ baseURL: "http://up", headers: {}, defaultMaxTokens: 100 }), "x-request-key");
+    const parsed = { ...anthropicMessagesCodec.parseRequest({ model: "r", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }), idempotencyKey: "base-1" };
+    const claude = adapterFor(bedrock, parsed, "anthropic.claude-haiku-4-5-20251001-v1:0");
+    expect(claude.nativeApi).toBe("anthropic-messages");
+    expect(claude.buildRequest(parsed, "anthropic.claude-haiku-4-5-20251001-v1:0").headers["x-request-key"]).toMatch(/^tg-/);
+    const converse = adapterFor(bedrock, parsed, "amazon.nova-lite-v1:0");
+    expect(converse).toBe(bedrock);
+    expect(converse.buildRequest(parsed, "amazon.nova-lite-v1:0").headers["x-request-key"]).toMatch(/^tg-/);
   });
 });

@@ -20,5 +20,15 @@ export function withUpstreamIdempotency(adapter: ProviderAdapter, header: string
   const wrapped: ProviderAdapter = { ...adapter, buildRequest: (request, model) => keyed(adapter.buildRequest(request, model), request) };
   const embed = adapter.buildEmbeddingRequest;
   if (embed) wrapped.buildEmbeddingRequest = (request, model) => keyed(embed(request, model), request);
+  const choose = adapter.forRequest;
+  if (choose) {
+    // The format chosen for a request (Bedrock's Claude body) carries the key too.
+    wrapped.forRequest = (request, model) => {
+      const chosen = choose(request, model);
+      if (chosen === adapter) return wrapped;
+      const { forRequest: _chooses, ...own } = chosen;
+      return withUpstreamIdempotency(own, header);
+    };
+  }
   return wrapped;
 }

@@ -39,10 +39,10 @@ export type ResponseFormat =
   | { type: "json_schema"; name: string; schema: Record<string, unknown>; strict?: boolean };
 
 /** A wire format for generating text: what a client speaks, or what a provider serves. */
-export type WireApi = "openai-chat" | "openai-responses" | "anthropic-messages" | "gemini";
+export type WireApi = "openai-chat" | "openai-responses" | "anthropic-messages" | "gemini" | "bedrock-converse";
 
 /** Which wire format the client spoke (OpenAI's and Gemini's embeddings APIs do not generate text). */
-export type InboundApi = WireApi | "openai-embeddings" | "gemini-embeddings";
+export type InboundApi = Exclude<WireApi, "bedrock-converse"> | "openai-embeddings" | "gemini-embeddings";
 
 export interface CanonicalRequest {
   /** The model name the client asked for: a route name in the config. */

@@ -89,6 +89,9 @@ export function outputStrategy(provider: ResolvedProvider, request: CanonicalReq
     case "openai-compatible":
       return provider.jsonSchema ? native(request, format) : jsonMode(request, format);
     case "anthropic":
+    // Bedrock's Converse and Vertex's Claude models have no schema field; a forced tool works for every model behind them.
+    case "bedrock":
+    case "vertex":
       return forcedTool(request, format);
     case "simulator":
       return jsonMode(request, format);

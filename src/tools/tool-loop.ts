@@ -4,6 +4,7 @@ import type { Stage } from "../pipeline/compose.js";
 import type { GatewayContext } from "../pipeline/context.js";
 import { completeStep } from "../pipeline/open-answer.js";
 import { setDroppedHeader } from "../pipeline/stages/dispatch.js";
+import { adapterFor } from "../providers/provider.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
 import { LoopRun, totalUsage } from "./loop-run.js";
 import { LoopStream, openStreamedStep } from "./loop-stream.js";
@@ -68,7 +69,7 @@ export const toolLoop: Stage<GatewayContext> = async (ctx, next) => {
   ctx.responseHeaders["x-tollgate-target"] = `${answered.provider}/${answered.model}`;
   ctx.responseHeaders["x-tollgate-attempts"] = String(ctx.attempts.length);
   ctx.responseHeaders["x-tollgate-tool-calls"] = String(ctx.toolCalls.length);
-  setDroppedHeader(ctx, ctx.services.providers.get(answered.provider)!.adapter.nativeApi);
+  setDroppedHeader(ctx, adapterFor(ctx.services.providers.get(answered.provider)!.adapter, request, answered.model).nativeApi);
   ctx.upstream = builtAnswer(request, response, ctx.signal);
   await next();
 };

@@ -70,7 +70,7 @@ function received(api: InboundApi, stream: boolean, res: RawSseResult): string[]
 }
 
 /** The client API closest to an upstream's wire format (Gemini's clients are served in Chat Completions). */
-const nativeApi = (wire: WireFormat): InboundApi => (wire === "gemini" ? "chat" : wire);
+const nativeApi = (wire: WireFormat): InboundApi => (wire === "gemini" || wire === "converse" ? "chat" : wire);
 
 function expectSameAnswer(api: InboundApi, got: Reading, expected: Reading, context: string): void {
   expectSameContent(got, expected, context);  expect(got.finishWire, context).toBe(finishIn(api, expected.finish!));

@@ -113,6 +113,8 @@ describe("Chat Completions in, Gemini upstream", () => {
     });
     expect(JSON.stringify(lastUpstream().body)).not.toContain("additionalProperties");
 
+    const recordedSignature = expectedFromGemini(loadChunks("google/google-tool-call.chunks.txt").map((p) => JSON.parse(p))).candidates[0]!.calls[0]!.thoughtSignature;
+    expect(recordedSignature).toBeTruthy();
     messages.push({ role: "assistant", content: null, tool_calls: calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } })) });
     messages.push({ role: "tool", tool_call_id: calls[0]!.id, content: '{"temperature":"18C","sky":"fog"}' });
     upstream.enqueue({ kind: "status", status: 200, body: loadText("google/google-text.json"), headers: { "content-type": "application/json" } });
@@ -120,7 +122,8 @@ describe("Chat Completions in, Gemini upstream", () => {
     expect(answer.choices[0]!.message.content).toBeTruthy();
     expect((lastUpstream().body as { contents: unknown }).contents).toEqual([
       { role: "user", parts: [{ text: "What is the weather in San Francisco?" }] },
-      { role: "model", parts: [{ functionCall: { name: "weather", args: { location: "San Francisco" } }, thoughtSignature: "skip_thought_signature_validator" }] },
+      // The call's own thought signature, carried in its id, goes back to Gemini (not the stand-in).
+      { role: "model", parts: [{ functionCall: { name: "weather", args: { location: "San Francisco" } }, thoughtSignature: recordedSignature }] },
       { role: "user", parts: [{ functionResponse: { name: "weather", response: { temperature: "18C", sky: "fog" } } }] },
     ]);
   });

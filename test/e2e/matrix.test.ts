@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
 import { mulberry32, seedMessage, testSeed } from "../support/fixtures.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
-import { expectSameContent, finishIn, INBOUND, read, readRecording, replay, UPSTREAM_KEY, UPSTREAMS, usageIn, type InboundApi, type Recording, type RecordingKind, type UpstreamKind, type WireFormat } from "../support/matrix.js";
+import type { RecordedRequest } from "../support/fake-upstream.js";
+import { CLOUD_UPSTREAMS, createCloudUpstream, expectSameContent, finishIn, INBOUND, read, readRecording, replay, UPSTREAM_KEY, UPSTREAMS as DIRECT_UPSTREAMS, usageIn, type InboundApi, type Recording, type RecordingKind, type UpstreamKind, type WireFormat } from "../support/matrix.js";
 import { postSse } from "../support/sse-client.js";
 
 // The cross-format matrix: every inbound API (Chat Completions, Responses, Anthropic
@@ -15,6 +15,11 @@ import { postSse } from "../support/sse-client.js";
 // called in its own format. Where the client and the upstream speak the same API the
 // frames (or the body) must come back untouched.
 //
+// Bedrock and Vertex are in it too: the fake upstream checks every Bedrock request's
+// Signature V4 (aws4) and every Vertex request's token (issued by its fake OAuth endpoint
+// for a JWT signed with the service account's key), and Bedrock's streams are binary
+// event-stream frames split at random byte offsets.
+//
 // Recordings: see UPSTREAMS in test/support/matrix.ts. Borrowed ones are named in the
 // test title: openai-chat/ has no tool-call recording (DeepSeek's is replayed for the
 // `openai` kind); Azure has only a streamed text recording (OpenAI's body and xAI's tool
@@ -22,11 +27,12 @@ import { postSse } from "../support/sse-client.js";
 // absent).
 
 const KEY = "tg-matrix-client-key-0123456789";
-let upstream: FakeUpstream;
+const UPSTREAMS: UpstreamKind[] = [...DIRECT_UPSTREAMS, ...CLOUD_UPSTREAMS];
+let upstream: Awaited<ReturnType<typeof createCloudUpstream>>;
 let gw: TestGateway;
 
 beforeAll(async () => {
-  upstream = await createFakeUpstream();
+  upstream = await createCloudUpstream();
   gw = await startGateway(
     {
       auth: { keys: ["env:CLIENT_KEY"] },
@@ -42,7 +48,14 @@ afterEach(() => {
 afterAll(async () => {
   await gw?.close();
   await upstream?.close();
+  upstream?.cleanup();
 });
+
+/** The upstream got the kind's credentials: its key header, or a signature or token its fake cloud accepted. */
+function expectAuthorized(kind: UpstreamKind, sent: RecordedRequest, context: string): void {
+  if (Array.isArray(kind.auth)) expect(sent.headers[kind.auth[0]], context).toBe(kind.auth[1]);
+  else expect(kind.auth.checkedBy.accepted.at(-1)?.path, context).toBe(sent.path);
+}
 
 const PROMPT = "What is the weather in San Francisco?";
 const SCHEMA = { type: "object", properties: {} };
@@ -77,6 +90,8 @@ function declaredTools(wire: WireFormat, body: Record<string, unknown>): string[
       return tools.map((t) => t.name as string);
     case "gemini":
       return tools.flatMap((t) => (t.functionDeclarations as { name: string }[]).map((f) => f.name));
+    case "converse":
+      return ((body.toolConfig as { tools?: Array<{ toolSpec: { name: string } }> } | undefined)?.tools ?? []).map((t) => t.toolSpec.name);
   }
 }
 
@@ -147,8 +162,8 @@ describe.each(APIS.map((api) => [INBOUND[api].label, api] as const))("%s in", (_
       expectSameContent(got, expected, context);
       got.toolCalls.forEach((call, i) => {
         const want = expected.toolCalls[i]!.id;
-        // Gemini sends no call ids: Tollgate names them call_<hash>.
-        if (want === "") expect(call.id, context).toMatch(/^call_[0-9a-f]{24}$/);
+        // Gemini sends no call ids: Tollgate names them call_<hash>, a thought signature riding in a signed call's id.
+        if (want === "") expect(call.id, context).toMatch(/^call_[0-9a-f]{24}(__ts_[A-Za-z0-9_-]+)?$/);
         else expect(call.id, context).toBe(want);
       });
       expect(got.finishWire, context).toBe(finishIn(api, expected.finish!));
@@ -166,15 +181,15 @@ describe.each(APIS.map((api) => [INBOUND[api].label, api] as const))("%s in", (_
       // The upstream was called in its own format, on its own path, with its own key header.
       const sent = upstream.requests.at(-1)!;
       expect(sent.path, context).toBe(kind.path(stream));
-      expect(sent.headers[kind.auth[0]], context).toBe(kind.auth[1]);
+      expectAuthorized(kind, sent, context);
       const upstreamBody = sent.body as Record<string, unknown>;
       if (passthrough) {
         expect(upstreamBody, context).toEqual({ ...sentBody, model: kind.model, ...(api === "chat" && stream ? { stream_options: { include_usage: true } } : {}) });
       } else {
-        const marker = { chat: "messages", responses: "input", messages: "max_tokens", gemini: "contents" }[kind.wire];
+        const marker = { chat: "messages", responses: "input", messages: "max_tokens", gemini: "contents", converse: "messages" }[kind.wire];
         expect(upstreamBody, context).toHaveProperty(marker);
-        // The target's own model name (Gemini and Azure name it in the path).
-        if (kind.wire !== "gemini") expect(upstreamBody.model, context).toBe(kind.model);
+        // The target's own model name (Gemini, Bedrock and Azure name it in the path).
+        if (kind.wire !== "gemini" && kind.wire !== "converse") expect(upstreamBody.model, context).toBe(kind.model);
       }
       expect(declaredTools(kind.wire, upstreamBody), context).toEqual(tools);
     });
@@ -193,7 +208,8 @@ const RESULT = '{"sky":"clear","temperature":21}';
 const WEATHER_SCHEMA = { type: "object", properties: { location: { type: "string" } }, required: ["location"] };
 
 /** One conversation in each client API: a system prompt, a user turn with two images, the model's tool call, and its result. */
-function historyBody(api: InboundApi, model: string): Record<string, unknown> {
+/** `urlImage: false` leaves the image given by URL out (for upstreams that take images inline only). */
+function historyBody(api: InboundApi, model: string, urlImage = true): Record<string, unknown> {
   switch (api) {
     case "chat":
       return {
@@ -201,7 +217,7 @@ function historyBody(api: InboundApi, model: string): Record<string, unknown> {
         max_completion_tokens: 512,
         messages: [
           { role: "system", content: "Be brief." },
-          { role: "user", content: [{ type: "text", text: QUESTION }, { type: "image_url", image_url: { url: DATA_URL } }, { type: "image_url", image_url: { url: IMAGE_URL } }] },
+          { role: "user", content: [{ type: "text", text: QUESTION }, { type: "image_url", image_url: { url: DATA_URL } }, ...(urlImage ? [{ type: "image_url", image_url: { url: IMAGE_URL } }] : [])] },
           { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "weather", arguments: '{"location":"Paris"}' } }] },
           { role: "tool", tool_call_id: "call_1", content: RESULT },
         ],
@@ -214,7 +230,7 @@ function historyBody(api: InboundApi, model: string): Record<string, unknown> {
         max_output_tokens: 512,
         instructions: "Be brief.",
         input: [
-          { role: "user", content: [{ type: "input_text", text: QUESTION }, { type: "input_image", image_url: DATA_URL }, { type: "input_image", image_url: IMAGE_URL }] },
+          { role: "user", content: [{ type: "input_text", text: QUESTION }, { type: "input_image", image_url: DATA_URL }, ...(urlImage ? [{ type: "input_image", image_url: IMAGE_URL }] : [])] },
           { type: "function_call", call_id: "call_1", name: "weather", arguments: '{"location":"Paris"}' },
           { type: "function_call_output", call_id: "call_1", output: RESULT },
         ],
@@ -232,7 +248,7 @@ function historyBody(api: InboundApi, model: string): Record<string, unknown> {
             content: [
               { type: "text", text: QUESTION },
               { type: "image", source: { type: "base64", media_type: "image/png", data: PNG } },
-              { type: "image", source: { type: "url", url: IMAGE_URL } },
+              ...(urlImage ? [{ type: "image", source: { type: "url", url: IMAGE_URL } }] : []),
             ],
           },
           { role: "assistant", content: [{ type: "tool_use", id: "call_1", name: "weather", input: { location: "Paris" } }] },
@@ -334,6 +350,23 @@ function sentHistory(wire: WireFormat, body: J): SentHistory {
         result: { answers: response.name, content: response.response },
       };
     }
+    case "converse": {
+      const turns = body.messages as J[];
+      const user = turns[0]!.content as J[];
+      const use = (turns[1]!.content as J[]).find((b) => b.toolUse)!.toolUse;
+      const result = (turns[2]!.content as J[]).find((b) => b.toolResult)!.toolResult;
+      const resultBlock = result.content[0] as J;
+      return {
+        maxTokens: ["inferenceConfig.maxTokens", body.inferenceConfig?.maxTokens],
+        toolChoice: body.toolConfig?.toolChoice,
+        system: (body.system as J[]).map((b) => b.text).join(""),
+        turns: turns.map((t) => t.role),
+        text: user.filter((b) => typeof b.text === "string").map((b) => b.text).join(""),
+        images: user.filter((b) => b.image).map((b) => `data:image/${b.image.format};base64,${b.image.source.bytes}`),
+        call: { id: use.toolUseId, name: use.name, args: use.input },
+        result: { answers: result.toolUseId, content: resultBlock.json ?? parse(resultBlock.text) },
+      };
+    }
   }
 }
 
@@ -342,30 +375,42 @@ const TURNS: Record<WireFormat, string[]> = {
   responses: ["message", "function_call", "function_call_output"],
   messages: ["user", "assistant", "user"],
   gemini: ["user", "model", "user"],
+  converse: ["user", "assistant", "user"],
 };
 
 describe.each(APIS.map((api) => [INBOUND[api].label, api] as const))("%s in: a history with images, a tool call and its result", (_label, api) => {
   test.each(UPSTREAMS.map((k) => [k.label, k] as const))("reaches the %s upstream in its own format", async (_l, kind) => {
     const reply = kind.recordings.text.body ?? kind.recordings.tool.body!;
     upstream.enqueue(replay(kind.wire, reply));
-    const body = historyBody(api, kind.id);
+    const urlImage = kind.imageUrls !== false;
+    const body = historyBody(api, kind.id, urlImage);
     const res = await postSse(`${gw.url}${INBOUND[api].path}`, body, clientHeaders(api));
     expect(res.status, res.text.slice(0, 400)).toBe(200);
     expect(res.headers["x-tollgate-dropped"]).toBeUndefined();
     const sent = upstream.requests.at(-1)!.body as J;
     if (kind.wire === api) expect(sent).toEqual({ ...body, model: kind.model });
     // OpenAI's own API (and Azure's) name the limit max_completion_tokens, compatible servers max_tokens; a relayed body keeps the client's.
-    const maxField = { chat: kind.wire === api || kind.id === "openai" || kind.id === "azure" ? "max_completion_tokens" : "max_tokens", responses: "max_output_tokens", messages: "max_tokens", gemini: "generationConfig.maxOutputTokens" }[kind.wire];
+    const maxField = { chat: kind.wire === api || kind.id === "openai" || kind.id === "azure" ? "max_completion_tokens" : "max_tokens", responses: "max_output_tokens", messages: "max_tokens", gemini: "generationConfig.maxOutputTokens", converse: "inferenceConfig.maxTokens" }[kind.wire];
     expect(sentHistory(kind.wire, sent)).toEqual({
       maxTokens: [maxField, 512],
-      toolChoice: { chat: "required", responses: "required", messages: { type: "any" }, gemini: { functionCallingConfig: { mode: "ANY" } } }[kind.wire],
+      toolChoice: { chat: "required", responses: "required", messages: { type: "any" }, gemini: { functionCallingConfig: { mode: "ANY" } }, converse: { any: {} } }[kind.wire],
       system: "Be brief.",
       turns: TURNS[kind.wire],
       text: QUESTION,
-      images: [DATA_URL, IMAGE_URL],
+      images: urlImage ? [DATA_URL, IMAGE_URL] : [DATA_URL],
       call: { id: kind.wire === "gemini" ? "" : "call_1", name: "weather", args: { location: "Paris" } },
       result: { answers: kind.wire === "gemini" ? "weather" : "call_1", content: JSON.parse(RESULT) },
     });
+  });
+});
+
+describe.each(APIS.map((api) => [INBOUND[api].label, api] as const))("%s in: an image by URL", (_label, api) => {
+  test.each(UPSTREAMS.filter((k) => k.imageUrls === false).map((k) => [k.label, k] as const))("is refused by the %s upstream with a 400 naming it, before any call", async (_l, kind) => {
+    const before = upstream.requests.length;
+    const res = await postSse(`${gw.url}${INBOUND[api].path}`, historyBody(api, kind.id), clientHeaders(api));
+    expect(res.status, res.text.slice(0, 400)).toBe(400);
+    expect(res.text).toContain("data URLs only");
+    expect(upstream.requests.length).toBe(before);
   });
 });
 

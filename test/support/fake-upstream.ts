@@ -24,7 +24,7 @@ export type UpstreamScript =
   /** Decides the answer from the request (its parsed body): a model whose reply depends on what it was sent. */
   | { kind: "reply"; answer: (body: unknown) => Exclude<UpstreamScript, { kind: "reply" }> };
 
-interface RecordedRequest {
+export interface RecordedRequest {
   method: string;
   /** Path and query, e.g. "/v1/chat/completions". */
   path: string;
@@ -122,7 +122,19 @@ function toBody(body: unknown): Buffer {
   return Buffer.from(JSON.stringify(body), "utf8");
 }
 
-export async function createFakeUpstream(): Promise<FakeUpstream> {
+/** What a gate sees of a request before any script answers it. */
+export type GatedRequest = Pick<RecordedRequest, "method" | "path" | "headers" | "rawBody" | "body">;
+
+interface FakeUpstreamOptions {
+  /**
+   * Checks every request first (a signature, a bearer token) or answers it itself (a token
+   * endpoint): a script it returns answers the request and the queue is left untouched;
+   * undefined lets the queue answer.
+   */
+  gate?: (request: GatedRequest) => UpstreamScript | undefined;
+}
+
+export async function createFakeUpstream(options: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
   const queue: UpstreamScript[] = [];
   let fallback: UpstreamScript = NO_SCRIPT;
   const requests: RecordedRequest[] = [];
@@ -155,7 +167,8 @@ export async function createFakeUpstream(): Promise<FakeUpstream> {
         body = rawBody;
       }
     }
-    const queued = queue.shift() ?? fallback;
+    const gated = options.gate?.({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, rawBody, body });
+    const queued = gated ?? queue.shift() ?? fallback;
     const script = queued.kind === "reply" ? queued.answer(body) : queued;
     const record: RecordedRequest = {
       method: req.method ?? "",

@@ -5,10 +5,15 @@
  * The readers work from the JSON alone (never through the code under test), so one
  * reader serves both sides: what a recording says, and what a client received.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect } from "vitest";
 import type { ConfigInput } from "../../src/config/schema.js";
 import { expectedFromAnthropicChunks, expectedFromAnthropicResponse, expectedUsageFromAnthropic } from "./anthropic-expected.js";
-import type { UpstreamScript } from "./fake-upstream.js";
+import { converseStreamBytes, expectedFromConverseBody, expectedFromConverseStream, type ExpectedConverse } from "./bedrock-fixtures.js";
+import { FakeAws, FakeGoogle, gates } from "./fake-clouds.js";
+import { createFakeUpstream, type FakeUpstream, type UpstreamScript } from "./fake-upstream.js";
 import { chatSseBytes, expectedFromChatChunks, expectedFromChatResponse, loadChunks, loadText, namedEventSseBytes, splitAtRandomOffsets, type ExpectedUsage, type Rng } from "./fixtures.js";
 import { expectedFromGemini, geminiSseBytes } from "./gemini-fixtures.js";
 import { expectedFromResponsesChunks, expectedUsageFromResponses, splitResponsesStreams } from "./responses-fixtures.js";
@@ -18,8 +23,8 @@ const isObject = (v: unknown): v is Json => v !== null && typeof v === "object" 
 
 /** The three generating APIs a client can speak to Tollgate. */
 export type InboundApi = "chat" | "responses" | "messages";
-/** The wire formats upstreams speak: the three above and Gemini's. */
-export type WireFormat = InboundApi | "gemini";
+/** The wire formats upstreams speak: the three above, Gemini's, and Bedrock's Converse. */
+export type WireFormat = InboundApi | "gemini" | "converse";
 export type Finish = "stop" | "length" | "tool_calls" | "content_filter" | "other";
 
 export const INBOUND: Record<InboundApi, { path: string; label: string; ledgerApi: string }> = {
@@ -210,6 +215,37 @@ function readGemini(objects: unknown[]): Reading {
   };
 }
 
+function converseFinish(wire: string | null): Finish | null {
+  switch (wire) {
+    case null:
+      return null;
+    case "end_turn":
+    case "stop_sequence":
+      return "stop";
+    case "max_tokens":
+      return "length";
+    case "tool_use":
+      return "tool_calls";
+    case "guardrail_intervened":
+    case "content_filtered":
+      return "content_filter";
+    default:
+      return "other";
+  }
+}
+
+function readConverse(e: ExpectedConverse): Reading {
+  return {
+    text: e.text,
+    reasoning: e.reasoning,
+    toolCalls: e.toolCalls.map((t) => ({ id: t.id, name: t.name, args: argsOf(t.arguments) })),
+    finishWire: e.stopReason,
+    finish: converseFinish(e.stopReason),
+    usage: e.usage,
+    rawUsage: e.rawUsage,
+  };
+}
+
 /** Asserts that what a client read carries the text, reasoning and tool calls (names and arguments) expected. */
 export function expectSameContent(got: Reading, expected: Reading, context: string): void {
   expect(got.text, context).toBe(expected.text);
@@ -233,6 +269,8 @@ export function read(format: WireFormat, stream: boolean, data: string[] | unkno
         return readMessagesStream(payloads);
       case "gemini":
         return readGemini(payloads.map((p) => JSON.parse(p) as unknown));
+      case "converse":
+        return readConverse(expectedFromConverseStream(payloads));
     }
   }
   switch (format) {
@@ -244,6 +282,8 @@ export function read(format: WireFormat, stream: boolean, data: string[] | unkno
       return readMessagesBody(data);
     case "gemini":
       return readGemini([data]);
+    case "converse":
+      return readConverse(expectedFromConverseBody(data));
   }
 }
 
@@ -325,15 +365,34 @@ export interface UpstreamKind {
   label: string;
   wire: WireFormat;
   model: string;
-  provider(up: { url: string; origin: string }): ConfigInput["providers"][string];
+  provider(up: MatrixUpstream): ConfigInput["providers"][string];
   /** The path the upstream must be called on. */
   path(stream: boolean): string;
-  /** The header carrying the upstream key, and its value. */
-  auth: [string, string];
+  /** The header carrying the upstream key, and its value; or the fake cloud that checked the request's signature or token. */
+  auth: [string, string] | { checkedBy: FakeAws | FakeGoogle };
+  /** False for an upstream that takes images only inline (Bedrock fetches no URLs). */
+  imageUrls?: false;
   recordings: Partial<Record<RecordingKind, { stream?: Recording; body?: Recording }>> & Record<"text" | "tool", { stream?: Recording; body?: Recording }>;
 }
 
+/** What a kind's provider config may point at: the fake upstream, and the fake clouds' credentials. */
+export interface MatrixUpstream {
+  url: string;
+  origin: string;
+  /** A service-account key file for the fake Google token endpoint (createCloudUpstream writes one). */
+  googleKeyFile?: string;
+}
+
 export const UPSTREAM_KEY = "sk-upstream-matrix-key-0123456789";
+
+/** The clouds' checks, run by the matrix's fake upstream as its gate: every Bedrock request's SigV4, every Vertex request's token. */
+const MATRIX_AWS = new FakeAws("us-east-1", "/bedrock/");
+const MATRIX_GOOGLE = new FakeGoogle("/vertex/");
+/** The AWS key the matrix's Bedrock provider finds in the environment (the chain's first link). */
+const MATRIX_AWS_KEY = { AWS_ACCESS_KEY_ID: "AKIAMATRIX0000000001", AWS_SECRET_ACCESS_KEY: "matrix-secret-key-0123456789abcdefghij", AWS_SESSION_TOKEN: "matrix-session-token" };
+MATRIX_AWS.addKey(MATRIX_AWS_KEY.AWS_ACCESS_KEY_ID, MATRIX_AWS_KEY.AWS_SECRET_ACCESS_KEY, MATRIX_AWS_KEY.AWS_SESSION_TOKEN);
+const BEDROCK_MODEL = "us.amazon.nova-pro-v1:0";
+const VERTEX_MODEL = "gemini-3-flash-preview";
 const GOOGLE_MODEL = "gemini-3-pro-preview";
 const AZURE_DEPLOYMENT = "router-deployment";
 
@@ -465,13 +524,78 @@ export const UPSTREAMS: UpstreamKind[] = [
   },
 ];
 
-/** The SSE bytes a provider of this wire format sends for these payloads. */
+/**
+ * The clouds: their requests are checked by the fake upstream's gate (createCloudUpstream),
+ * so only a test that starts one includes them.
+ */
+export const CLOUD_UPSTREAMS: UpstreamKind[] = [
+  {
+    id: "bedrock",
+    label: "bedrock (Converse)",
+    wire: "converse",
+    model: BEDROCK_MODEL,
+    provider: (up) => ({ type: "bedrock", region: "us-east-1", baseURL: `${up.origin}/bedrock` }),
+    path: (stream) => `/bedrock/model/${encodeURIComponent(BEDROCK_MODEL)}/${stream ? "converse-stream" : "converse"}`,
+    auth: { checkedBy: MATRIX_AWS },
+    imageUrls: false,
+    recordings: {
+      text: { stream: chunks("amazon-bedrock/amazon-bedrock-text.chunks.txt"), body: body("amazon-bedrock/amazon-bedrock-text.json") },
+      tool: { stream: chunks("amazon-bedrock/amazon-bedrock-tool-call.1.chunks.txt"), body: body("amazon-bedrock/amazon-bedrock-tool-call.1.json") },
+    },
+  },
+  {
+    id: "vertex",
+    label: "vertex (Gemini)",
+    wire: "gemini",
+    model: VERTEX_MODEL,
+    provider: (up) => {
+      if (!up.googleKeyFile) throw new Error("The vertex kind needs createCloudUpstream's key file.");
+      return { type: "vertex", project: "matrix-proj", location: "global", baseURL: `${up.origin}/vertex/v1`, keyFile: up.googleKeyFile, tokenURL: `${up.origin}${MATRIX_GOOGLE.tokenPath}` };
+    },
+    path: (stream) => `/vertex/v1/projects/matrix-proj/locations/global/publishers/google/models/${VERTEX_MODEL}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`,
+    auth: { checkedBy: MATRIX_GOOGLE },
+    recordings: {
+      text: { stream: chunks("google/google-text.chunks.txt"), body: body("google/google-text.json") },
+      // Gemini 3 streams this call's arguments in pieces (Vertex, streamFunctionCallArguments); its body is another Gemini 3 call.
+      tool: { stream: chunks("google/google-stream-tool-call-array-arguments-missing-terminal-function-call.chunks.txt"), body: body("google/google-tool-call-gemini3.json") },
+      reasoning: { stream: chunks("google/google-reasoning-gemini3.chunks.txt"), body: body("google/google-reasoning-gemini3.json") },
+    },
+  },
+];
+
+/**
+ * A fake upstream that also plays the clouds: Bedrock's SigV4 check and Vertex's token
+ * check with its token endpoint; the AWS key in the environment (the chain's first link)
+ * and a service-account key file in a temporary folder (removed by `cleanup`).
+ */
+export async function createCloudUpstream(): Promise<FakeUpstream & MatrixUpstream & { googleKeyFile: string; cleanup(): void }> {
+  const upstream = await createFakeUpstream({ gate: gates(MATRIX_AWS.gate, MATRIX_GOOGLE.gate) });
+  const dir = mkdtempSync(path.join(tmpdir(), "tollgate-matrix-"));
+  const googleKeyFile = path.join(dir, "service-account.json");
+  writeFileSync(googleKeyFile, MATRIX_GOOGLE.keyFileJson);
+  const saved = Object.fromEntries(Object.keys(MATRIX_AWS_KEY).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, MATRIX_AWS_KEY);
+  return Object.assign(upstream, {
+    googleKeyFile,
+    cleanup() {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** The stream bytes a provider of this wire format sends for these payloads (Bedrock's are binary event-stream messages). */
 function sseBytes(wire: WireFormat, payloads: readonly string[]): Buffer {
   switch (wire) {
     case "chat":
       return chatSseBytes(payloads);
     case "gemini":
       return geminiSseBytes(payloads);
+    case "converse":
+      return converseStreamBytes(payloads);
     default:
       return namedEventSseBytes(payloads);
   }
@@ -481,7 +605,8 @@ function sseBytes(wire: WireFormat, payloads: readonly string[]): Buffer {
 export function replay(wire: WireFormat, recording: Recording, rng?: Rng): UpstreamScript {
   if (!recording.stream) return { kind: "status", status: 200, body: recording.body!, headers: { "content-type": "application/json" } };
   const bytes = sseBytes(wire, recording.payloads!);
-  return { kind: "sse", chunks: rng ? splitAtRandomOffsets(bytes, rng, 24) : [bytes] };
+  const chunks = rng ? splitAtRandomOffsets(bytes, rng, 24) : [bytes];
+  return wire === "converse" ? { kind: "sse", chunks, headers: { "content-type": "application/vnd.amazon.eventstream" } } : { kind: "sse", chunks };
 }
 
 /** What the recording says, read in its own format. */

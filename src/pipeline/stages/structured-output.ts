@@ -4,6 +4,7 @@ import { schemaCheck } from "../../structured/schema-validator.js";
 import { builtAnswer } from "../built-answer.js";
 import type { Stage } from "../compose.js";
 import type { GatewayContext } from "../context.js";
+import { adapterFor } from "../../providers/provider.js";
 import { setDroppedHeader } from "./dispatch.js";
 
 /**
@@ -23,6 +24,6 @@ export const structuredOutput: Stage<GatewayContext> = async (ctx, next) => {
   ctx.responseHeaders["x-tollgate-target"] = `${answer.target.provider}/${answer.target.model}`;
   ctx.responseHeaders["x-tollgate-attempts"] = String(ctx.attempts.length);
   ctx.responseHeaders["x-tollgate-repairs"] = String(answer.repairs);
-  setDroppedHeader(ctx, ctx.services.providers.get(answer.target.provider)!.adapter.nativeApi);
+  setDroppedHeader(ctx, adapterFor(ctx.services.providers.get(answer.target.provider)!.adapter, request, answer.target.model).nativeApi);
   await next();
 };

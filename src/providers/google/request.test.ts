@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidRequestError } from "../../errors/gateway-error.js";
 import type { CanonicalRequest, Message } from "../../spec/canonical-request.js";
 import { createGoogleAdapter } from "./adapter.js";
+import { loadJson } from "../../../test/support/fixtures.js";
 import { SKIP_THOUGHT_SIGNATURE, toGeminiBody } from "./request.js";
 
 const adapter = createGoogleAdapter({ baseURL: "https://generativelanguage.googleapis.com/v1beta", apiKey: "AIzaSyTESTKEY0123456789abcdef", headers: { "x-extra": "1" } });
@@ -120,6 +121,26 @@ describe("Gemini request: body", () => {
     expect(parts("gemini-2.5-pro")[0]).toEqual({ functionCall: { name: "f", args: {} } });
     // A JSON array is not an object: it goes as text.
     expect((toGeminiBody(req(messages), "m").contents as Array<{ parts: unknown[] }>)[2]!.parts).toEqual([{ functionResponse: { name: "f", response: { content: "[1,2]" } } }]);
+  });
+
+  it("a call whose id carries Gemini's own thought signature gets it back on the next turn", () => {
+    const answer = createGoogleAdapter({ baseURL: "http://127.0.0.1:1", headers: {} }).parseResponse(loadJson("google/google-tool-call-gemini3.json"));
+    const call = answer.choices[0]!.toolCalls![0]!;
+    const recorded = (loadJson("google/google-tool-call-gemini3.json") as { candidates: Array<{ content: { parts: Array<{ thoughtSignature: string }> } }> }).candidates[0]!.content.parts[0]!.thoughtSignature;
+    const messages: Message[] = [
+      { role: "user", content: "Weather in SF?" },
+      { role: "assistant", content: null, toolCalls: [call, { id: "call_written_by_client", name: "weather", arguments: "{}" }] },
+      { role: "tool", toolCallId: call.id, content: "sunny" },
+      { role: "tool", toolCallId: "call_written_by_client", content: "rain" },
+    ];
+    const parts = (toGeminiBody(req(messages), "gemini-3-pro-preview").contents as Array<{ parts: Array<Record<string, unknown>> }>)[1]!.parts;
+    expect(parts[0]).toEqual({ functionCall: { name: "weather", args: { location: "San Francisco" } }, thoughtSignature: recorded });
+    // A call that carries none gets Google's stand-in on Gemini 3.
+    expect(parts[1]!.thoughtSignature).toBe(SKIP_THOUGHT_SIGNATURE);
+    // The signature is sent back to any model that gave one.
+    const older = (toGeminiBody(req(messages), "gemini-2.5-pro").contents as Array<{ parts: Array<Record<string, unknown>> }>)[1]!.parts;
+    expect(older[0]!.thoughtSignature).toBe(recorded);
+    expect(older[1]).not.toHaveProperty("thoughtSignature");
   });
 
   it("arguments that are not a JSON object, and results for unknown calls, are 400s naming the field", () => {

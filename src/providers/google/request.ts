@@ -1,6 +1,7 @@
 import { InvalidRequestError } from "../../errors/gateway-error.js";
 import type { CanonicalRequest, ContentPart, Message, ToolChoice } from "../../spec/canonical-request.js";
 import { toGeminiParameters, toGeminiSchema } from "./schema.js";
+import { signatureFromId } from "./thought-signature.js";
 
 type Json = Record<string, unknown>;
 type Part = Json;
@@ -14,7 +15,8 @@ interface Content {
 
 /**
  * Google's documented stand-in for a missing thought signature. Gemini 3 rejects a replayed
- * functionCall part without one, and a Chat Completions client cannot carry the real one back.
+ * functionCall part without one; a call whose id carries no signature (made by another
+ * model, or written by the client) gets this instead.
  */
 export const SKIP_THOUGHT_SIGNATURE = "skip_thought_signature_validator";
 
@@ -166,7 +168,10 @@ export function toGeminiBody(request: CanonicalRequest, model: string): Json {
         const parts = contentParts(m.content, `${param}.content`);
         (m.toolCalls ?? []).forEach((call, j) => {
           const part: Part = { functionCall: { name: call.name, args: functionArgs(call.arguments, `${param}.tool_calls[${j}].function.arguments`) } };
-          if (signature) part.thoughtSignature = SKIP_THOUGHT_SIGNATURE;
+          // The call's own signature when its id carries one (thought-signature.ts), else Google's stand-in where it is checked.
+          const own = signatureFromId(call.id);
+          if (own) part.thoughtSignature = own;
+          else if (signature) part.thoughtSignature = SKIP_THOUGHT_SIGNATURE;
           parts.push(part);
         });
         push("model", parts);

@@ -4,11 +4,12 @@ import { expectedFromGemini } from "../../../test/support/gemini-fixtures.js";
 import { UpstreamHttpError, UpstreamProtocolError } from "../../errors/upstream-errors.js";
 import { createGoogleAdapter } from "./adapter.js";
 import { parseGeminiErrorBody } from "./error-body.js";
+import { signatureFromId } from "./thought-signature.js";
 
 const adapter = createGoogleAdapter({ baseURL: "http://127.0.0.1:1/v1beta", apiKey: "k", headers: {} });
 
 describe("Gemini generateContent bodies", () => {
-  it.each(["google/google-text.json", "google/google-tool-call.json"])("%s", (fixture) => {
+  it.each(["google/google-text.json", "google/google-tool-call.json", "google/google-reasoning.json", "google/google-reasoning-gemini3.json", "google/google-tool-call-gemini3.json"])("%s", (fixture) => {
     const body = loadJson(fixture);
     const expected = expectedFromGemini([body]);
     const parsed = adapter.parseResponse(body);
@@ -20,7 +21,9 @@ describe("Gemini generateContent bodies", () => {
       const got = parsed.choices.find((p) => p.index === c.index)!;
       expect(got.text).toBe(c.calls.length > 0 && c.text === "" ? null : c.text);
       expect(got.reasoning ?? "").toBe(c.reasoning);
-      expect((got.toolCalls ?? []).map((t) => ({ name: t.name, arguments: t.arguments }))).toEqual(c.calls);
+      expect((got.toolCalls ?? []).map((t) => ({ name: t.name, arguments: t.arguments }))).toEqual(c.calls.map(({ name, arguments: args }) => ({ name, arguments: args })));
+      // A signed call carries its thought signature in its id, for the next turn.
+      for (const [i, t] of (got.toolCalls ?? []).entries()) expect(signatureFromId(t.id)).toBe(c.calls[i]!.thoughtSignature);
       expect(got.finishReason).toBe(c.calls.length > 0 ? "tool_calls" : "stop");
     }
   });
@@ -29,10 +32,10 @@ describe("Gemini generateContent bodies", () => {
     expect(adapter.parseResponse(loadJson("google/google-text.json")).usage).toEqual({ inputTokens: 9, outputTokens: 28 + 244, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 244, source: "reported" });
   });
 
-  it("a tool call's id is the same in the body as it would be in the stream", () => {
+  it("a tool call's id is the same every time the answer is read", () => {
     const a = adapter.parseResponse(loadJson("google/google-tool-call.json")).choices[0]!.toolCalls![0]!;
     const b = adapter.parseResponse(loadJson("google/google-tool-call.json")).choices[0]!.toolCalls![0]!;
-    expect(a.id).toMatch(/^call_[0-9a-f]{24}$/);
+    expect(a.id).toMatch(/^call_[0-9a-f]{24}__ts_[A-Za-z0-9_-]+$/);
     expect(a.id).toBe(b.id);
   });
 

@@ -2,6 +2,7 @@ import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
 import type { ToolCall } from "../../spec/canonical-request.js";
 import type { CanonicalResponse, ResponseChoice } from "../../spec/canonical-response.js";
 import { mapGeminiFinishReason } from "./finish-reason.js";
+import { idWithSignature } from "./thought-signature.js";
 import { normalizeGeminiUsage } from "./usage.js";
 import { fallbackResponseId, isObject, toolCallId, type GeminiResponse } from "./wire.js";
 
@@ -23,7 +24,7 @@ export function parseGeminiResponse(body: unknown): CanonicalResponse {
     for (const part of candidate.content?.parts ?? []) {
       if (isObject(part.functionCall)) {
         const call = part.functionCall;
-        const id = typeof call.id === "string" && call.id !== "" ? call.id : toolCallId(responseId, index, toolCalls.length);
+        const id = idWithSignature(typeof call.id === "string" && call.id !== "" ? call.id : toolCallId(responseId, index, toolCalls.length), part.thoughtSignature);
         toolCalls.push({ id, name: call.name ?? "", arguments: JSON.stringify(call.args ?? {}) });
       } else if (typeof part.text === "string") {
         if (part.thought === true) reasoning += part.text;

@@ -6,6 +6,7 @@ import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
 import { SseDecoder, type SseMessage } from "../../sse/decoder.js";
 import type { StreamEvent, UpstreamChunk } from "../../spec/stream-events.js";
 import { createGoogleAdapter } from "./adapter.js";
+import { signatureFromId } from "./thought-signature.js";
 
 const adapter = createGoogleAdapter({ baseURL: "http://127.0.0.1:1/v1beta", apiKey: "AIza-test", headers: {} });
 const RECORDINGS = listFixtures("google", ".chunks.txt");
@@ -41,17 +42,34 @@ function check(payloads: string[], { messages, chunks }: { messages: SseMessage[
   expect(
     got.choices.map((c) => ({ index: c.index, text: c.text, reasoning: c.reasoning, calls: c.toolCalls.map((t) => ({ name: t.name, arguments: t.arguments })), finishReason: c.finishReason })),
     context,
-  ).toEqual(expected.candidates);
+  ).toEqual(expected.candidates.map((c) => ({ ...c, calls: c.calls.map(({ name, arguments: args }) => ({ name, arguments: args })) })));
   expect(got.usage, context).toEqual(expected.usage);
+  // One event per call, however many parts Gemini streamed it in: clients get each call whole.
+  expect(events.filter((e) => e.type === "tool-call-delta").length, context).toBe(expected.candidates.reduce((n, c) => n + c.calls.length, 0));
   for (const c of expected.candidates) {
     if (c.finishReason) expect(got.canonicalFinish.get(c.index), context).toBe(canonicalReason(c.finishReason, c.calls.length > 0));
-    for (const call of got.choices.find((g) => g.index === c.index)!.toolCalls) expect(call.id, context).toMatch(/^call_[0-9a-f]{24}$/);
+    // Each call is named call_<hash>; a signed one (Gemini 3) carries its thought signature in the id.
+    got.choices.find((g) => g.index === c.index)!.toolCalls.forEach((call, i) => {
+      const signature = c.calls[i]!.thoughtSignature;
+      if (signature) {
+        expect(call.id, context).toMatch(/^call_[0-9a-f]{24}__ts_[A-Za-z0-9_-]+$/);
+        expect(signatureFromId(call.id), context).toBe(signature);
+      } else expect(call.id, context).toMatch(/^call_[0-9a-f]{24}$/);
+    });
   }
 }
 
 describe("Gemini stream: recorded transcripts", () => {
   it("finds the recordings", () => {
-    expect(RECORDINGS).toEqual(["google/google-text.chunks.txt", "google/google-tool-call.chunks.txt"]);
+    expect(RECORDINGS).toEqual([
+      "google/google-reasoning-gemini3.chunks.txt",
+      "google/google-reasoning.chunks.txt",
+      "google/google-stream-tool-call-array-arguments-missing-terminal-function-call.chunks.txt",
+      "google/google-text.chunks.txt",
+      "google/google-tool-call-gemini3.chunks.txt",
+      "google/google-tool-call.chunks.txt",
+      "google/google-vertex-stream-tool-call-arguments-nested.1.chunks.txt",
+    ]);
   });
 
   describe.each(RECORDINGS)("%s", (recording) => {

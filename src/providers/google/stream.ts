@@ -3,8 +3,10 @@ import type { SseMessage } from "../../sse/decoder.js";
 import type { StreamEvent, UpstreamChunk } from "../../spec/stream-events.js";
 import type { StreamParser } from "../provider.js";
 import { mapGeminiFinishReason } from "./finish-reason.js";
+import { StreamedCall } from "./streamed-call.js";
+import { idWithSignature } from "./thought-signature.js";
 import { normalizeGeminiUsage } from "./usage.js";
-import { fallbackResponseId, isObject, toolCallId, type GeminiResponse } from "./wire.js";
+import { fallbackResponseId, isObject, toolCallId, type GeminiPart, type GeminiResponse } from "./wire.js";
 
 /** Parses one `data:` payload of streamGenerateContent?alt=sse as a JSON response object. */
 function parseGeminiPayload(raw: string): GeminiResponse {
@@ -25,13 +27,51 @@ function parseGeminiPayload(raw: string): GeminiResponse {
 /**
  * A parser for one Gemini stream. Each frame is a whole GenerateContentResponse with
  * the next piece of every candidate and the usage so far (the last one is final). State
- * across frames: each candidate's tool calls are numbered in order (Gemini sends each
- * call whole, in one part), and a candidate that called a tool and then says STOP
- * finished with tool_calls. Gemini has no end marker: `hasEndMarker` is false.
+ * across frames: each candidate's tool calls are numbered in order, a call Gemini 3
+ * streams in pieces (`willContinue`, `partialArgs`) is assembled and sent as one call when
+ * its last piece (or the finish) comes, a call's thought signature rides in its id
+ * (thought-signature.ts), and a candidate that called a tool and then says STOP finished
+ * with tool_calls. Gemini has no end marker: `hasEndMarker` is false.
  */
 export function createGeminiStreamParser(): StreamParser {
   const calls = new Map<number, number>();
+  const streaming = new Map<number, { index: number; call: StreamedCall; id: string | undefined }>();
   let responseId: string | undefined;
+
+  const nextIndex = (choice: number): number => {
+    const index = calls.get(choice) ?? 0;
+    calls.set(choice, index + 1);
+    return index;
+  };
+  const callEvent = (choice: number, index: number, id: string | undefined, name: string, signature: string | undefined, args: string): StreamEvent => ({
+    type: "tool-call-delta",
+    choice,
+    index,
+    id: idWithSignature(id !== undefined && id !== "" ? id : toolCallId(responseId!, choice, index), signature),
+    name,
+    argumentsDelta: args,
+  });
+  const endStreamed = (choice: number, events: StreamEvent[]): void => {
+    const open = streaming.get(choice);
+    if (!open) return;
+    streaming.delete(choice);
+    events.push(callEvent(choice, open.index, open.id, open.call.name, open.call.thoughtSignature, open.call.arguments()));
+  };
+  const functionCall = (choice: number, part: GeminiPart, events: StreamEvent[]): void => {
+    const call = part.functionCall!;
+    const named = typeof call.name === "string" && call.name !== "";
+    // A named part starts a call: one still open ended without its closing part.
+    if (named) endStreamed(choice, events);
+    const open = streaming.get(choice);
+    if (!open && call.willContinue !== true) {
+      events.push(callEvent(choice, nextIndex(choice), call.id, call.name ?? "", part.thoughtSignature, JSON.stringify(call.args ?? {})));
+      return;
+    }
+    const current = open ?? { index: nextIndex(choice), call: new StreamedCall(call.name ?? "", part.thoughtSignature, call.args), id: call.id };
+    streaming.set(choice, current);
+    current.call.add(call.partialArgs);
+    if (call.willContinue !== true) endStreamed(choice, events);
+  };
 
   return {
     parseStreamMessage(message: SseMessage, first: boolean): UpstreamChunk | null {
@@ -43,23 +83,15 @@ export function createGeminiStreamParser(): StreamParser {
       candidates.forEach((candidate, position) => {
         const choice = candidate.index ?? position;
         for (const part of candidate.content?.parts ?? []) {
-          if (isObject(part.functionCall)) {
-            const index = calls.get(choice) ?? 0;
-            calls.set(choice, index + 1);
-            const call = part.functionCall;
-            events.push({
-              type: "tool-call-delta",
-              choice,
-              index,
-              id: typeof call.id === "string" && call.id !== "" ? call.id : toolCallId(responseId!, choice, index),
-              name: call.name ?? "",
-              argumentsDelta: JSON.stringify(call.args ?? {}),
-            });
-          } else if (typeof part.text === "string" && part.text !== "") {
+          if (isObject(part.functionCall)) functionCall(choice, part, events);
+          else if (typeof part.text === "string" && part.text !== "") {
             events.push({ type: part.thought === true ? "reasoning-delta" : "text-delta", choice, text: part.text });
           }
         }
-        if (candidate.finishReason) events.push({ type: "finish", choice, reason: mapGeminiFinishReason(candidate.finishReason, calls.has(choice)), raw: candidate.finishReason });
+        if (candidate.finishReason) {
+          endStreamed(choice, events);
+          events.push({ type: "finish", choice, reason: mapGeminiFinishReason(candidate.finishReason, calls.has(choice)), raw: candidate.finishReason });
+        }
       });
       // A blocked prompt gets no candidates at all, only the reason.
       const blocked = chunk.promptFeedback?.blockReason;

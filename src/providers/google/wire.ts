@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
 
 /** The parts of Gemini's GenerateContentResponse that Tollgate reads. */
-interface GeminiPart {
+export interface GeminiPart {
   text?: string;
   /** True on a thought summary part (reasoning), with includeThoughts. */
   thought?: boolean;
-  functionCall?: { id?: string; name?: string; args?: unknown };
+  /** Gemini 3 may stream a call: `willContinue` until its last part, the arguments as `partialArgs`. */
+  functionCall?: { id?: string; name?: string; args?: unknown; partialArgs?: unknown; willContinue?: boolean };
   thoughtSignature?: string;
 }
 

@@ -1,4 +1,5 @@
 import { sameFormatBody } from "../same-format-body.js";
+import { fitChatBodyIds } from "./tool-call-ids.js";
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { SseMessage } from "../../sse/decoder.js";
 import type { HttpRequestSpec, ProviderAdapter } from "../provider.js";
@@ -41,8 +42,10 @@ export function createOpenAIChatAdapter(config: OpenAIAdapterConfig): ProviderAd
       const build = () => toChatBody(request, model, { streamUsageOption: config.streamUsageOption, maxTokensField: config.maxTokensField ?? "max_tokens" });
       // Same wire format in and out: forward the client's body so that fields Tollgate
       // does not model (logprobs, service_tier, ...) reach the provider unchanged.
-      const body = sameFormatBody(request, "openai-chat", model, build);
-      if (!body) return { url, headers, body: JSON.stringify(build()) };
+      // Ids from another provider may be too long for OpenAI (fitted, in pairs).
+      const given = sameFormatBody(request, "openai-chat", model, build);
+      if (!given) return { url, headers, body: JSON.stringify(build()) };
+      const body = fitChatBodyIds(given);
       if (request.stream && config.streamUsageOption) {
         const given = body.stream_options;
         body.stream_options = { ...(given && typeof given === "object" ? given : {}), include_usage: true };

@@ -1,4 +1,5 @@
 import type { CanonicalRequest, ContentPart, Message } from "../../spec/canonical-request.js";
+import { fitToolCallId } from "./tool-call-ids.js";
 
 function content(parts: Message["content"]): unknown {
   if (parts === null || typeof parts === "string") return parts;
@@ -12,8 +13,8 @@ function content(parts: Message["content"]): unknown {
 function message(m: Message): Record<string, unknown> {
   const out: Record<string, unknown> = { role: m.role, content: content(m.content) };
   if (m.name) out.name = m.name;
-  if (m.toolCalls?.length) out.tool_calls = m.toolCalls.map((t) => ({ id: t.id, type: "function", function: { name: t.name, arguments: t.arguments } }));
-  if (m.toolCallId) out.tool_call_id = m.toolCallId;
+  if (m.toolCalls?.length) out.tool_calls = m.toolCalls.map((t) => ({ id: fitToolCallId(t.id), type: "function", function: { name: t.name, arguments: t.arguments } }));
+  if (m.toolCallId) out.tool_call_id = fitToolCallId(m.toolCallId);
   return out;
 }
 

@@ -5,6 +5,8 @@ export interface UpstreamErrorFields {
   param?: string | null;
   /** A wait hint found in the body (Gemini's RetryInfo); a Retry-After header wins over it. */
   retryAfterMs?: number;
+  /** The status the error stands for when the provider's HTTP status says otherwise (AWS answers an expired token with 400). */
+  status?: number;
 }
 
 /** Reads OpenAI's `{"error": {...}}` (and the looser shapes compatible servers send). */

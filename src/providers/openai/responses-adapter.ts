@@ -1,4 +1,5 @@
 import { sameFormatBody } from "../same-format-body.js";
+import { fitResponsesBodyIds } from "./tool-call-ids.js";
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { SseMessage } from "../../sse/decoder.js";
 import type { HttpRequestSpec, ProviderAdapter } from "../provider.js";
@@ -27,7 +28,9 @@ export function createOpenAIResponsesAdapter(config: OpenAIResponsesAdapterConfi
     buildRequest(request: CanonicalRequest, model: string): HttpRequestSpec {
       const build = () => toResponsesBody(request, model);
       // Same wire format in and out: the client's body, with the target's model, unless the gateway rewrote it.
-      return { url, headers, body: JSON.stringify(sameFormatBody(request, "openai-responses", model, build) ?? build()) };
+      // Ids from another provider may be too long for OpenAI (fitted, in pairs).
+      const given = sameFormatBody(request, "openai-responses", model, build);
+      return { url, headers, body: JSON.stringify(given ? fitResponsesBodyIds(given) : build()) };
     },
     streamParser: () => new ResponsesStreamParser(),
     parseStreamMessage(message: SseMessage, first: boolean) {

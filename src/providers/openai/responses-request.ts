@@ -1,4 +1,5 @@
 import { InvalidRequestError } from "../../errors/gateway-error.js";
+import { fitToolCallId } from "./tool-call-ids.js";
 import type { CanonicalRequest, ContentPart, Message } from "../../spec/canonical-request.js";
 
 type Json = Record<string, unknown>;
@@ -38,12 +39,12 @@ function toInput(messages: readonly Message[]): { instructions?: string; input: 
   for (const m of messages.slice(start)) {
     switch (m.role) {
       case "tool":
-        input.push({ type: "function_call_output", call_id: m.toolCallId ?? "", output: textOf(m.content) });
+        input.push({ type: "function_call_output", call_id: fitToolCallId(m.toolCallId ?? ""), output: textOf(m.content) });
         break;
       case "assistant": {
         const text = textOf(m.content);
         if (text !== "") input.push({ type: "message", role: "assistant", content: text });
-        for (const call of m.toolCalls ?? []) input.push({ type: "function_call", call_id: call.id, name: call.name, arguments: call.arguments });
+        for (const call of m.toolCalls ?? []) input.push({ type: "function_call", call_id: fitToolCallId(call.id), name: call.name, arguments: call.arguments });
         break;
       }
       default:
