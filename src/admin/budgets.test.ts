@@ -8,7 +8,7 @@ import { insertRecords } from "../ledger/insert-records.js";
 import { makeRecord } from "../ledger/test-support/records.js";
 import type { Identity } from "../pipeline/context.js";
 import { getBudgets } from "./budgets.js";
-import { testServices, type TestServices } from "./test-support/services.js";
+import { OWNER, testServices, type TestServices } from "./test-support/services.js";
 
 // GET /admin/budgets reads the very counters requests reserve against, in memory and in
 // Redis: a reservation in flight shows as reserved, a settled request as spent.
@@ -58,7 +58,7 @@ describe.each(["memory", "redis"] as const)("GET /admin/budgets with %s counters
     await services.close();
   });
 
-  const budgets = async () => ((await getBudgets({ params: {}, query: {}, body: undefined, services, now: NOW })).body as { store: string; data: Budget[] });
+  const budgets = async () => ((await getBudgets({ params: {}, query: {}, body: undefined, services, principal: OWNER, now: NOW })).body as { store: string; data: Budget[] });
 
   test("key limits and config rules, with settled spend and in-flight reservations", async () => {
     const keys = await services.keyStore();

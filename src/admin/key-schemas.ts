@@ -7,9 +7,9 @@ const MAX_METADATA_BYTES = 16 * 1024;
 /** Nano-dollar counters stay exact integers well below 2^53. */
 const MAX_BUDGET_USD = 9_000_000;
 
-const id = (what: string) => z.string().trim().min(1, `${what} must not be empty`).max(256, `${what} is at most 256 characters`);
+export const id = (what: string) => z.string().trim().min(1, `${what} must not be empty`).max(256, `${what} is at most 256 characters`);
 
-const tags = z.record(z.string(), z.string()).superRefine((value, ctx) => {
+export const tags = z.record(z.string(), z.string()).superRefine((value, ctx) => {
   const entries = Object.entries(value);
   if (entries.length > MAX_TAGS) ctx.addIssue({ code: "custom", message: `at most ${MAX_TAGS} tags` });
   for (const [name, v] of entries) {
@@ -36,7 +36,7 @@ export const limitsSchema = z.strictObject({
   tpm: z.number().int().positive().optional(),
 });
 
-const allowedModels = z.array(z.string().min(1)).max(256);
+export const allowedModels = z.array(z.string().min(1)).max(256);
 /** ISO 8601; checked and converted by the handler (see time.ts). */
 const instant = z.string().min(1);
 
