@@ -143,7 +143,7 @@ describe("single sign-on in Chromium", () => {
     await expect.poll(() => rows.first().locator("td").nth(3).textContent(), { timeout: UI_TIMEOUT }).toContain("teams.create");
     expect(await rows.first().locator("td").nth(2).textContent()).toContain("user:olivia@example.test");
     await rows.first().click();
-    await expect.poll(() => page.locator(".audit-detail").first().textContent(), { timeout: UI_TIMEOUT }).toContain('"rpm": 100');
+    await expect.poll(() => page.locator("#audit-detail").textContent(), { timeout: UI_TIMEOUT }).toContain('"rpm": 100');
     await browser.screenshot("sso-audit");
   }, 60_000);
 

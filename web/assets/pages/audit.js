@@ -21,10 +21,10 @@ const json = (value) => (value === null || value === undefined ? h("span", { cla
 function detail(e) {
   return h(
     "div",
-    { class: "audit-detail" },
+    { class: "audit-detail", id: "audit-detail" },
+    h("p", null, h("b", null, `#${e.seq} ${e.action}`), ` by ${e.actor}, request ${e.request_id}, hash ${e.hash.slice(0, 16)}…`),
     h("div", null, h("h3", null, "Before"), json(e.before)),
     h("div", null, h("h3", null, "After"), json(e.after)),
-    h("p", { class: "small muted" }, `Request ${e.request_id} · hash ${e.hash.slice(0, 16)}…`),
   );
 }
 
@@ -43,6 +43,7 @@ async function exportLines() {
  */
 function render(root) {
   const slot = h("div", { id: "audit-table" }, h("div", { class: "empty" }, "Loading…"));
+  const detailSlot = h("div", null, h("div", { class: "empty" }, "Select an entry to see the record before and after."));
   const more = /** @type {HTMLButtonElement} */ (h("button", { type: "button", class: "small", hidden: true }, "Older entries"));
   /** @param {keyof typeof view} name @param {string} placeholder */
   const input = (name, placeholder) => {
@@ -69,6 +70,7 @@ function render(root) {
         body: [slot, more],
         id: "audit-card",
       }),
+      card({ title: "Change", subtitle: "The record before and after, as the log keeps it (secrets are never stored).", body: detailSlot, id: "audit-change" }),
     ),
   );
 
@@ -80,34 +82,26 @@ function render(root) {
       shown = beforeSeq === undefined ? page.data : [...shown, ...page.data];
       more.hidden = page.next_before_seq === null;
       more.onclick = () => void load(page.next_before_seq);
-      const expanded = new Set();
-      const draw = () =>
-        replace(
-          slot,
-          table(
-            [
-              { label: "#", num: true, cell: (/** @type {Entry} */ e) => String(e.seq) },
-              { label: "When", cell: (e) => dateTime(e.at) },
-              { label: "Actor", cell: (e) => h("div", null, h("div", null, e.actor), h("div", { class: "small muted" }, `${e.actor_role.replace("_", " ")} · ${e.via}`)) },
-              { label: "Action", cell: (e) => h("div", null, h("b", null, e.action), e.resource_id ? h("div", { class: "small muted" }, e.resource_id) : null) },
-              { label: "Status", cell: (e) => h("span", { class: `badge ${e.status < 400 ? "ok" : "bad"}` }, String(e.status)) },
-              { label: "Source", phoneHidden: true, cell: (e) => e.source ?? "–" },
-              { label: "", wide: true, cell: (e) => (expanded.has(e.seq) ? detail(e) : null) },
-            ],
-            shown,
-            {
-              empty: "No admin changes recorded yet (or none match the filters).",
-              label: "Audit log",
-              rowAttrs: (e) => ({ "data-seq": String(e.seq) }),
-              onRowClick: (e) => {
-                if (expanded.has(e.seq)) expanded.delete(e.seq);
-                else expanded.add(e.seq);
-                draw();
-              },
-            },
-          ),
-        );
-      draw();
+      replace(
+        slot,
+        table(
+          [
+            { label: "#", num: true, cell: (/** @type {Entry} */ e) => String(e.seq) },
+            { label: "When", cell: (e) => dateTime(e.at) },
+            { label: "Actor", cell: (e) => h("div", null, h("div", null, e.actor), h("div", { class: "small muted" }, `${e.actor_role.replace("_", " ")} · ${e.via}`)) },
+            { label: "Action", cell: (e) => h("div", null, h("b", null, e.action), e.resource_id ? h("div", { class: "small muted" }, e.resource_id) : null) },
+            { label: "Status", cell: (e) => h("span", { class: `badge ${e.status < 400 ? "ok" : "bad"}` }, String(e.status)) },
+            { label: "Source", phoneHidden: true, cell: (e) => e.source ?? "–" },
+          ],
+          shown,
+          {
+            empty: "No admin changes recorded yet (or none match the filters).",
+            label: "Audit log",
+            rowAttrs: (e) => ({ "data-seq": String(e.seq) }),
+            onRowClick: (e) => replace(detailSlot, detail(e)),
+          },
+        ),
+      );
     } catch (err) {
       if (alive) replace(slot, errorBox(err));
     }
