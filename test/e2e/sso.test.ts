@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
@@ -145,6 +146,13 @@ describe("single sign-on in Chromium", () => {
     await rows.first().click();
     await expect.poll(() => page.locator("#audit-detail").textContent(), { timeout: UI_TIMEOUT }).toContain('"rpm": 100');
     await browser.screenshot("sso-audit");
+
+    // The export is the log as JSON lines, oldest first, fetched with the session.
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: UI_TIMEOUT }), page.locator("#audit-export").click()]);
+    expect(download.suggestedFilename()).toBe("tollgate-audit.jsonl");
+    const lines = readFileSync((await download.path())!, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { seq: number; action: string; hash: string; prev_hash: string });
+    expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i + 1));
+    expect(lines.at(-1)).toMatchObject({ action: "teams.create", prev_hash: lines.at(-2)!.hash });
   }, 60_000);
 
   test("admin keys still work beside sessions, for automation", async () => {

@@ -88,6 +88,14 @@ describe("a team", () => {
     expect(budgets.body.data).toContainEqual(expect.objectContaining({ source: "team", scope: "team", subject: "red", unit: "requests", limit: 3, spent: 3 }));
   });
 
+  test("requests racing on several keys of one team never pass its limit together", async () => {
+    expect((await admin("POST", "/admin/teams", OWNER, { id: "green", limits: { rpm: 4 } })).status).toBe(201);
+    const keys = await Promise.all(["dan", "eve", "fay"].map(async (user) => (await admin("POST", "/admin/keys", OWNER, { user_id: user, team_id: "green" })).body.secret as string));
+    const statuses = await Promise.all(Array.from({ length: 12 }, (_, i) => statusOf(chat(keys[i % 3]!))));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(4);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(8);
+  });
+
   test("disabled, its keys stop at once; enabled again, they work", async () => {
     const [alice] = secrets as [string];
     const disabled = await admin("DELETE", "/admin/teams/red", OWNER);
@@ -102,6 +110,7 @@ describe("a team", () => {
     expect(log.body.data.map((e: { action: string; actor: string; status: number }) => `${e.action} ${e.actor} ${e.status}`)).toEqual([
       expect.stringMatching(/^teams\.update admin-key:key_[0-9a-f]{12} 200$/),
       expect.stringMatching(/^teams\.disable admin-key:key_[0-9a-f]{12} 200$/),
+      expect.stringMatching(/^teams\.create admin-key:key_[0-9a-f]{12} 201$/),
       "teams.create admin-key:red-admin 403",
       expect.stringMatching(/^teams\.create admin-key:key_[0-9a-f]{12} 201$/),
     ]);
