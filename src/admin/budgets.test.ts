@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { linesFor, rulesFromKeyLimits } from "../budgets/counter-lines.js";
+import { linesFor, rulesFromLimits } from "../budgets/counter-lines.js";
 import { MemoryBudgetStore } from "../budgets/memory-store.js";
 import { RedisBudgetStore } from "../budgets/redis-store.js";
 import { connected, deleteKeysUnder, testClient, uniquePrefix } from "../budgets/test-support/redis.js";
@@ -72,7 +72,7 @@ describe.each(["memory", "redis"] as const)("GET /admin/budgets with %s counters
     ]);
 
     const identity: Identity = { keyId: key.id, userId: "alice", teamId: "red", tags: { feature: "search" }, limits: LIMITS };
-    const rules = [...services.config.budgets.rules, ...rulesFromKeyLimits(key.id, LIMITS)];
+    const rules = [...services.config.budgets.rules, ...rulesFromLimits("key", key.id, LIMITS)];
     const reserve = (id: string, amounts: { usdNanos: number; tokens: number; requests: number }) => store.reserve(id, linesFor(rules, identity, amounts, NOW), 60_000);
     // One request settled at its actual cost, one still in flight.
     const settled = linesFor(rules, identity, { usdNanos: 300_000, tokens: 500, requests: 1 }, NOW);

@@ -23,7 +23,7 @@ export interface AdminInput {
 }
 
 /** What a change did, for the audit log: the record before and after (views without secrets). */
-export interface AuditNote {
+interface AuditNote {
   action?: string;
   id?: string;
   before?: unknown;

@@ -69,7 +69,7 @@ const COLUMNS = "seq, at, actor, actor_role, via, source, request_id, action, re
 const PAGE = 1000;
 
 /** sha256(previous hash + "\n" + the entry's fields as sorted JSON), hex. */
-export function entryHash(entry: Omit<AuditEntry, "hash">): string {
+function entryHash(entry: Omit<AuditEntry, "hash">): string {
   const { prev_hash: prev, ...fields } = entry;
   return createHash("sha256").update(`${prev}\n${stableJson(fields)}`).digest("hex");
 }

@@ -42,12 +42,7 @@ export function counterName(rule: Pick<BudgetRule, "unit" | "period" | "scope">,
   return `${rule.unit}:${rule.period}:${rule.scope}:${escapeSubject(subject)}:${windowLabel}`;
 }
 
-/** A key's own limits as rules on that key; dollars become integer nano-dollars. */
-export function rulesFromKeyLimits(keyId: string, limits: KeyLimits): BudgetRule[] {
-  return rulesFromLimits("key", keyId, limits);
-}
-
-/** A key's, user record's or team record's limits as rules on that subject (a team's count every key of the team). */
+/** A key's, user record's or team record's limits as rules on that subject (a team's count every key of the team); dollars become integer nano-dollars. */
 export function rulesFromLimits(scope: "key" | "user" | "team", id: string, limits: KeyLimits): BudgetRule[] {
   const rules: BudgetRule[] = [];
   const add = (period: BudgetRule["period"], unit: Unit, limit: number) => rules.push({ scope, id, period, unit, limit });

@@ -28,7 +28,7 @@ const roleMapping = z.strictObject({
   teams: teamIds.default([]),
 });
 
-export const oidcSchema = z.strictObject({
+const oidcSchema = z.strictObject({
   /** The provider's issuer URL (its /.well-known/openid-configuration is read at first sign-in). */
   issuer: z.url(),
   clientId: z.string().min(1),
