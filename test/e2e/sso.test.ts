@@ -115,7 +115,7 @@ describe("single sign-on in Chromium", () => {
     await page.locator("#signed-in-as").waitFor({ timeout: UI_TIMEOUT });
     expect(await page.locator("#signed-in-as").textContent()).toBe("Signed in as olivia@example.test · owner");
     // Every page, including the audit log, is offered to an owner.
-    expect(await navPages()).toEqual(["overview", "performance", "requests", "keys", "playground", "audit"]);
+    expect(await navPages()).toEqual(["overview", "performance", "requests", "keys", "teams", "playground", "audit"]);
     const cookies = await browser.context.cookies(origin);
     const session = cookies.find((c) => c.name === "tollgate_session");
     expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: "Strict", path: "/" });
@@ -155,6 +155,20 @@ describe("single sign-on in Chromium", () => {
     expect(lines.at(-1)).toMatchObject({ action: "teams.create", prev_hash: lines.at(-2)!.hash });
   }, 60_000);
 
+  test("an owner creates a team in the Teams page; its limit shows with the team", async () => {
+    await page.goto(`${origin}/dashboard/#/teams`);
+    await page.locator("#create-team").click({ timeout: UI_TIMEOUT });
+    await page.locator("#team-dialog input[name=id]").fill("green");
+    await page.locator("#team-dialog input[name=rpm]").fill("30");
+    await page.locator("#save-team").click();
+    const row = page.locator('#teams-table tr[data-team-id="green"]');
+    await expect.poll(() => row.textContent(), { timeout: UI_TIMEOUT }).toContain("Requests per minute");
+    expect(await row.textContent()).toContain("active");
+    // The person who signed in has a user record, as owner.
+    await expect.poll(() => page.locator('#users-table tr[data-user-id="olivia@example.test"]').textContent(), { timeout: UI_TIMEOUT }).toContain("owner");
+    await browser.screenshot("sso-teams");
+  }, 60_000);
+
   test("admin keys still work beside sessions, for automation", async () => {
     const res = await request(`${origin}/admin/audit?action=session.create`, { headers: { authorization: `Bearer ${OWNER_KEY}` } });
     const body = (await res.body.json()) as { data: { actor: string; via: string; after: { role: string } }[] };
@@ -174,7 +188,7 @@ describe("single sign-on in Chromium", () => {
     await signInAs("rita");
     await page.locator("#signed-in-as").waitFor({ timeout: UI_TIMEOUT });
     expect(await page.locator("#signed-in-as").textContent()).toBe("Signed in as rita@example.test · team admin (red)");
-    expect(await navPages()).toEqual(["overview", "requests", "keys", "playground"]);
+    expect(await navPages()).toEqual(["overview", "requests", "keys", "teams", "playground"]);
     await page.goto(`${origin}/dashboard/#/keys`);
     const keyRows = page.locator("#keys-table tbody tr");
     await expect.poll(() => keyRows.count(), { timeout: UI_TIMEOUT }).toBe(1);
@@ -184,6 +198,13 @@ describe("single sign-on in Chromium", () => {
     expect((await pageFetch("/admin/audit")).status).toBe(403);
     expect(await pageFetch("/admin/keys", { method: "POST", csrf: me.body!.csrf_token, body: { user_id: "bob", team_id: "blue" } })).toMatchObject({ status: 403, body: { error: { code: "forbidden" } } });
     expect(await pageFetch("/admin/keys", { method: "POST", csrf: me.body!.csrf_token, body: { user_id: "carol", team_id: "red" } })).toMatchObject({ status: 201 });
+    await page.goto(`${origin}/dashboard/#/teams`);
+    const teamRows = page.locator("#teams-table tbody tr");
+    await expect.poll(() => teamRows.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    expect(await teamRows.first().getAttribute("data-team-id")).toBe("red");
+    // Only an owner manages teams: no buttons for a team admin.
+    expect(await page.locator("#create-team").count()).toBe(0);
+    expect(await teamRows.first().locator("button").count()).toBe(0);
     await browser.screenshot("sso-team-admin");
     await page.locator("button:has-text('Sign out')").click();
     await page.locator("#sso-sign-in").waitFor({ timeout: UI_TIMEOUT });

@@ -8,6 +8,7 @@ import { overviewPage } from "./pages/overview.js";
 import { performancePage } from "./pages/performance.js";
 import { playgroundPage } from "./pages/playground.js";
 import { requestsPage } from "./pages/requests.js";
+import { teamsPage } from "./pages/teams.js";
 import { rangePicker } from "./range.js";
 
 /**
@@ -17,7 +18,7 @@ import { rangePicker } from "./range.js";
  */
 
 /** @type {Page[]} */
-const ALL_PAGES = [overviewPage, performancePage, requestsPage, keysPage, playgroundPage, auditPage];
+const ALL_PAGES = [overviewPage, performancePage, requestsPage, keysPage, teamsPage, playgroundPage, auditPage];
 /** @type {Page[]} */
 let PAGES = ALL_PAGES;
 

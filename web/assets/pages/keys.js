@@ -16,7 +16,7 @@ const PERIODS = ["hour", "day", "month", "total"];
 const view = { showRevoked: false };
 
 /** @param {Budget} b */
-function budgetMeter(b) {
+export function budgetMeter(b) {
   const used = b.spent + b.reserved;
   const window = { minute: "per minute", hour: "this hour", day: "today", month: "this month", total: "in total" }[b.period] ?? b.period;
   const detail = `${b.unit === "usd" ? amountIn(used, b.unit) : count(used)} of ${amountIn(b.limit, b.unit)}`;
@@ -30,7 +30,7 @@ function budgetMeter(b) {
  * @param {HTMLElement[]} buttons
  * @param {string} id
  */
-function openDialog(title, body, buttons, id) {
+export function openDialog(title, body, buttons, id) {
   const foot = h("div", { class: "dialog-foot" }, ...buttons);
   const dialog = /** @type {HTMLDialogElement} */ (h("dialog", { id, "aria-label": title }, h("div", { class: "dialog-head" }, h("h2", null, title)), body, foot));
   dialog.addEventListener("close", () => dialog.remove());
@@ -43,7 +43,7 @@ function openDialog(title, body, buttons, id) {
  * Inputs for a key's limits: budget rows (period, USD, tokens) and rate limits.
  * @param {Limits} limits
  */
-function limitsEditor(limits) {
+export function limitsEditor(limits) {
   const rows = h("div", { class: "budget-rows" });
   /** @param {KeyBudget} [budget] */
   const addRow = (budget) => {
