@@ -47,7 +47,9 @@ function failurePage(res: ServerResponse, status: number, message: string, clear
 export function createSsoRoutes(oidc: ResolvedOidc | undefined, ctx: SsoContext) {
   const flow = oidc ? new OidcFlow(oidc) : undefined;
   const secure = oidc?.secureCookie ?? true;
-  const flowCookie = (value: string, maxAgeSeconds: number) => setCookie(FLOW_COOKIE, value, { maxAgeSeconds, sameSite: "Lax", secure, path: SSO_PREFIX });
+  // The callback's directory as the browser sees it: right under a host app's mount prefix too.
+  const flowPath = oidc ? new URL(".", oidc.redirectUri).pathname : SSO_PREFIX;
+  const flowCookie = (value: string, maxAgeSeconds: number) => setCookie(FLOW_COOKIE, value, { maxAgeSeconds, sameSite: "Lax", secure, path: flowPath });
   const sessionCookie = (value: string, maxAgeSeconds: number) => setCookie(SESSION_COOKIE, value, { maxAgeSeconds, sameSite: "Strict", secure, path: "/" });
 
   return async function serve(req: IncomingMessage, res: ServerResponse, name: string, call: CallInfo): Promise<void> {
