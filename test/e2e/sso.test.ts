@@ -166,6 +166,20 @@ describe("single sign-on in Chromium", () => {
     expect(await row.textContent()).toContain("active");
     // The person who signed in has a user record, as owner.
     await expect.poll(() => page.locator('#users-table tr[data-user-id="olivia@example.test"]').textContent(), { timeout: UI_TIMEOUT }).toContain("owner");
+    // A role given to someone in the Users table is a users.role entry in the audit log.
+    await page.locator("#add-user").click();
+    await page.locator("#user-dialog input[name=id]").fill("victor@example.test");
+    await page.locator("#user-dialog select[name=role]").selectOption("viewer");
+    await page.locator("#save-user").click();
+    const victor = page.locator('#users-table tr[data-user-id="victor@example.test"]');
+    await expect.poll(() => victor.textContent(), { timeout: UI_TIMEOUT }).toContain("viewer");
+    await victor.locator("button[data-action=edit-user]").click();
+    await page.locator("#user-dialog select[name=role]").selectOption("team_admin");
+    await page.locator("#user-dialog input[name=teams]").fill("green");
+    await page.locator("#save-user").click();
+    await expect.poll(() => victor.textContent(), { timeout: UI_TIMEOUT }).toContain("team admin");
+    const audit = await pageFetch("/admin/audit?action=users.role");
+    expect(audit.body!.data[0]).toMatchObject({ actor: "user:olivia@example.test", resource_id: "victor@example.test", before: { role: "viewer", teams: [] }, after: { role: "team_admin", teams: ["green"] } });
     await browser.screenshot("sso-teams");
   }, 60_000);
 

@@ -57,6 +57,46 @@ function teamDialog(team, reload) {
   (team ? name : id).focus();
 }
 
+const ROLES = ["owner", "team_admin", "member", "viewer"];
+
+/**
+ * Add a user, or change one's role and teams (audited as users.role).
+ * @param {User | undefined} user
+ * @param {() => void} reload
+ */
+function userDialog(user, reload) {
+  const id = /** @type {HTMLInputElement} */ (h("input", { name: "id", required: true, placeholder: "e.g. alice@example.com", maxlength: "256" }));
+  const role = /** @type {HTMLSelectElement} */ (h("select", { name: "role", "aria-label": "Role" }, ...ROLES.map((r) => h("option", { value: r, selected: r === (user?.role ?? "member") }, r.replace("_", " ")))));
+  const teams = /** @type {HTMLInputElement} */ (h("input", { name: "teams", placeholder: "e.g. search, ads", value: user?.teams.join(", ") ?? "" }));
+  const error = h("div", { class: "alert error", role: "alert", hidden: true });
+  const body = h(
+    "div",
+    { class: "dialog-body" },
+    h("p", { class: "muted" }, "The role applies to keys' owners and to people without a role from single sign-on, at their next sign-in."),
+    error,
+    h("div", { class: "form-grid" }, user ? null : h("label", { class: "field" }, h("span", null, "User id ", h("span", { class: "hint" }, "(required)")), id), h("label", { class: "field" }, "Role", role), h("label", { class: "field" }, "Teams (comma-separated)", teams)),
+  );
+  const save = /** @type {HTMLButtonElement} */ (h("button", { type: "button", class: "primary", id: "save-user" }, user ? "Save user" : "Add user"));
+  const cancel = h("button", { type: "button" }, "Cancel");
+  const { dialog } = openDialog(user ? `User ${user.id}` : "Add a user", body, [cancel, save], "user-dialog");
+  cancel.addEventListener("click", () => dialog.close());
+  save.addEventListener("click", async () => {
+    save.disabled = true;
+    try {
+      const fields = { role: role.value, teams: teams.value.split(",").map((t) => t.trim()).filter(Boolean) };
+      if (user) await admin(`admin/users/${encodeURIComponent(user.id)}`, { method: "PATCH", body: fields });
+      else await admin("admin/users", { method: "POST", body: { id: id.value.trim(), ...fields } });
+      dialog.close();
+      reload();
+    } catch (err) {
+      error.hidden = false;
+      error.textContent = err instanceof Error ? err.message : String(err);
+      save.disabled = false;
+    }
+  });
+  (user ? role : id).focus();
+}
+
 /**
  * @param {HTMLElement} root
  * @returns {() => void}
@@ -66,6 +106,7 @@ function render(root) {
   const usersSlot = h("div", { id: "users-table" });
   const manage = session.can("POST /admin/teams");
   const create = manage ? h("button", { type: "button", class: "primary", id: "create-team", onclick: () => teamDialog(undefined, load) }, "+ Create team") : null;
+  const addUser = session.can("POST /admin/users") ? h("button", { type: "button", id: "add-user", onclick: () => userDialog(undefined, load) }, "+ Add user") : null;
   let alive = true;
   replace(
     root,
@@ -73,7 +114,7 @@ function render(root) {
       "div",
       { class: "stack" },
       card({ title: "Teams", subtitle: "Budgets, rate limits, models and default tags shared by each team's keys; usage is for the current window.", actions: [create], body: teamsSlot, id: "teams-card" }),
-      card({ title: "Users", subtitle: "People and their roles; a person signed in with single sign-on gets a record at the first sign-in.", body: usersSlot, id: "users-card" }),
+      card({ title: "Users", subtitle: "People and their roles; a person signed in with single sign-on gets a record at the first sign-in.", actions: [addUser], body: usersSlot, id: "users-card" }),
     ),
   );
 
@@ -141,6 +182,7 @@ function render(root) {
             { label: "Teams", cell: (u) => (u.teams.length ? u.teams.join(", ") : h("span", { class: "muted" }, "none")) },
             { label: "Status", cell: (u) => statusBadge(u.status) },
             { label: "Since", phoneHidden: true, cell: (u) => dateTime(u.created_at) },
+            { label: "", cell: (u) => (session.can("PATCH /admin/users/:id") ? h("button", { type: "button", class: "small", "data-action": "edit-user", onclick: () => userDialog(u, load) }, "Edit") : null) },
           ],
           users.data,
           { empty: "No user records yet.", label: "Users", rowAttrs: (u) => ({ "data-user-id": u.id }) },
