@@ -58,6 +58,8 @@ export function adminEndpoints(): { endpoint: string; access: Access }[] {
 
 /** Methods whose handlers read a JSON body. */
 export const METHODS_WITH_BODY = new Set(["POST", "PATCH"]);
+/** Methods that change nothing: neither a CSRF token nor an audit entry. */
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
 
 export interface MatchedRoute extends Endpoint {
   /** "keys", "teams", ...: what the audit log calls the resource. */
@@ -152,9 +154,7 @@ export class AdminAuth {
     const id = readCookie(call.cookie, SESSION_COOKIE);
     const session = id ? await this.sessions.get(id) : undefined;
     if (!session) throw new AuthenticationError("missing_api_key", "Not signed in: send Authorization: Bearer <admin key>, or sign in to the dashboard.");
-    if (METHODS_WITH_BODY.has(call.method) || call.method === "DELETE") {
-      if (!csrfMatches(session, call.csrfToken) || (call.originMismatch ?? false)) throw new CsrfError();
-    }
+    if (!SAFE_METHODS.has(call.method) && (!csrfMatches(session, call.csrfToken) || (call.originMismatch ?? false))) throw new CsrfError();
     return { principal: session.principal, csrf: session.csrf };
   }
 }
@@ -189,12 +189,12 @@ const VERBS: Record<string, string> = { POST: "create", PATCH: "update", PUT: "r
 export async function handleAdmin(auth: AdminAuth, services: AdminServices, call: AdminCall): Promise<AdminResult> {
   if (!auth.enabled) throw new NotFoundError("not_found", `No route for ${call.method} ${call.path}.`);
   const { principal, csrf } = await auth.authenticate(call);
-  // A session outlives nothing: disabling the person's user record ends it at once.
+  // Disabling a person's user record ends their sessions at once.
   if (principal.via === "session" && principal.userId !== undefined && (await services.orgs.user(principal.userId))?.disabledAt !== undefined) {
     throw new AuthenticationError("invalid_api_key", "Your Tollgate user is disabled.");
   }
   const route = matchAdminRoute(call.method, call.path);
-  const audited = call.method !== "GET" && call.method !== "HEAD";
+  const audited = !SAFE_METHODS.has(call.method);
   const audit = (status: number, result?: AdminResult) =>
     services.audit.record({
       actor: principal.actor,
