@@ -6,7 +6,7 @@ import { parseWith } from "./validate.js";
 
 const MAX_LIMIT = 500;
 /** One export holds at most this many entries; `after_seq` continues it. */
-const MAX_EXPORT = 100_000;
+const MAX_EXPORT = 10_000;
 const EXPORT_PAGE = 1_000;
 
 const filterFields = {
