@@ -13,23 +13,30 @@ beforeEach(async () => {
 });
 afterEach(() => services.close());
 
+interface Page {
+  data: { seq: number }[];
+  next_before_seq: number | null;
+  error: { message: string };
+}
+
 const call = (handler: AdminHandler, query: Record<string, string>) =>
   handler({ params: {}, query, body: undefined, services, principal: OWNER }).then(
-    (r) => r as { status: number; body: any; contentType?: string },
-    (e: unknown) => renderError(e) as { status: number; body: any; contentType?: string },
+    (r) => r as { status: number; body: unknown; contentType?: string },
+    (e: unknown) => renderError(e) as { status: number; body: unknown; contentType?: string },
   );
+const page = async (query: Record<string, string>) => (await call(listAudit, query)).body as Page;
 
 describe("GET /admin/audit and /admin/audit/export", () => {
   test("pages newest first with next_before_seq, and filters by actor and time", async () => {
-    const first = await call(listAudit, { limit: "2" });
-    expect(first.body.data.map((e: { seq: number }) => e.seq)).toEqual([5, 4]);
-    expect(first.body.data[0]).toMatchObject({ object: "audit_entry", actor: "user:alice", before: { n: 5 }, after: { n: 6 }, at: "2026-01-01T00:00:05.000Z" });
-    const second = await call(listAudit, { limit: "2", before_seq: String(first.body.next_before_seq) });
-    expect(second.body.data.map((e: { seq: number }) => e.seq)).toEqual([3, 2]);
-    expect((await call(listAudit, { actor: "admin-key:ci" })).body.data.map((e: { seq: number }) => e.seq)).toEqual([4, 2]);
-    expect((await call(listAudit, { from: "2026-01-01T00:00:02Z", to: "2026-01-01T00:00:04Z" })).body.data.map((e: { seq: number }) => e.seq)).toEqual([3, 2]);
+    const first = await page({ limit: "2" });
+    expect(first.data.map((e) => e.seq)).toEqual([5, 4]);
+    expect(first.data[0]).toMatchObject({ object: "audit_entry", actor: "user:alice", before: { n: 5 }, after: { n: 6 }, at: "2026-01-01T00:00:05.000Z" });
+    const second = await page({ limit: "2", before_seq: String(first.next_before_seq) });
+    expect(second.data.map((e) => e.seq)).toEqual([3, 2]);
+    expect((await page({ actor: "admin-key:ci" })).data.map((e) => e.seq)).toEqual([4, 2]);
+    expect((await page({ from: "2026-01-01T00:00:02Z", to: "2026-01-01T00:00:04Z" })).data.map((e) => e.seq)).toEqual([3, 2]);
     expect((await call(listAudit, { limit: "2000" })).status).toBe(400);
-    expect((await call(listAudit, { secret: "x" })).body.error.message).toBe("Unknown query parameter: secret.");
+    expect((await page({ secret: "x" })).error.message).toBe("Unknown query parameter: secret.");
   });
 
   test("the export is JSON lines oldest first, with the stored fields, continued by after_seq", async () => {

@@ -13,10 +13,13 @@ beforeEach(async () => {
 });
 afterEach(() => services.close());
 
+/** A record, a list, or an error, as these tests read them. */
+type Body = { status?: string; data: { id: string }[]; error: { code: string; param: string | null; message: string } };
+
 const call = (handler: AdminHandler, input: Partial<AdminInput> = {}) =>
   handler({ params: {}, query: {}, body: undefined, services, principal: OWNER, now: NOW, ...input }).then(
-    (r) => ({ status: r.status, body: r.body as Record<string, any>, audit: r.audit }),
-    (e: unknown) => ({ ...(renderError(e) as { status: number; body: Record<string, any> }), audit: undefined }),
+    (r) => ({ status: r.status, body: r.body as Body, audit: r.audit }),
+    (e: unknown) => ({ ...(renderError(e) as unknown as { status: number; body: Body }), audit: undefined }),
   );
 
 describe("teams", () => {
@@ -53,7 +56,7 @@ describe("teams", () => {
         const result = await call(createTeam, { body: input });
         const after = (await (await services.orgs.store()).listTeams()).length;
         if (result.status === 201) return after === before + 1;
-        return (result.status === 400 || result.body.error?.code === "team_exists") && after === before;
+        return (result.status === 400 || result.body.error.code === "team_exists") && after === before;
       }),
       { numRuns: 300 },
     );
@@ -64,7 +67,7 @@ describe("users", () => {
   test("create with a role and teams; a role change is audited as users.role; a team filter lists its members", async () => {
     expect((await call(createUser, { body: { id: "alice@example.com", email: "alice@example.com", teams: ["red"] } })).body).toMatchObject({ object: "user", role: "member", teams: ["red"], email: "alice@example.com" });
     await call(createUser, { body: { id: "bob", role: "viewer", teams: ["blue"] } });
-    expect((await call(listUsers, { query: { team_id: "red" } })).body.data.map((u: { id: string }) => u.id)).toEqual(["alice@example.com"]);
+    expect((await call(listUsers, { query: { team_id: "red" } })).body.data.map((u) => u.id)).toEqual(["alice@example.com"]);
     const promoted = await call(updateUser, { params: { id: "bob" }, body: { role: "team_admin" } });
     expect(promoted.audit).toMatchObject({ action: "users.role", before: { role: "viewer" }, after: { role: "team_admin" } });
     const renamed = await call(updateUser, { params: { id: "bob" }, body: { name: "Bob" } });

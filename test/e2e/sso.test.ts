@@ -95,6 +95,9 @@ async function signInAs(login: string): Promise<void> {
 /** A call the page itself makes with its cookie (what a forged cross-site request could not add: the CSRF header). */
 const navPages = async () => Promise.all((await page.locator("nav a").all()).map((a) => a.getAttribute("data-page")));
 
+/** An admin answer as these tests read it. */
+type PageBody = { error?: { code: string }; csrf_token?: string; data: Record<string, unknown>[] } & Record<string, unknown>;
+
 /** The page's global scope, typed for the little these tests use of it. */
 type PageGlobals = { location: { origin: string }; document: { cookie: string } };
 
@@ -104,7 +107,7 @@ const pageFetch = (path: string, init: { method?: string; csrf?: string | null; 
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (init.csrf) headers["x-csrf-token"] = init.csrf;
       const res = await fetch(new URL(path, (globalThis as unknown as PageGlobals).location.origin), { method: init.method ?? "GET", headers, credentials: "same-origin", ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
-      return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, any> | null };
+      return { status: res.status, body: (await res.json().catch(() => null)) as PageBody | null };
     },
     { path, init },
   );
@@ -129,7 +132,7 @@ describe("single sign-on in Chromium", () => {
   test("changes need the session's CSRF token; with it they work and are audited under the person's name", async () => {
     const me = await pageFetch("/admin/me");
     expect(me.body).toMatchObject({ via: "session", role: "owner", user_id: "olivia@example.test", actor: "user:olivia@example.test" });
-    const csrf = me.body!.csrf_token as string;
+    const csrf = me.body!.csrf_token!;
     expect(csrf).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     expect(await pageFetch("/admin/teams", { method: "POST", body: { id: "red" } })).toMatchObject({ status: 403, body: { error: { code: "csrf_failed" } } });
     expect(await pageFetch("/admin/teams", { method: "POST", csrf: "not-the-token", body: { id: "red" } })).toMatchObject({ status: 403 });
