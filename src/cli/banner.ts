@@ -13,8 +13,11 @@ export function banner(config: ResolvedConfig, url: string, source: string): str
   if (Object.values(config.providers).some((p) => p.type === "simulator")) {
     lines.push("NOTE: [SIMULATOR] targets are Tollgate's built-in fake model, not a real LLM.");
   }
-  if (config.adminKeys.length > 0) lines.push(`admin API: ${url}/admin  (tollgate keys / tollgate usage --url ${url})`);
-  if (config.clientKeys.length === 0 && config.adminKeys.length > 0) {
+  // Single sign-on alone turns the admin API (and with it virtual keys) on too.
+  const admin = config.adminKeys.length > 0 || config.admin.oidc !== undefined;
+  if (admin) lines.push(`admin API: ${url}/admin  (tollgate keys / tollgate usage --url ${url})`);
+  if (config.admin.oidc) lines.push(`dashboard sign-in: single sign-on with ${config.admin.oidc.issuer}`);
+  if (config.clientKeys.length === 0 && admin) {
     lines.push("Clients need a virtual key: create one with `tollgate keys create --user U`.");
   } else if (config.clientKeys.length === 0) {
     lines.push("WARNING: no client keys configured (auth.keys): ANY caller can use this gateway. For local development only.");
