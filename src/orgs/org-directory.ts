@@ -9,8 +9,9 @@ const MAX_CACHED = 10_000;
  * effect within that time on other instances, and at once on the one that changed it.
  */
 export class OrgDirectory {
-  private readonly teams = new Map<string, { record: TeamRecord | undefined; at: number }>();
-  private readonly users = new Map<string, { record: UserRecord | undefined; at: number }>();
+  // The lookup itself is cached, so a burst of requests with a new key reads each record once.
+  private readonly teams = new Map<string, { record: Promise<TeamRecord | undefined>; at: number }>();
+  private readonly users = new Map<string, { record: Promise<UserRecord | undefined>; at: number }>();
 
   constructor(readonly store: () => Promise<OrgStore>, private readonly ttlMs = 5_000) {}
 
@@ -27,12 +28,16 @@ export class OrgDirectory {
     (kind === "team" ? this.teams : this.users).delete(id);
   }
 
-  private async cached<T>(cache: Map<string, { record: T | undefined; at: number }>, id: string, now: number, load: () => Promise<T | undefined>): Promise<T | undefined> {
+  private cached<T>(cache: Map<string, { record: Promise<T | undefined>; at: number }>, id: string, now: number, load: () => Promise<T | undefined>): Promise<T | undefined> {
     const hit = cache.get(id);
     if (hit && now - hit.at < this.ttlMs) return hit.record;
-    const record = await load();
+    const record = load();
     if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
     cache.set(id, { record, at: now });
+    // A failed read is not kept: the next request tries again.
+    record.catch(() => {
+      if (cache.get(id)?.record === record) cache.delete(id);
+    });
     return record;
   }
 }
