@@ -10,6 +10,8 @@ import { Redactor } from "./errors/redact.js";
 import { createIdempotencyStore } from "./idempotency/create-idempotency-store.js";
 import { KeyStore } from "./keys/key-store.js";
 import { VirtualKeys } from "./keys/virtual-keys.js";
+import { OrgDirectory } from "./orgs/org-directory.js";
+import { OrgStore } from "./orgs/org-store.js";
 import { LedgerWriter } from "./ledger/ledger-writer.js";
 import { generateObject, type GenerateObjectOptions } from "./library/generate-object.js";
 import { cacheStages } from "./cache/cache-stages.js";
@@ -116,7 +118,7 @@ function urlPassword(url: string | undefined): string | undefined {
 
 function redactorFor(config: ResolvedConfig): Redactor {
   const redactor = new Redactor();
-  for (const key of [...config.clientKeys, ...config.adminKeys]) redactor.add(key);
+  for (const key of [...config.clientKeys, ...config.adminKeys, config.admin.oidc?.clientSecret]) redactor.add(key);
   for (const p of Object.values(config.providers)) {
     if (p.type === "simulator") continue;
     redactor.add(p.type === "vertex" ? p.accessToken : p.apiKey);
@@ -148,6 +150,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const keyStorePromise = storePromise.then((sql) => new KeyStore(sql));
   keyStorePromise.catch(() => {});
   const keyStore = () => keyStorePromise;
+  const orgStorePromise = storePromise.then((sql) => new OrgStore(sql));
+  orgStorePromise.catch(() => {});
   const ledger = storePromise.then((sql) => new LedgerWriter(sql, { ...config.ledger, onError: (err) => observability.warn("ledger", String(err)) }));
   ledger.catch(() => {});
   // Records written before the store is open wait on the promise, in order.
@@ -167,6 +171,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     store,
     keyStore,
     virtualKeys: new VirtualKeys(keyStore),
+    orgs: new OrgDirectory(() => orgStorePromise),
     budgetStore,
     onRecord: (record, ctx) => {
       writeLedger(record);
@@ -194,7 +199,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     meter,
     respondErrors,
     admit,
-    authenticate(new StaticKeys(config.clientKeys), services.virtualKeys, !config.open),
+    authenticate(new StaticKeys(config.clientKeys), services.virtualKeys, services.orgs, !config.open),
     checkOrigin(config.server.cors.origins),
     parseRequest,
     attribute,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { linesFor, rulesFromKeyLimits } from "../budgets/counter-lines.js";
+import { linesFor, rulesFromLimits } from "../budgets/counter-lines.js";
 import { MemoryBudgetStore } from "../budgets/memory-store.js";
 import { RedisBudgetStore } from "../budgets/redis-store.js";
 import { connected, deleteKeysUnder, testClient, uniquePrefix } from "../budgets/test-support/redis.js";
@@ -8,7 +8,7 @@ import { insertRecords } from "../ledger/insert-records.js";
 import { makeRecord } from "../ledger/test-support/records.js";
 import type { Identity } from "../pipeline/context.js";
 import { getBudgets } from "./budgets.js";
-import { testServices, type TestServices } from "./test-support/services.js";
+import { OWNER, testServices, type TestServices } from "./test-support/services.js";
 
 // GET /admin/budgets reads the very counters requests reserve against, in memory and in
 // Redis: a reservation in flight shows as reserved, a settled request as spent.
@@ -58,7 +58,7 @@ describe.each(["memory", "redis"] as const)("GET /admin/budgets with %s counters
     await services.close();
   });
 
-  const budgets = async () => ((await getBudgets({ params: {}, query: {}, body: undefined, services, now: NOW })).body as { store: string; data: Budget[] });
+  const budgets = async () => ((await getBudgets({ params: {}, query: {}, body: undefined, services, principal: OWNER, now: NOW })).body as { store: string; data: Budget[] });
 
   test("key limits and config rules, with settled spend and in-flight reservations", async () => {
     const keys = await services.keyStore();
@@ -72,7 +72,7 @@ describe.each(["memory", "redis"] as const)("GET /admin/budgets with %s counters
     ]);
 
     const identity: Identity = { keyId: key.id, userId: "alice", teamId: "red", tags: { feature: "search" }, limits: LIMITS };
-    const rules = [...services.config.budgets.rules, ...rulesFromKeyLimits(key.id, LIMITS)];
+    const rules = [...services.config.budgets.rules, ...rulesFromLimits("key", key.id, LIMITS)];
     const reserve = (id: string, amounts: { usdNanos: number; tokens: number; requests: number }) => store.reserve(id, linesFor(rules, identity, amounts, NOW), 60_000);
     // One request settled at its actual cost, one still in flight.
     const settled = linesFor(rules, identity, { usdNanos: 300_000, tokens: 500, requests: 1 }, NOW);

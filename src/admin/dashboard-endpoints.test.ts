@@ -6,7 +6,7 @@ import { makeRecord } from "../ledger/test-support/records.js";
 import { getPerformance } from "./performance.js";
 import { getRequest, listRequests } from "./requests.js";
 import { getSummary } from "./summary.js";
-import { testServices, type TestServices } from "./test-support/services.js";
+import { OWNER, testServices, type TestServices } from "./test-support/services.js";
 import type { AdminHandler, AdminInput } from "./types.js";
 
 // The dashboard's admin endpoints: their JSON shape (money as nano-dollars and USD strings,
@@ -26,7 +26,7 @@ beforeEach(async () => {
 afterEach(() => services.close());
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests read deep into JSON bodies of many shapes
-const call = async (handler: AdminHandler, input: Partial<AdminInput> = {}) => (await handler({ params: {}, query: {}, body: undefined, services, now: NOW, ...input })).body as Record<string, any>;
+const call = async (handler: AdminHandler, input: Partial<AdminInput> = {}) => (await handler({ params: {}, query: {}, body: undefined, services, principal: OWNER, now: NOW, ...input })).body as Record<string, any>;
 
 async function failure(promise: Promise<unknown>) {
   const err = await promise.then(

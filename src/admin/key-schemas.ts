@@ -7,9 +7,9 @@ const MAX_METADATA_BYTES = 16 * 1024;
 /** Nano-dollar counters stay exact integers well below 2^53. */
 const MAX_BUDGET_USD = 9_000_000;
 
-const id = (what: string) => z.string().trim().min(1, `${what} must not be empty`).max(256, `${what} is at most 256 characters`);
+export const id = (what: string) => z.string().trim().min(1, `${what} must not be empty`).max(256, `${what} is at most 256 characters`);
 
-const tags = z.record(z.string(), z.string()).superRefine((value, ctx) => {
+export const tags = z.record(z.string(), z.string()).superRefine((value, ctx) => {
   const entries = Object.entries(value);
   if (entries.length > MAX_TAGS) ctx.addIssue({ code: "custom", message: `at most ${MAX_TAGS} tags` });
   for (const [name, v] of entries) {
@@ -30,13 +30,13 @@ const budgetSchema = z
   })
   .refine((b) => b.usd !== undefined || b.tokens !== undefined, { message: "a budget sets usd, tokens, or both" });
 
-const limitsSchema = z.strictObject({
+export const limitsSchema = z.strictObject({
   budgets: z.array(budgetSchema).max(16).optional(),
   rpm: z.number().int().positive().optional(),
   tpm: z.number().int().positive().optional(),
 });
 
-const allowedModels = z.array(z.string().min(1)).max(256);
+export const allowedModels = z.array(z.string().min(1)).max(256);
 /** A browser origin as the Origin header carries it: scheme, host and port, nothing after. */
 const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 const allowedOrigins = z.array(z.string().regex(ORIGIN, "an origin is scheme://host[:port], without a path")).max(64);

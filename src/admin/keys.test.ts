@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { GatewayError } from "../errors/gateway-error.js";
 import { renderError } from "../errors/render.js";
 import { createKey, getKey, listKeys, revokeKey, updateKey } from "./keys.js";
-import { testServices, type TestServices } from "./test-support/services.js";
+import { OWNER, testServices, type TestServices } from "./test-support/services.js";
 import type { AdminHandler, AdminInput } from "./types.js";
 
 const NOW = Date.parse("2026-11-21T12:00:00Z");
@@ -13,7 +13,7 @@ beforeEach(async () => {
 });
 afterEach(() => services.close());
 
-const call = (handler: AdminHandler, input: Partial<AdminInput> = {}) => handler({ params: {}, query: {}, body: undefined, services, now: NOW, ...input });
+const call = (handler: AdminHandler, input: Partial<AdminInput> = {}) => handler({ params: {}, query: {}, body: undefined, services, principal: OWNER, now: NOW, ...input });
 
 /** The rendered error a handler throws (the shape the client sees). */
 async function failure(promise: Promise<unknown>) {
@@ -180,7 +180,7 @@ describe("DELETE /admin/keys/:id", () => {
   test("revokes at once (the cache forgets it), is idempotent, and 404s for unknown ids", async () => {
     const { key, secret } = await create({ user_id: "alice" });
     expect(await services.virtualKeys.resolve(secret, NOW)).toMatchObject({ id: key.id });
-    expect(await call(revokeKey, { params: { id: key.id } })).toEqual({ status: 200, body: { id: key.id, object: "key", revoked: true } });
+    expect(await call(revokeKey, { params: { id: key.id } })).toMatchObject({ status: 200, body: { id: key.id, object: "key", revoked: true } });
     expect((await services.virtualKeys.resolve(secret, NOW + 1))?.revokedAt).toBe(NOW);
     expect((await call(getKey, { params: { id: key.id } })).body).toMatchObject({ status: "revoked", revoked_at: new Date(NOW).toISOString() });
     expect((await call(revokeKey, { params: { id: key.id } })).status).toBe(200);

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { NotFoundError } from "../errors/gateway-error.js";
 import { queryRecentRequests, queryRequest, type AttemptRow, type RequestSummaryRow } from "../ledger/recent-requests-query.js";
+import { ForbiddenError } from "../errors/org-errors.js";
+import { keyVisible, ledgerScope } from "../orgs/scope.js";
 import { costFields, moneyFields } from "./money.js";
 import { iso } from "./time.js";
 import type { AdminHandler } from "./types.js";
@@ -61,17 +63,18 @@ function attemptView(a: AttemptRow) {
   return { ...a, started_at: iso(a.started_at), ...costFields(a.cost_nanos) };
 }
 
-/** GET /admin/requests?limit=50&errors=true: the newest requests in the ledger, newest first. */
-export const listRequests: AdminHandler = async ({ query, services }) => {
+/** GET /admin/requests?limit=50&errors=true: the newest requests the caller may see, newest first. */
+export const listRequests: AdminHandler = async ({ query, services, principal }) => {
   const q = parseWith(requestsQuery, query, "query");
-  const rows = await queryRecentRequests(await services.store(), { limit: q.limit, errorsOnly: q.errors });
+  const rows = await queryRecentRequests(await services.store(), { limit: q.limit, errorsOnly: q.errors, scope: ledgerScope(principal) });
   return { status: 200, body: { object: "list", data: rows.map(requestView) } };
 };
 
 /** GET /admin/requests/:id: one request with each upstream attempt. */
-export const getRequest: AdminHandler = async ({ params, services }) => {
+export const getRequest: AdminHandler = async ({ params, services, principal }) => {
   const id = params.id!;
   const found = await queryRequest(await services.store(), id);
   if (!found) throw new NotFoundError("request_not_found", `No request with id "${id.slice(0, 100)}" in the ledger (it is written within a second of finishing).`, { param: "id" });
+  if (!keyVisible(principal, { userId: found.request.user_id ?? "", teamId: found.request.team_id ?? undefined })) throw new ForbiddenError(`Request ${id.slice(0, 100)} belongs to another ${principal.role === "member" ? "user" : "team"}.`);
   return { status: 200, body: { ...requestView(found.request), attempt_list: found.attempts.map(attemptView) } };
 };

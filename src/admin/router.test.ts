@@ -21,7 +21,7 @@ const rendered = (promise: Promise<unknown>) =>
 
 describe("matchAdminRoute", () => {
   test("maps method and path to a handler, with decoded path parameters", () => {
-    expect(matchAdminRoute("GET", "/admin/keys")).toMatchObject({ handler: listKeys, params: {}, hasBody: false });
+    expect(matchAdminRoute("GET", "/admin/keys")).toMatchObject({ handler: listKeys, params: {}, hasBody: false, resource: "keys" });
     expect(matchAdminRoute("POST", "/admin/keys/")).toMatchObject({ handler: createKey, hasBody: true });
     expect(matchAdminRoute("GET", "/admin/keys/key_1")).toMatchObject({ handler: getKey, params: { id: "key_1" } });
     expect(matchAdminRoute("PATCH", "/admin/keys/a%2Fb")).toMatchObject({ handler: updateKey, params: { id: "a/b" }, hasBody: true });
@@ -38,17 +38,18 @@ describe("matchAdminRoute", () => {
 });
 
 describe("handleAdmin", () => {
-  const call = (auth: AdminAuth, over: Partial<AdminCall> = {}) => handleAdmin(auth, services, { method: "GET", path: "/admin/keys", query: {}, authorization: `Bearer ${ADMIN}`, ...over });
+  const call = (auth: AdminAuth, over: Partial<AdminCall> = {}) => handleAdmin(auth, services, { method: "GET", path: "/admin/keys", query: {}, authorization: `Bearer ${ADMIN}`, requestId: "adm_test", ...over });
+  const owners = (...secrets: string[]) => new AdminAuth({ keys: secrets.map((secret) => ({ secret, role: "owner" as const, teams: [] })) });
 
   test("with no admin key configured the API is disabled: 404, whatever the credentials", async () => {
-    const auth = new AdminAuth([]);
+    const auth = owners();
     expect(auth.enabled).toBe(false);
     expect((await rendered(call(auth))).status).toBe(404);
     expect((await rendered(call(auth, { authorization: undefined }))).status).toBe(404);
   });
 
   test("401 without a key, with a wrong one, or with another scheme; the body is not read before authentication", async () => {
-    const auth = new AdminAuth([ADMIN, "second-admin-key"]);
+    const auth = owners(ADMIN, "second-admin-key");
     const body = vi.fn(async () => ({ user_id: "x" }));
     const missing = await rendered(call(auth, { method: "POST", authorization: undefined, body }));
     expect(missing).toMatchObject({ status: 401, body: { error: { type: "authentication_error", code: "missing_api_key" } } });
@@ -60,7 +61,7 @@ describe("handleAdmin", () => {
   });
 
   test("an admin key (any of them, any case of Bearer) reaches the handler, which gets the body", async () => {
-    const auth = new AdminAuth([ADMIN, "second-admin-key"]);
+    const auth = owners(ADMIN, "second-admin-key");
     const created = await call(auth, { method: "POST", authorization: "bearer second-admin-key", body: async () => ({ user_id: "alice" }) });
     expect(created.status).toBe(201);
     const list = await call(auth);

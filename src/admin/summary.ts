@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { querySummary } from "../ledger/summary-query.js";
+import { ledgerScope } from "../orgs/scope.js";
 import { moneyFields } from "./money.js";
 import { parseRange, rangeFields } from "./range.js";
 import { iso } from "./time.js";
@@ -8,10 +9,10 @@ import { parseWith } from "./validate.js";
 
 const summaryQuery = z.strictObject(rangeFields);
 
-/** GET /admin/summary?from&to: the dashboard's totals (defaults: the last 24 hours). */
-export const getSummary: AdminHandler = async ({ query, services, now = Date.now() }) => {
+/** GET /admin/summary?from&to: the dashboard's totals over the caller's share of the ledger (defaults: the last 24 hours). */
+export const getSummary: AdminHandler = async ({ query, services, principal, now = Date.now() }) => {
   const { from, to } = parseRange(parseWith(summaryQuery, query, "query"), now);
-  const s = await querySummary(await services.store(), from, to);
+  const s = await querySummary(await services.store(), from, to, ledgerScope(principal));
   return {
     status: 200,
     body: {

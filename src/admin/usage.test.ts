@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { renderError } from "../errors/render.js";
 import { insertRecords } from "../ledger/insert-records.js";
 import type { RequestRecord } from "../pipeline/context.js";
-import { testServices, type TestServices } from "./test-support/services.js";
+import { OWNER, testServices, type TestServices } from "./test-support/services.js";
 import { getUsage } from "./usage.js";
 
 const HOUR = 3_600_000;
@@ -45,7 +45,7 @@ async function seed(): Promise<void> {
   ]);
 }
 
-const usage = async (query: Record<string, string> = {}) => (await getUsage({ params: {}, query, body: undefined, services, now: NOW })).body as Record<string, unknown> & { totals: Record<string, unknown>[]; series: Record<string, unknown>[] };
+const usage = async (query: Record<string, string> = {}) => (await getUsage({ params: {}, query, body: undefined, services, principal: OWNER, now: NOW })).body as Record<string, unknown> & { totals: Record<string, unknown>[]; series: Record<string, unknown>[] };
 
 describe("GET /admin/usage", () => {
   test("defaults: the last 24 h by model, money as integer nano-dollars and a 6-decimal USD string", async () => {
@@ -98,7 +98,7 @@ describe("GET /admin/usage", () => {
     [{ from: "2020-01-01", granularity: "hour" }, "granularity"],
     [{ groupBy: "model" }, "groupBy"],
   ])("400 naming the parameter: %j", async (query, param) => {
-    const err = await getUsage({ params: {}, query, body: undefined, services, now: NOW }).then(
+    const err = await getUsage({ params: {}, query, body: undefined, services, principal: OWNER, now: NOW }).then(
       () => expect.fail("expected a 400"),
       (e: unknown) => renderError(e),
     );

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { queryUsage } from "../ledger/usage-query.js";
+import { ledgerScope } from "../orgs/scope.js";
 import { moneyFields } from "./money.js";
 import { checkBuckets, granularityField, parseRange, rangeFields } from "./range.js";
 import { iso } from "./time.js";
@@ -20,8 +21,9 @@ const bucketOf = (bucket: number | string) => (typeof bucket === "number" ? iso(
  * GET /admin/usage: requests, tokens and spend from the ledger, grouped, with an optional
  * time series. Money is integer nano-dollars (`cost_nanos`) and a 6-decimal USD string
  * (`cost_usd`); `saved_*` is what cache hits and idempotent replays did not spend. Defaults: the last 24 hours, grouped by model.
+ * Only the caller's share of the ledger: a team admin's teams, a member's own requests.
  */
-export const getUsage: AdminHandler = async ({ query, services, now = Date.now() }) => {
+export const getUsage: AdminHandler = async ({ query, services, principal, now = Date.now() }) => {
   const q = parseWith(usageQuery, query, "query");
   const { from, to } = parseRange(q, now);
   if (q.group_by === "tag" && q.tag === undefined) throw invalidField("tag", "group_by=tag needs tag=NAME, the tag to group by.");
@@ -33,6 +35,7 @@ export const getUsage: AdminHandler = async ({ query, services, now = Date.now()
     to,
     ...(q.granularity ? { granularity: q.granularity } : {}),
     ...(q.tag !== undefined ? { tag: q.tag } : {}),
+    scope: ledgerScope(principal),
   });
   return {
     status: 200,

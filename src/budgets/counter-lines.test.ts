@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { linesFor, rulesFromKeyLimits } from "./counter-lines.js";
+import { linesFor, rulesFromLimits } from "./counter-lines.js";
 import type { BudgetRule } from "./types.js";
 import type { Identity } from "../pipeline/context.js";
 
@@ -75,7 +75,7 @@ test("subjects are escaped so no two subjects share a counter", () => {
 
 test("key limits become rules on the key, dollars in nano-dollars", () => {
   expect(
-    rulesFromKeyLimits("key_1", {
+    rulesFromLimits("key", "key_1", {
       budgets: [
         { period: "day", usd: 12.34 },
         { period: "month", usd: 0.1, tokens: 1_000_000 },
@@ -90,10 +90,10 @@ test("key limits become rules on the key, dollars in nano-dollars", () => {
     { scope: "key", id: "key_1", period: "minute", unit: "requests", limit: 60 },
     { scope: "key", id: "key_1", period: "minute", unit: "tokens", limit: 90_000 },
   ]);
-  expect(rulesFromKeyLimits("key_1", {})).toEqual([]);
+  expect(rulesFromLimits("key", "key_1", {})).toEqual([]);
 });
 
 test("a key's own limits override a '*' default for keys", () => {
-  const rules = [rule("key", "*", { limit: 1_000 }), ...rulesFromKeyLimits("key_1", { budgets: [{ period: "day", usd: 5 }] })];
+  const rules = [rule("key", "*", { limit: 1_000 }), ...rulesFromLimits("key", "key_1", { budgets: [{ period: "day", usd: 5 }] })];
   expect(linesFor(rules, alice, amounts, at).map((l) => l.limit)).toEqual([5_000_000_000]);
 });

@@ -42,10 +42,10 @@ export function counterName(rule: Pick<BudgetRule, "unit" | "period" | "scope">,
   return `${rule.unit}:${rule.period}:${rule.scope}:${escapeSubject(subject)}:${windowLabel}`;
 }
 
-/** A key's own limits as rules on that key; dollars become integer nano-dollars. */
-export function rulesFromKeyLimits(keyId: string, limits: KeyLimits): BudgetRule[] {
+/** A key's, user record's or team record's limits as rules on that subject (a team's count every key of the team); dollars become integer nano-dollars. */
+export function rulesFromLimits(scope: "key" | "user" | "team", id: string, limits: KeyLimits): BudgetRule[] {
   const rules: BudgetRule[] = [];
-  const add = (period: BudgetRule["period"], unit: Unit, limit: number) => rules.push({ scope: "key", id: keyId, period, unit, limit });
+  const add = (period: BudgetRule["period"], unit: Unit, limit: number) => rules.push({ scope, id, period, unit, limit });
   for (const budget of limits.budgets ?? []) {
     if (budget.usd !== undefined) add(budget.period, "usd", Math.round(budget.usd * NANOS_PER_USD));
     if (budget.tokens !== undefined) add(budget.period, "tokens", budget.tokens);
@@ -107,4 +107,13 @@ function amountIn(unit: Unit, amounts: RequestAmounts): number {
  */
 function escapeSubject(subject: string): string {
   return subject.replace(/[^A-Za-z0-9._~=@+-]/g, (char) => `%${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** Every rule a caller is held to: the config's, then its key's, user record's and team record's own limits. */
+export function rulesFor(configRules: readonly BudgetRule[], identity: Identity): BudgetRule[] {
+  const rules = [...configRules];
+  if (identity.limits) rules.push(...rulesFromLimits("key", identity.keyId, identity.limits));
+  if (identity.userLimits && identity.userId !== undefined) rules.push(...rulesFromLimits("user", identity.userId, identity.userLimits));
+  if (identity.teamLimits && identity.teamId !== undefined) rules.push(...rulesFromLimits("team", identity.teamId, identity.teamLimits));
+  return rules;
 }

@@ -13,11 +13,14 @@ export function banner(config: ResolvedConfig, url: string, source: string, loca
   if (Object.values(config.providers).some((p) => p.type === "simulator")) {
     lines.push("NOTE: [SIMULATOR] targets are Tollgate's built-in fake model, not a real LLM.");
   }
+  // Single sign-on alone turns the admin API (and with it virtual keys) on too.
+  const admin = config.adminKeys.length > 0 || config.admin.oidc !== undefined;
   if (localAdminKey) {
     lines.push(`dashboard: ${url}/dashboard/#key=${localAdminKey}`);
     lines.push(`  (a one-time admin key for this run, also for the admin API; set admin.keys in a config to keep one)`);
-  } else if (config.adminKeys.length > 0) lines.push(`dashboard: ${url}/dashboard/`);
-  if (config.adminKeys.length > 0) lines.push(`admin API: ${url}/admin  (tollgate keys / tollgate usage --url ${url})`);
+  } else if (admin) lines.push(`dashboard: ${url}/dashboard/`);
+  if (admin) lines.push(`admin API: ${url}/admin  (tollgate keys / tollgate usage --url ${url})`);
+  if (config.admin.oidc) lines.push(`dashboard sign-in: single sign-on with ${config.admin.oidc.issuer}`);
   if (config.clientKeys.length === 0 && !config.open) {
     lines.push("Clients need a virtual key: create one with `tollgate keys create --user U`.");
   } else if (config.open) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { CommandError, UsageError } from "./args.js";
+import { audit, AUDIT_USAGE } from "./commands/audit.js";
 import { check, CHECK_USAGE } from "./commands/check.js";
 import { keys, KEYS_USAGE } from "./commands/keys.js";
 import { start, START_USAGE } from "./commands/start.js";
@@ -10,6 +11,7 @@ ${START_USAGE}
 ${CHECK_USAGE}
 ${KEYS_USAGE}
 ${USAGE_USAGE}
+${AUDIT_USAGE}
 
 Without --config, ./tollgate.config.{yaml,yml,json} is used, else the built-in simulator config.
 keys and usage talk to a running gateway's admin API: --url (default http://127.0.0.1:8787) and
@@ -20,6 +22,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   check: (argv) => check(argv, USAGE),
   keys,
   usage,
+  audit,
 };
 
 async function main(argv: string[]): Promise<void> {

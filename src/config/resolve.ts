@@ -9,6 +9,7 @@ import { NANOS_PER_USD } from "../pricing/price-table.js";
 import { toolLoopSchema, type HttpToolConfig, type McpServerConfig, type ToolLoopConfig } from "../tools/config-schema.js";
 import { configSchema, type CacheConfig, type RouteCacheConfig, type FaultConfig, type ObservabilityConfig, type ParsedConfig, type PriceConfig, type RouteConfig, type SecretRef } from "./schema.js";
 import { fieldPath } from "../errors/field-path.js";
+import { resolveAdmin, type ResolvedAdmin } from "../orgs/resolve-admin.js";
 
 export interface ConfigIssue {
   path: string;
@@ -100,10 +101,12 @@ export interface ResolvedConfig {
   server: ParsedConfig["server"];
   /** Client keys; empty means the gateway is open (local development). */
   clientKeys: string[];
-  /** Admin API keys; empty disables the admin API. */
+  /** Admin API keys' secrets; the admin API is off with none and no OIDC sign-in. */
   adminKeys: string[];
   /** No client or admin key configured: any caller may use the gateway (local development). */
   open: boolean;
+  /** Admin keys with their roles and teams, and the dashboard's OpenID Connect sign-in. */
+  admin: ResolvedAdmin;
   databaseUrl: string;
   redisUrl?: string;
   redisKeyPrefix: string;
@@ -232,7 +235,8 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
   const mcpServers = Object.fromEntries(Object.entries(config.mcpServers).map(([name, m]) => [name, { ...m, name, headers: secretHeaders(m.headers, `mcpServers.${name}.headers`) }]));
 
   const clientKeys = config.auth.keys.map((k, i) => secret(k, `auth.keys[${i}]`));
-  const adminKeys = config.admin.keys.map((k, i) => secret(k, `admin.keys[${i}]`));
+  const admin = resolveAdmin(config.admin, secret);
+  const adminKeys = admin.keys.map((k) => k.secret);
   const databaseUrl = config.database.url === undefined ? (env.DATABASE_URL ?? DEFAULT_DATABASE_URL) : secret(config.database.url, "database.url");
   const redisUrl = config.redis.url === undefined ? env.REDIS_URL : secret(config.redis.url, "redis.url");
   const rules = config.budgets.rules.map((r): BudgetRule => {
@@ -255,7 +259,8 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     server: config.server,
     clientKeys,
     adminKeys,
-    open: clientKeys.length === 0 && adminKeys.length === 0,
+    open: clientKeys.length === 0 && adminKeys.length === 0 && admin.oidc === undefined,
+    admin,
     databaseUrl,
     ...(redisUrl ? { redisUrl } : {}),
     redisKeyPrefix: config.redis.keyPrefix,

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { httpToolSchema, mcpServerSchema, toolLoopSchema, toolResultsSchema } from "../tools/config-schema.js";
 import { bedrockProvider, vertexProvider } from "./cloud-providers.js";
 import { secretRef } from "./secret-ref.js";
+import { adminSchema } from "../orgs/config-schema.js";
 
 export type {  SecretRef } from "./secret-ref.js";
 
@@ -235,7 +236,7 @@ export const configSchema = z
     database: z.strictObject({ url: secretRef.optional() }).prefault({}),
     /** Shared budget counters for many instances. REDIS_URL when unset; in-memory when neither. */
     redis: z.strictObject({ url: secretRef.optional(), keyPrefix: z.string().regex(/^[A-Za-z0-9:_-]+$/).default("tollgate") }).prefault({}),
-    admin: z.strictObject({ keys: z.array(secretRef).default([]) }).prefault({}),
+    admin: adminSchema,
     budgets: z
       .strictObject({
         /** When the shared store is unreachable: refuse requests, or enforce limits per instance. */

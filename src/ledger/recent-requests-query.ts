@@ -1,3 +1,4 @@
+import { scopeCondition, type LedgerScope } from "./ledger-scope.js";
 import type { Sql } from "../store/sql.js";
 
 /** One ledger row as the dashboard lists it, with the key's name and prefix when it is a virtual key. */
@@ -58,9 +59,10 @@ const SELECT = `SELECT r.id, r.started_at, r.key_id, k.name AS key_name, k.prefi
   FROM tollgate_requests r LEFT JOIN tollgate_keys k ON k.id = r.key_id`;
 
 /** The newest requests first (by start time, then by insertion order); `errorsOnly` keeps statuses of 400 and more. */
-export async function queryRecentRequests(sql: Sql, options: { limit: number; errorsOnly: boolean }): Promise<RequestSummaryRow[]> {
-  const where = options.errorsOnly ? "WHERE r.status >= 400" : "";
-  return sql.query<RequestSummaryRow>(`${SELECT} ${where} ORDER BY r.started_at DESC, r.seq DESC LIMIT $1`, [Math.trunc(options.limit)]);
+export async function queryRecentRequests(sql: Sql, options: { limit: number; errorsOnly: boolean; scope?: LedgerScope }): Promise<RequestSummaryRow[]> {
+  const params: unknown[] = [Math.trunc(options.limit)];
+  const where = `WHERE ${options.errorsOnly ? "r.status >= 400" : "1 = 1"}${scopeCondition(options.scope, params, "r")}`;
+  return sql.query<RequestSummaryRow>(`${SELECT} ${where} ORDER BY r.started_at DESC, r.seq DESC LIMIT $1`, params);
 }
 
 /** One request and its attempts in order; undefined when the ledger has no such id (yet). */

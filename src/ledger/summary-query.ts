@@ -1,4 +1,5 @@
 import type { Sql } from "../store/sql.js";
+import { scopeCondition, tagScopeCondition, type LedgerScope } from "./ledger-scope.js";
 
 export interface LedgerSummary {
   requests: number;
@@ -17,7 +18,11 @@ export interface LedgerSummary {
 const MAX_TAG_NAMES = 100;
 
 /** Totals over [from, to) (epoch ms) from the ledger: one aggregate, one distinct. */
-export async function querySummary(sql: Sql, from: number, to: number): Promise<LedgerSummary> {
+export async function querySummary(sql: Sql, from: number, to: number, scope?: LedgerScope): Promise<LedgerSummary> {
+  const params: unknown[] = [from, to];
+  const where = scopeCondition(scope, params);
+  const tagParams: unknown[] = [from, to];
+  const tagWhere = tagScopeCondition(scope, tagParams);
   const [row] = await sql.query<{ requests: number; errors: number; input_tokens: number; output_tokens: number; cost_nanos: number; saved_nanos: number; cache_hits: number }>(
     `SELECT COUNT(*) AS requests,
             COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0) AS errors,
@@ -26,10 +31,10 @@ export async function querySummary(sql: Sql, from: number, to: number): Promise<
             COALESCE(SUM(cost_nanos), 0) AS cost_nanos,
             COALESCE(SUM(saved_nanos), 0) AS saved_nanos,
             COALESCE(SUM(cache_hit), 0) AS cache_hits
-       FROM tollgate_requests WHERE started_at >= $1 AND started_at < $2`,
-    [from, to],
+       FROM tollgate_requests WHERE started_at >= $1 AND started_at < $2${where}`,
+    params,
   );
-  const names = await sql.query<{ name: string }>(`SELECT DISTINCT name FROM tollgate_request_tags WHERE started_at >= $1 AND started_at < $2 ORDER BY name LIMIT ${MAX_TAG_NAMES}`, [from, to]);
+  const names = await sql.query<{ name: string }>(`SELECT DISTINCT name FROM tollgate_request_tags WHERE started_at >= $1 AND started_at < $2${tagWhere} ORDER BY name LIMIT ${MAX_TAG_NAMES}`, tagParams);
   return {
     requests: row?.requests ?? 0,
     errors: row?.errors ?? 0,

@@ -5,6 +5,7 @@ import type { Sql } from "../store/sql.js";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../store/test-support/test-database.js";
 import { insertRecords } from "./insert-records.js";
 import { makeRecord } from "./test-support/records.js";
+import type { LedgerScope } from "./ledger-scope.js";
 import { queryUsage, type UsageGroupBy } from "./usage-query.js";
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -66,6 +67,16 @@ describe.each(storeKinds)("queryUsage on %s", (kind) => {
     const report = await queryUsage(sql, { groupBy, ...range, ...(tag ? { tag } : {}) });
     expect(report.totals).toEqual(expected);
     expect(report.series).toEqual([]);
+  });
+
+  it.each<[string, LedgerScope, UsageGroupBy, string | undefined, ReturnType<typeof total>[]]>([
+    ["team red", { teamIds: ["red"] }, "user", undefined, [total("alice", 2, 300, 30, 3000, 500), total("bob", 1, 300, 30, 3000)]],
+    ["team red, by tag", { teamIds: ["red"] }, "tag", "app", [total("web", 1, 100, 10, 1000)]],
+    ["no team at all", { teamIds: [] }, "model", undefined, []],
+    ["user carol", { userId: "carol" }, "key", undefined, [total("key_c", 1, 400, 40, 4000)]],
+    ["user carol, by tag", { userId: "carol" }, "tag", "env", []],
+  ])("scoped to %s: only those requests", async (_name, scope, groupBy, tag, expected) => {
+    expect((await queryUsage(sql, { groupBy, ...range, ...(tag ? { tag } : {}), scope })).totals).toEqual(expected);
   });
 
   it("series by hour", async () => {

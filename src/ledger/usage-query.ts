@@ -1,4 +1,5 @@
 import type { Sql } from "../store/sql.js";
+import { scopeCondition, tagScopeCondition, type LedgerScope } from "./ledger-scope.js";
 
 export type UsageGroupBy = "key" | "user" | "team" | "model" | "tag" | "route";
 type UsageGranularity = "hour" | "day";
@@ -13,6 +14,8 @@ export interface UsageQuery {
   granularity?: UsageGranularity;
   /** The tag name whose values are the groups; required when groupBy is "tag". */
   tag?: string;
+  /** Only the requests of these teams or of this user (a caller's role, see orgs/scope.ts). */
+  scope?: LedgerScope;
 }
 
 interface UsageTotal {
@@ -71,10 +74,10 @@ export async function queryUsage(sql: Sql, query: UsageQuery): Promise<UsageRepo
     if (!query.tag) throw new Error('queryUsage: groupBy "tag" needs the tag name');
     params.push(query.tag);
     // The tag table carries the request's figures, so no join is needed.
-    source = "tollgate_request_tags WHERE started_at >= $1 AND started_at < $2 AND name = $3";
+    source = `tollgate_request_tags WHERE started_at >= $1 AND started_at < $2 AND name = $3${tagScopeCondition(query.scope, params)}`;
     group = "value";
   } else {
-    source = "tollgate_requests WHERE started_at >= $1 AND started_at < $2";
+    source = `tollgate_requests WHERE started_at >= $1 AND started_at < $2${scopeCondition(query.scope, params)}`;
     group = GROUP_COLUMNS[groupBy];
   }
   const sums =

@@ -10,6 +10,7 @@ import type { PriceTable } from "../pricing/price-table.js";
 import type { Sql } from "../store/sql.js";
 import type { KeyStore } from "../keys/key-store.js";
 import type { VirtualKeys } from "../keys/virtual-keys.js";
+import type { OrgDirectory } from "../orgs/org-directory.js";
 import type { BudgetStore } from "../budgets/types.js";
 import type { OpenedUpstream } from "./upstream-attempt.js";
 import type { AnswerRecorder } from "./answer-recorder.js";
@@ -32,6 +33,9 @@ export interface Identity {
   /** Browser origins the key may be used from besides the gateway's (`allowed_origins`). */
   allowedOrigins?: string[];
   limits?: KeyLimits;
+  /** The budgets of the key's user and team records, over all their keys. */
+  userLimits?: KeyLimits;
+  teamLimits?: KeyLimits;
 }
 
 /** Where the pipeline writes its answer; the server transport implements it over node:http. */
@@ -115,6 +119,8 @@ export interface GatewayServices {
   store: () => Promise<Sql>;
   keyStore: () => Promise<KeyStore>;
   virtualKeys: VirtualKeys;
+  /** Teams and users (their budgets, models, default tags, disabled state), cached for the request path. */
+  orgs: OrgDirectory;
   budgetStore: BudgetStore;
   /** The host application's identity hook (library mode); replaces key auth when set. */
   identify?: (request: { headers: Record<string, string | string[] | undefined> }) => Identity | null | Promise<Identity | null>;

@@ -1,50 +1,82 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AdminAuth, handleAdmin, isAdminPath } from "../admin/router.js";
+import type { AdminServices } from "../admin/types.js";
+import { AuditLog } from "../audit/audit-log.js";
 import { renderError } from "../errors/render.js";
 import type { Gateway } from "../gateway.js";
+import { SessionStore } from "../orgs/sso/session-store.js";
+import { createSsoRoutes, SSO_PREFIX } from "../orgs/sso/sso-routes.js";
 import { readJsonBody } from "./read-body.js";
 
 /** Admin bodies are small; a key's metadata is capped at 16 KiB. */
 const ADMIN_BODY_LIMIT = 256 * 1024;
 
 // The create response carries a secret: no cache may keep it.
-const HEADERS = { "content-type": "application/json", "cache-control": "no-store" };
+const HEADERS = { "cache-control": "no-store" };
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, contentType = "application/json"): void {
   if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, ...HEADERS, "content-length": String(Buffer.byteLength(text)) });
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  res.writeHead(status, { ...headers, ...HEADERS, "content-type": contentType, "content-length": String(Buffer.byteLength(text)) });
   res.end(text);
 }
 
+const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+/** A browser's Origin naming another host than the one it asked: a cross-site request. */
+function originMismatch(req: IncomingMessage): boolean {
+  const origin = header(req.headers.origin);
+  if (!origin) return false;
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
+}
+
 export interface AdminRoutes {
-  /** False when no admin key is configured: the admin paths then belong to no route (404). */
+  /** False when no admin key and no OIDC sign-in is configured: the admin paths then belong to no route (404). */
   readonly enabled: boolean;
-  /** Whether `path` is an admin path this transport should hand to `serve`. */
+  /** Whether `path` is an admin (or dashboard sign-in) path this transport should hand to `serve`. */
   owns(path: string): boolean;
   serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
 }
 
-/** The admin API over node:http: transport only; src/admin does the work. */
+/** The admin API and the dashboard's sign-in over node:http: transport only; src/admin and src/orgs do the work. */
 export function createAdminRoutes(gateway: Gateway): AdminRoutes {
-  const auth = new AdminAuth(gateway.config.adminKeys);
+  const { services } = gateway;
+  const sessions = new SessionStore(services.store);
+  const auth = new AdminAuth(gateway.config.admin, gateway.config.admin.oidc ? sessions : undefined);
+  const audit = new AuditLog(services.store, services.redactor);
+  const adminServices: AdminServices = { ...services, audit };
+  const sso = createSsoRoutes(gateway.config.admin.oidc, { sessions, orgs: services.orgs, audit, warn: (message) => services.logger.warn({ component: "sso" }, message) });
   const limit = Math.min(ADMIN_BODY_LIMIT, gateway.config.server.bodyLimitBytes);
   return {
     enabled: auth.enabled,
-    owns: (path) => auth.enabled && isAdminPath(path),
+    owns: (path) => auth.enabled && (isAdminPath(path) || path.startsWith(SSO_PREFIX)),
     async serve(req, res, path) {
-      const query = Object.fromEntries(new URL(req.url ?? "/", "http://admin.invalid").searchParams);
+      const requestId = `adm_${randomUUID().replaceAll("-", "")}`;
+      const source = req.socket.remoteAddress;
+      res.setHeader("x-request-id", requestId);
       try {
-        const result = await handleAdmin(auth, gateway.services, {
+        if (path.startsWith(SSO_PREFIX)) return await sso(req, res, path.slice(SSO_PREFIX.length), { requestId, ...(source ? { source } : {}) });
+        const query = Object.fromEntries(new URL(req.url ?? "/", "http://admin.invalid").searchParams);
+        const result = await handleAdmin(auth, adminServices, {
           method: req.method ?? "GET",
           path,
           query,
           authorization: req.headers.authorization,
+          cookie: req.headers.cookie,
+          csrfToken: header(req.headers["x-csrf-token"]),
+          originMismatch: originMismatch(req),
+          source,
+          requestId,
           body: () => readJsonBody(req, limit),
         });
-        send(res, result.status, result.body);
+        send(res, result.status, result.body, {}, result.contentType);
       } catch (err) {
-        const rendered = renderError(err, gateway.services.redactor);
+        const rendered = renderError(err, services.redactor);
         send(res, rendered.status, rendered.body, rendered.headers);
       } finally {
         // An unread body (refused before reading, or too large) would be parsed as the next request.

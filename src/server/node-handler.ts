@@ -150,7 +150,7 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
 function metricsRoute(gateway: Gateway): ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined {
   const { metrics } = gateway.services;
   if (!metrics) return undefined;
-  const auth = gateway.config.observability.metrics.auth === "admin" ? new AdminAuth(gateway.config.adminKeys) : undefined;
+  const auth = gateway.config.observability.metrics.auth === "admin" ? new AdminAuth(gateway.config.admin) : undefined;
   return async (req, res) => {
     try {
       auth?.check(req.headers.authorization);

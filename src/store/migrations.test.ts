@@ -26,7 +26,7 @@ describe.each(storeKinds)("migrations on %s", (kind) => {
   it("creates every table and records each version once", async () => {
     const sql = await open();
     expect((await sql.query<{ version: number }>("SELECT version FROM tollgate_migrations ORDER BY version")).map((r) => r.version)).toEqual(versions);
-    for (const table of ["tollgate_keys", "tollgate_requests", "tollgate_attempts", "tollgate_request_tags"]) {
+    for (const table of ["tollgate_keys", "tollgate_requests", "tollgate_attempts", "tollgate_request_tags", "tollgate_teams", "tollgate_users", "tollgate_audit", "tollgate_sessions"]) {
       expect(await sql.query(`SELECT COUNT(*) AS n FROM ${table}`)).toEqual([{ n: 0 }]);
     }
   });

@@ -169,6 +169,63 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 8,
+    name: "organisations",
+    // Teams and users (JSON columns as text, like keys); the audit log, append-only and
+    // hash-chained in seq order (docs/organisations.md); dashboard sessions by the SHA-256 of their cookie.
+    sql: `
+      CREATE TABLE tollgate_teams (
+        id TEXT NOT NULL PRIMARY KEY,
+        name TEXT,
+        allowed_models TEXT,
+        tags TEXT NOT NULL DEFAULT '{}',
+        limits TEXT NOT NULL DEFAULT '{}',
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        disabled_at BIGINT
+      );
+      CREATE TABLE tollgate_users (
+        id TEXT NOT NULL PRIMARY KEY,
+        name TEXT,
+        email TEXT,
+        role TEXT NOT NULL,
+        teams TEXT NOT NULL DEFAULT '[]',
+        allowed_models TEXT,
+        tags TEXT NOT NULL DEFAULT '{}',
+        limits TEXT NOT NULL DEFAULT '{}',
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        disabled_at BIGINT
+      );
+      CREATE TABLE tollgate_audit (
+        seq BIGINT NOT NULL PRIMARY KEY,
+        at BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        actor_role TEXT NOT NULL,
+        via TEXT NOT NULL,
+        source TEXT,
+        request_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        resource TEXT NOT NULL,
+        resource_id TEXT,
+        status INTEGER NOT NULL,
+        before_json TEXT,
+        after_json TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE INDEX tollgate_audit_at ON tollgate_audit (at);
+      CREATE TABLE tollgate_sessions (
+        id_hash TEXT NOT NULL PRIMARY KEY,
+        principal TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX tollgate_sessions_expires ON tollgate_sessions (expires_at);
+    `,
+  },
+  {
     version: 11,
     name: "key_allowed_origins",
     // The browser origins (CORS) a key may be used from, as a JSON array; NULL: the gateway's own list only.

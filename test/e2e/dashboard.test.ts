@@ -16,7 +16,7 @@ import { startGateway, type TestGateway } from "../support/gateway.js";
 
 const ADMIN = "adm-dashboard-e2e-0123456789abcdef";
 const CLIENT = "tg-static-dashboard-client-0123456789";
-const PAGES = ["overview", "performance", "requests", "keys", "playground"] as const;
+const PAGES = ["overview", "performance", "requests", "keys", "teams", "playground", "audit"] as const;
 /** Waits in the browser: generous, as the machine may be busy; every one is bounded. */
 const UI_TIMEOUT = 45_000;
 

@@ -1,21 +1,26 @@
 // @ts-check
 /** The dashboard shell: sign-in, navigation between pages (#/overview, ...), the shared top bar. */
-import { admin, ApiError, session } from "./api.js";
+import { ApiError, session, url } from "./api.js";
 import { h, icon, replace } from "./dom.js";
+import { auditPage } from "./pages/audit.js";
 import { keysPage } from "./pages/keys.js";
 import { overviewPage } from "./pages/overview.js";
 import { performancePage } from "./pages/performance.js";
 import { playgroundPage } from "./pages/playground.js";
 import { requestsPage } from "./pages/requests.js";
+import { teamsPage } from "./pages/teams.js";
 import { rangePicker } from "./range.js";
 
 /**
- * A page renders into `root` and returns a cleanup (timers, charts, streams).
- * @typedef {{ id: string, title: string, subtitle: string, icon: string[], usesRange: boolean, render: (root: HTMLElement) => (() => void) }} Page
+ * A page renders into `root` and returns a cleanup (timers, charts, streams). `needs` is the
+ * endpoint it reads: the page is shown only to roles that may call it.
+ * @typedef {{ id: string, title: string, subtitle: string, icon: string[], usesRange: boolean, needs?: string, render: (root: HTMLElement) => (() => void) }} Page
  */
 
 /** @type {Page[]} */
-const PAGES = [overviewPage, performancePage, requestsPage, keysPage, playgroundPage];
+const ALL_PAGES = [overviewPage, performancePage, requestsPage, keysPage, teamsPage, playgroundPage, auditPage];
+/** @type {Page[]} */
+let PAGES = ALL_PAGES;
 
 const app = /** @type {HTMLElement} */ (document.getElementById("app"));
 app.classList.remove("boot");
@@ -34,6 +39,14 @@ function showLogin(notice) {
   cleanup = undefined;
   const input = /** @type {HTMLInputElement} */ (h("input", { type: "password", id: "admin-key", name: "admin-key", autocomplete: "off", required: true, placeholder: "Admin key", spellcheck: "false" }));
   const message = h("div", { class: "alert error", role: "alert", id: "login-error", hidden: !notice }, notice ?? "");
+  // Shown when the gateway has OpenID Connect configured: a plain link, the provider does the rest.
+  const sso = h("div", { class: "sso", hidden: true }, h("a", { class: "button primary", id: "sso-sign-in", href: "auth/login" }, "Sign in with single sign-on"), h("p", { class: "muted small" }, "or with an admin key:"));
+  void fetch(url("dashboard/auth/status"), { cache: "no-store", credentials: "omit" })
+    .then((res) => (res.ok ? res.json() : { sso: false }))
+    .then((/** @type {{ sso: boolean }} */ status) => {
+      sso.hidden = !status.sso;
+    })
+    .catch(() => {});
   const submit = /** @type {HTMLButtonElement} */ (h("button", { type: "submit", class: "primary" }, "Sign in"));
   const form = h(
     "form",
@@ -44,9 +57,7 @@ function showLogin(notice) {
         if (!key) return;
         submit.disabled = true;
         try {
-          // Any admin call checks the key; the summary is cheap.
-          await admin("admin/summary", { key });
-          session.signIn(key);
+          if (!(await session.start(key))) throw new ApiError(401, "rejected", null);
           showApp();
         } catch (err) {
           message.hidden = false;
@@ -58,6 +69,7 @@ function showLogin(notice) {
       },
     },
     h("p", null, "Sign in with one of the gateway's admin keys (", h("code", null, "admin.keys"), " in its config). It is kept in this tab only."),
+    sso,
     message,
     h("label", { class: "field", for: "admin-key" }, "Admin key", input),
     submit,
@@ -75,7 +87,10 @@ function showApp() {
   const nav = h("nav", { class: "nav", "aria-label": "Pages" });
   const main = h("main", { class: "main" });
   const signOut = h("button", { type: "button", class: "ghost small", onclick: () => session.signOut() }, "Sign out");
-  const layout = h("div", { class: "layout" }, h("aside", { class: "sidebar" }, h("div", { class: "sidebar-inner" }, brand(), nav, h("div", { class: "sidebar-foot" }, h("span", { class: "muted small" }, "Signed in with an admin key"), signOut))), main);
+  const me = session.me;
+  PAGES = ALL_PAGES.filter((p) => !p.needs || session.can(p.needs));
+  const who = me ? `${me.via === "session" ? (me.user_id ?? me.actor) : "an admin key"} · ${me.role.replace("_", " ")}${me.teams.length ? ` (${me.teams.join(", ")})` : ""}` : "";
+  const layout = h("div", { class: "layout" }, h("aside", { class: "sidebar" }, h("div", { class: "sidebar-inner" }, brand(), nav, h("div", { class: "sidebar-foot" }, h("span", { class: "muted small", id: "signed-in-as" }, `Signed in as ${who}`), signOut))), main);
   for (const page of PAGES) nav.append(h("a", { href: `#/${page.id}`, "data-page": page.id, title: page.title, "aria-label": page.title }, icon(page.icon), h("span", null, page.title)));
   replace(app, layout);
 
@@ -109,10 +124,10 @@ session.onSignOut((reason) => {
 // fragment never reaches a server; the key moves into this tab's session and out of the
 // address bar and history.
 const linkedKey = new URLSearchParams(location.hash.slice(1)).get("key");
-if (linkedKey) {
-  session.signIn(linkedKey);
-  history.replaceState(null, "", location.pathname + location.search);
-}
+if (linkedKey) history.replaceState(null, "", location.pathname + location.search);
 
-if (session.key) showApp();
-else showLogin();
+// A linked key, else an admin key of this tab, else a single sign-on session cookie, else the sign-in screen.
+session
+  .start(linkedKey ?? session.key ?? undefined)
+  .then((signedIn) => (signedIn ? showApp() : showLogin()))
+  .catch((err) => showLogin(`Could not reach the gateway: ${err instanceof Error ? err.message : String(err)}`));

@@ -19,7 +19,10 @@ export async function start(argv: string[], usage: string): Promise<void> {
   // open gateway stays open to clients (config.open).
   const host = values.host ?? config.server.host;
   const localAdminKey = config.adminKeys.length === 0 && LOOPBACK.has(host) ? `tga_${randomBytes(24).toString("base64url")}` : undefined;
-  if (localAdminKey) config.adminKeys.push(localAdminKey);
+  if (localAdminKey) {
+    config.adminKeys.push(localAdminKey);
+    config.admin.keys.push({ secret: localAdminKey, role: "owner", teams: [], name: "one-time local key" });
+  }
   // Loaded here, not at the top: the other commands (keys, usage, check) never need the gateway and its dependencies.
   const [{ createGateway }, { listen }] = await Promise.all([import("../../gateway.js"), import("../../server/listen.js")]);
   const gateway = createGateway({ config });

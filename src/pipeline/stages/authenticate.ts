@@ -2,6 +2,8 @@ import { AuthenticationError } from "../../errors/gateway-error.js";
 import type { StaticKeys } from "../../auth/static-keys.js";
 import { isVirtualKeySecret } from "../../keys/key-secret.js";
 import type { VirtualKeys } from "../../keys/virtual-keys.js";
+import { keyIdentity } from "../../orgs/key-identity.js";
+import type { OrgDirectory } from "../../orgs/org-directory.js";
 import type { Identity } from "../context.js";
 import type { Stage } from "../compose.js";
 import type { GatewayContext } from "../context.js";
@@ -19,16 +21,12 @@ function bearer(ctx: GatewayContext): string | undefined {
   return undefined;
 }
 
-async function virtualKeyIdentity(keys: VirtualKeys, secret: string): Promise<Identity> {
+async function virtualKeyIdentity(keys: VirtualKeys, orgs: OrgDirectory, secret: string): Promise<Identity> {
   const key = await keys.resolve(secret);
   if (!key) throw new AuthenticationError("invalid_api_key", "Invalid API key.");
   if (key.revokedAt !== undefined) throw new AuthenticationError("invalid_api_key", `API key ${key.id} has been revoked.`);
   if (key.expiresAt !== undefined && key.expiresAt <= Date.now()) throw new AuthenticationError("invalid_api_key", `API key ${key.id} has expired.`);
-  const identity: Identity = { keyId: key.id, userId: key.userId, tags: key.tags, limits: key.limits };
-  if (key.teamId !== undefined) identity.teamId = key.teamId;
-  if (key.allowedModels !== undefined) identity.allowedModels = key.allowedModels;
-  if (key.allowedOrigins !== undefined) identity.allowedOrigins = key.allowedOrigins;
-  return identity;
+  return keyIdentity(key, orgs);
 }
 
 /**
@@ -36,7 +34,7 @@ async function virtualKeyIdentity(keys: VirtualKeys, secret: string): Promise<Id
  * virtual key (`tg_...`) or one of the config's static keys. Open (local development) only
  * when the config has neither client keys nor admin keys (without which no virtual key exists).
  */
-export function authenticate(staticKeys: StaticKeys, virtualKeys: VirtualKeys, virtualKeysEnabled: boolean): Stage<GatewayContext> {
+export function authenticate(staticKeys: StaticKeys, virtualKeys: VirtualKeys, orgs: OrgDirectory, virtualKeysEnabled: boolean): Stage<GatewayContext> {
   return async (ctx, next) => {
     // An in-process caller said who it is (gateway.generateObject with an identity).
     if (ctx.identity) return next();
@@ -49,7 +47,7 @@ export function authenticate(staticKeys: StaticKeys, virtualKeys: VirtualKeys, v
     }
     const presented = bearer(ctx);
     if (presented && isVirtualKeySecret(presented)) {
-      ctx.identity = await virtualKeyIdentity(virtualKeys, presented);
+      ctx.identity = await virtualKeyIdentity(virtualKeys, orgs, presented);
     } else if (presented && !staticKeys.open) {
       const identity = staticKeys.verify(presented);
       if (!identity) throw new AuthenticationError("invalid_api_key", "Invalid API key.");

@@ -1,4 +1,4 @@
-import { linesFor, rulesFromKeyLimits } from "../../budgets/counter-lines.js";
+import { linesFor, rulesFor } from "../../budgets/counter-lines.js";
 import { BudgetExceededError } from "../../budgets/budget-exceeded.js";
 import type { BudgetRule, BudgetStore, CounterLine } from "../../budgets/types.js";
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
@@ -34,7 +34,7 @@ function worstCase(ctx: GatewayContext, options: BudgetOptions, request: Canonic
 export function enforceBudgets(options: BudgetOptions): Stage<GatewayContext> {
   return async (ctx, next) => {
     const identity = ctx.identity!;
-    const rules = identity.limits ? [...options.rules, ...rulesFromKeyLimits(identity.keyId, identity.limits)] : options.rules;
+    const rules = rulesFor(options.rules, identity);
     if (rules.length === 0) return next();
     const routeModels = ctx.route!.targets.map((t) => t.model);
     const worst = worstCase(ctx, options, ctx.request!, promptTokens(ctx), routeModels);

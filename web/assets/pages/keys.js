@@ -1,5 +1,5 @@
 // @ts-check
-import { admin, url } from "../api.js";
+import { admin, session, url } from "../api.js";
 import { card, h, icon, meter, replace } from "../dom.js";
 import { amountIn, count, dateTime } from "../format.js";
 import { forgetKey, rememberKey } from "../secrets.js";
@@ -16,7 +16,7 @@ const PERIODS = ["hour", "day", "month", "total"];
 const view = { showRevoked: false };
 
 /** @param {Budget} b */
-function budgetMeter(b) {
+export function budgetMeter(b) {
   const used = b.spent + b.reserved;
   const window = { minute: "per minute", hour: "this hour", day: "today", month: "this month", total: "in total" }[b.period] ?? b.period;
   const detail = `${b.unit === "usd" ? amountIn(used, b.unit) : count(used)} of ${amountIn(b.limit, b.unit)}`;
@@ -30,7 +30,7 @@ function budgetMeter(b) {
  * @param {HTMLElement[]} buttons
  * @param {string} id
  */
-function openDialog(title, body, buttons, id) {
+export function openDialog(title, body, buttons, id) {
   const foot = h("div", { class: "dialog-foot" }, ...buttons);
   const dialog = /** @type {HTMLDialogElement} */ (h("dialog", { id, "aria-label": title }, h("div", { class: "dialog-head" }, h("h2", null, title)), body, foot));
   dialog.addEventListener("close", () => dialog.remove());
@@ -43,7 +43,7 @@ function openDialog(title, body, buttons, id) {
  * Inputs for a key's limits: budget rows (period, USD, tokens) and rate limits.
  * @param {Limits} limits
  */
-function limitsEditor(limits) {
+export function limitsEditor(limits) {
   const rows = h("div", { class: "budget-rows" });
   /** @param {KeyBudget} [budget] */
   const addRow = (budget) => {
@@ -241,11 +241,12 @@ const statusBadge = (status) => h("span", { class: `badge ${status === "active" 
 function render(root) {
   const keysSlot = h("div", { id: "keys-table" }, h("div", { class: "empty" }, "Loading…"));
   const rulesSlot = h("div", { id: "rules-table" });
-  const create = h("button", { type: "button", class: "primary", id: "create-key" }, "+ Create key");
+  // Only what the role may do is offered (the API refuses the rest anyway).
+  const create = session.can("POST /admin/keys") ? h("button", { type: "button", class: "primary", id: "create-key" }, "+ Create key") : null;
   const revoked = /** @type {HTMLInputElement} */ (h("input", { type: "checkbox", checked: view.showRevoked }));
   const storeNote = h("span");
   let alive = true;
-  create.addEventListener("click", () => void createKeyDialog(load));
+  create?.addEventListener("click", () => void createKeyDialog(load));
   revoked.addEventListener("change", () => {
     view.showRevoked = revoked.checked;
     void load();
@@ -256,7 +257,7 @@ function render(root) {
       "div",
       { class: "stack" },
       card({ title: "Virtual keys", subtitle: "Client keys with their owner, models and limits; usage is for the current window.", actions: [h("label", { class: "check" }, revoked, "Show revoked"), create], body: keysSlot, id: "keys-card" }),
-      card({ title: "Budget rules", subtitle: "From the gateway config (budgets.rules): each subject's counter in its current window.", actions: [storeNote], body: rulesSlot, id: "rules-card" }),
+      card({ title: "Budget rules", subtitle: "From the gateway config (budgets.rules) and the limits of teams and users: each subject's counter in its current window.", actions: [storeNote], body: rulesSlot, id: "rules-card" }),
     ),
   );
 
@@ -289,7 +290,7 @@ function render(root) {
               label: "",
               wide: true,
               cell: (k) =>
-                k.status === "revoked"
+                k.status === "revoked" || !session.can("PATCH /admin/keys/:id")
                   ? null
                   : h(
                       "div",
@@ -312,7 +313,7 @@ function render(root) {
             { label: "Reserved now", num: true, cell: (b) => amountIn(b.reserved, b.unit) },
             { label: "Resets", cell: (b) => (b.resets_at ? dateTime(b.resets_at) : "never") },
           ],
-          lines.filter((b) => b.source === "config"),
+          lines.filter((b) => b.source !== "key"),
           { empty: "No budget rules in the config, or no subject has used one in its current window.", label: "Budget rules" },
         ),
       );
@@ -328,6 +329,7 @@ function render(root) {
 
 export const keysPage = {
   id: "keys",
+  needs: "GET /admin/keys",
   title: "Keys & budgets",
   subtitle: "Create, limit and revoke client keys; see what each budget has used",
   icon: ["M12 15.5a4.5 4.5 0 1 1-9 0 4.5 4.5 0 0 1 9 0z", "M10.7 12.3 20 3", "M17 6l3 3", "M14.5 8.5l2 2"],

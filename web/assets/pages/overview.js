@@ -205,6 +205,7 @@ function render(root) {
 
 export const overviewPage = {
   id: "overview",
+  needs: "GET /admin/summary",
   title: "Overview",
   subtitle: "Spend, tokens and traffic through the gateway",
   icon: ["M4 19h16", "M7 16V9", "M12 16V5", "M17 16v-4"],

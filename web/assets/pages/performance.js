@@ -133,6 +133,7 @@ function render(root) {
 
 export const performancePage = {
   id: "performance",
+  needs: "GET /admin/performance",
   title: "Performance",
   subtitle: "Latency, time to first token and provider health",
   icon: ["M3 12h4l3-8 4 16 3-8h4"],

@@ -178,6 +178,7 @@ function render(root) {
 
 export const requestsPage = {
   id: "requests",
+  needs: "GET /admin/requests",
   title: "Requests",
   subtitle: "Every call through the gateway, as the ledger records it",
   icon: ["M4 6h16", "M4 12h16", "M4 18h10"],
