@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { z } from "zod";
 import type { InboundCodec } from "./apis/inbound-codec.js";
 import { StaticKeys } from "./auth/static-keys.js";
@@ -10,7 +13,11 @@ import { Redactor } from "./errors/redact.js";
 import { createIdempotencyStore } from "./idempotency/create-idempotency-store.js";
 import { KeyStore } from "./keys/key-store.js";
 import { VirtualKeys } from "./keys/virtual-keys.js";
+import { Journal } from "./ledger/journal.js";
+import { beginEntry, interruptedRecord, interruptedSettlement, relayedTokens } from "./ledger/journal-entries.js";
 import { LedgerWriter } from "./ledger/ledger-writer.js";
+import { EndingSink } from "./pipeline/ending-sink.js";
+import { requestRecord } from "./pipeline/request-record.js";
 import { generateObject, type GenerateObjectOptions } from "./library/generate-object.js";
 import { cacheStages } from "./cache/cache-stages.js";
 import { createResponseCache } from "./cache/create-response-cache.js";
@@ -146,7 +153,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   const keyStorePromise = storePromise.then((sql) => new KeyStore(sql));
   keyStorePromise.catch(() => {});
   const keyStore = () => keyStorePromise;
-  const ledger = storePromise.then((sql) => new LedgerWriter(sql, { ...config.ledger, onError: (err) => observability.warn("ledger", String(err)) }));
+  // Every record reaches the journal before its response ends (docs/accounting.md#what-a-crash-costs). An
+  // in-memory database dies with the process, so its journal only spools, in a directory of its own.
+  const temporaryJournal = config.databaseUrl === "sqlite::memory:";
+  const journalDir = temporaryJournal ? mkdtempSync(join(tmpdir(), "tollgate-journal-")) : config.ledger.spoolDir;
+  const journal = new Journal(journalDir, { onError: (err) => observability.warn("ledger", String(err)) });
+  const ledger = storePromise.then((sql) => new LedgerWriter(sql, { ...config.ledger, spoolDir: journalDir, journal, onError: (err) => observability.warn("ledger", String(err)) }));
   ledger.catch(() => {});
   // Records written before the store is open wait on the promise, in order.
   let ledgerChain: Promise<unknown> = Promise.resolve();
@@ -174,10 +186,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger: observability.logger,
     ...(observability.metrics ? { metrics: observability.metrics } : {}),
     tools: createToolServices(toolRegistry, store, config.toolResults.retentionMs),
+    journalBegin: (ctx, provider, model) => {
+      if (!journal.tracks(ctx.id)) journal.begin(beginEntry(ctx, provider, model), relayedTokens(ctx));
+    },
     ...(options.identify ? { identify: options.identify } : {}),
     ...(cache ? { cache } : {}),
   };
   const cached = cache ? cacheStages(cache, relay) : undefined;
+  recoverInterrupted(journal, services, writeLedger, warn("ledger"));
 
   const inflight = new Map<GatewayContext, AbortController>();
   let accepting = true;
@@ -226,7 +242,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     async handle(request) {
       const controller = new AbortController();
       request.onClientGone(() => controller.abort(new ClientClosedError()));
-      const ctx = new GatewayContext(newRequestId(), request.codec, request.headers, request.body, controller.signal, request.sink, services);
+      // The record is journaled as the answer's last bytes go out, not when the pipeline unwinds.
+      const sink = new EndingSink(request.sink, () => journal.end(requestRecord(ctx)));
+      const ctx = new GatewayContext(newRequestId(), request.codec, request.headers, request.body, controller.signal, sink, services);
       if (request.identity) ctx.identity = request.identity;
       inflight.set(ctx, controller);
       try {
@@ -259,6 +277,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       await toolRegistry.close();
       await ledgerChain;
       await ledger.then((l) => l.close()).catch(() => {});
+      journal.close();
+      if (temporaryJournal) rmSync(journalDir, { recursive: true, force: true });
       await budgetStore.close();
       await cache?.close();
       await idempotencyStore.close();
@@ -267,4 +287,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
   };
   return gateway;
+}
+
+/**
+ * Requests an earlier process began upstream and never finished: each is recorded as
+ * `interrupted` (its prompt billed, its output as far as it was relayed, estimated) and its
+ * budget reservation settled to that, instead of waiting for the reservation to expire.
+ */
+function recoverInterrupted(journal: Journal, services: GatewayServices, writeLedger: (record: RequestRecord) => void, warn: (message: string) => void): void {
+  if (journal.recovered.length === 0) return;
+  warn(`${journal.recovered.length} request(s) were in flight when the previous process stopped; recorded as interrupted.`);
+  for (const open of journal.recovered) {
+    const record = interruptedRecord(open, services.prices);
+    journal.end(record);
+    writeLedger(record);
+    if (open.budget?.length) services.budgetStore.settle(open.id, interruptedSettlement(open, record)).catch((err: unknown) => warn(`budget settlement of interrupted request ${open.id} failed: ${String(err)}`));
+  }
 }

@@ -10,7 +10,7 @@ import type { PriceTable } from "../pricing/price-table.js";
 import type { Sql } from "../store/sql.js";
 import type { KeyStore } from "../keys/key-store.js";
 import type { VirtualKeys } from "../keys/virtual-keys.js";
-import type { BudgetStore } from "../budgets/types.js";
+import type { BudgetStore, CounterLine } from "../budgets/types.js";
 import type { OpenedUpstream } from "./upstream-attempt.js";
 import type { AnswerRecorder } from "./answer-recorder.js";
 import type { GatewayLogger } from "../observability/logger.js";
@@ -60,7 +60,8 @@ export interface AttemptRecord {
   costNanos?: number;
 }
 
-export type RequestOutcome = "complete" | "failed" | "cancelled";
+/** "interrupted": the gateway process died while the request was upstream; recorded at the next start, usage estimated (docs/accounting.md#what-a-crash-costs). */
+export type RequestOutcome = "complete" | "failed" | "cancelled" | "interrupted";
 
 /** One server-side tool call of a tool loop (docs/tools.md). */
 export interface ToolCallRecord {
@@ -126,6 +127,8 @@ export interface GatewayServices {
   cache?: ResponseCache;
   /** Server-side tools and their stored results (docs/tools.md). */
   tools: ToolServices;
+  /** Tells the ledger's journal a request is about to call upstream (once per request counts), so a crash cannot lose what it is billed. */
+  journalBegin?: (ctx: GatewayContext, provider: string, model: string) => void;
 }
 
 /** The one object a request's stages share. */
@@ -150,6 +153,8 @@ export class GatewayContext {
    * `models` (default: the route's targets), or throws 429 without calling.
    */
   reserveStep?: (request: CanonicalRequest, models?: readonly string[]) => Promise<void>;
+  /** The budget counters this request reserved on (set by enforceBudgets), for the journal to settle them after a crash. */
+  budgetLines?: readonly CounterLine[];
   readonly responseHeaders: Record<string, string>;
   /** Status of the answer the client received (499 when it left first). */
   status = 200;

@@ -43,6 +43,7 @@ export function enforceBudgets(options: BudgetOptions): Stage<GatewayContext> {
 
     const result = await options.store.reserve(ctx.id, lines, options.reservationTtlMs);
     if (!result.ok) throw new BudgetExceededError(lines[result.line]!, result.remaining, result.resetsAt);
+    ctx.budgetLines = lines;
     // Each further model call of this request (a repair, a tool loop's step) adds its own
     // worst case to the reservation, atomically, before it runs: what is held always covers
     // what the calls so far may spend, however many requests run at once. Settlement then
