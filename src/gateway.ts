@@ -13,8 +13,8 @@ import { Redactor } from "./errors/redact.js";
 import { createIdempotencyStore } from "./idempotency/create-idempotency-store.js";
 import { KeyStore } from "./keys/key-store.js";
 import { VirtualKeys } from "./keys/virtual-keys.js";
-import { Journal } from "./ledger/journal.js";
-import { beginEntry, interruptedRecord, interruptedSettlement, relayedTokens } from "./ledger/journal-entries.js";
+import { Journal, type JournalBudgetLine } from "./ledger/journal.js";
+import { beginEntry, interruptedRecord, relayedTokens, settlementOf } from "./ledger/journal-entries.js";
 import { LedgerWriter } from "./ledger/ledger-writer.js";
 import { EndingSink } from "./pipeline/ending-sink.js";
 import { requestRecord } from "./pipeline/request-record.js";
@@ -186,8 +186,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger: observability.logger,
     ...(observability.metrics ? { metrics: observability.metrics } : {}),
     tools: createToolServices(toolRegistry, store, config.toolResults.retentionMs),
-    journalBegin: (ctx, provider, model) => {
-      if (!journal.tracks(ctx.id)) journal.begin(beginEntry(ctx, provider, model), relayedTokens(ctx));
+    journal: {
+      begin: (ctx, provider, model) => {
+        if (!journal.tracks(ctx.id)) journal.begin(beginEntry(ctx, provider, model), relayedTokens(ctx));
+      },
+      settled: (id) => journal.settled(id),
     },
     ...(options.identify ? { identify: options.identify } : {}),
     ...(cache ? { cache } : {}),
@@ -290,17 +293,26 @@ export function createGateway(options: GatewayOptions): Gateway {
 }
 
 /**
- * Requests an earlier process began upstream and never finished: each is recorded as
- * `interrupted` (its prompt billed, its output as far as it was relayed, estimated) and its
- * budget reservation settled to that, instead of waiting for the reservation to expire.
+ * What an earlier process left unfinished. Requests it began upstream and never finished
+ * are recorded as `interrupted` (the prompt billed, the output as far as it was relayed,
+ * estimated); their budget reservations, and those of requests it finished but died before
+ * settling, are settled to what the ledger records instead of waiting to expire.
  */
 function recoverInterrupted(journal: Journal, services: GatewayServices, writeLedger: (record: RequestRecord) => void, warn: (message: string) => void): void {
-  if (journal.recovered.length === 0) return;
-  warn(`${journal.recovered.length} request(s) were in flight when the previous process stopped; recorded as interrupted.`);
+  const settle = (id: string, budget: readonly JournalBudgetLine[] | undefined, record: RequestRecord) => {
+    if (!budget?.length) return;
+    // Only where still held: the earlier process may have settled it and died before noting so.
+    services.budgetStore.settle(id, settlementOf(budget, record), { ifHeld: true }).then(
+      () => journal.settled(id),
+      (err: unknown) => warn(`budget settlement of request ${id} after a restart failed: ${String(err)}`),
+    );
+  };
+  if (journal.recovered.length > 0) warn(`${journal.recovered.length} request(s) were in flight when the previous process stopped; recorded as interrupted.`);
   for (const open of journal.recovered) {
     const record = interruptedRecord(open, services.prices);
     journal.end(record);
     writeLedger(record);
-    if (open.budget?.length) services.budgetStore.settle(open.id, interruptedSettlement(open, record)).catch((err: unknown) => warn(`budget settlement of interrupted request ${open.id} failed: ${String(err)}`));
+    settle(open.id, open.budget, record);
   }
+  for (const { budget, record } of journal.unsettledRecovered) settle(record.id, budget, record);
 }

@@ -4,7 +4,7 @@ import { promptTokens } from "../pipeline/prompt-tokens.js";
 import type { PriceTable } from "../pricing/price-table.js";
 import type { Usage } from "../spec/usage.js";
 import { countTextTokens } from "../usage/tokenizer.js";
-import type { JournalBegin, OpenRequest } from "./journal.js";
+import type { JournalBegin, JournalBudgetLine, OpenRequest } from "./journal.js";
 
 /** The error code of a request the gateway's process died in the middle of. */
 export const INTERRUPTED = "gateway_interrupted";
@@ -67,10 +67,10 @@ export function interruptedRecord(open: OpenRequest, prices: PriceTable): Reques
   return record;
 }
 
-/** What an interrupted request's reservation settles to: its estimated cost and tokens, one request. */
-export function interruptedSettlement(open: OpenRequest, record: RequestRecord): Pick<CounterLine, "counter" | "amount" | "windowEndsAt">[] {
+/** What a reservation settles to after a crash: the record's cost and tokens (estimated for an interrupted one), one request. */
+export function settlementOf(budget: readonly JournalBudgetLine[], record: RequestRecord): Pick<CounterLine, "counter" | "amount" | "windowEndsAt">[] {
   const tokens = (record.usage?.inputTokens ?? 0) + (record.usage?.outputTokens ?? 0);
-  return (open.budget ?? []).map((line) => ({
+  return budget.map((line) => ({
     counter: line.counter,
     windowEndsAt: line.windowEndsAt ?? Infinity,
     amount: line.unit === "requests" ? 1 : line.unit === "usd" ? (record.costNanos ?? 0) : tokens,

@@ -96,6 +96,25 @@ describe("Journal after a crash", () => {
     }
   });
 
+  it("finds requests that reserved budget and never settled it, ended or not", () => {
+    const budget = [{ counter: "usd:day:user:alice:x", windowEndsAt: null, unit: "usd" as const }];
+    leave([{ b: { ...begin(1), budget } }, { b: { ...begin(2), budget } }, { b: { ...begin(3), budget } }, { e: makeRecord(1) }, { e: makeRecord(2) }, { s: begin(2).id }]);
+    const j = new Journal(dir, { tickMs: 60_000 });
+    try {
+      expect(j.unsettledRecovered).toEqual([{ budget, record: makeRecord(1) }]);
+      expect(j.recovered.map((r) => r.id)).toEqual([begin(3).id]);
+      j.end(makeRecord(3, { outcome: "interrupted" }));
+      j.committed([1, 2, 3].map((n) => makeRecord(n).id));
+      // Begins wait for their settlement: the old segment stays until both are settled.
+      expect(existsSync(join(dir, "journal-00000001.jsonl"))).toBe(true);
+      j.settled(begin(1).id);
+      j.settled(begin(3).id);
+      expect(existsSync(join(dir, "journal-00000001.jsonl"))).toBe(false);
+    } finally {
+      j.close();
+    }
+  });
+
   it("replays the outage spool of earlier versions", () => {
     appendFileSync(join(dir, "ledger-spool.jsonl"), `${JSON.stringify(makeRecord(1))}\n${JSON.stringify(makeRecord(2))}\n`);
     const j = new Journal(dir, { tickMs: 60_000 });

@@ -42,8 +42,14 @@ export interface JournalOptions {
   onError?: (err: unknown) => void;
 }
 
-/** A request began upstream; its relayed output so far; it ended; these records are in the database. */
-type Line = { b: JournalBegin } | { p: Record<string, number>; at: number } | { e: RequestRecord } | { c: string[] };
+/** A request ended (in an earlier process) whose budget reservation was never settled. */
+export interface UnsettledRequest {
+  budget: JournalBudgetLine[];
+  record: RequestRecord;
+}
+
+/** A request began upstream; its relayed output so far; it ended; these records are in the database; its reservation was settled. */
+type Line = { b: JournalBegin } | { p: Record<string, number>; at: number } | { e: RequestRecord } | { c: string[] } | { s: string };
 
 /** Per request: where its lines are and what still holds its segments. */
 interface Entry {
@@ -84,6 +90,8 @@ export class Journal {
   private readonly segments: number[] = [];
   /** Requests in flight: their relayed output so far, in tokens, and the last figure written. */
   private readonly live = new Map<string, { relayed: () => number; written: number }>();
+  /** Requests that reserved budget and have not settled it: their begin line (and segment) is kept until they do. */
+  private readonly unsettled = new Map<string, { segment: number; budget: JournalBudgetLine[] }>();
   private readonly lockPath: string;
   private readonly key: string;
   private readonly timer: NodeJS.Timeout;
@@ -94,8 +102,10 @@ export class Journal {
   private syncing = false;
   private spooledCount = 0;
   private closed = false;
-  /** Requests found open at start; the gateway bills them as interrupted and ends them. */
+  /** Requests found open at start; the gateway bills them as interrupted, ends them and settles their reservations. */
   readonly recovered: OpenRequest[];
+  /** Requests an earlier process finished but died before settling their reservations; the gateway settles them. */
+  readonly unsettledRecovered: UnsettledRequest[] = [];
 
   constructor(
     readonly dir: string,
@@ -129,6 +139,22 @@ export class Journal {
     this.entries.set(entry.id, { beginSegment: this.current, state: "open" });
     this.hold(this.current);
     this.live.set(entry.id, { relayed, written: 0 });
+    if (entry.budget?.length) this.holdUnsettled(entry.id, this.current, entry.budget);
+  }
+
+  /** The request's budget reservation was settled: nothing is left to do for it after a crash. */
+  settled(id: string): void {
+    const unsettled = this.unsettled.get(id);
+    if (!unsettled || this.closed) return;
+    this.append({ s: id });
+    this.unsettled.delete(id);
+    this.release(unsettled.segment);
+    this.prune();
+  }
+
+  private holdUnsettled(id: string, segment: number, budget: JournalBudgetLine[]): void {
+    this.unsettled.set(id, { segment, budget });
+    this.hold(segment);
   }
 
   /** A request is over: its record is in the OS before this returns. Once per request; later calls are ignored. */
@@ -230,6 +256,7 @@ export class Journal {
       .filter((n) => Number.isInteger(n))
       .sort((a, b) => a - b);
     const open = new Map<string, OpenRequest>();
+    const ended = new Map<string, RequestRecord>();
     for (const segment of numbers) {
       this.segments.push(segment);
       for (const line of this.read(segment, true)) {
@@ -237,6 +264,11 @@ export class Journal {
           open.set(line.b.id, { ...line.b, outputTokens: 0, lastSeenAt: line.b.startedAt });
           this.entries.set(line.b.id, { beginSegment: segment, state: "open" });
           this.hold(segment);
+          if (line.b.budget?.length) this.holdUnsettled(line.b.id, segment, line.b.budget);
+        } else if ("s" in line) {
+          const unsettled = this.unsettled.get(line.s);
+          if (unsettled) this.release(unsettled.segment);
+          this.unsettled.delete(line.s);
         } else if ("p" in line) {
           for (const [id, tokens] of Object.entries(line.p)) {
             const request = open.get(id);
@@ -248,6 +280,7 @@ export class Journal {
           const id = line.e.id;
           const entry = this.entries.get(id);
           if (entry?.endSegment !== undefined) continue;
+          ended.set(id, line.e);
           open.delete(id);
           if (entry?.beginSegment !== undefined) this.release(entry.beginSegment);
           this.entries.set(id, { endSegment: segment, state: "spooled" });
@@ -255,6 +288,10 @@ export class Journal {
           this.hold(segment);
         }
       }
+    }
+    for (const [id, { budget }] of this.unsettled) {
+      const record = ended.get(id);
+      if (record) this.unsettledRecovered.push({ budget, record });
     }
     return [...open.values()];
   }

@@ -127,8 +127,15 @@ export interface GatewayServices {
   cache?: ResponseCache;
   /** Server-side tools and their stored results (docs/tools.md). */
   tools: ToolServices;
-  /** Tells the ledger's journal a request is about to call upstream (once per request counts), so a crash cannot lose what it is billed. */
-  journalBegin?: (ctx: GatewayContext, provider: string, model: string) => void;
+  /** The ledger's journal, told what a crash would otherwise lose (docs/accounting.md#what-a-crash-costs). */
+  journal?: RequestJournal;
+}
+
+export interface RequestJournal {
+  /** The request is about to call upstream (the first call counts): from here a crash bills it as interrupted. */
+  begin(ctx: GatewayContext, provider: string, model: string): void;
+  /** The request's budget reservation was settled. */
+  settled(id: string): void;
 }
 
 /** The one object a request's stages share. */

@@ -44,7 +44,7 @@ export async function openAnswer(ctx: GatewayContext, request: CanonicalRequest,
         failures.push({ target: label, attempt: 0, code: last.code, message: last.message });
         break;
       }
-      ctx.services.journalBegin?.(ctx, target.provider, target.model);
+      ctx.services.journal?.begin(ctx, target.provider, target.model);
       const record: AttemptRecord = { attempt: ctx.attempts.length + 1, provider: target.provider, model: target.model, startedAt: Date.now(), status: "pending" };
       ctx.attempts.push(record);
       const startedMono = performance.now();

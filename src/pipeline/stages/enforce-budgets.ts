@@ -59,10 +59,13 @@ export function enforceBudgets(options: BudgetOptions): Stage<GatewayContext> {
     try {
       await next();
     } finally {
-      await options.store.settle(ctx.id, actualAmounts(ctx, lines)).catch((err: unknown) => {
-        // The reservation expires on its own; what was spent is still in the ledger.
-        options.log(`budget settlement failed for ${ctx.id}: ${(err as Error).message}`);
-      });
+      await options.store.settle(ctx.id, actualAmounts(ctx, lines)).then(
+        () => ctx.services.journal?.settled(ctx.id),
+        (err: unknown) => {
+          // The reservation expires on its own; what was spent is still in the ledger.
+          options.log(`budget settlement failed for ${ctx.id}: ${(err as Error).message}`);
+        },
+      );
     }
   };
 }
