@@ -186,6 +186,8 @@ const priceInput = z.strictObject({
   output: z.number().nonnegative(),
   cachedInput: z.number().nonnegative().optional(),
   cacheWrite: z.number().nonnegative().optional(),
+  /** The most output tokens one call can produce (reasoning included): reserved when a request sets no max_tokens. */
+  maxOutput: z.number().int().nonnegative().optional(),
 });
 
 export const observabilitySchema = z.strictObject({

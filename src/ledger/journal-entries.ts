@@ -1,8 +1,8 @@
 import type { CounterLine } from "../budgets/types.js";
 import type { GatewayContext, RequestRecord } from "../pipeline/context.js";
-import { promptTokens } from "../pipeline/prompt-tokens.js";
 import type { PriceTable } from "../pricing/price-table.js";
 import type { Usage } from "../spec/usage.js";
+import { billingTarget, inputTokenBound } from "../usage/input-bound.js";
 import { countTextTokens } from "../usage/tokenizer.js";
 import type { JournalBegin, JournalBudgetLine, OpenRequest } from "./journal.js";
 
@@ -11,7 +11,10 @@ export const INTERRUPTED = "gateway_interrupted";
 
 /** A request's begin line: who pays, on which counters, for which model, with how much input. */
 export function beginEntry(ctx: GatewayContext, provider: string, model: string): JournalBegin {
-  const entry: JournalBegin = { id: ctx.id, startedAt: ctx.startedAt, api: ctx.codec.api, stream: ctx.request?.stream ?? false, provider, model, inputTokens: ctx.request ? promptTokens(ctx) : 0 };
+  const target = billingTarget(ctx.services.config.providers[provider]?.type ?? "", model);
+  // Billed as the budget reserved it: the most this target can charge for the input.
+  const inputTokens = ctx.request ? inputTokenBound(ctx.request, target) : 0;
+  const entry: JournalBegin = { id: ctx.id, startedAt: ctx.startedAt, api: ctx.codec.api, stream: ctx.request?.stream ?? false, provider, model, inputTokens };
   if (ctx.route) entry.route = ctx.route.name;
   if (ctx.identity) entry.identity = ctx.identity;
   if (ctx.budgetLines) entry.budget = ctx.budgetLines.map((l) => ({ counter: l.counter, windowEndsAt: Number.isFinite(l.windowEndsAt) ? l.windowEndsAt : null, unit: l.rule.unit }));

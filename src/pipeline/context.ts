@@ -157,9 +157,9 @@ export class GatewayContext {
   /**
    * Set by enforceBudgets when budgets apply: adds the worst case of one more model call (a
    * repair, a tool loop's next step) to the request's reservation, priced at the priciest of
-   * `models` (default: the route's targets), or throws 429 without calling.
+   * `targets` (default: the route's), or throws 429 without calling.
    */
-  reserveStep?: (request: CanonicalRequest, models?: readonly string[]) => Promise<void>;
+  reserveStep?: (request: CanonicalRequest, targets?: readonly { provider: string; model: string }[]) => Promise<void>;
   /** The budget counters this request reserved on (set by enforceBudgets), for the journal to settle them after a crash. */
   budgetLines?: readonly CounterLine[];
   readonly responseHeaders: Record<string, string>;

@@ -58,7 +58,7 @@ export async function runStructured(ctx: GatewayContext, request: CanonicalReque
     const strategy = outputStrategy(ctx.services.config.providers[target.provider]!, request, format);
     let step = strategy.request;
     for (let repairs = 0; repairs <= route.structuredOutput.repairAttempts; repairs++) {
-      if (answers > 0) await ctx.reserveStep?.(step, [target.model]);
+      if (answers > 0) await ctx.reserveStep?.(step, [target]);
       let response: CanonicalResponse;
       try {
         response = await completeStep(ctx, step, [target]);
