@@ -73,6 +73,8 @@ export interface InboundRequest {
   codec: InboundCodec;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
+  /** The transport's reader of the body, called only once the caller is authenticated (then `body` is unused). */
+  readBody?: () => Promise<unknown>;
   sink: ResponseSink;
   /** The transport calls back when the client goes away before the answer is complete. */
   onClientGone(cancel: () => void): void;
@@ -249,6 +251,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const sink = new EndingSink(request.sink, () => journal.end(requestRecord(ctx)));
       const ctx = new GatewayContext(newRequestId(), request.codec, request.headers, request.body, controller.signal, sink, services);
       if (request.identity) ctx.identity = request.identity;
+      if (request.readBody) ctx.readBody = request.readBody;
       inflight.set(ctx, controller);
       try {
         await pipeline(ctx);

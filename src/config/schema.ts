@@ -299,6 +299,14 @@ export const configSchema = z
         host: z.string().default("127.0.0.1"),
         port: z.number().int().min(0).max(65535).default(8787),
         bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024),
+        /** Request headers must arrive within this (standalone server). */
+        headersTimeoutMs: ms.default(10_000),
+        /** A request body must arrive whole within this, or 408. */
+        bodyTimeoutMs: ms.default(30_000),
+        /** Request body bytes buffered at once across all requests; beyond it, 503 until some finish. */
+        bodyBytesInFlight: z.number().int().positive().default(256 * 1024 * 1024),
+        /** Connections that have not yet sent a request's headers (standalone server); more are closed at once. */
+        maxPendingConnections: z.number().int().positive().default(1024),
         heartbeatMs: z.number().int().positive().default(15_000),
         drainTimeoutMs: ms.default(30_000),
       })

@@ -163,6 +163,8 @@ export class GatewayContext {
   /** The budget counters this request reserved on (set by enforceBudgets), for the journal to settle them after a crash. */
   budgetLines?: readonly CounterLine[];
   readonly responseHeaders: Record<string, string>;
+  /** Reads the body from the transport (set by the HTTP server); parseRequest calls it after authentication, so an unauthenticated request's body is never read. */
+  readBody?: () => Promise<unknown>;
   /** Status of the answer the client received (499 when it left first). */
   status = 200;
   error?: unknown;

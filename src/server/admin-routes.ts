@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { AdminAuth, handleAdmin, isAdminPath } from "../admin/router.js";
 import { renderError } from "../errors/render.js";
 import type { Gateway } from "../gateway.js";
-import { readJsonBody } from "./read-body.js";
+import { checkJsonDepth } from "../apis/json-depth.js";
+import { readJsonBody, type BodyLimits } from "./read-body.js";
 
 /** Admin bodies are small; a key's metadata is capped at 16 KiB. */
 const ADMIN_BODY_LIMIT = 256 * 1024;
@@ -26,9 +27,9 @@ export interface AdminRoutes {
 }
 
 /** The admin API over node:http: transport only; src/admin does the work. */
-export function createAdminRoutes(gateway: Gateway): AdminRoutes {
+export function createAdminRoutes(gateway: Gateway, bodyLimits: BodyLimits): AdminRoutes {
   const auth = new AdminAuth(gateway.config.adminKeys);
-  const limit = Math.min(ADMIN_BODY_LIMIT, gateway.config.server.bodyLimitBytes);
+  const limits = { ...bodyLimits, limit: Math.min(ADMIN_BODY_LIMIT, bodyLimits.limit) };
   return {
     enabled: auth.enabled,
     owns: (path) => auth.enabled && isAdminPath(path),
@@ -40,7 +41,11 @@ export function createAdminRoutes(gateway: Gateway): AdminRoutes {
           path,
           query,
           authorization: req.headers.authorization,
-          body: () => readJsonBody(req, limit),
+          body: async () => {
+            const body = await readJsonBody(req, limits);
+            checkJsonDepth(body);
+            return body;
+          },
         });
         send(res, result.status, result.body);
       } catch (err) {

@@ -11,7 +11,8 @@ import type { Gateway } from "../gateway.js";
 import { AdminAuth } from "../admin/router.js";
 import { createAdminRoutes } from "./admin-routes.js";
 import { NodeSink } from "./node-sink.js";
-import { readJsonBody } from "./read-body.js";
+import { BodyBytes } from "./body-bytes.js";
+import { readJsonBody, type BodyLimits } from "./read-body.js";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
@@ -51,7 +52,9 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
       ...(r.maxOutputTokens ? { max_output_tokens: r.maxOutputTokens } : {}),
     })),
   };
-  const admin = createAdminRoutes(gateway);
+  const { server } = gateway.config;
+  const bodyLimits: BodyLimits = { limit: server.bodyLimitBytes, timeoutMs: server.bodyTimeoutMs, inFlight: new BodyBytes(server.bodyBytesInFlight) };
+  const admin = createAdminRoutes(gateway, bodyLimits);
   const metrics = metricsRoute(gateway);
   const dashboard = createDashboardRoutes(admin.enabled, gateway.services.redactor);
 
@@ -65,7 +68,7 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
     const codec = API_ROUTES[path];
     if (codec) {
       if (req.method !== "POST") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), gateway, codec);
-      void serveApi(gateway, codec, req, res);
+      void serveApi(gateway, codec, req, res, bodyLimits);
       return;
     }
     if (req.method === "GET" && path === "/v1/models") return sendJson(res, 200, models);
@@ -97,27 +100,19 @@ function metricsRoute(gateway: Gateway): ((req: IncomingMessage, res: ServerResp
   };
 }
 
-async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  let body: unknown;
-  try {
-    body = await readJsonBody(req, gateway.config.server.bodyLimitBytes);
-  } catch (err) {
-    if (!req.complete) {
-      // Unread body bytes would otherwise be parsed as the next request on this connection:
-      // tell the client not to reuse it, and close it once the answer is out.
-      res.setHeader("connection", "close");
-      // Taken now: node detaches the socket once the response finishes (none: already gone).
-      const socket = req.socket ?? res.socket;
-      if (socket) res.once("finish", () => socket.destroy());
-    }
-    sendError(res, err, gateway, codec);
-    return;
-  }
+async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMessage, res: ServerResponse, bodyLimits: BodyLimits): Promise<void> {
+  // Taken now: node detaches the socket once the response finishes.
+  const socket = req.socket;
+  // A body left unread (refused before reading: no key, too large, too slow) would be parsed
+  // as the next request on this connection: the connection closes once the answer is out.
+  res.once("finish", () => req.complete || socket.destroy());
   try {
     await gateway.handle({
       codec,
       headers: req.headers,
-      body,
+      // Read only once the caller is authenticated: a request without a valid key costs no body.
+      body: undefined,
+      readBody: () => readJsonBody(req, bodyLimits),
       sink: new NodeSink(res),
       // "close" before the answer is complete means the client went away.
       onClientGone: (cancel) => (res.destroyed ? cancel() : res.once("close", () => res.writableFinished || cancel())),
