@@ -47,6 +47,8 @@ export interface ResponseSink {
 export interface AttemptRecord {
   /** 1-based, across all targets of the route. */
   attempt: number;
+  /** 1-based model call of the request this attempt serves (a tool loop's or a repair's later steps); absent: 1. */
+  step?: number;
   provider: string;
   model: string;
   startedAt: number;
@@ -153,6 +155,8 @@ export class GatewayContext {
   /** How the stream is written in the client's API, once it has begun. */
   encoder?: StreamEncoder;
   readonly attempts: AttemptRecord[] = [];
+  /** The model call under way: 1, then one more for each tool loop step or repair after an answer (`nextStep`). */
+  step = 1;
   readonly toolCalls: ToolCallRecord[] = [];
   /**
    * Set by enforceBudgets when budgets apply: adds the worst case of one more model call (a

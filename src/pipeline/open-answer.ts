@@ -46,6 +46,7 @@ export async function openAnswer(ctx: GatewayContext, request: CanonicalRequest,
       }
       ctx.services.journal?.begin(ctx, target.provider, target.model);
       const record: AttemptRecord = { attempt: ctx.attempts.length + 1, provider: target.provider, model: target.model, startedAt: Date.now(), status: "pending" };
+      if (ctx.step > 1) record.step = ctx.step;
       ctx.attempts.push(record);
       const startedMono = performance.now();
       try {

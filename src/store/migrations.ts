@@ -168,6 +168,13 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX tollgate_tool_results_expires ON tollgate_tool_results (expires_at);
     `,
   },
+  {
+    version: 6,
+    name: "attempt_steps",
+    // Which model call of the request an attempt belongs to: a tool loop's or a repair's
+    // later steps are steps, not retries (retries are attempts beyond the first per step and target).
+    sql: `ALTER TABLE tollgate_attempts ADD COLUMN step INTEGER NOT NULL DEFAULT 1;`,
+  },
 ];
 
 /**
