@@ -100,6 +100,53 @@ describe("bodies refused before they cost anything", () => {
   });
 });
 
+describe("connections that send no request", () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway(
+      {
+        server: { maxPendingConnections: 2, headersTimeoutMs: 1_000 },
+        auth: { keys: ["env:KEY"] },
+        providers: { sim: { type: "simulator", ttftMs: 0, tokensPerSecond: 100_000 } },
+        models: { sim: { targets: [{ provider: "sim", model: "sim" }] } },
+      },
+      { env: { KEY } },
+    );
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  const open = (): Promise<{ socket: Socket; closed: Promise<string> }> => {
+    const { hostname, port } = new URL(gw.url);
+    const socket = connect(Number(port), hostname);
+    let answer = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (text: string) => (answer += text));
+    socket.on("error", () => undefined);
+    const closed = new Promise<string>((resolve) => socket.on("close", () => resolve(answer)));
+    return new Promise((resolve) => socket.on("connect", () => resolve({ socket, closed })));
+  };
+
+  test("past maxPendingConnections a new connection is closed at once; headers that never finish are cut at headersTimeoutMs", async () => {
+    const first = await open();
+    const second = await open();
+    // Half a request: its headers never end.
+    first.socket.write("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n");
+    second.socket.write("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n");
+    const third = await open();
+    // Closed by the server without a byte: no room for another connection that has sent no request.
+    expect(await third.closed).toBe("");
+    // The two pending ones are answered 408 and closed once their headers are overdue.
+    expect(await first.closed).toMatch(/^HTTP\/1\.1 408 /);
+    expect(await second.closed).toMatch(/^HTTP\/1\.1 408 /);
+    // Room again: a keyed request is served.
+    const ok = await request(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: chat });
+    expect(ok.statusCode).toBe(200);
+    await ok.body.text();
+  });
+});
+
 describe("500 slow unauthenticated uploads against a gateway process", () => {
   let cli: CliProcess;
   let url: string;
