@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { InvalidRequestError } from "../errors/gateway-error.js";
-import { checkJsonDepth } from "./json-depth.js";
+import { checkJsonDepth, tooDeepAt } from "./json-depth.js";
 
 const nest = (depth: number): unknown => {
   let v: unknown = "leaf";
@@ -24,6 +24,11 @@ describe("checkJsonDepth", () => {
     let deep: unknown = [];
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(() => checkJsonDepth({ tools: [{ parameters: deep }] })).toThrow(/tools\[0\]\.parameters/);
+  });
+
+  test("tooDeepAt tells where, without throwing", () => {
+    expect(tooDeepAt({ choices: [{ message: nest(70) }] }, 64)?.slice(0, 3)).toEqual(["choices", 0, "message"]);
+    expect(tooDeepAt({ choices: [] }, 64)).toBeUndefined();
   });
 
   test("wide values are fine", () => {

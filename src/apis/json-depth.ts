@@ -13,19 +13,27 @@ const NAMED_SEGMENTS = 4;
  * would not survive it.
  */
 export function checkJsonDepth(value: unknown, maxDepth = MAX_JSON_DEPTH): void {
+  const path = tooDeepAt(value, maxDepth);
+  if (path === undefined) return;
+  const named = fieldPath(path.slice(0, NAMED_SEGMENTS));
+  throw new InvalidRequestError("json_too_deep", `${named || "The body"} is nested more than ${maxDepth} levels deep.`, { param: named || null });
+}
+
+/** The path of the first place `value` is nested deeper than `maxDepth`; undefined when it is not. */
+export function tooDeepAt(value: unknown, maxDepth = MAX_JSON_DEPTH): PropertyKey[] | undefined {
   // Each node links to its parent instead of copying its path: memory stays linear in the value.
   type Node = { value: object; depth: number; key?: PropertyKey; parent?: Node };
-  if (value === null || typeof value !== "object") return;
+  if (value === null || typeof value !== "object") return undefined;
   const stack: Node[] = [{ value, depth: 0 }];
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (node.depth >= maxDepth) {
       const path: PropertyKey[] = [];
       for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) path.unshift(n.key);
-      const named = fieldPath(path.slice(0, NAMED_SEGMENTS));
-      throw new InvalidRequestError("json_too_deep", `${named || "The body"} is nested more than ${maxDepth} levels deep.`, { param: named || null });
+      return path;
     }
     const entries: [PropertyKey, unknown][] = Array.isArray(node.value) ? node.value.map((v, i) => [i, v]) : Object.entries(node.value);
     for (const [key, child] of entries) if (child !== null && typeof child === "object") stack.push({ value: child, depth: node.depth + 1, key, parent: node });
   }
+  return undefined;
 }

@@ -272,7 +272,7 @@ export const configSchema = z
       .strictObject({
         batchSize: z.number().int().positive().default(200),
         flushIntervalMs: z.number().int().positive().default(200),
-        /** Where rows wait, in order, while the database is unreachable. */
+        /** The ledger journal: every record until it is in the database (the outage spool too), and requests in flight; one instance per directory. */
         spoolDir: z.string().default(".tollgate/spool"),
       })
       .prefault({}),

@@ -7,7 +7,7 @@ import { countTextTokens } from "../usage/tokenizer.js";
 import type { JournalBegin, JournalBudgetLine, OpenRequest } from "./journal.js";
 
 /** The error code of a request the gateway's process died in the middle of. */
-export const INTERRUPTED = "gateway_interrupted";
+const INTERRUPTED = "gateway_interrupted";
 
 /** A request's begin line: who pays, on which counters, for which model, with how much input. */
 export function beginEntry(ctx: GatewayContext, provider: string, model: string): JournalBegin {

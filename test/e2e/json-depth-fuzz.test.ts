@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { MAX_JSON_DEPTH } from "../../src/apis/json-depth.js";
+import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
 
 // Nesting depth in every field of every API: a value nested deeper than any real input
@@ -10,20 +11,23 @@ import { startGateway, type TestGateway } from "../support/gateway.js";
 
 const KEY = "json-depth-key-0123456789";
 let gw: TestGateway;
+let upstream: FakeUpstream;
 
 beforeAll(async () => {
+  upstream = await createFakeUpstream();
   gw = await startGateway(
     {
       server: { bodyLimitBytes: 4 * 1024 * 1024 },
       auth: { keys: ["env:KEY"] },
-      providers: { sim: { type: "simulator", ttftMs: 0, tokensPerSecond: 100_000 } },
-      models: { sim: { targets: [{ provider: "sim", model: "sim" }] }, emb: { targets: [{ provider: "sim", model: "sim-embed" }] } },
+      providers: { sim: { type: "simulator", ttftMs: 0, tokensPerSecond: 100_000 }, up: { type: "openai", baseURL: upstream.url } },
+      models: { sim: { targets: [{ provider: "sim", model: "sim" }] }, emb: { targets: [{ provider: "sim", model: "sim-embed" }] }, up: { retry: { maxRetries: 0 }, targets: [{ provider: "up", model: "m" }] } },
     },
     { env: { KEY } },
   );
 });
 afterAll(async () => {
   await gw?.close();
+  await upstream?.close();
 });
 
 type Api = "/v1/chat/completions" | "/v1/responses" | "/v1/messages" | "/v1/embeddings";
@@ -101,4 +105,12 @@ describe("JSON nesting depth in every field of every API", () => {
       { numRuns: 120 },
     );
   }, 120_000);
+
+  test("an upstream answer nested 100,000 deep is a malformed upstream answer (502), not a crash", async () => {
+    const deep = `${'{"k":'.repeat(100_000)}1${"}".repeat(100_000)}`;
+    upstream.enqueue({ kind: "status", status: 200, body: `{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi","extra":${deep}},"finish_reason":"stop"}]}`, headers: { "content-type": "application/json" } });
+    const res = await send("/v1/chat/completions", JSON.stringify({ model: "up", messages: [{ role: "user", content: "hi" }] }));
+    expect(res.status, res.text).toBe(502);
+    expect(res.text).toContain("nested more than");
+  });
 });
