@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { z } from "zod";
 import type { InboundCodec } from "./apis/inbound-codec.js";
 import { StaticKeys } from "./auth/static-keys.js";
@@ -12,7 +15,11 @@ import { KeyStore } from "./keys/key-store.js";
 import { VirtualKeys } from "./keys/virtual-keys.js";
 import { OrgDirectory } from "./orgs/org-directory.js";
 import { OrgStore } from "./orgs/org-store.js";
+import { Journal, type JournalBudgetLine } from "./ledger/journal.js";
+import { beginEntry, interruptedRecord, relayedTokens, settlementOf } from "./ledger/journal-entries.js";
 import { LedgerWriter } from "./ledger/ledger-writer.js";
+import { EndingSink } from "./pipeline/ending-sink.js";
+import { requestRecord } from "./pipeline/request-record.js";
 import { generateObject, type GenerateObjectOptions } from "./library/generate-object.js";
 import { cacheStages } from "./cache/cache-stages.js";
 import { createResponseCache } from "./cache/create-response-cache.js";
@@ -70,6 +77,8 @@ export interface InboundRequest {
   codec: InboundCodec;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
+  /** The transport's reader of the body, called only once the caller is authenticated (then `body` is unused). */
+  readBody?: () => Promise<unknown>;
   sink: ResponseSink;
   /** The transport calls back when the client goes away before the answer is complete. */
   onClientGone(cancel: () => void): void;
@@ -152,7 +161,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   const keyStore = () => keyStorePromise;
   const orgStorePromise = storePromise.then((sql) => new OrgStore(sql));
   orgStorePromise.catch(() => {});
-  const ledger = storePromise.then((sql) => new LedgerWriter(sql, { ...config.ledger, onError: (err) => observability.warn("ledger", String(err)) }));
+  // Every record reaches the journal before its response ends (docs/accounting.md#what-a-crash-costs). An
+  // in-memory database dies with the process, so its journal only spools, in a directory of its own.
+  const temporaryJournal = config.databaseUrl === "sqlite::memory:";
+  const journalDir = temporaryJournal ? mkdtempSync(join(tmpdir(), "tollgate-journal-")) : config.ledger.spoolDir;
+  const journal = new Journal(journalDir, { onError: (err) => observability.warn("ledger", String(err)) });
+  const ledger = storePromise.then((sql) => new LedgerWriter(sql, { ...config.ledger, spoolDir: journalDir, journal, onError: (err) => observability.warn("ledger", String(err)) }));
   ledger.catch(() => {});
   // Records written before the store is open wait on the promise, in order.
   let ledgerChain: Promise<unknown> = Promise.resolve();
@@ -181,10 +195,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger: observability.logger,
     ...(observability.metrics ? { metrics: observability.metrics } : {}),
     tools: createToolServices(toolRegistry, store, config.toolResults.retentionMs),
+    journal: {
+      begin: (ctx, provider, model) => {
+        if (!journal.tracks(ctx.id)) journal.begin(beginEntry(ctx, provider, model), relayedTokens(ctx));
+      },
+      settled: (id) => journal.settled(id),
+    },
     ...(options.identify ? { identify: options.identify } : {}),
     ...(cache ? { cache } : {}),
   };
   const cached = cache ? cacheStages(cache, relay) : undefined;
+  recoverInterrupted(journal, services, writeLedger, warn("ledger"));
 
   const inflight = new Map<GatewayContext, AbortController>();
   let accepting = true;
@@ -235,8 +256,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     async handle(request) {
       const controller = new AbortController();
       request.onClientGone(() => controller.abort(new ClientClosedError()));
-      const ctx = new GatewayContext(newRequestId(), request.codec, request.headers, request.body, controller.signal, request.sink, services);
+      // The record is journaled as the answer's last bytes go out, not when the pipeline unwinds.
+      const sink = new EndingSink(request.sink, () => journal.end(requestRecord(ctx)));
+      const ctx = new GatewayContext(newRequestId(), request.codec, request.headers, request.body, controller.signal, sink, services);
       if (request.identity) ctx.identity = request.identity;
+      if (request.readBody) ctx.readBody = request.readBody;
       inflight.set(ctx, controller);
       try {
         await pipeline(ctx);
@@ -268,6 +292,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       await toolRegistry.close();
       await ledgerChain;
       await ledger.then((l) => l.close()).catch(() => {});
+      journal.close();
+      if (temporaryJournal) rmSync(journalDir, { recursive: true, force: true });
       await budgetStore.close();
       await cache?.close();
       await idempotencyStore.close();
@@ -276,4 +302,29 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
   };
   return gateway;
+}
+
+/**
+ * What an earlier process left unfinished. Requests it began upstream and never finished
+ * are recorded as `interrupted` (the prompt billed, the output as far as it was relayed,
+ * estimated); their budget reservations, and those of requests it finished but died before
+ * settling, are settled to what the ledger records instead of waiting to expire.
+ */
+function recoverInterrupted(journal: Journal, services: GatewayServices, writeLedger: (record: RequestRecord) => void, warn: (message: string) => void): void {
+  const settle = (id: string, budget: readonly JournalBudgetLine[] | undefined, record: RequestRecord) => {
+    if (!budget?.length) return;
+    // Only where still held: the earlier process may have settled it and died before noting so.
+    services.budgetStore.settle(id, settlementOf(budget, record), { ifHeld: true }).then(
+      () => journal.settled(id),
+      (err: unknown) => warn(`budget settlement of request ${id} after a restart failed: ${String(err)}`),
+    );
+  };
+  if (journal.recovered.length > 0) warn(`${journal.recovered.length} request(s) were in flight when the previous process stopped; recorded as interrupted.`);
+  for (const open of journal.recovered) {
+    const record = interruptedRecord(open, services.prices);
+    journal.end(record);
+    writeLedger(record);
+    settle(open.id, open.budget, record);
+  }
+  for (const { budget, record } of journal.unsettledRecovered) settle(record.id, budget, record);
 }

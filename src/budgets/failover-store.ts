@@ -1,6 +1,6 @@
 import { checkReservationId, checkReserve, checkSettle } from "./check-lines.js";
 import { BudgetStoreUnavailableError } from "./errors.js";
-import type { BudgetStore, CounterLine, CounterState, ReserveResult } from "./types.js";
+import type { BudgetStore, CounterLine, CounterState, ReserveResult, SettleOptions } from "./types.js";
 import { WINDOW_GRACE_MS } from "./windows.js";
 
 export type StoreFailureMode = "closed" | "open";
@@ -65,13 +65,13 @@ export class FailoverBudgetStore implements BudgetStore {
     return this.local.reserve(reservationId, lines, ttlMs);
   }
 
-  async settle(reservationId: string, actual: readonly Settle[]): Promise<void> {
+  async settle(reservationId: string, actual: readonly Settle[], options: SettleOptions = {}): Promise<void> {
     checkReservationId(reservationId);
     checkSettle(actual);
     this.forgetOldReservations(this.clock());
-    if (this.localReservations.delete(reservationId)) return this.local.settle(reservationId, actual);
-    const shared = await this.onPrimary(() => this.primary.settle(reservationId, actual));
-    if (!shared) await this.local.settle(reservationId, actual);
+    if (this.localReservations.delete(reservationId)) return this.local.settle(reservationId, actual, options);
+    const shared = await this.onPrimary(() => this.primary.settle(reservationId, actual, options));
+    if (!shared) await this.local.settle(reservationId, actual, options);
   }
 
   async read(counters: readonly string[]): Promise<CounterState[]> {

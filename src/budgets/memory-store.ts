@@ -1,5 +1,5 @@
 import { checkReservationId, checkReserve, checkSettle } from "./check-lines.js";
-import type { BudgetStore, CounterLine, CounterState, ReserveResult } from "./types.js";
+import type { BudgetStore, CounterLine, CounterState, ReserveResult, SettleOptions } from "./types.js";
 import { WINDOW_GRACE_MS } from "./windows.js";
 
 export interface MemoryBudgetStoreOptions {
@@ -59,7 +59,7 @@ export class MemoryBudgetStore implements BudgetStore {
     return { ok: true };
   }
 
-  async settle(reservationId: string, actual: readonly Pick<CounterLine, "counter" | "amount" | "windowEndsAt">[]): Promise<void> {
+  async settle(reservationId: string, actual: readonly Pick<CounterLine, "counter" | "amount" | "windowEndsAt">[], options: SettleOptions = {}): Promise<void> {
     checkReservationId(reservationId);
     checkSettle(actual);
     const now = this.clock();
@@ -72,7 +72,7 @@ export class MemoryBudgetStore implements BudgetStore {
       if (held) {
         counter.reserved -= held.amount;
         counter.reservations.delete(reservationId);
-      }
+      } else if (options.ifHeld) continue;
       counter.spent += line.amount;
     }
   }

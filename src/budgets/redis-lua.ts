@@ -84,12 +84,13 @@ end
 return {-1, 0}
 `;
 
-/** ARGV[3] reservation id, then per line: actual amount, ends. */
+/** ARGV[3] reservation id, ARGV[4] "1" to settle only counters still holding it, then per line: actual amount, ends. */
 export const SETTLE_LUA = `${PRELUDE}
 local id = ARGV[3]
+local only_held = ARGV[4] == '1'
 for i = 1, #KEYS / 3 do
   local s, r, e = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  local amount, ends = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
+  local amount, ends = ARGV[3 + 2 * i], ARGV[4 + 2 * i]
   if not dropped(s, r, e, tonumber(ends)) then
     -- Still held (expired or not, it is counted in reserved until released): release it.
     local held = redis.call('HGET', r, id)
@@ -98,10 +99,13 @@ for i = 1, #KEYS / 3 do
       redis.call('ZREM', e, id)
       redis.call('HINCRBY', s, 'reserved', int(-tonumber(held)))
     end
-    -- Actual usage is a fact: it counts even past the limit or after the reservation expired.
-    redis.call('HINCRBY', s, 'spent', amount)
-    redis.call('HSET', s, 'ends', ends)
-    keep_until(s, r, e, tonumber(ends))
+    -- Actual usage is a fact: it counts even past the limit or after the reservation expired
+    -- (unless this settlement is a replay, which counts only where the reservation is still held).
+    if held or not only_held then
+      redis.call('HINCRBY', s, 'spent', amount)
+      redis.call('HSET', s, 'ends', ends)
+      keep_until(s, r, e, tonumber(ends))
+    end
   end
 end
 return 0

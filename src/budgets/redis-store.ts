@@ -4,7 +4,7 @@ import { Redis, type Cluster, type RedisOptions } from "ioredis";
 import { checkReservationId, checkReserve, checkSettle } from "./check-lines.js";
 import { READ_LUA, RESERVE_LUA, SETTLE_LUA } from "./redis-lua.js";
 import { RedisScript } from "./redis-script.js";
-import type { BudgetStore, CounterLine, CounterState, ReserveResult } from "./types.js";
+import type { BudgetStore, CounterLine, CounterState, ReserveResult, SettleOptions } from "./types.js";
 import { WINDOW_GRACE_MS } from "./windows.js";
 
 /**
@@ -83,12 +83,12 @@ export class RedisBudgetStore implements BudgetStore {
     return line ? { ok: false, line: failed, remaining, resetsAt: line.windowEndsAt } : { ok: true };
   }
 
-  async settle(reservationId: string, actual: readonly Pick<CounterLine, "counter" | "amount" | "windowEndsAt">[]): Promise<void> {
+  async settle(reservationId: string, actual: readonly Pick<CounterLine, "counter" | "amount" | "windowEndsAt">[], options: SettleOptions = {}): Promise<void> {
     checkReservationId(reservationId);
     checkSettle(actual);
     if (actual.length === 0) return;
     await this.connectedOnce();
-    const args = [...this.head(), reservationId, ...actual.flatMap((line) => [line.amount, ends(line.windowEndsAt)])];
+    const args = [...this.head(), reservationId, options.ifHeld ? 1 : 0, ...actual.flatMap((line) => [line.amount, ends(line.windowEndsAt)])];
     await settleScript.run(this.client, this.keys(actual.map((line) => line.counter)), args);
   }
 

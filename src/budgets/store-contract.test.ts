@@ -93,6 +93,15 @@ describe.each(implementations)("%s", (_name, setup) => {
     expect(await store.read(["c"])).toEqual([{ spent: 25, reserved: 0 }]);
   });
 
+  test("a replayed settlement (ifHeld) counts only while the reservation is held: twice is once", async () => {
+    const { store } = setup();
+    await store.reserve("r1", [line("c", 100, 80)], 10_000);
+    await store.settle("r1", [line("c", 100, 30)], { ifHeld: true });
+    await store.settle("r1", [line("c", 100, 30)], { ifHeld: true });
+    await store.settle("never-reserved", [line("c", 100, 5)], { ifHeld: true });
+    expect(await store.read(["c"])).toEqual([{ spent: 30, reserved: 0 }]);
+  });
+
   test("an unsettled reservation stops holding capacity when its TTL ends, and settles late", async () => {
     const { store, advance } = setup();
     await store.reserve("crashed", [line("c", 100, 100)], 1_000);

@@ -34,6 +34,10 @@ export type ReserveResult =
   /** `line` is the index of the first line that could not fit. */
   | { ok: false; line: number; remaining: number; resetsAt: number };
 
+export interface SettleOptions {
+  ifHeld?: boolean;
+}
+
 export interface CounterState {
   spent: number;
   reserved: number;
@@ -47,7 +51,11 @@ export interface CounterState {
 export interface BudgetStore {
   readonly kind: string;
   reserve(reservationId: string, lines: readonly CounterLine[], ttlMs: number): Promise<ReserveResult>;
-  settle(reservationId: string, actual: readonly Pick<CounterLine, "counter" | "amount" | "windowEndsAt">[]): Promise<void>;
+  /**
+   * `ifHeld`: only counters still holding this reservation take the actual usage (a settlement
+   * replayed after a restart, which the crashed process may already have applied).
+   */
+  settle(reservationId: string, actual: readonly Pick<CounterLine, "counter" | "amount" | "windowEndsAt">[], options?: SettleOptions): Promise<void>;
   read(counters: readonly string[]): Promise<CounterState[]>;
   close(): Promise<void>;
 }

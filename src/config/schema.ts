@@ -188,6 +188,8 @@ const priceInput = z.strictObject({
   output: z.number().nonnegative(),
   cachedInput: z.number().nonnegative().optional(),
   cacheWrite: z.number().nonnegative().optional(),
+  /** The most output tokens one call can produce (reasoning included): reserved when a request sets no max_tokens. */
+  maxOutput: z.number().int().nonnegative().optional(),
 });
 
 const observabilitySchema = z.strictObject({
@@ -272,7 +274,7 @@ export const configSchema = z
       .strictObject({
         batchSize: z.number().int().positive().default(200),
         flushIntervalMs: z.number().int().positive().default(200),
-        /** Where rows wait, in order, while the database is unreachable. */
+        /** The ledger journal: every record until it is in the database (the outage spool too), and requests in flight; one instance per directory. */
         spoolDir: z.string().default(".tollgate/spool"),
       })
       .prefault({}),
@@ -299,6 +301,14 @@ export const configSchema = z
         host: z.string().default("127.0.0.1"),
         port: z.number().int().min(0).max(65535).default(8787),
         bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024),
+        /** Request headers must arrive within this (standalone server). */
+        headersTimeoutMs: ms.default(10_000),
+        /** A request body must arrive whole within this, or 408. */
+        bodyTimeoutMs: ms.default(30_000),
+        /** Request body bytes buffered at once across all requests; beyond it, 503 until some finish. */
+        bodyBytesInFlight: z.number().int().positive().default(256 * 1024 * 1024),
+        /** Connections that have not yet sent a request's headers (standalone server); more are closed at once. */
+        maxPendingConnections: z.number().int().positive().default(1024),
         heartbeatMs: z.number().int().positive().default(15_000),
         drainTimeoutMs: ms.default(30_000),
         /** Serves every path under this prefix too (`/llm` → `/llm/v1/chat/completions`), for a gateway behind a path-routing proxy. */

@@ -86,6 +86,19 @@ export class MethodNotAllowedError extends GatewayError {
   }
 }
 
+export class RequestTimeoutError extends GatewayError {
+  constructor(limitMs: number) {
+    super(408, "invalid_request_error", "request_timeout", `The request body did not arrive within ${limitMs} ms.`);
+  }
+}
+
+/** Too many request bodies are being received at once: the client should retry shortly. */
+export class ServerBusyError extends GatewayError {
+  constructor() {
+    super(503, "server_error", "server_busy", "The gateway is receiving too many request bodies at once; retry shortly.", { retryAfterSeconds: 1 });
+  }
+}
+
 /** The gateway is draining for shutdown and takes no new work. */
 export class ShuttingDownError extends GatewayError {
   constructor() {

@@ -131,6 +131,28 @@ describe.each(storeKinds)("dashboard queries on %s", (kind) => {
     ]);
   });
 
+  it("provider health counts a tool loop's or repair's next step as neither a retry nor a fallback", async () => {
+    const other = await createTestDatabase(kind);
+    const otherSql = await openStore(other.url);
+    try {
+      const attempt = makeRecord(1).attempts[0]!;
+      // Two steps on one target, the second retried once after an error.
+      const loop = makeRecord(1, {
+        startedAt: T0,
+        attempts: [
+          { ...attempt, attempt: 1, provider: "p", model: "m" },
+          { ...attempt, attempt: 2, provider: "p", model: "m", step: 2, status: "error" },
+          { ...attempt, attempt: 3, provider: "p", model: "m", step: 2 },
+        ],
+      });
+      await insertRecords(otherSql, [loop]);
+      expect(await queryProviderHealth(otherSql, T0, T0 + HOUR)).toEqual([{ provider: "p", attempts: 3, errors: 1, retries: 1, fallbacks: 0 }]);
+    } finally {
+      await otherSql.close();
+      await other.dispose();
+    }
+  });
+
   it("recent requests: newest first, key name joined, errors only on request", async () => {
     const recent = await queryRecentRequests(sql, { limit: 3, errorsOnly: false });
     expect(recent.map((r) => r.id)).toEqual(["req_003004", "req_003003", "req_003002"]);

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { openStore } from "../store/open-store.js";
@@ -6,6 +5,7 @@ import type { Sql } from "../store/sql.js";
 import { TcpProxy } from "../store/test-support/tcp-proxy.js";
 import { createTestDatabase, POSTGRES_URL, type TestDatabase } from "../store/test-support/test-database.js";
 import { LedgerWriter } from "./ledger-writer.js";
+import { journalBacklog, journalSegments } from "./test-support/journal-files.js";
 import { makeRecord } from "./test-support/records.js";
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -24,10 +24,6 @@ describe("LedgerWriter through a Postgres outage", () => {
     return writer;
   };
   const stored = async () => (await direct.query<{ id: string }>("SELECT id FROM tollgate_requests ORDER BY seq, id")).map((r) => r.id);
-  const spoolLines = () => {
-    const file = join(spoolDir, "ledger-spool.jsonl");
-    return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean).length : 0;
-  };
 
   beforeEach(async () => {
     db = await createTestDatabase("postgres");
@@ -75,12 +71,13 @@ describe("LedgerWriter through a Postgres outage", () => {
       },
       { timeout: 30_000, interval: 10 },
     );
-    expect(spoolLines()).toBe(0);
     expect(await direct.query("SELECT COUNT(*) AS n FROM tollgate_attempts")).toEqual([{ n: 60 }]);
+    await writer.close();
+    expect(journalSegments(spoolDir)).toEqual([]);
     expect(await direct.query("SELECT COUNT(*) AS n FROM tollgate_request_tags")).toEqual([{ n: 60 }]);
   });
 
-  it("keeps the spool on disk when closed during the outage; the next writer replays it", async () => {
+  it("keeps the records in the journal when closed during the outage; the next writer replays them", async () => {
     const first = newWriter();
     for (const n of range(1, 5)) first.write(makeRecord(n));
     await first.flush();
@@ -88,7 +85,7 @@ describe("LedgerWriter through a Postgres outage", () => {
     for (const n of range(6, 12)) first.write(makeRecord(n));
     await first.close();
     expect(first.pending).toBe(0);
-    expect(spoolLines()).toBe(7);
+    expect(journalBacklog(spoolDir)).toBe(7);
     expect(await stored()).toEqual(ids(range(1, 5)));
 
     proxy.restore();
@@ -101,6 +98,7 @@ describe("LedgerWriter through a Postgres outage", () => {
       },
       { timeout: 30_000, interval: 10 },
     );
-    expect(spoolLines()).toBe(0);
+    await second.close();
+    expect(journalSegments(spoolDir)).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import type { RequestRecord } from "../pipeline/context.js";
 import { isDataError } from "../store/data-error.js";
 import type { Sql } from "../store/sql.js";
 import { insertRecords, InvalidRecordError } from "./insert-records.js";
+import { Journal } from "./journal.js";
 import { JsonlFile } from "./jsonl-file.js";
 
 export interface LedgerWriterOptions {
@@ -10,8 +11,10 @@ export interface LedgerWriterOptions {
   batchSize: number;
   /** Longest a record waits in memory before its batch is written. */
   flushIntervalMs: number;
-  /** Holds `ledger-spool.jsonl` (records waiting for the database) and `ledger-rejected.jsonl`. One writer per directory. */
+  /** Holds the journal (`journal-*.jsonl`: every record until it is in the database) and `ledger-rejected.jsonl`. One writer per directory. */
   spoolDir: string;
+  /** The gateway's journal in `spoolDir` (it also records requests in flight); the writer opens and closes its own when absent. */
+  journal?: Journal;
   onError?: (err: unknown) => void;
   /** First retry of the database after a failure; doubles on each failure up to `retryMaxMs`. */
   retryMinMs?: number;
@@ -19,17 +22,21 @@ export interface LedgerWriterOptions {
 }
 
 /**
- * Writes request records to the ledger tables in batches, off the request path.
+ * Writes request records to the ledger tables in batches, off the request path. Each
+ * record is first appended to the journal (synchronously, before `write` returns), so a
+ * process killed with records still in memory loses none: the next writer replays them.
  *
- * While the database fails, batches are appended to an fsync'd spool file instead, and
- * every later batch follows them there so that order is kept; a backoff timer replays the
- * spool in order once the database answers, then writes go direct again. A spool left by
- * an earlier process is replayed first. A record the database refuses on its own (bad
- * data, not an outage) goes to the rejected file, so it cannot hold the ledger up.
+ * While the database fails, batches are left in the journal only (dropped from memory),
+ * and every later batch follows them there so that order is kept; a backoff timer replays
+ * them from the journal in order once the database answers, then writes go direct again.
+ * Records an earlier process left in the journal are replayed first. A record the database
+ * refuses on its own (bad data, not an outage) goes to the rejected file, so it cannot
+ * hold the ledger up.
  */
 export class LedgerWriter {
   private readonly queue: RequestRecord[] = [];
-  private readonly spool: JsonlFile<RequestRecord>;
+  private readonly journal: Journal;
+  private readonly ownJournal: boolean;
   private readonly rejected: JsonlFile<RequestRecord>;
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
@@ -41,7 +48,7 @@ export class LedgerWriter {
   private flushTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay: number;
-  // Every write to the database or the spool runs here, one at a time, in order.
+  // Every write to the database (and every replay from the journal) runs here, one at a time, in order.
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -51,19 +58,20 @@ export class LedgerWriter {
     this.retryMinMs = options.retryMinMs ?? 1_000;
     this.retryMaxMs = options.retryMaxMs ?? 30_000;
     this.retryDelay = this.retryMinMs;
-    this.spool = new JsonlFile(join(options.spoolDir, "ledger-spool.jsonl"));
+    this.ownJournal = options.journal === undefined;
+    this.journal = options.journal ?? new Journal(options.spoolDir, { onError: (err) => this.report(err) });
     this.rejected = new JsonlFile(join(options.spoolDir, "ledger-rejected.jsonl"));
-    this.spooledCount = this.spool.recover((err) => this.report(err));
+    this.spooledCount = this.journal.spooled;
     this.spooling = this.spooledCount > 0;
     if (this.spooling) this.scheduleRetry(0);
   }
 
-  /** Records accepted but not yet in the database or the spool. */
+  /** Records held in memory, not yet in the database (all of them are in the journal). */
   get pending(): number {
     return this.queue.length + this.inflight;
   }
 
-  /** Records in the spool file, waiting for the database. */
+  /** Records in the journal only, waiting for the database. */
   get spooled(): number {
     return this.spooledCount;
   }
@@ -74,6 +82,7 @@ export class LedgerWriter {
       this.report(new Error(`ledger writer is closed; request ${record.id} was not recorded`));
       return;
     }
+    this.journal.end(record);
     this.queue.push(record);
     if (this.queue.length >= this.options.batchSize) this.writeFullBatches();
     else
@@ -84,9 +93,8 @@ export class LedgerWriter {
   }
 
   /**
-   * Writes everything accepted so far to the database, or to the spool if it fails. While
-   * spooling, first tries to replay the spool. Rejects only if the spool cannot be written
-   * (the records stay pending).
+   * Writes everything accepted so far to the database; if it fails, the records wait in the
+   * journal. While spooling, first tries to replay the journal's spooled records.
    */
   flush(): Promise<void> {
     return this.serial(async () => {
@@ -95,7 +103,7 @@ export class LedgerWriter {
     });
   }
 
-  /** Stops taking records and flushes all of them, to the database if it answers, else to the spool. */
+  /** Stops taking records and flushes all of them to the database if it answers; else they wait in the journal for the next start. */
   async close(): Promise<void> {
     this.closed = true;
     try {
@@ -103,6 +111,7 @@ export class LedgerWriter {
     } finally {
       clearTimeout(this.flushTimer);
       clearTimeout(this.retryTimer);
+      if (this.ownJournal) this.journal.close();
     }
   }
 
@@ -134,21 +143,12 @@ export class LedgerWriter {
       try {
         if (!this.spooling && (await this.store(batch))) continue;
         if (!this.spooling) this.startSpooling();
-        await this.appendToSpool(batch);
+        // Already in the journal since write(): let go of them, they are replayed from there.
+        this.journal.spool(batch.map((r) => r.id));
+        this.spooledCount += batch.length;
       } finally {
         this.inflight -= batch.length;
       }
-    }
-  }
-
-  private async appendToSpool(batch: RequestRecord[]): Promise<void> {
-    try {
-      await this.spool.append(batch);
-      this.spooledCount += batch.length;
-    } catch (err) {
-      // Back to the front of the queue: kept in memory, in order, for the next attempt.
-      this.queue.unshift(...batch);
-      throw err;
     }
   }
 
@@ -159,6 +159,7 @@ export class LedgerWriter {
   private async store(batch: readonly RequestRecord[]): Promise<boolean> {
     try {
       await insertRecords(this.sql, batch);
+      this.journal.committed(batch.map((r) => r.id));
       return true;
     } catch (err) {
       if (!refused(err)) {
@@ -169,6 +170,7 @@ export class LedgerWriter {
     for (const record of batch) {
       try {
         await insertRecords(this.sql, [record]);
+        this.journal.committed([record.id]);
       } catch (err) {
         if (!refused(err)) {
           this.report(err);
@@ -177,21 +179,21 @@ export class LedgerWriter {
         this.report(new Error(`ledger refused request ${record.id}; kept in ${this.rejected.path}`, { cause: err }));
         // If even that fails the record is lost, but it could never have been written anyway.
         await this.rejected.append([record]).catch((appendError: unknown) => this.report(appendError));
+        this.journal.committed([record.id]);
       }
     }
     return true;
   }
 
-  /** Replays the spool in order; on success truncates it and resumes direct writes. */
+  /** Replays the journal's spooled records in order; once all are stored, resumes direct writes. */
   private async replay(): Promise<boolean> {
     try {
-      for await (const batch of this.spool.batches(this.options.batchSize, (err) => this.report(err))) {
+      for (const batch of this.journal.spooledBatches(this.options.batchSize)) {
         if (!(await this.store(batch))) {
           this.scheduleRetry();
           return false;
         }
       }
-      await this.spool.clear();
     } catch (err) {
       this.report(err);
       this.scheduleRetry();

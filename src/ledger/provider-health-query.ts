@@ -6,7 +6,7 @@ export interface ProviderHealth {
   attempts: number;
   /** Attempts that failed (an error status, a timeout, a cut stream). */
   errors: number;
-  /** Attempts followed by another try of the same provider and model. */
+  /** Attempts followed by another try of the same provider and model for the same model call (a later step of a tool loop or repair is not a retry). */
   retries: number;
   /** Attempts followed by a try of another target (provider or model): a fallback. */
   fallbacks: number;
@@ -15,14 +15,15 @@ export interface ProviderHealth {
 /**
  * Attempt outcomes per provider for requests started in [from, to). Attempts are reached
  * through their requests (whose start time is indexed) and paired with the attempt after
- * them by primary key, to tell a retry from a fallback.
+ * them by primary key, to tell a retry from a fallback (within one step: a tool loop's or
+ * repair's next model call is neither).
  */
 export async function queryProviderHealth(sql: Sql, from: number, to: number): Promise<ProviderHealth[]> {
   const rows = await sql.query<ProviderHealth>(
     `SELECT a.provider AS provider, COUNT(*) AS attempts,
             COALESCE(SUM(CASE WHEN a.status = 'error' THEN 1 ELSE 0 END), 0) AS errors,
-            COALESCE(SUM(CASE WHEN nx.provider = a.provider AND nx.model = a.model THEN 1 ELSE 0 END), 0) AS retries,
-            COALESCE(SUM(CASE WHEN nx.provider <> a.provider OR nx.model <> a.model THEN 1 ELSE 0 END), 0) AS fallbacks
+            COALESCE(SUM(CASE WHEN nx.step = a.step AND nx.provider = a.provider AND nx.model = a.model THEN 1 ELSE 0 END), 0) AS retries,
+            COALESCE(SUM(CASE WHEN nx.step = a.step AND (nx.provider <> a.provider OR nx.model <> a.model) THEN 1 ELSE 0 END), 0) AS fallbacks
        FROM tollgate_requests r
        JOIN tollgate_attempts a ON a.request_id = r.id
        LEFT JOIN tollgate_attempts nx ON nx.request_id = a.request_id AND nx.attempt = a.attempt + 1

@@ -65,6 +65,7 @@ describe("toRows", () => {
       status: "error",
       error_code: "upstream_timeout",
       upstream_status: 504,
+      step: 1,
       input_tokens: 0,
       output_tokens: 0,
       cached_input_tokens: 0,

@@ -45,6 +45,7 @@ export const attemptColumns = [
   "status",
   "error_code",
   "upstream_status",
+  "step",
   "input_tokens",
   "output_tokens",
   "cached_input_tokens",
@@ -97,6 +98,7 @@ function attemptRow(requestId: string, a: AttemptRecord): AttemptRow {
     status: a.status,
     error_code: a.errorCode ?? null,
     upstream_status: a.upstreamStatus ?? null,
+    step: a.step ?? 1,
     ...usageCells(a.usage),
     cost_nanos: a.costNanos ?? 0,
   };

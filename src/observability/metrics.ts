@@ -60,7 +60,8 @@ export class GatewayMetrics {
   private readonly tokens = counter(this.registry, "tokens_total", "Tokens of answered requests, by type (input, output, reasoning, cached_input).", ["route", "provider", "model", "type"]);
   private readonly cost = counter(this.registry, "cost_usd_total", "Spend in USD, priced like the ledger.", ["route", "provider", "model"]);
   private readonly attempts = counter(this.registry, "upstream_attempts_total", "Upstream attempts, by target and attempt status (ok, error, cancelled).", ["provider", "model", "status"]);
-  private readonly retries = counter(this.registry, "retries_total", "Attempts beyond the first on a target.", ["route"]);
+  private readonly retries = counter(this.registry, "retries_total", "Attempts beyond the first on a target, within one model call.", ["route"]);
+  private readonly steps = counter(this.registry, "steps_total", "Model calls beyond a request's first: tool loop steps and structured-output repairs (not retries).", ["route", "kind"]);
   private readonly fallbacks = counter(this.registry, "fallbacks_total", "Requests answered (or last tried) by another target than the route's first.", ["route"]);
   private readonly budgetRejections = counter(this.registry, "budget_rejections_total", "Requests refused by a budget or rate limit (or because budgets could not be checked), by scope and code.", ["scope", "code"]);
   private readonly cacheHits = counter(this.registry, "cache_hits_total", "Requests answered from a cache.", ["route", "kind"]);
@@ -114,6 +115,7 @@ export class GatewayMetrics {
     if (record.costNanos !== undefined) this.cost.get(route, provider, model).inc(record.costNanos / NANOS_PER_USD);
     for (const a of record.attempts) this.attempts.get(a.provider, a.model, a.status).inc();
     if (facts.retries > 0) this.retries.get(route).inc(facts.retries);
+    if (facts.steps > 0) this.steps.get(route, record.toolCalls?.length ? "tool_loop" : "repair").inc(facts.steps);
     if (facts.fallback) this.fallbacks.get(route).inc();
     if (record.cache) this.cacheHits.get(route, record.cache.kind).inc();
     for (const call of record.toolCalls ?? []) {

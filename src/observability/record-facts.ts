@@ -5,8 +5,10 @@ import type { AttemptRecord, RequestRecord } from "../pipeline/context.js";
 export interface RecordFacts {
   /** The attempt that answered, or the last one tried when none did. */
   last?: AttemptRecord;
-  /** Attempts beyond the first on each target tried. */
+  /** Attempts beyond the first on each target tried, within each step. */
   retries: number;
+  /** Model calls beyond the first: a tool loop's later steps or a structured output's repairs. */
+  steps: number;
   /** The last attempt went to another target than the route's first (after failures or an open breaker). */
   fallback: boolean;
 }
@@ -16,8 +18,10 @@ const targetOf = (t: { provider: string; model: string }) => `${t.provider}/${t.
 export function factsOf(record: RequestRecord, route: ResolvedRoute | undefined): RecordFacts {
   const { attempts } = record;
   const last = attempts.at(-1);
-  if (!last) return { retries: 0, fallback: false };
-  const targets = new Set(attempts.map(targetOf));
+  if (!last) return { retries: 0, steps: 0, fallback: false };
+  // A retry is another attempt at the same call on the same target; a later step is a new call.
+  const calls = new Set(attempts.map((a) => `${a.step ?? 1} ${targetOf(a)}`));
+  const steps = new Set(attempts.map((a) => a.step ?? 1)).size - 1;
   const first = route?.targets[0];
-  return { last, retries: attempts.length - targets.size, fallback: first !== undefined && targetOf(first) !== targetOf(last) };
+  return { last, retries: attempts.length - calls.size, steps, fallback: first !== undefined && targetOf(first) !== targetOf(last) };
 }

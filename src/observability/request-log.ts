@@ -32,6 +32,7 @@ export function requestLogLine(record: RequestRecord, ctx: GatewayContext, facts
     model: facts.last?.model,
     attempts: record.attempts.length,
     retries: facts.retries,
+    steps: facts.steps,
     fallback: facts.fallback,
     status: record.status,
     outcome: record.outcome,

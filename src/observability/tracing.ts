@@ -88,6 +88,7 @@ export class RequestTracer {
           "tollgate.outcome": record.outcome,
           "tollgate.attempts": record.attempts.length,
           "tollgate.retries": facts.retries,
+          "tollgate.steps": facts.steps,
           "tollgate.fallback": facts.fallback,
           "tollgate.cost_usd": record.costNanos === undefined ? undefined : record.costNanos / NANOS_PER_USD,
           "tollgate.ttft_ms": record.ttftMs,

@@ -11,7 +11,7 @@ import type { Sql } from "../store/sql.js";
 import type { KeyStore } from "../keys/key-store.js";
 import type { VirtualKeys } from "../keys/virtual-keys.js";
 import type { OrgDirectory } from "../orgs/org-directory.js";
-import type { BudgetStore } from "../budgets/types.js";
+import type { BudgetStore, CounterLine } from "../budgets/types.js";
 import type { OpenedUpstream } from "./upstream-attempt.js";
 import type { AnswerRecorder } from "./answer-recorder.js";
 import type { GatewayLogger } from "../observability/logger.js";
@@ -53,6 +53,8 @@ export interface ResponseSink {
 export interface AttemptRecord {
   /** 1-based, across all targets of the route. */
   attempt: number;
+  /** 1-based model call of the request this attempt serves (a tool loop's or a repair's later steps); absent: 1. */
+  step?: number;
   provider: string;
   model: string;
   startedAt: number;
@@ -66,7 +68,8 @@ export interface AttemptRecord {
   costNanos?: number;
 }
 
-export type RequestOutcome = "complete" | "failed" | "cancelled";
+/** "interrupted": the gateway process died while the request was upstream; recorded at the next start, usage estimated (docs/accounting.md#what-a-crash-costs). */
+export type RequestOutcome = "complete" | "failed" | "cancelled" | "interrupted";
 
 /** One server-side tool call of a tool loop (docs/tools.md). */
 export interface ToolCallRecord {
@@ -134,6 +137,15 @@ export interface GatewayServices {
   cache?: ResponseCache;
   /** Server-side tools and their stored results (docs/tools.md). */
   tools: ToolServices;
+  /** The ledger's journal, told what a crash would otherwise lose (docs/accounting.md#what-a-crash-costs). */
+  journal?: RequestJournal;
+}
+
+interface RequestJournal {
+  /** The request is about to call upstream (the first call counts): from here a crash bills it as interrupted. */
+  begin(ctx: GatewayContext, provider: string, model: string): void;
+  /** The request's budget reservation was settled. */
+  settled(id: string): void;
 }
 
 /** The one object a request's stages share. */
@@ -151,14 +163,20 @@ export class GatewayContext {
   /** How the stream is written in the client's API, once it has begun. */
   encoder?: StreamEncoder;
   readonly attempts: AttemptRecord[] = [];
+  /** The model call under way: 1, then one more for each tool loop step or repair after an answer (`nextStep`). */
+  step = 1;
   readonly toolCalls: ToolCallRecord[] = [];
   /**
    * Set by enforceBudgets when budgets apply: adds the worst case of one more model call (a
    * repair, a tool loop's next step) to the request's reservation, priced at the priciest of
-   * `models` (default: the route's targets), or throws 429 without calling.
+   * `targets` (default: the route's), or throws 429 without calling.
    */
-  reserveStep?: (request: CanonicalRequest, models?: readonly string[]) => Promise<void>;
+  reserveStep?: (request: CanonicalRequest, targets?: readonly { provider: string; model: string }[]) => Promise<void>;
+  /** The budget counters this request reserved on (set by enforceBudgets), for the journal to settle them after a crash. */
+  budgetLines?: readonly CounterLine[];
   readonly responseHeaders: Record<string, string>;
+  /** Reads the body from the transport (set by the HTTP server); parseRequest calls it after authentication, so an unauthenticated request's body is never read. */
+  readBody?: () => Promise<unknown>;
   /** Status of the answer the client received (499 when it left first). */
   status = 200;
   error?: unknown;

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ResolvedRoute } from "../config/resolve.js";
 import { GatewayError, InternalError } from "../errors/gateway-error.js";
+import { redactError } from "../errors/redact-error.js";
 import { AllTargetsFailedError, CircuitOpenError, isUpstreamFailure, type AttemptSummary } from "../errors/upstream-errors.js";
 import type { CanonicalRequest } from "../spec/canonical-request.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
@@ -43,7 +44,9 @@ export async function openAnswer(ctx: GatewayContext, request: CanonicalRequest,
         failures.push({ target: label, attempt: 0, code: last.code, message: last.message });
         break;
       }
+      ctx.services.journal?.begin(ctx, target.provider, target.model);
       const record: AttemptRecord = { attempt: ctx.attempts.length + 1, provider: target.provider, model: target.model, startedAt: Date.now(), status: "pending" };
+      if (ctx.step > 1) record.step = ctx.step;
       ctx.attempts.push(record);
       const startedMono = performance.now();
       try {
@@ -52,7 +55,9 @@ export async function openAnswer(ctx: GatewayContext, request: CanonicalRequest,
         record.status = "ok";
         record.ttftMs = opened.ttftMs;
         return { opened, record, breaker, label, startedMono };
-      } catch (err) {
+      } catch (caught) {
+        // An upstream's error may quote a key in any field: redacted before anything records or relays it.
+        const err = redactError(caught, ctx.services.redactor);
         record.durationMs = performance.now() - startedMono;
         if (ctx.signal.aborted) {
           breaker.release();
@@ -98,7 +103,7 @@ export function closeAnswer(ctx: GatewayContext, answer: OpenedAnswer): void {
   if (stream.outcome === "failed" && isUpstreamFailure(stream.error) && !ctx.signal.aborted) {
     breaker.onFailure();
     record.status = "error";
-    record.errorCode = (stream.error as GatewayError).code;
+    record.errorCode = redactError(stream.error as GatewayError, ctx.services.redactor).code;
   } else if (stream.outcome === "cancelled" || ctx.signal.aborted) {
     record.status = "cancelled";
   }

@@ -1,3 +1,4 @@
+import { MAX_JSON_DEPTH, tooDeepAt } from "../apis/json-depth.js";
 import { InvalidRequestError } from "../errors/gateway-error.js";
 import { UpstreamHttpError, UpstreamProtocolError } from "../errors/upstream-errors.js";
 import type { Timeouts } from "../config/resolve.js";
@@ -63,6 +64,8 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
       } catch {
         throw new UpstreamProtocolError("Upstream returned a body that is not JSON.");
       }
+      // Whatever reads the answer later (a translation, a cache, a log) must not meet a stack overflow.
+      if (tooDeepAt(json) !== undefined) throw new UpstreamProtocolError(`Upstream returned JSON nested more than ${MAX_JSON_DEPTH} levels deep.`);
       if (request.embedding) {
         const answer = embeddingAdapter(provider).parseEmbeddingResponse(json);
         timer.dispose();

@@ -11,6 +11,8 @@ export interface Price {
   cachedInput: number;
   /** Cache writes; input price when absent. */
   cacheWrite: number;
+  /** The most output tokens one call can produce, when known. */
+  maxOutput?: number;
 }
 
 /** USD per 1M tokens as written in data/prices.json and config. */
@@ -20,6 +22,7 @@ export interface PriceInput {
   output: number;
   cachedInput?: number;
   cacheWrite?: number;
+  maxOutput?: number;
 }
 
 const usdToMicros = (usd: number) => Math.round(usd * 1_000_000);
@@ -32,6 +35,7 @@ function toPrice(p: PriceInput): Price {
     output: usdToMicros(p.output),
     cachedInput: p.cachedInput === undefined ? input : usdToMicros(p.cachedInput),
     cacheWrite: p.cacheWrite === undefined ? input : usdToMicros(p.cacheWrite),
+    ...(p.maxOutput === undefined ? {} : { maxOutput: p.maxOutput }),
   };
 }
 

@@ -7,7 +7,8 @@ import { renderError } from "../errors/render.js";
 import type { Gateway } from "../gateway.js";
 import { SessionStore } from "../orgs/sso/session-store.js";
 import { createSsoRoutes, SSO_PREFIX } from "../orgs/sso/sso-routes.js";
-import { readJsonBody } from "./read-body.js";
+import { checkJsonDepth } from "../apis/json-depth.js";
+import { readJsonBody, type BodyLimits } from "./read-body.js";
 
 /** Admin bodies are small; a key's metadata is capped at 16 KiB. */
 const ADMIN_BODY_LIMIT = 256 * 1024;
@@ -44,14 +45,14 @@ export interface AdminRoutes {
 }
 
 /** The admin API and the dashboard's sign-in over node:http: transport only; src/admin and src/orgs do the work. */
-export function createAdminRoutes(gateway: Gateway): AdminRoutes {
+export function createAdminRoutes(gateway: Gateway, bodyLimits: BodyLimits): AdminRoutes {
   const { services } = gateway;
   const sessions = new SessionStore(services.store);
   const auth = new AdminAuth(gateway.config.admin, gateway.config.admin.oidc ? sessions : undefined);
   const audit = new AuditLog(services.store, services.redactor);
   const adminServices: AdminServices = { ...services, audit };
   const sso = createSsoRoutes(gateway.config.admin.oidc, { sessions, orgs: services.orgs, audit, warn: (message) => services.logger.warn({ component: "sso" }, message) });
-  const limit = Math.min(ADMIN_BODY_LIMIT, gateway.config.server.bodyLimitBytes);
+  const limits = { ...bodyLimits, limit: Math.min(ADMIN_BODY_LIMIT, bodyLimits.limit) };
   return {
     enabled: auth.enabled,
     owns: (path) => auth.enabled && (isAdminPath(path) || path.startsWith(SSO_PREFIX)),
@@ -72,7 +73,11 @@ export function createAdminRoutes(gateway: Gateway): AdminRoutes {
           originMismatch: originMismatch(req),
           source,
           requestId,
-          body: () => readJsonBody(req, limit),
+          body: async () => {
+            const body = await readJsonBody(req, limits);
+            checkJsonDepth(body);
+            return body;
+          },
         });
         send(res, result.status, result.body, {}, result.contentType);
       } catch (err) {

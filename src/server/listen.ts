@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Gateway } from "../gateway.js";
+import { guardPendingConnections } from "./connection-guard.js";
 import { createNodeHandler } from "./node-handler.js";
 
 export interface RunningServer {
@@ -16,7 +17,10 @@ export async function listen(gateway: Gateway, options: { host?: string; port?: 
   await gateway.ready;
   const host = options.host ?? gateway.config.server.host;
   const handler = createNodeHandler(gateway);
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => handler(req, res));
+  const limits = gateway.config.server;
+  // Headers must come within headersTimeoutMs (checked every second); a body's own deadline is the handler's (bodyTimeoutMs).
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: 1_000 }, (req, res) => handler(req, res));
+  guardPendingConnections(server, limits.maxPendingConnections);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? gateway.config.server.port, host, () => {

@@ -11,7 +11,6 @@ import type { Gateway } from "../gateway.js";
 import { AdminAuth } from "../admin/router.js";
 import { createAdminRoutes } from "./admin-routes.js";
 import { NodeSink } from "./node-sink.js";
-import { readJsonBody } from "./read-body.js";
 import { geminiCodec } from "../apis/gemini/codec.js";
 import { geminiModelsBody, isGeminiModelsRequest } from "../apis/gemini/models.js";
 import { geminiCall } from "../apis/gemini/route-path.js";
@@ -19,6 +18,8 @@ import { corsHeaders, gatewayAllowsOrigin } from "../cors/origins.js";
 import { Preflight } from "../cors/preflight.js";
 import { observeHttp, type HttpHandler } from "../observability/http-request.js";
 import { apiPath } from "./api-path.js";
+import { BodyBytes } from "./body-bytes.js";
+import { readJsonBody, type BodyLimits } from "./read-body.js";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
@@ -61,7 +62,9 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
       ...(r.maxOutputTokens ? { max_output_tokens: r.maxOutputTokens } : {}),
     })),
   };
-  const admin = createAdminRoutes(gateway);
+  const { server } = gateway.config;
+  const bodyLimits: BodyLimits = { limit: server.bodyLimitBytes, timeoutMs: server.bodyTimeoutMs, inFlight: new BodyBytes(server.bodyBytesInFlight) };
+  const admin = createAdminRoutes(gateway, bodyLimits);
   const metrics = metricsRoute(gateway);
   const dashboard = createDashboardRoutes(admin.enabled, gateway.services.redactor);
   const { cors, basePath } = gateway.config.server;
@@ -100,7 +103,7 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
     if (codec) {
       exchange.handler = "api";
       if (req.method !== "POST") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), gateway, codec);
-      void serveApi(gateway, codec, req, res, exchange);
+      void serveApi(gateway, codec, req, res, bodyLimits, exchange);
       return;
     }
     const gemini = geminiCall(path);
@@ -115,7 +118,7 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
       }
       const key = params.get("key");
       if (key && req.headers["x-goog-api-key"] === undefined) req.headers["x-goog-api-key"] = key;
-      void serveApi(gateway, codec, req, res, exchange);
+      void serveApi(gateway, codec, req, res, bodyLimits, exchange);
       return;
     }
     if (req.method === "GET" && isGeminiModelsRequest(path, fromGoogleClient)) {
@@ -164,28 +167,21 @@ function metricsRoute(gateway: Gateway): ((req: IncomingMessage, res: ServerResp
   };
 }
 
-async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMessage, res: ServerResponse, exchange: { metered: boolean }): Promise<void> {
-  let body: unknown;
-  try {
-    body = await readJsonBody(req, gateway.config.server.bodyLimitBytes);
-  } catch (err) {
-    if (!req.complete) {
-      // Unread body bytes would otherwise be parsed as the next request on this connection:
-      // tell the client not to reuse it, and close it once the answer is out.
-      res.setHeader("connection", "close");
-      // Taken now: node detaches the socket once the response finishes (none: already gone).
-      const socket = req.socket ?? res.socket;
-      if (socket) res.once("finish", () => socket.destroy());
-    }
-    sendError(res, err, gateway, codec);
-    return;
-  }
+async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMessage, res: ServerResponse, bodyLimits: BodyLimits, exchange: { metered: boolean }): Promise<void> {
+  // Taken now: node detaches the socket once the response finishes (none: already gone).
+  const socket = req.socket ?? res.socket;
+  // A body left unread (refused before reading: no key, too large, too slow) would be parsed
+  // as the next request on this connection: the connection closes once the answer is out.
+  res.once("finish", () => req.complete || socket?.destroy());
+  // From here the pipeline meters and logs the request, a body it refuses included.
   exchange.metered = true;
   try {
     await gateway.handle({
       codec,
       headers: req.headers,
-      body,
+      // Read only once the caller is authenticated: a request without a valid key costs no body.
+      body: undefined,
+      readBody: () => readJsonBody(req, bodyLimits),
       sink: new NodeSink(res),
       // "close" before the answer is complete means the client went away.
       onClientGone: (cancel) => (res.destroyed ? cancel() : res.once("close", () => res.writableFinished || cancel())),

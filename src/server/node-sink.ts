@@ -11,14 +11,19 @@ export class NodeSink implements ResponseSink {
 
   send(status: number, headers: Record<string, string>, body: string | Buffer): void {
     if (this.res.destroyed || this.res.headersSent) return;
-    this.res.writeHead(status, { ...headers, "content-length": String(Buffer.byteLength(body)) });
+    this.res.writeHead(status, { ...headers, ...this.closing(), "content-length": String(Buffer.byteLength(body)) });
     this.res.end(body);
   }
 
   openStream(headers: Record<string, string>): void {
     // No flushHeaders(): the relay writes the first frames in the same tick, and node sends
     // the headers with them in one packet.
-    this.res.writeHead(200, headers);
+    this.res.writeHead(200, { ...headers, ...this.closing() });
+  }
+
+  /** An answer sent before the request's body was read (refused unread): the client must not reuse the connection. */
+  private closing(): Record<string, string> {
+    return this.res.req.complete ? {} : { connection: "close" };
   }
 
   write(frame: string): Promise<void> | undefined {

@@ -169,6 +169,13 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 6,
+    name: "attempt_steps",
+    // Which model call of the request an attempt belongs to: a tool loop's or a repair's
+    // later steps are steps, not retries (retries are attempts beyond the first per step and target).
+    sql: `ALTER TABLE tollgate_attempts ADD COLUMN step INTEGER NOT NULL DEFAULT 1;`,
+  },
+  {
     version: 8,
     name: "organisations",
     // Teams and users (JSON columns as text, like keys); the audit log, append-only and

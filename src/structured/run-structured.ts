@@ -58,7 +58,11 @@ export async function runStructured(ctx: GatewayContext, request: CanonicalReque
     const strategy = outputStrategy(ctx.services.config.providers[target.provider]!, request, format);
     let step = strategy.request;
     for (let repairs = 0; repairs <= route.structuredOutput.repairAttempts; repairs++) {
-      if (answers > 0) await ctx.reserveStep?.(step, [target.model]);
+      if (answers > 0) {
+        // After an answer, each call (a repair, or the next target) is a step of its own, not a retry.
+        ctx.step++;
+        await ctx.reserveStep?.(step, [target]);
+      }
       let response: CanonicalResponse;
       try {
         response = await completeStep(ctx, step, [target]);

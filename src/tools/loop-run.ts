@@ -61,6 +61,8 @@ export class LoopRun {
     const choice = this.step === this.limits.maxSteps ? "none" : this.toolChoice;
     if (choice === undefined) delete request.toolChoice;
     else request.toolChoice = choice;
+    // A later step is a new model call (a step, not a retry), with its own worst case reserved first.
+    this.ctx.step = this.step;
     if (this.step > 1) await this.ctx.reserveStep?.(request);
     return request;
   }

@@ -1,12 +1,10 @@
 import { linesFor, rulesFor } from "../../budgets/counter-lines.js";
 import { BudgetExceededError } from "../../budgets/budget-exceeded.js";
 import type { BudgetRule, BudgetStore, CounterLine } from "../../budgets/types.js";
-import type { CanonicalRequest } from "../../spec/canonical-request.js";
-import { countMessageTokens } from "../../usage/tokenizer.js";
+import { worstCase } from "../../budgets/worst-case.js";
 import type { Stage } from "../compose.js";
 import type { GatewayContext } from "../context.js";
 import { finalUsage } from "../final-usage.js";
-import { promptTokens } from "../prompt-tokens.js";
 
 export interface BudgetOptions {
   store: BudgetStore;
@@ -16,18 +14,9 @@ export interface BudgetOptions {
   log: (message: string) => void;
 }
 
-/** The most a call with this many prompt tokens can cost, at the priciest of the given models. */
-function worstCase(ctx: GatewayContext, options: BudgetOptions, request: CanonicalRequest, inputTokens: number, models: readonly string[]) {
-  // Embeddings produce no output: only their input is reserved.
-  const outputTokens = request.embedding ? 0 : (request.maxOutputTokens ?? ctx.route!.maxOutputTokens ?? options.defaultMaxOutputTokens) * (request.n ?? 1);
-  const worst = { inputTokens, outputTokens, cachedInputTokens: 0, cacheWriteTokens: 0 };
-  const usdNanos = Math.max(...models.map((model) => ctx.services.prices.cost(model, worst, ctx.startedAt)));
-  return { usdNanos, tokens: inputTokens + outputTokens };
-}
-
 /**
- * Budgets and rate limits by reservation: before the call, the worst case (prompt tokens
- * counted + the most output it may produce, at the priciest target of the route) is
+ * Budgets and rate limits by reservation: before the call, the worst case (every billed
+ * input bounded + the most output it may produce, at the priciest target of the route) is
  * reserved atomically on every counter that applies; after it, the reservation is
  * replaced by what was really used. Requests that cannot reserve never reach upstream.
  */
@@ -36,19 +25,20 @@ export function enforceBudgets(options: BudgetOptions): Stage<GatewayContext> {
     const identity = ctx.identity!;
     const rules = rulesFor(options.rules, identity);
     if (rules.length === 0) return next();
-    const routeModels = ctx.route!.targets.map((t) => t.model);
-    const worst = worstCase(ctx, options, ctx.request!, promptTokens(ctx), routeModels);
+    const routeTargets = ctx.route!.targets;
+    const worst = worstCase(costing(ctx, options), ctx.request!, routeTargets);
     const lines = linesFor([...rules], identity, { ...worst, requests: 1 }, ctx.startedAt);
     if (lines.length === 0) return next();
 
     const result = await options.store.reserve(ctx.id, lines, options.reservationTtlMs);
     if (!result.ok) throw new BudgetExceededError(lines[result.line]!, result.remaining, result.resetsAt);
+    ctx.budgetLines = lines;
     // Each further model call of this request (a repair, a tool loop's step) adds its own
     // worst case to the reservation, atomically, before it runs: what is held always covers
     // what the calls so far may spend, however many requests run at once. Settlement then
     // replaces the whole reservation with the actual usage of every call.
-    ctx.reserveStep = async (stepRequest, models = routeModels) => {
-      const step = worstCase(ctx, options, stepRequest, countMessageTokens(stepRequest.messages), models);
+    ctx.reserveStep = async (stepRequest, targets = routeTargets) => {
+      const step = worstCase(costing(ctx, options), stepRequest, targets);
       // The step belongs to a request already counted: it adds tokens and dollars, not requests.
       const stepLines = linesFor([...rules], identity, { ...step, requests: 0 }, ctx.startedAt).filter((l) => l.amount > 0);
       if (stepLines.length === 0) return;
@@ -58,12 +48,20 @@ export function enforceBudgets(options: BudgetOptions): Stage<GatewayContext> {
     try {
       await next();
     } finally {
-      await options.store.settle(ctx.id, actualAmounts(ctx, lines)).catch((err: unknown) => {
-        // The reservation expires on its own; what was spent is still in the ledger.
-        options.log(`budget settlement failed for ${ctx.id}: ${(err as Error).message}`);
-      });
+      await options.store.settle(ctx.id, actualAmounts(ctx, lines)).then(
+        () => ctx.services.journal?.settled(ctx.id),
+        (err: unknown) => {
+          // The reservation expires on its own; what was spent is still in the ledger.
+          options.log(`budget settlement failed for ${ctx.id}: ${(err as Error).message}`);
+        },
+      );
     }
   };
+}
+
+function costing(ctx: GatewayContext, options: BudgetOptions) {
+  const { prices, config } = ctx.services;
+  return { prices, providers: config.providers, at: ctx.startedAt, defaultMaxOutputTokens: ctx.route?.maxOutputTokens ?? options.defaultMaxOutputTokens };
 }
 
 function actualAmounts(ctx: GatewayContext, lines: readonly CounterLine[]) {

@@ -1,4 +1,5 @@
 import { GatewayError } from "../../errors/gateway-error.js";
+import { redactError } from "../../errors/redact-error.js";
 import { renderError } from "../../errors/render.js";
 import { ClientClosedError } from "../client-closed.js";
 import type { Stage } from "../compose.js";
@@ -11,7 +12,9 @@ import type { GatewayContext } from "../context.js";
 export const respondErrors: Stage<GatewayContext> = async (ctx, next) => {
   try {
     await next();
-  } catch (err) {
+  } catch (caught) {
+    // Everything after this (the answer, the ledger's error code, logs, metrics, traces) sees the redacted error.
+    const err = redactError(caught, ctx.services.redactor);
     ctx.error = err;
     if (err instanceof ClientClosedError) {
       ctx.status = err.status;
