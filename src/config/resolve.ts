@@ -47,7 +47,7 @@ export type ResolvedProvider =
   | ({ type: "anthropic"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; version: string; defaultMaxTokens: number } & UpstreamIdempotency)
   | ({ type: "google"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string> } & UpstreamIdempotency)
   | ({ type: "azure-openai"; name: string; endpoint: string; apiKey?: string; apiVersion: string; deployments: Record<string, string>; headers: Record<string, string> } & UpstreamIdempotency)
-  | { type: "simulator"; name: string; ttftMs: number; tokensPerSecond: number; answerTokens: number; fault?: FaultConfig };
+  | { type: "simulator"; name: string; ttftMs: number; tokensPerSecond?: number; answerTokens?: number; fault?: FaultConfig };
 
 /** The header in which the upstream takes an idempotency key (lower case), when it honours one. */
 export interface UpstreamIdempotency {
@@ -171,7 +171,14 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
   for (const [name, p] of Object.entries(config.providers)) {
     const path = `providers.${name}`;
     if (p.type === "simulator") {
-      providers[name] = { type: "simulator", name, ttftMs: p.ttftMs, tokensPerSecond: p.tokensPerSecond, answerTokens: p.answerTokens, ...(p.fault ? { fault: p.fault } : {}) };
+      providers[name] = {
+        type: "simulator",
+        name,
+        ttftMs: p.ttftMs,
+        ...(p.tokensPerSecond !== undefined ? { tokensPerSecond: p.tokensPerSecond } : {}),
+        ...(p.answerTokens !== undefined ? { answerTokens: p.answerTokens } : {}),
+        ...(p.fault ? { fault: p.fault } : {}),
+      };
       continue;
     }
     const keyed: UpstreamIdempotency = p.idempotencyHeader ? { idempotencyHeader: p.idempotencyHeader.toLowerCase() } : {};

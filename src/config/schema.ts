@@ -114,10 +114,12 @@ const azureOpenAIProvider = z.strictObject({
 
 const simulatorProvider = z.strictObject({
   type: z.literal("simulator"),
-  ttftMs: ms.default(150),
-  tokensPerSecond: z.number().positive().default(80),
-  /** Length of an answer when the request sets no max tokens. */
-  answerTokens: z.number().int().positive().default(120),
+  /** Wait before the first token; none unless configured. */
+  ttftMs: ms.default(0),
+  /** Pace of streamed tokens; unpaced (as fast as the host allows) unless configured. */
+  tokensPerSecond: z.number().positive().optional(),
+  /** A fixed length for every answer (tests, benchmarks); unset, each prompt draws its own natural length. */
+  answerTokens: z.number().int().positive().optional(),
   fault: faultSchema.optional(),
 });
 

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { countMessageTokens, countTextTokens } from "../../usage/tokenizer.js";
+import { naturalAnswerTokens } from "./answer-length.js";
 import { answerSentences, topicOf, type AnswerTopic } from "./answer-text.js";
 import { hashString, SeededRandom } from "./random.js";
-import { messageText, SimRequestError, type SimRequest, type SimTool } from "./request.js";
-import { fixedPieces, sentencePieces, type TokenPieces } from "./token-pieces.js";
+import { messageText, SimRequestError, type SimRequest } from "./request.js";
+import { fixedPieces, sentencePieces, stoppedPieces, type TokenPieces } from "./token-pieces.js";
 import { toolArguments } from "./tool-arguments.js";
+import { requestedTool, type SimTool } from "./tool-match.js";
 
 /** One choice to generate: its pieces, one token each, come out lazily. */
 export type ChoicePlan =
@@ -26,6 +28,11 @@ export function randomId(prefix: string, length = 24): string {
   return id;
 }
 
+/**
+ * The tool a model would call now: only on the user's turn (after tool results it answers),
+ * the one tool_choice names, else the one the user's words ask for, else with
+ * tool_choice "required" the first.
+ */
 function chosenTool(request: SimRequest): SimTool | undefined {
   const last = request.messages[request.messages.length - 1];
   if (request.tools.length === 0 || request.toolChoice === "none" || last?.role !== "user") return undefined;
@@ -35,7 +42,8 @@ function chosenTool(request: SimRequest): SimTool | undefined {
     if (!tool) throw new SimRequestError(`Invalid value for 'tool_choice': no function named '${choice.name}' is in 'tools'.`, "tool_choice");
     return tool;
   }
-  return request.tools[0];
+  const asked = requestedTool(request.tools, messageText(last));
+  return asked ?? (choice === "required" ? request.tools[0] : undefined);
 }
 
 /** The tool results the conversation ends with, named after the calls they answer. */
@@ -51,18 +59,17 @@ function trailingToolResults(request: SimRequest): AnswerTopic["toolResults"] {
 }
 
 /**
- * Decides what each choice says: one tool call when the request offers tools and the
- * user spoke last, otherwise text about the last user message (and any tool results).
+ * Decides what each choice says: a tool call when chosenTool finds one, otherwise text
+ * about the last user message (and any tool results), of a natural length (or
+ * `answerTokens` when configured) cut at max tokens ("length") or a stop sequence.
  * Deterministic for a given last user message. Throws SimRequestError for a bad tool_choice.
  */
-export function planCompletion(request: SimRequest, answerTokens: number): CompletionPlan {
+export function planCompletion(request: SimRequest, answerTokens: number | undefined): CompletionPlan {
   const lastUser = [...request.messages].reverse().find((m) => m.role === "user");
   const prompt = lastUser ? messageText(lastUser) : "";
   const seed = hashString(prompt);
   const tool = chosenTool(request);
   const topic = topicOf(prompt, tool ? [] : trailingToolResults(request));
-  const target = request.maxTokens ?? answerTokens;
-  const limited = request.maxTokens !== undefined;
 
   // Single words make argument values, names ("Paris") first.
   const argumentWords = topic.keywords.flatMap((k) => k.split(" ")).sort((a, b) => Number(/^[A-Z]/.test(b)) - Number(/^[A-Z]/.test(a)));
@@ -73,7 +80,10 @@ export function planCompletion(request: SimRequest, answerTokens: number): Compl
       choices.push({ kind: "tool", index, id: randomId("call_"), name: tool.name, arguments: args, pieces: fixedPieces(args, "tool_calls", request.maxTokens), nameTokens: countTextTokens(tool.name) });
     } else {
       const random = new SeededRandom(seed + Math.imul(index, 0x9e3779b9));
-      choices.push({ kind: "text", index, pieces: sentencePieces(answerSentences(topic, random), target, limited) });
+      const natural = answerTokens ?? naturalAnswerTokens(random);
+      const target = Math.min(natural, request.maxTokens ?? natural);
+      const pieces = sentencePieces(answerSentences(topic, random), target, target < natural);
+      choices.push({ kind: "text", index, pieces: request.stop.length > 0 ? stoppedPieces(pieces, request.stop) : pieces });
     }
   }
   return { promptTokens: countMessageTokens(request.messages), choices };
