@@ -69,6 +69,8 @@ export interface InboundRequest {
   sink: ResponseSink;
   /** The transport calls back when the client goes away before the answer is complete. */
   onClientGone(cancel: () => void): void;
+  /** The request URL's query string, without the `?`. */
+  query?: string;
   /** In-process callers only (generateObject): who is asking, instead of authenticating. The HTTP transport never sets it. */
   identity?: Identity;
 }
@@ -228,6 +230,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       request.onClientGone(() => controller.abort(new ClientClosedError()));
       const ctx = new GatewayContext(newRequestId(), request.codec, request.headers, request.body, controller.signal, request.sink, services);
       if (request.identity) ctx.identity = request.identity;
+      if (request.query) ctx.query = request.query;
       inflight.set(ctx, controller);
       try {
         await pipeline(ctx);

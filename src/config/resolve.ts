@@ -66,6 +66,9 @@ export interface ResolvedIdempotency {
 export interface ResolvedRoute {
   name: string;
   description?: string;
+  /** Exact names and `*` patterns this route also answers (config/route-match.ts). */
+  aliases?: string[];
+  unsupportedTools: "refuse" | "drop";
   targets: { provider: string; model: string }[];
   timeouts: Timeouts;
   retry: RetryPolicy;
@@ -217,6 +220,8 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
       retry: { ...DEFAULT_RETRY, ...dropUndefined(defaults.retry), ...dropUndefined(r.retry) },
       breaker: { ...DEFAULT_BREAKER, ...dropUndefined(defaults.breaker), ...dropUndefined(r.breaker) },
       ...(r.description ? { description: r.description } : {}),
+      ...(r.aliases?.length ? { aliases: r.aliases } : {}),
+      unsupportedTools: r.unsupportedTools,
       ...(r.contextWindow ? { contextWindow: r.contextWindow } : {}),
       ...(r.maxOutputTokens ? { maxOutputTokens: r.maxOutputTokens } : {}),
       structuredOutput: r.structuredOutput,

@@ -154,6 +154,10 @@ export const routeCacheSchema = z.strictObject({
 
 export const routeSchema = z.strictObject({
   description: z.string().optional(),
+  /** Other model names this route answers: exact names, or patterns with `*` ("claude-*"); the most specific match wins. */
+  aliases: z.array(z.string().min(1)).optional(),
+  /** A built-in tool (web search, code execution, ...) a translating target cannot run: refuse the request (400), or drop the tool and name it in `x-tollgate-dropped`. */
+  unsupportedTools: z.enum(["refuse", "drop"]).default("refuse"),
   cache: routeCacheSchema.optional(),
   targets: z.array(targetSchema).min(1),
   timeouts: timeoutsSchema.optional(),

@@ -7,9 +7,11 @@ import type { InboundCodec } from "../apis/inbound-codec.js";
 import { createDashboardRoutes } from "../dashboard/routes.js";
 import { MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
 import { renderError } from "../errors/render.js";
-import type { Gateway } from "../gateway.js";
+import type { Gateway, InboundRequest } from "../gateway.js";
+import { createCountTokens, countTokensCodec } from "../pipeline/count-tokens.js";
 import { AdminAuth } from "../admin/router.js";
 import { createAdminRoutes } from "./admin-routes.js";
+import { serveModels } from "./model-routes.js";
 import { NodeSink } from "./node-sink.js";
 import { readJsonBody } from "./read-body.js";
 
@@ -39,21 +41,10 @@ function sendError(res: ServerResponse, err: unknown, gateway: Gateway, codec?: 
  * (unknown paths go to `next` when given) or used by `tollgate start`.
  */
 export function createNodeHandler(gateway: Gateway): NodeHandler {
-  const models = {
-    object: "list",
-    data: Object.values(gateway.config.models).map((r) => ({
-      id: r.name,
-      object: "model",
-      created: 0,
-      owned_by: "tollgate",
-      ...(r.description ? { description: r.description } : {}),
-      ...(r.contextWindow ? { context_window: r.contextWindow } : {}),
-      ...(r.maxOutputTokens ? { max_output_tokens: r.maxOutputTokens } : {}),
-    })),
-  };
   const admin = createAdminRoutes(gateway);
   const metrics = metricsRoute(gateway);
   const dashboard = createDashboardRoutes(admin.enabled, gateway.services.redactor);
+  const countTokens = createCountTokens(gateway);
 
   return (req, res, next) => {
     const path = (req.url ?? "/").split("?", 1)[0]!;
@@ -68,7 +59,14 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
       void serveApi(gateway, codec, req, res);
       return;
     }
-    if (req.method === "GET" && path === "/v1/models") return sendJson(res, 200, models);
+    if (path === "/v1/messages/count_tokens") {
+      if (req.method !== "POST") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), gateway, countTokensCodec);
+      void serveApi(gateway, countTokensCodec, req, res, countTokens);
+      return;
+    }
+    if (serveModels(gateway, req, res, path)) return;
+    // Clients probe the base URL before they start (Claude Code sends HEAD /).
+    if ((req.method === "HEAD" || req.method === "GET") && path === "/") return sendJson(res, 200, { name: "tollgate", status: "ok" });
     if (metrics && req.method === "GET" && path === "/metrics") return void metrics(req, res);
     if (req.method === "GET" && path === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (req.method === "GET" && path === "/readyz") {
@@ -97,7 +95,13 @@ function metricsRoute(gateway: Gateway): ((req: IncomingMessage, res: ServerResp
   };
 }
 
-async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function queryOf(url: string | undefined): { query?: string } {
+  const at = url?.indexOf("?") ?? -1;
+  const query = at >= 0 ? url?.slice(at + 1) : undefined;
+  return query ? { query } : {};
+}
+
+async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMessage, res: ServerResponse, run: (request: InboundRequest) => Promise<void> = (r) => gateway.handle(r)): Promise<void> {
   let body: unknown;
   try {
     body = await readJsonBody(req, gateway.config.server.bodyLimitBytes);
@@ -114,10 +118,11 @@ async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMess
     return;
   }
   try {
-    await gateway.handle({
+    await run({
       codec,
       headers: req.headers,
       body,
+      ...queryOf(req.url),
       sink: new NodeSink(res),
       // "close" before the answer is complete means the client went away.
       onClientGone: (cancel) => (res.destroyed ? cancel() : res.once("close", () => res.writableFinished || cancel())),

@@ -71,7 +71,12 @@ export interface CanonicalRequest {
    */
   rewritten?: boolean;
   /** The inbound API and body as received, for a same-format upstream to forward unknown fields exactly. */
-  inbound: { api: InboundApi; body: Record<string, unknown> };
+  inbound: {
+    api: InboundApi;
+    body: Record<string, unknown>;
+    /** Request headers and the query string a same-format upstream gets as sent (Anthropic's `anthropic-beta`, `?beta=true`). */
+    forward?: { headers: Record<string, string>; query?: string };
+  };
   /**
    * What upstream idempotency keys derive from: the client's scoped Idempotency-Key (hashed),
    * else the request id (parseRequest fills it in). Sent only to upstreams configured with a header.

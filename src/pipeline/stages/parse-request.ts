@@ -1,6 +1,24 @@
+import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import { withResponseSchema } from "../../structured/response-schema.js";
 import type { Stage } from "../compose.js";
 import type { GatewayContext } from "../context.js";
+
+/**
+ * What of the request beyond its body a same-format upstream needs as sent: Anthropic's
+ * `anthropic-*` headers (`anthropic-beta` and the like; the adapter sets the version) and
+ * the query (`?beta=true`).
+ */
+function forwardedOf(ctx: GatewayContext): NonNullable<CanonicalRequest["inbound"]["forward"]> | undefined {
+  if (ctx.codec.api !== "anthropic-messages") return undefined;
+  const headers: Record<string, string> = {};
+  for (const name of Object.keys(ctx.headers)) {
+    const value = ctx.header(name);
+    if (name.startsWith("anthropic-") && name !== "anthropic-version" && value !== undefined) headers[name] = value;
+  }
+  const query = ctx.query;
+  if (Object.keys(headers).length === 0 && !query) return undefined;
+  return { headers, ...(query ? { query } : {}) };
+}
 
 /**
  * Reads the body in the inbound API's format into the canonical request (a JSON Schema in
@@ -10,6 +28,8 @@ import type { GatewayContext } from "../context.js";
  */
 export const parseRequest: Stage<GatewayContext> = async (ctx, next) => {
   ctx.request = withResponseSchema(ctx.codec.parseRequest(ctx.body));
+  const forward = forwardedOf(ctx);
+  if (forward) ctx.request.inbound.forward = forward;
   ctx.request.idempotencyKey = ctx.id;
   await next();
 };
