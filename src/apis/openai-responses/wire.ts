@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
-import type { CanonicalRequest } from "../../spec/canonical-request.js";
+import type { CanonicalRequest, ToolOrigin } from "../../spec/canonical-request.js";
 import type { FinishReason } from "../../spec/stream-events.js";
 import type { Usage } from "../../spec/usage.js";
+import { CUSTOM_INPUT } from "./tools.js";
 
 type Json = Record<string, unknown>;
 
 /** An id in OpenAI's style: a prefix and 48 hex digits. */
-export function newId(prefix: "resp" | "msg" | "rs" | "fc" | "call"): string {
+export function newId(prefix: "resp" | "msg" | "rs" | "fc" | "ctc" | "call"): string {
   return `${prefix}_${randomBytes(24).toString("hex")}`;
 }
 
@@ -96,3 +97,23 @@ export const functionCallItem = (id: string, status: "in_progress" | "completed"
   call_id: callId,
   name,
 });
+
+/** A custom tool's text from the arguments of the function it travelled as; the arguments as they are when the model wrote something else. */
+export function customInput(args: string): string {
+  try {
+    const parsed = JSON.parse(args) as unknown;
+    if (parsed !== null && typeof parsed === "object" && typeof (parsed as Json)[CUSTOM_INPUT] === "string") return (parsed as Json)[CUSTOM_INPUT] as string;
+  } catch {
+    // Not JSON: the model's text is the input.
+  }
+  return args;
+}
+
+/** A tool call as the item of the client's tool: a function call (in its namespace), or a custom tool call with its text input. */
+export function toolCallItem(id: string, status: "in_progress" | "completed", callId: string, name: string, args: string, origin: ToolOrigin | undefined): Json {
+  if (origin?.kind === "custom") {
+    return { id, type: "custom_tool_call", status, call_id: callId, name: origin.name, input: customInput(args), ...(origin.namespace ? { namespace: origin.namespace } : {}) };
+  }
+  if (origin?.kind === "namespaced") return { ...functionCallItem(id, status, callId, origin.name, args), namespace: origin.namespace };
+  return functionCallItem(id, status, callId, name, args);
+}

@@ -1,3 +1,4 @@
+import { checkProviderOnly } from "../provider-only.js";
 import { findRoute, targetsFor } from "../../config/route-match.js";
 import { InvalidRequestError, NotFoundError, PermissionDeniedError } from "../../errors/gateway-error.js";
 import type { Stage } from "../compose.js";
@@ -36,6 +37,7 @@ export const resolveRoute: Stage<GatewayContext> = async (ctx, next) => {
       throw new InvalidRequestError("context_length_exceeded", `This request needs ${needed} tokens (prompt + max_tokens) but "${route.name}" has a context window of ${route.contextWindow}.`, { param: "messages" });
     }
   }
+  checkProviderOnly(ctx, route);
   ctx.route = route;
   await next();
 };
