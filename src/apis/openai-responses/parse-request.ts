@@ -18,6 +18,7 @@ const messageItem = z.looseObject({
 });
 const functionCallItem = z.looseObject({ type: z.literal("function_call"), call_id: z.string().min(1), name: z.string().min(1), arguments: z.string(), namespace: z.string().nullish() });
 const functionCallOutputItem = z.looseObject({ type: z.enum(["function_call_output", "custom_tool_call_output"]), call_id: z.string().min(1), output: content });
+const additionalToolsItem = z.looseObject({ type: z.literal("additional_tools"), tools: z.array(z.looseObject({ type: z.string() })) });
 const customToolCallItem = z.looseObject({ type: z.literal("custom_tool_call"), call_id: z.string().min(1), name: z.string().min(1), input: z.string(), namespace: z.string().nullish() });
 
 const positiveInt = z.number().int().positive();
@@ -88,7 +89,7 @@ function toContent(value: z.infer<typeof content>): Message["content"] {
  * message before them. Items of built-in tools (web_search_call, shell_call, ...) and
  * reasoning reach a Responses upstream as sent; no other format has a place for them.
  */
-function toMessages(input: string | unknown[], dropped: Set<string>): Message[] {
+function toMessages(input: string | unknown[], dropped: Set<string>, moreTools: { type: string }[]): Message[] {
   if (typeof input === "string") return [{ role: "user", content: input }];
   const messages: Message[] = [];
   const pushCall = (call: ToolCall) => {
@@ -112,6 +113,9 @@ function toMessages(input: string | unknown[], dropped: Set<string>): Message[] 
     } else if (type === "function_call_output" || type === "custom_tool_call_output") {
       const item = check(functionCallOutputItem, raw, at);
       messages.push({ role: "tool", content: toContent(item.output), toolCallId: item.call_id });
+    } else if (type === "additional_tools") {
+      // Codex offers its tools in the input (namespaces of functions and custom tools): read like `tools`.
+      moreTools.push(...check(additionalToolsItem, raw, at).tools);
     } else if (type === "item_reference") {
       throw invalid(at, `${at}: item_reference is ${STATEFUL}.`, "unsupported_parameter");
     } else if (type !== "reasoning") {
@@ -144,7 +148,8 @@ export function parseResponsesRequest(body: unknown): CanonicalRequest {
   if (raw.background === true) throw invalid("background", `background is ${STATEFUL}.`, "unsupported_parameter");
 
   const dropped = new Set<string>();
-  const messages = toMessages(w.input, dropped);
+  const inputTools: { type: string }[] = [];
+  const messages = toMessages(w.input, dropped, inputTools);
   if (w.instructions) messages.unshift({ role: "system", content: w.instructions });
   const request: CanonicalRequest = {
     model: w.model,
@@ -157,7 +162,7 @@ export function parseResponsesRequest(body: unknown): CanonicalRequest {
   if (w.max_output_tokens != null) request.maxOutputTokens = w.max_output_tokens;
   if (w.temperature != null) request.temperature = w.temperature;
   if (w.top_p != null) request.topP = w.top_p;
-  const tools = readResponsesTools(w.tools ?? []);
+  const tools = readResponsesTools([...(w.tools ?? []), ...inputTools]);
   if (tools.tools.length > 0) request.tools = tools.tools;
   if (Object.keys(tools.origins).length > 0) request.toolOrigins = tools.origins;
   if (tools.builtIn.length > 0) request.providerOnly = tools.builtIn;

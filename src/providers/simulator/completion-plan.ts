@@ -28,33 +28,40 @@ export function randomId(prefix: string, length = 24): string {
   return id;
 }
 
+/** The messages since the model last spoke: the user's turn, tool results, and instructions. */
+function currentTurn(request: SimRequest): SimRequest["messages"] {
+  const lastAssistant = request.messages.findLastIndex((m) => m.role === "assistant");
+  return request.messages.slice(lastAssistant + 1);
+}
+
 /**
- * The tool a model would call now: only on the user's turn (after tool results it answers),
- * the one tool_choice names, else the one the user's words ask for, else with
- * tool_choice "required" the first.
+ * The tool a model would call now: only when the turn since it last spoke is the user's
+ * (after tool results it answers): the one tool_choice names, else the one the user's
+ * words ask for, else with tool_choice "required" the first.
  */
 function chosenTool(request: SimRequest): SimTool | undefined {
-  const last = request.messages[request.messages.length - 1];
-  if (request.tools.length === 0 || request.toolChoice === "none" || last?.role !== "user") return undefined;
+  const turn = currentTurn(request);
+  const lastUser = turn.findLast((m) => m.role === "user");
+  if (request.tools.length === 0 || request.toolChoice === "none" || !lastUser || turn.some((m) => m.role === "tool")) return undefined;
   const choice = request.toolChoice;
   if (typeof choice === "object") {
     const tool = request.tools.find((t) => t.name === choice.name);
     if (!tool) throw new SimRequestError(`Invalid value for 'tool_choice': no function named '${choice.name}' is in 'tools'.`, "tool_choice");
     return tool;
   }
-  const asked = requestedTool(request.tools, messageText(last));
+  const asked = requestedTool(request.tools, messageText(lastUser));
   return asked ?? (choice === "required" ? request.tools[0] : undefined);
 }
 
-/** The tool results the conversation ends with, named after the calls they answer. */
+/** The tool results of the current turn, named after the calls they answer. */
 function trailingToolResults(request: SimRequest): AnswerTopic["toolResults"] {
-  const results: AnswerTopic["toolResults"] = [];
-  const messages = request.messages;
-  for (let i = messages.length - 1; i >= 0 && messages[i]!.role === "tool"; i--) {
-    const message = messages[i]!;
-    const call = messages.flatMap((m) => m.toolCalls ?? []).find((c) => c.id !== "" && c.id === message.toolCallId);
-    results.unshift({ name: call?.name || message.name || "requested", content: messageText(message) });
-  }
+  const calls = request.messages.flatMap((m) => m.toolCalls ?? []);
+  const results = currentTurn(request)
+    .filter((m) => m.role === "tool")
+    .map((message) => {
+      const call = calls.find((c) => c.id !== "" && c.id === message.toolCallId);
+      return { name: call?.name || message.name || "requested", content: messageText(message) };
+    });
   return results.slice(-3);
 }
 

@@ -27,3 +27,10 @@ describe("requestedTool", () => {
     expect(requestedTool([{ name: "ash" }], "The bash shell")).toBeUndefined();
   });
 });
+
+describe("requestedTool: namespaced tools", () => {
+  it("matches a flattened namespace tool by its own name", () => {
+    const exec = { name: "functions__exec", description: "Run JavaScript code." };
+    expect(requestedTool([{ name: "clock__sleep" }, exec], "Use exec to list the files")).toBe(exec);
+  });
+});

@@ -22,7 +22,9 @@ function words(text: string): string[] {
  * words appear in its description, 0 otherwise.
  */
 function score(tool: SimTool, said: ReadonlySet<string>, content: readonly string[], text: string): number {
-  if (new RegExp(`(^|[^A-Za-z0-9_])${tool.name.replace(/[^A-Za-z0-9]/g, "\\$&")}($|[^A-Za-z0-9_])`, "i").test(text)) return 3;
+  // A namespaced tool reaches the simulator as `<namespace>__<name>`: the user names it by its own name.
+  const own = tool.name.split("__").at(-1) || tool.name;
+  for (const name of new Set([tool.name, own])) if (new RegExp(`(^|[^A-Za-z0-9_])${name.replace(/[^A-Za-z0-9]/g, "\\$&")}($|[^A-Za-z0-9_])`, "i").test(text)) return 3;
   const nameWords = words(tool.name).filter(isContentWord);
   if (nameWords.length > 0 && nameWords.every((w) => said.has(w) || said.has(`${w}s`))) return 2;
   if (!tool.description || content.length === 0) return 0;
