@@ -85,12 +85,11 @@ export function outputStrategy(provider: ResolvedProvider, request: CanonicalReq
     case "openai":
     case "azure-openai":
     case "google":
+    case "simulator":
       return native(request, format);
     case "openai-compatible":
       return provider.jsonSchema ? native(request, format) : jsonMode(request, format);
     case "anthropic":
       return forcedTool(request, format);
-    case "simulator":
-      return jsonMode(request, format);
   }
 }

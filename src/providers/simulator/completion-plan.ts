@@ -85,6 +85,11 @@ export function planCompletion(request: SimRequest, answerTokens: number | undef
     if (tool) {
       const args = toolArguments(tool.parameters, argumentWords);
       choices.push({ kind: "tool", index, id: randomId("call_"), name: tool.name, arguments: args, pieces: fixedPieces(args, "tool_calls", request.maxTokens), nameTokens: countTextTokens(tool.name) });
+    } else if (request.json) {
+      // Asked for JSON, a model answers with JSON: an object following the schema (a
+      // plain one without), its strings the prompt's words.
+      const text = toolArguments(request.json === "object" ? { type: "object", properties: { answer: { type: "string" } }, required: ["answer"] } : request.json.schema, argumentWords);
+      choices.push({ kind: "text", index, pieces: fixedPieces(text, "stop", request.maxTokens) });
     } else {
       const random = new SeededRandom(seed + Math.imul(index, 0x9e3779b9));
       const natural = answerTokens ?? naturalAnswerTokens(random);

@@ -16,6 +16,8 @@ export interface SimRequest {
   toolChoice: SimToolChoice;
   /** Up to four stop sequences: the text ends before the first one generated. */
   stop: string[];
+  /** `response_format`: a JSON Schema the answer must follow, or JSON of any shape. */
+  json?: { schema: Record<string, unknown> } | "object";
 }
 
 /** A request the simulator answers with 400, as OpenAI would. */
@@ -113,6 +115,14 @@ function parseToolChoice(raw: unknown): SimToolChoice {
   throw new SimRequestError(`Invalid value for 'tool_choice': ${JSON.stringify(raw)}.`, "tool_choice");
 }
 
+function parseResponseFormat(raw: unknown): SimRequest["json"] {
+  if (!isObject(raw)) return undefined;
+  if (raw.type === "json_object") return "object";
+  const format = raw.json_schema;
+  if (raw.type === "json_schema" && isObject(format) && isObject(format.schema)) return { schema: format.schema };
+  return undefined;
+}
+
 function parseStop(raw: unknown): string[] {
   if (raw === undefined || raw === null) return [];
   const stops = typeof raw === "string" ? [raw] : raw;
@@ -155,6 +165,8 @@ export function parseSimRequest(body: string): SimRequest {
     stop: parseStop(json.stop),
   };
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
+  const format = parseResponseFormat(json.response_format);
+  if (format) request.json = format;
   return request;
 }
 

@@ -265,6 +265,17 @@ describe("simulator transport: non-streamed", () => {
     expect(response.choices[0]).toMatchObject({ text: null, finishReason: "tool_calls", toolCalls: [{ name: "lookup", arguments: '{"term":"idempotency"}' }] });
   });
 
+  it("answers response_format with JSON: following the json_schema, or an object for json_object", async () => {
+    const schema = { type: "object", properties: { city: { type: "string" }, days: { type: "integer" }, tags: { type: "array", items: { type: "string" } } }, required: ["city", "days", "tags"], additionalProperties: false };
+    const ask = [{ role: "user", content: "Plan a trip to Paris" }];
+    const res = await createSimulatorTransport(simConfig()).send(chatSpec({ model: "sim", messages: ask, response_format: { type: "json_schema", json_schema: { name: "trip", schema, strict: true } } }), sendOptions());
+    const response = adapter.parseResponse(JSON.parse((await readBody(res)).text));
+    expect(JSON.parse(response.choices[0]!.text!)).toEqual({ city: "Paris", days: 1, tags: [expect.any(String)] });
+    expect(response.choices[0]!.finishReason).toBe("stop");
+    const plain = await stream({ messages: ask, response_format: { type: "json_object" } });
+    expect(JSON.parse(plain.parsed.text.get(0)!)).toEqual({ answer: expect.any(String) });
+  });
+
   it("waits for the whole answer before sending headers (virtual clock)", async () => {
     const clock = virtualClock();
     const res = await createSimulatorTransport(simConfig({ ttftMs: 100, tokensPerSecond: 10 }), clock).send(chatSpec({ model: "sim", messages, max_tokens: 5 }), sendOptions());
