@@ -15,9 +15,11 @@ export function toChatCompletion(response: CanonicalResponse, fallbackModel: str
       message: {
         role: "assistant",
         content: c.text,
+        refusal: null,
         ...(c.reasoning ? { reasoning_content: c.reasoning } : {}),
         ...(c.toolCalls?.length ? { tool_calls: c.toolCalls.map((t) => ({ id: t.id, type: "function", function: { name: t.name, arguments: t.arguments } })) } : {}),
       },
+      logprobs: null,
       finish_reason: toChatFinishReason(c.finishReason),
     })),
     ...(response.usage ? { usage: toChatUsage(response.usage) } : {}),

@@ -95,7 +95,7 @@ export function translatingResponsesEncoder(request: CanonicalRequest): StreamEn
       const input = customInput(item.args);
       if (input) out += emit("response.custom_tool_call_input.delta", { ...at, delta: input });
     } else {
-      out += emit("response.function_call_arguments.done", { ...at, arguments: item.args });
+      out += emit("response.function_call_arguments.done", { ...at, name: item.name, arguments: item.args });
     }
     return out + emit("response.output_item.done", { output_index: item.outputIndex, item: snapshot(item, "completed") });
   }

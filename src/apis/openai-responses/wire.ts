@@ -21,7 +21,7 @@ export function responseId(upstreamId: string): string {
 export function toResponsesUsage(usage: Usage): Json {
   return {
     input_tokens: usage.inputTokens,
-    input_tokens_details: { cached_tokens: usage.cachedInputTokens },
+    input_tokens_details: { cached_tokens: usage.cachedInputTokens, cache_write_tokens: usage.cacheWriteTokens },
     output_tokens: usage.outputTokens,
     output_tokens_details: { reasoning_tokens: usage.reasoningTokens },
     total_tokens: usage.inputTokens + usage.outputTokens,
@@ -43,6 +43,13 @@ export interface ResponseFields {
   incompleteReason?: string;
   output: unknown[];
   usage?: Usage;
+}
+
+/** A request's tool as a response echoes it: function tools with every field, strict by default (as Responses makes them). */
+function echoedTool(tool: unknown): unknown {
+  if (tool === null || typeof tool !== "object" || (tool as Json).type !== "function") return tool;
+  const t = tool as Json;
+  return { ...t, description: t.description ?? null, parameters: t.parameters ?? null, strict: t.strict ?? true };
 }
 
 /** The full response object, echoing the request's settings as OpenAI does. */
@@ -68,11 +75,11 @@ export function responseObject(request: CanonicalRequest, f: ResponseFields): Js
     temperature: request.temperature ?? null,
     text: { format: text.format ?? { type: "text" } },
     tool_choice: body.tool_choice ?? "auto",
-    tools: Array.isArray(body.tools) ? body.tools : [],
+    tools: Array.isArray(body.tools) ? body.tools.map(echoedTool) : [],
     top_p: request.topP ?? null,
     truncation: "disabled",
-    usage: f.usage ? toResponsesUsage(f.usage) : null,
-    user: typeof body.user === "string" ? body.user : null,
+    ...(f.usage ? { usage: toResponsesUsage(f.usage) } : {}),
+    ...(typeof body.user === "string" ? { user: body.user } : {}),
     metadata: body.metadata && typeof body.metadata === "object" ? body.metadata : {},
   };
 }
