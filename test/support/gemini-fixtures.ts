@@ -57,9 +57,25 @@ export function expectedUsageFromGemini(u: Json): ExpectedGeminiUsage {
   };
 }
 
+/** Sets (a string piece: appends) a streamed argument at `$.a.b[0].c`. */
+function setAtPath(root: Json, jsonPath: string, piece: Json): void {
+  const keys = [...jsonPath.slice(1).matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
+  let node = root as Record<string | number, unknown>;
+  keys.slice(0, -1).forEach((key, i) => {
+    if (typeof node[key] !== "object" || node[key] === null) node[key] = typeof keys[i + 1] === "number" ? [] : {};
+    node = node[key] as Record<string | number, unknown>;
+  });
+  const last = keys.at(-1)!;
+  if (typeof piece.stringValue === "string") node[last] = (typeof node[last] === "string" ? node[last] : "") + piece.stringValue;
+  else if ("numberValue" in piece) node[last] = piece.numberValue;
+  else if ("boolValue" in piece) node[last] = piece.boolValue;
+  else if ("nullValue" in piece) node[last] = null;
+}
+
 /** What a parser must extract from Gemini response objects (stream payloads, or one whole body). */
 export function expectedFromGemini(objects: readonly unknown[]): { candidates: ExpectedGeminiCandidate[]; usage: ExpectedGeminiUsage | null; responseId: string; modelVersion: string } {
   const slots = new Map<number, ExpectedGeminiCandidate>();
+  const streaming = new Map<number, { name: string; args: Json }>();
   let usage: Json | null = null;
   let responseId = "";
   let modelVersion = "";
@@ -76,13 +92,32 @@ export function expectedFromGemini(objects: readonly unknown[]): { candidates: E
       const content = isObject(c.content) ? c.content : {};
       for (const part of Array.isArray(content.parts) ? content.parts : []) {
         if (!isObject(part)) continue;
-        if (isObject(part.functionCall)) slot.calls.push({ name: String(part.functionCall.name), arguments: JSON.stringify(part.functionCall.args ?? {}) });
+        if (isObject(part.functionCall)) {
+          const call = part.functionCall;
+          const open = streaming.get(index);
+          if (open || call.willContinue === true) {
+            // Streamed arguments: a start with the name, pieces at JSON paths, a part without willContinue to end.
+            const target = open ?? { name: String(call.name), args: {} };
+            streaming.set(index, target);
+            for (const piece of Array.isArray(call.partialArgs) ? call.partialArgs : []) setAtPath(target.args, (piece as Json).jsonPath as string, piece as Json);
+            if (call.willContinue !== true) {
+              slot.calls.push({ name: target.name, arguments: JSON.stringify(target.args) });
+              streaming.delete(index);
+            }
+          } else slot.calls.push({ name: String(call.name), arguments: JSON.stringify(call.args ?? {}) });
+        }
         else if (typeof part.text === "string") {
           if (part.thought === true) slot.reasoning += part.text;
           else slot.text += part.text;
         }
       }
-      if (typeof c.finishReason === "string") slot.finishReason = c.finishReason;
+      if (typeof c.finishReason === "string") {
+        // A call still streaming when its candidate finishes is complete as it is.
+        const open = streaming.get(index);
+        if (open) slot.calls.push({ name: open.name, arguments: JSON.stringify(open.args) });
+        streaming.delete(index);
+        slot.finishReason = c.finishReason;
+      }
     });
     if (isObject(obj.usageMetadata)) usage = obj.usageMetadata;
   }

@@ -51,7 +51,15 @@ function check(payloads: string[], { messages, chunks }: { messages: SseMessage[
 
 describe("Gemini stream: recorded transcripts", () => {
   it("finds the recordings", () => {
-    expect(RECORDINGS).toEqual(["google/google-text.chunks.txt", "google/google-tool-call.chunks.txt"]);
+    expect(RECORDINGS).toEqual([
+      "google/google-reasoning-gemini3.chunks.txt",
+      "google/google-reasoning.chunks.txt",
+      "google/google-stream-tool-call-array-arguments-missing-terminal-function-call.chunks.txt",
+      "google/google-text.chunks.txt",
+      "google/google-tool-call-gemini3.chunks.txt",
+      "google/google-tool-call.chunks.txt",
+      "google/google-vertex-stream-tool-call-arguments-nested.1.chunks.txt",
+    ]);
   });
 
   describe.each(RECORDINGS)("%s", (recording) => {
@@ -130,5 +138,28 @@ describe("Gemini stream: recorded transcripts", () => {
     expect(() => parser.parseStreamMessage({ data: "{not json" }, true)).toThrow(UpstreamProtocolError);
     expect(() => parser.parseStreamMessage({ data: "42" }, true)).toThrow(UpstreamProtocolError);
     expect(() => parser.parseStreamMessage({ data: JSON.stringify({ error: { code: 500, message: "Internal error", status: "INTERNAL" } }) }, true)).toThrow(/Internal error/);
+  });
+});
+
+describe("Gemini stream: function call arguments streamed in pieces (Vertex streamFunctionCallArguments)", () => {
+  it("sends each call whole once its arguments are complete, or when its candidate finishes", () => {
+    const argsOf = (recording: string) => {
+      const payloads = loadChunks(recording);
+      const events = replay([geminiSseBytes(payloads)]).chunks.flatMap((c) => c.events);
+      const calls = events.filter((e) => e.type === "tool-call-delta");
+      expect(calls).toHaveLength(1);
+      return JSON.parse((calls[0] as { argumentsDelta: string }).argumentsDelta) as Record<string, unknown>;
+    };
+    const recipe = argsOf("google/google-vertex-stream-tool-call-arguments-nested.1.chunks.txt").recipe as { name: string; steps: string[]; ingredients: { name: string; amount: string }[] };
+    expect(recipe.name).toBe("Lasagna");
+    expect(recipe.steps[1]).toBe("Cook lasagna noodles according to package directions, drain and set aside.");
+    expect(recipe.ingredients).toHaveLength(10);
+    expect(recipe.ingredients[0]).toEqual({ amount: "16 oz", name: "Lasagna noodles" });
+    expect(argsOf("google/google-stream-tool-call-array-arguments-missing-terminal-function-call.chunks.txt")).toEqual({
+      operations: [
+        { action: "add", description: "Fresh red apple", itemid: "apple_001", price: 0.5 },
+        { action: "add", description: "Ripe yellow banana", itemid: "banana_001", price: 0.3 },
+      ],
+    });
   });
 });

@@ -1,3 +1,4 @@
+import type { PartialArg } from "./partial-args.js";
 import { createHash, randomUUID } from "node:crypto";
 
 /** The parts of Gemini's GenerateContentResponse that Tollgate reads. */
@@ -5,7 +6,7 @@ export interface GeminiPart {
   text?: string;
   /** True on a thought summary part (reasoning), with includeThoughts. */
   thought?: boolean;
-  functionCall?: { id?: string; name?: string; args?: unknown };
+  functionCall?: { id?: string; name?: string; args?: unknown; partialArgs?: PartialArg[]; willContinue?: boolean };
   thoughtSignature?: string;
 }
 
