@@ -29,6 +29,15 @@ function anthropicModel(id: string): Json {
   return { type: "model", id, display_name: id, created_at: "1970-01-01T00:00:00Z" };
 }
 
+/** A path segment decoded; as sent when its escapes are malformed. */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) });
@@ -41,19 +50,21 @@ function send(res: ServerResponse, status: number, body: unknown): void {
  * `anthropic-version`. Returns false for any other request.
  */
 export function serveModels(gateway: Gateway, req: IncomingMessage, res: ServerResponse, path: string): boolean {
-  if (req.method !== "GET" || !path.startsWith("/v1/models")) return false;
+  if (req.method !== "GET" || (path !== "/v1/models" && !path.startsWith("/v1/models/"))) return false;
   const models = gateway.config.models;
   const anthropic = wantsAnthropic(req);
   if (path === "/v1/models") {
     const routes = Object.values(models);
-    if (!anthropic) return send(res, 200, { object: "list", data: routes.map((r) => openaiModel(r.name, r)) }), true;
-    const data = routes.map((r) => anthropicModel(r.name));
-    return send(res, 200, { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null }), true;
+    const data = routes.map((r) => (anthropic ? anthropicModel(r.name) : openaiModel(r.name, r)));
+    send(res, 200, anthropic ? { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null } : { object: "list", data });
+    return true;
   }
-  if (!path.startsWith("/v1/models/")) return false;
-  const id = decodeURIComponent(path.slice("/v1/models/".length));
+  const id = decoded(path.slice("/v1/models/".length));
   const route = findRoute(models, id);
-  if (route) return send(res, 200, anthropic ? anthropicModel(id) : openaiModel(id, route)), true;
+  if (route) {
+    send(res, 200, anthropic ? anthropicModel(id) : openaiModel(id, route));
+    return true;
+  }
   const rendered = renderError(new NotFoundError("model_not_found", `The model "${id}" does not exist.`, { param: "model" }), gateway.services.redactor);
   send(res, 404, anthropic ? toAnthropicErrorBody(rendered) : rendered.body);
   return true;

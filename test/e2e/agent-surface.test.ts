@@ -81,6 +81,7 @@ describe("models", () => {
     expect(await openai.models.retrieve("gpt-5.1-codex")).toMatchObject({ object: "model", id: "gpt-5.1-codex" });
     await expect(anthropic.models.retrieve("llama-3")).rejects.toMatchObject({ status: 404, error: { type: "error", error: { type: "not_found_error" } } });
     await expect(openai.models.retrieve("llama-3")).rejects.toMatchObject({ status: 404, code: "model_not_found" });
+    expect((await fetch(`${gw.url}/v1/models/%E0%A4%A`)).status).toBe(404);
   });
 
   test("HEAD / and GET / answer 200", async () => {
