@@ -162,3 +162,22 @@ describe("Codex CLI (codex exec, default settings)", () => {
     expect((await expectAttributed(run.keyId, "dov")).length).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe("tollgate launch: what goes wrong", () => {
+  test("an unknown agent or no admin key is a usage error (exit 2); an agent that is not installed exits 1 and its key is revoked", { timeout: AGENT_TIMEOUT_MS }, async () => {
+    const env = agentEnv();
+    const unknown = await runCli(["launch", "vim", "--url", gw.url], { env, timeoutMs: 30_000 });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("launch needs an agent: claude, codex, gemini");
+    const noKey = await runCli(["launch", "claude", "--url", gw.url], { env: { ...env, TOLLGATE_ADMIN_KEY: undefined }, timeoutMs: 30_000 });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain("No admin key");
+    const missing = await runCli(["launch", "codex", "--url", gw.url, "--user", "eve", "--bin", path.join(env.HOME!, "no-such-codex")], { env, timeoutMs: 30_000 });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("was not found on PATH");
+    const keyId = /with key (key_[0-9a-f]+)/.exec(missing.stderr)![1]!;
+    const res = await fetch(`${gw.url}/admin/keys?user_id=eve&include_revoked=true`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    const keys = ((await res.json()) as { data: { id: string; revoked_at: string | null }[] }).data;
+    expect(keys.find((k) => k.id === keyId)?.revoked_at).toEqual(expect.any(String));
+  });
+});
