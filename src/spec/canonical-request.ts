@@ -65,6 +65,12 @@ export interface CanonicalRequest {
   stop?: string[];
   seed?: number;
   tools?: ToolDefinition[];
+  /**
+   * The `tools` array as parsed from the client's body. A stage that changes the tools (a
+   * tool loop's, a forced tool) replaces the array; while `tools` is still this one, a
+   * same-format upstream of a rewritten request gets the client's own `tools` as sent.
+   */
+  toolsAsParsed?: { tools: ToolDefinition[] | undefined };
   /** By the name a translating upstream sees: the tools that are not plain functions in the client's API. */
   toolOrigins?: Record<string, ToolOrigin>;
   /**

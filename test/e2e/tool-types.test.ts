@@ -32,6 +32,7 @@ beforeAll(async () => {
       },
       models: {
         r: { ...noRetry, targets: [{ provider: "resp", model: "gpt-5-codex" }] },
+        "r-pinned": { ...noRetry, systemPrompt: { text: "Follow the house rules." }, targets: [{ provider: "resp", model: "gpt-5-codex" }] },
         c: { ...noRetry, targets: [{ provider: "chat", model: "gpt-4.1-nano" }] },
         "c-drop": { ...noRetry, unsupportedTools: "drop", targets: [{ provider: "chat", model: "gpt-4.1-nano" }] },
         claude: { ...noRetry, targets: [{ provider: "ant", model: "claude-sonnet-4-5" }] },
@@ -133,6 +134,20 @@ const calls = [
   { id: "call_ns", name: "crm__lookup", arguments: '{"email":"ada@example.com"}' },
   { id: "call_sql", name: "write_sql", arguments: '{"input":"SELECT * FROM users"}' },
 ];
+
+describe("Responses → Responses upstream, the request rewritten (a pinned system prompt)", () => {
+  test("the client's tools still reach the provider as sent", async () => {
+    const payloads = splitResponsesStreams(loadChunks("openai-responses/openai-custom-tool.1.chunks.txt"))[0]!;
+    upstream.enqueue({ kind: "sse", chunks: [responsesSseBytes(payloads)] });
+    const tools = [namespaceTool, customTool, { type: "web_search" }];
+    const res = await postSse(`${gw.baseURL}/responses`, { model: "r-pinned", stream: true, input: "Count users", tools, tool_choice: { type: "custom", name: "write_sql" } }, headers);
+    expect(res.payloads).toEqual(payloads);
+    const sent = upstream.requests.at(-1)!.body as { tools: unknown; tool_choice: unknown; input: { role?: string }[]; instructions?: string };
+    expect(sent.tools).toEqual(tools);
+    expect(sent.tool_choice).toEqual({ type: "custom", name: "write_sql" });
+    expect(JSON.stringify(sent)).toContain("Follow the house rules.");
+  });
+});
 
 describe("Responses → Chat Completions upstream: namespaces and custom tools translated", () => {
   test("the upstream sees function tools; the client gets its namespaced function call and its custom tool call back (not streamed)", async () => {

@@ -28,6 +28,7 @@ function forwardedOf(ctx: GatewayContext): NonNullable<CanonicalRequest["inbound
  */
 export const parseRequest: Stage<GatewayContext> = async (ctx, next) => {
   ctx.request = withResponseSchema(ctx.codec.parseRequest(ctx.body));
+  ctx.request.toolsAsParsed = { tools: ctx.request.tools };
   const forward = forwardedOf(ctx);
   if (forward) ctx.request.inbound.forward = forward;
   ctx.request.idempotencyKey = ctx.id;
