@@ -82,6 +82,8 @@ export interface InboundRequest {
   sink: ResponseSink;
   /** The transport calls back when the client goes away before the answer is complete. */
   onClientGone(cancel: () => void): void;
+  /** The request URL's query string, without the `?`. */
+  query?: string;
   /** In-process callers only (generateObject): who is asking, instead of authenticating. The HTTP transport never sets it. */
   identity?: Identity;
 }
@@ -261,6 +263,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const ctx = new GatewayContext(newRequestId(), request.codec, request.headers, request.body, controller.signal, sink, services);
       if (request.identity) ctx.identity = request.identity;
       if (request.readBody) ctx.readBody = request.readBody;
+      if (request.query) ctx.query = request.query;
       inflight.set(ctx, controller);
       try {
         await pipeline(ctx);

@@ -3,6 +3,7 @@ import { CommandError, UsageError } from "./args.js";
 import { audit, AUDIT_USAGE } from "./commands/audit.js";
 import { check, CHECK_USAGE } from "./commands/check.js";
 import { keys, KEYS_USAGE } from "./commands/keys.js";
+import { launch, LAUNCH_USAGE } from "./commands/launch.js";
 import { start, START_USAGE } from "./commands/start.js";
 import { usage, USAGE_USAGE } from "./commands/usage.js";
 
@@ -12,9 +13,10 @@ ${CHECK_USAGE}
 ${KEYS_USAGE}
 ${USAGE_USAGE}
 ${AUDIT_USAGE}
+${LAUNCH_USAGE}
 
 Without --config, ./tollgate.config.{yaml,yml,json} is used, else the built-in simulator config.
-keys and usage talk to a running gateway's admin API: --url (default http://127.0.0.1:8787) and
+keys, usage and launch talk to a running gateway's admin API: --url (default http://127.0.0.1:8787) and
 the admin key from TOLLGATE_ADMIN_KEY (or --admin-key). Each command has --help.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
@@ -23,6 +25,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   keys,
   usage,
   audit,
+  launch,
 };
 
 async function main(argv: string[]): Promise<void> {

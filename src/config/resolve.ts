@@ -49,7 +49,7 @@ export type ResolvedProvider =
   | ({ type: "anthropic"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; version: string; defaultMaxTokens: number } & UpstreamIdempotency)
   | ({ type: "google"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string> } & UpstreamIdempotency)
   | ({ type: "azure-openai"; name: string; endpoint: string; apiKey?: string; apiVersion: string; deployments: Record<string, string>; headers: Record<string, string> } & UpstreamIdempotency)
-  | { type: "simulator"; name: string; ttftMs: number; tokensPerSecond: number; answerTokens: number; fault?: FaultConfig }
+  | { type: "simulator"; name: string; ttftMs: number; tokensPerSecond?: number; answerTokens?: number; fault?: FaultConfig }
   | ResolvedBedrock
   | ResolvedVertex;
 
@@ -70,6 +70,9 @@ export interface ResolvedIdempotency {
 export interface ResolvedRoute {
   name: string;
   description?: string;
+  /** Exact names and `*` patterns this route also answers (config/route-match.ts). */
+  aliases?: string[];
+  unsupportedTools: "refuse" | "drop";
   targets: { provider: string; model: string }[];
   timeouts: Timeouts;
   retry: RetryPolicy;
@@ -179,7 +182,14 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
   for (const [name, p] of Object.entries(config.providers)) {
     const path = `providers.${name}`;
     if (p.type === "simulator") {
-      providers[name] = { type: "simulator", name, ttftMs: p.ttftMs, tokensPerSecond: p.tokensPerSecond, answerTokens: p.answerTokens, ...(p.fault ? { fault: p.fault } : {}) };
+      providers[name] = {
+        type: "simulator",
+        name,
+        ttftMs: p.ttftMs,
+        ...(p.tokensPerSecond !== undefined ? { tokensPerSecond: p.tokensPerSecond } : {}),
+        ...(p.answerTokens !== undefined ? { answerTokens: p.answerTokens } : {}),
+        ...(p.fault ? { fault: p.fault } : {}),
+      };
       continue;
     }
     if (p.type === "bedrock" || p.type === "vertex") {
@@ -222,6 +232,8 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
       retry: { ...DEFAULT_RETRY, ...dropUndefined(defaults.retry), ...dropUndefined(r.retry) },
       breaker: { ...DEFAULT_BREAKER, ...dropUndefined(defaults.breaker), ...dropUndefined(r.breaker) },
       ...(r.description ? { description: r.description } : {}),
+      ...(r.aliases?.length ? { aliases: r.aliases } : {}),
+      unsupportedTools: r.unsupportedTools,
       ...(r.contextWindow ? { contextWindow: r.contextWindow } : {}),
       ...(r.maxOutputTokens ? { maxOutputTokens: r.maxOutputTokens } : {}),
       structuredOutput: r.structuredOutput,

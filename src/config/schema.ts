@@ -116,10 +116,12 @@ const azureOpenAIProvider = z.strictObject({
 
 const simulatorProvider = z.strictObject({
   type: z.literal("simulator"),
-  ttftMs: ms.default(150),
-  tokensPerSecond: z.number().positive().default(80),
-  /** Length of an answer when the request sets no max tokens. */
-  answerTokens: z.number().int().positive().default(120),
+  /** Wait before the first token; none unless configured. */
+  ttftMs: ms.default(0),
+  /** Pace of streamed tokens; unpaced (as fast as the host allows) unless configured. */
+  tokensPerSecond: z.number().positive().optional(),
+  /** A fixed length for every answer (tests, benchmarks); unset, each prompt draws its own natural length. */
+  answerTokens: z.number().int().positive().optional(),
   fault: faultSchema.optional(),
 });
 
@@ -154,6 +156,10 @@ const routeCacheSchema = z.strictObject({
 
 const routeSchema = z.strictObject({
   description: z.string().optional(),
+  /** Other model names this route answers: exact names, or patterns with `*` ("claude-*"); the most specific match wins. */
+  aliases: z.array(z.string().min(1)).optional(),
+  /** A built-in tool (web search, code execution, ...) a translating target cannot run: refuse the request (400), or drop the tool and name it in `x-tollgate-dropped`. */
+  unsupportedTools: z.enum(["refuse", "drop"]).default("refuse"),
   cache: routeCacheSchema.optional(),
   targets: z.array(targetSchema).min(1),
   timeouts: timeoutsSchema.optional(),

@@ -153,6 +153,8 @@ export class GatewayContext {
   readonly startedAt = Date.now();
   readonly startedAtMono = performance.now();
   identity?: Identity;
+  /** The request URL's query string, without the `?` (absent: none). */
+  query?: string;
   request?: CanonicalRequest;
   route?: ResolvedRoute;
   upstream?: OpenedUpstream;

@@ -49,6 +49,8 @@ export interface ProviderAdapter {
   /** Embeddings (`request.embedding`), for providers that serve them; a route whose target lacks these cannot embed. */
   buildEmbeddingRequest?(request: CanonicalRequest, model: string): HttpRequestSpec;
   parseEmbeddingResponse?(body: unknown): CanonicalEmbeddingResponse;
+  /** The provider's own token count for a request (Anthropic's count_tokens); absent: Tollgate counts with its tokenizer. */
+  buildCountTokensRequest?(request: CanonicalRequest, model: string): HttpRequestSpec;
   /** The wire format this adapter speaks: when the client speaks it too, frames pass through untouched. */
   readonly nativeApi: WireApi;
   /** For streams not framed as SSE: a decoder for one stream's bytes. Absent: SSE. */

@@ -25,4 +25,14 @@ describe("sameFormatBody", () => {
   test("rewritten: the built body, plus the client's unmodelled fields and user", () => {
     expect(sameFormatBody({ ...request, rewritten: true }, "openai-chat", "gpt", build)).toEqual({ ...build(), logprobs: true, service_tier: "flex", user: "u-1" });
   });
+
+  test("rewritten with the client's tools unchanged: its tools and tool_choice as sent; changed by a stage: as built", () => {
+    const tools = [{ type: "function", function: { name: "f", parameters: {} }, cache_marker: 1 }];
+    const withTools = { ...inbound, tools, tool_choice: "auto" };
+    const parsed = [{ name: "f", parameters: {} }];
+    const base: CanonicalRequest = { ...request, rewritten: true, tools: parsed, toolsAsParsed: { tools: parsed }, inbound: { api: "openai-chat", body: withTools } };
+    const rebuilt = () => ({ ...build(), tools: [{ type: "function", function: { name: "f", parameters: {} } }] });
+    expect(sameFormatBody(base, "openai-chat", "gpt", rebuilt)).toMatchObject({ tools, tool_choice: "auto" });
+    expect(sameFormatBody({ ...base, tools: [...parsed, { name: "server_tool" }] }, "openai-chat", "gpt", rebuilt)).toMatchObject({ tools: rebuilt().tools });
+  });
 });

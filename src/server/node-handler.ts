@@ -7,7 +7,8 @@ import type { InboundCodec } from "../apis/inbound-codec.js";
 import { createDashboardRoutes } from "../dashboard/routes.js";
 import { InvalidRequestError, MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
 import { renderError } from "../errors/render.js";
-import type { Gateway } from "../gateway.js";
+import type { Gateway, InboundRequest } from "../gateway.js";
+import { createCountTokens, countTokensCodec } from "../pipeline/count-tokens.js";
 import { AdminAuth } from "../admin/router.js";
 import { createAdminRoutes } from "./admin-routes.js";
 import { NodeSink } from "./node-sink.js";
@@ -18,6 +19,7 @@ import { corsHeaders, gatewayAllowsOrigin } from "../cors/origins.js";
 import { Preflight } from "../cors/preflight.js";
 import { observeHttp, type HttpHandler } from "../observability/http-request.js";
 import { apiPath } from "./api-path.js";
+import { serveModels } from "./model-routes.js";
 import { BodyBytes } from "./body-bytes.js";
 import { readJsonBody, type BodyLimits } from "./read-body.js";
 
@@ -50,23 +52,12 @@ function sendError(res: ServerResponse, err: unknown, gateway: Gateway, codec?: 
  * (unknown paths go to `next` when given) or used by `tollgate start`.
  */
 export function createNodeHandler(gateway: Gateway): NodeHandler {
-  const models = {
-    object: "list",
-    data: Object.values(gateway.config.models).map((r) => ({
-      id: r.name,
-      object: "model",
-      created: 0,
-      owned_by: "tollgate",
-      ...(r.description ? { description: r.description } : {}),
-      ...(r.contextWindow ? { context_window: r.contextWindow } : {}),
-      ...(r.maxOutputTokens ? { max_output_tokens: r.maxOutputTokens } : {}),
-    })),
-  };
   const { server } = gateway.config;
   const bodyLimits: BodyLimits = { limit: server.bodyLimitBytes, timeoutMs: server.bodyTimeoutMs, inFlight: new BodyBytes(server.bodyBytesInFlight) };
   const admin = createAdminRoutes(gateway, bodyLimits);
   const metrics = metricsRoute(gateway);
   const dashboard = createDashboardRoutes(admin.enabled, gateway.services.redactor);
+  const countTokens = createCountTokens(gateway);
   const { cors, basePath } = gateway.config.server;
   const preflight = new Preflight(cors.origins, gateway.services.keyStore);
 
@@ -127,9 +118,21 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
       if (body !== undefined) return sendJson(res, 200, body);
       return sendError(res, new NotFoundError("model_not_found", "No such model."), gateway, geminiCodec("", "generateContent"));
     }
-    if (req.method === "GET" && path === "/v1/models") {
+    if (path === "/v1/messages/count_tokens") {
       exchange.handler = "api";
-      return sendJson(res, 200, models);
+      if (req.method !== "POST") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), gateway, countTokensCodec);
+      // Not metered by a pipeline (it generates nothing): the transport logs it.
+      void serveApi(gateway, countTokensCodec, req, res, bodyLimits, { metered: false }, countTokens);
+      return;
+    }
+    if (serveModels(gateway, req, res, path)) {
+      exchange.handler = "api";
+      return;
+    }
+    // Clients probe the base URL before they start (Claude Code sends HEAD /).
+    if ((req.method === "HEAD" || req.method === "GET") && path === "/") {
+      exchange.handler = "api";
+      return sendJson(res, 200, { name: "tollgate", status: "ok" });
     }
     if (metrics && req.method === "GET" && path === "/metrics") {
       exchange.handler = "metrics";
@@ -167,7 +170,21 @@ function metricsRoute(gateway: Gateway): ((req: IncomingMessage, res: ServerResp
   };
 }
 
-async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMessage, res: ServerResponse, bodyLimits: BodyLimits, exchange: { metered: boolean }): Promise<void> {
+function queryOf(url: string | undefined): { query?: string } {
+  const at = url?.indexOf("?") ?? -1;
+  const query = at >= 0 ? url?.slice(at + 1) : undefined;
+  return query ? { query } : {};
+}
+
+async function serveApi(
+  gateway: Gateway,
+  codec: InboundCodec,
+  req: IncomingMessage,
+  res: ServerResponse,
+  bodyLimits: BodyLimits,
+  exchange: { metered: boolean },
+  run: (request: InboundRequest) => Promise<void> = (r) => gateway.handle(r),
+): Promise<void> {
   // Taken now: node detaches the socket once the response finishes (none: already gone).
   const socket = req.socket ?? res.socket;
   // A body left unread (refused before reading: no key, too large, too slow) would be parsed
@@ -176,9 +193,10 @@ async function serveApi(gateway: Gateway, codec: InboundCodec, req: IncomingMess
   // From here the pipeline meters and logs the request, a body it refuses included.
   exchange.metered = true;
   try {
-    await gateway.handle({
+    await run({
       codec,
       headers: req.headers,
+      ...queryOf(req.url),
       // Read only once the caller is authenticated: a request without a valid key costs no body.
       body: undefined,
       readBody: () => readJsonBody(req, bodyLimits),

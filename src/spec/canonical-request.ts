@@ -33,6 +33,13 @@ export interface ToolDefinition {
 
 export type ToolChoice = "auto" | "none" | "required" | { name: string };
 
+/**
+ * What a function tool sent to a translating upstream stands for in the client's API:
+ * a function inside a namespace (flattened to `<namespace>__<name>`), or a custom tool
+ * (a function with one text argument, `input`). Calls are mapped back on the way out.
+ */
+export type ToolOrigin = { kind: "namespaced"; namespace: string; name: string } | { kind: "custom"; name: string; namespace?: string };
+
 export type ResponseFormat =
   | { type: "text" }
   | { type: "json_object" }
@@ -58,6 +65,20 @@ export interface CanonicalRequest {
   stop?: string[];
   seed?: number;
   tools?: ToolDefinition[];
+  /**
+   * The `tools` array as parsed from the client's body. A stage that changes the tools (a
+   * tool loop's, a forced tool) replaces the array; while `tools` is still this one, a
+   * same-format upstream of a rewritten request gets the client's own `tools` as sent.
+   */
+  toolsAsParsed?: { tools: ToolDefinition[] | undefined };
+  /** By the name a translating upstream sees: the tools that are not plain functions in the client's API. */
+  toolOrigins?: Record<string, ToolOrigin>;
+  /**
+   * What only the client API's own provider can run: built-in tools (web search, code
+   * execution, MCP, ...) and features such as context management. A same-format upstream
+   * gets them as sent; a translating one cannot, and the route refuses or drops them.
+   */
+  providerOnly?: string[];
   toolChoice?: ToolChoice;
   responseFormat?: ResponseFormat;
   /** Fields of the inbound API that no canonical field carries and the target lacks; see docs/api.md. */
@@ -71,7 +92,12 @@ export interface CanonicalRequest {
    */
   rewritten?: boolean;
   /** The inbound API and body as received, for a same-format upstream to forward unknown fields exactly. */
-  inbound: { api: InboundApi; body: Record<string, unknown> };
+  inbound: {
+    api: InboundApi;
+    body: Record<string, unknown>;
+    /** Request headers and the query string a same-format upstream gets as sent (Anthropic's `anthropic-beta`, `?beta=true`). */
+    forward?: { headers: Record<string, string>; query?: string };
+  };
   /**
    * What upstream idempotency keys derive from: the client's scoped Idempotency-Key (hashed),
    * else the request id (parseRequest fills it in). Sent only to upstreams configured with a header.

@@ -85,6 +85,7 @@ export function outputStrategy(provider: ResolvedProvider, request: CanonicalReq
     case "openai":
     case "azure-openai":
     case "google":
+    case "simulator":
       return native(request, format);
     case "openai-compatible":
       return provider.jsonSchema ? native(request, format) : jsonMode(request, format);
@@ -93,7 +94,5 @@ export function outputStrategy(provider: ResolvedProvider, request: CanonicalReq
     case "bedrock":
     case "vertex":
       return forcedTool(request, format);
-    case "simulator":
-      return jsonMode(request, format);
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { Ajv } from "ajv";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 
 /** One way an answer fails its schema: where (a JSON pointer into the answer, "" for the whole) and what. */
@@ -10,13 +11,17 @@ export interface Violation {
 /** A schema compiled once, checking values against it. */
 export type SchemaCheck = (value: unknown) => Violation[];
 
-/** The schema itself is not a valid JSON Schema (draft 2020-12), or references what it does not define. */
+/** The schema itself is not a valid JSON Schema (draft 2020-12, or draft-07 when it says so), or references what it does not define. */
 export class InvalidSchemaError extends Error {}
 
 // One instance for every schema: `addUsedSchema: false` keeps schemas with an $id from
 // colliding across requests. Formats are not checked (ajv-formats is not a dependency);
 // unknown keywords are allowed, as providers' own extensions (propertyOrdering) appear.
-const ajv = new Ajv2020({ allErrors: true, strict: false, addUsedSchema: false, validateFormats: false, logger: false });
+const options = { allErrors: true, strict: false, addUsedSchema: false, validateFormats: false, logger: false } as const;
+const ajv2020 = new Ajv2020(options);
+// Schemas that declare draft-07 (the openai SDK's zod helpers, zod-to-json-schema) are read as draft-07.
+const ajv07 = new Ajv(options);
+const DRAFT_07 = /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/;
 
 /** Compiled schemas by content hash; the oldest is dropped past the limit. */
 const CACHE_LIMIT = 256;
@@ -45,6 +50,7 @@ function toViolation(error: ErrorObject): Violation {
 
 function compile(schema: Record<string, unknown>): SchemaCheck {
   let validate: ValidateFunction;
+  const ajv = typeof schema.$schema === "string" && DRAFT_07.test(schema.$schema) ? ajv07 : ajv2020;
   try {
     validate = ajv.compile(schema);
   } catch (err) {

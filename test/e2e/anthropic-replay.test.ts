@@ -1,6 +1,6 @@
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { expectedFromAnthropicChunks, expectedFromAnthropicResponse } from "../support/anthropic-expected.js";
+import { anthropicExchanges, expectedFromAnthropicChunks, expectedFromAnthropicResponse } from "../support/anthropic-expected.js";
 import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
 import { listFixtures, loadChunks, loadText, mulberry32, namedEventSseBytes, seedMessage, splitAtRandomOffsets, testSeed } from "../support/fixtures.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
@@ -33,13 +33,14 @@ const ask = { model: "claude", max_tokens: 256, messages: [{ role: "user", conte
 const headers = { "x-api-key": KEY, "anthropic-version": "2023-06-01" };
 
 describe.each(streams)("stream %s", (fixture) => {
-  const payloads = loadChunks(fixture);
-  const expected = expectedFromAnthropicChunks(payloads);
+  const exchanges = anthropicExchanges(loadChunks(fixture));
 
   test.each([false, true])("relays every frame's payload untouched and records the provider's usage (crlf=%s)", async (crlf) => {
     const seed = testSeed();
     const rng = mulberry32(seed);
-    for (let i = 0; i < SPLITS_PER_RECORDING; i++) {
+    for (let i = 0; i < Math.max(SPLITS_PER_RECORDING, exchanges.length); i++) {
+      const payloads = exchanges[i % exchanges.length]!;
+      const expected = expectedFromAnthropicChunks(payloads);
       upstream.enqueue({ kind: "sse", chunks: splitAtRandomOffsets(namedEventSseBytes(payloads, { crlf }), rng, 60) });
       const res = await postSse(`${gw.url}/v1/messages`, { ...ask, stream: true }, headers);
       const context = seedMessage(seed, `${fixture} split ${i}`);

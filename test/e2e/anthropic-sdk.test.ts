@@ -1,3 +1,4 @@
+import { apiId } from "../../src/apis/api-id.js";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -151,7 +152,7 @@ describe("Anthropic SDK → gateway → OpenAI upstream (translated)", () => {
     openaiUp.enqueue(json("openai-chat/openai-text.json"));
     const message = await client.messages.create({ model: "gpt", max_tokens: 500, messages: [{ role: "user", content: "Invent a holiday" }] });
     expect(message).toMatchObject({
-      id: completion.id,
+      id: apiId("msg_", completion.id),
       type: "message",
       role: "assistant",
       content: [{ type: "text", text: completion.choices[0]!.message.content }],

@@ -30,7 +30,8 @@ beforeAll(async () => {
       auth: { keys: ["env:CLIENT_KEY"] },
       providers: Object.fromEntries(ALL.map((k) => [k.id, k.provider(upstream)])),
       models: {
-        ...Object.fromEntries(ALL.map((k) => [k.id, { retry: { maxRetries: 0 }, targets: [target(k)] }])),
+        // Built-in tools are dropped (and listed) rather than refused: the header is what these tests check.
+        ...Object.fromEntries(ALL.map((k) => [k.id, { retry: { maxRetries: 0 }, unsupportedTools: "drop" as const, targets: [target(k)] }])),
         "openai-then-anthropic": { retry: { maxRetries: 0 }, targets: [target(OPENAI), target(ANTHROPIC)] },
         "anthropic-then-openai": { retry: { maxRetries: 0 }, targets: [target(ANTHROPIC), target(OPENAI)] },
         small: { contextWindow: 60, maxOutputTokens: 20, targets: [target(OPENAI)] },
@@ -125,7 +126,7 @@ describe("x-tollgate-dropped", () => {
 
     test.each(translatedFor("messages").flatMap((k) => modes.map((stream) => [k.label, stream, k] as const)))("→ %s (stream=%s): listed, and not sent; the client tool is", async (_l, stream, kind) => {
       const { res, sent } = await ask("messages", kind, { ...body, ...(stream ? { stream } : {}) });
-      expect(res.headers["x-tollgate-dropped"]).toBe("system[].cache_control, tools (web_search_20250305), tool_choice.disable_parallel_tool_use, top_k, thinking");
+      expect(res.headers["x-tollgate-dropped"]).toBe("system[].cache_control, tool_choice.disable_parallel_tool_use, top_k, thinking, web_search_20250305");
       expect(JSON.stringify(sent)).not.toMatch(/cache_control|web_search|disable_parallel|top_k|topK|budget_tokens/);
       expect(JSON.stringify(sent)).toContain('"weather"');
     });
@@ -327,7 +328,8 @@ describe("refused with a 400, before any upstream call, in the client API's erro
     expect((await refused("responses", RESPONSES.id, { ...responsesAsk, store: true })).error).toMatchObject({ code: "unsupported_parameter", param: "store" });
     expect((await refused("responses", RESPONSES.id, { ...responsesAsk, previous_response_id: "resp_1" })).error).toMatchObject({ code: "unsupported_parameter", param: "previous_response_id" });
     expect((await refused("responses", RESPONSES.id, { input: [{ type: "item_reference", id: "msg_1" }] })).error).toMatchObject({ code: "unsupported_parameter", param: "input[0]" });
-    expect((await refused("responses", RESPONSES.id, { ...responsesAsk, tools: [{ type: "web_search_preview" }] })).error).toMatchObject({ code: "unsupported_tool_type", param: "tools[0]" });
+    // A built-in tool reaches a Responses upstream (test/e2e/tool-types.test.ts); "small" translates and refuses it.
+    expect((await refused("responses", "small", { ...responsesAsk, tools: [{ type: "web_search_preview" }] })).error).toMatchObject({ code: "unsupported_tool_type", param: "tools" });
   });
 
   test("Messages in: errors in Anthropic's shape", async () => {

@@ -52,7 +52,8 @@ afterAll(async () => {
 });
 
 const chat = (model: string, extra: Record<string, unknown> = {}) => postSse(`${gw.baseURL}/chat/completions`, { model, ...ask, ...extra });
-const stream = (model: string) => chat(model, { stream: true });
+// Asking for usage, the client gets the recorded frames exactly as sent (their "usage": null included).
+const stream = (model: string) => chat(model, { stream: true, stream_options: { include_usage: true } });
 const recordOf = (res: { headers: Record<string, string | string[] | undefined> }) => gw.recordOf(res.headers["x-request-id"]);
 
 describe("before the first byte: retried, then fallen back", () => {

@@ -1,3 +1,4 @@
+import { apiId } from "../../src/apis/api-id.js";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
@@ -61,7 +62,7 @@ describe("Chat Completions in, Gemini upstream", () => {
       }
       expect(text).toBe(expected.candidates[0]!.text);
       expect(finish).toBe("stop");
-      expect(id).toBe(expected.responseId);
+      expect(id).toBe(apiId("chatcmpl-", expected.responseId));
       expect(usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 23 + 185, completion_tokens_details: { reasoning_tokens: 185 } });
 
       const sent = lastUpstream();
@@ -82,7 +83,7 @@ describe("Chat Completions in, Gemini upstream", () => {
     const expected = expectedFromGemini([JSON.parse(body)]);
     upstream.enqueue({ kind: "status", status: 200, body, headers: { "content-type": "application/json" } });
     const { data, response } = await client.chat.completions.create({ model: "g", messages: [{ role: "user", content: "How many r's in strawberry?" }], max_tokens: 500, temperature: 0.5 }).withResponse();
-    expect(data).toMatchObject({ object: "chat.completion", id: expected.responseId, model: expected.modelVersion, choices: [{ index: 0, message: { role: "assistant", content: expected.candidates[0]!.text }, finish_reason: "stop" }] });
+    expect(data).toMatchObject({ object: "chat.completion", id: apiId("chatcmpl-", expected.responseId), model: expected.modelVersion, choices: [{ index: 0, message: { role: "assistant", content: expected.candidates[0]!.text }, finish_reason: "stop" }] });
     expect(data.usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 28 + 244, total_tokens: 9 + 28 + 244 });
     expect(lastUpstream().path).toBe(`/v1beta/models/${MODEL}:generateContent`);
     expect(lastUpstream().body).toMatchObject({ generationConfig: { maxOutputTokens: 500, temperature: 0.5 } });

@@ -27,7 +27,8 @@ test("idle gaps get heartbeat comments; the frames and the clean end are untouch
   const payloads = loadChunks("openai-chat/openai-text.chunks.txt").slice(0, 4);
   // Four frames 200 ms apart: several heartbeat periods of silence between them.
   upstream.enqueue({ kind: "sse", chunks: [...payloads.map((p) => Buffer.from(`data: ${p}\n\n`)), Buffer.from("data: [DONE]\n\n")], delayMs: 200 });
-  const res = await postSse(`${gw.baseURL}/chat/completions`, { model: "m", stream: true, messages: [{ role: "user", content: "hi" }] });
+  // Asking for usage, the client gets the recorded frames exactly as sent (their "usage": null included).
+  const res = await postSse(`${gw.baseURL}/chat/completions`, { model: "m", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "hi" }] });
   expect(res.status).toBe(200);
   expect(res.text).toMatch(/^: keep-alive$/m);
   // Comments are invisible to SSE parsers: the client's events are exactly the upstream's.

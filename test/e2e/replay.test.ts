@@ -23,6 +23,13 @@ afterAll(async () => {
   await upstream?.close();
 });
 
+function withoutNullUsage(payload: string): string {
+  const chunk = JSON.parse(payload) as Record<string, unknown>;
+  if (chunk.usage !== null) return payload;
+  delete chunk.usage;
+  return JSON.stringify(chunk);
+}
+
 describe.each(streams)("stream %s", (fixture) => {
   const payloads = loadChunks(fixture);
   const expected = expectedFromChatChunks(payloads);
@@ -37,8 +44,9 @@ describe.each(streams)("stream %s", (fixture) => {
       const context = seedMessage(seed, `${fixture} split ${i}`);
       expect(res.status, context).toBe(200);
       expect(res.headers["content-type"], context).toMatch(/^text\/event-stream/);
-      // Frames pass through untouched; the usage-only chunk only when the client asked for it.
-      const wanted = payloads.filter((_, n) => includeUsage || !expected.usageOnly[n]);
+      // Frames pass through untouched; the usage-only chunk, and the `"usage": null` that
+      // asking for it adds to every chunk, only when the client asked for it.
+      const wanted = payloads.filter((_, n) => includeUsage || !expected.usageOnly[n]).map((p) => (includeUsage ? p : withoutNullUsage(p)));
       expect(res.payloads, context).toEqual([...wanted, "[DONE]"]);
       expect(expectedFromChatChunks(res.payloads.slice(0, -1)).choices, context).toEqual(expected.choices);
       const record = await gw.recordOf(res.headers["x-request-id"]);

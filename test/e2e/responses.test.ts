@@ -208,7 +208,7 @@ describe("(b) Chat Completions upstream: translated", () => {
     expect(events[0]!.type, context).toBe("response.created");
     expect(events.at(-1)!.type, context).toBe("response.completed");
     expect(events.flatMap((e) => (e.type === "response.output_text.delta" ? [e.delta] : [])).join(""), context).toBe(expected.choices[0]!.text);
-    expect(usageOf(events), context).toEqual({ input_tokens: 16, input_tokens_details: { cached_tokens: 0 }, output_tokens: 300, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 316 });
+    expect(usageOf(events), context).toEqual({ input_tokens: 16, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: 300, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 316 });
     // The upstream got a Chat Completions request: instructions as the system message.
     expect(lastUpstream().path).toBe("/v1/chat/completions");
     expect(lastUpstream().body).toEqual({
@@ -265,7 +265,7 @@ describe("(b) Chat Completions upstream: translated", () => {
     expect(res.output.map((o) => o.type)).toEqual(["reasoning", "function_call"]);
     const call = res.output[1] as OpenAI.Responses.ResponseFunctionToolCall;
     expect({ id: call.call_id, name: call.name, arguments: call.arguments }).toEqual(expected.choices[0]!.toolCalls![0]);
-    expect(res.usage).toEqual({ input_tokens: 307, input_tokens_details: { cached_tokens: 244 }, output_tokens: expected.usage!.outputTokens, output_tokens_details: { reasoning_tokens: 255 }, total_tokens: 307 + expected.usage!.outputTokens });
+    expect(res.usage).toEqual({ input_tokens: 307, input_tokens_details: { cached_tokens: 244, cache_write_tokens: 0 }, output_tokens: expected.usage!.outputTokens, output_tokens_details: { reasoning_tokens: 255 }, total_tokens: 307 + expected.usage!.outputTokens });
   });
 
   test("a failure after the first byte is an error event: the SDK throws, no response.completed", async () => {

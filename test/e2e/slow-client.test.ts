@@ -30,7 +30,8 @@ test("a client that stops reading for longer than the idle limit still gets the 
   const body = Buffer.from(`${`data: ${frame}\n\n`.repeat(count)}data: [DONE]\n\n`);
   upstream.enqueue({ kind: "sse", chunks: [body] });
 
-  const request = JSON.stringify({ model: "m", stream: true, messages: [{ role: "user", content: "hi" }] });
+  // Asking for usage, the client gets the recorded frames exactly as sent (their "usage": null included).
+  const request = JSON.stringify({ model: "m", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "hi" }] });
   const req = httpRequest(`${gw.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" } });
   req.end(request);
   const [res] = (await once(req, "response")) as [IncomingMessage];

@@ -89,6 +89,12 @@ export function expectedFromAnthropicChunks(payloads: readonly string[]): Expect
           figures ??= { input_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0, output_tokens: 0, thinking_tokens: 0 };
           overwrite(figures, message.usage);
         }
+        // A message sent whole in message_start (programmatic tool calling's continuations).
+        if (typeof message.stop_reason === "string") finishReason = message.stop_reason;
+        (Array.isArray(message.content) ? message.content : []).filter(isObject).forEach((block, i) => {
+          if (block.type === "text" && typeof block.text === "string") text += block.text;
+          if (block.type === "tool_use") tools.set(i - 1_000_000, { id: String(block.id), name: String(block.name), arguments: "", startInput: JSON.stringify(block.input ?? {}) });
+        });
         break;
       }
       case "content_block_start": {
@@ -133,6 +139,16 @@ export function expectedFromAnthropicChunks(payloads: readonly string[]): Expect
     usage: figures ? toExpected(figures) : null,
     types,
   };
+}
+
+/** The streams of a recording: some hold several exchanges recorded one after another (programmatic tool calling's rounds), each ending with message_stop. */
+export function anthropicExchanges(payloads: readonly string[]): string[][] {
+  const exchanges: string[][] = [[]];
+  for (const p of payloads) {
+    exchanges.at(-1)!.push(p);
+    if ((JSON.parse(p) as { type?: unknown }).type === "message_stop") exchanges.push([]);
+  }
+  return exchanges.filter((e) => e.length > 0);
 }
 
 export interface ExpectedAnthropicResponse {

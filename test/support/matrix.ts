@@ -321,7 +321,7 @@ export function usageIn(api: InboundApi, u: ExpectedUsage): Json {
     case "responses":
       return {
         input_tokens: u.inputTokens,
-        input_tokens_details: { cached_tokens: u.cachedInputTokens },
+        input_tokens_details: { cached_tokens: u.cachedInputTokens, cache_write_tokens: u.cacheWriteTokens },
         output_tokens: u.outputTokens,
         output_tokens_details: { reasoning_tokens: u.reasoningTokens },
         total_tokens: u.inputTokens + u.outputTokens,

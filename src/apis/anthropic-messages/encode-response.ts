@@ -1,3 +1,4 @@
+import { apiId } from "../api-id.js";
 import type { CanonicalResponse } from "../../spec/canonical-response.js";
 import { toAnthropicStopReason } from "./stop-reason.js";
 import { toAnthropicUsage } from "./wire-usage.js";
@@ -23,7 +24,7 @@ export function toMessagesResponse(response: CanonicalResponse, fallbackModel: s
   for (const call of choice?.toolCalls ?? []) content.push({ type: "tool_use", id: call.id || `toolu_${Math.random().toString(36).slice(2, 14)}`, name: call.name, input: toolInputOf(call.arguments) });
   const usage = response.usage ? toAnthropicUsage(response.usage) : { input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 0 };
   return JSON.stringify({
-    id: response.id || `msg_${Date.now().toString(36)}`,
+    id: apiId("msg_", response.id),
     type: "message",
     role: "assistant",
     model: response.model || fallbackModel,

@@ -1,5 +1,6 @@
+import { apiId } from "../api-id.js";
 import { describe, expect, it } from "vitest";
-import { expectedFromAnthropicChunks } from "../../../test/support/anthropic-expected.js";
+import { anthropicExchanges, expectedFromAnthropicChunks } from "../../../test/support/anthropic-expected.js";
 import { CHAT_FORMAT_FOLDERS, chatSseBytes, expectedFromChatChunks, listFixtures, loadChunks, namedEventSseBytes } from "../../../test/support/fixtures.js";
 import { renderError } from "../../errors/render.js";
 import { InvalidRequestError, ShuttingDownError } from "../../errors/gateway-error.js";
@@ -91,14 +92,15 @@ describe("translatingMessagesEncoder from Chat Completions recordings", () => {
     expect(got.choices).toEqual([{ index: 0, text: want.text, reasoning: want.reasoning, toolCalls: want.toolCalls.map((t) => ({ ...t, arguments: t.arguments || "{}" })), finishReason: stop }]);
     expect(got.usage).toEqual(chat.usage ? { ...chat.usage, reasoningTokens: 0 } : { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: "reported" });
     const upstreamId = (JSON.parse(payloads[0]!) as { id?: string }).id;
-    if (upstreamId) expect(got.id).toBe(upstreamId);
-    else expect(got.id).toMatch(/^msg_/);
+    // Messages ids have Messages' form: the upstream's own id behind msg_.
+    if (upstreamId) expect(got.id).toBe(apiId("msg_", upstreamId));
+    else expect(got.id).toMatch(/^msg_[0-9a-f]{24}$/);
   });
 });
 
 describe("translatingMessagesEncoder from Anthropic recordings (Messages → canonical → Messages)", () => {
-  it.each(listFixtures("anthropic", ".chunks.txt"))("%s", (recording) => {
-    const payloads = loadChunks(recording);
+  const exchanges = listFixtures("anthropic", ".chunks.txt").flatMap((recording) => anthropicExchanges(loadChunks(recording)).map((payloads, i) => ({ name: `${recording} #${i + 1}`, payloads })));
+  it.each(exchanges)("$name", ({ payloads }) => {
     const messages = decode(encode(anthropic, namedEventSseBytes(payloads), translatingMessagesEncoder(request)));
     checkGrammar(messages);
     const original = expectedFromAnthropicChunks(payloads);
@@ -124,7 +126,7 @@ describe("translatingMessagesEncoder", () => {
       { raw: "", events: [{ type: "usage", usage: { inputTokens: 50, outputTokens: 9, cachedInputTokens: 30, cacheWriteTokens: 0, reasoningTokens: 2, source: "reported" } }] },
     ]);
     expect(events).toEqual([
-      { type: "message_start", message: { id: "x1", type: "message", role: "assistant", model: "gpt", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 0 } } },
+      { type: "message_start", message: { id: "msg_x1", type: "message", role: "assistant", model: "gpt", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 0 } } },
       { type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "", signature: "" } },
       { type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: "think" } },
       { type: "content_block_stop", index: 0 },

@@ -1,3 +1,4 @@
+import { apiId } from "../api-id.js";
 import type { StreamEncoder } from "../inbound-codec.js";
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { FinishReason, UpstreamChunk } from "../../spec/stream-events.js";
@@ -56,7 +57,7 @@ export function translatingMessagesEncoder(request: CanonicalRequest): StreamEnc
     const input = usage ? toAnthropicUsage(usage) : { input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
     return event("message_start", {
       message: {
-        id: id || `msg_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`,
+        id: apiId("msg_", id),
         type: "message",
         role: "assistant",
         model,

@@ -124,7 +124,8 @@ describe("parseMessagesRequest", () => {
       toolChoice: "required",
       responseFormat: { type: "json_schema", name: "output", schema: { type: "object" } },
     });
-    expect(request.dropped).toEqual(expect.arrayContaining(["system[].cache_control", "thinking blocks", "tools (web_search_20250305)", "tool_choice.disable_parallel_tool_use", "top_k"]));
+    expect(request.dropped).toEqual(expect.arrayContaining(["system[].cache_control", "thinking blocks", "tool_choice.disable_parallel_tool_use", "top_k"]));
+    expect(request.providerOnly).toEqual(["web_search_20250305"]);
   });
 
   it("maps every tool_choice", () => {

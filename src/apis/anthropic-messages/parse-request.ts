@@ -101,9 +101,21 @@ function isClientTool(t: WireTool): boolean {
   return (t.type == null || t.type === "custom") && t.input_schema !== undefined;
 }
 
+/** Block types of Anthropic's server tools and context management: only Anthropic can read them back. */
+function isServerBlock(type: string): boolean {
+  return type === "server_tool_use" || type === "compaction" || type.startsWith("mcp_") || type.endsWith("_tool_result") || type === "container_upload";
+}
+
 class Reader {
   readonly messages: Message[] = [];
   readonly dropped = new Set<string>();
+  readonly providerOnly = new Set<string>();
+
+  /** A block no canonical part carries: Anthropic's own (server tools, compaction) or merely lost in translation. */
+  private other(type: string): void {
+    if (isServerBlock(type)) this.providerOnly.add(`${type} blocks`);
+    else this.dropped.add(`${type} blocks`);
+  }
 
   system(system: MessagesRequestWire["system"]): void {
     if (system == null) return;
@@ -141,7 +153,7 @@ class Reader {
         throw new InvalidRequestError("invalid_request", `messages[${i}].content[${j}]: ${b.type} blocks belong in assistant turns.`, { param: `messages[${i}].content[${j}].type` });
       } else {
         const part = toPart(b as { type: string } & Record<string, unknown>);
-        if (part.type === "other") this.dropped.add(`${b.type} blocks`);
+        if (part.type === "other") this.other(b.type);
         parts.push(part);
       }
     });
@@ -160,7 +172,7 @@ class Reader {
         this.dropped.add(`${b.type} blocks`);
       } else {
         const part = toPart(b as { type: string } & Record<string, unknown>);
-        if (part.type === "other") this.dropped.add(`${b.type} blocks`);
+        if (part.type === "other") this.other(b.type);
         parts.push(part);
       }
     }
@@ -214,12 +226,15 @@ export function parseMessagesRequest(body: unknown): CanonicalRequest {
   if (w.temperature != null) request.temperature = w.temperature;
   if (w.top_p != null) request.topP = w.top_p;
   if (w.stop_sequences?.length) request.stop = w.stop_sequences;
+  const providerOnly = reader.providerOnly;
+  // Context management (clearing tool results, compaction) and MCP servers are Anthropic's to run.
+  for (const field of ["context_management", "mcp_servers", "container"]) if (raw[field] != null) providerOnly.add(field);
   if (w.tools?.length) {
     const tools: ToolDefinition[] = [];
     for (const t of w.tools) {
       if (!isClientTool(t)) {
-        // Server tools (web search, code execution, ...) run at Anthropic; nothing else can run them.
-        reader.dropped.add(`tools (${t.type ?? t.name})`);
+        // Server tools (web search, code execution, MCP toolsets, ...) run at Anthropic; nothing else can run them.
+        providerOnly.add(t.type ?? t.name);
         continue;
       }
       const def: ToolDefinition = { name: t.name, parameters: t.input_schema! };
@@ -240,5 +255,6 @@ export function parseMessagesRequest(body: unknown): CanonicalRequest {
   // A null field carries nothing: only fields with a value are lost in translation.
   for (const key of Object.keys(raw)) if (!CARRIED.has(key) && raw[key] != null) reader.dropped.add(key);
   if (reader.dropped.size > 0) request.dropped = [...reader.dropped];
+  if (providerOnly.size > 0) request.providerOnly = [...providerOnly];
   return request;
 }

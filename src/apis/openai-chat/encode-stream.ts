@@ -1,3 +1,4 @@
+import { apiId } from "../api-id.js";
 import type { StreamEncoder } from "../inbound-codec.js";
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { UpstreamChunk } from "../../spec/stream-events.js";
@@ -8,11 +9,24 @@ import { toChatUsage } from "./wire-usage.js";
 
 const DONE_FRAME = sseFrame("[DONE]");
 
+/**
+ * A chunk without the `"usage": null` that OpenAI adds to every chunk once usage is asked
+ * for: a client that did not ask would not see the field from the provider, and some
+ * (Mistral's SDK) reject it.
+ */
+function withoutNullUsage(raw: string): string {
+  if (!raw.includes('"usage":null') && !raw.includes('"usage": null')) return raw;
+  const chunk = JSON.parse(raw) as Record<string, unknown>;
+  if (chunk.usage !== null) return raw;
+  delete chunk.usage;
+  return JSON.stringify(chunk);
+}
+
 /** Same format upstream: frames go out as the provider sent them, tapped but never re-serialised. */
 export function passthroughChatEncoder(request: CanonicalRequest): StreamEncoder {
   return {
-    // Tollgate always asks for usage; the client gets the usage-only chunk only if it asked.
-    chunk: (chunk) => (chunk.usageOnly && !request.includeUsage ? "" : sseFrame(chunk.raw)),
+    // Tollgate always asks for usage; a client that did not sees neither the usage-only chunk nor the null fields.
+    chunk: (chunk) => (request.includeUsage ? sseFrame(chunk.raw) : chunk.usageOnly ? "" : sseFrame(withoutNullUsage(chunk.raw))),
     end: () => DONE_FRAME,
     // openai-node and most clients raise a `data: {"error": ...}` frame as an APIError.
     error: (error) => sseFrame(JSON.stringify(error.body)),
@@ -21,7 +35,7 @@ export function passthroughChatEncoder(request: CanonicalRequest): StreamEncoder
 
 /** Another format upstream: Chat Completions chunks written from the canonical events. */
 export function translatingChatEncoder(request: CanonicalRequest): StreamEncoder {
-  let id = `chatcmpl-${Date.now().toString(36)}`;
+  let id = apiId("chatcmpl-", undefined);
   let model = request.model;
   let created = Math.floor(Date.now() / 1000);
   let usage: Usage | undefined;
@@ -41,7 +55,7 @@ export function translatingChatEncoder(request: CanonicalRequest): StreamEncoder
       for (const e of chunk.events) {
         switch (e.type) {
           case "response-start":
-            if (e.id) id = e.id;
+            if (e.id) id = apiId("chatcmpl-", e.id);
             if (e.model) model = e.model;
             if (e.created) created = e.created;
             break;

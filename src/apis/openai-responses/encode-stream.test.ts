@@ -65,7 +65,7 @@ describe("translating encoder", () => {
     if (expected.usage) {
       expect(final.usage).toEqual({
         input_tokens: expected.usage.inputTokens,
-        input_tokens_details: { cached_tokens: expected.usage.cachedInputTokens },
+        input_tokens_details: { cached_tokens: expected.usage.cachedInputTokens, cache_write_tokens: expected.usage.cacheWriteTokens },
         output_tokens: expected.usage.outputTokens,
         output_tokens_details: { reasoning_tokens: expected.usage.reasoningTokens },
         total_tokens: expected.usage.inputTokens + expected.usage.outputTokens,
@@ -133,6 +133,6 @@ describe("encodeResponsesBody", () => {
     expect(body).toMatchObject({ id: "resp_chatcmpl-1", object: "response", created_at: 10, model: "grok", status: "completed" });
     expect(body.output.map((o) => o.type)).toEqual(["reasoning", "function_call"]);
     expect(body.output[1]).toMatchObject({ type: "function_call", call_id: "call_1", name: "weather", arguments: "{}", status: "completed" });
-    expect(body.usage).toEqual({ input_tokens: 5, input_tokens_details: { cached_tokens: 2 }, output_tokens: 9, output_tokens_details: { reasoning_tokens: 4 }, total_tokens: 14 });
+    expect(body.usage).toEqual({ input_tokens: 5, input_tokens_details: { cached_tokens: 2, cache_write_tokens: 0 }, output_tokens: 9, output_tokens_details: { reasoning_tokens: 4 }, total_tokens: 14 });
   });
 });

@@ -1,10 +1,10 @@
 import type { StreamEncoder } from "../inbound-codec.js";
 import type { RenderedError } from "../../errors/render.js";
-import type { CanonicalRequest } from "../../spec/canonical-request.js";
+import type { CanonicalRequest, ToolOrigin } from "../../spec/canonical-request.js";
 import type { FinishReason, StreamEvent, UpstreamChunk } from "../../spec/stream-events.js";
 import type { Usage } from "../../spec/usage.js";
 import { sseFrame } from "../../sse/encode.js";
-import { functionCallItem, messageItem, newId, outputText, reasoningItem, responseId, responseObject, statusOf } from "./wire.js";
+import { customInput, messageItem, newId, outputText, reasoningItem, responseId, responseObject, statusOf, toolCallItem } from "./wire.js";
 
 /**
  * The in-stream error event: OpenAI's documented fields at the top level, and the same
@@ -34,7 +34,7 @@ export function passthroughResponsesEncoder(): StreamEncoder {
 type Item =
   | { kind: "message"; outputIndex: number; id: string; text: string; open: boolean }
   | { kind: "reasoning"; outputIndex: number; id: string; text: string; open: boolean }
-  | { kind: "function_call"; outputIndex: number; id: string; callId: string; name: string; args: string; open: boolean };
+  | { kind: "function_call"; outputIndex: number; id: string; callId: string; name: string; args: string; open: boolean; origin?: ToolOrigin };
 
 /**
  * Another format upstream: the Responses event sequence written from canonical events.
@@ -59,7 +59,7 @@ export function translatingResponsesEncoder(request: CanonicalRequest): StreamEn
     const done = status === "completed";
     if (item.kind === "message") return messageItem(item.id, status, done ? item.text : null);
     if (item.kind === "reasoning") return reasoningItem(item.id, done ? item.text : null);
-    return functionCallItem(item.id, status, item.callId, item.name, done ? item.args : "");
+    return toolCallItem(item.id, status, item.callId, item.name, done ? item.args : "", item.origin);
   };
   const response = (status: "in_progress" | "completed" | "incomplete", incompleteReason?: string) =>
     responseObject(request, {
@@ -90,8 +90,12 @@ export function translatingResponsesEncoder(request: CanonicalRequest): StreamEn
     } else if (item.kind === "reasoning") {
       out += emit("response.reasoning_summary_text.done", { ...at, summary_index: 0, text: item.text });
       out += emit("response.reasoning_summary_part.done", { ...at, summary_index: 0, part: { type: "summary_text", text: item.text } });
+    } else if (item.origin?.kind === "custom") {
+      // A custom tool's text is inside the arguments' JSON: it goes out whole once they are complete.
+      const input = customInput(item.args);
+      if (input) out += emit("response.custom_tool_call_input.delta", { ...at, delta: input });
     } else {
-      out += emit("response.function_call_arguments.done", { ...at, arguments: item.args });
+      out += emit("response.function_call_arguments.done", { ...at, name: item.name, arguments: item.args });
     }
     return out + emit("response.output_item.done", { output_index: item.outputIndex, item: snapshot(item, "completed") });
   }
@@ -121,7 +125,8 @@ export function translatingResponsesEncoder(request: CanonicalRequest): StreamEn
     let item = tools.get(e.index);
     if (!item) {
       out += closeCurrent();
-      item = { kind: "function_call", outputIndex: items.length, id: newId("fc"), callId: e.id || newId("call"), name: e.name ?? "", args: "", open: true };
+      const origin = e.name ? request.toolOrigins?.[e.name] : undefined;
+      item = { kind: "function_call", outputIndex: items.length, id: newId(origin?.kind === "custom" ? "ctc" : "fc"), callId: e.id || newId("call"), name: e.name ?? "", args: "", open: true, ...(origin ? { origin } : {}) };
       items.push(item);
       tools.set(e.index, item);
       out += emit("response.output_item.added", { output_index: item.outputIndex, item: snapshot(item, "in_progress") });
@@ -131,7 +136,7 @@ export function translatingResponsesEncoder(request: CanonicalRequest): StreamEn
     }
     if (e.argumentsDelta && item.open) {
       item.args += e.argumentsDelta;
-      out += emit("response.function_call_arguments.delta", { item_id: item.id, output_index: item.outputIndex, delta: e.argumentsDelta });
+      if (item.origin?.kind !== "custom") out += emit("response.function_call_arguments.delta", { item_id: item.id, output_index: item.outputIndex, delta: e.argumentsDelta });
     }
     return out;
   }

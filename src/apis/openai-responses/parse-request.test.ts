@@ -89,12 +89,33 @@ describe("parseResponsesRequest", () => {
     expect(parseResponsesRequest({ model: "m", input: "x", tool_choice: "required", text: { format: { type: "json_object" } } })).toMatchObject({ toolChoice: "required", responseFormat: { type: "json_object" } });
   });
 
-  it("refuses tools Tollgate cannot run, naming them", () => {
-    const err = rejection({ model: "m", input: "x", tools: [{ type: "function", name: "f" }, { type: "web_search_preview" }, { type: "file_search", vector_store_ids: [] }] });
-    expect(err).toMatchObject({ status: 400, code: "unsupported_tool_type", param: "tools[1]" });
-    expect(err.message).toMatch(/web_search_preview, file_search/);
-    expect(err.message).toMatch(/cannot run built-in tools/);
-    expect(rejection({ model: "m", input: "x", tool_choice: { type: "web_search_preview" } })).toMatchObject({ param: "tool_choice" });
+  it("sets built-in tools aside for the provider, flattens namespaces and turns custom tools into functions", () => {
+    const request = parseResponsesRequest({
+      model: "m",
+      input: "x",
+      tools: [
+        { type: "function", name: "f" },
+        { type: "web_search_preview" },
+        { type: "file_search", vector_store_ids: [] },
+        { type: "namespace", name: "crm", description: "CRM.", tools: [{ type: "function", name: "find", description: "Find.", parameters: { type: "object" } }, { type: "custom", name: "note" }] },
+        { type: "custom", name: "sql" },
+      ],
+      tool_choice: { type: "web_search_preview" },
+    });
+    expect(request.providerOnly).toEqual(["web_search_preview", "file_search"]);
+    expect(request.tools!.map((t) => t.name)).toEqual(["f", "crm__find", "crm__note", "sql"]);
+    expect(request.tools![1]).toMatchObject({ description: "CRM. Find.", parameters: { type: "object" } });
+    expect(request.tools![3]!.parameters).toMatchObject({ properties: { input: { type: "string" } }, required: ["input"] });
+    expect(request.toolOrigins).toEqual({ crm__find: { kind: "namespaced", namespace: "crm", name: "find" }, crm__note: { kind: "custom", namespace: "crm", name: "note" }, sql: { kind: "custom", name: "sql" } });
+    expect(request.toolChoice).toBeUndefined();
+    expect(parseResponsesRequest({ model: "m", input: "x", tools: [{ type: "custom", name: "sql" }], tool_choice: { type: "custom", name: "sql" } }).toolChoice).toEqual({ name: "sql" });
+    expect(rejection({ model: "m", input: "x", tool_choice: { type: "allowed_tools" } })).toMatchObject({ param: "tool_choice" });
+  });
+
+  it("keeps built-in tools' items for the provider and lists them as dropped for translation", () => {
+    const request = parseResponsesRequest({ model: "m", input: [{ role: "user", content: "x" }, { type: "web_search_call", id: "ws_1", status: "completed" }, { type: "shell_call", id: "sh_1" }] });
+    expect(request.messages).toHaveLength(1);
+    expect(request.dropped).toEqual(["web_search_call items", "shell_call items"]);
   });
 
   it("refuses what needs server-side state", () => {
@@ -112,7 +133,8 @@ describe("parseResponsesRequest", () => {
     expect(rejection({ model: "m", input: "x", temperature: 3 })).toMatchObject({ param: "temperature" });
     expect(rejection({ model: "m", input: [{ role: "user", content: 5 }] })).toMatchObject({ param: "input[0].content" });
     expect(rejection({ model: "m", input: [{ type: "function_call", call_id: "c", arguments: "{}" }] })).toMatchObject({ param: "input[0].name" });
-    expect(rejection({ model: "m", input: [{ type: "computer_call", id: "x" }] })).toMatchObject({ param: "input[0].type" });
+    expect(rejection({ model: "m", input: [{ type: "custom_tool_call", call_id: "c", name: "sql" }] })).toMatchObject({ param: "input[0].input" });
+    expect(rejection({ model: "m", input: "x", tools: [{ type: "namespace", name: "n", tools: [{ type: "function" }] }] })).toMatchObject({ param: expect.stringMatching(/^tools\[0\]\.tools\[0\]/) });
     expect(rejection({ model: "m", input: "x", tools: [{ type: "function" }] })).toMatchObject({ param: "tools[0].name" });
     expect(rejection([1, 2]).message).toMatch(/JSON object/);
   });

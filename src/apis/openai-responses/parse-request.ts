@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { InvalidRequestError } from "../../errors/gateway-error.js";
-import type { CanonicalRequest, ContentPart, Message, ResponseFormat, ToolChoice, ToolDefinition } from "../../spec/canonical-request.js";
+import type { CanonicalRequest, ContentPart, Message, ResponseFormat, ToolCall, ToolChoice } from "../../spec/canonical-request.js";
 import { fieldPath } from "../../errors/field-path.js";
+import { callName, CUSTOM_INPUT, readResponsesTools } from "./tools.js";
 
 const textPart = z.looseObject({ type: z.enum(["input_text", "output_text"]), text: z.string() });
 const refusalPart = z.looseObject({ type: z.literal("refusal"), refusal: z.string() });
@@ -15,16 +16,10 @@ const messageItem = z.looseObject({
   role: z.enum(["user", "assistant", "system", "developer"]),
   content,
 });
-const functionCallItem = z.looseObject({ type: z.literal("function_call"), call_id: z.string().min(1), name: z.string().min(1), arguments: z.string() });
-const functionCallOutputItem = z.looseObject({ type: z.literal("function_call_output"), call_id: z.string().min(1), output: content });
-
-const functionTool = z.looseObject({
-  type: z.literal("function"),
-  name: z.string().min(1),
-  description: z.string().nullish(),
-  parameters: z.record(z.string(), z.unknown()).nullish(),
-  strict: z.boolean().nullish(),
-});
+const functionCallItem = z.looseObject({ type: z.literal("function_call"), call_id: z.string().min(1), name: z.string().min(1), arguments: z.string(), namespace: z.string().nullish() });
+const functionCallOutputItem = z.looseObject({ type: z.enum(["function_call_output", "custom_tool_call_output"]), call_id: z.string().min(1), output: content });
+const additionalToolsItem = z.looseObject({ type: z.literal("additional_tools"), tools: z.array(z.looseObject({ type: z.string() })) });
+const customToolCallItem = z.looseObject({ type: z.literal("custom_tool_call"), call_id: z.string().min(1), name: z.string().min(1), input: z.string(), namespace: z.string().nullish() });
 
 const positiveInt = z.number().int().positive();
 
@@ -38,7 +33,7 @@ const responsesRequest = z.looseObject({
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   tools: z.array(z.looseObject({ type: z.string() })).nullish(),
-  tool_choice: z.union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.string(), name: z.string().optional() })]).nullish(),
+  tool_choice: z.union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.string(), name: z.string().optional(), namespace: z.string().optional() })]).nullish(),
   text: z
     .looseObject({
       format: z
@@ -89,10 +84,19 @@ function toContent(value: z.infer<typeof content>): Message["content"] {
   });
 }
 
-/** The input items as canonical messages: function calls join the assistant message before them. */
-function toMessages(input: string | unknown[]): Message[] {
+/**
+ * The input items as canonical messages: function and custom tool calls join the assistant
+ * message before them. Items of built-in tools (web_search_call, shell_call, ...) and
+ * reasoning reach a Responses upstream as sent; no other format has a place for them.
+ */
+function toMessages(input: string | unknown[], dropped: Set<string>, moreTools: { type: string }[]): Message[] {
   if (typeof input === "string") return [{ role: "user", content: input }];
   const messages: Message[] = [];
+  const pushCall = (call: ToolCall) => {
+    const last = messages.at(-1);
+    if (last?.role === "assistant") (last.toolCalls ??= []).push(call);
+    else messages.push({ role: "assistant", content: null, toolCalls: [call] });
+  };
   input.forEach((raw, i) => {
     const at = `input[${i}]`;
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw invalid(at, `Invalid value for ${at}: expected an input item object.`);
@@ -102,43 +106,30 @@ function toMessages(input: string | unknown[]): Message[] {
       messages.push({ role: item.role, content: toContent(item.content) });
     } else if (type === "function_call") {
       const item = check(functionCallItem, raw, at);
-      const call = { id: item.call_id, name: item.name, arguments: item.arguments };
-      const last = messages.at(-1);
-      if (last?.role === "assistant") (last.toolCalls ??= []).push(call);
-      else messages.push({ role: "assistant", content: null, toolCalls: [call] });
-    } else if (type === "function_call_output") {
+      pushCall({ id: item.call_id, name: callName(item.name, item.namespace), arguments: item.arguments });
+    } else if (type === "custom_tool_call") {
+      const item = check(customToolCallItem, raw, at);
+      pushCall({ id: item.call_id, name: callName(item.name, item.namespace), arguments: JSON.stringify({ [CUSTOM_INPUT]: item.input }) });
+    } else if (type === "function_call_output" || type === "custom_tool_call_output") {
       const item = check(functionCallOutputItem, raw, at);
       messages.push({ role: "tool", content: toContent(item.output), toolCallId: item.call_id });
-    } else if (type === "reasoning") {
-      // A reasoning item from an earlier answer: forwarded to a Responses upstream as sent; no other format has a place for it.
+    } else if (type === "additional_tools") {
+      // Codex offers its tools in the input (namespaces of functions and custom tools): read like `tools`.
+      moreTools.push(...check(additionalToolsItem, raw, at).tools);
     } else if (type === "item_reference") {
       throw invalid(at, `${at}: item_reference is ${STATEFUL}.`, "unsupported_parameter");
-    } else {
-      throw invalid(`${at}.type`, `${at}: input items of type "${String(type)}" are not supported; Tollgate takes message, function_call, function_call_output and reasoning items.`, "unsupported_parameter");
+    } else if (type !== "reasoning") {
+      dropped.add(`${String(type)} items`);
     }
   });
   return messages;
 }
 
-function toTools(tools: readonly { type: string }[]): ToolDefinition[] {
-  const others = tools.map((t, i) => ({ type: t.type, i })).filter((t) => t.type !== "function");
-  if (others.length > 0) {
-    const names = [...new Set(others.map((t) => t.type))].join(", ");
-    throw invalid(`tools[${others[0]!.i}]`, `Tool types not supported: ${names}. Tollgate cannot run built-in tools; only "function" tools, which your application runs, are.`, "unsupported_tool_type");
-  }
-  return tools.map((raw, i) => {
-    const t = check(functionTool, raw, `tools[${i}]`);
-    const def: ToolDefinition = { name: t.name };
-    if (t.description != null) def.description = t.description;
-    if (t.parameters != null) def.parameters = t.parameters;
-    if (t.strict != null) def.strict = t.strict;
-    return def;
-  });
-}
-
-function toToolChoice(choice: "auto" | "none" | "required" | { type: string; name?: string | undefined }): ToolChoice {
+function toToolChoice(choice: "auto" | "none" | "required" | { type: string; name?: string | undefined; namespace?: unknown }, builtIn: readonly string[]): ToolChoice | undefined {
   if (typeof choice === "string") return choice;
-  if (choice.type === "function" && choice.name) return { name: choice.name };
+  if ((choice.type === "function" || choice.type === "custom") && choice.name) return { name: callName(choice.name, choice.namespace) };
+  // A built-in tool the request offers: its choice goes with it.
+  if (builtIn.includes(choice.type)) return undefined;
   throw invalid("tool_choice", `tool_choice of type "${choice.type}" is not supported; use "auto", "none", "required" or {"type": "function", "name": ...}.`, "unsupported_parameter");
 }
 
@@ -156,7 +147,9 @@ export function parseResponsesRequest(body: unknown): CanonicalRequest {
   }
   if (raw.background === true) throw invalid("background", `background is ${STATEFUL}.`, "unsupported_parameter");
 
-  const messages = toMessages(w.input);
+  const dropped = new Set<string>();
+  const inputTools: { type: string }[] = [];
+  const messages = toMessages(w.input, dropped, inputTools);
   if (w.instructions) messages.unshift({ role: "system", content: w.instructions });
   const request: CanonicalRequest = {
     model: w.model,
@@ -169,8 +162,12 @@ export function parseResponsesRequest(body: unknown): CanonicalRequest {
   if (w.max_output_tokens != null) request.maxOutputTokens = w.max_output_tokens;
   if (w.temperature != null) request.temperature = w.temperature;
   if (w.top_p != null) request.topP = w.top_p;
-  if (w.tools?.length) request.tools = toTools(w.tools);
-  if (w.tool_choice != null) request.toolChoice = toToolChoice(w.tool_choice);
+  const tools = readResponsesTools([...(w.tools ?? []), ...inputTools]);
+  if (tools.tools.length > 0) request.tools = tools.tools;
+  if (Object.keys(tools.origins).length > 0) request.toolOrigins = tools.origins;
+  if (tools.builtIn.length > 0) request.providerOnly = tools.builtIn;
+  const choice = w.tool_choice == null ? undefined : toToolChoice(w.tool_choice, tools.builtIn);
+  if (choice !== undefined) request.toolChoice = choice;
   const format = w.text?.format;
   if (format != null) {
     request.responseFormat =
@@ -178,7 +175,7 @@ export function parseResponsesRequest(body: unknown): CanonicalRequest {
         ? ({ type: "json_schema", name: format.name, schema: format.schema, ...(format.strict != null ? { strict: format.strict } : {}) } satisfies ResponseFormat)
         : { type: format.type };
   }
-  const dropped = Object.keys(raw).filter((k) => !READ_FIELDS.has(k) && raw[k] != null);
-  if (dropped.length > 0) request.dropped = dropped;
+  for (const k of Object.keys(raw)) if (!READ_FIELDS.has(k) && raw[k] != null) dropped.add(k);
+  if (dropped.size > 0) request.dropped = [...dropped];
   return request;
 }

@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
-import type { CanonicalRequest } from "../../spec/canonical-request.js";
+import type { CanonicalRequest, ToolOrigin } from "../../spec/canonical-request.js";
 import type { FinishReason } from "../../spec/stream-events.js";
 import type { Usage } from "../../spec/usage.js";
+import { CUSTOM_INPUT } from "./tools.js";
 
 type Json = Record<string, unknown>;
 
 /** An id in OpenAI's style: a prefix and 48 hex digits. */
-export function newId(prefix: "resp" | "msg" | "rs" | "fc" | "call"): string {
+export function newId(prefix: "resp" | "msg" | "rs" | "fc" | "ctc" | "call"): string {
   return `${prefix}_${randomBytes(24).toString("hex")}`;
 }
 
@@ -20,7 +21,7 @@ export function responseId(upstreamId: string): string {
 function toResponsesUsage(usage: Usage): Json {
   return {
     input_tokens: usage.inputTokens,
-    input_tokens_details: { cached_tokens: usage.cachedInputTokens },
+    input_tokens_details: { cached_tokens: usage.cachedInputTokens, cache_write_tokens: usage.cacheWriteTokens },
     output_tokens: usage.outputTokens,
     output_tokens_details: { reasoning_tokens: usage.reasoningTokens },
     total_tokens: usage.inputTokens + usage.outputTokens,
@@ -42,6 +43,13 @@ export interface ResponseFields {
   incompleteReason?: string;
   output: unknown[];
   usage?: Usage;
+}
+
+/** A request's tool as a response echoes it: function tools with every field, strict by default (as Responses makes them). */
+function echoedTool(tool: unknown): unknown {
+  if (tool === null || typeof tool !== "object" || (tool as Json).type !== "function") return tool;
+  const t = tool as Json;
+  return { ...t, description: t.description ?? null, parameters: t.parameters ?? null, strict: t.strict ?? true };
 }
 
 /** The full response object, echoing the request's settings as OpenAI does. */
@@ -67,11 +75,11 @@ export function responseObject(request: CanonicalRequest, f: ResponseFields): Js
     temperature: request.temperature ?? null,
     text: { format: text.format ?? { type: "text" } },
     tool_choice: body.tool_choice ?? "auto",
-    tools: Array.isArray(body.tools) ? body.tools : [],
+    tools: Array.isArray(body.tools) ? body.tools.map(echoedTool) : [],
     top_p: request.topP ?? null,
     truncation: "disabled",
-    usage: f.usage ? toResponsesUsage(f.usage) : null,
-    user: typeof body.user === "string" ? body.user : null,
+    ...(f.usage ? { usage: toResponsesUsage(f.usage) } : {}),
+    ...(typeof body.user === "string" ? { user: body.user } : {}),
     metadata: body.metadata && typeof body.metadata === "object" ? body.metadata : {},
   };
 }
@@ -88,7 +96,7 @@ export const messageItem = (id: string, status: "in_progress" | "completed", tex
 
 export const reasoningItem = (id: string, text: string | null): Json => ({ id, type: "reasoning", summary: text === null ? [] : [{ type: "summary_text", text }] });
 
-export const functionCallItem = (id: string, status: "in_progress" | "completed", callId: string, name: string, args: string): Json => ({
+const functionCallItem = (id: string, status: "in_progress" | "completed", callId: string, name: string, args: string): Json => ({
   id,
   type: "function_call",
   status,
@@ -96,3 +104,23 @@ export const functionCallItem = (id: string, status: "in_progress" | "completed"
   call_id: callId,
   name,
 });
+
+/** A custom tool's text from the arguments of the function it travelled as; the arguments as they are when the model wrote something else. */
+export function customInput(args: string): string {
+  try {
+    const parsed = JSON.parse(args) as unknown;
+    if (parsed !== null && typeof parsed === "object" && typeof (parsed as Json)[CUSTOM_INPUT] === "string") return (parsed as Json)[CUSTOM_INPUT] as string;
+  } catch {
+    // Not JSON: the model's text is the input.
+  }
+  return args;
+}
+
+/** A tool call as the item of the client's tool: a function call (in its namespace), or a custom tool call with its text input. */
+export function toolCallItem(id: string, status: "in_progress" | "completed", callId: string, name: string, args: string, origin: ToolOrigin | undefined): Json {
+  if (origin?.kind === "custom") {
+    return { id, type: "custom_tool_call", status, call_id: callId, name: origin.name, input: customInput(args), ...(origin.namespace ? { namespace: origin.namespace } : {}) };
+  }
+  if (origin?.kind === "namespaced") return { ...functionCallItem(id, status, callId, origin.name, args), namespace: origin.namespace };
+  return functionCallItem(id, status, callId, name, args);
+}

@@ -13,7 +13,7 @@ export const KEYS_USAGE = `  tollgate keys create --user U [--team T] [--name N]
 const BUDGET = /^(hour|day|month|total):\$?(\d+(?:\.\d+)?)$/;
 const TAG = /^([A-Za-z0-9_.:-]{1,64})=([A-Za-z0-9_.:-]{1,64})$/;
 
-function budgets(values: string[] | undefined, usage: string): NonNullable<KeyLimits["budgets"]> | undefined {
+export function budgets(values: string[] | undefined, usage: string): NonNullable<KeyLimits["budgets"]> | undefined {
   if (!values?.length) return undefined;
   return values.map((v) => {
     const match = BUDGET.exec(v.trim());

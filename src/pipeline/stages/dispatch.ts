@@ -10,10 +10,11 @@ function headerSafe(name: string): string {
   return name.replace(/[^\x20-\x7e]/gu, (c) => [...Buffer.from(c, "utf8")].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join(""));
 }
 
-/** Translated to another API: says which of the client's fields the target never saw. */
+/** Translated to another API: says which of the client's fields, built-in tools and provider features the target never saw. */
 export function setDroppedHeader(ctx: GatewayContext, targetApi: string): void {
   const request = ctx.request!;
-  if (request.dropped?.length && targetApi !== request.inbound.api) ctx.responseHeaders["x-tollgate-dropped"] = request.dropped.map(headerSafe).join(", ");
+  const names = [...(request.dropped ?? []), ...(request.providerOnly ?? [])];
+  if (names.length > 0 && targetApi !== request.inbound.api) ctx.responseHeaders["x-tollgate-dropped"] = names.map(headerSafe).join(", ");
 }
 
 /**

@@ -1,7 +1,25 @@
 import { checkJsonDepth } from "../../apis/json-depth.js";
+import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import { withResponseSchema } from "../../structured/response-schema.js";
 import type { Stage } from "../compose.js";
 import type { GatewayContext } from "../context.js";
+
+/**
+ * What of the request beyond its body a same-format upstream needs as sent: Anthropic's
+ * `anthropic-*` headers (`anthropic-beta` and the like; the adapter sets the version) and
+ * the query (`?beta=true`).
+ */
+function forwardedOf(ctx: GatewayContext): NonNullable<CanonicalRequest["inbound"]["forward"]> | undefined {
+  if (ctx.codec.api !== "anthropic-messages") return undefined;
+  const headers: Record<string, string> = {};
+  for (const name of Object.keys(ctx.headers)) {
+    const value = ctx.header(name);
+    if (name.startsWith("anthropic-") && name !== "anthropic-version" && value !== undefined) headers[name] = value;
+  }
+  const query = ctx.query;
+  if (Object.keys(headers).length === 0 && !query) return undefined;
+  return { headers, ...(query ? { query } : {}) };
+}
 
 /**
  * Reads the body (from the transport, now that the caller is authenticated) in the inbound API's format into the canonical request (a JSON Schema in
@@ -14,6 +32,9 @@ export const parseRequest: Stage<GatewayContext> = async (ctx, next) => {
   // Before anything walks it: a body nested deeper than any real input is a 400, not a stack overflow.
   checkJsonDepth(body);
   ctx.request = withResponseSchema(ctx.codec.parseRequest(body));
+  ctx.request.toolsAsParsed = { tools: ctx.request.tools };
+  const forward = forwardedOf(ctx);
+  if (forward) ctx.request.inbound.forward = forward;
   ctx.request.idempotencyKey = ctx.id;
   await next();
 };

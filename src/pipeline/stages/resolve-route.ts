@@ -1,3 +1,5 @@
+import { checkProviderOnly } from "../provider-only.js";
+import { findRoute, targetsFor } from "../../config/route-match.js";
 import { InvalidRequestError, NotFoundError, PermissionDeniedError } from "../../errors/gateway-error.js";
 import type { Stage } from "../compose.js";
 import { promptTokens } from "../prompt-tokens.js";
@@ -7,10 +9,12 @@ import type { GatewayContext } from "../context.js";
 export const resolveRoute: Stage<GatewayContext> = async (ctx, next) => {
   const request = ctx.request!;
   const models = ctx.services.config.models;
-  const route = Object.hasOwn(models, request.model) ? models[request.model] : undefined;
-  if (!route) {
+  const found = findRoute(models, request.model);
+  if (!found) {
     throw new NotFoundError("model_not_found", `The model "${request.model}" does not exist. Available: ${Object.keys(ctx.services.config.models).join(", ")}.`, { param: "model" });
   }
+  const targets = targetsFor(found, request.model);
+  const route = targets === found.targets ? found : { ...found, targets };
   const allowed = ctx.identity?.allowedModels;
   if (allowed && !allowed.includes(route.name)) {
     throw new PermissionDeniedError("model_not_allowed", `This key may not use "${route.name}". Allowed: ${allowed.join(", ") || "none"}.`, { param: "model" });
@@ -33,6 +37,7 @@ export const resolveRoute: Stage<GatewayContext> = async (ctx, next) => {
       throw new InvalidRequestError("context_length_exceeded", `This request needs ${needed} tokens (prompt + max_tokens) but "${route.name}" has a context window of ${route.contextWindow}.`, { param: "messages" });
     }
   }
+  checkProviderOnly(ctx, route);
   ctx.route = route;
   await next();
 };

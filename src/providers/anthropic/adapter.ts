@@ -19,9 +19,15 @@ export interface AnthropicAdapterConfig {
 
 /** Anthropic's Messages API. */
 export function createAnthropicAdapter(config: AnthropicAdapterConfig): ProviderAdapter {
-  const url = `${config.baseURL}/messages`;
   const headers: Record<string, string> = { "content-type": "application/json", "anthropic-version": config.version, ...config.headers };
   if (config.apiKey) headers["x-api-key"] = config.apiKey;
+
+  /** A same-format request keeps the client's beta opt-ins: its `anthropic-beta` header and `?beta=true`. */
+  const forwarded = (request: CanonicalRequest, path: string): Pick<HttpRequestSpec, "url" | "headers"> => {
+    const forward = request.inbound.api === "anthropic-messages" ? request.inbound.forward : undefined;
+    if (!forward) return { url: `${config.baseURL}${path}`, headers };
+    return { url: `${config.baseURL}${path}${forward.query ? `?${forward.query}` : ""}`, headers: { ...headers, ...forward.headers } };
+  };
 
   return {
     nativeApi: "anthropic-messages",
@@ -31,7 +37,12 @@ export function createAnthropicAdapter(config: AnthropicAdapterConfig): Provider
       const build = () => toMessagesBody(request, model, { defaultMaxTokens: config.defaultMaxTokens });
       // Same wire format in and out: the client's body as sent (cache_control, thinking,
       // server tools, ...), with the target's model name, unless the gateway rewrote it.
-      return { url, headers, body: JSON.stringify(sameFormatBody(request, "anthropic-messages", model, build) ?? build()) };
+      return { ...forwarded(request, "/messages"), body: JSON.stringify(sameFormatBody(request, "anthropic-messages", model, build) ?? build()) };
+    },
+    buildCountTokensRequest(request: CanonicalRequest, model: string): HttpRequestSpec {
+      // count_tokens takes a Messages body without max_tokens and stream.
+      const { max_tokens: _max, stream: _stream, ...body } = sameFormatBody(request, "anthropic-messages", model, () => toMessagesBody(request, model, { defaultMaxTokens: 1 })) ?? toMessagesBody(request, model, { defaultMaxTokens: 1 });
+      return { ...forwarded(request, "/messages/count_tokens"), body: JSON.stringify(body) };
     },
     streamParser: createMessagesStreamParser,
     /** One message on its own, without the stream's earlier events (see streamParser). */

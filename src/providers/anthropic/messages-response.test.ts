@@ -11,7 +11,7 @@ const BODIES = listFixtures("anthropic", ".json");
 
 describe("parseMessagesResponse: recorded bodies", () => {
   it("covers the recordings", () => {
-    expect(BODIES).toHaveLength(6);
+    expect(BODIES).toHaveLength(13);
   });
 
   it.each(BODIES)("%s", (file) => {

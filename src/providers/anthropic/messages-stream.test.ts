@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expectedFromAnthropicChunks } from "../../../test/support/anthropic-expected.js";
+import { anthropicExchanges, expectedFromAnthropicChunks } from "../../../test/support/anthropic-expected.js";
 import { accumulateEvents } from "../../../test/support/canonical-events.js";
 import { listFixtures, loadChunks, mulberry32, namedEventSseBytes, seedMessage, splitAt, splitAtRandomOffsets, testSeed, trickyOffsets } from "../../../test/support/fixtures.js";
 import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
@@ -76,18 +76,25 @@ describe("Anthropic Messages stream: recorded transcripts", () => {
   it("finds every Anthropic recording", () => {
     expect(RECORDINGS).toEqual([
       "anthropic/anthropic-clear-thinking.1.chunks.txt",
+      "anthropic/anthropic-code-execution-20250825.1.chunks.txt",
+      "anthropic/anthropic-combined-context-editing.1.chunks.txt",
+      "anthropic/anthropic-compaction.1.chunks.txt",
       "anthropic/anthropic-fallback.chunks.txt",
       "anthropic/anthropic-json-tool.1.chunks.txt",
+      "anthropic/anthropic-mcp.1.chunks.txt",
       "anthropic/anthropic-message-delta-input-tokens.chunks.txt",
+      "anthropic/anthropic-programmatic-tool-calling.1.chunks.txt",
       "anthropic/anthropic-refusal.chunks.txt",
       "anthropic/anthropic-text.chunks.txt",
       "anthropic/anthropic-tool-no-args.chunks.txt",
+      "anthropic/anthropic-web-fetch-tool.1.chunks.txt",
+      "anthropic/anthropic-web-search-tool.1.chunks.txt",
     ]);
   });
 
-  describe.each(RECORDINGS)("%s", (recording) => {
-    const payloads = loadChunks(recording);
-
+  // A recording of several exchanges is checked per exchange: each is one stream.
+  const EXCHANGES = RECORDINGS.flatMap((recording) => anthropicExchanges(loadChunks(recording)).map((payloads, i, all) => ({ name: all.length > 1 ? `${recording} exchange ${i + 1}` : recording, payloads })));
+  describe.each(EXCHANGES)("$name", ({ name: recording, payloads }) => {
     it("replays in one piece", () => {
       checkReplay(payloads, replay([namedEventSseBytes(payloads)]), recording);
     });

@@ -29,6 +29,7 @@ type Block = { kind: "text" } | { kind: "thinking" } | { kind: "tool"; ordinal: 
  */
 export function createMessagesStreamParser(): StreamParser {
   let usage: AnthropicUsageFigures | undefined;
+  let usageSent = false;
   const blocks = new Map<number, Block>();
   let tools = 0;
 
@@ -53,7 +54,9 @@ export function createMessagesStreamParser(): StreamParser {
     const events: StreamEvent[] = [];
     const chunk: UpstreamChunk = { raw, event: message.event ?? type, events };
     // The end marker is relayed like any frame (a Messages client needs it) and ends the stream.
-    if (type === "message_stop") return { ...chunk, final: true };
+    // A message that came whole in message_start (programmatic tool calling's continuations)
+    // had no message_delta: its usage is message_start's.
+    if (type === "message_stop") return { ...chunk, final: true, events: usage && !usageSent ? [{ type: "usage", usage: toCanonicalUsage(usage) }] : [] };
 
     switch (type) {
       case "message_start": {
@@ -62,6 +65,14 @@ export function createMessagesStreamParser(): StreamParser {
         // Kept, not emitted: a usage event marks the answer as begun, and message_start
         // comes before any content (a stall right after it must still fall back).
         usage = mergeAnthropicUsage(usage, m.usage);
+        // A message sent whole here (programmatic tool calling's continuations) has its content and stop reason in it.
+        for (const block of Array.isArray(m.content) ? m.content.filter(isObject) : []) {
+          const text = str(block.text);
+          if (block.type === "text" && text) events.push({ type: "text-delta", choice: 0, text });
+          if (block.type === "tool_use") events.push({ type: "tool-call-delta", choice: 0, index: tools++, id: str(block.id) ?? "", name: str(block.name) ?? "", argumentsDelta: JSON.stringify(block.input ?? {}) });
+        }
+        const reason = str(m.stop_reason);
+        if (reason) events.push({ type: "finish", choice: 0, reason: mapAnthropicStopReason(reason), raw: reason });
         break;
       }
       case "content_block_start": {
@@ -138,6 +149,7 @@ export function createMessagesStreamParser(): StreamParser {
         if (reason) events.push({ type: "finish", choice: 0, reason: mapAnthropicStopReason(reason), raw: reason });
         if (isObject(payload.usage)) {
           usage = mergeAnthropicUsage(usage, payload.usage);
+          usageSent = true;
           events.push({ type: "usage", usage: toCanonicalUsage(usage!) });
         }
         break;

@@ -150,3 +150,26 @@ describe("Gemini stream: recorded transcripts", () => {
     expect(() => parser.parseStreamMessage({ data: JSON.stringify({ error: { code: 500, message: "Internal error", status: "INTERNAL" } }) }, true)).toThrow(/Internal error/);
   });
 });
+
+describe("Gemini stream: function call arguments streamed in pieces (Vertex streamFunctionCallArguments)", () => {
+  it("sends each call whole once its arguments are complete, or when its candidate finishes", () => {
+    const argsOf = (recording: string) => {
+      const payloads = loadChunks(recording);
+      const events = replay([geminiSseBytes(payloads)]).chunks.flatMap((c) => c.events);
+      const calls = events.filter((e) => e.type === "tool-call-delta");
+      expect(calls).toHaveLength(1);
+      return JSON.parse((calls[0] as { argumentsDelta: string }).argumentsDelta) as Record<string, unknown>;
+    };
+    const recipe = argsOf("google/google-vertex-stream-tool-call-arguments-nested.1.chunks.txt").recipe as { name: string; steps: string[]; ingredients: { name: string; amount: string }[] };
+    expect(recipe.name).toBe("Lasagna");
+    expect(recipe.steps[1]).toBe("Cook lasagna noodles according to package directions, drain and set aside.");
+    expect(recipe.ingredients).toHaveLength(10);
+    expect(recipe.ingredients[0]).toEqual({ amount: "16 oz", name: "Lasagna noodles" });
+    expect(argsOf("google/google-stream-tool-call-array-arguments-missing-terminal-function-call.chunks.txt")).toEqual({
+      operations: [
+        { action: "add", description: "Fresh red apple", itemid: "apple_001", price: 0.5 },
+        { action: "add", description: "Ripe yellow banana", itemid: "banana_001", price: 0.3 },
+      ],
+    });
+  });
+});

@@ -18,6 +18,11 @@ const STOPWORDS = new Set(
 );
 
 const WORD = /[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*/g;
+
+/** True for a word that can carry a topic: three letters or more and not a function word. */
+export function isContentWord(word: string): boolean {
+  return word.length >= 3 && !STOPWORDS.has(word.toLowerCase());
+}
 const MAX_PHRASE_WORDS = 3;
 
 /**

@@ -1,10 +1,5 @@
 import type { ContentPart, Message, Role, ToolCall } from "../../spec/canonical-request.js";
-
-/** A function tool offered by the request. */
-export interface SimTool {
-  name: string;
-  parameters?: Record<string, unknown>;
-}
+import type { SimTool } from "./tool-match.js";
 
 type SimToolChoice = "none" | "auto" | "required" | { name: string };
 
@@ -19,6 +14,10 @@ export interface SimRequest {
   n: number;
   tools: SimTool[];
   toolChoice: SimToolChoice;
+  /** Up to four stop sequences: the text ends before the first one generated. */
+  stop: string[];
+  /** `response_format`: a JSON Schema the answer must follow, or JSON of any shape. */
+  json?: { schema: Record<string, unknown> } | "object";
 }
 
 /** A request the simulator answers with 400, as OpenAI would. */
@@ -96,7 +95,11 @@ function parseTools(raw: unknown): SimTool[] {
     if (!isObject(fn) || typeof fn.name !== "string" || fn.name.length === 0) {
       throw new SimRequestError(`Missing required parameter: 'tools[${i}].function.name'.`, `tools[${i}].function.name`);
     }
-    tools.push(isObject(fn.parameters) ? { name: fn.name, parameters: fn.parameters } : { name: fn.name });
+    tools.push({
+      name: fn.name,
+      ...(typeof fn.description === "string" ? { description: fn.description } : {}),
+      ...(isObject(fn.parameters) ? { parameters: fn.parameters } : {}),
+    });
   });
   return tools;
 }
@@ -110,6 +113,23 @@ function parseToolChoice(raw: unknown): SimToolChoice {
     return "auto";
   }
   throw new SimRequestError(`Invalid value for 'tool_choice': ${JSON.stringify(raw)}.`, "tool_choice");
+}
+
+function parseResponseFormat(raw: unknown): SimRequest["json"] {
+  if (!isObject(raw)) return undefined;
+  if (raw.type === "json_object") return "object";
+  const format = raw.json_schema;
+  if (raw.type === "json_schema" && isObject(format) && isObject(format.schema)) return { schema: format.schema };
+  return undefined;
+}
+
+function parseStop(raw: unknown): string[] {
+  if (raw === undefined || raw === null) return [];
+  const stops = typeof raw === "string" ? [raw] : raw;
+  if (!Array.isArray(stops) || stops.length > 4 || !stops.every((s) => typeof s === "string")) {
+    throw new SimRequestError("Invalid value for 'stop': expected a string or an array of up to 4 strings.", "stop");
+  }
+  return stops;
 }
 
 function parseCount(raw: unknown, param: string, max: number): number | undefined {
@@ -142,8 +162,11 @@ export function parseSimRequest(body: string): SimRequest {
     n: parseCount(json.n, "n", MAX_CHOICES) ?? 1,
     tools: parseTools(json.tools),
     toolChoice: parseToolChoice(json.tool_choice),
+    stop: parseStop(json.stop),
   };
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
+  const format = parseResponseFormat(json.response_format);
+  if (format) request.json = format;
   return request;
 }
 

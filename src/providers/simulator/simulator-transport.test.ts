@@ -60,13 +60,42 @@ describe("simulator transport: streamed text", () => {
   });
 
   it("stops at max tokens with finish_reason length; max_completion_tokens wins", async () => {
-    const cut = await stream({ messages, max_tokens: 7 });
+    const config = simConfig({ answerTokens: 400 });
+    const cut = await stream({ messages, max_tokens: 7 }, config);
     expect(cut.parsed.pieces.get(0)).toHaveLength(7);
     expect(cut.parsed.finish.get(0)).toBe("length");
-    const both = await stream({ messages, max_tokens: 7, max_completion_tokens: 300 });
+    const both = await stream({ messages, max_tokens: 7, max_completion_tokens: 300, stream_options: { include_usage: true } }, config);
     expect(both.parsed.pieces.get(0)).toHaveLength(300);
     expect(countTextTokens(both.parsed.text.get(0)!)).toBe(300);
     expect(both.parsed.events.find((e) => e.type === "usage")).toMatchObject({ usage: { outputTokens: 300 } });
+  });
+
+  it("answers at a natural length below a generous max_tokens, finishing with stop", async () => {
+    const config = simConfig({ answerTokens: undefined });
+    const lengths = new Set<number>();
+    for (const question of [QUESTION, "What is a B-tree index in Postgres?", "Compare Kafka and RabbitMQ for event sourcing", "How do vaccines train the immune system?"]) {
+      const { parsed } = await stream({ messages: [{ role: "user", content: question }], max_tokens: 32_000 }, config);
+      const pieces = parsed.pieces.get(0)!;
+      expect(parsed.finish.get(0)).toBe("stop");
+      expect(pieces.length).toBeGreaterThanOrEqual(12);
+      expect(pieces.length).toBeLessThanOrEqual(800);
+      expect(parsed.text.get(0)).toMatch(/[.!?]$/);
+      lengths.add(pieces.length);
+    }
+    expect(lengths.size).toBeGreaterThan(1);
+    const again = await stream({ messages: [{ role: "user", content: QUESTION }], max_tokens: 32_000 }, config);
+    const first = await stream({ messages: [{ role: "user", content: QUESTION }] }, config);
+    expect(again.parsed.text.get(0)).toBe(first.parsed.text.get(0));
+  });
+
+  it("ends before the first stop sequence, finishing with stop", async () => {
+    const full = await stream({ messages }, simConfig({ answerTokens: 200 }));
+    const text = full.parsed.text.get(0)!;
+    const { parsed } = await stream({ messages, stop: [". ", "zzz"] }, simConfig({ answerTokens: 200 }));
+    expect(parsed.text.get(0)).toBe(text.slice(0, text.indexOf(". ")));
+    expect(parsed.finish.get(0)).toBe("stop");
+    const bad = await createSimulatorTransport(simConfig()).send(chatSpec({ model: "sim", messages, stop: [1] }), sendOptions());
+    expect(bad.status).toBe(400);
   });
 
   it("sends no usage chunk unless the request asks for one", async () => {
@@ -89,7 +118,7 @@ describe("simulator transport: streamed text", () => {
   });
 
   it("batches frames into few buffers when nothing is worth waiting for", async () => {
-    const { read } = await stream({ messages, max_tokens: 500 });
+    const { read } = await stream({ messages, max_tokens: 500 }, simConfig({ answerTokens: 600 }));
     expect(read.messages.length).toBeGreaterThan(500);
     expect(read.buffers).toBeLessThan(read.messages.length / 10);
   });
@@ -155,7 +184,7 @@ describe("simulator transport: tools", () => {
   const searchTool = { type: "function", function: { name: "search", parameters: { type: "object", properties: { query: { type: "string" } }, required: ["query"] } } };
   const ask = [{ role: "user", content: "What is the weather in Paris tomorrow?" }];
 
-  it("streams one call to the first tool as OpenAI tool_call deltas", async () => {
+  it("streams one call to the tool the user asks for as OpenAI tool_call deltas", async () => {
     const { parsed } = await stream({ messages: ask, tools: [weatherTool, searchTool] });
     const deltas = parsed.events.filter((e) => e.type === "tool-call-delta");
     expect(deltas[0]).toMatchObject({ choice: 0, index: 0, name: "get_weather", argumentsDelta: "" });
@@ -168,6 +197,16 @@ describe("simulator transport: tools", () => {
     expect(parsed.finish.get(0)).toBe("tool_calls");
     expect(parsed.text.size).toBe(0);
     expect(parsed.events.find((e) => e.type === "usage")).toMatchObject({ usage: { outputTokens: countTextTokens(args) + countTextTokens("get_weather") } });
+  });
+
+  it("calls no tool when the user asks for nothing a tool offers, unless tool_choice requires one", async () => {
+    const chat = [{ role: "user", content: "Say hello to the team" }];
+    const free = await stream({ messages: chat, tools: [weatherTool, searchTool] });
+    expect(free.parsed.events.some((e) => e.type === "tool-call-delta")).toBe(false);
+    expect(free.parsed.finish.get(0)).toBe("stop");
+    const required = await stream({ messages: chat, tools: [weatherTool, searchTool], tool_choice: "required" });
+    expect(required.parsed.events.find((e) => e.type === "tool-call-delta")).toMatchObject({ name: "get_weather" });
+    expect(required.parsed.finish.get(0)).toBe("tool_calls");
   });
 
   it("calls the tool tool_choice names, and none when tool_choice is none", async () => {
@@ -221,9 +260,20 @@ describe("simulator transport: non-streamed", () => {
 
   it("returns tool calls in the message", async () => {
     const tools = [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: { term: { type: "string" } }, required: ["term"] } } }];
-    const res = await createSimulatorTransport(simConfig()).send(chatSpec({ model: "sim", messages: [{ role: "user", content: "Define idempotency" }], tools }), sendOptions());
+    const res = await createSimulatorTransport(simConfig()).send(chatSpec({ model: "sim", messages: [{ role: "user", content: "Define idempotency with lookup" }], tools }), sendOptions());
     const response = adapter.parseResponse(JSON.parse((await readBody(res)).text));
     expect(response.choices[0]).toMatchObject({ text: null, finishReason: "tool_calls", toolCalls: [{ name: "lookup", arguments: '{"term":"idempotency"}' }] });
+  });
+
+  it("answers response_format with JSON: following the json_schema, or an object for json_object", async () => {
+    const schema = { type: "object", properties: { city: { type: "string" }, days: { type: "integer" }, tags: { type: "array", items: { type: "string" } } }, required: ["city", "days", "tags"], additionalProperties: false };
+    const ask = [{ role: "user", content: "Plan a trip to Paris" }];
+    const res = await createSimulatorTransport(simConfig()).send(chatSpec({ model: "sim", messages: ask, response_format: { type: "json_schema", json_schema: { name: "trip", schema, strict: true } } }), sendOptions());
+    const response = adapter.parseResponse(JSON.parse((await readBody(res)).text));
+    expect(JSON.parse(response.choices[0]!.text!)).toEqual({ city: "Paris", days: 1, tags: [expect.any(String)] });
+    expect(response.choices[0]!.finishReason).toBe("stop");
+    const plain = await stream({ messages: ask, response_format: { type: "json_object" } });
+    expect(JSON.parse(plain.parsed.text.get(0)!)).toEqual({ answer: expect.any(String) });
   });
 
   it("waits for the whole answer before sending headers (virtual clock)", async () => {

@@ -75,7 +75,8 @@ export class SimulatorTransport implements Transport {
 
     // Not streamed: like a real server, nothing arrives until the whole answer is generated.
     const { body, rounds } = collectCompletion(ctx, plan);
-    const delay = this.config.ttftMs + Math.max(0, rounds - 1) * (1000 / this.config.tokensPerSecond);
+    const perToken = this.config.tokensPerSecond ? 1000 / this.config.tokensPerSecond : 0;
+    const delay = this.config.ttftMs + Math.max(0, rounds - 1) * perToken;
     if (options.headersTimeoutMs > 0 && delay > options.headersTimeoutMs) {
       await pause(this.clock, options.headersTimeoutMs, options.signal);
       throw headersTimeout();

@@ -9,7 +9,8 @@ import { utf8 } from "./response-body.js";
 
 interface Pacing {
   ttftMs: number;
-  tokensPerSecond: number;
+  /** Absent: unpaced. */
+  tokensPerSecond?: number;
 }
 
 export interface StreamRun {
@@ -37,7 +38,7 @@ interface FrameGroup {
 const MAX_BATCH_CHARS = 16 * 1024;
 
 function* frameGroups(ctx: WireContext, plan: CompletionPlan, pacing: Pacing): Generator<FrameGroup, void, undefined> {
-  const interval = 1000 / pacing.tokensPerSecond;
+  const interval = pacing.tokensPerSecond ? 1000 / pacing.tokensPerSecond : 0;
   const ttft = pacing.ttftMs;
   yield {
     kind: "role",

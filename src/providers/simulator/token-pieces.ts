@@ -79,3 +79,25 @@ export function* fixedPieces(text: string, finish: WireFinishReason, limit?: num
   yield* pieces;
   return finish;
 }
+
+/**
+ * The pieces up to the first stop sequence (which, as with OpenAI, is not sent),
+ * finishing with "stop" when one was found. Generated to the end first: a stop
+ * sequence may span pieces.
+ */
+export function* stoppedPieces(pieces: TokenPieces, stops: readonly string[]): TokenPieces {
+  const all: string[] = [];
+  let next = pieces.next();
+  while (!next.done) {
+    all.push(next.value);
+    next = pieces.next();
+  }
+  const text = all.join("");
+  const cut = Math.min(...stops.map((s) => (s === "" ? Infinity : text.indexOf(s))).map((i) => (i < 0 ? Infinity : i)));
+  if (cut === Infinity) {
+    yield* all;
+    return next.value;
+  }
+  yield* tokenTexts(text.slice(0, cut));
+  return "stop";
+}
