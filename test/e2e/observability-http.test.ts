@@ -45,12 +45,15 @@ test("one line and one sample per request, whatever answered it; a ?key= never r
   await waitFor(() => lines.length - before >= calls.length);
   const written = lines.slice(before).filter((l) => l.msg === "request");
   expect(written).toHaveLength(calls.length);
-  // The 401 ran through the pipeline: its line is the request line; the others are the transport's.
-  expect(written.filter((l) => l.component !== "http")).toMatchObject([{ status: 401, error_code: "missing_api_key", api: "openai-chat" }]);
+  // The 401 and the unreadable body ran through the pipeline (it reads the body once the key
+  // is checked): theirs are request lines; the others are the transport's.
+  expect(written.filter((l) => l.component !== "http")).toMatchObject([
+    { status: 401, error_code: "missing_api_key", api: "openai-chat" },
+    { status: 400, error_code: "invalid_json", api: "openai-chat" },
+  ]);
   expect(written.filter((l) => l.component === "http").map((l) => [l.handler, l.method, l.path, l.status])).toEqual([
     ["unmatched", "GET", "/nowhere", 404],
     ["api", "DELETE", "/v1/chat/completions", 405],
-    ["api", "POST", "/v1/chat/completions", 400],
     ["admin", "GET", "/admin/keys", 401],
     ["preflight", "OPTIONS", "/v1/models", 204],
     ["gemini", "GET", "/v1beta/models/sim:generateContent", 405],

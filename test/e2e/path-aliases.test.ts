@@ -92,9 +92,12 @@ describe("@mistralai/mistralai", () => {
     expect(result.choices?.[0]?.message?.content).toBe(expectedText(k, false));
   });
 
-  // From an OpenAI upstream, the relay's `"usage": null` chunks (asked upstream for Tollgate's
-  // accounting) fail this SDK's parser: the faithful relay (issue 14, deliverable 1) removes them.
-  test.each([["a Mistral upstream", MISTRAL]])("chat.stream from %s", async (_label, k) => {
+  // From an OpenAI upstream Tollgate asks for usage chunks for its own accounting; the relay
+  // removes what this client did not ask for (`"usage": null` fails this SDK's parser).
+  test.each([
+    ["a Mistral upstream", MISTRAL],
+    ["an OpenAI upstream", OPENAI],
+  ])("chat.stream from %s", async (_label, k) => {
     play(k, true);
     let text = "";
     for await (const event of await mistral().chat.stream({ model: k.id, messages })) {
