@@ -3,7 +3,7 @@ import { waitFor } from "../../test/support/fake-upstream.js";
 import { BudgetStoreUnavailableError } from "./errors.js";
 import { FailoverBudgetStore } from "./failover-store.js";
 import { MemoryBudgetStore } from "./memory-store.js";
-import { RedisBudgetStore } from "./redis-store.js";
+import { BUDGET_REDIS_OPTIONS, RedisBudgetStore } from "./redis-store.js";
 import { connected, deleteKeysUnder, testClient, TEST_REDIS_PORT, uniquePrefix } from "./test-support/redis.js";
 import { closedPort, startTcpProxy, type TcpProxy } from "./test-support/tcp-proxy.js";
 import type { CounterLine } from "./types.js";
@@ -34,7 +34,7 @@ function line(counter: string, limit: number, amount: number): CounterLine {
 
 /** A fail-fast client that retries its connection quickly, so recovery shows up at once. */
 function clientOn(port: number, options: { commandTimeout?: number } = {}) {
-  const client = testClient({ port, retryStrategy: () => 10, ...options });
+  const client = testClient({ port, retryStrategy: () => 10, commandTimeout: BUDGET_REDIS_OPTIONS.commandTimeout, ...options });
   cleanups.push(() => client.disconnect());
   return client;
 }

@@ -10,9 +10,14 @@ export function uniquePrefix(file: string): string {
   return `tollgate-test:${file}:${randomUUID()}`;
 }
 
-/** A fail-fast client like production's; connection errors surface through commands, not as noise. */
+/**
+ * A fail-fast client like production's (connection errors surface through commands, not as
+ * noise), but with a command timeout for a busy machine: hundreds of scripts queued on a
+ * loaded Redis can take seconds, and these tests are about what the commands do, not how
+ * fast. Tests of a timeout pass their own.
+ */
 export function testClient(options: RedisOptions = {}): Redis {
-  const client = new Redis({ host: "127.0.0.1", port: TEST_REDIS_PORT, ...BUDGET_REDIS_OPTIONS, ...options });
+  const client = new Redis({ host: "127.0.0.1", port: TEST_REDIS_PORT, ...BUDGET_REDIS_OPTIONS, commandTimeout: 30_000, ...options });
   client.on("error", () => {});
   return client;
 }
