@@ -154,14 +154,17 @@ describe("500 slow unauthenticated uploads against a gateway process", () => {
     await buildDist();
     const config = tempFile(
       "slow.yaml",
+      // Headers get all the time a busy machine needs: this test is about refusing unread
+      // bodies by the key (the headers timeout has its own test above).
       `database: { url: "sqlite::memory:" }
+server: { headersTimeoutMs: 120000 }
 auth: { keys: ["env:SLOW_KEY"] }
 providers: { sim: { type: simulator, ttftMs: 0, tokensPerSecond: 100000 } }
 models: { sim: { targets: [{ provider: sim, model: sim }] } }
 `,
     );
     cli = spawnCli(["start", "--config", config, "--port", "0"], { env: { SLOW_KEY: KEY } });
-    [, url] = (await cli.waitForStdout(/listening on (http:\/\/\S+)/, 20_000)) as [string, string];
+    [, url] = (await cli.waitForStdout(/listening on (http:\/\/\S+)/)) as [string, string];
   }, 180_000);
   afterAll(async () => {
     await killAll();
@@ -195,8 +198,8 @@ models: { sim: { targets: [{ provider: sim, model: sim }] } }
     await keyedRun;
     peak = Math.max(peak, rss());
     await agent.close();
-    expect(answers.every((a) => /^HTTP\/1\.1 401 /.test(a))).toBe(true);
-    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(answers.filter((a) => !/^HTTP\/1\.1 401 /.test(a)).map((a) => a.split("\r\n")[0])).toEqual([]);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(peak - before).toBeLessThan(100 * 1024 * 1024);
     console.log(`slow uploads: RSS ${Math.round(before / 1e6)} MB before, ${Math.round(peak / 1e6)} MB at peak, 500 uploads refused, ${statuses.length} keyed requests served`);
   }, 120_000);
