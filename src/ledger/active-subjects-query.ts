@@ -14,14 +14,14 @@ export async function queryActiveSubjects(sql: Sql, scope: SubjectScope, since: 
     const params: unknown[] = [since, Math.trunc(limit)];
     const byName = tagName === undefined ? "" : `AND name = $${params.push(tagName)}`;
     const rows = await sql.query<{ name: string; value: string }>(
-      `SELECT name, value FROM tollgate_request_tags WHERE started_at >= $1 ${byName} GROUP BY name, value ORDER BY SUM(cost_nanos) DESC, COUNT(*) DESC LIMIT $2`,
+      `SELECT name, value FROM tollgate_ledger_tags WHERE started_at >= $1 ${byName} GROUP BY name, value ORDER BY SUM(cost_nanos) DESC, COUNT(*) DESC LIMIT $2`,
       params,
     );
     return rows.map((r) => `${r.name}=${r.value}`);
   }
   const column = COLUMNS[scope];
   const rows = await sql.query<{ subject: string }>(
-    `SELECT ${column} AS subject FROM tollgate_requests WHERE started_at >= $1 AND ${column} IS NOT NULL GROUP BY ${column} ORDER BY SUM(cost_nanos) DESC, COUNT(*) DESC LIMIT $2`,
+    `SELECT ${column} AS subject FROM tollgate_ledger_requests WHERE started_at >= $1 AND ${column} IS NOT NULL GROUP BY ${column} ORDER BY SUM(cost_nanos) DESC, COUNT(*) DESC LIMIT $2`,
     [since, Math.trunc(limit)],
   );
   return rows.map((r) => r.subject);

@@ -23,7 +23,7 @@ describe("LedgerWriter through a Postgres outage", () => {
     writers.push(writer);
     return writer;
   };
-  const stored = async () => (await direct.query<{ id: string }>("SELECT id FROM tollgate_requests ORDER BY seq, id")).map((r) => r.id);
+  const stored = async () => (await direct.query<{ id: string }>("SELECT id FROM tollgate_ledger_requests ORDER BY seq, id")).map((r) => r.id);
   const spoolLines = () => {
     const file = join(spoolDir, "ledger-spool.jsonl");
     return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean).length : 0;
@@ -74,8 +74,8 @@ describe("LedgerWriter through a Postgres outage", () => {
       { timeout: 8000, interval: 10 },
     );
     expect(spoolLines()).toBe(0);
-    expect(await direct.query("SELECT COUNT(*) AS n FROM tollgate_attempts")).toEqual([{ n: 60 }]);
-    expect(await direct.query("SELECT COUNT(*) AS n FROM tollgate_request_tags")).toEqual([{ n: 60 }]);
+    expect(await direct.query("SELECT COUNT(*) AS n FROM tollgate_ledger_attempts")).toEqual([{ n: 60 }]);
+    expect(await direct.query("SELECT COUNT(*) AS n FROM tollgate_ledger_tags")).toEqual([{ n: 60 }]);
   });
 
   it("keeps the spool on disk when closed during the outage; the next writer replays it", async () => {

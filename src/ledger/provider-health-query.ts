@@ -23,9 +23,9 @@ export async function queryProviderHealth(sql: Sql, from: number, to: number): P
             COALESCE(SUM(CASE WHEN a.status = 'error' THEN 1 ELSE 0 END), 0) AS errors,
             COALESCE(SUM(CASE WHEN nx.provider = a.provider AND nx.model = a.model THEN 1 ELSE 0 END), 0) AS retries,
             COALESCE(SUM(CASE WHEN nx.provider <> a.provider OR nx.model <> a.model THEN 1 ELSE 0 END), 0) AS fallbacks
-       FROM tollgate_requests r
-       JOIN tollgate_attempts a ON a.request_id = r.id
-       LEFT JOIN tollgate_attempts nx ON nx.request_id = a.request_id AND nx.attempt = a.attempt + 1
+       FROM tollgate_ledger_requests r
+       JOIN tollgate_ledger_attempts a ON a.request_id = r.id
+       LEFT JOIN tollgate_ledger_attempts nx ON nx.request_id = a.request_id AND nx.attempt = a.attempt + 1
       WHERE r.started_at >= $1 AND r.started_at < $2
       GROUP BY a.provider`,
     [from, to],

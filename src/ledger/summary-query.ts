@@ -26,10 +26,10 @@ export async function querySummary(sql: Sql, from: number, to: number): Promise<
             COALESCE(SUM(cost_nanos), 0) AS cost_nanos,
             COALESCE(SUM(saved_nanos), 0) AS saved_nanos,
             COALESCE(SUM(cache_hit), 0) AS cache_hits
-       FROM tollgate_requests WHERE started_at >= $1 AND started_at < $2`,
+       FROM tollgate_ledger_requests WHERE started_at >= $1 AND started_at < $2`,
     [from, to],
   );
-  const names = await sql.query<{ name: string }>(`SELECT DISTINCT name FROM tollgate_request_tags WHERE started_at >= $1 AND started_at < $2 ORDER BY name LIMIT ${MAX_TAG_NAMES}`, [from, to]);
+  const names = await sql.query<{ name: string }>(`SELECT DISTINCT name FROM tollgate_ledger_tags WHERE started_at >= $1 AND started_at < $2 ORDER BY name LIMIT ${MAX_TAG_NAMES}`, [from, to]);
   return {
     requests: row?.requests ?? 0,
     errors: row?.errors ?? 0,

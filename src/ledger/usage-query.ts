@@ -71,10 +71,10 @@ export async function queryUsage(sql: Sql, query: UsageQuery): Promise<UsageRepo
     if (!query.tag) throw new Error('queryUsage: groupBy "tag" needs the tag name');
     params.push(query.tag);
     // The tag table carries the request's figures, so no join is needed.
-    source = "tollgate_request_tags WHERE started_at >= $1 AND started_at < $2 AND name = $3";
+    source = "tollgate_ledger_tags WHERE started_at >= $1 AND started_at < $2 AND name = $3";
     group = "value";
   } else {
-    source = "tollgate_requests WHERE started_at >= $1 AND started_at < $2";
+    source = "tollgate_ledger_requests WHERE started_at >= $1 AND started_at < $2";
     group = GROUP_COLUMNS[groupBy];
   }
   const sums =

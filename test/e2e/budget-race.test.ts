@@ -96,7 +96,7 @@ models: { m: { targets: [{ provider: up, model: m }] } }
   for (const g of gateways) g.cli.child.kill("SIGTERM");
   for (const g of gateways) expect((await g.cli.exit(20_000)).code).toBe(0);
   const sql = await openStore(db.url);
-  const [row] = await sql.query<{ spent: number; n: number }>("SELECT SUM(cost_nanos) AS spent, COUNT(*) AS n FROM tollgate_requests WHERE user_id = $1 AND status = 200", ["racer"]);
+  const [row] = await sql.query<{ spent: number; n: number }>("SELECT SUM(cost_nanos) AS spent, COUNT(*) AS n FROM tollgate_ledger_requests WHERE user_id = $1 AND status = 200", ["racer"]);
   await sql.close();
   const limit = budgetUsd * 1e9;
   const actual = 316_000;
