@@ -10,6 +10,7 @@ import { Redactor } from "./errors/redact.js";
 import { createIdempotencyStore } from "./idempotency/create-idempotency-store.js";
 import { KeyStore } from "./keys/key-store.js";
 import { VirtualKeys } from "./keys/virtual-keys.js";
+import { LedgerMaintenance } from "./ledger/ledger-maintenance.js";
 import { LedgerWriter } from "./ledger/ledger-writer.js";
 import { generateObject, type GenerateObjectOptions } from "./library/generate-object.js";
 import { cacheStages } from "./cache/cache-stages.js";
@@ -148,6 +149,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   const keyStore = () => keyStorePromise;
   const ledger = storePromise.then((sql) => new LedgerWriter(sql, { ...config.ledger, onError: (err) => observability.warn("ledger", String(err)) }));
   ledger.catch(() => {});
+  const maintenance = storePromise.then((sql) => {
+    const m = new LedgerMaintenance(sql, { retention: config.ledger.retention, intervalMs: config.ledger.maintenanceIntervalMs, onError: (err) => observability.warn("ledger", `Maintenance failed: ${String(err)}`) });
+    m.start();
+    return m;
+  });
+  maintenance.catch(() => {});
   // Records written before the store is open wait on the promise, in order.
   let ledgerChain: Promise<unknown> = Promise.resolve();
   const writeLedger = (record: RequestRecord) => {
@@ -259,6 +266,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await toolRegistry.close();
       await ledgerChain;
       await ledger.then((l) => l.close()).catch(() => {});
+      await maintenance.then((m) => m.close()).catch(() => {});
       await budgetStore.close();
       await cache?.close();
       await idempotencyStore.close();

@@ -272,6 +272,10 @@ export const configSchema = z
         flushIntervalMs: z.number().int().positive().default(200),
         /** Where rows wait, in order, while the database is unreachable. */
         spoolDir: z.string().default(".tollgate/spool"),
+        /** Days kept: raw rows (requests, attempts, tags, tool calls), and the hourly rollups reports read. Unset: kept. */
+        retention: z.strictObject({ rawDays: z.number().int().positive().optional(), rollupDays: z.number().int().positive().optional() }).prefault({}),
+        /** How often partitions are made ahead, old rows moved into them and retention applied. */
+        maintenanceIntervalMs: z.number().int().positive().default(600_000),
       })
       .prefault({}),
     cache: z
