@@ -1,7 +1,7 @@
-import type { RequestRecord } from "../../pipeline/context.js";
+import type { Identity, RequestRecord } from "../../pipeline/context.js";
 import { makeRecord } from "./records.js";
 
-const KEYS = [
+const KEYS: Identity[] = [
   { keyId: "key_a", userId: "alice", teamId: "red", tags: { env: "prod", app: "web" } },
   { keyId: "key_b", userId: "bob", teamId: "red", tags: { env: "dev" } },
   { keyId: "key_c", userId: "carol", tags: { app: "batch" } },
@@ -53,7 +53,7 @@ export function expectedTotals(records: readonly RequestRecord[], dim: Dim, from
     if (r.startedAt < from || r.startedAt >= to) continue;
     let group: string | null;
     if (dim.startsWith("tag:")) {
-      const value = r.identity?.tags[dim.slice(4)];
+      const value = r.identity?.tags?.[dim.slice(4)];
       if (value === undefined) continue;
       group = String(value);
     } else if (dim === "model") group = r.attempts.at(-1)?.model ?? null;
