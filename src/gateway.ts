@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import type { InboundCodec } from "./apis/inbound-codec.js";
 import { StaticKeys } from "./auth/static-keys.js";
+import { AlertService } from "./alerts/alert-service.js";
+import { budgetLines } from "./alerts/budget-lines.js";
 import { createBudgetStore } from "./budgets/create-budget-store.js";
 import { resolveConfig, type ResolvedConfig } from "./config/resolve.js";
 import type { ConfigInput } from "./config/schema.js";
@@ -124,6 +126,10 @@ function redactorFor(config: ResolvedConfig): Redactor {
   for (const v of Object.values(config.observability.traces.headers)) redactor.add(v);
   // A driver's error may quote its connection URL: the password goes, whatever else stays.
   for (const url of [config.databaseUrl, config.redisUrl]) redactor.add(urlPassword(url));
+  for (const w of config.alerts.webhooks) {
+    redactor.add(w.url);
+    redactor.add(w.secret);
+  }
   for (const t of [...Object.values(config.tools), ...Object.values(config.mcpServers)]) for (const v of Object.values(t.headers)) redactor.add(v);
   return redactor;
 }
@@ -185,6 +191,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(cache ? { cache } : {}),
   };
   const cached = cache ? cacheStages(cache, relay) : undefined;
+  const alerts = storePromise.then((sql) => {
+    const service = new AlertService({
+      config: config.alerts,
+      sql,
+      inputs: { budgets: () => budgetLines(services, Date.now()), unhealthyTargets: () => breakers.unhealthy(), spooled: async () => (await ledger).spooled },
+      warn: warn("alerts"),
+    });
+    service.start();
+    return service;
+  });
+  alerts.catch(() => {});
 
   const inflight = new Map<GatewayContext, AbortController>();
   let accepting = true;
@@ -267,6 +284,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await ledgerChain;
       await ledger.then((l) => l.close()).catch(() => {});
       await maintenance.then((m) => m.close()).catch(() => {});
+      await alerts.then((a) => a.close()).catch(() => {});
       await budgetStore.close();
       await cache?.close();
       await idempotencyStore.close();

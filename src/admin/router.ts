@@ -2,10 +2,12 @@ import { StaticKeys } from "../auth/static-keys.js";
 import { AuthenticationError, InvalidRequestError, MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
 import { createKey, getKey, listKeys, revokeKey, updateKey } from "./keys.js";
 import type { AdminHandler, AdminResult, AdminServices } from "./types.js";
+import { createAlertRule, deleteAlertRule, getAlerts, testAlert } from "./alerts.js";
 import { getBudgets } from "./budgets.js";
 import { getPerformance } from "./performance.js";
 import { getRequest, listRequests } from "./requests.js";
 import { getSummary } from "./summary.js";
+import { createRepricingRun, getRepricingRuns } from "./repricing.js";
 import { getUsage } from "./usage.js";
 
 /** Where the admin API is mounted. */
@@ -26,6 +28,10 @@ const ROUTES: Route[] = [
   { segments: ["requests"], methods: { GET: listRequests } },
   { segments: ["requests", ":id"], methods: { GET: getRequest } },
   { segments: ["budgets"], methods: { GET: getBudgets } },
+  { segments: ["repricing-runs"], methods: { GET: getRepricingRuns, POST: createRepricingRun } },
+  { segments: ["alerts"], methods: { GET: getAlerts, POST: createAlertRule } },
+  { segments: ["alerts", "test"], methods: { POST: testAlert } },
+  { segments: ["alerts", ":id"], methods: { DELETE: deleteAlertRule } },
 ];
 
 /** Methods whose handlers read a JSON body. */

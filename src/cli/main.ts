@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { CommandError, UsageError } from "./args.js";
+import { alerts, ALERTS_USAGE } from "./commands/alerts.js";
 import { check, CHECK_USAGE } from "./commands/check.js";
 import { keys, KEYS_USAGE } from "./commands/keys.js";
+import { reprice, REPRICE_USAGE } from "./commands/reprice.js";
 import { start, START_USAGE } from "./commands/start.js";
 import { usage, USAGE_USAGE } from "./commands/usage.js";
 
@@ -10,9 +12,11 @@ ${START_USAGE}
 ${CHECK_USAGE}
 ${KEYS_USAGE}
 ${USAGE_USAGE}
+${REPRICE_USAGE}
+${ALERTS_USAGE}
 
 Without --config, ./tollgate.config.{yaml,yml,json} is used, else the built-in simulator config.
-keys and usage talk to a running gateway's admin API: --url (default http://127.0.0.1:8787) and
+keys, usage, reprice and alerts talk to a running gateway's admin API: --url (default http://127.0.0.1:8787) and
 the admin key from TOLLGATE_ADMIN_KEY (or --admin-key). Each command has --help.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
@@ -20,6 +24,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   check: (argv) => check(argv, USAGE),
   keys,
   usage,
+  reprice,
+  alerts,
 };
 
 async function main(argv: string[]): Promise<void> {

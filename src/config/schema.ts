@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { httpToolSchema, mcpServerSchema, toolLoopSchema, toolResultsSchema } from "../tools/config-schema.js";
+import { alertsSchema } from "../alerts/config-schema.js";
 import { secretRef } from "./secret-ref.js";
 
 export { secretRef, type SecretRef } from "./secret-ref.js";
@@ -178,7 +179,7 @@ export const routeSchema = z.strictObject({
   toolLoop: toolLoopSchema.optional(),
 });
 
-const priceInput = z.strictObject({
+export const priceInput = z.strictObject({
   /** Date the price took effect (YYYY-MM-DD); history before it keeps the older price. */
   from: z.iso.date().optional(),
   /** USD per 1M tokens. */
@@ -325,6 +326,8 @@ export const configSchema = z
     tools: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), httpToolSchema).default({}),
     mcpServers: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), mcpServerSchema).default({}),
     toolResults: toolResultsSchema.prefault({}),
+    /** Alert rules and the webhooks they go to (docs/alerts.md). */
+    alerts: alertsSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     for (const [route, def] of Object.entries(config.models)) {
