@@ -155,6 +155,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const keyStore = () => keyStorePromise;
   const ledger = storePromise.then((sql) => new LedgerWriter(sql, { ...config.ledger, onError: (err) => observability.warn("ledger", String(err)) }));
   ledger.catch(() => {});
+  ledger.then((l) => observability.metrics?.watchLedgerSpool(() => l.spooled)).catch(() => {});
   const maintenance = storePromise.then((sql) => {
     const m = new LedgerMaintenance(sql, { retention: config.ledger.retention, intervalMs: config.ledger.maintenanceIntervalMs, onError: (err) => observability.warn("ledger", `Maintenance failed: ${String(err)}`) });
     m.start();

@@ -72,7 +72,7 @@ export class AlertService {
         }
       }
     }
-    if (fresh.length > 0) await this.deliverDue();
+    if (fresh.length > 0) await this.deliverDue().catch((err: unknown) => this.options.warn(`Alert delivery: ${String(err)}`));
     return fresh;
   }
 
