@@ -1,4 +1,5 @@
 import { formatUsd } from "../admin/money.js";
+import { queryUsage, type UsageGroupBy } from "../ledger/usage-query.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
 import type { Sql } from "../store/sql.js";
 import type { AlertRule } from "./config-schema.js";
@@ -51,29 +52,27 @@ async function budgetAlerts(rule: Extract<AlertRule, { kind: "budget" }>, inputs
   return alerts;
 }
 
-/** Spend per subject in the last whole window against the average of the windows before it, from the hourly rollups. */
+/** Spend per subject in the last whole window against the average of the windows before it (rollups for whole hours). */
 async function spendRateAlerts(rule: Extract<AlertRule, { kind: "spend_rate" }>, inputs: AlertInputs): Promise<Alert[]> {
   const windowMs = rule.windowHours * HOUR_MS;
   const current = Math.floor(inputs.now / HOUR_MS) * HOUR_MS - windowMs;
-  const trailingFrom = current - rule.trailingWindows * windowMs;
-  const rows = await inputs.sql.query<{ grp: string; recent: number; total: number }>(
-    `SELECT grp, COALESCE(SUM(CASE WHEN hour >= $3 THEN cost_nanos ELSE 0 END), 0) AS recent, COALESCE(SUM(cost_nanos), 0) AS total
-       FROM tollgate_usage_hourly WHERE dim = $1 AND hour >= $2 AND hour < $4 GROUP BY grp`,
-    [rule.per, trailingFrom, current, current + windowMs],
-  );
+  const grouping = rule.per.startsWith("tag:") ? { groupBy: "tag" as const, tag: rule.per.slice(4) } : { groupBy: rule.per as Exclude<UsageGroupBy, "tag"> };
+  const recent = await queryUsage(inputs.sql, { ...grouping, from: current, to: current + windowMs });
+  const trailing = await queryUsage(inputs.sql, { ...grouping, from: current - rule.trailingWindows * windowMs, to: current });
+  const before = new Map(trailing.totals.map((t) => [t.group, t.costNanos]));
   const alerts: Alert[] = [];
-  for (const row of rows) {
-    const average = (row.total - row.recent) / rule.trailingWindows;
-    if (row.recent < rule.minUsd * NANOS_PER_USD || row.recent <= rule.factor * average) continue;
-    const who = row.grp === "" ? "(none)" : row.grp.slice(1);
+  for (const { group, costNanos: spent } of recent.totals) {
+    const average = (before.get(group) ?? 0) / rule.trailingWindows;
+    if (spent < rule.minUsd * NANOS_PER_USD || spent <= rule.factor * average) continue;
+    const who = group ?? "(none)";
     alerts.push({
       ruleId: rule.id,
       kind: "spend_rate",
       severity: "warning",
       subject: `${rule.per} ${who}`,
       windowStart: current,
-      summary: `${rule.per} ${who} spent $${formatUsd(row.recent)} in ${rule.windowHours} h, ${average > 0 ? `${(row.recent / average).toFixed(1)}×` : "far over"} its average of $${formatUsd(Math.round(average))} over the ${rule.trailingWindows} windows before.`,
-      details: { per: rule.per, subject: who, window_hours: rule.windowHours, spent_nanos: row.recent, trailing_average_nanos: Math.round(average) },
+      summary: `${rule.per} ${who} spent $${formatUsd(spent)} in ${rule.windowHours} h, ${average > 0 ? `${(spent / average).toFixed(1)}×` : "far over"} its average of $${formatUsd(Math.round(average))} over the ${rule.trailingWindows} windows before.`,
+      details: { per: rule.per, subject: who, window_hours: rule.windowHours, spent_nanos: spent, trailing_average_nanos: Math.round(average) },
     });
   }
   return alerts;

@@ -275,8 +275,8 @@ export const configSchema = z
         spoolDir: z.string().default(".tollgate/spool"),
         /** Days kept: raw rows (requests, attempts, tags, tool calls), and the hourly rollups reports read. Unset: kept. */
         retention: z.strictObject({ rawDays: z.number().int().positive().optional(), rollupDays: z.number().int().positive().optional() }).prefault({}),
-        /** How often partitions are made ahead, old rows moved into them and retention applied. */
-        maintenanceIntervalMs: z.number().int().positive().default(600_000),
+        /** How often rollups of hours with new rows are recomputed, partitions made ahead, old rows moved into them and retention applied. */
+        maintenanceIntervalMs: z.number().int().positive().default(60_000),
       })
       .prefault({}),
     cache: z

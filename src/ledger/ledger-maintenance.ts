@@ -1,6 +1,7 @@
 import type { Sql } from "../store/sql.js";
 import { dayStart, DAY_MS, ensureDayPartition, moveLegacyRows } from "./partitions.js";
 import { applyRetention, type RetentionResult } from "./retention.js";
+import { refreshRollups } from "./rollups.js";
 
 export interface LedgerMaintenanceOptions {
   /** Days raw rows are kept, and days of hourly rollups; undefined keeps them. */
@@ -14,6 +15,8 @@ export interface LedgerMaintenanceOptions {
 export interface MaintenanceReport extends RetentionResult {
   /** PostgreSQL: rows moved from the tables of before migration 7 into the partitions. */
   movedRequests: number;
+  /** Hours whose rollups were recomputed. */
+  refreshedHours: number;
 }
 
 /** PostgreSQL: partitions exist this many days ahead, so new rows never land in the default partition. */
@@ -21,7 +24,9 @@ const DAYS_AHEAD = 2;
 /** Requests moved per transaction, and per maintenance run, from the tables of before migration 7. */
 const MOVE_BATCH = 5_000;
 const MOVE_PER_RUN = 200_000;
-/** While old rows remain to be moved, the next run comes this soon. */
+/** Hours of rollups recomputed per run. */
+const REFRESH_PER_RUN = 500;
+/** While old rows remain to be moved (or hours to be recomputed), the next run comes this soon. */
 const BUSY_INTERVAL_MS = 1_000;
 
 /**
@@ -55,11 +60,11 @@ export class LedgerMaintenance {
       }
     }
     const { rawDays, rollupDays } = this.options.retention;
-    const retention = await applyRetention(this.sql, {
-      raw: rawDays === undefined ? undefined : now - rawDays * DAY_MS,
-      rollup: rollupDays === undefined ? undefined : now - rollupDays * DAY_MS,
-    });
-    return { ...retention, movedRequests };
+    const rawCutoff = rawDays === undefined ? undefined : now - rawDays * DAY_MS;
+    // Before retention: an hour's rollups are computed while its raw rows are still there.
+    const refreshedHours = await refreshRollups(this.sql, REFRESH_PER_RUN, rawCutoff);
+    const retention = await applyRetention(this.sql, { raw: rawCutoff, rollup: rollupDays === undefined ? undefined : now - rollupDays * DAY_MS });
+    return { ...retention, movedRequests, refreshedHours };
   }
 
   async close(): Promise<void> {
@@ -72,7 +77,7 @@ export class LedgerMaintenance {
     if (this.closed) return;
     this.timer = setTimeout(() => {
       const run = this.runOnce().then(
-        (report) => this.schedule(report.movedRequests > 0 ? BUSY_INTERVAL_MS : this.options.intervalMs),
+        (report) => this.schedule(report.movedRequests > 0 || report.refreshedHours >= REFRESH_PER_RUN ? BUSY_INTERVAL_MS : this.options.intervalMs),
         (err: unknown) => {
           this.options.onError(err);
           this.schedule(this.options.intervalMs);

@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from "../store/test-support/tes
 import { insertRecords } from "./insert-records.js";
 import { DAY_MS } from "./partitions.js";
 import { applyRetention } from "./retention.js";
+import { refreshRollups } from "./rollups.js";
 import { insertRecordsAsBefore } from "./test-support/previous-writer.js";
 import { expectedTotals, usageDataset } from "./test-support/usage-dataset.js";
 import { queryUsage } from "./usage-query.js";
@@ -33,6 +34,7 @@ describe("ledger retention on sqlite", () => {
     const kept = records.filter((r) => r.startedAt >= cutoff);
     const pagesBefore = (await sql.query<{ page_count: number }>("PRAGMA page_count"))[0]!.page_count;
 
+    await refreshRollups(sql, 1_000);
     const result = await applyRetention(sql, { raw: cutoff });
     expect(result.deletedRequests).toBe(records.length - kept.length);
     expect(await count(sql, "tollgate_requests")).toBe(kept.length);
@@ -60,6 +62,8 @@ describe("ledger retention on sqlite", () => {
     const old = records.slice(0, 1_000);
     for (let i = 0; i < old.length; i += 100) await insertRecordsAsBefore(sql, old.slice(i, i + 100));
     await migrate(sql);
+    // The migration marks every hour of the old rows; maintenance computes their rollups.
+    expect(await refreshRollups(sql, 1_000)).toBe(new Set(old.map((r) => r.startedAt - (r.startedAt % 3_600_000))).size);
     const usage = await queryUsage(sql, { groupBy: "tag", tag: "env", from: T0, to: T0 + 4 * DAY_MS });
     expect(new Map(usage.totals.map(({ group, ...t }) => [group, t]))).toEqual(expectedTotals(old, "tag:env", T0, T0 + 4 * DAY_MS));
     expect((await sql.query<{ n: number }>("SELECT SUM(requests) AS n FROM tollgate_usage_hourly WHERE dim = 'all'"))[0]!.n).toBe(old.length);

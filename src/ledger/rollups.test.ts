@@ -4,7 +4,7 @@ import { openStore } from "../store/open-store.js";
 import type { Sql } from "../store/sql.js";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../store/test-support/test-database.js";
 import { insertRecords } from "./insert-records.js";
-import { splitRange } from "./rollups.js";
+import { refreshRollups, splitRange } from "./rollups.js";
 import { querySummary } from "./summary-query.js";
 import { expectedTotals, usageDataset } from "./test-support/usage-dataset.js";
 import { queryUsage, type UsageGroupBy } from "./usage-query.js";
@@ -26,6 +26,8 @@ describe.each(storeKinds)("hourly rollups on %s", (kind) => {
     // In batches, and the first batch twice (a replay): the triggers count each row once.
     for (let i = 0; i < records.length; i += 100) await insertRecords(sql, records.slice(i, i + 100));
     await insertRecords(sql, records.slice(0, 100));
+    // What the ledger's maintenance does every minute.
+    await refreshRollups(sql, 1_000);
   });
   afterAll(async () => {
     await sql.close();
@@ -57,7 +59,7 @@ describe.each(storeKinds)("hourly rollups on %s", (kind) => {
         { from: T0 + 30 * 60_000, to: T0 + HOUR },
         { from: T0 + 5 * HOUR, to: T0 + 5 * HOUR + 1 },
       ],
-      hours: { from: T0 + HOUR, to: T0 + 5 * HOUR },
+      hours: { from: T0 + HOUR, to: T0 + 5 * HOUR, excluded: [] },
     });
     expect(await splitRange(sql, T0 + 1, T0 + HOUR - 1)).toEqual({ edges: [{ from: T0 + 1, to: T0 + HOUR - 1 }] });
   });
@@ -89,5 +91,18 @@ describe.each(storeKinds)("hourly rollups on %s", (kind) => {
       cacheHits: inRange.filter((r) => r.cache).length,
       tagNames: ["app", "env"],
     });
+  });
+  // Last: it adds rows.
+  it("reads hours with rows newer than their rollups from raw rows, until they are recomputed", async () => {
+    const late = usageDataset(3, T0 + 5 * HOUR, 10 * 60_000, 50_000);
+    await insertRecords(sql, late);
+    const split = await splitRange(sql, T0, T0 + 24 * HOUR);
+    expect(split.hours?.excluded).toEqual([{ from: T0 + 5 * HOUR, to: T0 + 6 * HOUR }]);
+    const all = [...records, ...late];
+    const byKey = async () => new Map((await queryUsage(sql, { groupBy: "key", from: T0, to: T0 + 24 * HOUR })).totals.map(({ group, ...t }) => [group, t]));
+    expect(await byKey()).toEqual(expectedTotals(all, "key", T0, T0 + 24 * HOUR));
+    expect(await refreshRollups(sql, 1_000)).toBe(1);
+    expect((await splitRange(sql, T0, T0 + 24 * HOUR)).hours?.excluded).toEqual([]);
+    expect(await byKey()).toEqual(expectedTotals(all, "key", T0, T0 + 24 * HOUR));
   });
 });

@@ -1,5 +1,5 @@
 import type { Sql } from "../store/sql.js";
-import { groupValue, splitRange } from "./rollups.js";
+import { excludedHours, groupValue, splitRange } from "./rollups.js";
 
 export type UsageGroupBy = "key" | "user" | "team" | "model" | "tag" | "route";
 export type UsageGranularity = "hour" | "day";
@@ -115,7 +115,7 @@ export async function queryUsage(sql: Sql, query: UsageQuery): Promise<UsageRepo
   }
   if (split.hours) {
     const params = [rollupDim(query), split.hours.from, split.hours.to];
-    const source = "tollgate_usage_hourly WHERE dim = $1 AND hour >= $2 AND hour < $3";
+    const source = `tollgate_usage_hourly WHERE dim = $1 AND hour >= $2 AND hour < $3${excludedHours(split.hours)}`;
     const decode = <R extends Row>(rows: R[]) => rows.map((r) => ({ ...r, grp: groupValue(r.grp ?? "") }));
     addInto(totals, decode(await sql.query<Row>(`SELECT grp, ${ROLLUP_SUMS} FROM ${source} GROUP BY grp`, params)), groupKey);
     if (granularity) {

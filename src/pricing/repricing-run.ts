@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { HOUR_MS, markHoursDirty } from "../ledger/rollups.js";
 import type { Sql } from "../store/sql.js";
 import type { PriceTable } from "./price-table.js";
 
@@ -24,11 +25,7 @@ export class RepricingTooLargeError extends Error {
 interface RequestCostRow {
   id: string;
   started_at: number;
-  key_id: string | null;
-  user_id: string | null;
-  team_id: string | null;
   model: string | null;
-  route: string | null;
   input_tokens: number;
   output_tokens: number;
   cached_input_tokens: number;
@@ -36,53 +33,38 @@ interface RequestCostRow {
   cost_nanos: number;
 }
 
-const HOUR_MS = 3_600_000;
-const grp = (value: string | null) => (value === null ? "" : `=${value}`);
 // PostgreSQL: a row may still be in the table of before migration 7, or in a partition.
 const tablesOf = (sql: Sql, sqlite: string) => (sql.dialect === "postgres" ? [`${sqlite}_p`, sqlite] : [sqlite]);
 
 /**
  * Applies `prices` to the recorded costs of [from, to): an explicit, recorded change. Each
  * changed request keeps its old and new cost in tollgate_repricing_rows under the run, its
- * tag rows follow, and the hourly rollups move by the difference, in one transaction.
+ * tag rows follow, and its hours are marked for their rollups to be recomputed, in one transaction.
  * Cache hits (no upstream cost) and models the table has no price for are left as they were.
  */
 export async function applyRepricing(sql: Sql, prices: PriceTable, input: { from: number; to: number; actor: string; note?: string | undefined; pricesJson: string; now?: number }): Promise<RepricingRun> {
   return sql.transaction(async (tx) => {
     const rows = await tx.query<RequestCostRow>(
-      `SELECT id, started_at, key_id, user_id, team_id, model, route, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_nanos
+      `SELECT id, started_at, model, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_nanos
          FROM tollgate_ledger_requests WHERE started_at >= $1 AND started_at < $2 AND cache_hit = 0 ORDER BY started_at LIMIT ${MAX_RUN_ROWS + 1}`,
       [input.from, input.to],
     );
     if (rows.length > MAX_RUN_ROWS) throw new RepricingTooLargeError(`The range holds more than ${MAX_RUN_ROWS} requests; reprice it in shorter ranges.`);
     const run: RepricingRun = { id: `rpr_${randomUUID().replaceAll("-", "")}`, createdAt: input.now ?? Date.now(), actor: input.actor, note: input.note ?? null, from: input.from, to: input.to, rowsChanged: 0, oldCostNanos: 0, newCostNanos: 0 };
-    const deltas = new Map<string, { dim: string; hour: number; grp: string; cost: number }>();
-    const addDelta = (dim: string, hour: number, group: string, cost: number) => {
-      const key = JSON.stringify([dim, hour, group]);
-      const d = deltas.get(key) ?? { dim, hour, grp: group, cost: 0 };
-      d.cost += cost;
-      deltas.set(key, d);
-    };
+    const hours: number[] = [];
     for (const row of rows) {
       if (row.model === null || !prices.lookup(row.model, row.started_at)) continue;
       const cost = prices.cost(row.model, { inputTokens: row.input_tokens, outputTokens: row.output_tokens, cachedInputTokens: row.cached_input_tokens, cacheWriteTokens: row.cache_write_tokens }, row.started_at);
       if (cost === row.cost_nanos) continue;
       for (const table of tablesOf(tx, "tollgate_requests")) await tx.query(`UPDATE ${table} SET cost_nanos = $1 WHERE id = $2 AND started_at = $3`, [cost, row.id, row.started_at]);
-      const tags: { name: string; value: string }[] = [];
-      for (const table of tablesOf(tx, "tollgate_request_tags")) tags.push(...(await tx.query<{ name: string; value: string }>(`UPDATE ${table} SET cost_nanos = $1 WHERE request_id = $2 RETURNING name, value`, [cost, row.id])));
+      for (const table of tablesOf(tx, "tollgate_request_tags")) await tx.query(`UPDATE ${table} SET cost_nanos = $1 WHERE request_id = $2`, [cost, row.id]);
       await tx.query("INSERT INTO tollgate_repricing_rows (run_id, request_id, started_at, old_cost_nanos, new_cost_nanos) VALUES ($1, $2, $3, $4, $5)", [run.id, row.id, row.started_at, row.cost_nanos, cost]);
-      const delta = cost - row.cost_nanos;
-      const hour = row.started_at - (row.started_at % HOUR_MS);
-      for (const [dim, value] of [["all", null], ["key", row.key_id], ["user", row.user_id], ["team", row.team_id], ["model", row.model], ["route", row.route]] as const) addDelta(dim, hour, dim === "all" ? "" : grp(value), delta);
-      for (const tag of tags) addDelta(`tag:${tag.name}`, hour, `=${tag.value}`, delta);
+      hours.push(row.started_at - (row.started_at % HOUR_MS));
       run.rowsChanged += 1;
       run.oldCostNanos += row.cost_nanos;
       run.newCostNanos += cost;
     }
-    for (const d of deltas.values()) {
-      // Rollups older than their retention may be gone: nothing to move then.
-      await tx.query("UPDATE tollgate_usage_hourly SET cost_nanos = cost_nanos + $1 WHERE dim = $2 AND hour = $3 AND grp = $4", [d.cost, d.dim, d.hour, d.grp]);
-    }
+    await markHoursDirty(tx, hours);
     await tx.query(
       "INSERT INTO tollgate_repricing_runs (id, created_at, actor, note, prices, range_from, range_to, rows_changed, old_cost_nanos, new_cost_nanos) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
       [run.id, run.createdAt, run.actor, run.note, input.pricesJson, run.from, run.to, run.rowsChanged, run.oldCostNanos, run.newCostNanos],

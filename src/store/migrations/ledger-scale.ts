@@ -12,54 +12,15 @@ import type { Migration } from "../migrations.js";
  * moves the old tables' rows into the partitions in small batches. Nothing here scans or
  * rewrites the existing rows on PostgreSQL, so the migration takes milliseconds.
  *
- * `tollgate_usage_hourly` holds one row per hour, dimension and group, kept by triggers
- * on insert (so rows written by any instance, of any version, or moved, are counted once):
- * dim is `all`, `key`, `user`, `team`, `model`, `route` or `tag:NAME`; grp is `=` and the
- * value, or '' for none (a key cannot be NULL).
+ * `tollgate_usage_hourly` holds one row per hour, dimension and group: dim is `all`, `key`,
+ * `user`, `team`, `model`, `route` or `tag:NAME`; grp is `=` and the value, or '' for none
+ * (a key cannot be NULL). Writers pay one cheap mark per batch: a trigger notes each hour
+ * that got rows in `tollgate_rollup_dirty` (rows of any instance, of any version, or
+ * moved), and the ledger's maintenance recomputes those hours from the raw rows. Reports
+ * read raw rows for hours still marked.
  */
 
 const HOUR = 3_600_000;
-const hourOf = (column: string) => `${column} - ${column} % ${HOUR}`;
-const grp = (column: string) => `COALESCE('=' || ${column}, '')`;
-
-const REQUEST_DIMS: readonly [string, string][] = [
-  ["all", "''"],
-  ["key", grp("key_id")],
-  ["user", grp("user_id")],
-  ["team", grp("team_id")],
-  ["model", grp("model")],
-  ["route", grp("route")],
-];
-const MEASURES = "requests, errors, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_nanos, saved_nanos, cache_hits";
-const ADD = MEASURES.split(", ")
-  .map((m) => `${m} = tollgate_usage_hourly.${m} + excluded.${m}`)
-  .join(", ");
-
-/** Sums of `source`'s request rows per dimension and hour. */
-function requestRollupSelect(source: string): string {
-  return REQUEST_DIMS.map(
-    ([dim, group]) =>
-      `SELECT '${dim}' AS dim, ${hourOf("started_at")} AS hour, ${group} AS grp,
-              COUNT(*) AS requests, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
-              SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
-              SUM(cached_input_tokens) AS cached_input_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
-              SUM(cost_nanos) AS cost_nanos, SUM(saved_nanos) AS saved_nanos, SUM(cache_hit) AS cache_hits
-         FROM ${source} GROUP BY 2, 3`,
-  ).join("\n UNION ALL ");
-}
-
-function tagRollupSelect(source: string): string {
-  return `SELECT 'tag:' || name AS dim, ${hourOf("started_at")} AS hour, '=' || value AS grp, COUNT(*) AS requests, 0 AS errors,
-                 SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, 0 AS cached_input_tokens, 0 AS cache_write_tokens,
-                 SUM(cost_nanos) AS cost_nanos, SUM(saved_nanos) AS saved_nanos, 0 AS cache_hits
-            FROM ${source} GROUP BY 1, 2, 3`;
-}
-
-// Sorted, so that writers adding to the same rows lock them in one order (no deadlocks).
-const upsert = (select: string) => `INSERT INTO tollgate_usage_hourly (dim, hour, grp, ${MEASURES})
-  SELECT * FROM (${select}) s WHERE true ORDER BY dim, hour, grp
-  ON CONFLICT (dim, hour, grp) DO UPDATE SET ${ADD}`;
-
 const COMMON = `
   CREATE TABLE tollgate_usage_hourly (
     dim TEXT NOT NULL,
@@ -77,6 +38,7 @@ const COMMON = `
     PRIMARY KEY (dim, hour, grp)
   );
   CREATE INDEX tollgate_usage_hourly_hour ON tollgate_usage_hourly (hour);
+  CREATE TABLE tollgate_rollup_dirty (hour BIGINT NOT NULL PRIMARY KEY);
 
   CREATE TABLE tollgate_alert_rules (
     id TEXT NOT NULL PRIMARY KEY,
@@ -136,13 +98,9 @@ const LEDGER_TABLES: readonly { table: string; view: string; key: string; indexe
 const sqlite = `
   ${COMMON}
   ${LEDGER_TABLES.map((t) => `CREATE VIEW ${t.view} AS SELECT * FROM ${t.table};`).join("\n")}
-  ${upsert(requestRollupSelect("tollgate_requests"))};
-  ${upsert(tagRollupSelect("tollgate_request_tags"))};
+  INSERT INTO tollgate_rollup_dirty (hour) SELECT DISTINCT started_at - started_at % ${HOUR} FROM tollgate_requests WHERE true ON CONFLICT (hour) DO NOTHING;
   CREATE TRIGGER tollgate_requests_rollup AFTER INSERT ON tollgate_requests BEGIN
-    ${upsert(requestRollupSelect("(SELECT NEW.started_at AS started_at, NEW.key_id AS key_id, NEW.user_id AS user_id, NEW.team_id AS team_id, NEW.model AS model, NEW.route AS route, NEW.status AS status, NEW.input_tokens AS input_tokens, NEW.output_tokens AS output_tokens, NEW.cached_input_tokens AS cached_input_tokens, NEW.cache_write_tokens AS cache_write_tokens, NEW.cost_nanos AS cost_nanos, NEW.saved_nanos AS saved_nanos, NEW.cache_hit AS cache_hit)"))};
-  END;
-  CREATE TRIGGER tollgate_request_tags_rollup AFTER INSERT ON tollgate_request_tags BEGIN
-    ${upsert(tagRollupSelect("(SELECT NEW.name AS name, NEW.value AS value, NEW.started_at AS started_at, NEW.input_tokens AS input_tokens, NEW.output_tokens AS output_tokens, NEW.cost_nanos AS cost_nanos, NEW.saved_nanos AS saved_nanos)"))};
+    INSERT INTO tollgate_rollup_dirty (hour) VALUES (NEW.started_at - NEW.started_at % ${HOUR}) ON CONFLICT (hour) DO NOTHING;
   END;
 `;
 
@@ -161,16 +119,10 @@ const postgres = `
 
   CREATE FUNCTION tollgate_requests_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    ${upsert(requestRollupSelect("inserted"))};
+    INSERT INTO tollgate_rollup_dirty (hour) SELECT DISTINCT started_at - started_at % ${HOUR} FROM inserted ORDER BY 1 ON CONFLICT (hour) DO NOTHING;
     RETURN NULL;
   END $$;
   CREATE TRIGGER tollgate_requests_rollup AFTER INSERT ON tollgate_requests_p REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION tollgate_requests_rollup();
-  CREATE FUNCTION tollgate_request_tags_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
-  BEGIN
-    ${upsert(tagRollupSelect("inserted"))};
-    RETURN NULL;
-  END $$;
-  CREATE TRIGGER tollgate_request_tags_rollup AFTER INSERT ON tollgate_request_tags_p REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION tollgate_request_tags_rollup();
 `;
 
 export const ledgerScaleMigration: Migration = { version: 7, name: "ledger partitions, hourly rollups, alerts, repricing", sql: sqlite, postgres };
