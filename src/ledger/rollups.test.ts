@@ -4,6 +4,7 @@ import { openStore } from "../store/open-store.js";
 import type { Sql } from "../store/sql.js";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../store/test-support/test-database.js";
 import { insertRecords } from "./insert-records.js";
+import { PROVIDER_HEALTH_RAW, queryProviderHealth } from "./provider-health-query.js";
 import { refreshRollups, splitRange } from "./rollups.js";
 import { querySummary } from "./summary-query.js";
 import { expectedTotals, usageDataset } from "./test-support/usage-dataset.js";
@@ -62,6 +63,15 @@ describe.each(storeKinds)("hourly rollups on %s", (kind) => {
       hours: { from: T0 + HOUR, to: T0 + 5 * HOUR, excluded: [] },
     });
     expect(await splitRange(sql, T0 + 1, T0 + HOUR - 1)).toEqual({ edges: [{ from: T0 + 1, to: T0 + HOUR - 1 }] });
+  });
+
+  it("give provider health (attempts, errors, retries, fallbacks) equal to the raw rows'", async () => {
+    const from = T0 + 3 * 60_000;
+    const to = T0 + 50 * HOUR + 1;
+    expect((await splitRange(sql, from, to)).hours).toBeDefined();
+    const raw = await sql.query<{ provider: string; attempts: number }>(PROVIDER_HEALTH_RAW, [from, to]);
+    expect(await queryProviderHealth(sql, from, to)).toEqual(raw.sort((a, b) => b.attempts - a.attempts || a.provider.localeCompare(b.provider)));
+    expect(raw.reduce((n, r) => n + r.attempts, 0)).toBe(records.filter((r) => r.startedAt >= from && r.startedAt < to).length);
   });
 
   it("gives daily series whose buckets sum to the totals", async () => {

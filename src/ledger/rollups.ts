@@ -1,5 +1,6 @@
 import type { Sql } from "../store/sql.js";
 import { hasLegacyRows } from "./partitions.js";
+import { PROVIDER_HEALTH_RAW } from "./provider-health-query.js";
 
 export const HOUR_MS = 3_600_000;
 /** More hours than this waiting to be recomputed in a range: the range is read from raw rows. */
@@ -14,19 +15,20 @@ const REQUEST_DIMS: readonly [string, string][] = [
   ["model", grp("model")],
   ["route", grp("route")],
 ];
-const MEASURES = "requests, errors, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_nanos, saved_nanos, cache_hits";
+const MEASURES = "requests, errors, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_nanos, saved_nanos, cache_hits, retries, fallbacks";
 
 /** One hour of raw rows summed per dimension and group: what tollgate_usage_hourly holds for it. */
 function hourRollupSelect(): string {
   const requests = REQUEST_DIMS.map(
     ([dim, group]) =>
       `SELECT '${dim}', $1, ${group}, COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(input_tokens), SUM(output_tokens),
-              SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(cost_nanos), SUM(saved_nanos), SUM(cache_hit)
+              SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(cost_nanos), SUM(saved_nanos), SUM(cache_hit), 0, 0
          FROM tollgate_ledger_requests WHERE started_at >= $1 AND started_at < $2 ${dim === "all" ? "HAVING COUNT(*) > 0" : `GROUP BY ${group}`}`,
   );
-  const tags = `SELECT 'tag:' || name, $1, '=' || value, COUNT(*), 0, SUM(input_tokens), SUM(output_tokens), 0, 0, SUM(cost_nanos), SUM(saved_nanos), 0
+  const tags = `SELECT 'tag:' || name, $1, '=' || value, COUNT(*), 0, SUM(input_tokens), SUM(output_tokens), 0, 0, SUM(cost_nanos), SUM(saved_nanos), 0, 0, 0
                   FROM tollgate_ledger_tags WHERE started_at >= $1 AND started_at < $2 GROUP BY name, value`;
-  return [...requests, tags].join("\nUNION ALL ");
+  const providers = `SELECT 'provider', $1, '=' || provider, attempts, errors, 0, 0, 0, 0, 0, 0, 0, retries, fallbacks FROM (${PROVIDER_HEALTH_RAW}) p`;
+  return [...requests, tags, providers].join("\nUNION ALL ");
 }
 
 /**

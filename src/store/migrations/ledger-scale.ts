@@ -35,6 +35,9 @@ const COMMON = `
     cost_nanos BIGINT NOT NULL DEFAULT 0,
     saved_nanos BIGINT NOT NULL DEFAULT 0,
     cache_hits BIGINT NOT NULL DEFAULT 0,
+    -- dim 'provider' only: upstream attempts are its requests; these say what followed them.
+    retries BIGINT NOT NULL DEFAULT 0,
+    fallbacks BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (dim, hour, grp)
   );
   CREATE INDEX tollgate_usage_hourly_hour ON tollgate_usage_hourly (hour);
