@@ -58,7 +58,7 @@ describe("the partitioned ledger on postgres", () => {
     expect(await count(sql, "tollgate_ledger_requests")).toBe(all.length);
     expect(await count(sql, "tollgate_ledger_tags")).toBe(all.reduce((n, r) => n + Object.keys(r.identity?.tags ?? {}).length, 0));
     // Old rows wait to be moved: reports read raw rows meanwhile, and are already whole.
-    expect((await splitRange(sql, T0, T0 + 4 * DAY_MS)).hours).toBeUndefined();
+    expect((await splitRange(sql, T0, T0 + 4 * DAY_MS)).rollups).toEqual([]);
     expect(await usageByKey(sql, T0, T0 + 4 * DAY_MS)).toEqual(expectedTotals(all, "key", T0, T0 + 4 * DAY_MS));
 
     const maintenance = new LedgerMaintenance(sql, { retention: {}, intervalMs: 60_000, onError: (err) => expect.unreachable(String(err)), now: () => T0 + 3 * DAY_MS + HOUR });
@@ -73,7 +73,7 @@ describe("the partitioned ledger on postgres", () => {
     // Now the rollups answer, and agree with the records.
     const from = T0 + 90_000;
     const to = T0 + 4 * DAY_MS - 90_000;
-    expect((await splitRange(sql, from, to)).hours).toBeDefined();
+    expect((await splitRange(sql, from, to)).rollups.map((r) => r.table)).toEqual(["tollgate_usage_daily", "tollgate_usage_hourly"]);
     expect(await usageByKey(sql, from, to)).toEqual(expectedTotals(all, "key", from, to));
     // An old instance still writing after the move lands in the old table, and is moved next time.
     await insertRecordsAsBefore(sql, usageDataset(5, T0 + 3 * DAY_MS, HOUR, 30_001));

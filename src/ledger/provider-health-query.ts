@@ -1,5 +1,5 @@
 import type { Sql } from "../store/sql.js";
-import { excludedHours, splitRange } from "./rollups.js";
+import { splitRange } from "./rollups.js";
 
 export interface ProviderHealth {
   provider: string;
@@ -34,16 +34,11 @@ export const PROVIDER_HEALTH_RAW = `SELECT a.provider AS provider, COUNT(*) AS a
 export async function queryProviderHealth(sql: Sql, from: number, to: number): Promise<ProviderHealth[]> {
   const split = await splitRange(sql, from, to);
   const parts = await Promise.all(split.edges.map((e) => sql.query<ProviderHealth>(PROVIDER_HEALTH_RAW, [e.from, e.to])));
-  if (split.hours) {
-    parts.push(
-      (
-        await sql.query<{ grp: string; attempts: number; errors: number; retries: number; fallbacks: number }>(
-          `SELECT grp, SUM(requests) AS attempts, SUM(errors) AS errors, SUM(retries) AS retries, SUM(fallbacks) AS fallbacks
-             FROM tollgate_usage_hourly WHERE dim = 'provider' AND hour >= $1 AND hour < $2${excludedHours(split.hours)} GROUP BY grp`,
-          [split.hours.from, split.hours.to],
-        )
-      ).map((r) => ({ provider: r.grp.slice(1), attempts: r.attempts, errors: r.errors, retries: r.retries, fallbacks: r.fallbacks })),
+  for (const part of split.rollups) {
+    const rows = await sql.query<{ grp: string; attempts: number; errors: number; retries: number; fallbacks: number }>(
+      `SELECT grp, SUM(requests) AS attempts, SUM(errors) AS errors, SUM(retries) AS retries, SUM(fallbacks) AS fallbacks FROM ${part.table} WHERE dim = 'provider' AND ${part.where} GROUP BY grp`,
     );
+    parts.push(rows.map((r) => ({ provider: r.grp.slice(1), attempts: r.attempts, errors: r.errors, retries: r.retries, fallbacks: r.fallbacks })));
   }
   const merged = new Map<string, ProviderHealth>();
   for (const row of parts.flat()) {

@@ -71,6 +71,8 @@ export async function applyRetention(sql: Sql, cutoffs: { raw?: number | undefin
   }
   if (cutoffs.rollup !== undefined) {
     result.deletedRollupRows = (await sql.query("DELETE FROM tollgate_usage_hourly WHERE hour < $1 RETURNING 1", [cutoffs.rollup])).length;
+    // Whole days only: a day partly past the cutoff keeps its daily row until all of it is.
+    await sql.query("DELETE FROM tollgate_usage_daily WHERE day + 86400000 <= $1", [cutoffs.rollup]);
   }
   if (sql.dialect === "sqlite" && (result.deletedRequests > 0 || result.deletedRollupRows > 0)) await vacuumIncrementally(sql);
   return result;

@@ -60,15 +60,22 @@ describe.each(storeKinds)("hourly rollups on %s", (kind) => {
         { from: T0 + 30 * 60_000, to: T0 + HOUR },
         { from: T0 + 5 * HOUR, to: T0 + 5 * HOUR + 1 },
       ],
-      hours: { from: T0 + HOUR, to: T0 + 5 * HOUR, excluded: [] },
+      rollups: [{ table: "tollgate_usage_hourly", column: "hour", where: `((hour >= ${T0 + HOUR} AND hour < ${T0 + 5 * HOUR}))` }],
     });
-    expect(await splitRange(sql, T0 + 1, T0 + HOUR - 1)).toEqual({ edges: [{ from: T0 + 1, to: T0 + HOUR - 1 }] });
+    expect(await splitRange(sql, T0 + 1, T0 + HOUR - 1)).toEqual({ edges: [{ from: T0 + 1, to: T0 + HOUR - 1 }], rollups: [] });
+    // Whole days from the daily rollups, the hours around them from the hourly ones.
+    const long = await splitRange(sql, T0 + 5 * HOUR, T0 + 50 * HOUR);
+    expect(long.edges).toEqual([]);
+    expect(long.rollups).toEqual([
+      { table: "tollgate_usage_daily", column: "day", where: `((day >= ${T0 + 24 * HOUR} AND day < ${T0 + 48 * HOUR}))` },
+      { table: "tollgate_usage_hourly", column: "hour", where: `((hour >= ${T0 + 5 * HOUR} AND hour < ${T0 + 24 * HOUR}) OR (hour >= ${T0 + 48 * HOUR} AND hour < ${T0 + 50 * HOUR}))` },
+    ]);
   });
 
   it("give provider health (attempts, errors, retries, fallbacks) equal to the raw rows'", async () => {
     const from = T0 + 3 * 60_000;
     const to = T0 + 50 * HOUR + 1;
-    expect((await splitRange(sql, from, to)).hours).toBeDefined();
+    expect((await splitRange(sql, from, to)).rollups).not.toEqual([]);
     const raw = await sql.query<{ provider: string; attempts: number }>(PROVIDER_HEALTH_RAW, [from, to]);
     expect(await queryProviderHealth(sql, from, to)).toEqual(raw.sort((a, b) => b.attempts - a.attempts || a.provider.localeCompare(b.provider)));
     expect(raw.reduce((n, r) => n + r.attempts, 0)).toBe(records.filter((r) => r.startedAt >= from && r.startedAt < to).length);
@@ -107,12 +114,14 @@ describe.each(storeKinds)("hourly rollups on %s", (kind) => {
     const late = usageDataset(3, T0 + 5 * HOUR, 10 * 60_000, 50_000);
     await insertRecords(sql, late);
     const split = await splitRange(sql, T0, T0 + 24 * HOUR);
-    expect(split.hours?.excluded).toEqual([{ from: T0 + 5 * HOUR, to: T0 + 6 * HOUR }]);
+    // The day is read by the hour, less the marked hour, which comes from raw rows.
+    expect(split.edges).toEqual([{ from: T0 + 5 * HOUR, to: T0 + 6 * HOUR }]);
+    expect(split.rollups.map((r) => r.table)).toEqual(["tollgate_usage_daily", "tollgate_usage_hourly"]);
     const all = [...records, ...late];
     const byKey = async () => new Map((await queryUsage(sql, { groupBy: "key", from: T0, to: T0 + 24 * HOUR })).totals.map(({ group, ...t }) => [group, t]));
     expect(await byKey()).toEqual(expectedTotals(all, "key", T0, T0 + 24 * HOUR));
     expect(await refreshRollups(sql, 1_000)).toBe(1);
-    expect((await splitRange(sql, T0, T0 + 24 * HOUR)).hours?.excluded).toEqual([]);
+    expect(await splitRange(sql, T0, T0 + 24 * HOUR)).toEqual({ edges: [], rollups: [{ table: "tollgate_usage_daily", column: "day", where: `((day >= ${T0} AND day < ${T0 + 24 * HOUR}))` }] });
     expect(await byKey()).toEqual(expectedTotals(all, "key", T0, T0 + 24 * HOUR));
   });
 });

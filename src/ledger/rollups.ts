@@ -31,10 +31,13 @@ function hourRollupSelect(): string {
   return [...requests, tags, providers].join("\nUNION ALL ");
 }
 
+export const DAY_MS = 86_400_000;
+
 /**
  * Recomputes the rollups of up to `limit` hours that got rows since they were last
- * computed, oldest first, one transaction per hour. Hours before `rawCutoff` lost their
- * raw rows to retention: their rollups stay as they were. Returns the hours refreshed.
+ * computed, oldest first, one transaction per hour: the hour from raw rows, then its day
+ * from the day's hours. Hours before `rawCutoff` lost their raw rows to retention: their
+ * rollups stay as they were. Returns the hours refreshed.
  */
 export async function refreshRollups(sql: Sql, limit: number, rawCutoff?: number): Promise<number> {
   const hours = await sql.query<{ hour: number }>(`SELECT hour FROM tollgate_rollup_dirty ORDER BY hour LIMIT ${Math.trunc(limit)}`);
@@ -45,6 +48,13 @@ export async function refreshRollups(sql: Sql, limit: number, rawCutoff?: number
       if (rawCutoff !== undefined && hour < rawCutoff) return;
       await tx.query("DELETE FROM tollgate_usage_hourly WHERE hour = $1", [hour]);
       await tx.query(`INSERT INTO tollgate_usage_hourly (dim, hour, grp, ${MEASURES}) ${hourRollupSelect()}`, [hour, hour + HOUR_MS]);
+      const day = hour - (hour % DAY_MS);
+      await tx.query("DELETE FROM tollgate_usage_daily WHERE day = $1", [day]);
+      await tx.query(
+        `INSERT INTO tollgate_usage_daily (dim, day, grp, ${MEASURES})
+         SELECT dim, $1, grp, ${MEASURES.split(", ").map((m) => `SUM(${m})`).join(", ")} FROM tollgate_usage_hourly WHERE hour >= $1 AND hour < $2 GROUP BY dim, grp`,
+        [day, day + DAY_MS],
+      );
     });
   }
   return hours.length;
@@ -55,40 +65,73 @@ export async function markHoursDirty(sql: Sql, hours: Iterable<number>): Promise
   for (const hour of new Set(hours)) await sql.query("INSERT INTO tollgate_rollup_dirty (hour) VALUES ($1) ON CONFLICT (hour) DO NOTHING", [hour]);
 }
 
-/** A report's range cut where the hourly rollups can answer: clean whole hours from rollups, the rest from raw rows. */
+interface Range {
+  from: number;
+  to: number;
+}
+
+/** Rollup rows that answer part of a range: a table, its time column, and which of its rows (SQL on literal integers). */
+export interface RollupPart {
+  table: "tollgate_usage_hourly" | "tollgate_usage_daily";
+  column: "hour" | "day";
+  where: string;
+}
+
+/** A report's range cut where rollups can answer: whole clean days, then whole clean hours, the rest from raw rows. */
 export interface RangeSplit {
   /** Raw rows answer these: the partial hours at the ends, and whole hours waiting to be recomputed. */
-  edges: { from: number; to: number }[];
-  /** Whole hours answered by tollgate_usage_hourly, less `excluded`; undefined when the range holds none. */
-  hours?: { from: number; to: number; excluded: { from: number; to: number }[] };
+  edges: Range[];
+  rollups: RollupPart[];
 }
 
-const ceilHour = (ms: number) => Math.ceil(ms / HOUR_MS) * HOUR_MS;
-const floorHour = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
+const ceilTo = (ms: number, unit: number) => Math.ceil(ms / unit) * unit;
+const floorTo = (ms: number, unit: number) => Math.floor(ms / unit) * unit;
+
+/** Consecutive ranges merged. */
+function runs(ranges: Range[]): Range[] {
+  const out: Range[] = [];
+  for (const r of [...ranges].sort((a, b) => a.from - b.from)) {
+    const last = out.at(-1);
+    if (last && last.to >= r.from) last.to = Math.max(last.to, r.to);
+    else out.push({ ...r });
+  }
+  return out;
+}
+
+/** `column` in any of `include` and in none of `exclude`. */
+function predicate(column: string, include: Range[], exclude: Range[]): string {
+  const inside = include.map((r) => `(${column} >= ${r.from} AND ${column} < ${r.to})`).join(" OR ");
+  return `(${inside})${exclude.map((r) => ` AND NOT (${column} >= ${r.from} AND ${column} < ${r.to})`).join("")}`;
+}
 
 /**
- * Where [from, to) can be read from rollups. Everything comes from raw rows while rows of
- * before migration 7 wait to be moved into the partitions (PostgreSQL).
+ * Where [from, to) can be read from rollups. With `days`, whole UTC days without hours
+ * waiting to be recomputed come from the daily rollups (a report by hour passes false).
+ * Everything comes from raw rows while rows of before migration 7 wait to be moved into
+ * the partitions (PostgreSQL).
  */
-export async function splitRange(sql: Sql, from: number, to: number): Promise<RangeSplit> {
-  const hoursFrom = ceilHour(from);
-  const hoursTo = floorHour(to);
-  if (hoursFrom >= hoursTo || (sql.dialect === "postgres" && (await hasLegacyRows(sql)))) return { edges: [{ from, to }] };
-  const dirty = await sql.query<{ hour: number }>(`SELECT hour FROM tollgate_rollup_dirty WHERE hour >= $1 AND hour < $2 ORDER BY hour LIMIT ${MAX_DIRTY_IN_RANGE + 1}`, [hoursFrom, hoursTo]);
-  if (dirty.length > MAX_DIRTY_IN_RANGE) return { edges: [{ from, to }] };
-  // Runs of consecutive dirty hours, each read from raw rows in one query.
-  const excluded: { from: number; to: number }[] = [];
-  for (const { hour } of dirty) {
-    const last = excluded.at(-1);
-    if (last && last.to === hour) last.to = hour + HOUR_MS;
-    else excluded.push({ from: hour, to: hour + HOUR_MS });
-  }
-  const edges = [{ from, to: hoursFrom }, ...excluded, { from: hoursTo, to }].filter((e) => e.from < e.to);
-  return { edges, hours: { from: hoursFrom, to: hoursTo, excluded } };
-}
+export async function splitRange(sql: Sql, from: number, to: number, options: { days: boolean } = { days: true }): Promise<RangeSplit> {
+  const hoursFrom = ceilTo(from, HOUR_MS);
+  const hoursTo = floorTo(to, HOUR_MS);
+  if (hoursFrom >= hoursTo || (sql.dialect === "postgres" && (await hasLegacyRows(sql)))) return { edges: [{ from, to }], rollups: [] };
+  const dirtyRows = await sql.query<{ hour: number }>(`SELECT hour FROM tollgate_rollup_dirty WHERE hour >= $1 AND hour < $2 ORDER BY hour LIMIT ${MAX_DIRTY_IN_RANGE + 1}`, [hoursFrom, hoursTo]);
+  if (dirtyRows.length > MAX_DIRTY_IN_RANGE) return { edges: [{ from, to }], rollups: [] };
+  const dirty = runs(dirtyRows.map(({ hour }) => ({ from: hour, to: hour + HOUR_MS })));
+  const edges = [{ from, to: hoursFrom }, ...dirty, { from: hoursTo, to }].filter((e) => e.from < e.to);
 
-/** SQL that keeps rollup rows out of the excluded hours (literal integers, from the split). */
-export const excludedHours = (split: NonNullable<RangeSplit["hours"]>) => split.excluded.map((e) => ` AND NOT (hour >= ${e.from} AND hour < ${e.to})`).join("");
+  const daysFrom = options.days ? ceilTo(hoursFrom, DAY_MS) : hoursTo;
+  const daysTo = options.days ? floorTo(hoursTo, DAY_MS) : hoursTo;
+  const rollups: RollupPart[] = [];
+  let hourly: Range[] = [{ from: hoursFrom, to: hoursTo }];
+  if (daysFrom < daysTo) {
+    // A day with an hour waiting is read by the hour (its clean hours) instead.
+    const dirtyDays = runs(dirty.map((r) => ({ from: floorTo(r.from, DAY_MS), to: ceilTo(r.to, DAY_MS) }))).filter((d) => d.to > daysFrom && d.from < daysTo);
+    rollups.push({ table: "tollgate_usage_daily", column: "day", where: predicate("day", [{ from: daysFrom, to: daysTo }], dirtyDays) });
+    hourly = [{ from: hoursFrom, to: daysFrom }, ...dirtyDays.map((d) => ({ from: Math.max(d.from, daysFrom), to: Math.min(d.to, daysTo) })), { from: daysTo, to: hoursTo }].filter((r) => r.from < r.to);
+  }
+  if (hourly.length > 0) rollups.push({ table: "tollgate_usage_hourly", column: "hour", where: predicate("hour", runs(hourly), dirty) });
+  return { edges, rollups };
+}
 
 /** A rollup group back to its value: '' is none, '=x' is x. */
 export const groupValue = (grp: string): string | null => (grp === "" ? null : grp.slice(1));

@@ -1,5 +1,5 @@
 import type { Sql } from "../store/sql.js";
-import { excludedHours, splitRange, type RangeSplit } from "./rollups.js";
+import { splitRange, type RollupPart } from "./rollups.js";
 
 export interface LedgerSummary {
   requests: number;
@@ -54,25 +54,22 @@ async function rawSums(sql: Sql, from: number, to: number): Promise<{ sums: Sums
   return { sums: fromRow(row), tagNames: names.map((n) => n.name) };
 }
 
-async function rollupSums(sql: Sql, hours: NonNullable<RangeSplit["hours"]>): Promise<{ sums: Sums; tagNames: string[] }> {
-  const { from, to } = hours;
-  const excluded = excludedHours(hours);
+async function rollupSums(sql: Sql, part: RollupPart): Promise<{ sums: Sums; tagNames: string[] }> {
   const [row] = await sql.query<SumsRow>(
     `SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(errors), 0) AS errors,
             COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
             COALESCE(SUM(cost_nanos), 0) AS cost_nanos, COALESCE(SUM(saved_nanos), 0) AS saved_nanos, COALESCE(SUM(cache_hits), 0) AS cache_hits
-       FROM tollgate_usage_hourly WHERE dim = 'all' AND hour >= $1 AND hour < $2${excluded}`,
-    [from, to],
+       FROM ${part.table} WHERE dim = 'all' AND ${part.where}`,
   );
   // 'tag:' < dim < 'tag;': a range of the primary key, whatever the number of other rows.
-  const dims = await sql.query<{ dim: string }>(`SELECT DISTINCT dim FROM tollgate_usage_hourly WHERE dim > 'tag:' AND dim < 'tag;' AND hour >= $1 AND hour < $2${excluded} ORDER BY dim LIMIT ${MAX_TAG_NAMES}`, [from, to]);
+  const dims = await sql.query<{ dim: string }>(`SELECT DISTINCT dim FROM ${part.table} WHERE dim > 'tag:' AND dim < 'tag;' AND ${part.where} ORDER BY dim LIMIT ${MAX_TAG_NAMES}`);
   return { sums: fromRow(row), tagNames: dims.map((d) => d.dim.slice("tag:".length)) };
 }
 
 /** Totals over [from, to) (epoch ms): whole hours from the rollups, the partial hours at the ends from raw rows. */
 export async function querySummary(sql: Sql, from: number, to: number): Promise<LedgerSummary> {
   const split = await splitRange(sql, from, to);
-  const parts = await Promise.all([...split.edges.map((e) => rawSums(sql, e.from, e.to)), ...(split.hours ? [rollupSums(sql, split.hours)] : [])]);
+  const parts = await Promise.all([...split.edges.map((e) => rawSums(sql, e.from, e.to)), ...split.rollups.map((part) => rollupSums(sql, part))]);
   const sums = fromRow(undefined);
   for (const part of parts) for (const k of Object.keys(sums) as (keyof Sums)[]) sums[k] += part.sums[k];
   // Sorted here: SQLite and Postgres collate text differently.

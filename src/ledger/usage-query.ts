@@ -1,5 +1,5 @@
 import type { Sql } from "../store/sql.js";
-import { excludedHours, groupValue, splitRange } from "./rollups.js";
+import { groupValue, splitRange } from "./rollups.js";
 
 export type UsageGroupBy = "key" | "user" | "team" | "model" | "tag" | "route";
 export type UsageGranularity = "hour" | "day";
@@ -97,7 +97,7 @@ const rollupDim = (query: UsageQuery) => (query.groupBy === "tag" ? `tag:${query
 export async function queryUsage(sql: Sql, query: UsageQuery): Promise<UsageReport> {
   const { granularity } = query;
   if (query.groupBy === "tag" && !query.tag) throw new Error('queryUsage: groupBy "tag" needs the tag name');
-  const split = await splitRange(sql, query.from, query.to);
+  const split = await splitRange(sql, query.from, query.to, { days: granularity !== "hour" });
   const totals = new Map<string, { row: Row; totals: Totals }>();
   const points = new Map<string, { row: Row & { bucket: number }; totals: Totals }>();
   const groupKey = (r: Row) => JSON.stringify(r.grp);
@@ -113,13 +113,13 @@ export async function queryUsage(sql: Sql, query: UsageQuery): Promise<UsageRepo
       addInto(points, await sql.query<Row & { bucket: number }>(`SELECT ${bucket} AS bucket, ${group} AS grp, ${SUMS} FROM ${source} GROUP BY ${bucket}, ${group}`, params), pointKey);
     }
   }
-  if (split.hours) {
-    const params = [rollupDim(query), split.hours.from, split.hours.to];
-    const source = `tollgate_usage_hourly WHERE dim = $1 AND hour >= $2 AND hour < $3${excludedHours(split.hours)}`;
+  for (const part of split.rollups) {
+    const params = [rollupDim(query)];
+    const source = `${part.table} WHERE dim = $1 AND ${part.where}`;
     const decode = <R extends Row>(rows: R[]) => rows.map((r) => ({ ...r, grp: groupValue(r.grp ?? "") }));
     addInto(totals, decode(await sql.query<Row>(`SELECT grp, ${ROLLUP_SUMS} FROM ${source} GROUP BY grp`, params)), groupKey);
     if (granularity) {
-      const bucket = `hour - (hour % ${BUCKET_MS[granularity]})`;
+      const bucket = `${part.column} - (${part.column} % ${BUCKET_MS[granularity]})`;
       addInto(points, decode(await sql.query<Row & { bucket: number }>(`SELECT ${bucket} AS bucket, grp, ${ROLLUP_SUMS} FROM ${source} GROUP BY ${bucket}, grp`, params)), pointKey);
     }
   }
