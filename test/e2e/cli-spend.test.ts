@@ -46,7 +46,10 @@ describe("tollgate reprice / alerts", () => {
     const receiver = await webhookReceiver();
     try {
       const url = await startGateway(receiver.url());
-      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: "unused", maxRetries: 0 });
+      const created = await admin(["keys", "create", "--user", "alice"], url);
+      const secret = /secret\s+(tg_[0-9A-Za-z]{43})$/m.exec(created.stdout)?.[1];
+      expect(secret, created.stdout).toBeDefined();
+      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: secret!, maxRetries: 0 });
       for (const content of ["Say hello", "Say goodbye"]) await client.chat.completions.create({ model: "sim", messages: [{ role: "user", content }], max_tokens: 8 });
       let recorded = 0;
       await waitFor(
