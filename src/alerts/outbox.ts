@@ -24,7 +24,7 @@ export interface OutboxRow {
 }
 
 /** Delay before retry number `attempts` (1-based): doubling from 5 s, at most an hour. */
-export const backoffMs = (attempts: number) => Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.max(0, attempts - 1));
+const backoffMs = (attempts: number) => Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.max(0, attempts - 1));
 
 /**
  * Records an alert for each webhook, unless that rule, subject and window already has

@@ -8,7 +8,7 @@ import type { Sql } from "../store/sql.js";
 export const DAY_MS = 86_400_000;
 
 /** The partitioned tables and, beside each, the table of the same rows from before migration 7. */
-export const PARTITIONED = [
+const PARTITIONED = [
   { parent: "tollgate_requests_p", legacy: "tollgate_requests", requestId: "id" },
   { parent: "tollgate_attempts_p", legacy: "tollgate_attempts", requestId: "request_id" },
   { parent: "tollgate_request_tags_p", legacy: "tollgate_request_tags", requestId: "request_id" },
@@ -20,17 +20,17 @@ type Parent = (typeof PARTITIONED)[number]["parent"];
 export const dayStart = (ms: number) => ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
 
 /** `tollgate_requests_p_20261205`: the day is in the name, so dropping needs no parsing of bounds. */
-export function partitionName(parent: Parent, day: number): string {
+function partitionName(parent: Parent, day: number): string {
   return `${parent}_${new Date(day).toISOString().slice(0, 10).replaceAll("-", "")}`;
 }
 
-function dayOfPartition(parent: Parent, name: string): number | undefined {
+function dayOfPartition(parent: string, name: string): number | undefined {
   const match = new RegExp(`^${parent}_(\\d{4})(\\d{2})(\\d{2})$`).exec(name);
   return match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : undefined;
 }
 
 /** The days that have a partition, per table. */
-export async function partitionDays(sql: Sql, parent: Parent): Promise<number[]> {
+export async function partitionDays(sql: Sql, parent: string): Promise<number[]> {
   const rows = await sql.query<{ name: string }>(
     "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1)",
     [parent],

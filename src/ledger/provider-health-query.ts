@@ -13,20 +13,22 @@ export interface ProviderHealth {
   fallbacks: number;
 }
 
+const DAY_MS = 86_400_000;
 const sortRows = (rows: ProviderHealth[]) => rows.sort((a, b) => b.attempts - a.attempts || (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : 0));
 
 /**
  * The attempts of the requests started in [from, to), paired with the attempt after them
- * by primary key, to tell a retry from a fallback. An attempt starts after its request:
- * `started_at >= from` on attempts lets PostgreSQL skip the partitions before the range.
+ * by primary key, to tell a retry from a fallback. An attempt starts after its request and
+ * within a day of it (far beyond any timeout): bounding attempts by time lets PostgreSQL
+ * read only their partitions.
  */
 export const PROVIDER_HEALTH_RAW = `SELECT a.provider AS provider, COUNT(*) AS attempts,
             COALESCE(SUM(CASE WHEN a.status = 'error' THEN 1 ELSE 0 END), 0) AS errors,
             COALESCE(SUM(CASE WHEN nx.provider = a.provider AND nx.model = a.model THEN 1 ELSE 0 END), 0) AS retries,
             COALESCE(SUM(CASE WHEN nx.provider <> a.provider OR nx.model <> a.model THEN 1 ELSE 0 END), 0) AS fallbacks
        FROM tollgate_ledger_requests r
-       JOIN tollgate_ledger_attempts a ON a.request_id = r.id AND a.started_at >= $1
-       LEFT JOIN tollgate_ledger_attempts nx ON nx.request_id = a.request_id AND nx.attempt = a.attempt + 1 AND nx.started_at >= $1
+       JOIN tollgate_ledger_attempts a ON a.request_id = r.id AND a.started_at >= $1 AND a.started_at < CAST($2 AS BIGINT) + ${DAY_MS}
+       LEFT JOIN tollgate_ledger_attempts nx ON nx.request_id = a.request_id AND nx.attempt = a.attempt + 1 AND nx.started_at >= $1 AND nx.started_at < CAST($2 AS BIGINT) + ${DAY_MS}
       WHERE r.started_at >= $1 AND r.started_at < $2
       GROUP BY a.provider`;
 

@@ -31,7 +31,7 @@ function hourRollupSelect(): string {
   return [...requests, tags, providers].join("\nUNION ALL ");
 }
 
-export const DAY_MS = 86_400_000;
+const DAY_MS = 86_400_000;
 
 /**
  * Recomputes the rollups of up to `limit` hours that got rows since they were last

@@ -4,7 +4,7 @@ import type { Sql } from "../store/sql.js";
 import type { PriceTable } from "./price-table.js";
 
 /** Rows one run may change; a longer history is repriced in several runs. */
-export const MAX_RUN_ROWS = 100_000;
+const MAX_RUN_ROWS = 100_000;
 
 export interface RepricingRun {
   id: string;
