@@ -5,7 +5,7 @@
 //   npm run bench:ledger -- --pg-rows 2000000 --sqlite-rows 1000000
 //   npm run bench:ledger -- --only postgres|sqlite --ingest-seconds 20 --runs 20
 //
-// 1. Sustained ingest through the ledger's own insert path (insertRecords, batches of 500):
+// 1. Sustained ingest through the ledger's own insert path (insertRecords, batches of 500, times spread over the 30 days):
 //    3 writers on PostgreSQL, each its own pool as 3 gateway instances would be; 1 on SQLite.
 // 2. The rest of the rows generated inside the database (the rollup triggers fire as for any insert),
 //    spread over the 30 days before now.
@@ -35,7 +35,6 @@ const { values: args } = parseArgs({
 const INGEST_S = Number(args["ingest-seconds"]);
 const RUNS = Number(args.runs);
 const DAY = 86_400_000;
-const HOUR = 3_600_000;
 const NOW = Date.now();
 const FROM = NOW - 30 * DAY;
 
@@ -86,7 +85,9 @@ async function ingest(stores, seconds) {
     stores.map(async (sql, w) => {
       let i = w * 1e9;
       while (performance.now() < until) {
-        const batch = Array.from({ length: 500 }, () => record(i++, NOW - Math.floor(Math.random() * HOUR)));
+        // Spread over the 30 days like the generated rows: the dataset keeps the shape of 30 days of traffic
+        // (rows written at 10k/s with the current time would put a third of it in the last hour).
+        const batch = Array.from({ length: 500 }, () => record(i++, FROM + Math.floor(Math.random() * 30 * DAY)));
         await insertRecords(sql, batch);
         total += batch.length;
       }
