@@ -5,7 +5,7 @@ import base from "./vitest.config.js";
 
 // `npm run test:unit`: every test file that needs no PostgreSQL, Redis or Chromium. A file
 // needs one when it, or a test-support module it imports (transitively), names one.
-const SERVICE = /test-database|ioredis|redis:\/\/|postgres:\/\/|storeKinds|launchBrowser|playwright-core/;
+const SERVICE = /test-database|ioredis|redis:\/\/|postgres:\/\/|storeKinds|launchBrowser|playwright-core|promtool/;
 const SUPPORT = /(^|\/)(test-support|test\/support)\//;
 const IMPORT = /from\s+["'](\.{1,2}\/[^"']+)["']/g;
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Run by `npm test` before anything else: the suite talks to real PostgreSQL, Redis and
 // Chromium, and a missing one would otherwise show as dozens of cryptic failures.
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import net from "node:net";
 
@@ -39,6 +40,17 @@ const checks = [
     run: async () => {
       const answer = (await ask("127.0.0.1", 6379, "PING\r\n")).toString();
       if (!answer.startsWith("+PONG")) throw new Error(`unexpected answer ${JSON.stringify(answer.slice(0, 40))}`);
+    },
+  },
+  {
+    name: "promtool (checks docs/alerts/prometheus-rules.yaml)",
+    start: "apt-get install -y prometheus",
+    run: async () => {
+      try {
+        execFileSync("promtool", ["--version"], { stdio: "ignore" });
+      } catch {
+        throw new Error("not installed");
+      }
     },
   },
   {

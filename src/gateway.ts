@@ -5,6 +5,8 @@ import { join } from "node:path";
 import type { z } from "zod";
 import type { InboundCodec } from "./apis/inbound-codec.js";
 import { StaticKeys } from "./auth/static-keys.js";
+import { AlertService } from "./alerts/alert-service.js";
+import { budgetLines } from "./alerts/budget-lines.js";
 import { createBudgetStore } from "./budgets/create-budget-store.js";
 import { resolveConfig, type ResolvedConfig } from "./config/resolve.js";
 import type { ConfigInput } from "./config/schema.js";
@@ -17,6 +19,8 @@ import { OrgDirectory } from "./orgs/org-directory.js";
 import { OrgStore } from "./orgs/org-store.js";
 import { Journal, type JournalBudgetLine } from "./ledger/journal.js";
 import { beginEntry, interruptedRecord, relayedTokens, settlementOf } from "./ledger/journal-entries.js";
+import { LedgerMaintenance } from "./ledger/ledger-maintenance.js";
+import { AuditLog } from "./audit/audit-log.js";
 import { LedgerWriter } from "./ledger/ledger-writer.js";
 import { EndingSink } from "./pipeline/ending-sink.js";
 import { requestRecord } from "./pipeline/request-record.js";
@@ -138,6 +142,10 @@ function redactorFor(config: ResolvedConfig): Redactor {
   for (const v of Object.values(config.observability.traces.headers)) redactor.add(v);
   // A driver's error may quote its connection URL: the password goes, whatever else stays.
   for (const url of [config.databaseUrl, config.redisUrl]) redactor.add(urlPassword(url));
+  for (const w of config.alerts.webhooks) {
+    redactor.add(w.url);
+    redactor.add(w.secret);
+  }
   for (const t of [...Object.values(config.tools), ...Object.values(config.mcpServers)]) for (const v of Object.values(t.headers)) redactor.add(v);
   return redactor;
 }
@@ -170,6 +178,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   const journal = new Journal(journalDir, { onError: (err) => observability.warn("ledger", String(err)) });
   const ledger = storePromise.then((sql) => new LedgerWriter(sql, { ...config.ledger, spoolDir: journalDir, journal, onError: (err) => observability.warn("ledger", String(err)) }));
   ledger.catch(() => {});
+  ledger.then((l) => observability.metrics?.watchLedgerSpool(() => l.spooled)).catch(() => {});
+  const maintenance = storePromise.then((sql) => {
+    const m = new LedgerMaintenance(sql, { retention: config.ledger.retention, intervalMs: config.ledger.maintenanceIntervalMs, onError: (err) => observability.warn("ledger", `Maintenance failed: ${String(err)}`) });
+    m.start();
+    return m;
+  });
+  maintenance.catch(() => {});
   // Records written before the store is open wait on the promise, in order.
   let ledgerChain: Promise<unknown> = Promise.resolve();
   const writeLedger = (record: RequestRecord) => {
@@ -208,6 +223,19 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   const cached = cache ? cacheStages(cache, relay) : undefined;
   recoverInterrupted(journal, services, writeLedger, warn("ledger"));
+  // What the alert service reads through the admin handlers (it writes nothing to audit).
+  const alertServices = { ...services, audit: new AuditLog(services.store, services.redactor) };
+  const alerts = storePromise.then((sql) => {
+    const service = new AlertService({
+      config: config.alerts,
+      sql,
+      inputs: { budgets: () => budgetLines(alertServices, Date.now()), unhealthyTargets: () => breakers.unhealthy(), spooled: async () => (await ledger).spooled },
+      warn: warn("alerts"),
+    });
+    service.start();
+    return service;
+  });
+  alerts.catch(() => {});
 
   const inflight = new Map<GatewayContext, AbortController>();
   let accepting = true;
@@ -297,6 +325,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       await ledger.then((l) => l.close()).catch(() => {});
       journal.close();
       if (temporaryJournal) rmSync(journalDir, { recursive: true, force: true });
+      await maintenance.then((m) => m.close()).catch(() => {});
+      await alerts.then((a) => a.close()).catch(() => {});
       await budgetStore.close();
       await cache?.close();
       await idempotencyStore.close();

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { renderError } from "../errors/render.js";
+import { storeRule } from "../alerts/rule-store.js";
 import { insertRecords } from "../ledger/insert-records.js";
 import { makeRecord } from "../ledger/test-support/records.js";
 import type { Principal } from "../orgs/principal.js";
@@ -73,6 +74,16 @@ const CALLS: Record<string, (target: Target, w: World) => Call> = {
   "GET /admin/budgets": () => ({ method: "GET", path: "/admin/budgets" }),
   "GET /admin/audit": () => ({ method: "GET", path: "/admin/audit" }),
   "GET /admin/audit/export": () => ({ method: "GET", path: "/admin/audit/export" }),
+  "GET /admin/alerts": () => ({ method: "GET", path: "/admin/alerts" }),
+  "POST /admin/alerts": (t) => ({ method: "POST", path: "/admin/alerts", body: { id: t === "own" ? "budgets-red" : "budgets-blue", kind: "budget", thresholds: [80] } }),
+  "POST /admin/alerts/test": () => ({ method: "POST", path: "/admin/alerts/test", body: {} }),
+  "DELETE /admin/alerts/:id": (t) => ({ method: "DELETE", path: `/admin/alerts/${t === "own" ? "spend-red" : "spend-blue"}` }),
+  "GET /admin/repricing-runs": () => ({ method: "GET", path: "/admin/repricing-runs" }),
+  "POST /admin/repricing-runs": (t) => ({
+    method: "POST",
+    path: "/admin/repricing-runs",
+    body: { prices: { "gpt-4o-mini": { input: t === "own" ? 1 : 2, output: 4 } }, from: new Date(NOW - 3_600_000).toISOString(), to: new Date(NOW).toISOString(), actor: "authz-test" },
+  }),
 };
 
 /**
@@ -105,6 +116,13 @@ const EXPECTED: Record<string, { own: string; other: string }> = {
   "GET /admin/budgets": { own: "+++++", other: "+++++" },
   "GET /admin/audit": { own: "+--+-", other: "+--+-" },
   "GET /admin/audit/export": { own: "+--+-", other: "+--+-" },
+  // Alert rules and repricing runs are the organisation's: owners change them, whole-org readers read them.
+  "GET /admin/alerts": { own: "+--+-", other: "+--+-" },
+  "POST /admin/alerts": { own: "+----", other: "+----" },
+  "POST /admin/alerts/test": { own: "+----", other: "+----" },
+  "DELETE /admin/alerts/:id": { own: "+----", other: "+----" },
+  "GET /admin/repricing-runs": { own: "+--+-", other: "+--+-" },
+  "POST /admin/repricing-runs": { own: "+----", other: "+----" },
 };
 
 /** What a caller may not see, as text that must appear nowhere in a response they get. */
@@ -122,7 +140,9 @@ const COSTS = { alice: 1_000, carol: 20_000, bob: 300_000 } as const;
 const TEAMS = { alice: "red", carol: "red", bob: "blue" } as const;
 
 beforeEach(async () => {
-  services = await testServices();
+  // A webhook nobody listens on: a test send answers 200 with its delivery error.
+  services = await testServices({ alerts: { webhooks: { ops: { url: "http://127.0.0.1:9/hook" } } } });
+  for (const id of ["spend-red", "spend-blue"]) await storeRule(services.sql, { id, kind: "spend_rate", per: "key", windowHours: 1, trailingWindows: 24, factor: 3, minUsd: 5 }, NOW);
   const orgs = await services.orgs.store();
   for (const id of ["red", "blue"]) {
     await orgs.createTeam({ id, name: `${id} team`, tags: {}, limits: { budgets: [{ period: "day", usd: 50 }] }, createdAt: NOW, updatedAt: NOW });

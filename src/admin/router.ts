@@ -12,10 +12,12 @@ import { createTeam, disableTeam, getTeam, listTeams, updateTeam } from "./teams
 import { createUser, disableUser, getUser, listUsers, updateUser } from "./users.js";
 import { createKey, getKey, listKeys, revokeKey, updateKey } from "./keys.js";
 import type { AdminHandler, AdminResult, AdminServices } from "./types.js";
+import { createAlertRule, deleteAlertRule, getAlerts, testAlert } from "./alerts.js";
 import { getBudgets } from "./budgets.js";
 import { getPerformance } from "./performance.js";
 import { getRequest, listRequests } from "./requests.js";
 import { getSummary } from "./summary.js";
+import { createRepricingRun, getRepricingRuns } from "./repricing.js";
 import { getUsage } from "./usage.js";
 
 /** Where the admin API is mounted. */
@@ -49,6 +51,10 @@ const ROUTES: Route[] = [
   { segments: ["budgets"], methods: { GET: { handler: getBudgets, access: READ } } },
   { segments: ["audit"], methods: { GET: { handler: listAudit, access: ORG_READ } } },
   { segments: ["audit", "export"], methods: { GET: { handler: exportAudit, access: ORG_READ } } },
+  { segments: ["repricing-runs"], methods: { GET: { handler: getRepricingRuns, access: ORG_READ }, POST: { handler: createRepricingRun, access: OWNER_ONLY } } },
+  { segments: ["alerts"], methods: { GET: { handler: getAlerts, access: ORG_READ }, POST: { handler: createAlertRule, access: OWNER_ONLY } } },
+  { segments: ["alerts", "test"], methods: { POST: { handler: testAlert, access: OWNER_ONLY } } },
+  { segments: ["alerts", ":id"], methods: { DELETE: { handler: deleteAlertRule, access: OWNER_ONLY } } },
 ];
 
 /** Every endpoint with its access rule, as "METHOD /admin/path/:param" (the authorisation test walks it). */

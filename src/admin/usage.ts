@@ -3,6 +3,7 @@ import { queryUsage } from "../ledger/usage-query.js";
 import { ledgerScope } from "../orgs/scope.js";
 import { moneyFields } from "./money.js";
 import { checkBuckets, granularityField, parseRange, rangeFields } from "./range.js";
+import { repricedUsage, repricingQueryFields } from "./repricing.js";
 import { iso } from "./time.js";
 import type { AdminHandler } from "./types.js";
 import { invalidField, parseWith } from "./validate.js";
@@ -13,6 +14,7 @@ const usageQuery = z.strictObject({
   granularity: granularityField,
   /** The tag name to group by (group_by=tag). */
   tag: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "a tag name is 1-64 of [A-Za-z0-9_.:-]").optional(),
+  ...repricingQueryFields,
 });
 
 const bucketOf = (bucket: number | string) => (typeof bucket === "number" ? iso(bucket) : bucket);
@@ -29,6 +31,11 @@ export const getUsage: AdminHandler = async ({ query, services, principal, now =
   if (q.group_by === "tag" && q.tag === undefined) throw invalidField("tag", "group_by=tag needs tag=NAME, the tag to group by.");
   if (q.group_by !== "tag" && q.tag !== undefined) throw invalidField("tag", "tag=NAME names the tag to group by, so it goes with group_by=tag.");
   checkBuckets({ from, to }, q.granularity);
+  if (q.as_model !== undefined && q.prices === undefined) throw invalidField("as_model", "as_model re-costs with a price table, so it goes with prices=….");
+  if (q.prices !== undefined) {
+    if (q.granularity) throw invalidField("granularity", "a repriced report has totals only; leave out granularity.");
+    return { status: 200, body: await repricedUsage(services, { ...q, prices: q.prices }, { from, to }) };
+  }
   const result = await queryUsage(await services.store(), {
     groupBy: q.group_by,
     from,

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { CommandError, UsageError } from "./args.js";
+import { alerts, ALERTS_USAGE } from "./commands/alerts.js";
 import { audit, AUDIT_USAGE } from "./commands/audit.js";
 import { check, CHECK_USAGE } from "./commands/check.js";
 import { keys, KEYS_USAGE } from "./commands/keys.js";
 import { launch, LAUNCH_USAGE } from "./commands/launch.js";
+import { reprice, REPRICE_USAGE } from "./commands/reprice.js";
 import { start, START_USAGE } from "./commands/start.js";
 import { usage, USAGE_USAGE } from "./commands/usage.js";
 
@@ -14,9 +16,11 @@ ${KEYS_USAGE}
 ${USAGE_USAGE}
 ${AUDIT_USAGE}
 ${LAUNCH_USAGE}
+${REPRICE_USAGE}
+${ALERTS_USAGE}
 
 Without --config, ./tollgate.config.{yaml,yml,json} is used, else the built-in simulator config.
-keys, usage and launch talk to a running gateway's admin API: --url (default http://127.0.0.1:8787) and
+keys, usage, launch, reprice and alerts talk to a running gateway's admin API: --url (default http://127.0.0.1:8787) and
 the admin key from TOLLGATE_ADMIN_KEY (or --admin-key). Each command has --help.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
@@ -26,6 +30,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   usage,
   audit,
   launch,
+  reprice,
+  alerts,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { resolveAlerts, type ResolvedAlerts } from "../alerts/resolve-alerts.js";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
@@ -124,6 +125,7 @@ export interface ResolvedConfig {
   tools: Record<string, ResolvedHttpTool>;
   mcpServers: Record<string, ResolvedMcpServer>;
   toolResults: ParsedConfig["toolResults"];
+  alerts: ResolvedAlerts;
 }
 
 /** The embedded default: a SQLite file beside where the gateway runs. */
@@ -266,6 +268,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
   if (idempotencyStore === "redis" && !redisUrl) issues.push({ path: "idempotency.store", message: "The redis store needs redis.url (or REDIS_URL)." });
   const idempotency: ResolvedIdempotency = { retentionMs: idem.retentionSeconds * 1000, onConcurrent: idem.onConcurrent, waitTimeoutMs: idem.waitTimeoutMs, leaseMs: idem.leaseMs, store: idempotencyStore, scope: idem.scope };
   const prices = Object.fromEntries(Object.entries(config.prices).map(([model, p]) => [model, Array.isArray(p) ? p : [p]]));
+  const alerts = resolveAlerts(config.alerts, secret, issues);
   if (issues.length > 0) throw new ConfigError(issues, source);
   return {
     server: config.server,
@@ -287,6 +290,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     tools,
     mcpServers,
     toolResults: config.toolResults,
+    alerts,
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { httpToolSchema, mcpServerSchema, toolLoopSchema, toolResultsSchema } from "../tools/config-schema.js";
 import { bedrockProvider, vertexProvider } from "./cloud-providers.js";
+import { alertsSchema } from "../alerts/config-schema.js";
 import { secretRef } from "./secret-ref.js";
 import { adminSchema } from "../orgs/config-schema.js";
 
@@ -186,7 +187,7 @@ const routeSchema = z.strictObject({
   toolLoop: toolLoopSchema.optional(),
 });
 
-const priceInput = z.strictObject({
+export const priceInput = z.strictObject({
   /** Date the price took effect (YYYY-MM-DD); history before it keeps the older price. */
   from: z.iso.date().optional(),
   /** USD per 1M tokens. */
@@ -282,6 +283,10 @@ export const configSchema = z
         flushIntervalMs: z.number().int().positive().default(200),
         /** The ledger journal: every record until it is in the database (the outage spool too), and requests in flight; one instance per directory. */
         spoolDir: z.string().default(".tollgate/spool"),
+        /** Days kept: raw rows (requests, attempts, tags, tool calls), and the hourly rollups reports read. Unset: kept. */
+        retention: z.strictObject({ rawDays: z.number().int().positive().optional(), rollupDays: z.number().int().positive().optional() }).prefault({}),
+        /** How often rollups of hours with new rows are recomputed, partitions made ahead, old rows moved into them and retention applied. */
+        maintenanceIntervalMs: z.number().int().positive().default(60_000),
       })
       .prefault({}),
     cache: z
@@ -347,6 +352,8 @@ export const configSchema = z
     tools: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), httpToolSchema).default({}),
     mcpServers: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), mcpServerSchema).default({}),
     toolResults: toolResultsSchema.prefault({}),
+    /** Alert rules and the webhooks they go to (docs/alerts.md). */
+    alerts: alertsSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     for (const [route, def] of Object.entries(config.models)) {

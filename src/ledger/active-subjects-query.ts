@@ -1,8 +1,11 @@
 import type { Sql } from "../store/sql.js";
+import { queryUsage, type UsageTotal } from "./usage-query.js";
+
+/** "From `since` on": a bound past any record (year 9999, still an exact integer). */
+const END_OF_TIME = Date.UTC(9999, 0, 1);
 
 export type SubjectScope = "key" | "user" | "team" | "tag";
 
-const COLUMNS: Record<Exclude<SubjectScope, "tag">, string> = { key: "key_id", user: "user_id", team: "team_id" };
 
 /**
  * The keys, users, teams or tags ("name=value") that made requests since `since` (epoch ms),
@@ -14,15 +17,17 @@ export async function queryActiveSubjects(sql: Sql, scope: SubjectScope, since: 
     const params: unknown[] = [since, Math.trunc(limit)];
     const byName = tagName === undefined ? "" : `AND name = $${params.push(tagName)}`;
     const rows = await sql.query<{ name: string; value: string }>(
-      `SELECT name, value FROM tollgate_request_tags WHERE started_at >= $1 ${byName} GROUP BY name, value ORDER BY SUM(cost_nanos) DESC, COUNT(*) DESC LIMIT $2`,
+      `SELECT name, value FROM tollgate_ledger_tags WHERE started_at >= $1 ${byName} GROUP BY name, value ORDER BY SUM(cost_nanos) DESC, COUNT(*) DESC LIMIT $2`,
       params,
     );
     return rows.map((r) => `${r.name}=${r.value}`);
   }
-  const column = COLUMNS[scope];
-  const rows = await sql.query<{ subject: string }>(
-    `SELECT ${column} AS subject FROM tollgate_requests WHERE started_at >= $1 AND ${column} IS NOT NULL GROUP BY ${column} ORDER BY SUM(cost_nanos) DESC, COUNT(*) DESC LIMIT $2`,
-    [since, Math.trunc(limit)],
-  );
-  return rows.map((r) => r.subject);
+  // Through the usage report, so whole days and hours come from the rollups: a month of raw rows is too many to group per call.
+  const { totals } = await queryUsage(sql, { groupBy: scope, from: since, to: END_OF_TIME });
+  const rank = (a: UsageTotal, b: UsageTotal) => b.costNanos - a.costNanos || b.requests - a.requests || (a.group! < b.group! ? -1 : 1);
+  return totals
+    .filter((t) => t.group !== null)
+    .sort(rank)
+    .slice(0, Math.trunc(limit))
+    .map((t) => t.group!);
 }

@@ -63,7 +63,8 @@ const embed = makeRecord(2000, { startedAt: T0 + 2 * HOUR, route: "embed", laten
 const t = T0 + 3 * HOUR;
 const attempted: RequestRecord[] = [
   makeRecord(3000, { startedAt: t, attempts: [attempt(1, "p1", "m1", "error", t), attempt(2, "p1", "m1", "error", t), attempt(3, "p2", "m2", "ok", t)] }),
-  makeRecord(3001, { startedAt: t + 1, attempts: [attempt(1, "p2", "m2", "ok", t + 1)] }),
+  // Savings come from the response cache (another stage): this one is a hit.
+  makeRecord(3001, { startedAt: t + 1, attempts: [attempt(1, "p2", "m2", "ok", t + 1)], cache: { kind: "exact", savedNanos: 700 } }),
   makeRecord(3002, { startedAt: t + 2, attempts: [attempt(1, "p1", "m1", "error", t + 2), attempt(2, "p1", "m9", "ok", t + 2)] }),
   makeRecord(3003, { startedAt: t + 2, status: 429, outcome: "failed", errorCode: "budget_exceeded", attempts: [], costNanos: 0, identity: { keyId: "key_b", userId: "bob", tags: { app: "web", env: "dev" } } }),
 ];
@@ -80,8 +81,6 @@ describe.each(storeKinds)("dashboard queries on %s", (kind) => {
     namedKey = { id: created.key.id, prefix: created.key.prefix };
     const named = makeRecord(3004, { startedAt: t + 3, identity: { keyId: namedKey.id, userId: "alice", tags: {} }, costNanos: 9_000 });
     await insertRecords(sql, [...chat, embed, ...attempted, named]);
-    // Savings come from the response cache (another stage); set them directly.
-    await sql.query("UPDATE tollgate_requests SET saved_nanos = 700, cache_hit = 1 WHERE id = $1", [attempted[1]!.id]);
   });
   afterAll(async () => {
     await sql.close();

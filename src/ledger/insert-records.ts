@@ -1,5 +1,6 @@
 import type { RequestRecord } from "../pipeline/context.js";
 import type { Sql } from "../store/sql.js";
+import { ledgerTargets } from "./ledger-tables.js";
 import { attemptColumns, requestColumns, tagColumns, toolCallColumns, toRows, type Cell } from "./rows.js";
 
 // Below SQLite's 32766 bound parameters per statement (Postgres allows 65535).
@@ -28,9 +29,8 @@ async function insertIgnoring(tx: Sql, table: string, columns: readonly string[]
 
 /**
  * Writes records in one transaction. Inserts skip rows already present, so a batch
- * replayed after an uncertain commit is never counted twice. `seq` continues from the
- * largest so far, recording insertion order (instances writing at the same moment may
- * share values; each writer's own order is strict).
+ * replayed after an uncertain commit is never counted twice. `seq` records insertion
+ * order: a sequence on PostgreSQL, on SQLite (one writer) the last row's seq plus one.
  */
 export async function insertRecords(sql: Sql, records: readonly RequestRecord[]): Promise<void> {
   const rows = records.map((record) => {
@@ -40,13 +40,19 @@ export async function insertRecords(sql: Sql, records: readonly RequestRecord[])
       throw new InvalidRecordError(`ledger record ${String((record as Partial<RequestRecord> | null)?.id)} cannot be mapped to rows`, { cause: err });
     }
   });
+  const target = ledgerTargets(sql.dialect);
   await sql.transaction(async (tx) => {
-    const [top] = await tx.query<{ seq: number }>("SELECT COALESCE(MAX(seq), 0) AS seq FROM tollgate_requests");
-    const base = top?.seq ?? 0;
-    await insertIgnoring(tx, "tollgate_requests", ["seq", ...requestColumns], rows.map((r, i) => ({ seq: base + i + 1, ...r.request })), "id");
-    await insertIgnoring(tx, "tollgate_attempts", attemptColumns, rows.flatMap((r) => r.attempts), "request_id, attempt");
-    await insertIgnoring(tx, "tollgate_request_tags", tagColumns, rows.flatMap((r) => r.tags), "request_id, name");
+    if (tx.dialect === "postgres") {
+      await insertIgnoring(tx, target.requests.table, requestColumns, rows.map((r) => r.request), target.requests.conflict);
+    } else {
+      // The largest rowid is the last row written: found at once, where MAX(seq) would read the whole table.
+      const [top] = await tx.query<{ seq: number }>("SELECT seq FROM tollgate_requests ORDER BY rowid DESC LIMIT 1");
+      const base = top?.seq ?? 0;
+      await insertIgnoring(tx, target.requests.table, ["seq", ...requestColumns], rows.map((r, i) => ({ seq: base + i + 1, ...r.request })), target.requests.conflict);
+    }
+    await insertIgnoring(tx, target.attempts.table, attemptColumns, rows.flatMap((r) => r.attempts), target.attempts.conflict);
+    await insertIgnoring(tx, target.tags.table, tagColumns, rows.flatMap((r) => r.tags), target.tags.conflict);
     const toolCalls = rows.flatMap((r) => r.toolCalls);
-    if (toolCalls.length > 0) await insertIgnoring(tx, "tollgate_tool_calls", toolCallColumns, toolCalls, "request_id, step, position");
+    if (toolCalls.length > 0) await insertIgnoring(tx, target.toolCalls.table, toolCallColumns, toolCalls, target.toolCalls.conflict);
   });
 }

@@ -34,7 +34,7 @@ export interface LatencyReport {
 }
 
 const GROUP_COLUMNS: Record<LatencyGroupBy, string> = { route: "route", model: "model", provider: "provider" };
-const RANGE = "FROM tollgate_requests WHERE started_at >= $1 AND started_at < $2";
+const RANGE = "FROM tollgate_ledger_requests WHERE started_at >= $1 AND started_at < $2";
 const LEVELS = [50, 90, 99] as const;
 const NONE: Percentiles = { p50: null, p90: null, p99: null };
 

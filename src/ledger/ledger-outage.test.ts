@@ -23,7 +23,7 @@ describe("LedgerWriter through a Postgres outage", () => {
     writers.push(writer);
     return writer;
   };
-  const stored = async () => (await direct.query<{ id: string }>("SELECT id FROM tollgate_requests ORDER BY seq, id")).map((r) => r.id);
+  const stored = async () => (await direct.query<{ id: string }>("SELECT id FROM tollgate_ledger_requests ORDER BY seq, id")).map((r) => r.id);
 
   beforeEach(async () => {
     db = await createTestDatabase("postgres");
@@ -71,10 +71,10 @@ describe("LedgerWriter through a Postgres outage", () => {
       },
       { timeout: 30_000, interval: 10 },
     );
-    expect(await direct.query("SELECT COUNT(*) AS n FROM tollgate_attempts")).toEqual([{ n: 60 }]);
+    expect(await direct.query("SELECT COUNT(*) AS n FROM tollgate_ledger_attempts")).toEqual([{ n: 60 }]);
     await writer.close();
     expect(journalSegments(spoolDir)).toEqual([]);
-    expect(await direct.query("SELECT COUNT(*) AS n FROM tollgate_request_tags")).toEqual([{ n: 60 }]);
+    expect(await direct.query("SELECT COUNT(*) AS n FROM tollgate_ledger_tags")).toEqual([{ n: 60 }]);
   });
 
   it("keeps the records in the journal when closed during the outage; the next writer replays them", async () => {

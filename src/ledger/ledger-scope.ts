@@ -2,7 +2,7 @@
 export type LedgerScope = { teamIds: readonly string[] } | { userId: string } | undefined;
 
 /**
- * " AND <condition>" limiting `tollgate_requests` rows (aliased `alias`) to `scope`, its
+ * " AND <condition>" limiting ledger request rows (aliased `alias`) to `scope`, its
  * values appended to `params`; "" for the whole ledger. No team at all matches nothing.
  */
 export function scopeCondition(scope: LedgerScope, params: unknown[], alias = ""): string {
@@ -13,8 +13,8 @@ export function scopeCondition(scope: LedgerScope, params: unknown[], alias = ""
   return ` AND ${column("team_id")} IN (${scope.teamIds.map((t) => `$${params.push(t)}`).join(", ")})`;
 }
 
-/** The same limit for rows of `tollgate_request_tags`, which carry no team or user. */
+/** The same limit for tag rows (`tollgate_ledger_tags`), which carry no team or user. */
 export function tagScopeCondition(scope: LedgerScope, params: unknown[]): string {
   if (!scope) return "";
-  return ` AND request_id IN (SELECT id FROM tollgate_requests WHERE 1 = 1${scopeCondition(scope, params)})`;
+  return ` AND request_id IN (SELECT id FROM tollgate_ledger_requests WHERE 1 = 1${scopeCondition(scope, params)})`;
 }

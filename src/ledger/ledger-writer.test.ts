@@ -29,7 +29,7 @@ describe.each(storeKinds)("LedgerWriter on %s", (kind) => {
     return writer;
   };
   /** Request ids in the order the ledger stored them. */
-  const stored = async () => (await store.query<{ id: string }>("SELECT id FROM tollgate_requests ORDER BY seq, id")).map((r) => r.id);
+  const stored = async () => (await store.query<{ id: string }>("SELECT id FROM tollgate_ledger_requests ORDER BY seq, id")).map((r) => r.id);
   const spoolDir = () => join(db.dir, "spool");
   const writeAll = (writer: LedgerWriter, ns: number[]) => {
     for (const n of ns) writer.write(makeRecord(n));
@@ -61,14 +61,14 @@ describe.each(storeKinds)("LedgerWriter on %s", (kind) => {
     expect(writer.pending).toBe(1);
     await writer.flush();
     expect(writer.pending).toBe(0);
-    expect(await store.query("SELECT id, seq, key_id, user_id, team_id, model, attempts, input_tokens, cost_nanos, saved_nanos, cache_hit, latency_ms, tags FROM tollgate_requests")).toEqual([
+    expect(await store.query("SELECT id, seq, key_id, user_id, team_id, model, attempts, input_tokens, cost_nanos, saved_nanos, cache_hit, latency_ms, tags FROM tollgate_ledger_requests")).toEqual([
       { id: record.id, seq: 1, key_id: "key_a", user_id: "alice", team_id: null, model: "gpt-4o-mini", attempts: 2, input_tokens: 10, cost_nanos: 4500, saved_nanos: 0, cache_hit: 0, latency_ms: 130, tags: '{"env":"prod","app":"web"}' },
     ]);
-    expect(await store.query("SELECT attempt, status, upstream_status, output_tokens FROM tollgate_attempts ORDER BY attempt")).toEqual([
+    expect(await store.query("SELECT attempt, status, upstream_status, output_tokens FROM tollgate_ledger_attempts ORDER BY attempt")).toEqual([
       { attempt: 1, status: "error", upstream_status: 504, output_tokens: 0 },
       { attempt: 2, status: "ok", upstream_status: null, output_tokens: 5 },
     ]);
-    expect(await store.query("SELECT name, value, cost_nanos FROM tollgate_request_tags ORDER BY name")).toEqual([
+    expect(await store.query("SELECT name, value, cost_nanos FROM tollgate_ledger_tags ORDER BY name")).toEqual([
       { name: "app", value: "web", cost_nanos: 4500 },
       { name: "env", value: "prod", cost_nanos: 4500 },
     ]);
@@ -99,8 +99,8 @@ describe.each(storeKinds)("LedgerWriter on %s", (kind) => {
     await insertRecords(store, records);
     await insertRecords(store, records);
     expect(await stored()).toEqual(ids(range(1, 5)));
-    expect(await store.query("SELECT COUNT(*) AS n FROM tollgate_attempts")).toEqual([{ n: 5 }]);
-    expect(await store.query("SELECT COUNT(*) AS n FROM tollgate_request_tags")).toEqual([{ n: 5 }]);
+    expect(await store.query("SELECT COUNT(*) AS n FROM tollgate_ledger_attempts")).toEqual([{ n: 5 }]);
+    expect(await store.query("SELECT COUNT(*) AS n FROM tollgate_ledger_tags")).toEqual([{ n: 5 }]);
   });
 
   it("spools while the database is down, keeps order, and replays on flush once it is back", async () => {

@@ -1,4 +1,5 @@
 import type { Sql } from "../store/sql.js";
+import { splitRange } from "./rollups.js";
 
 export interface ProviderHealth {
   provider: string;
@@ -12,24 +13,41 @@ export interface ProviderHealth {
   fallbacks: number;
 }
 
+const DAY_MS = 86_400_000;
+const sortRows = (rows: ProviderHealth[]) => rows.sort((a, b) => b.attempts - a.attempts || (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : 0));
+
 /**
- * Attempt outcomes per provider for requests started in [from, to). Attempts are reached
- * through their requests (whose start time is indexed) and paired with the attempt after
- * them by primary key, to tell a retry from a fallback (within one step: a tool loop's or
- * repair's next model call is neither).
+ * The attempts of the requests started in [from, to), paired with the attempt after them
+ * by primary key, to tell a retry from a fallback (within one step: a tool loop's or
+ * repair's next model call is neither). An attempt starts after its request and within a
+ * day of it (far beyond any timeout): bounding attempts by time lets PostgreSQL read only
+ * their partitions.
  */
-export async function queryProviderHealth(sql: Sql, from: number, to: number): Promise<ProviderHealth[]> {
-  const rows = await sql.query<ProviderHealth>(
-    `SELECT a.provider AS provider, COUNT(*) AS attempts,
+export const PROVIDER_HEALTH_RAW = `SELECT a.provider AS provider, COUNT(*) AS attempts,
             COALESCE(SUM(CASE WHEN a.status = 'error' THEN 1 ELSE 0 END), 0) AS errors,
             COALESCE(SUM(CASE WHEN nx.step = a.step AND nx.provider = a.provider AND nx.model = a.model THEN 1 ELSE 0 END), 0) AS retries,
             COALESCE(SUM(CASE WHEN nx.step = a.step AND (nx.provider <> a.provider OR nx.model <> a.model) THEN 1 ELSE 0 END), 0) AS fallbacks
-       FROM tollgate_requests r
-       JOIN tollgate_attempts a ON a.request_id = r.id
-       LEFT JOIN tollgate_attempts nx ON nx.request_id = a.request_id AND nx.attempt = a.attempt + 1
+       FROM tollgate_ledger_requests r
+       JOIN tollgate_ledger_attempts a ON a.request_id = r.id AND a.started_at >= $1 AND a.started_at < CAST($2 AS BIGINT) + ${DAY_MS}
+       LEFT JOIN tollgate_ledger_attempts nx ON nx.request_id = a.request_id AND nx.attempt = a.attempt + 1 AND nx.started_at >= $1 AND nx.started_at < CAST($2 AS BIGINT) + ${DAY_MS}
       WHERE r.started_at >= $1 AND r.started_at < $2
-      GROUP BY a.provider`,
-    [from, to],
-  );
-  return rows.sort((a, b) => b.attempts - a.attempts || (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : 0));
+      GROUP BY a.provider`;
+
+/** Attempt outcomes per provider for requests started in [from, to): whole hours from the rollups, the rest from raw rows. */
+export async function queryProviderHealth(sql: Sql, from: number, to: number): Promise<ProviderHealth[]> {
+  const split = await splitRange(sql, from, to);
+  const parts = await Promise.all(split.edges.map((e) => sql.query<ProviderHealth>(PROVIDER_HEALTH_RAW, [e.from, e.to])));
+  for (const part of split.rollups) {
+    const rows = await sql.query<{ grp: string; attempts: number; errors: number; retries: number; fallbacks: number }>(
+      `SELECT grp, SUM(requests) AS attempts, SUM(errors) AS errors, SUM(retries) AS retries, SUM(fallbacks) AS fallbacks FROM ${part.table} WHERE dim = 'provider' AND ${part.where} GROUP BY grp`,
+    );
+    parts.push(rows.map((r) => ({ provider: r.grp.slice(1), attempts: r.attempts, errors: r.errors, retries: r.retries, fallbacks: r.fallbacks })));
+  }
+  const merged = new Map<string, ProviderHealth>();
+  for (const row of parts.flat()) {
+    const seen = merged.get(row.provider);
+    if (!seen) merged.set(row.provider, { ...row });
+    else for (const k of ["attempts", "errors", "retries", "fallbacks"] as const) seen[k] += row[k];
+  }
+  return sortRows([...merged.values()]);
 }

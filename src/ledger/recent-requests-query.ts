@@ -56,7 +56,7 @@ const SELECT = `SELECT r.id, r.started_at, r.key_id, k.name AS key_name, k.prefi
        r.route, r.api, r.stream, r.status, r.outcome, r.error_code, r.provider, r.model, r.attempts,
        r.input_tokens, r.output_tokens, r.cached_input_tokens, r.reasoning_tokens, r.usage_source,
        r.cost_nanos, r.saved_nanos, r.cache_hit, r.cache_kind, r.latency_ms, r.ttft_ms
-  FROM tollgate_requests r LEFT JOIN tollgate_keys k ON k.id = r.key_id`;
+  FROM tollgate_ledger_requests r LEFT JOIN tollgate_keys k ON k.id = r.key_id`;
 
 /** The newest requests first (by start time, then by insertion order); `errorsOnly` keeps statuses of 400 and more. */
 export async function queryRecentRequests(sql: Sql, options: { limit: number; errorsOnly: boolean; scope?: LedgerScope }): Promise<RequestSummaryRow[]> {
@@ -72,7 +72,7 @@ export async function queryRequest(sql: Sql, id: string): Promise<{ request: Req
   const attempts = await sql.query<AttemptRow>(
     `SELECT attempt, provider, model, started_at, duration_ms, ttft_ms, status, error_code, upstream_status,
             input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, usage_source, cost_nanos
-       FROM tollgate_attempts WHERE request_id = $1 ORDER BY attempt`,
+       FROM tollgate_ledger_attempts WHERE request_id = $1 ORDER BY attempt`,
     [id],
   );
   return { request, attempts };

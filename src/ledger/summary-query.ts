@@ -1,5 +1,6 @@
 import type { Sql } from "../store/sql.js";
 import { scopeCondition, tagScopeCondition, type LedgerScope } from "./ledger-scope.js";
+import { splitRange, type RollupPart } from "./rollups.js";
 
 export interface LedgerSummary {
   requests: number;
@@ -17,13 +18,33 @@ export interface LedgerSummary {
 
 const MAX_TAG_NAMES = 100;
 
-/** Totals over [from, to) (epoch ms) from the ledger: one aggregate, one distinct. */
-export async function querySummary(sql: Sql, from: number, to: number, scope?: LedgerScope): Promise<LedgerSummary> {
+type Sums = Omit<LedgerSummary, "tagNames">;
+interface SumsRow {
+  requests: number;
+  errors: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_nanos: number;
+  saved_nanos: number;
+  cache_hits: number;
+}
+
+const fromRow = (row: SumsRow | undefined): Sums => ({
+  requests: row?.requests ?? 0,
+  errors: row?.errors ?? 0,
+  inputTokens: row?.input_tokens ?? 0,
+  outputTokens: row?.output_tokens ?? 0,
+  costNanos: row?.cost_nanos ?? 0,
+  savedNanos: row?.saved_nanos ?? 0,
+  cacheHits: row?.cache_hits ?? 0,
+});
+
+async function rawSums(sql: Sql, from: number, to: number, scope?: LedgerScope): Promise<{ sums: Sums; tagNames: string[] }> {
   const params: unknown[] = [from, to];
   const where = scopeCondition(scope, params);
   const tagParams: unknown[] = [from, to];
   const tagWhere = tagScopeCondition(scope, tagParams);
-  const [row] = await sql.query<{ requests: number; errors: number; input_tokens: number; output_tokens: number; cost_nanos: number; saved_nanos: number; cache_hits: number }>(
+  const [row] = await sql.query<SumsRow>(
     `SELECT COUNT(*) AS requests,
             COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0) AS errors,
             COALESCE(SUM(input_tokens), 0) AS input_tokens,
@@ -31,19 +52,36 @@ export async function querySummary(sql: Sql, from: number, to: number, scope?: L
             COALESCE(SUM(cost_nanos), 0) AS cost_nanos,
             COALESCE(SUM(saved_nanos), 0) AS saved_nanos,
             COALESCE(SUM(cache_hit), 0) AS cache_hits
-       FROM tollgate_requests WHERE started_at >= $1 AND started_at < $2${where}`,
+       FROM tollgate_ledger_requests WHERE started_at >= $1 AND started_at < $2${where}`,
     params,
   );
-  const names = await sql.query<{ name: string }>(`SELECT DISTINCT name FROM tollgate_request_tags WHERE started_at >= $1 AND started_at < $2${tagWhere} ORDER BY name LIMIT ${MAX_TAG_NAMES}`, tagParams);
-  return {
-    requests: row?.requests ?? 0,
-    errors: row?.errors ?? 0,
-    inputTokens: row?.input_tokens ?? 0,
-    outputTokens: row?.output_tokens ?? 0,
-    costNanos: row?.cost_nanos ?? 0,
-    savedNanos: row?.saved_nanos ?? 0,
-    cacheHits: row?.cache_hits ?? 0,
-    // Sorted here: SQLite and Postgres collate text differently.
-    tagNames: names.map((n) => n.name).sort(),
-  };
+  const names = await sql.query<{ name: string }>(`SELECT DISTINCT name FROM tollgate_ledger_tags WHERE started_at >= $1 AND started_at < $2${tagWhere} ORDER BY name LIMIT ${MAX_TAG_NAMES}`, tagParams);
+  return { sums: fromRow(row), tagNames: names.map((n) => n.name) };
+}
+
+async function rollupSums(sql: Sql, part: RollupPart): Promise<{ sums: Sums; tagNames: string[] }> {
+  const [row] = await sql.query<SumsRow>(
+    `SELECT COALESCE(SUM(requests), 0) AS requests, COALESCE(SUM(errors), 0) AS errors,
+            COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
+            COALESCE(SUM(cost_nanos), 0) AS cost_nanos, COALESCE(SUM(saved_nanos), 0) AS saved_nanos, COALESCE(SUM(cache_hits), 0) AS cache_hits
+       FROM ${part.table} WHERE dim = 'all' AND ${part.where}`,
+  );
+  // 'tag:' < dim < 'tag;': a range of the primary key, whatever the number of other rows.
+  const dims = await sql.query<{ dim: string }>(`SELECT DISTINCT dim FROM ${part.table} WHERE dim > 'tag:' AND dim < 'tag;' AND ${part.where} ORDER BY dim LIMIT ${MAX_TAG_NAMES}`);
+  return { sums: fromRow(row), tagNames: dims.map((d) => d.dim.slice("tag:".length)) };
+}
+
+/**
+ * Totals over [from, to) (epoch ms): whole hours from the rollups, the partial hours at the
+ * ends from raw rows. A caller who may see only some teams or one user (a scope) is answered
+ * from raw rows: the rollups sum everyone's.
+ */
+export async function querySummary(sql: Sql, from: number, to: number, scope?: LedgerScope): Promise<LedgerSummary> {
+  const split = scope ? { edges: [{ from, to }], rollups: [] } : await splitRange(sql, from, to);
+  const parts = await Promise.all([...split.edges.map((e) => rawSums(sql, e.from, e.to, scope)), ...split.rollups.map((part) => rollupSums(sql, part))]);
+  const sums = fromRow(undefined);
+  for (const part of parts) for (const k of Object.keys(sums) as (keyof Sums)[]) sums[k] += part.sums[k];
+  // Sorted here: SQLite and Postgres collate text differently.
+  const tagNames = [...new Set(parts.flatMap((p) => p.tagNames))].sort().slice(0, MAX_TAG_NAMES);
+  return { ...sums, tagNames };
 }

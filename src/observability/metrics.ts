@@ -88,6 +88,18 @@ export class GatewayMetrics {
     if (config.observability.metrics.process) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
   }
 
+  /** The ledger's spool (records waiting for the database), read at scrape time. */
+  watchLedgerSpool(read: () => number): void {
+    new Gauge({
+      name: `${PREFIX}ledger_spooled_records`,
+      help: "Ledger records waiting in this instance's spool file for the database (above 0: the database is unreachable).",
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
   /** The Prometheus text exposition of every metric. */
   text(): Promise<string> {
     return this.registry.metrics();

@@ -20,6 +20,11 @@ export class BreakerRegistry {
     return this.breakers.get(`${provider}/${model}`);
   }
 
+  /** Targets whose breaker is open or probing, and since when. */
+  unhealthy(): { target: string; since: number }[] {
+    return [...this.breakers].flatMap(([target, b]) => (b.unhealthySince === undefined ? [] : [{ target, since: b.unhealthySince }]));
+  }
+
   snapshot(): { target: string; state: string }[] {
     return [...this.breakers].map(([target, b]) => ({ target, state: b.state }));
   }

@@ -11,12 +11,18 @@ export class CircuitBreaker {
   private openedAt = 0;
   private probing = false;
   private current: BreakerState = "closed";
+  private troubleSince: number | undefined;
 
   constructor(private readonly policy: BreakerPolicy, private readonly now: () => number = Date.now) {}
 
   get state(): BreakerState {
     if (this.current === "open" && this.now() - this.openedAt >= this.policy.cooldownMs) this.current = "half-open";
     return this.current;
+  }
+
+  /** When the breaker last left "closed" (epoch ms); undefined while closed. */
+  get unhealthySince(): number | undefined {
+    return this.troubleSince;
   }
 
   /** Milliseconds until an open breaker lets a probe through. */
@@ -39,6 +45,7 @@ export class CircuitBreaker {
     this.failures = 0;
     this.probing = false;
     this.current = "closed";
+    this.troubleSince = undefined;
   }
 
   onFailure(): void {
@@ -47,6 +54,7 @@ export class CircuitBreaker {
     if (this.current === "half-open" || this.failures >= this.policy.failureThreshold) {
       this.current = "open";
       this.openedAt = this.now();
+      this.troubleSince ??= this.openedAt;
     }
   }
 

@@ -1,10 +1,13 @@
 import type { Sql } from "./sql.js";
+import { ledgerScaleMigration } from "./migrations/ledger-scale.js";
 
 /** One schema change, in the SQL subset SQLite and Postgres both accept. Append only. */
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** PostgreSQL's version of `sql`, where the dialects must differ. */
+  postgres?: string;
 }
 
 export const migrations: readonly Migration[] = [
@@ -175,6 +178,7 @@ export const migrations: readonly Migration[] = [
     // later steps are steps, not retries (retries are attempts beyond the first per step and target).
     sql: `ALTER TABLE tollgate_attempts ADD COLUMN step INTEGER NOT NULL DEFAULT 1;`,
   },
+  ledgerScaleMigration,
   {
     version: 8,
     name: "organisations",
@@ -254,7 +258,7 @@ export async function migrate(sql: Sql, list: readonly Migration[] = migrations)
     const applied: number[] = [];
     for (const migration of [...list].sort((a, b) => a.version - b.version)) {
       if (done.has(migration.version)) continue;
-      await tx.exec(migration.sql);
+      await tx.exec(tx.dialect === "postgres" ? (migration.postgres ?? migration.sql) : migration.sql);
       await tx.query("INSERT INTO tollgate_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [migration.version, migration.name, Date.now()]);
       applied.push(migration.version);
     }

@@ -47,6 +47,8 @@ class Mutex {
 export function openSqlite(file: string): Sql {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
+  // Takes effect in a new file only: the ledger's retention then gives deleted pages back (incremental_vacuum).
+  db.pragma("auto_vacuum = INCREMENTAL");
   db.pragma("journal_mode = WAL");
   db.pragma("busy_timeout = 5000");
   // Safe with WAL (a power loss may drop the last commits, never corrupts) and much faster.

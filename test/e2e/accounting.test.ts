@@ -110,9 +110,9 @@ beforeAll(async () => {
 
   await gw.close();
   const sql = openSqlite(join(dir, "ledger.db"));
-  requests = new Map((await sql.query<RequestRow>("SELECT * FROM tollgate_requests")).map((r) => [r.id, r]));
+  requests = new Map((await sql.query<RequestRow>("SELECT * FROM tollgate_ledger_requests")).map((r) => [r.id, r]));
   attempts = new Map();
-  for (const a of await sql.query<AttemptRow & { request_id: string }>("SELECT * FROM tollgate_attempts ORDER BY attempt")) {
+  for (const a of await sql.query<AttemptRow & { request_id: string }>("SELECT * FROM tollgate_ledger_attempts ORDER BY attempt")) {
     attempts.set(a.request_id, [...(attempts.get(a.request_id) ?? []), a]);
   }
   await sql.close();

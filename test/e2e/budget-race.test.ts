@@ -162,7 +162,7 @@ models: { m: { targets: [{ provider: up, model: gpt-4o }] } }
   for (const g of gateways) g.cli.child.kill("SIGTERM");
   for (const g of gateways) expect((await g.cli.exit()).code).toBe(0);
   const sql = await openStore(db.url);
-  const [row] = await sql.query<{ spent: number; n: number }>("SELECT SUM(cost_nanos) AS spent, COUNT(*) AS n FROM tollgate_requests WHERE user_id = $1 AND status = 200", [user]);
+  const [row] = await sql.query<{ spent: number; n: number }>("SELECT SUM(cost_nanos) AS spent, COUNT(*) AS n FROM tollgate_ledger_requests WHERE user_id = $1 AND status = 200", [user]);
   await sql.close();
   const limit = budgetUsd * 1e9;
   expect(row!.n).toBe(served.length);

@@ -275,7 +275,7 @@ describe("ledger", () => {
     );
     expect(total).toMatchObject({ requests: 3, cost_nanos: 2_000_000, cost_usd: "0.002000", saved_nanos: 4_000_000, saved_usd: "0.004000" });
     const sql = await gw.gateway.services.store();
-    expect(await sql.query("SELECT cache_hit, cache_kind, cost_nanos, saved_nanos FROM tollgate_requests ORDER BY seq")).toEqual([
+    expect(await sql.query("SELECT cache_hit, cache_kind, cost_nanos, saved_nanos FROM tollgate_ledger_requests ORDER BY seq")).toEqual([
       { cache_hit: 0, cache_kind: null, cost_nanos: 2_000_000, saved_nanos: 0 },
       { cache_hit: 1, cache_kind: "exact", cost_nanos: 0, saved_nanos: 2_000_000 },
       { cache_hit: 1, cache_kind: "exact", cost_nanos: 0, saved_nanos: 2_000_000 },

@@ -148,7 +148,7 @@ models: { m: { retry: { maxRetries: 0 }, targets: [{ provider: up, model: m }] }
     try {
       const upstreamSaw = seen().length;
       // Rows of requests that reached the upstream (those refused before it have rows with no attempt).
-      const reached = "SELECT id, outcome, usage_source, input_tokens, output_tokens, cost_nanos FROM tollgate_requests WHERE attempts > 0";
+      const reached = "SELECT id, outcome, usage_source, input_tokens, output_tokens, cost_nanos FROM tollgate_ledger_requests WHERE attempts > 0";
       await vi.waitFor(async () => expect((await sql.query(reached)).length).toBe(upstreamSaw), { timeout: 30_000, interval: 20 });
       const rows = await sql.query<{ id: string; outcome: string; usage_source: string | null; input_tokens: number; output_tokens: number; cost_nanos: number | string }>(reached);
       const byId = new Map(rows.map((r) => [r.id, r]));

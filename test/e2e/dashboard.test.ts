@@ -106,6 +106,8 @@ describe("dashboard in Chromium", () => {
     await page.click("button[type=submit]");
     await statValue("requests").waitFor({ timeout: UI_TIMEOUT });
     expect(await statValue("requests").textContent()).toBe("0");
+    // This gateway has no alert webhooks: the Alerts card says so.
+    await expect.poll(() => page.locator("#alerts-card .empty").textContent(), { timeout: UI_TIMEOUT }).toBe("No webhooks configured (alerts.webhooks): rules are not evaluated.");
   }, 60_000);
 
   test("the totals and the spend chart reflect requests made with the openai SDK", async () => {

@@ -57,7 +57,7 @@ async function ledgerRow(id: string | null) {
   let rows: Array<Record<string, unknown>> = [];
   await waitFor(
     async () => {
-      rows = await sql.query("SELECT route, api, stream, outcome, input_tokens, output_tokens, usage_source, provider, model FROM tollgate_requests WHERE id = $1", [id]);
+      rows = await sql.query("SELECT route, api, stream, outcome, input_tokens, output_tokens, usage_source, provider, model FROM tollgate_ledger_requests WHERE id = $1", [id]);
       return rows.length === 1;
     },
     { message: `ledger row for ${id}` },

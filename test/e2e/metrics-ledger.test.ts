@@ -90,17 +90,17 @@ describe("every counter equals the ledger", () => {
     expect(statuses.every((s) => s === 200), String(statuses)).toBe(true);
 
     const sql = await gw.gateway.services.store();
-    await waitFor(async () => Number((await sql.query<{ n: number }>("SELECT count(*) AS n FROM tollgate_requests"))[0]!.n) === statuses.length, { timeoutMs: 10_000, message: "ledger rows" });
+    await waitFor(async () => Number((await sql.query<{ n: number }>("SELECT count(*) AS n FROM tollgate_ledger_requests"))[0]!.n) === statuses.length, { timeoutMs: 10_000, message: "ledger rows" });
     const m: Exposition = parsePrometheusText(await (await request(`${gw.url}/metrics`)).body.text());
     const total = (rows: Row[], column = "n") => rows.reduce((sum, r) => sum + Number(r[column]), 0);
 
     // Requests by route and status.
-    const byRoute = await sql.query<Row>("SELECT route, status, count(*) AS n FROM tollgate_requests GROUP BY route, status");
+    const byRoute = await sql.query<Row>("SELECT route, status, count(*) AS n FROM tollgate_ledger_requests GROUP BY route, status");
     for (const r of byRoute) expect(sumOf(m, "tollgate_requests_total", { route: String(r.route), status: String(r.status) })).toBe(Number(r.n));
     expect(sumOf(m, "tollgate_requests_total")).toBe(statuses.length);
 
     // Tokens and cost by route and answering target.
-    const usage = await sql.query<Row>("SELECT route, provider, model, sum(input_tokens) AS input, sum(output_tokens) AS output, sum(cost_nanos) AS cost FROM tollgate_requests WHERE usage_source IS NOT NULL GROUP BY route, provider, model");
+    const usage = await sql.query<Row>("SELECT route, provider, model, sum(input_tokens) AS input, sum(output_tokens) AS output, sum(cost_nanos) AS cost FROM tollgate_ledger_requests WHERE usage_source IS NOT NULL GROUP BY route, provider, model");
     for (const u of usage) {
       const where = { route: String(u.route), provider: String(u.provider), model: String(u.model) };
       expect(sumOf(m, "tollgate_tokens_total", { ...where, type: "input" })).toBe(Number(u.input));
@@ -109,14 +109,14 @@ describe("every counter equals the ledger", () => {
     }
 
     // Attempts by target and status.
-    const attempts = await sql.query<Row>("SELECT provider, model, status, count(*) AS n FROM tollgate_attempts GROUP BY provider, model, status");
+    const attempts = await sql.query<Row>("SELECT provider, model, status, count(*) AS n FROM tollgate_ledger_attempts GROUP BY provider, model, status");
     for (const a of attempts) expect(sumOf(m, "tollgate_upstream_attempts_total", { provider: String(a.provider), model: String(a.model), status: String(a.status) })).toBe(Number(a.n));
     expect(sumOf(m, "tollgate_upstream_attempts_total")).toBe(total(attempts));
 
     // Retries: attempts beyond the first per model call and target; steps: model calls beyond the first.
     const calls = await sql.query<Row>(
       `SELECT r.route AS route, count(*) AS attempts, count(DISTINCT a.step || ' ' || a.provider || '/' || a.model) AS calls, count(DISTINCT a.step) AS steps
-         FROM tollgate_requests r JOIN tollgate_attempts a ON a.request_id = r.id GROUP BY r.id, r.route`,
+         FROM tollgate_ledger_requests r JOIN tollgate_ledger_attempts a ON a.request_id = r.id GROUP BY r.id, r.route`,
     );
     const perRoute = (f: (r: Row) => number) => {
       const out = new Map<string, number>();
@@ -132,21 +132,21 @@ describe("every counter equals the ledger", () => {
     expect(sumOf(m, "tollgate_retries_total", { route: "retry" })).toBe(2);
 
     // Fallbacks: answered by another target than the route's first.
-    const answered = await sql.query<Row>("SELECT route, provider, model, count(*) AS n FROM tollgate_requests GROUP BY route, provider, model");
+    const answered = await sql.query<Row>("SELECT route, provider, model, count(*) AS n FROM tollgate_ledger_requests GROUP BY route, provider, model");
     const fallbacks = new Map<string, number>();
     for (const r of answered) if (r.provider !== null && `${r.provider}/${r.model}` !== FIRST_TARGET[String(r.route)]) fallbacks.set(String(r.route), (fallbacks.get(String(r.route)) ?? 0) + Number(r.n));
     for (const route of Object.keys(FIRST_TARGET)) expect(sumOf(m, "tollgate_fallbacks_total", { route }), `fallbacks of ${route}`).toBe(fallbacks.get(route) ?? 0);
     expect(fallbacks.get("fallback")).toBe(2);
 
     // Cache hits and replays, by kind.
-    const hits = await sql.query<Row>("SELECT route, cache_kind, count(*) AS n FROM tollgate_requests WHERE cache_hit = 1 GROUP BY route, cache_kind");
+    const hits = await sql.query<Row>("SELECT route, cache_kind, count(*) AS n FROM tollgate_ledger_requests WHERE cache_hit = 1 GROUP BY route, cache_kind");
     for (const h of hits) expect(sumOf(m, "tollgate_cache_hits_total", { route: String(h.route), kind: String(h.cache_kind) })).toBe(Number(h.n));
     expect(sumOf(m, "tollgate_cache_hits_total")).toBe(total(hits));
     expect(sumOf(m, "tollgate_cache_hits_total", { kind: "exact" })).toBe(3);
     expect(sumOf(m, "tollgate_cache_hits_total", { kind: "idempotent" })).toBe(2);
 
     // Server-side tool calls.
-    const tools = await sql.query<Row>("SELECT r.route AS route, t.name AS name, t.status AS status, count(*) AS n FROM tollgate_tool_calls t JOIN tollgate_requests r ON r.id = t.request_id GROUP BY r.route, t.name, t.status");
+    const tools = await sql.query<Row>("SELECT r.route AS route, t.name AS name, t.status AS status, count(*) AS n FROM tollgate_ledger_tool_calls t JOIN tollgate_ledger_requests r ON r.id = t.request_id GROUP BY r.route, t.name, t.status");
     for (const t of tools) expect(sumOf(m, "tollgate_tool_calls_total", { route: String(t.route), tool: String(t.name), status: String(t.status) })).toBe(Number(t.n));
     expect(sumOf(m, "tollgate_tool_calls_total")).toBe(total(tools));
   });

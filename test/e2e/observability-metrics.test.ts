@@ -67,14 +67,14 @@ describe("/metrics", () => {
     expect(statuses).toEqual([...Array(15).fill(200), 502, 502, 200, 200, 429, 404, 400, 200]);
 
     const sql = await gw.gateway.services.store();
-    await waitFor(async () => Number((await sql.query<{ n: number }>("SELECT count(*) AS n FROM tollgate_requests"))[0]!.n) === statuses.length, { message: "ledger rows" });
+    await waitFor(async () => Number((await sql.query<{ n: number }>("SELECT count(*) AS n FROM tollgate_ledger_requests"))[0]!.n) === statuses.length, { message: "ledger rows" });
     const res = await scrape(gw.url);
     expect(res.status).toBe(200);
     expect(res.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     const m: Exposition = parsePrometheusText(res.text);
 
     // Requests, by route and status.
-    const byRoute = await sql.query<Row>("SELECT route, status, count(*) AS n FROM tollgate_requests GROUP BY route, status");
+    const byRoute = await sql.query<Row>("SELECT route, status, count(*) AS n FROM tollgate_ledger_requests GROUP BY route, status");
     expect(byRoute.length).toBeGreaterThanOrEqual(6);
     for (const r of byRoute) expect(sumOf(m, "tollgate_requests_total", { route: label(r.route), status: String(r.status) }), `${r.route} ${r.status}`).toBe(Number(r.n));
     expect(sumOf(m, "tollgate_requests_total")).toBe(statuses.length);
@@ -82,7 +82,7 @@ describe("/metrics", () => {
 
     // Tokens and cost, by route and answering target.
     const usage = await sql.query<Row>(
-      "SELECT route, provider, model, sum(input_tokens) AS input, sum(output_tokens) AS output, sum(reasoning_tokens) AS reasoning, sum(cached_input_tokens) AS cached, sum(cost_nanos) AS cost FROM tollgate_requests WHERE usage_source IS NOT NULL GROUP BY route, provider, model",
+      "SELECT route, provider, model, sum(input_tokens) AS input, sum(output_tokens) AS output, sum(reasoning_tokens) AS reasoning, sum(cached_input_tokens) AS cached, sum(cost_nanos) AS cost FROM tollgate_ledger_requests WHERE usage_source IS NOT NULL GROUP BY route, provider, model",
     );
     expect(usage.length).toBe(3);
     for (const u of usage) {
@@ -96,12 +96,12 @@ describe("/metrics", () => {
     }
 
     // Upstream attempts, by target and status.
-    const attempts = await sql.query<Row>("SELECT provider, model, status, count(*) AS n FROM tollgate_attempts GROUP BY provider, model, status");
+    const attempts = await sql.query<Row>("SELECT provider, model, status, count(*) AS n FROM tollgate_ledger_attempts GROUP BY provider, model, status");
     for (const a of attempts) expect(sumOf(m, "tollgate_upstream_attempts_total", { provider: String(a.provider), model: String(a.model), status: String(a.status) })).toBe(Number(a.n));
     expect(sumOf(m, "tollgate_upstream_attempts_total")).toBe(attempts.reduce((acc, a) => acc + Number(a.n), 0));
 
     // Errors, by code.
-    const errors = await sql.query<Row>("SELECT route, error_code, count(*) AS n FROM tollgate_requests WHERE error_code IS NOT NULL GROUP BY route, error_code");
+    const errors = await sql.query<Row>("SELECT route, error_code, count(*) AS n FROM tollgate_ledger_requests WHERE error_code IS NOT NULL GROUP BY route, error_code");
     for (const e of errors) expect(sumOf(m, "tollgate_errors_total", { route: label(e.route), code: String(e.error_code) })).toBe(Number(e.n));
     expect(sumOf(m, "tollgate_errors_total")).toBe(errors.reduce((acc, e) => acc + Number(e.n), 0));
 

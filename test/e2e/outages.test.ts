@@ -54,7 +54,7 @@ describe("Postgres goes away mid-load", () => {
     await gw.close();
 
     const sql = await openStore(db.url);
-    const rows = await sql.query<{ id: string }>("SELECT id FROM tollgate_requests ORDER BY seq, started_at");
+    const rows = await sql.query<{ id: string }>("SELECT id FROM tollgate_ledger_requests ORDER BY seq, started_at");
     await sql.close();
     expect(rows.map((r) => r.id)).toEqual(ids);
   });

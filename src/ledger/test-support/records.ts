@@ -2,7 +2,8 @@ import type { RequestRecord } from "../../pipeline/context.js";
 
 /** A finished, successful request record; `n` makes its id and time distinct. */
 export function makeRecord(n: number, overrides: Partial<RequestRecord> = {}): RequestRecord {
-  const startedAt = 1_767_225_600_000 + n * 1000;
+  // Attempts start after their request, as in the gateway: derived from an overridden start too.
+  const startedAt = overrides.startedAt ?? 1_767_225_600_000 + n * 1000;
   return {
     id: `req_${String(n).padStart(6, "0")}`,
     api: "openai-chat",

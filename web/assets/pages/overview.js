@@ -5,6 +5,7 @@ import { card, h, replace, segmented } from "../dom.js";
 import { compact, count, percent, usd, usdTick } from "../format.js";
 import { bucketsOf, currentRange, rangeQuery } from "../range.js";
 import { errorBox, table } from "../table.js";
+import { alertsCard } from "./alerts-card.js";
 
 /**
  * @typedef {{ group: string | null, requests: number, input_tokens: number, output_tokens: number, cost_nanos: number, saved_nanos?: number }} UsageRow
@@ -104,7 +105,7 @@ function render(root) {
   });
 
   const chartCard = card({ title: "Usage over time", subtitle: `${q.granularity === "hour" ? "Hourly" : "Daily"} buckets, stacked by ${view.groupBy}`, actions: [metricControl, groupSelect, tagSelect], body: chartEl, id: "usage-card" });
-  replace(root, h("div", { class: "stack" }, statsSlot, chartCard, card({ title: "Breakdown", subtitle: "Totals for the selected range", body: breakdown, id: "breakdown-card" })));
+  replace(root, h("div", { class: "stack" }, statsSlot, chartCard, card({ title: "Breakdown", subtitle: "Totals for the selected range", body: breakdown, id: "breakdown-card" }), alertsCard()));
 
   async function draw() {
     const subtitle = chartCard.querySelector(".card-head p");

@@ -1,0 +1,89 @@
+import type { Sql } from "../store/sql.js";
+import { dayStart, DAY_MS, ensureDayPartition, moveLegacyRows } from "./partitions.js";
+import { applyRetention, type RetentionResult } from "./retention.js";
+import { refreshRollups } from "./rollups.js";
+
+export interface LedgerMaintenanceOptions {
+  /** Days raw rows are kept, and days of hourly rollups; undefined keeps them. */
+  retention: { rawDays?: number | undefined; rollupDays?: number | undefined };
+  /** How often maintenance runs. */
+  intervalMs: number;
+  onError: (err: unknown) => void;
+  now?: () => number;
+}
+
+export interface MaintenanceReport extends RetentionResult {
+  /** PostgreSQL: rows moved from the tables of before migration 7 into the partitions. */
+  movedRequests: number;
+  /** Hours whose rollups were recomputed. */
+  refreshedHours: number;
+}
+
+/** PostgreSQL: partitions exist this many days ahead, so new rows never land in the default partition. */
+const DAYS_AHEAD = 2;
+/** Requests moved per transaction, and per maintenance run, from the tables of before migration 7. */
+const MOVE_BATCH = 5_000;
+const MOVE_PER_RUN = 200_000;
+/** Hours of rollups recomputed per run. */
+const REFRESH_PER_RUN = 500;
+/** While old rows remain to be moved (or hours to be recomputed), the next run comes this soon. */
+const BUSY_INTERVAL_MS = 1_000;
+
+/**
+ * The ledger's housekeeping, off the request path: day partitions made ahead (PostgreSQL),
+ * rows of before migration 7 moved into them a batch at a time, and `ledger.retention`
+ * applied. Every step is safe to run on several instances at once.
+ */
+export class LedgerMaintenance {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly options: LedgerMaintenanceOptions,
+  ) {}
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  async runOnce(): Promise<MaintenanceReport> {
+    const now = (this.options.now ?? Date.now)();
+    let movedRequests = 0;
+    if (this.sql.dialect === "postgres") {
+      for (let day = dayStart(now) - DAY_MS; day <= dayStart(now) + DAYS_AHEAD * DAY_MS; day += DAY_MS) await ensureDayPartition(this.sql, day);
+      while (movedRequests < MOVE_PER_RUN) {
+        const moved = await moveLegacyRows(this.sql, MOVE_BATCH);
+        movedRequests += moved;
+        if (moved === 0) break;
+      }
+    }
+    const { rawDays, rollupDays } = this.options.retention;
+    const rawCutoff = rawDays === undefined ? undefined : now - rawDays * DAY_MS;
+    // Before retention: an hour's rollups are computed while its raw rows are still there.
+    const refreshedHours = await refreshRollups(this.sql, REFRESH_PER_RUN, rawCutoff);
+    const retention = await applyRetention(this.sql, { raw: rawCutoff, rollup: rollupDays === undefined ? undefined : now - rollupDays * DAY_MS });
+    return { ...retention, movedRequests, refreshedHours };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(delay: number): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      const run = this.runOnce().then(
+        (report) => this.schedule(report.movedRequests > 0 || report.refreshedHours >= REFRESH_PER_RUN ? BUSY_INTERVAL_MS : this.options.intervalMs),
+        (err: unknown) => {
+          this.options.onError(err);
+          this.schedule(this.options.intervalMs);
+        },
+      );
+      this.running = run;
+    }, delay).unref();
+  }
+}

@@ -1,0 +1,127 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../store/open-store.js";
+import type { Sql } from "../store/sql.js";
+import { createTestDatabase, storeKinds, type TestDatabase } from "../store/test-support/test-database.js";
+import { insertRecords } from "./insert-records.js";
+import { PROVIDER_HEALTH_RAW, queryProviderHealth } from "./provider-health-query.js";
+import { refreshRollups, splitRange } from "./rollups.js";
+import { querySummary } from "./summary-query.js";
+import { expectedTotals, usageDataset } from "./test-support/usage-dataset.js";
+import { queryUsage, type UsageGroupBy } from "./usage-query.js";
+
+const T0 = Date.UTC(2026, 0, 1);
+const HOUR = 3_600_000;
+const SPAN = 3 * 24 * HOUR;
+const records = usageDataset(600, T0, SPAN);
+
+const GROUPINGS: { groupBy: UsageGroupBy; tag?: string }[] = [{ groupBy: "key" }, { groupBy: "user" }, { groupBy: "team" }, { groupBy: "model" }, { groupBy: "route" }, { groupBy: "tag", tag: "env" }, { groupBy: "tag", tag: "app" }];
+
+describe.each(storeKinds)("hourly rollups on %s", (kind) => {
+  let db: TestDatabase;
+  let sql: Sql;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    sql = await openStore(db.url);
+    // In batches, and the first batch twice (a replay): the triggers count each row once.
+    for (let i = 0; i < records.length; i += 100) await insertRecords(sql, records.slice(i, i + 100));
+    await insertRecords(sql, records.slice(0, 100));
+    // What the ledger's maintenance does every minute.
+    await refreshRollups(sql, 1_000);
+  });
+  afterAll(async () => {
+    await sql.close();
+    await db.dispose();
+  });
+
+  it("hold one row per hour and group, summing to the ledger", async () => {
+    const [all] = await sql.query<{ requests: number; cost: number }>("SELECT SUM(requests) AS requests, SUM(cost_nanos) AS cost FROM tollgate_usage_hourly WHERE dim = 'all'");
+    expect(all).toEqual({ requests: records.length, cost: records.reduce((n, r) => n + (r.costNanos ?? 0), 0) });
+  });
+
+  it("answer any range, cut anywhere, exactly as the raw rows do", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: -HOUR, max: SPAN + HOUR }), fc.integer({ min: 1, max: SPAN }), fc.constantFrom(...GROUPINGS), async (offset, length, grouping) => {
+        const from = T0 + offset;
+        const to = from + length;
+        const report = await queryUsage(sql, { ...grouping, from, to });
+        const dim = grouping.groupBy === "tag" ? (`tag:${grouping.tag}` as const) : grouping.groupBy;
+        const expected = expectedTotals(records, dim, from, to);
+        expect(new Map(report.totals.map(({ group, ...t }) => [group, t]))).toEqual(expected);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("reads whole hours from the rollups and only the partial hours from raw rows", async () => {
+    expect(await splitRange(sql, T0 + 30 * 60_000, T0 + 5 * HOUR + 1)).toEqual({
+      edges: [
+        { from: T0 + 30 * 60_000, to: T0 + HOUR },
+        { from: T0 + 5 * HOUR, to: T0 + 5 * HOUR + 1 },
+      ],
+      rollups: [{ table: "tollgate_usage_hourly", column: "hour", where: `((hour >= ${T0 + HOUR} AND hour < ${T0 + 5 * HOUR}))` }],
+    });
+    expect(await splitRange(sql, T0 + 1, T0 + HOUR - 1)).toEqual({ edges: [{ from: T0 + 1, to: T0 + HOUR - 1 }], rollups: [] });
+    // Whole days from the daily rollups, the hours around them from the hourly ones.
+    const long = await splitRange(sql, T0 + 5 * HOUR, T0 + 50 * HOUR);
+    expect(long.edges).toEqual([]);
+    expect(long.rollups).toEqual([
+      { table: "tollgate_usage_daily", column: "day", where: `((day >= ${T0 + 24 * HOUR} AND day < ${T0 + 48 * HOUR}))` },
+      { table: "tollgate_usage_hourly", column: "hour", where: `((hour >= ${T0 + 5 * HOUR} AND hour < ${T0 + 24 * HOUR}) OR (hour >= ${T0 + 48 * HOUR} AND hour < ${T0 + 50 * HOUR}))` },
+    ]);
+  });
+
+  it("give provider health (attempts, errors, retries, fallbacks) equal to the raw rows'", async () => {
+    const from = T0 + 3 * 60_000;
+    const to = T0 + 50 * HOUR + 1;
+    expect((await splitRange(sql, from, to)).rollups).not.toEqual([]);
+    const raw = await sql.query<{ provider: string; attempts: number }>(PROVIDER_HEALTH_RAW, [from, to]);
+    expect(await queryProviderHealth(sql, from, to)).toEqual(raw.sort((a, b) => b.attempts - a.attempts || a.provider.localeCompare(b.provider)));
+    expect(raw.reduce((n, r) => n + r.attempts, 0)).toBe(records.filter((r) => r.startedAt >= from && r.startedAt < to).length);
+  });
+
+  it("gives daily series whose buckets sum to the totals", async () => {
+    const from = T0 + 7 * 60_000;
+    const to = T0 + SPAN - 13 * 60_000;
+    const report = await queryUsage(sql, { groupBy: "model", from, to, granularity: "day" });
+    expect(new Set(report.series.map((p) => p.bucket))).toEqual(new Set([T0, T0 + 24 * HOUR, T0 + 48 * HOUR]));
+    for (const total of report.totals) {
+      const points = report.series.filter((p) => p.group === total.group);
+      expect(points.reduce((n, p) => n + p.costNanos, 0)).toBe(total.costNanos);
+      expect(points.reduce((n, p) => n + p.requests, 0)).toBe(total.requests);
+    }
+  });
+
+  it("summarises a range from rollups and edges alike", async () => {
+    const from = T0 + 17 * 60_000;
+    const to = T0 + 40 * HOUR + 5;
+    const inRange = records.filter((r) => r.startedAt >= from && r.startedAt < to);
+    const summary = await querySummary(sql, from, to);
+    expect(summary).toEqual({
+      requests: inRange.length,
+      errors: inRange.filter((r) => r.status >= 400).length,
+      inputTokens: inRange.reduce((n, r) => n + (r.usage?.inputTokens ?? 0), 0),
+      outputTokens: inRange.reduce((n, r) => n + (r.usage?.outputTokens ?? 0), 0),
+      costNanos: inRange.reduce((n, r) => n + (r.costNanos ?? 0), 0),
+      savedNanos: inRange.reduce((n, r) => n + (r.cache?.savedNanos ?? 0), 0),
+      cacheHits: inRange.filter((r) => r.cache).length,
+      tagNames: ["app", "env"],
+    });
+  });
+  // Last: it adds rows.
+  it("reads hours with rows newer than their rollups from raw rows, until they are recomputed", async () => {
+    const late = usageDataset(3, T0 + 5 * HOUR, 10 * 60_000, 50_000);
+    await insertRecords(sql, late);
+    const split = await splitRange(sql, T0, T0 + 24 * HOUR);
+    // The day is read by the hour, less the marked hour, which comes from raw rows.
+    expect(split.edges).toEqual([{ from: T0 + 5 * HOUR, to: T0 + 6 * HOUR }]);
+    expect(split.rollups.map((r) => r.table)).toEqual(["tollgate_usage_daily", "tollgate_usage_hourly"]);
+    const all = [...records, ...late];
+    const byKey = async () => new Map((await queryUsage(sql, { groupBy: "key", from: T0, to: T0 + 24 * HOUR })).totals.map(({ group, ...t }) => [group, t]));
+    expect(await byKey()).toEqual(expectedTotals(all, "key", T0, T0 + 24 * HOUR));
+    expect(await refreshRollups(sql, 1_000)).toBe(1);
+    expect(await splitRange(sql, T0, T0 + 24 * HOUR)).toEqual({ edges: [], rollups: [{ table: "tollgate_usage_daily", column: "day", where: `((day >= ${T0} AND day < ${T0 + 24 * HOUR}))` }] });
+    expect(await byKey()).toEqual(expectedTotals(all, "key", T0, T0 + 24 * HOUR));
+  });
+});

@@ -1,0 +1,137 @@
+import type { Sql } from "../store/sql.js";
+import { hasLegacyRows } from "./partitions.js";
+import { PROVIDER_HEALTH_RAW } from "./provider-health-query.js";
+
+export const HOUR_MS = 3_600_000;
+/** More hours than this waiting to be recomputed in a range: the range is read from raw rows. */
+const MAX_DIRTY_IN_RANGE = 200;
+
+const grp = (column: string) => `COALESCE('=' || ${column}, '')`;
+const REQUEST_DIMS: readonly [string, string][] = [
+  ["all", "''"],
+  ["key", grp("key_id")],
+  ["user", grp("user_id")],
+  ["team", grp("team_id")],
+  ["model", grp("model")],
+  ["route", grp("route")],
+];
+const MEASURES = "requests, errors, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_nanos, saved_nanos, cache_hits, retries, fallbacks";
+
+/** One hour of raw rows summed per dimension and group: what tollgate_usage_hourly holds for it. */
+function hourRollupSelect(): string {
+  const requests = REQUEST_DIMS.map(
+    ([dim, group]) =>
+      `SELECT '${dim}', $1, ${group}, COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(input_tokens), SUM(output_tokens),
+              SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(cost_nanos), SUM(saved_nanos), SUM(cache_hit), 0, 0
+         FROM tollgate_ledger_requests WHERE started_at >= $1 AND started_at < $2 ${dim === "all" ? "HAVING COUNT(*) > 0" : `GROUP BY ${group}`}`,
+  );
+  const tags = `SELECT 'tag:' || name, $1, '=' || value, COUNT(*), 0, SUM(input_tokens), SUM(output_tokens), 0, 0, SUM(cost_nanos), SUM(saved_nanos), 0, 0, 0
+                  FROM tollgate_ledger_tags WHERE started_at >= $1 AND started_at < $2 GROUP BY name, value`;
+  const providers = `SELECT 'provider', $1, '=' || provider, attempts, errors, 0, 0, 0, 0, 0, 0, 0, retries, fallbacks FROM (${PROVIDER_HEALTH_RAW}) p`;
+  return [...requests, tags, providers].join("\nUNION ALL ");
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Recomputes the rollups of up to `limit` hours that got rows since they were last
+ * computed, oldest first, one transaction per hour: the hour from raw rows, then its day
+ * from the day's hours. Hours before `rawCutoff` lost their raw rows to retention: their
+ * rollups stay as they were. Returns the hours refreshed.
+ */
+export async function refreshRollups(sql: Sql, limit: number, rawCutoff?: number): Promise<number> {
+  const hours = await sql.query<{ hour: number }>(`SELECT hour FROM tollgate_rollup_dirty ORDER BY hour LIMIT ${Math.trunc(limit)}`);
+  for (const { hour } of hours) {
+    await sql.transaction(async (tx) => {
+      // Unmarked first: a row written meanwhile marks the hour again, and it is recomputed next time.
+      await tx.query("DELETE FROM tollgate_rollup_dirty WHERE hour = $1", [hour]);
+      if (rawCutoff !== undefined && hour < rawCutoff) return;
+      await tx.query("DELETE FROM tollgate_usage_hourly WHERE hour = $1", [hour]);
+      await tx.query(`INSERT INTO tollgate_usage_hourly (dim, hour, grp, ${MEASURES}) ${hourRollupSelect()}`, [hour, hour + HOUR_MS]);
+      const day = hour - (hour % DAY_MS);
+      await tx.query("DELETE FROM tollgate_usage_daily WHERE day = $1", [day]);
+      await tx.query(
+        `INSERT INTO tollgate_usage_daily (dim, day, grp, ${MEASURES})
+         SELECT dim, $1, grp, ${MEASURES.split(", ").map((m) => `SUM(${m})`).join(", ")} FROM tollgate_usage_hourly WHERE hour >= $1 AND hour < $2 GROUP BY dim, grp`,
+        [day, day + DAY_MS],
+      );
+    });
+  }
+  return hours.length;
+}
+
+/** Marks hours to be recomputed (their rows changed, e.g. by a repricing run). */
+export async function markHoursDirty(sql: Sql, hours: Iterable<number>): Promise<void> {
+  for (const hour of new Set(hours)) await sql.query("INSERT INTO tollgate_rollup_dirty (hour) VALUES ($1) ON CONFLICT (hour) DO NOTHING", [hour]);
+}
+
+interface Range {
+  from: number;
+  to: number;
+}
+
+/** Rollup rows that answer part of a range: a table, its time column, and which of its rows (SQL on literal integers). */
+export interface RollupPart {
+  table: "tollgate_usage_hourly" | "tollgate_usage_daily";
+  column: "hour" | "day";
+  where: string;
+}
+
+/** A report's range cut where rollups can answer: whole clean days, then whole clean hours, the rest from raw rows. */
+export interface RangeSplit {
+  /** Raw rows answer these: the partial hours at the ends, and whole hours waiting to be recomputed. */
+  edges: Range[];
+  rollups: RollupPart[];
+}
+
+const ceilTo = (ms: number, unit: number) => Math.ceil(ms / unit) * unit;
+const floorTo = (ms: number, unit: number) => Math.floor(ms / unit) * unit;
+
+/** Consecutive ranges merged. */
+function runs(ranges: Range[]): Range[] {
+  const out: Range[] = [];
+  for (const r of [...ranges].sort((a, b) => a.from - b.from)) {
+    const last = out.at(-1);
+    if (last && last.to >= r.from) last.to = Math.max(last.to, r.to);
+    else out.push({ ...r });
+  }
+  return out;
+}
+
+/** `column` in any of `include` and in none of `exclude`. */
+function predicate(column: string, include: Range[], exclude: Range[]): string {
+  const inside = include.map((r) => `(${column} >= ${r.from} AND ${column} < ${r.to})`).join(" OR ");
+  return `(${inside})${exclude.map((r) => ` AND NOT (${column} >= ${r.from} AND ${column} < ${r.to})`).join("")}`;
+}
+
+/**
+ * Where [from, to) can be read from rollups. With `days`, whole UTC days without hours
+ * waiting to be recomputed come from the daily rollups (a report by hour passes false).
+ * Everything comes from raw rows while rows of before migration 7 wait to be moved into
+ * the partitions (PostgreSQL).
+ */
+export async function splitRange(sql: Sql, from: number, to: number, options: { days: boolean } = { days: true }): Promise<RangeSplit> {
+  const hoursFrom = ceilTo(from, HOUR_MS);
+  const hoursTo = floorTo(to, HOUR_MS);
+  if (hoursFrom >= hoursTo || (sql.dialect === "postgres" && (await hasLegacyRows(sql)))) return { edges: [{ from, to }], rollups: [] };
+  const dirtyRows = await sql.query<{ hour: number }>(`SELECT hour FROM tollgate_rollup_dirty WHERE hour >= $1 AND hour < $2 ORDER BY hour LIMIT ${MAX_DIRTY_IN_RANGE + 1}`, [hoursFrom, hoursTo]);
+  if (dirtyRows.length > MAX_DIRTY_IN_RANGE) return { edges: [{ from, to }], rollups: [] };
+  const dirty = runs(dirtyRows.map(({ hour }) => ({ from: hour, to: hour + HOUR_MS })));
+  const edges = [{ from, to: hoursFrom }, ...dirty, { from: hoursTo, to }].filter((e) => e.from < e.to);
+
+  const daysFrom = options.days ? ceilTo(hoursFrom, DAY_MS) : hoursTo;
+  const daysTo = options.days ? floorTo(hoursTo, DAY_MS) : hoursTo;
+  const rollups: RollupPart[] = [];
+  let hourly: Range[] = [{ from: hoursFrom, to: hoursTo }];
+  if (daysFrom < daysTo) {
+    // A day with an hour waiting is read by the hour (its clean hours) instead.
+    const dirtyDays = runs(dirty.map((r) => ({ from: floorTo(r.from, DAY_MS), to: ceilTo(r.to, DAY_MS) }))).filter((d) => d.to > daysFrom && d.from < daysTo);
+    rollups.push({ table: "tollgate_usage_daily", column: "day", where: predicate("day", [{ from: daysFrom, to: daysTo }], dirtyDays) });
+    hourly = [{ from: hoursFrom, to: daysFrom }, ...dirtyDays.map((d) => ({ from: Math.max(d.from, daysFrom), to: Math.min(d.to, daysTo) })), { from: daysTo, to: hoursTo }].filter((r) => r.from < r.to);
+  }
+  if (hourly.length > 0) rollups.push({ table: "tollgate_usage_hourly", column: "hour", where: predicate("hour", runs(hourly), dirty) });
+  return { edges, rollups };
+}
+
+/** A rollup group back to its value: '' is none, '=x' is x. */
+export const groupValue = (grp: string): string | null => (grp === "" ? null : grp.slice(1));
