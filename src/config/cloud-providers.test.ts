@@ -49,7 +49,7 @@ describe("bedrock and vertex providers in the config", () => {
 
   test("config/example.yaml is a valid config", () => {
     const example = parseYaml(readFileSync(new URL("../../config/example.yaml", import.meta.url), "utf8")) as unknown;
-    const env = Object.fromEntries(["TOLLGATE_CLIENT_KEY", "OPENAI_API_KEY", "DEEPSEEK_API_KEY", "GEMINI_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY", "AWS_BEARER_TOKEN_BEDROCK"].map((k) => [k, `value-of-${k}`]));
+    const env = Object.fromEntries(["TOLLGATE_CLIENT_KEY", "OPENAI_API_KEY", "DEEPSEEK_API_KEY", "GEMINI_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY", "AWS_BEARER_TOKEN_BEDROCK", "ALERTS_WEBHOOK_SECRET", "ALERTS_WEBHOOK_URL", "SLACK_WEBHOOK_URL"].map((k) => [k, k.endsWith("_URL") ? "https://hooks.example.com/tollgate" : `value-of-${k}`]));
     const config = resolveConfig(example, env);
     expect(config.providers.bedrock).toMatchObject({ type: "bedrock", region: "us-east-1", profile: "prod" });
     expect(config.providers.vertex).toMatchObject({ type: "vertex", location: "global" });

@@ -13,13 +13,16 @@ async function insertIgnoring(tx: Sql, table: string, columns: readonly string[]
   await tx.query(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values.join(", ")} ON CONFLICT (${conflict}) DO NOTHING`, params);
 }
 
+/** The attempt columns of that release: `step` came with migration 6. */
+const PREVIOUS_ATTEMPT_COLUMNS = attemptColumns.filter((c) => c !== "step");
+
 export async function insertRecordsAsBefore(sql: Sql, records: readonly RequestRecord[]): Promise<void> {
   const rows = records.map(toRows);
   await sql.transaction(async (tx) => {
     const [top] = await tx.query<{ seq: number }>("SELECT COALESCE(MAX(seq), 0) AS seq FROM tollgate_requests");
     const base = top?.seq ?? 0;
     await insertIgnoring(tx, "tollgate_requests", ["seq", ...requestColumns], rows.map((r, i) => ({ seq: base + i + 1, ...r.request })), "id");
-    await insertIgnoring(tx, "tollgate_attempts", attemptColumns, rows.flatMap((r) => r.attempts), "request_id, attempt");
+    await insertIgnoring(tx, "tollgate_attempts", PREVIOUS_ATTEMPT_COLUMNS, rows.flatMap((r) => r.attempts), "request_id, attempt");
     await insertIgnoring(tx, "tollgate_request_tags", tagColumns, rows.flatMap((r) => r.tags), "request_id, name");
   });
 }
