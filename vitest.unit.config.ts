@@ -26,7 +26,11 @@ function needsService(file: string): boolean {
   return needs;
 }
 
-const testFiles = ["src", "test"].flatMap((dir) => readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".test.ts")).map((f) => path.join(dir, f)));
+const testFiles = ["src", "test"].flatMap((dir) =>
+  readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".test.ts"))
+    .map((f) => path.join(dir, f)),
+);
 const needing = testFiles.filter((file) => needsService(path.resolve(file)));
 
 export default mergeConfig(base, defineConfig({ test: { exclude: ["**/node_modules/**", ...needing] } }));

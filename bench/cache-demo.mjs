@@ -15,7 +15,7 @@ import { createGateway, listen } from "../dist/index.js";
 const { values } = parseArgs({ options: { requests: { type: "string", default: "400" }, seed: { type: "string", default: "7" } } });
 const REQUESTS = Number(values.requests);
 let seed = Number(values.seed);
-const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 
 // Each question with a rewording that keeps its words mostly the same (what a bag of words can see).
 const FAQ = [
@@ -69,7 +69,9 @@ const embedder = createServer((req, res) => {
     const inputs = Array.isArray(input) ? input : [input];
     const tokens = inputs.reduce((n, t) => n + t.split(/\s+/).length, 0);
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ object: "list", model, data: inputs.map((t, index) => ({ object: "embedding", index, embedding: bagOfWords(t) })), usage: { prompt_tokens: tokens, total_tokens: tokens } }));
+    res.end(
+      JSON.stringify({ object: "list", model, data: inputs.map((t, index) => ({ object: "embedding", index, embedding: bagOfWords(t) })), usage: { prompt_tokens: tokens, total_tokens: tokens } }),
+    );
   });
 });
 await new Promise((resolve) => embedder.listen(0, "127.0.0.1", resolve));
@@ -112,13 +114,27 @@ for (let i = 0; i < REQUESTS; i++) {
   const res = await fetch(`${server.url}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-demo-key": keys[i % keys.length] },
-    body: JSON.stringify({ model: "support", temperature: 0, stream, messages: [{ role: "system", content: "You are a concise support agent." }, { role: "user", content }] }),
+    body: JSON.stringify({
+      model: "support",
+      temperature: 0,
+      stream,
+      messages: [
+        { role: "system", content: "You are a concise support agent." },
+        { role: "user", content },
+      ],
+    }),
   });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`request ${i}: ${res.status}`);
   const cache = res.headers.get("x-tollgate-cache");
   hits[cache]++;
-  const answer = stream ? text.split("\n").filter((l) => l.startsWith("data: {")).map((l) => JSON.parse(l.slice(6)).choices[0]?.delta?.content ?? "").join("") : JSON.parse(text).choices[0].message.content;
+  const answer = stream
+    ? text
+        .split("\n")
+        .filter((l) => l.startsWith("data: {"))
+        .map((l) => JSON.parse(l.slice(6)).choices[0]?.delta?.content ?? "")
+        .join("")
+    : JSON.parse(text).choices[0].message.content;
   if (cache === "miss") answeredFor.set(answer, new Set([...(answeredFor.get(answer) ?? []), entry]));
   else if (!answeredFor.get(answer)?.has(entry)) wrong++;
 }

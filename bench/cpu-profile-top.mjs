@@ -26,11 +26,16 @@ const group = (url) => {
   const s = short(url);
   if (!s) return "(native / V8)";
   if (s.startsWith("node:")) return s.split("/").slice(0, 2).join("/");
-  if (url.includes("node_modules/")) return s.split("/").slice(0, s.startsWith("@") ? 2 : 1).join("/");
+  if (url.includes("node_modules/"))
+    return s
+      .split("/")
+      .slice(0, s.startsWith("@") ? 2 : 1)
+      .join("/");
   return s;
 };
 
-const fn = new Map(), files = new Map();
+const fn = new Map(),
+  files = new Map();
 for (const [id, us] of self) {
   const n = byId.get(id);
   const cf = n.callFrame;
@@ -46,6 +51,14 @@ const pct = (us) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
 const ms = (us) => `${(us / 1000).toFixed(0).padStart(7)} ms`;
 console.log(`busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled (idle excluded from the percentages)\n`);
 console.log(`Top ${TOP} functions by self time:`);
-for (const [k, us] of [...fn].filter(([k]) => k !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${ms(us)} ${pct(us)}  ${k}`);
+for (const [k, us] of [...fn]
+  .filter(([k]) => k !== "(idle)")
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, TOP))
+  console.log(`${ms(us)} ${pct(us)}  ${k}`);
 console.log(`\nSelf time by file / package:`);
-for (const [k, us] of [...files].filter(([k]) => k !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${ms(us)} ${pct(us)}  ${k}`);
+for (const [k, us] of [...files]
+  .filter(([k]) => k !== "(idle)")
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 25))
+  console.log(`${ms(us)} ${pct(us)}  ${k}`);

@@ -18,7 +18,9 @@ const headers = { "content-type": "application/json", "content-length": body.len
 
 const reqs = new Set();
 const st = { requested: 0, open: 0, failed: 0, ended_early: 0, non200: 0, bytes: 0, first_errors: [] };
-let pending = 0, closing = false, resolveAll;
+let pending = 0,
+  closing = false,
+  resolveAll;
 const allSettled = new Promise((r) => (resolveAll = r));
 const settledCount = () => st.open + st.failed;
 const t0 = Date.now();

@@ -68,7 +68,19 @@ function record(i, at) {
     stream: true,
     status: i % 50 === 0 ? 502 : 200,
     outcome: i % 50 === 0 ? "failed" : "complete",
-    attempts: [{ attempt: 1, provider: `prov_${i % 3}`, model: `model_${i % MODELS}`, startedAt: at + 1, durationMs: 200 + (i % 3000), ttftMs: 100 + (i % 500), status: i % 50 === 0 ? "error" : "ok", usage, costNanos: 1000 + (i % 5000) }],
+    attempts: [
+      {
+        attempt: 1,
+        provider: `prov_${i % 3}`,
+        model: `model_${i % MODELS}`,
+        startedAt: at + 1,
+        durationMs: 200 + (i % 3000),
+        ttftMs: 100 + (i % 500),
+        status: i % 50 === 0 ? "error" : "ok",
+        usage,
+        costNanos: 1000 + (i % 5000),
+      },
+    ],
     usage,
     costNanos: 1000 + (i % 5000),
     latencyMs: 200 + (i % 3000),
@@ -101,7 +113,8 @@ const REQUEST_COLUMNS = `id, seq, started_at, key_id, user_id, team_id, tags, ro
 const requestValues = (g, n) => `'gen_' || ${g}, ${g}, ${FROM} + (${g} * ${30 * DAY} / ${n}), 'key_' || (${g} % ${KEYS}), 'user_' || (${g} % ${KEYS} % 100), 'team_' || (${g} % ${KEYS} % 10),
   '{}', 'route_' || (${g} % 5), 'openai-chat', 1, CASE WHEN ${g} % 50 = 0 THEN 502 ELSE 200 END, CASE WHEN ${g} % 50 = 0 THEN 'failed' ELSE 'complete' END,
   'prov_' || (${g} % 3), 'model_' || (${g} % ${MODELS}), 1, 500 + ${g} % 1000, 100 + ${g} % 300, 0, 0, 0, 'reported', 1000 + ${g} % 5000, 0, 0, 200 + ${g} % 3000, 100 + ${g} % 500`;
-const tagValues = (g, n) => `'gen_' || ${g}, 'env', CASE ${g} % 3 WHEN 0 THEN 'prod' WHEN 1 THEN 'dev' ELSE 'staging' END, ${FROM} + (${g} * ${30 * DAY} / ${n}), 1000 + ${g} % 5000, 0, 500 + ${g} % 1000, 100 + ${g} % 300`;
+const tagValues = (g, n) =>
+  `'gen_' || ${g}, 'env', CASE ${g} % 3 WHEN 0 THEN 'prod' WHEN 1 THEN 'dev' ELSE 'staging' END, ${FROM} + (${g} * ${30 * DAY} / ${n}), 1000 + ${g} % 5000, 0, 500 + ${g} % 1000, 100 + ${g} % 300`;
 const attemptValues = (g, n) => `'gen_' || ${g}, 1, 'prov_' || (${g} % 3), 'model_' || (${g} % ${MODELS}), ${FROM} + (${g} * ${30 * DAY} / ${n}) + 1, 200 + ${g} % 3000, 100 + ${g} % 500,
   CASE WHEN ${g} % 50 = 0 THEN 'error' ELSE 'ok' END, 500 + ${g} % 1000, 100 + ${g} % 300, 0, 0, 0, 'reported', 1000 + ${g} % 5000`;
 
@@ -220,7 +233,9 @@ async function benchPostgres(rows) {
       await loader.end();
     }
     const rollups = await refresh(sql);
-    const [size] = await sql.query("SELECT pg_size_pretty(SUM(pg_total_relation_size(c.oid))) AS size, (SELECT COUNT(*) FROM tollgate_usage_hourly) AS rollup_rows FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'");
+    const [size] = await sql.query(
+      "SELECT pg_size_pretty(SUM(pg_total_relation_size(c.oid))) AS size, (SELECT COUNT(*) FROM tollgate_usage_hourly) AS rollup_rows FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'",
+    );
     log(`  database: ${size.size}; rollup rows: ${size.rollup_rows.toLocaleString()}`);
     const results = await timeQueries(sql, 200);
     const t = performance.now();

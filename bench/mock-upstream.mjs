@@ -28,10 +28,12 @@ const frameCache = new Map();
 function framesFor(model) {
   let f = frameCache.get(model);
   if (f) return f;
-  const chunk = (delta, finish = null) =>
-    `data: ${JSON.stringify({ id: ID, object: "chat.completion.chunk", created: CREATED, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const chunk = (delta, finish = null) => `data: ${JSON.stringify({ id: ID, object: "chat.completion.chunk", created: CREATED, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
   const completion = JSON.stringify({
-    id: ID, object: "chat.completion", created: CREATED, model,
+    id: ID,
+    object: "chat.completion",
+    created: CREATED,
+    model,
     choices: [{ index: 0, message: { role: "assistant", content: "Hello from the mock upstream." }, finish_reason: "stop" }],
     usage: { prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 },
   });

@@ -13,9 +13,15 @@ const specs = JSON.parse(specsJson).map((spec) => {
   if (!["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)) throw new Error("probe talks to loopback only");
   const body = readFileSync(spec.body);
   return {
-    name: spec.name, u, body, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
+    name: spec.name,
+    u,
+    body,
+    agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
     headers: { "content-type": "application/json", "content-length": body.length, ...(spec.headers ?? {}) },
-    ttfb: [], ttft: [], total: [], bad: 0,
+    ttfb: [],
+    ttft: [],
+    total: [],
+    bad: 0,
   };
 });
 const deadline = Date.now() + Number(deadlineStr);
@@ -29,7 +35,9 @@ const one = (spec) =>
       resolve();
     };
     const t0 = process.hrtime.bigint();
-    let t1 = 0n, tc = 0n, text = "";
+    let t1 = 0n,
+      tc = 0n,
+      text = "";
     const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: "POST", headers, agent }, (res) => {
       if (res.statusCode !== 200) spec.bad++;
       const sse = String(res.headers["content-type"]).startsWith("text/event-stream");
@@ -69,10 +77,14 @@ const out = {};
 for (const s of specs) {
   s.agent.destroy();
   out[s.name] = {
-    n: s.total.length, bad: s.bad,
-    ttfb_p50_ms: r(pct(s.ttfb, 50)), ttfb_p99_ms: r(pct(s.ttfb, 99)),
-    ttft_p50_ms: r(pct(s.ttft, 50)), ttft_p99_ms: r(pct(s.ttft, 99)),
-    total_p50_ms: r(pct(s.total, 50)), total_p99_ms: r(pct(s.total, 99)),
+    n: s.total.length,
+    bad: s.bad,
+    ttfb_p50_ms: r(pct(s.ttfb, 50)),
+    ttfb_p99_ms: r(pct(s.ttfb, 99)),
+    ttft_p50_ms: r(pct(s.ttft, 50)),
+    ttft_p99_ms: r(pct(s.ttft, 99)),
+    total_p50_ms: r(pct(s.total, 50)),
+    total_p99_ms: r(pct(s.total, 99)),
   };
 }
 console.log(`PROBE ${JSON.stringify(out)}`);

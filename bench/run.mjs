@@ -85,8 +85,16 @@ function killAll() {
   children.clear();
 }
 process.on("exit", killAll);
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => { killAll(); process.exit(130); });
-setTimeout(() => { console.error(`hard time limit (${HARD_LIMIT_S}s) hit: stopping`); killAll(); process.exit(2); }, HARD_LIMIT_S * 1000).unref();
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"])
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+setTimeout(() => {
+  console.error(`hard time limit (${HARD_LIMIT_S}s) hit: stopping`);
+  killAll();
+  process.exit(2);
+}, HARD_LIMIT_S * 1000).unref();
 
 /** Starts a process (through `sh -c 'ulimit -n ...; exec ...'` and taskset, both exec: the PID is the program's). */
 function start(name, cmd, args, { cpu, extraEnv = {}, cwd = ROOT, stdin = "ignore" } = {}) {
@@ -94,7 +102,9 @@ function start(name, cmd, args, { cpu, extraEnv = {}, cwd = ROOT, stdin = "ignor
   const out = fs.openSync(logFile, "a");
   const pinned = K.PIN && cpu !== undefined ? ["taskset", "-c", String(cpu), cmd, ...args] : [cmd, ...args];
   const p = spawn("sh", ["-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', "sh", ...pinned], {
-    cwd, env: { ...process.env, ...extraEnv }, stdio: [stdin, stdin === "pipe" ? "pipe" : out, out],
+    cwd,
+    env: { ...process.env, ...extraEnv },
+    stdio: [stdin, stdin === "pipe" ? "pipe" : out, out],
   });
   children.set(p.pid, name);
   p.on("exit", () => children.delete(p.pid));
@@ -105,9 +115,13 @@ function start(name, cmd, args, { cpu, extraEnv = {}, cwd = ROOT, stdin = "ignor
 async function stop(p, signal = "SIGTERM", waitMs = 5000) {
   if (!children.has(p.pid)) return;
   const exited = new Promise((r) => p.once("exit", r));
-  try { process.kill(p.pid, signal); } catch {}
+  try {
+    process.kill(p.pid, signal);
+  } catch {}
   if ((await Promise.race([exited.then(() => true), sleep(waitMs).then(() => false)])) === false) {
-    try { process.kill(p.pid, "SIGKILL"); } catch {}
+    try {
+      process.kill(p.pid, "SIGKILL");
+    } catch {}
     await exited;
   }
 }
@@ -118,8 +132,13 @@ function run(cmd, args, { cpu, timeoutS = 60, extraEnv = {} } = {}) {
   return new Promise((resolve, reject) => {
     const p = spawn(pinned[0], pinned.slice(1), { cwd: ROOT, env: { ...process.env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
     children.set(p.pid, cmd);
-    const timer = setTimeout(() => { try { process.kill(p.pid, "SIGKILL"); } catch {} }, timeoutS * 1000);
-    let out = "", err = "";
+    const timer = setTimeout(() => {
+      try {
+        process.kill(p.pid, "SIGKILL");
+      } catch {}
+    }, timeoutS * 1000);
+    let out = "",
+      err = "";
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (err += d));
     p.on("exit", (code, signal) => {
@@ -130,12 +149,21 @@ function run(cmd, args, { cpu, timeoutS = 60, extraEnv = {} } = {}) {
   });
 }
 
-const tail = (file, n = 15) => { try { return fs.readFileSync(file, "utf8").trim().split("\n").slice(-n).join("\n"); } catch { return ""; } };
+const tail = (file, n = 15) => {
+  try {
+    return fs.readFileSync(file, "utf8").trim().split("\n").slice(-n).join("\n");
+  } catch {
+    return "";
+  }
+};
 
 async function portFree(port) {
   return new Promise((resolve) => {
     const s = net.connect(port, "127.0.0.1");
-    s.once("connect", () => { s.destroy(); resolve(false); });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(false);
+    });
     s.once("error", () => resolve(true));
   });
 }
@@ -151,10 +179,17 @@ async function waitPort(port, proc, timeoutMs = 20_000) {
 }
 
 async function http(method, url, body, headers = {}) {
-  const res = await fetch(url, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await res.text();
   let json;
-  try { json = JSON.parse(text); } catch {}
+  try {
+    json = JSON.parse(text);
+  } catch {}
   return { status: res.status, text, json, headers: res.headers };
 }
 
@@ -164,13 +199,23 @@ function procTicks(pid) {
     const s = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = s.slice(s.lastIndexOf(")") + 2).split(" "); // f[0] is field 3 (state)
     return Number(f[11]) + Number(f[12]); // utime + stime
-  } catch { return NaN; }
+  } catch {
+    return NaN;
+  }
 }
 function rssKb(pid) {
-  try { return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))[1]); } catch { return NaN; }
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
+  } catch {
+    return NaN;
+  }
 }
 function fdLimit(pid) {
-  try { return /Max open files\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/limits`, "utf8"))[1]; } catch { return "?"; }
+  try {
+    return /Max open files\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/limits`, "utf8"))[1];
+  } catch {
+    return "?";
+  }
 }
 function cpuStat() {
   const out = {};
@@ -195,7 +240,10 @@ async function waitQuiet() {
   for (;;) {
     const pct = await busyPct(1000);
     if (pct < K.QUIET_PCT) return true;
-    if (Date.now() >= end) { log(`WARN machine not quiet (${pct.toFixed(0)}% busy by other processes): results may be contaminated`); return false; }
+    if (Date.now() >= end) {
+      log(`WARN machine not quiet (${pct.toFixed(0)}% busy by other processes): results may be contaminated`);
+      return false;
+    }
   }
 }
 const mockStats = async () => (await http("GET", `${MOCK}/__stats`)).json;
@@ -240,10 +288,20 @@ async function redisReachable(url) {
   if (!["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)) throw new Error(`BENCH_REDIS_URL must be loopback, got ${u.hostname}`);
   return new Promise((resolve) => {
     const s = net.connect(Number(u.port || 6379), u.hostname);
-    const t = setTimeout(() => { s.destroy(); resolve(false); }, 1000);
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve(false);
+    }, 1000);
     s.once("connect", () => s.write("PING\r\n"));
-    s.once("data", (d) => { clearTimeout(t); s.destroy(); resolve(String(d).startsWith("+PONG")); });
-    s.once("error", () => { clearTimeout(t); resolve(false); });
+    s.once("data", (d) => {
+      clearTimeout(t);
+      s.destroy();
+      resolve(String(d).startsWith("+PONG"));
+    });
+    s.once("error", () => {
+      clearTimeout(t);
+      resolve(false);
+    });
   });
 }
 
@@ -284,13 +342,24 @@ async function startTarget(target, { nodeFlags = [] } = {}) {
   const adminKey = `bench-admin-${randomBytes(12).toString("hex")}`;
   const args = [...nodeFlags, path.join(ROOT, "dist/cli/main.js"), "start", "--config", config, "--port", String(port)];
   const proc = start(target, "node", args, {
-    cpu: K.CPU_SUT, cwd: dir, extraEnv: { TOLLGATE_BENCH_ADMIN_KEY: adminKey, TOLLGATE_BENCH_DATABASE_URL: `sqlite:${path.join(dir, "ledger.db")}` },
+    cpu: K.CPU_SUT,
+    cwd: dir,
+    extraEnv: { TOLLGATE_BENCH_ADMIN_KEY: adminKey, TOLLGATE_BENCH_DATABASE_URL: `sqlite:${path.join(dir, "ledger.db")}` },
   });
   await waitPort(port, proc);
-  const created = await http("POST", `http://127.0.0.1:${port}/admin/keys`, {
-    user_id: "bench-user", name: "bench", team_id: "bench-team", allowed_models: ["m", "m-paced", "m-slow"], tags: { env: "bench" },
-    limits: { budgets: [{ period: "day", usd: 1_000_000 }], rpm: 1_000_000_000, tpm: 1_000_000_000_000 },
-  }, { authorization: `Bearer ${adminKey}` });
+  const created = await http(
+    "POST",
+    `http://127.0.0.1:${port}/admin/keys`,
+    {
+      user_id: "bench-user",
+      name: "bench",
+      team_id: "bench-team",
+      allowed_models: ["m", "m-paced", "m-slow"],
+      tags: { env: "bench" },
+      limits: { budgets: [{ period: "day", usd: 1_000_000 }], rpm: 1_000_000_000, tpm: 1_000_000_000_000 },
+    },
+    { authorization: `Bearer ${adminKey}` },
+  );
   if (created.status !== 201 || !created.json?.secret) throw new Error(`POST /admin/keys -> ${created.status}: ${created.text.slice(0, 300)}`);
   SECRETS[target] = created.json.secret;
   return { proc, adminKey, cmd: `node dist/cli/main.js start --config ${path.relative(ROOT, config).startsWith("..") ? config : path.relative(ROOT, config)} --port ${port}` };
@@ -298,7 +367,18 @@ async function startTarget(target, { nodeFlags = [] } = {}) {
 
 /** One stream and one non-stream request: the answer must be the mock's, usage included. */
 async function correctness(target) {
-  const concat = (sse) => sse.split("\n").filter((l) => l.startsWith("data: ") && l !== "data: [DONE]").map((l) => { try { return JSON.parse(l.slice(6)).choices?.[0]?.delta?.content ?? ""; } catch { return "<bad json>"; } }).join("");
+  const concat = (sse) =>
+    sse
+      .split("\n")
+      .filter((l) => l.startsWith("data: ") && l !== "data: [DONE]")
+      .map((l) => {
+        try {
+          return JSON.parse(l.slice(6)).choices?.[0]?.delta?.content ?? "";
+        } catch {
+          return "<bad json>";
+        }
+      })
+      .join("");
   directRequests++;
   const want = concat((await http("POST", MOCK + CHAT, JSON.parse(fs.readFileSync(bodyFile("m", true), "utf8")))).text);
   const r = requestFor(target, "stream");
@@ -306,15 +386,23 @@ async function correctness(target) {
   const n = requestFor(target, "nonstream");
   const ns = await http("POST", n.url, JSON.parse(fs.readFileSync(n.body, "utf8")), n.headers);
   return {
-    stream_status: s.status, stream_text_ok: concat(s.text) === want, stream_done: s.text.includes("data: [DONE]"), stream_usage: s.text.includes('"usage"'),
-    nonstream_status: ns.status, nonstream_usage: Boolean(ns.json?.usage), ...(s.status !== 200 ? { stream_error: s.text.slice(0, 300) } : {}),
+    stream_status: s.status,
+    stream_text_ok: concat(s.text) === want,
+    stream_done: s.text.includes("data: [DONE]"),
+    stream_usage: s.text.includes('"usage"'),
+    nonstream_status: ns.status,
+    nonstream_usage: Boolean(ns.json?.usage),
+    ...(s.status !== 200 ? { stream_error: s.text.slice(0, 300) } : {}),
     ...(ns.status !== 200 ? { nonstream_error: ns.text.slice(0, 300) } : {}),
   };
 }
 
 /** Sequential probe rounds alternating direct-to-mock and the target: { direct, target } medians. */
 async function probe(target, mode, n = K.PROBE_N) {
-  const spec = (name, t) => { const r = requestFor(t, mode); return { name, url: r.url, body: r.body, headers: r.headers }; };
+  const spec = (name, t) => {
+    const r = requestFor(t, mode);
+    return { name, url: r.url, body: r.body, headers: r.headers };
+  };
   const specs = [spec("direct", "direct"), ...(target === "direct" ? [] : [spec("target", target)])];
   const out = await run("node", [path.join(BENCH, "probe.mjs"), JSON.stringify(specs), String(n), "25000"], { cpu: K.CPU_LOAD, timeoutS: 40 });
   const res = JSON.parse(/^PROBE (.*)$/m.exec(out)[1]);
@@ -325,18 +413,31 @@ async function probe(target, mode, n = K.PROBE_N) {
 function wrk(target, mode, durS) {
   const r = requestFor(target, mode);
   const hdrs = Object.entries(r.headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
-  return run("wrk", ["-t1", `-c${K.CONNS}`, `-d${durS}s`, "--timeout", "5s", "-s", path.join(BENCH, "post.lua"), ...hdrs, r.url], { cpu: K.CPU_LOAD, timeoutS: durS + 15, extraEnv: { BODY_FILE: r.body } });
+  return run("wrk", ["-t1", `-c${K.CONNS}`, `-d${durS}s`, "--timeout", "5s", "-s", path.join(BENCH, "post.lua"), ...hdrs, r.url], {
+    cpu: K.CPU_LOAD,
+    timeoutS: durS + 15,
+    extraEnv: { BODY_FILE: r.body },
+  });
 }
 
 /** A wrk run; CPU and completed requests are read at both edges of a steady-state window inside it. */
 async function measure(target, mode, sutPid, mockPid, durS, redisPid) {
-  const skip = mode === "paced" ? 1.5 : 1, tailS = 0.5;
+  const skip = mode === "paced" ? 1.5 : 1,
+    tailS = 0.5;
   const done = wrk(target, mode, durS);
   await sleep(skip * 1000);
   const wrkPid = [...children].find(([, n]) => n === "wrk")?.[0];
   const sample = async () => {
     const m = await mockStats();
-    return { t: process.hrtime.bigint(), sut: procTicks(sutPid), mock: procTicks(mockPid), wrk: wrkPid ? procTicks(wrkPid) : NaN, redis: redisPid ? procTicks(redisPid) : 0, cpu: cpuStat(), completed: m.completed };
+    return {
+      t: process.hrtime.bigint(),
+      sut: procTicks(sutPid),
+      mock: procTicks(mockPid),
+      wrk: wrkPid ? procTicks(wrkPid) : NaN,
+      redis: redisPid ? procTicks(redisPid) : 0,
+      cpu: cpuStat(),
+      completed: m.completed,
+    };
   };
   const a = await sample();
   await sleep((durS - skip - tailS) * 1000);
@@ -344,18 +445,26 @@ async function measure(target, mode, sutPid, mockPid, durS, redisPid) {
   const out = await done;
   const w = JSON.parse(/^RESULT (.*)$/m.exec(out)?.[1] ?? "{}");
   const n = b.completed - a.completed;
-  const sut = b.sut - a.sut, mock = b.mock - a.mock, wk = b.wrk - a.wrk, redis = b.redis - a.redis;
+  const sut = b.sut - a.sut,
+    mock = b.mock - a.mock,
+    wk = b.wrk - a.wrk,
+    redis = b.redis - a.redis;
   const dAll = { busy: b.cpu.all.busy - a.cpu.all.busy, total: b.cpu.all.total - a.cpu.all.total };
   const core = (c) => (100 * (b.cpu[`cpu${c}`].busy - a.cpu[`cpu${c}`].busy)) / Math.max(1, b.cpu[`cpu${c}`].total - a.cpu[`cpu${c}`].total);
   return {
-    target, mode, dur_s: durS, ...w,
-    window_s: Number(b.t - a.t) / 1e9, window_completed: n,
-    sut_cpu_us_per_req: (sut / TCK) * 1e6 / Math.max(1, n),
+    target,
+    mode,
+    dur_s: durS,
+    ...w,
+    window_s: Number(b.t - a.t) / 1e9,
+    window_completed: n,
+    sut_cpu_us_per_req: ((sut / TCK) * 1e6) / Math.max(1, n),
     sut_cpu_pct: (100 * sut) / TCK / (Number(b.t - a.t) / 1e9),
-    mock_cpu_us_per_req: (mock / TCK) * 1e6 / Math.max(1, n),
-    wrk_cpu_us_per_req: (wk / TCK) * 1e6 / Math.max(1, n),
-    sut_core_busy_pct: core(K.CPU_SUT), load_core_busy_pct: core(K.CPU_LOAD),
-    ...(redisPid ? { redis_cpu_us_per_req: (redis / TCK) * 1e6 / Math.max(1, n) } : {}),
+    mock_cpu_us_per_req: ((mock / TCK) * 1e6) / Math.max(1, n),
+    wrk_cpu_us_per_req: ((wk / TCK) * 1e6) / Math.max(1, n),
+    sut_core_busy_pct: core(K.CPU_SUT),
+    load_core_busy_pct: core(K.CPU_LOAD),
+    ...(redisPid ? { redis_cpu_us_per_req: ((redis / TCK) * 1e6) / Math.max(1, n) } : {}),
     other_cpu_pct: (100 * (dAll.busy - sut - mock - (Number.isNaN(wk) ? 0 : wk) - (redis || 0))) / Math.max(1, dAll.total),
     errors: (w.non2xx ?? 0) + (w.connect_err ?? 0) + (w.read_err ?? 0) + (w.write_err ?? 0) + (w.timeout_err ?? 0),
   };
@@ -373,12 +482,33 @@ function machine() {
   const model = /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? "?";
   const mhz = /cpu MHz\s*:\s*(.*)/.exec(cpuinfo)?.[1];
   let wrkVersion = "?";
-  try { wrkVersion = execFileSync("wrk", ["-v"], { stdio: ["ignore", "pipe", "pipe"] }).toString().split("\n")[0]; } catch (e) { wrkVersion = String(e.stdout ?? "").split("\n")[0] || "?"; }
+  try {
+    wrkVersion = execFileSync("wrk", ["-v"], { stdio: ["ignore", "pipe", "pipe"] })
+      .toString()
+      .split("\n")[0];
+  } catch (e) {
+    wrkVersion = String(e.stdout ?? "").split("\n")[0] || "?";
+  }
   let commit = "?";
-  try { commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }).toString().trim(); } catch {}
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }).toString().trim();
+  } catch {}
   let dirty = false;
-  try { dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: ROOT }).toString().trim() !== ""; } catch {}
-  return { nproc: os.cpus().length, cpu_model: model, cpu_mhz: mhz, node: process.version, wrk: wrkVersion.trim(), kernel: os.release(), mem_gb: +(os.totalmem() / 2 ** 30).toFixed(1), commit, src_dirty: dirty, clk_tck: TCK };
+  try {
+    dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: ROOT }).toString().trim() !== "";
+  } catch {}
+  return {
+    nproc: os.cpus().length,
+    cpu_model: model,
+    cpu_mhz: mhz,
+    node: process.version,
+    wrk: wrkVersion.trim(),
+    kernel: os.release(),
+    mem_gb: +(os.totalmem() / 2 ** 30).toFixed(1),
+    commit,
+    src_dirty: dirty,
+    clk_tck: TCK,
+  };
 }
 
 /** Observability sections in the config schema of the build under test (none: said so in the output). */
@@ -414,7 +544,9 @@ const ratio = (x, base) => (Number.isFinite(x) && Number.isFinite(base) && base 
 // ---------------- overhead mode ----------------
 async function overhead() {
   const meta = { kind: "overhead", started: new Date().toISOString(), quick: QUICK, knobs: K, machine: machine(), observability: await observability(), tmp: TMP };
-  log(`overhead benchmark${QUICK ? " (quick)" : ""}: targets=${K.TARGETS.join(",")} modes=${K.MODES.join(",")} conns=${K.CONNS} dur=${K.DUR}s (paced ${K.PACED_DUR}s) warm=${K.WARM}s reps=${K.REPS} probe_n=${K.PROBE_N}`);
+  log(
+    `overhead benchmark${QUICK ? " (quick)" : ""}: targets=${K.TARGETS.join(",")} modes=${K.MODES.join(",")} conns=${K.CONNS} dur=${K.DUR}s (paced ${K.PACED_DUR}s) warm=${K.WARM}s reps=${K.REPS} probe_n=${K.PROBE_N}`,
+  );
   log(`observability: ${meta.observability}`);
   if (!(await portFree(PORTS.mock))) throw new Error(`port ${PORTS.mock} (mock) is already in use`);
   let targets = K.TARGETS;
@@ -425,14 +557,24 @@ async function overhead() {
   }
   const mock = startMock();
   await waitPort(PORTS.mock, mock);
-  const runs = [], discarded = [], probes = {}, checks = {}, rss = {}, commands = {}, ledger = {};
+  const runs = [],
+    discarded = [],
+    probes = {},
+    checks = {},
+    rss = {},
+    commands = {},
+    ledger = {};
   let retriesLeft = K.NOISY_RETRIES_TOTAL;
   const redisPid = targets.includes("tollgate-redis") ? redisServerPid() : undefined;
   const skipped = (meta.skipped ??= []);
   const phase = progress.start("overhead benchmark", targets.length * K.MODES.length);
   let cellsDone = 0;
   for (const target of targets) {
-    if (overBudget()) { skipped.push(`${target}: time budget (SOFT_LIMIT_S=${SOFT_LIMIT_S}) reached`); log(`time budget reached: skipping ${target}`); continue; }
+    if (overBudget()) {
+      skipped.push(`${target}: time budget (SOFT_LIMIT_S=${SOFT_LIMIT_S}) reached`);
+      log(`time budget reached: skipping ${target}`);
+      continue;
+    }
     log(`== ${target}`);
     const t = await startTarget(target);
     commands[target] = t.cmd;
@@ -443,7 +585,11 @@ async function overhead() {
     log(`   correctness ${JSON.stringify(checks[target])}`);
     for (const mode of K.MODES) {
       phase.update(cellsDone++, `${target}/${mode}`);
-      if (overBudget()) { skipped.push(`${target}/${mode}: time budget reached`); log(`time budget reached: skipping ${target}/${mode}`); continue; }
+      if (overBudget()) {
+        skipped.push(`${target}/${mode}: time budget reached`);
+        log(`time budget reached: skipping ${target}/${mode}`);
+        continue;
+      }
       const dur = mode === "paced" ? K.PACED_DUR : K.DUR;
       let quiet = await waitQuiet();
       await wrk(target, mode, K.WARM);
@@ -454,7 +600,9 @@ async function overhead() {
         r.rep = rep;
         // Run again only if the noise looks transient (the box was quiet just before) and budgets allow.
         const again = r.other_cpu_pct > K.NOISY_PCT && quiet && retries > 0 && retriesLeft > 0 && !overBudget();
-        log(`   ${mode} rep ${rep}: ${f(r.rps, 0)} req/s p50 ${f(r.p50_ms, 2)} ms p99 ${f(r.p99_ms, 2)} ms cpu ${f(r.sut_cpu_us_per_req, 0)} µs/req (${f(r.sut_cpu_pct, 0)}% of a core)${r.redis_cpu_us_per_req !== undefined ? ` redis-server ${f(r.redis_cpu_us_per_req, 0)} µs/req` : ""} other ${f(r.other_cpu_pct, 0)}% errors ${r.errors}${r.other_cpu_pct > K.NOISY_PCT ? (again ? " NOISY: again" : " NOISY: kept") : ""}`);
+        log(
+          `   ${mode} rep ${rep}: ${f(r.rps, 0)} req/s p50 ${f(r.p50_ms, 2)} ms p99 ${f(r.p99_ms, 2)} ms cpu ${f(r.sut_cpu_us_per_req, 0)} µs/req (${f(r.sut_cpu_pct, 0)}% of a core)${r.redis_cpu_us_per_req !== undefined ? ` redis-server ${f(r.redis_cpu_us_per_req, 0)} µs/req` : ""} other ${f(r.other_cpu_pct, 0)}% errors ${r.errors}${r.other_cpu_pct > K.NOISY_PCT ? (again ? " NOISY: again" : " NOISY: kept") : ""}`,
+        );
         if (again) {
           retries--;
           retriesLeft--;
@@ -480,8 +628,10 @@ async function overhead() {
       const u = await http("GET", `http://127.0.0.1:${PORTS[target]}/admin/usage?group_by=key&from=${since - 1000}`, undefined, { authorization: `Bearer ${t.adminKey}` });
       const rows = u.json?.totals ?? [];
       ledger[target] = {
-        ledger_requests: rows.reduce((a, r) => a + r.requests, 0), upstream_requests: mockAfter.started - mockBefore.started - (directRequests - directBefore),
-        cost_usd: rows.reduce((a, r) => a + Number(r.cost_usd), 0).toFixed(6), status: u.status,
+        ledger_requests: rows.reduce((a, r) => a + r.requests, 0),
+        upstream_requests: mockAfter.started - mockBefore.started - (directRequests - directBefore),
+        cost_usd: rows.reduce((a, r) => a + Number(r.cost_usd), 0).toFixed(6),
+        status: u.status,
       };
       log(`   ledger ${JSON.stringify(ledger[target])}`);
     }
@@ -495,28 +645,50 @@ async function overhead() {
 
   // ---- summary ----
   const rows = [];
-  for (const target of targets) for (const mode of K.MODES) {
-    const rs = runs.filter((r) => r.target === target && r.mode === mode);
-    if (!rs.length) continue;
-    const p = probes[`${target}/${mode}`];
-    rows.push({
-      target, mode, reps: rs.length,
-      rps: median(rs.map((r) => r.rps)), p50_ms: median(rs.map((r) => r.p50_ms)), p99_ms: median(rs.map((r) => r.p99_ms)),
-      cpu_us_per_req: median(rs.map((r) => r.sut_cpu_us_per_req)), redis_cpu_us_per_req: median(rs.map((r) => r.redis_cpu_us_per_req)), rss_mb: rss[`${target}/${mode}`] / 1024,
-      added_ttfb_ms: p?.added_ttfb_ms, added_ttft_ms: p?.added_ttft_ms,
-      other_cpu_pct_max: Math.max(...rs.map((r) => r.other_cpu_pct)), errors: rs.reduce((a, r) => a + r.errors, 0),
-    });
-  }
+  for (const target of targets)
+    for (const mode of K.MODES) {
+      const rs = runs.filter((r) => r.target === target && r.mode === mode);
+      if (!rs.length) continue;
+      const p = probes[`${target}/${mode}`];
+      rows.push({
+        target,
+        mode,
+        reps: rs.length,
+        rps: median(rs.map((r) => r.rps)),
+        p50_ms: median(rs.map((r) => r.p50_ms)),
+        p99_ms: median(rs.map((r) => r.p99_ms)),
+        cpu_us_per_req: median(rs.map((r) => r.sut_cpu_us_per_req)),
+        redis_cpu_us_per_req: median(rs.map((r) => r.redis_cpu_us_per_req)),
+        rss_mb: rss[`${target}/${mode}`] / 1024,
+        added_ttfb_ms: p?.added_ttfb_ms,
+        added_ttft_ms: p?.added_ttft_ms,
+        other_cpu_pct_max: Math.max(...rs.map((r) => r.other_cpu_pct)),
+        errors: rs.reduce((a, r) => a + r.errors, 0),
+      });
+    }
   const base = (mode) => rows.find((r) => r.target === "passthrough" && r.mode === mode);
   const cell = (x, b, d) => `${f(x, d)} ${ratio(x, b)}`;
   const printable = rows.map((r) => {
     const b = base(r.mode) ?? {};
-    return [r.target, r.mode, cell(r.rps, b.rps, 0), cell(r.p50_ms, b.p50_ms, 2), cell(r.p99_ms, b.p99_ms, 2), cell(r.cpu_us_per_req, b.cpu_us_per_req, 0), cell(r.rss_mb, b.rss_mb, 0),
-      r.added_ttfb_ms === undefined ? "-" : cell(r.added_ttfb_ms, b.added_ttfb_ms, 3), r.added_ttft_ms === undefined ? "-" : f(r.added_ttft_ms, 3), f(Math.max(0, r.other_cpu_pct_max), 0), r.errors];
+    return [
+      r.target,
+      r.mode,
+      cell(r.rps, b.rps, 0),
+      cell(r.p50_ms, b.p50_ms, 2),
+      cell(r.p99_ms, b.p99_ms, 2),
+      cell(r.cpu_us_per_req, b.cpu_us_per_req, 0),
+      cell(r.rss_mb, b.rss_mb, 0),
+      r.added_ttfb_ms === undefined ? "-" : cell(r.added_ttfb_ms, b.added_ttfb_ms, 3),
+      r.added_ttft_ms === undefined ? "-" : f(r.added_ttft_ms, 3),
+      f(Math.max(0, r.other_cpu_pct_max), 0),
+      r.errors,
+    ];
   });
   const out = [];
   out.push(`\nTollgate overhead vs. a bare passthrough proxy (× = ratio to passthrough, same mode)`);
-  out.push(`${meta.machine.cpu_model}, ${meta.machine.nproc} CPUs, node ${meta.machine.node}, ${meta.machine.wrk}; commit ${meta.machine.commit}${meta.machine.src_dirty ? " (src has uncommitted changes)" : ""}`);
+  out.push(
+    `${meta.machine.cpu_model}, ${meta.machine.nproc} CPUs, node ${meta.machine.node}, ${meta.machine.wrk}; commit ${meta.machine.commit}${meta.machine.src_dirty ? " (src has uncommitted changes)" : ""}`,
+  );
   out.push(`wrk -t1 -c${K.CONNS}, ${K.DUR}s (paced ${K.PACED_DUR}s) × ${K.REPS} after ${K.WARM}s warmup; gateway pinned to CPU ${K.CPU_SUT}, wrk + mock on CPU ${K.CPU_LOAD}; medians over reps`);
   out.push(`modes: nonstream; stream = 20 chunks + usage + [DONE]; paced = 200 chunks, 5 ms apart. Probe: ${K.PROBE_N} sequential requests, unloaded, median.\n`);
   out.push(table(["target", "mode", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "RSS MB", "+TTFB ms", "+TTFT ms", "other%", "err"], printable));
@@ -528,8 +700,14 @@ async function overhead() {
   out.push(`observability: ${meta.observability}`);
   for (const x of meta.skipped ?? []) out.push(`SKIPPED ${x}`);
   const noisyRows = rows.filter((r) => r.other_cpu_pct_max > K.NOISY_PCT);
-  if (noisyRows.length) out.push(`NOISE: other processes used > ${K.NOISY_PCT}% of the machine during ${noisyRows.map((r) => `${r.target}/${r.mode}`).join(", ")}: treat those rows with care (CPU µs/req holds up best).`);
-  for (const [tgt, l] of Object.entries(ledger)) out.push(`ledger (${tgt}): ${l.ledger_requests} rows (${Object.entries(l.outcomes ?? {}).map(([k, v]) => `${k}: ${v}`).join(", ")}) for ${l.upstream_requests} requests sent upstream, ${l.cost_usd} USD recorded`);
+  if (noisyRows.length)
+    out.push(`NOISE: other processes used > ${K.NOISY_PCT}% of the machine during ${noisyRows.map((r) => `${r.target}/${r.mode}`).join(", ")}: treat those rows with care (CPU µs/req holds up best).`);
+  for (const [tgt, l] of Object.entries(ledger))
+    out.push(
+      `ledger (${tgt}): ${l.ledger_requests} rows (${Object.entries(l.outcomes ?? {})
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(", ")}) for ${l.upstream_requests} requests sent upstream, ${l.cost_usd} USD recorded`,
+    );
   for (const [tgt, c] of Object.entries(checks)) if (!(c.stream_text_ok && c.stream_done && c.nonstream_status === 200)) out.push(`CORRECTNESS PROBLEM (${tgt}): ${JSON.stringify(c)}`);
   out.push(`\nTargets:`);
   for (const r of rows.filter((x) => x.target.startsWith("tollgate"))) {
@@ -543,9 +721,26 @@ async function overhead() {
   }
   const text = out.join("\n");
   console.log(text);
-  const md = [`| target | mode | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | added TTFB ms | added TTFT ms | other CPU % | errors |`, `|---|---|---|---|---|---|---|---|---|---|---|`,
-    ...printable.map((c) => `| ${c.map((x) => String(x).replace(/ (\d+\.\d+×|-)$/, " ($1)")).join(" | ")} |`)].join("\n");
-  const file = writeResults("overhead", { table_markdown: md, ...meta, finished: new Date().toISOString(), elapsed_s: (Date.now() - T0) / 1000, commands, checks, ledger, rows, runs, discarded_noisy_runs: discarded, probes, rss_kb: rss, table: text });
+  const md = [
+    `| target | mode | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | added TTFB ms | added TTFT ms | other CPU % | errors |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|`,
+    ...printable.map((c) => `| ${c.map((x) => String(x).replace(/ (\d+\.\d+×|-)$/, " ($1)")).join(" | ")} |`),
+  ].join("\n");
+  const file = writeResults("overhead", {
+    table_markdown: md,
+    ...meta,
+    finished: new Date().toISOString(),
+    elapsed_s: (Date.now() - T0) / 1000,
+    commands,
+    checks,
+    ledger,
+    rows,
+    runs,
+    discarded_noisy_runs: discarded,
+    probes,
+    rss_kb: rss,
+    table: text,
+  });
   console.log(`\nresults: ${path.relative(ROOT, file)}  (elapsed ${((Date.now() - T0) / 1000).toFixed(0)} s)`);
 }
 
@@ -555,7 +750,12 @@ function ledgerOutcomes(file) {
     const Database = createRequire(path.join(ROOT, "package.json"))("better-sqlite3");
     const db = new Database(file, { readonly: true });
     try {
-      return Object.fromEntries(db.prepare("SELECT outcome || ' ' || status AS k, COUNT(*) AS n FROM tollgate_requests GROUP BY 1").all().map((r) => [r.k, r.n]));
+      return Object.fromEntries(
+        db
+          .prepare("SELECT outcome || ' ' || status AS k, COUNT(*) AS n FROM tollgate_requests GROUP BY 1")
+          .all()
+          .map((r) => [r.k, r.n]),
+      );
     } finally {
       db.close();
     }
@@ -568,7 +768,10 @@ async function cleanRedis() {
   // Only this run's keys: {bench-<pid>}... (they expire with their windows anyway).
   try {
     const u = new URL(K.REDIS_URL);
-    const keys = execFileSync("redis-cli", ["-h", u.hostname, "-p", u.port || "6379", "--scan", "--pattern", `{${REDIS_PREFIX}}*`], { timeout: 5000 }).toString().split("\n").filter(Boolean);
+    const keys = execFileSync("redis-cli", ["-h", u.hostname, "-p", u.port || "6379", "--scan", "--pattern", `{${REDIS_PREFIX}}*`], { timeout: 5000 })
+      .toString()
+      .split("\n")
+      .filter(Boolean);
     for (let i = 0; i < keys.length; i += 500) execFileSync("redis-cli", ["-h", u.hostname, "-p", u.port || "6379", "DEL", ...keys.slice(i, i + 500)], { timeout: 5000 });
   } catch {}
 }
@@ -594,16 +797,34 @@ async function concurrency() {
     r.idle_rss_kb = rssKb(t.proc.pid);
     r.unloaded = await probe(target, "stream");
     const rq = requestFor(target, "slow");
-    const holder = start(`hold-${target}`, "node", [path.join(BENCH, "hold-streams.mjs"), rq.url, rq.body, String(K.STREAMS), JSON.stringify(rq.headers), String(K.OPEN_TIMEOUT_S * 1000), String(180_000)], { cpu: K.CPU_LOAD, stdin: "pipe" });
+    const holder = start(
+      `hold-${target}`,
+      "node",
+      [path.join(BENCH, "hold-streams.mjs"), rq.url, rq.body, String(K.STREAMS), JSON.stringify(rq.headers), String(K.OPEN_TIMEOUT_S * 1000), String(180_000)],
+      { cpu: K.CPU_LOAD, stdin: "pipe" },
+    );
     let holderOut = "";
     holder.stdout.on("data", (d) => (holderOut += d));
-    const until = async (re, ms) => { const end = Date.now() + ms; while (Date.now() < end) { const m = re.exec(holderOut); if (m) return JSON.parse(m[1]); if (!children.has(holder.pid)) break; await sleep(100); } throw new Error(`holder: no ${re} in time:\n${tail(holder.logFile)}`); };
+    const until = async (re, ms) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        const m = re.exec(holderOut);
+        if (m) return JSON.parse(m[1]);
+        if (!children.has(holder.pid)) break;
+        await sleep(100);
+      }
+      throw new Error(`holder: no ${re} in time:\n${tail(holder.logFile)}`);
+    };
     r.open = await until(/^OPEN (.*)$/m, (K.OPEN_TIMEOUT_S + 10) * 1000);
     log(`   open: ${JSON.stringify(r.open)}`);
     await sleep(3000);
-    const c0 = procTicks(t.proc.pid), tc0 = process.hrtime.bigint();
+    const c0 = procTicks(t.proc.pid),
+      tc0 = process.hrtime.bigint();
     const samples = [];
-    for (let i = 0; i < 4; i++) { samples.push(rssKb(t.proc.pid)); await sleep(500); }
+    for (let i = 0; i < 4; i++) {
+      samples.push(rssKb(t.proc.pid));
+      await sleep(500);
+    }
     r.loaded_rss_kb = median(samples);
     r.mock_open_streams = (await mockStats()).open;
     r.loaded = await probe(target, "stream");
@@ -617,7 +838,10 @@ async function concurrency() {
     // Every upstream stream should end once its client has gone.
     const endBy = Date.now() + 10_000;
     let m = await mockStats();
-    while (m.open > 0 && Date.now() < endBy) { await sleep(250); m = await mockStats(); }
+    while (m.open > 0 && Date.now() < endBy) {
+      await sleep(250);
+      m = await mockStats();
+    }
     r.mock_open_after_close = m.open;
     r.upstream_release_s = m.open === 0 ? +((Date.now() - (endBy - 10_000)) / 1000).toFixed(2) : null;
     await sleep(2000);
@@ -625,13 +849,27 @@ async function concurrency() {
     await stop(holder);
     await stop(t.proc);
     results[target] = r;
-    log(`   rss idle ${f(r.idle_rss_kb / 1024)} MB, with ${r.open.open} streams ${f(r.loaded_rss_kb / 1024)} MB (${f(r.rss_per_stream_kb, 1)} KB/stream), after close ${f(r.after_close_rss_kb / 1024)} MB; ttft p50 ${f(r.unloaded.target.ttft_p50_ms, 3)} -> ${f(r.loaded.target.ttft_p50_ms, 3)} ms`);
+    log(
+      `   rss idle ${f(r.idle_rss_kb / 1024)} MB, with ${r.open.open} streams ${f(r.loaded_rss_kb / 1024)} MB (${f(r.rss_per_stream_kb, 1)} KB/stream), after close ${f(r.after_close_rss_kb / 1024)} MB; ttft p50 ${f(r.unloaded.target.ttft_p50_ms, 3)} -> ${f(r.loaded.target.ttft_p50_ms, 3)} ms`,
+    );
   }
   await stop(mock);
   phase.update(K.CONC_TARGETS.length);
   phase.end(true);
-  const rows = Object.values(results).map((r) => [r.target, `${r.open.open}/${K.STREAMS}`, f(r.idle_rss_kb / 1024, 0), f(r.loaded_rss_kb / 1024, 0), f(r.rss_per_stream_kb, 1), f((r.rss_per_stream_kb * 5000) / 1024, 0),
-    f(r.unloaded.target.ttft_p50_ms, 3), f(r.loaded.target.ttft_p50_ms, 3), f(r.added_ttft_at_load_ms, 3), `${f(r.unloaded.direct.ttft_p50_ms, 3)} → ${f(r.loaded.direct.ttft_p50_ms, 3)}`, f(r.held_cpu_pct, 0), r.mock_open_after_close]);
+  const rows = Object.values(results).map((r) => [
+    r.target,
+    `${r.open.open}/${K.STREAMS}`,
+    f(r.idle_rss_kb / 1024, 0),
+    f(r.loaded_rss_kb / 1024, 0),
+    f(r.rss_per_stream_kb, 1),
+    f((r.rss_per_stream_kb * 5000) / 1024, 0),
+    f(r.unloaded.target.ttft_p50_ms, 3),
+    f(r.loaded.target.ttft_p50_ms, 3),
+    f(r.added_ttft_at_load_ms, 3),
+    `${f(r.unloaded.direct.ttft_p50_ms, 3)} → ${f(r.loaded.direct.ttft_p50_ms, 3)}`,
+    f(r.held_cpu_pct, 0),
+    r.mock_open_after_close,
+  ]);
   const out = [];
   out.push(`\n${K.STREAMS} concurrent slow streams (one chunk per ${K.SLOW_INTERVAL_MS / 1000} s each) held open; gateway on CPU ${K.CPU_SUT}, holder + mock + probes on CPU ${K.CPU_LOAD}`);
   out.push(`${meta.machine.cpu_model}, ${meta.machine.nproc} CPUs, node ${meta.machine.node}; commit ${meta.machine.commit}${meta.machine.src_dirty ? " (src has uncommitted changes)" : ""}\n`);
@@ -641,12 +879,17 @@ async function concurrency() {
   const tg = results.tollgate;
   if (tg) {
     const mb = (tg.rss_per_stream_kb * 5000) / 1024 + tg.idle_rss_kb / 1024;
-    out.push(`\nTarget: 5,000 streams < 1 GB RSS: Tollgate held ${tg.open.open} streams at ${f(tg.loaded_rss_kb / 1024, 0)} MB RSS (${f(mb, 0)} MB scaled to 5,000): ${mb < 1024 ? "met" : "ABOVE target"}`);
+    out.push(
+      `\nTarget: 5,000 streams < 1 GB RSS: Tollgate held ${tg.open.open} streams at ${f(tg.loaded_rss_kb / 1024, 0)} MB RSS (${f(mb, 0)} MB scaled to 5,000): ${mb < 1024 ? "met" : "ABOVE target"}`,
+    );
   }
   const text = out.join("\n");
   console.log(text);
-  const md = [`| target | open | idle RSS MB | RSS open MB | KB/stream | MB per 5k | TTFT unloaded ms | TTFT loaded ms | added ms | direct TTFT ms | CPU% held | upstream left |`, `|---|---|---|---|---|---|---|---|---|---|---|---|`,
-    ...rows.map((c) => `| ${c.join(" | ")} |`)].join("\n");
+  const md = [
+    `| target | open | idle RSS MB | RSS open MB | KB/stream | MB per 5k | TTFT unloaded ms | TTFT loaded ms | added ms | direct TTFT ms | CPU% held | upstream left |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|`,
+    ...rows.map((c) => `| ${c.join(" | ")} |`),
+  ].join("\n");
   const file = writeResults("concurrency", { table_markdown: md, ...meta, finished: new Date().toISOString(), elapsed_s: (Date.now() - T0) / 1000, results, table: text });
   console.log(`\nresults: ${path.relative(ROOT, file)}  (elapsed ${((Date.now() - T0) / 1000).toFixed(0)} s)`);
 }

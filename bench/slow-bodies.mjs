@@ -26,7 +26,11 @@ providers: { sim: { type: simulator, ttftMs: 0, tokensPerSecond: 1000000, answer
 models: { sim: { targets: [{ provider: sim, model: sim }] } }
 `,
 );
-const child = spawn(process.execPath, [path.join(ROOT, "dist/cli/main.js"), "start", "--config", path.join(dir, "gateway.yaml"), "--port", "0"], { cwd: dir, env: { ...process.env, BENCH_KEY: KEY }, stdio: ["ignore", "pipe", "inherit"] });
+const child = spawn(process.execPath, [path.join(ROOT, "dist/cli/main.js"), "start", "--config", path.join(dir, "gateway.yaml"), "--port", "0"], {
+  cwd: dir,
+  env: { ...process.env, BENCH_KEY: KEY },
+  stdio: ["ignore", "pipe", "inherit"],
+});
 const stop = () => {
   child.kill("SIGKILL");
   fs.rmSync(dir, { recursive: true, force: true });
@@ -85,6 +89,8 @@ uploading = false;
 clearTimeout(deadline);
 console.log(`keyed latency, ${N} sequential requests (node ${process.version}, ${os.cpus()[0]?.model ?? "?"}):`);
 console.log(`  alone:                           p50 ${idle.p50.toFixed(2)} ms  p99 ${idle.p99.toFixed(2)} ms`);
-console.log(`  with ${UPLOADS} slow unauthenticated uploads: p50 ${loaded.p50.toFixed(2)} ms  p99 ${loaded.p99.toFixed(2)} ms  (${(loaded.p50 / idle.p50).toFixed(2)}× at p50; ${refused} uploads refused with 401 meanwhile)`);
+console.log(
+  `  with ${UPLOADS} slow unauthenticated uploads: p50 ${loaded.p50.toFixed(2)} ms  p99 ${loaded.p99.toFixed(2)} ms  (${(loaded.p50 / idle.p50).toFixed(2)}× at p50; ${refused} uploads refused with 401 meanwhile)`,
+);
 console.log(`  gateway RSS: ${rssBefore.toFixed(0)} MB before the uploads, ${rssLoaded.toFixed(0)} MB under them`);
 process.exit(0);

@@ -180,7 +180,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   ledger.catch(() => {});
   ledger.then((l) => observability.metrics?.watchLedgerSpool(() => l.spooled)).catch(() => {});
   const maintenance = storePromise.then((sql) => {
-    const m = new LedgerMaintenance(sql, { retention: config.ledger.retention, intervalMs: config.ledger.maintenanceIntervalMs, onError: (err) => observability.warn("ledger", `Maintenance failed: ${String(err)}`) });
+    const m = new LedgerMaintenance(sql, {
+      retention: config.ledger.retention,
+      intervalMs: config.ledger.maintenanceIntervalMs,
+      onError: (err) => observability.warn("ledger", `Maintenance failed: ${String(err)}`),
+    });
     m.start();
     return m;
   });
@@ -259,7 +263,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     answerTokenCount,
     idempotency({ store: idempotencyStore, config: config.idempotency, log: warn("idempotency") }),
     ...(cached ? [cached.lookup] : []),
-    enforceBudgets({ store: budgetStore, rules: config.budgets.rules, reservationTtlMs: config.budgets.reservationTtlMs, defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens, log: warn("budgets") }),
+    enforceBudgets({
+      store: budgetStore,
+      rules: config.budgets.rules,
+      reservationTtlMs: config.budgets.reservationTtlMs,
+      defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens,
+      log: warn("budgets"),
+    }),
     ...(cached ? [cached.semantic] : []),
     structuredOutput,
     toolLoop,

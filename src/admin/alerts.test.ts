@@ -41,7 +41,14 @@ describe("/admin/alerts", () => {
     expect(created).toEqual({ status: 201, body: { id: "runaway", kind: "spend_rate", per: "tag:team", windowHours: 1, trailingWindows: 24, factor: 4, minUsd: 1, source: "api" } });
     const listed = await call(getAlerts);
     expect(JSON.stringify(listed.body)).not.toContain("hook-secret-token");
-    expect(listed.body).toMatchObject({ webhooks: [{ name: "ops", format: "generic", signed: true }], rules: [{ id: "budgets", source: "config" }, { id: "runaway", source: "api" }], recent: [] });
+    expect(listed.body).toMatchObject({
+      webhooks: [{ name: "ops", format: "generic", signed: true }],
+      rules: [
+        { id: "budgets", source: "config" },
+        { id: "runaway", source: "api" },
+      ],
+      recent: [],
+    });
     expect(await call(deleteAlertRule, { params: { id: "runaway" } })).toEqual({ status: 200, body: { id: "runaway", object: "alert_rule", deleted: true } });
     expect((await call(getAlerts)).body).toMatchObject({ rules: [{ id: "budgets" }] });
   });
@@ -49,7 +56,10 @@ describe("/admin/alerts", () => {
   it("refuses bad rules with a clear 4xx and stores nothing", async () => {
     expect(await refused(call(createAlertRule, { body: { id: "x", kind: "no_such_kind" } }))).toMatchObject({ status: 400, code: "invalid_request" });
     expect(await refused(call(createAlertRule, { body: { id: "x", kind: "error_rate", percent: 120 } }))).toMatchObject({ status: 400, message: expect.stringContaining("percent") });
-    expect(await refused(call(createAlertRule, { body: { id: "x", kind: "budget", webhooks: ["pager"] } }))).toMatchObject({ status: 400, message: expect.stringContaining('unknown webhook "pager"') });
+    expect(await refused(call(createAlertRule, { body: { id: "x", kind: "budget", webhooks: ["pager"] } }))).toMatchObject({
+      status: 400,
+      message: expect.stringContaining('unknown webhook "pager"'),
+    });
     expect(await refused(call(createAlertRule, { body: { id: "budgets", kind: "ledger_spooling" } }))).toMatchObject({ status: 409, code: "alert_rule_exists" });
     expect(await refused(call(createAlertRule, { body: { id: "test", kind: "ledger_spooling" } }))).toMatchObject({ status: 400 });
     expect(await refused(call(createAlertRule, { body: "not a rule" }))).toMatchObject({ status: 400 });

@@ -82,7 +82,8 @@ const testBody = z.strictObject({ webhook: z.string().min(1).optional() }).optio
 export const testAlert: AdminHandler = async ({ body, services, now = Date.now() }) => {
   const b = parseWith(testBody, body, "body");
   const webhooks = services.config.alerts.webhooks.filter((w) => b?.webhook === undefined || w.name === b.webhook);
-  if (webhooks.length === 0) throw b?.webhook === undefined ? new InvalidRequestError("invalid_request", "No webhooks are configured (alerts.webhooks).") : invalidField("webhook", `no webhook "${b.webhook}".`);
+  if (webhooks.length === 0)
+    throw b?.webhook === undefined ? new InvalidRequestError("invalid_request", "No webhooks are configured (alerts.webhooks).") : invalidField("webhook", `no webhook "${b.webhook}".`);
   const sample: Alert = {
     ruleId: "test",
     kind: "test",
@@ -93,6 +94,8 @@ export const testAlert: AdminHandler = async ({ body, services, now = Date.now()
     details: { test: true },
   };
   const id = `alr_test_${now.toString(36)}`;
-  const results = await Promise.all(webhooks.map(async (w) => ({ webhook: w.name, format: w.format, signed: w.secret !== undefined, error: (await deliver(w, sample, { id, createdAt: now }, now)) ?? null })));
+  const results = await Promise.all(
+    webhooks.map(async (w) => ({ webhook: w.name, format: w.format, signed: w.secret !== undefined, error: (await deliver(w, sample, { id, createdAt: now }, now)) ?? null })),
+  );
   return { status: 200, body: { object: "alert_test", id, results: results.map((r) => ({ ...r, ok: r.error === null })) } };
 };

@@ -8,7 +8,19 @@ let services: TestServices;
 beforeEach(async () => {
   services = await testServices();
   for (let n = 1; n <= 5; n++) {
-    await services.audit.record({ actor: n % 2 ? "user:alice" : "admin-key:ci", actorRole: "owner", via: "admin_key", requestId: `adm_${n}`, action: "teams.update", resource: "teams", resourceId: `t${n}`, status: 200, before: { n }, after: { n: n + 1 }, at: 1_767_225_600_000 + n * 1000 });
+    await services.audit.record({
+      actor: n % 2 ? "user:alice" : "admin-key:ci",
+      actorRole: "owner",
+      via: "admin_key",
+      requestId: `adm_${n}`,
+      action: "teams.update",
+      resource: "teams",
+      resourceId: `t${n}`,
+      status: 200,
+      before: { n },
+      after: { n: n + 1 },
+      at: 1_767_225_600_000 + n * 1000,
+    });
   }
 });
 afterEach(() => services.close());
@@ -42,12 +54,20 @@ describe("GET /admin/audit and /admin/audit/export", () => {
   test("the export is JSON lines oldest first, with the stored fields, continued by after_seq", async () => {
     const all = await call(exportAudit, {});
     expect(all.contentType).toBe("application/x-ndjson");
-    const lines = (all.body as string).trim().split("\n").map((l) => JSON.parse(l) as { seq: number; before_json: string; prev_hash: string; hash: string });
+    const lines = (all.body as string)
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { seq: number; before_json: string; prev_hash: string; hash: string });
     expect(lines.map((l) => l.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(lines[0]).toMatchObject({ before_json: '{"n":1}', prev_hash: "0".repeat(64) });
     expect(lines[1]!.prev_hash).toBe(lines[0]!.hash);
     const rest = await call(exportAudit, { after_seq: "3", actor: "user:alice" });
-    expect((rest.body as string).trim().split("\n").map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([5]);
+    expect(
+      (rest.body as string)
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { seq: number }).seq),
+    ).toEqual([5]);
     expect((await call(exportAudit, { actor: "nobody" })).body).toBe("");
   });
 });

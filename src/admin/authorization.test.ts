@@ -161,7 +161,14 @@ beforeEach(async () => {
   }
   world = { keys, requests };
   // Something in the audit log already, by the owner.
-  await handleAdmin(auth, services, { method: "PATCH", path: `/admin/keys/${keys.bob}`, query: {}, authorization: `Bearer ${secretOf("owner")}`, requestId: "adm_setup", body: async () => ({ tags: { env: "blue-prod" } }) });
+  await handleAdmin(auth, services, {
+    method: "PATCH",
+    path: `/admin/keys/${keys.bob}`,
+    query: {},
+    authorization: `Bearer ${secretOf("owner")}`,
+    requestId: "adm_setup",
+    body: async () => ({ tags: { env: "blue-prod" } }),
+  });
 });
 afterEach(() => services.close());
 
@@ -219,7 +226,9 @@ describe("what a narrowed caller gets is exactly their share", () => {
   test.each(CALLERS)("%s: summary and usage totals count only the visible requests, lists only the visible keys", async (caller) => {
     const summary = (await callAs(caller, { method: "GET", path: "/admin/summary", query: { from: String(NOW - 86_400_000), to: String(NOW) } })).body as { cost_nanos: number; requests: number };
     expect(summary.cost_nanos).toBe(visibleCost(caller));
-    const usage = (await callAs(caller, { method: "GET", path: "/admin/usage", query: { group_by: "user", from: String(NOW - 86_400_000), to: String(NOW) } })).body as { totals: { cost_nanos: number }[] };
+    const usage = (await callAs(caller, { method: "GET", path: "/admin/usage", query: { group_by: "user", from: String(NOW - 86_400_000), to: String(NOW) } })).body as {
+      totals: { cost_nanos: number }[];
+    };
     expect(usage.totals.reduce((sum, t) => sum + t.cost_nanos, 0)).toBe(visibleCost(caller));
     const keys = (await callAs(caller, { method: "GET", path: "/admin/keys" })).body as { data: { user_id: string }[] };
     const expectedUsers = PRINCIPALS[caller].role === "member" ? ["alice"] : PRINCIPALS[caller].teams.length ? ["alice", "carol"] : ["alice", "bob", "carol"];

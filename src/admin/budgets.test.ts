@@ -22,7 +22,19 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const MONTH_START = Date.UTC(new Date(NOW).getUTCFullYear(), new Date(NOW).getUTCMonth(), 1);
 const LIMITS = { budgets: [{ period: "day" as const, usd: 1 }], rpm: 10 };
 
-type Budget = { source: string; scope: string; rule_id: string; subject: string; period: string; unit: string; limit: number; spent: number; reserved: number; window_start: string | null; resets_at: string | null };
+type Budget = {
+  source: string;
+  scope: string;
+  rule_id: string;
+  subject: string;
+  period: string;
+  unit: string;
+  limit: number;
+  spent: number;
+  reserved: number;
+  window_start: string | null;
+  resets_at: string | null;
+};
 
 describe.each(["memory", "redis"] as const)("GET /admin/budgets with %s counters", (kind) => {
   let services: TestServices;
@@ -58,7 +70,7 @@ describe.each(["memory", "redis"] as const)("GET /admin/budgets with %s counters
     await services.close();
   });
 
-  const budgets = async () => ((await getBudgets({ params: {}, query: {}, body: undefined, services, principal: OWNER, now: NOW })).body as { store: string; data: Budget[] });
+  const budgets = async () => (await getBudgets({ params: {}, query: {}, body: undefined, services, principal: OWNER, now: NOW })).body as { store: string; data: Budget[] };
 
   test("key limits and config rules, with settled spend and in-flight reservations", async () => {
     const keys = await services.keyStore();
@@ -77,7 +89,10 @@ describe.each(["memory", "redis"] as const)("GET /admin/budgets with %s counters
     // One request settled at its actual cost, one still in flight.
     const settled = linesFor(rules, identity, { usdNanos: 300_000, tokens: 500, requests: 1 }, NOW);
     expect(await reserve("req_done", { usdNanos: 900_000, tokens: 1500, requests: 1 })).toEqual({ ok: true });
-    await store.settle("req_done", settled.map((l) => ({ counter: l.counter, amount: l.amount, windowEndsAt: l.windowEndsAt })));
+    await store.settle(
+      "req_done",
+      settled.map((l) => ({ counter: l.counter, amount: l.amount, windowEndsAt: l.windowEndsAt })),
+    );
     expect(await reserve("req_flight", { usdNanos: 200_000, tokens: 700, requests: 1 })).toEqual({ ok: true });
 
     const report = await budgets();

@@ -84,9 +84,24 @@ export const getBudgets: AdminHandler = async ({ query, services, principal, now
   const users = await orgs.listUsers();
   const all = [
     ...(await linesOf(sql, services.config.budgets.rules, "config", now)),
-    ...(await linesOf(sql, keys.flatMap((k) => rulesFromLimits("key", k.id, k.limits)), "key", now)),
-    ...(await linesOf(sql, users.filter((u) => u.disabledAt === undefined).flatMap((u) => rulesFromLimits("user", u.id, u.limits)), "user", now)),
-    ...(await linesOf(sql, teams.flatMap((t) => rulesFromLimits("team", t.id, t.limits)), "team", now)),
+    ...(await linesOf(
+      sql,
+      keys.flatMap((k) => rulesFromLimits("key", k.id, k.limits)),
+      "key",
+      now,
+    )),
+    ...(await linesOf(
+      sql,
+      users.filter((u) => u.disabledAt === undefined).flatMap((u) => rulesFromLimits("user", u.id, u.limits)),
+      "user",
+      now,
+    )),
+    ...(await linesOf(
+      sql,
+      teams.flatMap((t) => rulesFromLimits("team", t.id, t.limits)),
+      "team",
+      now,
+    )),
   ];
   // A counter several rules land on is shown once, with the rule requests are held to (see linesFor).
   const chosen = new Map<string, Line>();

@@ -25,8 +25,9 @@ beforeEach(async () => {
 });
 afterEach(() => services.close());
 
-// biome-ignore lint/suspicious/noExplicitAny: the tests read deep into JSON bodies of many shapes
-const call = async (handler: AdminHandler, input: Partial<AdminInput> = {}) => (await handler({ params: {}, query: {}, body: undefined, services, principal: OWNER, now: NOW, ...input })).body as Record<string, any>;
+const call = async (handler: AdminHandler, input: Partial<AdminInput> = {}) =>
+  // biome-ignore lint/suspicious/noExplicitAny: the tests read deep into JSON bodies of many shapes
+  (await handler({ params: {}, query: {}, body: undefined, services, principal: OWNER, now: NOW, ...input })).body as Record<string, any>;
 
 async function failure(promise: Promise<unknown>) {
   const err = await promise.then(

@@ -39,7 +39,14 @@ describe("POST /admin/keys", () => {
         allowed_origins: ["https://app.example.com", "http://127.0.0.1:5173"],
         tags: { feature: "search" },
         metadata: { owner: "alice@example.com" },
-        limits: { budgets: [{ period: "day", usd: 5 }, { period: "month", tokens: 1_000_000 }], rpm: 60, tpm: 10_000 },
+        limits: {
+          budgets: [
+            { period: "day", usd: 5 },
+            { period: "month", tokens: 1_000_000 },
+          ],
+          rpm: 60,
+          tpm: 10_000,
+        },
         expires_at: "2027-01-01T00:00:00Z",
       },
     });
@@ -57,7 +64,14 @@ describe("POST /admin/keys", () => {
       allowed_origins: ["https://app.example.com", "http://127.0.0.1:5173"],
       tags: { feature: "search" },
       metadata: { owner: "alice@example.com" },
-      limits: { budgets: [{ period: "day", usd: 5 }, { period: "month", tokens: 1_000_000 }], rpm: 60, tpm: 10_000 },
+      limits: {
+        budgets: [
+          { period: "day", usd: 5 },
+          { period: "month", tokens: 1_000_000 },
+        ],
+        rpm: 60,
+        tpm: 10_000,
+      },
       status: "active",
       created_at: "2026-11-21T12:00:00.000Z",
       expires_at: "2027-01-01T00:00:00.000Z",
@@ -159,9 +173,21 @@ describe("PATCH /admin/keys/:id", () => {
     await services.virtualKeys.resolve(secret, NOW);
     const forget = vi.spyOn(services.virtualKeys, "forget");
 
-    const result = await call(updateKey, { params: { id: key.id }, body: { name: "new", team_id: null, allowed_models: null, limits: { rpm: 20, budgets: [{ period: "total", usd: 100 }] }, expires_at: null } });
+    const result = await call(updateKey, {
+      params: { id: key.id },
+      body: { name: "new", team_id: null, allowed_models: null, limits: { rpm: 20, budgets: [{ period: "total", usd: 100 }] }, expires_at: null },
+    });
     expect(result.status).toBe(200);
-    expect(result.body).toMatchObject({ id: key.id, user_id: "alice", name: "new", team_id: null, allowed_models: null, tags: { env: "dev" }, limits: { rpm: 20, budgets: [{ period: "total", usd: 100 }] }, expires_at: null });
+    expect(result.body).toMatchObject({
+      id: key.id,
+      user_id: "alice",
+      name: "new",
+      team_id: null,
+      allowed_models: null,
+      tags: { env: "dev" },
+      limits: { rpm: 20, budgets: [{ period: "total", usd: 100 }] },
+      expires_at: null,
+    });
     expect(forget).toHaveBeenCalledWith(key.id);
     // The next lookup reads the database again, so the change is live at once.
     expect(await services.virtualKeys.resolve(secret, NOW + 1)).toMatchObject({ name: "new", limits: { rpm: 20 } });

@@ -9,18 +9,18 @@ import type { AdminHandler } from "./types.js";
 export const meHandler =
   (endpoints: () => { endpoint: string; access: Access }[]): AdminHandler =>
   async ({ principal, csrf }) => ({
-  status: 200,
-  body: {
-    object: "principal",
-    actor: principal.actor,
-    via: principal.via,
-    role: principal.role,
-    teams: principal.teams,
-    user_id: principal.userId ?? null,
-    sees_all: seesAll(principal),
-    endpoints: endpoints()
-      .filter((e) => allows(e.access, principal))
-      .map((e) => e.endpoint),
-    ...(csrf !== undefined ? { csrf_token: csrf } : {}),
-  },
-});
+    status: 200,
+    body: {
+      object: "principal",
+      actor: principal.actor,
+      via: principal.via,
+      role: principal.role,
+      teams: principal.teams,
+      user_id: principal.userId ?? null,
+      sees_all: seesAll(principal),
+      endpoints: endpoints()
+        .filter((e) => allows(e.access, principal))
+        .map((e) => e.endpoint),
+      ...(csrf !== undefined ? { csrf_token: csrf } : {}),
+    },
+  });

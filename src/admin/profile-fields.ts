@@ -13,9 +13,9 @@ export function checkModels(models: readonly string[], services: AdminServices):
 /** Drops absent limit fields so the stored JSON holds only what was set. */
 export function limitsOf(limits: { budgets?: KeyLimits["budgets"]; rpm?: number; tpm?: number }): KeyLimits {
   const out: KeyLimits = {};
-  if (limits.budgets !== undefined) out.budgets = limits.budgets.map((b) => ({ period: b.period, ...(b.usd !== undefined ? { usd: b.usd } : {}), ...(b.tokens !== undefined ? { tokens: b.tokens } : {}) }));
+  if (limits.budgets !== undefined)
+    out.budgets = limits.budgets.map((b) => ({ period: b.period, ...(b.usd !== undefined ? { usd: b.usd } : {}), ...(b.tokens !== undefined ? { tokens: b.tokens } : {}) }));
   if (limits.rpm !== undefined) out.rpm = limits.rpm;
   if (limits.tpm !== undefined) out.tpm = limits.tpm;
   return out;
 }
-

@@ -37,9 +37,18 @@ function parsePricesParam(text: string, services: AdminServices) {
 }
 
 /** GET /admin/usage?prices=…: each group's recorded cost beside what it would have cost under the given prices. */
-export async function repricedUsage(services: AdminServices, q: { group_by: UsageGroupBy; tag?: string | undefined; prices: string; as_model?: string | undefined }, range: { from: number; to: number }) {
+export async function repricedUsage(
+  services: AdminServices,
+  q: { group_by: UsageGroupBy; tag?: string | undefined; prices: string; as_model?: string | undefined },
+  range: { from: number; to: number },
+) {
   const table = parsePricesParam(q.prices, services);
-  const groups = await reprice(await services.store(), table, { groupBy: q.group_by, ...range, ...(q.tag !== undefined ? { tag: q.tag } : {}), ...(q.as_model !== undefined ? { asModel: q.as_model } : {}) });
+  const groups = await reprice(await services.store(), table, {
+    groupBy: q.group_by,
+    ...range,
+    ...(q.tag !== undefined ? { tag: q.tag } : {}),
+    ...(q.as_model !== undefined ? { asModel: q.as_model } : {}),
+  });
   return {
     object: "usage_repriced",
     group_by: q.group_by,
@@ -108,7 +117,11 @@ export const getRepricingRuns: AdminHandler = async ({ query, services }) => {
 
 export const repricingQueryFields = {
   /** A JSON price table to re-cost the range with, beside the recorded cost. */
-  prices: z.string().min(2).max(64 * 1024).optional(),
+  prices: z
+    .string()
+    .min(2)
+    .max(64 * 1024)
+    .optional(),
   /** With prices: re-cost as if every request had gone to this model. */
   as_model: z.string().min(1).max(200).optional(),
 };

@@ -13,7 +13,10 @@ const MAX_LIMIT = 200;
 const requestsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(50),
   /** Only requests answered with a status of 400 or more. */
-  errors: z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1").default(false),
+  errors: z
+    .enum(["true", "false", "1", "0"])
+    .transform((v) => v === "true" || v === "1")
+    .default(false),
 });
 
 function parseTags(text: string): Record<string, string> {
@@ -75,6 +78,7 @@ export const getRequest: AdminHandler = async ({ params, services, principal }) 
   const id = params.id!;
   const found = await queryRequest(await services.store(), id);
   if (!found) throw new NotFoundError("request_not_found", `No request with id "${id.slice(0, 100)}" in the ledger (it is written within a second of finishing).`, { param: "id" });
-  if (!keyVisible(principal, { userId: found.request.user_id ?? "", teamId: found.request.team_id ?? undefined })) throw new ForbiddenError(`Request ${id.slice(0, 100)} belongs to another ${principal.role === "member" ? "user" : "team"}.`);
+  if (!keyVisible(principal, { userId: found.request.user_id ?? "", teamId: found.request.team_id ?? undefined }))
+    throw new ForbiddenError(`Request ${id.slice(0, 100)} belongs to another ${principal.role === "member" ? "user" : "team"}.`);
   return { status: 200, body: { ...requestView(found.request), attempt_list: found.attempts.map(attemptView) } };
 };

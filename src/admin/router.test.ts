@@ -38,7 +38,8 @@ describe("matchAdminRoute", () => {
 });
 
 describe("handleAdmin", () => {
-  const call = (auth: AdminAuth, over: Partial<AdminCall> = {}) => handleAdmin(auth, services, { method: "GET", path: "/admin/keys", query: {}, authorization: `Bearer ${ADMIN}`, requestId: "adm_test", ...over });
+  const call = (auth: AdminAuth, over: Partial<AdminCall> = {}) =>
+    handleAdmin(auth, services, { method: "GET", path: "/admin/keys", query: {}, authorization: `Bearer ${ADMIN}`, requestId: "adm_test", ...over });
   const owners = (...secrets: string[]) => new AdminAuth({ keys: secrets.map((secret) => ({ secret, role: "owner" as const, teams: [] })) });
 
   test("with no admin key configured the API is disabled: 404, whatever the credentials", async () => {

@@ -120,7 +120,10 @@ function bearerOf(authorization: string | string[] | undefined): string | undefi
 export class AdminAuth {
   private readonly grants: { digest: Buffer; principal: Principal }[];
 
-  constructor(private readonly admin: ResolvedAdmin, private readonly sessions?: SessionStore) {
+  constructor(
+    private readonly admin: ResolvedAdmin,
+    private readonly sessions?: SessionStore,
+  ) {
     this.grants = admin.keys.map((grant) => {
       const d = digest(grant.secret);
       // The fingerprint is what StaticKeys calls a key: safe to log, stable across restarts.

@@ -13,7 +13,17 @@ import { testServices, type TestServices } from "./test-support/services.js";
 const ADMIN_KEY = "adm-sessions-0123456789";
 const ADMIN: ResolvedAdmin = {
   keys: [{ secret: ADMIN_KEY, role: "owner", teams: [] }],
-  oidc: { issuer: "http://127.0.0.1:1", clientId: "x", redirectUri: "http://127.0.0.1:2/dashboard/auth/callback", scopes: ["openid"], userClaim: "email", groupsClaim: "groups", roles: [], sessionTtlMinutes: 60, secureCookie: true },
+  oidc: {
+    issuer: "http://127.0.0.1:1",
+    clientId: "x",
+    redirectUri: "http://127.0.0.1:2/dashboard/auth/callback",
+    scopes: ["openid"],
+    userClaim: "email",
+    groupsClaim: "groups",
+    roles: [],
+    sessionTtlMinutes: 60,
+    secureCookie: true,
+  },
 };
 const OLIVIA: Principal = { actor: "user:olivia", via: "session", role: "owner", teams: [], userId: "olivia" };
 

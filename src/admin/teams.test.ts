@@ -25,7 +25,10 @@ const call = (handler: AdminHandler, input: Partial<AdminInput> = {}) =>
 describe("teams", () => {
   test("create, read, update (null clears), disable and re-enable; the audit note carries before and after", async () => {
     const created = await call(createTeam, { body: { id: "red", name: "Red", allowed_models: ["fast"], tags: { cc: "42" }, limits: { budgets: [{ period: "day", usd: 10 }], rpm: 5 } } });
-    expect(created).toMatchObject({ status: 201, body: { object: "team", id: "red", name: "Red", allowed_models: ["fast"], tags: { cc: "42" }, limits: { budgets: [{ period: "day", usd: 10 }], rpm: 5 }, status: "active" } });
+    expect(created).toMatchObject({
+      status: 201,
+      body: { object: "team", id: "red", name: "Red", allowed_models: ["fast"], tags: { cc: "42" }, limits: { budgets: [{ period: "day", usd: 10 }], rpm: 5 }, status: "active" },
+    });
     expect((await call(createTeam, { body: { id: "red" } })).body.error.code).toBe("team_exists");
     const updated = await call(updateTeam, { params: { id: "red" }, body: { name: null, limits: { rpm: 9 } } });
     expect(updated.body).toMatchObject({ name: null, limits: { rpm: 9 } });
@@ -44,11 +47,28 @@ describe("teams", () => {
   });
 
   test("any body: 201 or a 400, never anything else, and a refused one stores nothing", async () => {
-    const value = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), fc.integer()), { maxKeys: 3 }));
+    const value = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string(), { maxLength: 3 }),
+      fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), fc.integer()), { maxKeys: 3 }),
+    );
     const body = fc.oneof(
       value,
       fc.record({ id: fc.oneof(fc.stringMatching(/^[a-z]{1,8}$/), value), name: value, allowed_models: value, tags: value, limits: value }, { requiredKeys: [] }),
-      fc.record({ id: fc.stringMatching(/^[a-z]{1,8}$/), limits: fc.record({ rpm: fc.oneof(fc.integer({ min: -5, max: 100 }), value), budgets: fc.array(fc.record({ period: fc.constantFrom("day", "week"), usd: fc.oneof(fc.double({ min: -1, max: 10 }), value) }, { requiredKeys: [] }), { maxLength: 2 }) }, { requiredKeys: [] }) }),
+      fc.record({
+        id: fc.stringMatching(/^[a-z]{1,8}$/),
+        limits: fc.record(
+          {
+            rpm: fc.oneof(fc.integer({ min: -5, max: 100 }), value),
+            budgets: fc.array(fc.record({ period: fc.constantFrom("day", "week"), usd: fc.oneof(fc.double({ min: -1, max: 10 }), value) }, { requiredKeys: [] }), { maxLength: 2 }),
+          },
+          { requiredKeys: [] },
+        ),
+      }),
     );
     await fc.assert(
       fc.asyncProperty(body, async (input) => {
@@ -65,7 +85,12 @@ describe("teams", () => {
 
 describe("users", () => {
   test("create with a role and teams; a role change is audited as users.role; a team filter lists its members", async () => {
-    expect((await call(createUser, { body: { id: "alice@example.com", email: "alice@example.com", teams: ["red"] } })).body).toMatchObject({ object: "user", role: "member", teams: ["red"], email: "alice@example.com" });
+    expect((await call(createUser, { body: { id: "alice@example.com", email: "alice@example.com", teams: ["red"] } })).body).toMatchObject({
+      object: "user",
+      role: "member",
+      teams: ["red"],
+      email: "alice@example.com",
+    });
     await call(createUser, { body: { id: "bob", role: "viewer", teams: ["blue"] } });
     expect((await call(listUsers, { query: { team_id: "red" } })).body.data.map((u) => u.id)).toEqual(["alice@example.com"]);
     const promoted = await call(updateUser, { params: { id: "bob" }, body: { role: "team_admin" } });

@@ -14,7 +14,14 @@ beforeEach(async () => {
 });
 afterEach(() => services.close());
 
-function record(id: string, startedAt: number, who: { keyId: string; userId: string; teamId?: string; tags?: Record<string, string> }, model: string, tokens: [number, number], costNanos: number): RequestRecord {
+function record(
+  id: string,
+  startedAt: number,
+  who: { keyId: string; userId: string; teamId?: string; tags?: Record<string, string> },
+  model: string,
+  tokens: [number, number],
+  costNanos: number,
+): RequestRecord {
   const usage = { inputTokens: tokens[0], outputTokens: tokens[1], cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: "reported" as const };
   return {
     id,
@@ -45,7 +52,11 @@ async function seed(): Promise<void> {
   ]);
 }
 
-const usage = async (query: Record<string, string> = {}) => (await getUsage({ params: {}, query, body: undefined, services, principal: OWNER, now: NOW })).body as Record<string, unknown> & { totals: Record<string, unknown>[]; series: Record<string, unknown>[] };
+const usage = async (query: Record<string, string> = {}) =>
+  (await getUsage({ params: {}, query, body: undefined, services, principal: OWNER, now: NOW })).body as Record<string, unknown> & {
+    totals: Record<string, unknown>[];
+    series: Record<string, unknown>[];
+  };
 
 describe("GET /admin/usage", () => {
   test("defaults: the last 24 h by model, money as integer nano-dollars and a 6-decimal USD string", async () => {
@@ -61,10 +72,22 @@ describe("GET /admin/usage", () => {
   test("by key, user, team and tag; requests without a team are the null group", async () => {
     await seed();
     const groups = async (query: Record<string, string>) => (await usage(query)).totals.map((t) => [t.group, t.requests, t.cost_nanos]);
-    expect(await groups({ group_by: "key" })).toEqual([["key_b", 1, 4_500_000_001], ["key_a", 2, 1_235_067]]);
-    expect(await groups({ group_by: "user" })).toEqual([["bob", 1, 4_500_000_001], ["alice", 2, 1_235_067]]);
-    expect(await groups({ group_by: "team" })).toEqual([[null, 1, 4_500_000_001], ["red", 2, 1_235_067]]);
-    expect(await groups({ group_by: "tag", tag: "feature" })).toEqual([["chat", 1, 4_500_000_001], ["search", 2, 1_235_067]]);
+    expect(await groups({ group_by: "key" })).toEqual([
+      ["key_b", 1, 4_500_000_001],
+      ["key_a", 2, 1_235_067],
+    ]);
+    expect(await groups({ group_by: "user" })).toEqual([
+      ["bob", 1, 4_500_000_001],
+      ["alice", 2, 1_235_067],
+    ]);
+    expect(await groups({ group_by: "team" })).toEqual([
+      [null, 1, 4_500_000_001],
+      ["red", 2, 1_235_067],
+    ]);
+    expect(await groups({ group_by: "tag", tag: "feature" })).toEqual([
+      ["chat", 1, 4_500_000_001],
+      ["search", 2, 1_235_067],
+    ]);
     expect(await groups({ group_by: "route" })).toEqual([["fast", 3, 4_501_235_068]]);
   });
 
@@ -74,11 +97,24 @@ describe("GET /admin/usage", () => {
     for (const f of [new Date(from).toISOString(), String(from), String(from / 1000)]) {
       const report = await usage({ from: f, to: "2026-11-21T12:30:00Z", group_by: "user", granularity: "hour" });
       expect(report.from).toBe(new Date(from).toISOString());
-      expect(report.totals.map((t) => [t.group, t.requests])).toEqual([["bob", 1], ["alice", 3]]);
+      expect(report.totals.map((t) => [t.group, t.requests])).toEqual([
+        ["bob", 1],
+        ["alice", 3],
+      ]);
       expect(report.series).toEqual([
         { bucket: "2026-11-20T06:00:00.000Z", group: "alice", requests: 1, input_tokens: 1, output_tokens: 1, cost_nanos: 999, cost_usd: "0.000001", saved_nanos: 0, saved_usd: "0.000000" },
         { bucket: "2026-11-21T10:00:00.000Z", group: "alice", requests: 2, input_tokens: 110, output_tokens: 55, cost_nanos: 1_235_067, cost_usd: "0.001235", saved_nanos: 0, saved_usd: "0.000000" },
-        { bucket: "2026-11-21T12:00:00.000Z", group: "bob", requests: 1, input_tokens: 1000, output_tokens: 200, cost_nanos: 4_500_000_001, cost_usd: "4.500000", saved_nanos: 0, saved_usd: "0.000000" },
+        {
+          bucket: "2026-11-21T12:00:00.000Z",
+          group: "bob",
+          requests: 1,
+          input_tokens: 1000,
+          output_tokens: 200,
+          cost_nanos: 4_500_000_001,
+          cost_usd: "4.500000",
+          saved_nanos: 0,
+          saved_usd: "0.000000",
+        },
       ]);
     }
   });

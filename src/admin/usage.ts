@@ -13,7 +13,10 @@ const usageQuery = z.strictObject({
   ...rangeFields,
   granularity: granularityField,
   /** The tag name to group by (group_by=tag). */
-  tag: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "a tag name is 1-64 of [A-Za-z0-9_.:-]").optional(),
+  tag: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "a tag name is 1-64 of [A-Za-z0-9_.:-]")
+    .optional(),
   ...repricingQueryFields,
 });
 

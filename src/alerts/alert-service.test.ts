@@ -122,7 +122,9 @@ describe.each(storeKinds)("alerts on %s", (kind) => {
     const alerts = service(sql, alertsConfig(receiver, { maxAttempts: 2, rules: [{ id: "budgets", kind: "budget", thresholds: [50], webhooks: ["ops"] }] }), () => now);
     await alerts.evaluate();
     expect(receiver.received).toHaveLength(1);
-    expect(await sql.query("SELECT state, attempts, next_attempt_at, last_error FROM tollgate_alert_outbox")).toEqual([{ state: "pending", attempts: 1, next_attempt_at: NOW + 5_000, last_error: "HTTP 500" }]);
+    expect(await sql.query("SELECT state, attempts, next_attempt_at, last_error FROM tollgate_alert_outbox")).toEqual([
+      { state: "pending", attempts: 1, next_attempt_at: NOW + 5_000, last_error: "HTTP 500" },
+    ]);
     await alerts.deliverDue();
     expect(receiver.received).toHaveLength(1);
     now += 5_000;

@@ -67,7 +67,13 @@ export async function markSent(sql: Sql, id: string, now: number): Promise<void>
 export async function markFailed(sql: Sql, row: OutboxRow, error: string, now: number, maxAttempts: number): Promise<void> {
   const attempts = row.attempts + 1;
   const state = attempts >= maxAttempts ? "failed" : "pending";
-  await sql.query("UPDATE tollgate_alert_outbox SET state = $2, attempts = $3, next_attempt_at = $4, claimed_until = NULL, last_error = $5 WHERE id = $1", [row.id, state, attempts, now + backoffMs(attempts), error.slice(0, 500)]);
+  await sql.query("UPDATE tollgate_alert_outbox SET state = $2, attempts = $3, next_attempt_at = $4, claimed_until = NULL, last_error = $5 WHERE id = $1", [
+    row.id,
+    state,
+    attempts,
+    now + backoffMs(attempts),
+    error.slice(0, 500),
+  ]);
 }
 
 /** The newest deliveries first, for the admin API and the dashboard. */

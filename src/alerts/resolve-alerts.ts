@@ -18,7 +18,8 @@ export function resolveAlerts(config: AlertsConfig, secret: (ref: SecretRef, pat
     if (seen.has(rule.id)) issues.push({ path: `alerts.rules[${i}].id`, message: `Rule id "${rule.id}" is used twice.` });
     seen.add(rule.id);
     for (const name of rule.webhooks ?? []) {
-      if (!Object.hasOwn(config.webhooks, name)) issues.push({ path: `alerts.rules[${i}].webhooks`, message: `Unknown webhook "${name}"; defined: ${Object.keys(config.webhooks).join(", ") || "none"}.` });
+      if (!Object.hasOwn(config.webhooks, name))
+        issues.push({ path: `alerts.rules[${i}].webhooks`, message: `Unknown webhook "${name}"; defined: ${Object.keys(config.webhooks).join(", ") || "none"}.` });
     }
   });
   return { ...config, webhooks };

@@ -28,7 +28,14 @@ export function webhookBody(format: "generic" | "slack" | "teams", alert: Alert,
             body: [
               { type: "TextBlock", size: "Medium", weight: "Bolder", text: title },
               { type: "TextBlock", wrap: true, text: alert.summary },
-              { type: "FactSet", facts: [{ title: "Kind", value: alert.kind }, { title: "Subject", value: alert.subject }, { title: "Window", value: new Date(alert.windowStart).toISOString() }] },
+              {
+                type: "FactSet",
+                facts: [
+                  { title: "Kind", value: alert.kind },
+                  { title: "Subject", value: alert.subject },
+                  { title: "Window", value: new Date(alert.windowStart).toISOString() },
+                ],
+              },
             ],
           },
         },

@@ -84,7 +84,13 @@ describe.each(storeKinds)("the audit log on %s", (kind) => {
     const entry = await log.record(
       action(1, {
         action: "keys.create",
-        after: { key: { id: "key_1", prefix: "tg_3f9a…" }, secret: "tg_0123456789abcdefghij", client_secret: "x", nested: { password: "p", note: "uses provider-key-0123456789", hash: "abc" }, tokens: 5 },
+        after: {
+          key: { id: "key_1", prefix: "tg_3f9a…" },
+          secret: "tg_0123456789abcdefghij",
+          client_secret: "x",
+          nested: { password: "p", note: "uses provider-key-0123456789", hash: "abc" },
+          tokens: 5,
+        },
       }),
     );
     expect(JSON.parse(entry.after_json!)).toEqual({ key: { id: "key_1", prefix: "tg_3f9a…" }, nested: { note: "uses [REDACTED]" }, tokens: 5 });

@@ -71,7 +71,9 @@ const PAGE = 1000;
 /** sha256(previous hash + "\n" + the entry's fields as sorted JSON), hex. */
 function entryHash(entry: Omit<AuditEntry, "hash">): string {
   const { prev_hash: prev, ...fields } = entry;
-  return createHash("sha256").update(`${prev}\n${stableJson(fields)}`).digest("hex");
+  return createHash("sha256")
+    .update(`${prev}\n${stableJson(fields)}`)
+    .digest("hex");
 }
 
 function fromRow(row: AuditEntry): AuditEntry {
@@ -87,7 +89,10 @@ function fromRow(row: AuditEntry): AuditEntry {
 export class AuditLog {
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly store: () => Promise<Sql>, private readonly redactor: Redactor) {}
+  constructor(
+    private readonly store: () => Promise<Sql>,
+    private readonly redactor: Redactor,
+  ) {}
 
   /** Appends one entry; resolves once it is stored. */
   record(action: AuditAction): Promise<AuditEntry> {

@@ -47,12 +47,7 @@ test("tag rules match 'name=value', 'name=*' and '*'", () => {
 });
 
 test("one counter gets one line: the rule naming the subject wins, then the lowest limit", () => {
-  const lines = linesFor(
-    [rule("user", "*", { limit: 5 }), rule("user", "alice", { limit: 50 }), rule("user", "alice", { limit: 40 }), rule("user", "*", { limit: 1 })],
-    alice,
-    amounts,
-    at,
-  );
+  const lines = linesFor([rule("user", "*", { limit: 5 }), rule("user", "alice", { limit: 50 }), rule("user", "alice", { limit: 40 }), rule("user", "*", { limit: 1 })], alice, amounts, at);
   expect(lines.map((l) => [l.counter, l.limit])).toEqual([["usd:day:user:alice:2026-11-21", 40]]);
   const tags = linesFor([rule("tag", "env=prod", { limit: 9 }), rule("tag", "env=*", { limit: 3 }), rule("tag", "*", { limit: 1 })], alice, amounts, at);
   expect(tags.map((l) => l.limit)).toEqual([9, 1]);

@@ -35,9 +35,7 @@ test("500 concurrent reservations from 3 instances never overshoot, and rejected
     tokens: randomInt(rng, 0, 4_000),
   }));
 
-  const results = await Promise.all(
-    requests.map((r, i) => instances[i % 3]!.reserve(r.id, [line("usd", r.usd), line("tokens", r.tokens)], 60_000)),
-  );
+  const results = await Promise.all(requests.map((r, i) => instances[i % 3]!.reserve(r.id, [line("usd", r.usd), line("tokens", r.tokens)], 60_000)));
   const accepted = requests.filter((_, i) => results[i]!.ok);
   const rejected = requests.filter((_, i) => !results[i]!.ok);
   const sum = (list: typeof requests, unit: "usd" | "tokens") => list.reduce((total, r) => total + r[unit], 0);

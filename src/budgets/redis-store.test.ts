@@ -34,9 +34,7 @@ test("a call's keys share one hash tag and expire a grace after their window; to
   const end = windowOf("hour", Date.now()).end;
   await store.reserve("r1", [line("hourly", 10, 1, end), line("total", 10, 1, Infinity)], 60_000);
   const keys = (await keysUnder(redis, `${prefix}:keys}`)).sort();
-  expect(keys).toEqual(
-    ["e:hourly", "e:total", "r:hourly", "r:total", "s:hourly", "s:total"].map((suffix) => `{${prefix}:keys}:${suffix}`),
-  );
+  expect(keys).toEqual(["e:hourly", "e:total", "r:hourly", "r:total", "s:hourly", "s:total"].map((suffix) => `{${prefix}:keys}:${suffix}`));
   for (const key of keys.filter((k) => k.endsWith("hourly"))) expect(await redis.pexpiretime(key)).toBe(end + WINDOW_GRACE_MS);
   for (const key of keys.filter((k) => k.endsWith("total"))) expect(await redis.pexpiretime(key)).toBe(-1);
 });

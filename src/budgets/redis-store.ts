@@ -117,10 +117,7 @@ export class RedisBudgetStore implements BudgetStore {
       if (this.client.status === "ready") this.firstConnection = Promise.resolve();
       else {
         const abort = new AbortController();
-        this.firstConnection = Promise.race([
-          once(this.client, "ready", { signal: abort.signal }),
-          delay(STARTUP_WAIT_MS, undefined, { signal: abort.signal, ref: false }),
-        ]).then(
+        this.firstConnection = Promise.race([once(this.client, "ready", { signal: abort.signal }), delay(STARTUP_WAIT_MS, undefined, { signal: abort.signal, ref: false })]).then(
           () => abort.abort(),
           () => abort.abort(),
         );

@@ -101,7 +101,11 @@ function pdf(pages: number): Buffer {
 function part(media: Media): ContentPart {
   switch (media.kind) {
     case "image":
-      return { type: "image", url: media.inline ? `data:image/png;base64,${png(media.width, media.height).toString("base64")}` : `https://images.example/${media.width}x${media.height}.png`, ...(media.detail ? { detail: media.detail } : {}) };
+      return {
+        type: "image",
+        url: media.inline ? `data:image/png;base64,${png(media.width, media.height).toString("base64")}` : `https://images.example/${media.width}x${media.height}.png`,
+        ...(media.detail ? { detail: media.detail } : {}),
+      };
     case "wav":
       return { type: "other", raw: { type: "input_audio", input_audio: { data: wav(media.seconds, media.sampleRate).toString("base64"), format: "wav" } } };
     case "mp3":
@@ -219,10 +223,24 @@ function bill(target: Target, g: Generated): { tokens: number; nanos: number } {
 
 // --- the generator ---
 
-const text = fc.oneof(fc.lorem({ maxCount: 40 }), fc.string({ unit: "grapheme", maxLength: 300 }), fc.string({ unit: "binary", maxLength: 200 }), fc.string({ unit: fc.constantFrom(..."日本語の文章と中文句子한국어 문장"), maxLength: 200 }));
+const text = fc.oneof(
+  fc.lorem({ maxCount: 40 }),
+  fc.string({ unit: "grapheme", maxLength: 300 }),
+  fc.string({ unit: "binary", maxLength: 200 }),
+  fc.string({ unit: fc.constantFrom(..."日本語の文章と中文句子한국어 문장"), maxLength: 200 }),
+);
 const media: fc.Arbitrary<Media> = fc.oneof(
-  fc.record({ kind: fc.constant("image" as const), width: fc.integer({ min: 1, max: 3072 }), height: fc.integer({ min: 1, max: 3072 }), inline: fc.boolean() }, { requiredKeys: ["kind", "width", "height", "inline"] }),
-  fc.record({ kind: fc.constant("image" as const), width: fc.integer({ min: 1, max: 8000 }), height: fc.integer({ min: 1, max: 8000 }), detail: fc.constantFrom("low" as const, "high" as const, "auto" as const), inline: fc.constant(true) }),
+  fc.record(
+    { kind: fc.constant("image" as const), width: fc.integer({ min: 1, max: 3072 }), height: fc.integer({ min: 1, max: 3072 }), inline: fc.boolean() },
+    { requiredKeys: ["kind", "width", "height", "inline"] },
+  ),
+  fc.record({
+    kind: fc.constant("image" as const),
+    width: fc.integer({ min: 1, max: 8000 }),
+    height: fc.integer({ min: 1, max: 8000 }),
+    detail: fc.constantFrom("low" as const, "high" as const, "auto" as const),
+    inline: fc.constant(true),
+  }),
   fc.record({ kind: fc.constant("wav" as const), seconds: fc.integer({ min: 1, max: 8 }), sampleRate: fc.constantFrom(8000, 16000) }),
   fc.record({ kind: fc.constant("mp3" as const), seconds: fc.integer({ min: 1, max: 30 }), kbps: fc.constantFrom(8, 32, 64, 128) }),
   fc.record({ kind: fc.constant("pdf" as const), pages: fc.integer({ min: 1, max: 6 }), shape: fc.constantFrom("anthropic" as const, "openai-file" as const) }),
@@ -231,7 +249,10 @@ const tool: fc.Arbitrary<ToolDefinition> = fc.record({ name: fc.stringMatching(/
 
 const generated: fc.Arbitrary<Generated> = fc
   .record({
-    turns: fc.array(fc.record({ role: fc.constantFrom("system" as const, "user" as const, "assistant" as const), text, media: fc.array(media, { maxLength: 2 }), document: fc.option(text, { nil: undefined }) }), { minLength: 1, maxLength: 4 }),
+    turns: fc.array(
+      fc.record({ role: fc.constantFrom("system" as const, "user" as const, "assistant" as const), text, media: fc.array(media, { maxLength: 2 }), document: fc.option(text, { nil: undefined }) }),
+      { minLength: 1, maxLength: 4 },
+    ),
     tools: fc.array(tool, { maxLength: 3 }),
     schema: fc.option(simpleSchema, { nil: undefined }),
     maxOutputTokens: fc.option(fc.integer({ min: 1, max: 8000 }), { nil: undefined }),
@@ -290,7 +311,14 @@ describe("the worst case a request reserves", () => {
   });
 
   test("an embeddings request reserves its input only", () => {
-    const request: CanonicalRequest = { model: "e", messages: [], stream: false, includeUsage: false, inbound: { api: "openai-embeddings", body: {} }, embedding: { input: ["hello world", "and more"] } };
+    const request: CanonicalRequest = {
+      model: "e",
+      messages: [],
+      stream: false,
+      includeUsage: false,
+      inbound: { api: "openai-embeddings", body: {} },
+      embedding: { input: ["hello world", "and more"] },
+    };
     const reserved = worstCase(costing, request, [{ provider: "oa", model: "text-embedding-3-small" }]);
     expect(reserved.tokens).toBeGreaterThanOrEqual(o200k("hello world") + o200k("and more"));
   });

@@ -16,7 +16,11 @@ export interface CacheDirective {
 export function cacheDirective(header: string | undefined): CacheDirective {
   const directive: CacheDirective = { read: true, write: true };
   for (const part of (header ?? "").split(",")) {
-    const [name = "", value] = part.trim().toLowerCase().split("=", 2).map((s) => s.trim());
+    const [name = "", value] = part
+      .trim()
+      .toLowerCase()
+      .split("=", 2)
+      .map((s) => s.trim());
     if (name === "no-store") {
       directive.read = false;
       directive.write = false;

@@ -22,7 +22,12 @@ describe("exactKey", () => {
       key({}, "team:b"),
       key({}, "team:a", "other-route"),
       key({ messages: [{ role: "user", content: "What is 2+3?" }] }),
-      key({ messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "What is 2+2?" }] }),
+      key({
+        messages: [
+          { role: "system", content: "Be brief." },
+          { role: "user", content: "What is 2+2?" },
+        ],
+      }),
       key({ temperature: 0 }),
       key({ top_p: 0.5 }),
       key({ max_tokens: 10 }),
@@ -54,15 +59,59 @@ describe("semanticPartition", () => {
     expect(partition({ messages: [{ role: "user", content: "what's two plus two" }] })).toBe(base);
     expect(partition({}, "team:b")).not.toBe(base);
     expect(partition({ temperature: 0.2 })).not.toBe(base);
-    expect(partition({ messages: [{ role: "system", content: "Answer in French." }, { role: "user", content: "What is 2+2?" }] })).not.toBe(base);
+    expect(
+      partition({
+        messages: [
+          { role: "system", content: "Answer in French." },
+          { role: "user", content: "What is 2+2?" },
+        ],
+      }),
+    ).not.toBe(base);
   });
 });
 
 describe("lastUserText", () => {
   test("is the last turn's text when the user wrote it, else nothing", () => {
-    expect(lastUserText(chat({ messages: [{ role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }] }))).toBe("a\nb");
-    expect(lastUserText(chat({ messages: [{ role: "user", content: [{ type: "text", text: "a" }, { type: "image_url", image_url: { url: "https://x/y.png" } }] }] }))).toBeUndefined();
-    expect(lastUserText(chat({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "a" }] }))).toBeUndefined();
+    expect(
+      lastUserText(
+        chat({
+          messages: [
+            {
+              role: "user",
+              content: [
+                { type: "text", text: "a" },
+                { type: "text", text: "b" },
+              ],
+            },
+          ],
+        }),
+      ),
+    ).toBe("a\nb");
+    expect(
+      lastUserText(
+        chat({
+          messages: [
+            {
+              role: "user",
+              content: [
+                { type: "text", text: "a" },
+                { type: "image_url", image_url: { url: "https://x/y.png" } },
+              ],
+            },
+          ],
+        }),
+      ),
+    ).toBeUndefined();
+    expect(
+      lastUserText(
+        chat({
+          messages: [
+            { role: "user", content: "q" },
+            { role: "assistant", content: "a" },
+          ],
+        }),
+      ),
+    ).toBeUndefined();
     expect(lastUserText(chat({ messages: [{ role: "user", content: "   " }] }))).toBeUndefined();
   });
 });

@@ -58,7 +58,12 @@ export function lastUserText(request: CanonicalRequest): string | undefined {
   if (last?.role !== "user" || last.content === null) return undefined;
   if (typeof last.content === "string") return last.content.trim() || undefined;
   if (!last.content.every((part) => part.type === "text")) return undefined;
-  return last.content.map((part) => (part as { text: string }).text).join("\n").trim() || undefined;
+  return (
+    last.content
+      .map((part) => (part as { text: string }).text)
+      .join("\n")
+      .trim() || undefined
+  );
 }
 
 /**

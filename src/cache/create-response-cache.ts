@@ -26,7 +26,9 @@ function checkEmbeddingRoutes(config: ResolvedConfig, providers: ReadonlyMap<str
     const name = route.cache?.semantic?.embeddingRoute;
     if (name === undefined) return [];
     const unable = config.models[name]!.targets.filter((t) => !providers.get(t.provider)?.adapter.buildEmbeddingRequest);
-    return unable.length === 0 ? [] : [{ path: `models.${route.name}.cache.semantic.embeddingRoute`, message: `Route "${name}" cannot embed: ${unable.map((t) => `${t.provider}/${t.model}`).join(", ")} do not serve embeddings.` }];
+    return unable.length === 0
+      ? []
+      : [{ path: `models.${route.name}.cache.semantic.embeddingRoute`, message: `Route "${name}" cannot embed: ${unable.map((t) => `${t.provider}/${t.model}`).join(", ")} do not serve embeddings.` }];
   });
   if (issues.length > 0) throw new ConfigError(issues);
 }
@@ -35,7 +37,13 @@ function checkEmbeddingRoutes(config: ResolvedConfig, providers: ReadonlyMap<str
  * The gateway's response cache, or undefined when no route caches. Entries go to the
  * configured store; vectors (only when a route has a semantic cache) to sqlite-vec.
  */
-export function createResponseCache(config: ResolvedConfig, providers: ReadonlyMap<string, Provider>, sql: () => Promise<Sql>, log: (message: string) => void, clock?: () => number): ResponseCache | undefined {
+export function createResponseCache(
+  config: ResolvedConfig,
+  providers: ReadonlyMap<string, Provider>,
+  sql: () => Promise<Sql>,
+  log: (message: string) => void,
+  clock?: () => number,
+): ResponseCache | undefined {
   const routes = Object.values(config.models);
   if (!routes.some((r) => r.cache?.exact || r.cache?.semantic)) return undefined;
   checkEmbeddingRoutes(config, providers);

@@ -14,7 +14,11 @@ export class RedisCacheStore implements CacheStore {
   /** Settles once the client first connected, or gave up waiting: only the first calls wait, and at most this long. */
   private readonly firstConnection: Promise<void>;
 
-  constructor(client: Redis | string, private readonly prefix: string, options: { commandTimeoutMs?: number } = {}) {
+  constructor(
+    client: Redis | string,
+    private readonly prefix: string,
+    options: { commandTimeoutMs?: number } = {},
+  ) {
     const timeoutMs = options.commandTimeoutMs ?? 500;
     this.owned = typeof client === "string";
     if (typeof client === "string") {

@@ -22,7 +22,11 @@ export interface AdminClient {
 /** The API answered with an error (or could not be reached): printed as is, exit 1. */
 class AdminApiError extends CommandError {
   override name = "AdminApiError";
-  constructor(message: string, readonly status?: number, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }

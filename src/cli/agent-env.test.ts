@@ -9,7 +9,12 @@ describe("agentLaunch", () => {
   it("gives Codex a Responses provider on the gateway, its key from the environment", () => {
     const { env, args } = agentLaunch("codex", "http://127.0.0.1:8787", "tg_k");
     expect(env).toEqual({ TOLLGATE_API_KEY: "tg_k" });
-    expect(args).toEqual(["-c", 'model_provider="tollgate"', "-c", 'model_providers.tollgate={ name = "Tollgate", base_url = "http://127.0.0.1:8787/v1", env_key = "TOLLGATE_API_KEY", wire_api = "responses" }']);
+    expect(args).toEqual([
+      "-c",
+      'model_provider="tollgate"',
+      "-c",
+      'model_providers.tollgate={ name = "Tollgate", base_url = "http://127.0.0.1:8787/v1", env_key = "TOLLGATE_API_KEY", wire_api = "responses" }',
+    ]);
     expect(args.join(" ")).not.toContain("tg_k");
   });
 

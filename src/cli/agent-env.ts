@@ -26,7 +26,12 @@ export function agentLaunch(agent: Agent, gatewayUrl: string, key: string): Agen
     case "codex":
       return {
         env: { [CODEX_KEY_ENV]: key },
-        args: ["-c", `model_provider="${CODEX_PROVIDER}"`, "-c", `model_providers.${CODEX_PROVIDER}={ name = "Tollgate", base_url = ${JSON.stringify(`${base}/v1`)}, env_key = "${CODEX_KEY_ENV}", wire_api = "responses" }`],
+        args: [
+          "-c",
+          `model_provider="${CODEX_PROVIDER}"`,
+          "-c",
+          `model_providers.${CODEX_PROVIDER}={ name = "Tollgate", base_url = ${JSON.stringify(`${base}/v1`)}, env_key = "${CODEX_KEY_ENV}", wire_api = "responses" }`,
+        ],
       };
     case "gemini":
       return { env: { GOOGLE_GEMINI_BASE_URL: base, GEMINI_API_KEY: key }, args: [] };

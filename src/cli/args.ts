@@ -2,7 +2,10 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** A mistyped command line: the message and the command's usage go to stderr, exit 2. */
 export class UsageError extends Error {
-  constructor(message: string, readonly usage?: string) {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
     super(message);
     this.name = "UsageError";
   }

@@ -2,7 +2,10 @@ import { z } from "zod";
 import { secretRef } from "./secret-ref.js";
 
 const headersSchema = z.record(z.string(), secretRef);
-const idempotencyHeader = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name").optional();
+const idempotencyHeader = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name")
+  .optional();
 /** max_tokens for Claude requests that set none (Anthropic's body requires it). */
 const defaultMaxTokens = z.number().int().positive().default(4096);
 
@@ -26,7 +29,10 @@ export const vertexProvider = z.strictObject({
   type: z.literal("vertex"),
   project: z.string().min(1),
   /** A region (us-central1, europe-west4, ...) or `global`. */
-  location: z.string().regex(/^(global|[a-z]+-[a-z]+\d+)$/, "a Google Cloud region such as us-central1, or global").default("us-central1"),
+  location: z
+    .string()
+    .regex(/^(global|[a-z]+-[a-z]+\d+)$/, "a Google Cloud region such as us-central1, or global")
+    .default("us-central1"),
   /** Replaces https://LOCATION-aiplatform.googleapis.com/v1 (a proxy, a test server). */
   baseURL: z.url().optional(),
   /** A fixed access token (a proxy that adds its own, tests); without it, Google credentials. */
@@ -77,7 +83,12 @@ function resolveHeaders(headers: Record<string, z.infer<typeof secretRef>> | und
 
 /** A bedrock or vertex provider with its secrets read and its defaults filled in. */
 export function resolveCloudProvider(name: string, p: BedrockInput | VertexInput, path: string, secret: Secret): ResolvedBedrock | ResolvedVertex {
-  const common = { name, headers: resolveHeaders(p.headers, `${path}.headers`, secret), defaultMaxTokens: p.defaultMaxTokens, ...(p.idempotencyHeader ? { idempotencyHeader: p.idempotencyHeader.toLowerCase() } : {}) };
+  const common = {
+    name,
+    headers: resolveHeaders(p.headers, `${path}.headers`, secret),
+    defaultMaxTokens: p.defaultMaxTokens,
+    ...(p.idempotencyHeader ? { idempotencyHeader: p.idempotencyHeader.toLowerCase() } : {}),
+  };
   if (p.type === "bedrock") {
     const apiKey = p.apiKey === undefined ? undefined : secret(p.apiKey, `${path}.apiKey`);
     return {

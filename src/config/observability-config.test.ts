@@ -19,7 +19,11 @@ describe("observability config", () => {
 
   test("trace exporter headers are secret references; logBodies true means 2000 characters", () => {
     const config = resolveConfig(
-      { ...base, observability: { traces: { endpoint: "http://127.0.0.1:4318/v1/traces", headers: { "X-Token": "env:OTLP_TOKEN" }, sampleRatio: 0.25 } }, models: { fast: { ...base.models.fast, logBodies: true }, slow: { ...base.models.fast, logBodies: { maxChars: 50 } } } },
+      {
+        ...base,
+        observability: { traces: { endpoint: "http://127.0.0.1:4318/v1/traces", headers: { "X-Token": "env:OTLP_TOKEN" }, sampleRatio: 0.25 } },
+        models: { fast: { ...base.models.fast, logBodies: true }, slow: { ...base.models.fast, logBodies: { maxChars: 50 } } },
+      },
       { OTLP_TOKEN: "otlp-secret" },
     );
     expect(config.observability.traces).toEqual({ endpoint: "http://127.0.0.1:4318/v1/traces", headers: { "x-token": "otlp-secret" }, serviceName: "tollgate", sampleRatio: 0.25 });

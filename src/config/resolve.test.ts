@@ -66,7 +66,8 @@ describe("resolveConfig", () => {
     });
     expect(resolveConfig(minimal, env).server.cors).toEqual({ origins: [] });
     for (const basePath of ["llm", "/llm/", "/", "/a b"]) expect(issuesOf({ ...minimal, server: { basePath } }, env)[0]!.path).toBe("server.basePath");
-    for (const origin of ["https://app.example.com/", "app.example.com", "https://app.example.com/path"]) expect(issuesOf({ ...minimal, server: { cors: { origins: [origin] } } }, env)[0]!.path).toBe("server.cors.origins[0]");
+    for (const origin of ["https://app.example.com/", "app.example.com", "https://app.example.com/path"])
+      expect(issuesOf({ ...minimal, server: { cors: { origins: [origin] } } }, env)[0]!.path).toBe("server.cors.origins[0]");
   });
 });
 

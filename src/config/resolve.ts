@@ -18,7 +18,10 @@ export interface ConfigIssue {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly issues: ConfigIssue[], readonly source?: string) {
+  constructor(
+    readonly issues: ConfigIssue[],
+    readonly source?: string,
+  ) {
     super(`Invalid config${source ? ` ${source}` : ""}:\n${issues.map((i) => `  ${i.path || "(root)"}: ${i.message}`).join("\n")}`);
     this.name = "ConfigError";
   }
@@ -257,16 +260,25 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     const [unit, limit] = r.usd !== undefined ? (["usd", Math.round(r.usd * NANOS_PER_USD)] as const) : r.tokens !== undefined ? (["tokens", r.tokens] as const) : (["requests", r.requests!] as const);
     return { scope: r.scope, id: r.id, period: r.period, unit, limit };
   });
-  if (config.observability.metrics.auth === "admin" && adminKeys.length === 0) issues.push({ path: "observability.metrics.auth", message: 'metrics.auth "admin" needs at least one admin key (admin.keys).' });
+  if (config.observability.metrics.auth === "admin" && adminKeys.length === 0)
+    issues.push({ path: "observability.metrics.auth", message: 'metrics.auth "admin" needs at least one admin key (admin.keys).' });
   const { traces } = config.observability;
   const observability: ResolvedObservability = { ...config.observability, traces: { ...traces, headers: secretHeaders(traces.headers, "observability.traces.headers") } };
   const cache = { ...config.cache, store: config.cache.store ?? (databaseUrl.startsWith("sqlite:") ? "sqlite" : "memory") };
-  if (cache.store === "sqlite" && !databaseUrl.startsWith("sqlite:")) issues.push({ path: "cache.store", message: 'The "sqlite" cache store lives in the gateway\'s database, which is not SQLite here: use "redis" or "memory".' });
+  if (cache.store === "sqlite" && !databaseUrl.startsWith("sqlite:"))
+    issues.push({ path: "cache.store", message: 'The "sqlite" cache store lives in the gateway\'s database, which is not SQLite here: use "redis" or "memory".' });
   if (cache.store === "redis" && !redisUrl) issues.push({ path: "cache.store", message: 'The "redis" cache store needs redis.url (or REDIS_URL).' });
   const idem = config.idempotency;
   const idempotencyStore = idem.store ?? (redisUrl ? "redis" : "sql");
   if (idempotencyStore === "redis" && !redisUrl) issues.push({ path: "idempotency.store", message: "The redis store needs redis.url (or REDIS_URL)." });
-  const idempotency: ResolvedIdempotency = { retentionMs: idem.retentionSeconds * 1000, onConcurrent: idem.onConcurrent, waitTimeoutMs: idem.waitTimeoutMs, leaseMs: idem.leaseMs, store: idempotencyStore, scope: idem.scope };
+  const idempotency: ResolvedIdempotency = {
+    retentionMs: idem.retentionSeconds * 1000,
+    onConcurrent: idem.onConcurrent,
+    waitTimeoutMs: idem.waitTimeoutMs,
+    leaseMs: idem.leaseMs,
+    store: idempotencyStore,
+    scope: idem.scope,
+  };
   const prices = Object.fromEntries(Object.entries(config.prices).map(([model, p]) => [model, Array.isArray(p) ? p : [p]]));
   const alerts = resolveAlerts(config.alerts, secret, issues);
   if (issues.length > 0) throw new ConfigError(issues, source);

@@ -5,7 +5,7 @@ import { alertsSchema } from "../alerts/config-schema.js";
 import { secretRef } from "./secret-ref.js";
 import { adminSchema } from "../orgs/config-schema.js";
 
-export type {  SecretRef } from "./secret-ref.js";
+export type { SecretRef } from "./secret-ref.js";
 
 const ms = z.number().int().nonnegative();
 
@@ -42,7 +42,10 @@ const headersSchema = z.record(z.string(), secretRef);
  * upstreams that honour one (another Tollgate does); none of the built-in providers documents
  * one, so none is sent unless set (docs/caching.md#idempotency-key).
  */
-const idempotencyHeader = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name").optional();
+const idempotencyHeader = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name")
+  .optional();
 
 const openaiProvider = z.strictObject({
   type: z.literal("openai"),
@@ -133,7 +136,11 @@ const targetSchema = z.strictObject({
   model: z.string().min(1),
 });
 
-const ttlSeconds = z.number().int().positive().max(365 * 86_400);
+const ttlSeconds = z
+  .number()
+  .int()
+  .positive()
+  .max(365 * 86_400);
 
 /** Per route, off unless configured (docs/caching.md). */
 const routeCacheSchema = z.strictObject({
@@ -244,7 +251,15 @@ export const configSchema = z
     /** SQLite (`sqlite:PATH`) by default; `postgres://...` for many instances. DATABASE_URL when unset. */
     database: z.strictObject({ url: secretRef.optional() }).prefault({}),
     /** Shared budget counters for many instances. REDIS_URL when unset; in-memory when neither. */
-    redis: z.strictObject({ url: secretRef.optional(), keyPrefix: z.string().regex(/^[A-Za-z0-9:_-]+$/).default("tollgate") }).prefault({}),
+    redis: z
+      .strictObject({
+        url: secretRef.optional(),
+        keyPrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9:_-]+$/)
+          .default("tollgate"),
+      })
+      .prefault({}),
     admin: adminSchema,
     budgets: z
       .strictObject({
@@ -296,9 +311,17 @@ export const configSchema = z
         /** Whose answers a request may be served: its key's team (else the key), key, user, or everyone. */
         scope: z.enum(["team", "key", "user", "global"]).default("team"),
         /** The memory store's bound on what it holds (least recently used entries go first). */
-        maxBytes: z.number().int().positive().default(64 * 1024 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(64 * 1024 * 1024),
         /** Answers larger than this are not stored. */
-        maxEntryBytes: z.number().int().positive().default(1024 * 1024),
+        maxEntryBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 * 1024),
         /** The sqlite-vec file of the semantic cache's vectors (":memory:" keeps them per process). */
         vectorPath: z.string().min(1).default(":memory:"),
         /** How often expired entries are deleted from the SQLite store and the vector index. */
@@ -311,19 +334,30 @@ export const configSchema = z
       .strictObject({
         host: z.string().default("127.0.0.1"),
         port: z.number().int().min(0).max(65535).default(8787),
-        bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024),
+        bodyLimitBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(4 * 1024 * 1024),
         /** Request headers must arrive within this (standalone server). */
         headersTimeoutMs: ms.default(10_000),
         /** A request body must arrive whole within this, or 408. */
         bodyTimeoutMs: ms.default(30_000),
         /** Request body bytes buffered at once across all requests; beyond it, 503 until some finish. */
-        bodyBytesInFlight: z.number().int().positive().default(256 * 1024 * 1024),
+        bodyBytesInFlight: z
+          .number()
+          .int()
+          .positive()
+          .default(256 * 1024 * 1024),
         /** Connections that have not yet sent a request's headers (standalone server); more are closed at once. */
         maxPendingConnections: z.number().int().positive().default(1024),
         heartbeatMs: z.number().int().positive().default(15_000),
         drainTimeoutMs: ms.default(30_000),
         /** Serves every path under this prefix too (`/llm` → `/llm/v1/chat/completions`), for a gateway behind a path-routing proxy. */
-        basePath: z.string().regex(/^(\/[A-Za-z0-9._~-]+)+$/, "a path like /llm: a leading slash, no trailing one").optional(),
+        basePath: z
+          .string()
+          .regex(/^(\/[A-Za-z0-9._~-]+)+$/, "a path like /llm: a leading slash, no trailing one")
+          .optional(),
         cors: z
           .strictObject({
             /** Browser origins that may call the gateway (`https://app.example.com`), or "*" for any; keys may add their own (`allowed_origins`). */
@@ -359,14 +393,22 @@ export const configSchema = z
     for (const [route, def] of Object.entries(config.models)) {
       def.targets.forEach((target, i) => {
         if (!(target.provider in config.providers)) {
-          ctx.addIssue({ code: "custom", path: ["models", route, "targets", i, "provider"], message: `Unknown provider "${target.provider}"; defined: ${Object.keys(config.providers).join(", ") || "none"}.` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["models", route, "targets", i, "provider"],
+            message: `Unknown provider "${target.provider}"; defined: ${Object.keys(config.providers).join(", ") || "none"}.`,
+          });
         }
       });
     }
     for (const [route, def] of Object.entries(config.models)) {
       const embeddingRoute = def.cache?.semantic?.embeddingRoute;
       if (embeddingRoute !== undefined && !Object.hasOwn(config.models, embeddingRoute)) {
-        ctx.addIssue({ code: "custom", path: ["models", route, "cache", "semantic", "embeddingRoute"], message: `Unknown route "${embeddingRoute}"; defined: ${Object.keys(config.models).join(", ")}.` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["models", route, "cache", "semantic", "embeddingRoute"],
+          message: `Unknown route "${embeddingRoute}"; defined: ${Object.keys(config.models).join(", ")}.`,
+        });
       }
     }
     for (const [name, provider] of Object.entries(config.providers)) {

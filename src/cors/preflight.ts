@@ -42,7 +42,10 @@ export class Preflight {
     const now = Date.now();
     if (!this.keyOrigins || now - this.keyOrigins.at >= this.ttlMs) {
       // A store that is down allows none: the page sees a failed preflight, not a hang.
-      const origins = this.keyStore().then((store) => store.allowedOrigins(now), () => new Set<string>());
+      const origins = this.keyStore().then(
+        (store) => store.allowedOrigins(now),
+        () => new Set<string>(),
+      );
       this.keyOrigins = { origins, at: now };
     }
     return (await this.keyOrigins.origins).has(origin);

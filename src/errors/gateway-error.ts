@@ -2,15 +2,7 @@
  * One error hierarchy for the whole gateway. Every error a client can see is a
  * GatewayError with a stable `code`; `renderError` turns it into the wire format.
  */
-export type ErrorType =
-  | "invalid_request_error"
-  | "authentication_error"
-  | "permission_error"
-  | "not_found_error"
-  | "rate_limit_error"
-  | "upstream_error"
-  | "timeout_error"
-  | "server_error";
+export type ErrorType = "invalid_request_error" | "authentication_error" | "permission_error" | "not_found_error" | "rate_limit_error" | "upstream_error" | "timeout_error" | "server_error";
 
 export interface GatewayErrorOptions {
   param?: string | null;

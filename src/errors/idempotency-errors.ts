@@ -10,7 +10,9 @@ export class InvalidIdempotencyKeyError extends InvalidRequestError {
 /** The key was already used for a request with another body (the IETF draft's 422). */
 export class IdempotencyKeyReusedError extends GatewayError {
   constructor() {
-    super(422, "invalid_request_error", "idempotency_key_reused", "This Idempotency-Key was already used with a different request body; send a new key for a new request.", { param: "idempotency-key" });
+    super(422, "invalid_request_error", "idempotency_key_reused", "This Idempotency-Key was already used with a different request body; send a new key for a new request.", {
+      param: "idempotency-key",
+    });
   }
 }
 
@@ -18,7 +20,10 @@ export class IdempotencyKeyReusedError extends GatewayError {
 export class IdempotencyInProgressError extends GatewayError {
   constructor(waitedMs: number) {
     const waited = waitedMs > 0 ? ` after waiting ${waitedMs} ms` : "";
-    super(409, "invalid_request_error", "idempotency_in_progress", `A request with this Idempotency-Key is still in progress${waited}; retry shortly to receive its answer.`, { param: "idempotency-key", retryAfterSeconds: 1 });
+    super(409, "invalid_request_error", "idempotency_in_progress", `A request with this Idempotency-Key is still in progress${waited}; retry shortly to receive its answer.`, {
+      param: "idempotency-key",
+      retryAfterSeconds: 1,
+    });
   }
 }
 

@@ -3,7 +3,8 @@
  * upstreams, log lines). Known values are replaced exactly; common key shapes are
  * masked even when the gateway never saw them.
  */
-const KEY_SHAPES = /\b(sk|tg|pk|rk)[-_][A-Za-z0-9_\-*]{8,}|\bAIza[0-9A-Za-z_-]{20,}|\bBearer\s+[A-Za-z0-9._\-~+/]{8,}=*|\b(AKIA|ASIA)[A-Z0-9]{16}\b|\bya29\.[A-Za-z0-9._-]{8,}|\bABSK[A-Za-z0-9+/]{20,}=*/g;
+const KEY_SHAPES =
+  /\b(sk|tg|pk|rk)[-_][A-Za-z0-9_\-*]{8,}|\bAIza[0-9A-Za-z_-]{20,}|\bBearer\s+[A-Za-z0-9._\-~+/]{8,}=*|\b(AKIA|ASIA)[A-Z0-9]{16}\b|\bya29\.[A-Za-z0-9._-]{8,}|\bABSK[A-Za-z0-9+/]{20,}=*/g;
 
 export class Redactor {
   private readonly secrets: string[] = [];

@@ -29,7 +29,13 @@ export class UpstreamHttpError extends GatewayError implements UpstreamFailure {
     // else is the gateway's upstream failing, which the client sees as 502/429.
     const status = clientFault ? upstreamStatus : upstreamStatus === 429 ? 429 : 502;
     const type = clientFault ? "invalid_request_error" : upstreamStatus === 429 ? "rate_limit_error" : "upstream_error";
-    const code = clientFault ? (upstream.code ?? "upstream_rejected_request") : upstreamStatus === 429 ? "upstream_rate_limited" : upstreamStatus === 401 || upstreamStatus === 403 ? "upstream_auth_failed" : "upstream_error";
+    const code = clientFault
+      ? (upstream.code ?? "upstream_rejected_request")
+      : upstreamStatus === 429
+        ? "upstream_rate_limited"
+        : upstreamStatus === 401 || upstreamStatus === 403
+          ? "upstream_auth_failed"
+          : "upstream_error";
     const options: GatewayErrorOptions = { param: clientFault ? (upstream.param ?? null) : null, details: { upstreamStatus } };
     if (retryAfterMs !== undefined) options.retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
     super(status, type, code, message, options);
@@ -50,7 +56,10 @@ export class UpstreamConnectionError extends GatewayError implements UpstreamFai
 export class UpstreamTimeoutError extends GatewayError implements UpstreamFailure {
   readonly retryable = true;
   readonly fallbackable = true;
-  constructor(readonly phase: TimeoutPhase, limitMs: number) {
+  constructor(
+    readonly phase: TimeoutPhase,
+    limitMs: number,
+  ) {
     super(504, "timeout_error", "upstream_timeout", `The upstream exceeded the ${phase} timeout of ${limitMs} ms.`, { details: { phase, limitMs } });
   }
 }
@@ -94,11 +103,22 @@ export interface AttemptSummary {
 
 /** Every target of a route failed before any byte reached the client. */
 export class AllTargetsFailedError extends GatewayError {
-  constructor(route: string, readonly attempts: AttemptSummary[], last: GatewayError | undefined) {
+  constructor(
+    route: string,
+    readonly attempts: AttemptSummary[],
+    last: GatewayError | undefined,
+  ) {
     const tried = attempts.map((a) => `${a.target}#${a.attempt}: ${a.code}`).join("; ");
     const every = (code: string) => attempts.length > 0 && attempts.every((a) => a.code === code || a.code === "circuit_open");
     // The status tells a client what kind of wait makes sense: throttled, timed out, or down.
-    const status = every("upstream_rate_limited") && attempts.some((a) => a.code === "upstream_rate_limited") ? 429 : every("upstream_timeout") && attempts.some((a) => a.code === "upstream_timeout") ? 504 : every("circuit_open") ? 503 : 502;
+    const status =
+      every("upstream_rate_limited") && attempts.some((a) => a.code === "upstream_rate_limited")
+        ? 429
+        : every("upstream_timeout") && attempts.some((a) => a.code === "upstream_timeout")
+          ? 504
+          : every("circuit_open")
+            ? 503
+            : 502;
     const options: GatewayErrorOptions = { details: { attempts } };
     if (last?.retryAfterSeconds !== undefined) options.retryAfterSeconds = last.retryAfterSeconds;
     super(status, status === 429 ? "rate_limit_error" : "upstream_error", "all_targets_failed", `All targets of model "${route}" failed (${tried}). Last error: ${last?.message ?? "none"}`, options);

@@ -60,7 +60,9 @@ const DELIVERY_FIELDS = new Set(["stream", "stream_options"]);
  */
 export function requestFingerprint(inbound: { api: InboundApi; body: Record<string, unknown> }): string {
   const body = Object.fromEntries(Object.entries(inbound.body).filter(([name]) => !DELIVERY_FIELDS.has(name)));
-  return createHash("sha256").update(`${inbound.api}\n${canonicalJson(body)}`).digest("hex");
+  return createHash("sha256")
+    .update(`${inbound.api}\n${canonicalJson(body)}`)
+    .digest("hex");
 }
 
 /** JSON with object keys sorted at every depth: equal values give equal text. */

@@ -59,10 +59,11 @@ async function sqlHarness(kind: "sqlite" | "postgres"): Promise<Harness> {
 }
 
 const harnesses: Record<string, () => Promise<Harness>> = {
-  memory: async () => clocked((clock) => {
-    const store = new MemoryIdempotencyStore(clock);
-    return [store, store];
-  }),
+  memory: async () =>
+    clocked((clock) => {
+      const store = new MemoryIdempotencyStore(clock);
+      return [store, store];
+    }),
   sqlite: () => sqlHarness("sqlite"),
   postgres: () => sqlHarness("postgres"),
   redis: async () => {

@@ -23,9 +23,7 @@ export interface StoredReplay {
 /** Where a key stands when a request arrives with it. */
 export type Claim =
   /** No request holds it: this one runs, holding a lease it renews until it completes or releases. */
-  | { state: "acquired" }
-  | { state: "running"; fingerprint: string }
-  | { state: "done"; fingerprint: string; replay: StoredReplay };
+  { state: "acquired" } | { state: "running"; fingerprint: string } | { state: "done"; fingerprint: string; replay: StoredReplay };
 
 /** Wakes a waiting duplicate when a key is completed or released. */
 export interface KeyWatch {

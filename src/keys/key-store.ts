@@ -122,7 +122,10 @@ export class KeyStore {
 
   /** The browser origins active keys list: a preflight, which carries no key, is answered for them. */
   async allowedOrigins(now = Date.now()): Promise<Set<string>> {
-    const rows = await this.sql.query<{ allowed_origins: string }>("SELECT allowed_origins FROM tollgate_keys WHERE allowed_origins IS NOT NULL AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)", [now]);
+    const rows = await this.sql.query<{ allowed_origins: string }>(
+      "SELECT allowed_origins FROM tollgate_keys WHERE allowed_origins IS NOT NULL AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)",
+      [now],
+    );
     return new Set(rows.flatMap((r) => JSON.parse(r.allowed_origins) as string[]));
   }
 

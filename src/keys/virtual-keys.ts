@@ -13,7 +13,10 @@ const MAX_CACHED = 10_000;
 export class VirtualKeys {
   private readonly cache = new Map<string, { key: KeyRecord | undefined; at: number }>();
 
-  constructor(private readonly store: () => Promise<KeyStore>, private readonly ttlMs = 5_000) {}
+  constructor(
+    private readonly store: () => Promise<KeyStore>,
+    private readonly ttlMs = 5_000,
+  ) {}
 
   async resolve(secret: string, now = Date.now()): Promise<KeyRecord | undefined> {
     const hash = hashKeySecret(secret);

@@ -6,7 +6,6 @@ const END_OF_TIME = Date.UTC(9999, 0, 1);
 
 export type SubjectScope = "key" | "user" | "team" | "tag";
 
-
 /**
  * The keys, users, teams or tags ("name=value") that made requests since `since` (epoch ms),
  * biggest spenders first, at most `limit`: the subjects a "*" budget rule has counters for.

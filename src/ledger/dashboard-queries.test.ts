@@ -66,7 +66,15 @@ const attempted: RequestRecord[] = [
   // Savings come from the response cache (another stage): this one is a hit.
   makeRecord(3001, { startedAt: t + 1, attempts: [attempt(1, "p2", "m2", "ok", t + 1)], cache: { kind: "exact", savedNanos: 700 } }),
   makeRecord(3002, { startedAt: t + 2, attempts: [attempt(1, "p1", "m1", "error", t + 2), attempt(2, "p1", "m9", "ok", t + 2)] }),
-  makeRecord(3003, { startedAt: t + 2, status: 429, outcome: "failed", errorCode: "budget_exceeded", attempts: [], costNanos: 0, identity: { keyId: "key_b", userId: "bob", tags: { app: "web", env: "dev" } } }),
+  makeRecord(3003, {
+    startedAt: t + 2,
+    status: 429,
+    outcome: "failed",
+    errorCode: "budget_exceeded",
+    attempts: [],
+    costNanos: 0,
+    identity: { keyId: "key_b", userId: "bob", tags: { app: "web", env: "dev" } },
+  }),
 ];
 
 describe.each(storeKinds)("dashboard queries on %s", (kind) => {
@@ -109,11 +117,17 @@ describe.each(storeKinds)("dashboard queries on %s", (kind) => {
   });
 
   it("matches the reference percentiles on irregular data", async () => {
-    const values = shuffled(Array.from({ length: 37 }, (_, i) => (i * 7919) % 1000), 11);
+    const values = shuffled(
+      Array.from({ length: 37 }, (_, i) => (i * 7919) % 1000),
+      11,
+    );
     const other = await createTestDatabase(kind);
     const otherSql = await openStore(other.url);
     try {
-      await insertRecords(otherSql, values.map((latency, i) => makeRecord(i, { startedAt: T0 + i, route: "r", latencyMs: latency })));
+      await insertRecords(
+        otherSql,
+        values.map((latency, i) => makeRecord(i, { startedAt: T0 + i, route: "r", latencyMs: latency })),
+      );
       const report = await queryLatency(otherSql, { groupBy: "route", from: T0, to: T0 + HOUR });
       expect(report.groups[0]!.latency).toEqual(reference(values));
     } finally {

@@ -15,7 +15,11 @@ async function insertIgnoring(tx: Sql, table: string, columns: readonly string[]
   if (tx.dialect === "sqlite") {
     // In-process SQLite: one cached single-row statement beats preparing a multi-row one per batch.
     const sql = `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(", ")}) ON CONFLICT (${conflict}) DO NOTHING`;
-    for (const row of rows) await tx.query(sql, columns.map((c) => row[c] ?? null));
+    for (const row of rows)
+      await tx.query(
+        sql,
+        columns.map((c) => row[c] ?? null),
+      );
     return;
   }
   // Postgres: one round trip for many rows.
@@ -43,15 +47,39 @@ export async function insertRecords(sql: Sql, records: readonly RequestRecord[])
   const target = ledgerTargets(sql.dialect);
   await sql.transaction(async (tx) => {
     if (tx.dialect === "postgres") {
-      await insertIgnoring(tx, target.requests.table, requestColumns, rows.map((r) => r.request), target.requests.conflict);
+      await insertIgnoring(
+        tx,
+        target.requests.table,
+        requestColumns,
+        rows.map((r) => r.request),
+        target.requests.conflict,
+      );
     } else {
       // The largest rowid is the last row written: found at once, where MAX(seq) would read the whole table.
       const [top] = await tx.query<{ seq: number }>("SELECT seq FROM tollgate_requests ORDER BY rowid DESC LIMIT 1");
       const base = top?.seq ?? 0;
-      await insertIgnoring(tx, target.requests.table, ["seq", ...requestColumns], rows.map((r, i) => ({ seq: base + i + 1, ...r.request })), target.requests.conflict);
+      await insertIgnoring(
+        tx,
+        target.requests.table,
+        ["seq", ...requestColumns],
+        rows.map((r, i) => ({ seq: base + i + 1, ...r.request })),
+        target.requests.conflict,
+      );
     }
-    await insertIgnoring(tx, target.attempts.table, attemptColumns, rows.flatMap((r) => r.attempts), target.attempts.conflict);
-    await insertIgnoring(tx, target.tags.table, tagColumns, rows.flatMap((r) => r.tags), target.tags.conflict);
+    await insertIgnoring(
+      tx,
+      target.attempts.table,
+      attemptColumns,
+      rows.flatMap((r) => r.attempts),
+      target.attempts.conflict,
+    );
+    await insertIgnoring(
+      tx,
+      target.tags.table,
+      tagColumns,
+      rows.flatMap((r) => r.tags),
+      target.tags.conflict,
+    );
     const toolCalls = rows.flatMap((r) => r.toolCalls);
     if (toolCalls.length > 0) await insertIgnoring(tx, target.toolCalls.table, toolCallColumns, toolCalls, target.toolCalls.conflict);
   });

@@ -77,9 +77,7 @@ export async function queryLatency(sql: Sql, query: { groupBy: LatencyGroupBy; f
   );
   const latency = await percentiles(sql, group, "latency_ms", params);
   const ttft = await percentiles(sql, group, "ttft_ms", params);
-  const groups = counts
-    .map((c) => ({ group: c.grp, requests: c.requests, errors: c.errors, latency: latency.get(c.grp) ?? NONE, ttft: ttft.get(c.grp) ?? NONE }))
-    .sort(compareGroups);
+  const groups = counts.map((c) => ({ group: c.grp, requests: c.requests, errors: c.errors, latency: latency.get(c.grp) ?? NONE, ttft: ttft.get(c.grp) ?? NONE })).sort(compareGroups);
 
   let series: LatencyPoint[] = [];
   if (query.bucketMs !== undefined) {

@@ -62,7 +62,21 @@ describe.each(storeKinds)("LedgerWriter on %s", (kind) => {
     await writer.flush();
     expect(writer.pending).toBe(0);
     expect(await store.query("SELECT id, seq, key_id, user_id, team_id, model, attempts, input_tokens, cost_nanos, saved_nanos, cache_hit, latency_ms, tags FROM tollgate_ledger_requests")).toEqual([
-      { id: record.id, seq: 1, key_id: "key_a", user_id: "alice", team_id: null, model: "gpt-4o-mini", attempts: 2, input_tokens: 10, cost_nanos: 4500, saved_nanos: 0, cache_hit: 0, latency_ms: 130, tags: '{"env":"prod","app":"web"}' },
+      {
+        id: record.id,
+        seq: 1,
+        key_id: "key_a",
+        user_id: "alice",
+        team_id: null,
+        model: "gpt-4o-mini",
+        attempts: 2,
+        input_tokens: 10,
+        cost_nanos: 4500,
+        saved_nanos: 0,
+        cache_hit: 0,
+        latency_ms: 130,
+        tags: '{"env":"prod","app":"web"}',
+      },
     ]);
     expect(await store.query("SELECT attempt, status, upstream_status, output_tokens FROM tollgate_ledger_attempts ORDER BY attempt")).toEqual([
       { attempt: 1, status: "error", upstream_status: 504, output_tokens: 0 },

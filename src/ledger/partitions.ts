@@ -31,10 +31,7 @@ function dayOfPartition(parent: string, name: string): number | undefined {
 
 /** The days that have a partition, per table. */
 export async function partitionDays(sql: Sql, parent: string): Promise<number[]> {
-  const rows = await sql.query<{ name: string }>(
-    "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1)",
-    [parent],
-  );
+  const rows = await sql.query<{ name: string }>("SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1)", [parent]);
   return rows.flatMap((r) => dayOfPartition(parent, r.name) ?? []).sort((a, b) => a - b);
 }
 
@@ -106,7 +103,10 @@ export async function moveLegacyRows(sql: Sql, limit: number): Promise<number> {
 async function moveOrphans(sql: Sql, limit: number): Promise<number> {
   let moved = 0;
   for (const { parent, legacy } of PARTITIONED.slice(1)) {
-    const rows = await sql.query(`WITH moved AS (DELETE FROM ${legacy} WHERE ctid IN (SELECT ctid FROM ${legacy} LIMIT $1) RETURNING *) INSERT INTO ${parent} SELECT * FROM moved ON CONFLICT DO NOTHING RETURNING 1`, [limit]);
+    const rows = await sql.query(
+      `WITH moved AS (DELETE FROM ${legacy} WHERE ctid IN (SELECT ctid FROM ${legacy} LIMIT $1) RETURNING *) INSERT INTO ${parent} SELECT * FROM moved ON CONFLICT DO NOTHING RETURNING 1`,
+      [limit],
+    );
     moved += rows.length;
   }
   return moved;

@@ -15,7 +15,15 @@ const HOUR = 3_600_000;
 const SPAN = 3 * 24 * HOUR;
 const records = usageDataset(600, T0, SPAN);
 
-const GROUPINGS: { groupBy: UsageGroupBy; tag?: string }[] = [{ groupBy: "key" }, { groupBy: "user" }, { groupBy: "team" }, { groupBy: "model" }, { groupBy: "route" }, { groupBy: "tag", tag: "env" }, { groupBy: "tag", tag: "app" }];
+const GROUPINGS: { groupBy: UsageGroupBy; tag?: string }[] = [
+  { groupBy: "key" },
+  { groupBy: "user" },
+  { groupBy: "team" },
+  { groupBy: "model" },
+  { groupBy: "route" },
+  { groupBy: "tag", tag: "env" },
+  { groupBy: "tag", tag: "app" },
+];
 
 describe.each(storeKinds)("hourly rollups on %s", (kind) => {
   let db: TestDatabase;

@@ -52,7 +52,9 @@ export async function refreshRollups(sql: Sql, limit: number, rawCutoff?: number
       await tx.query("DELETE FROM tollgate_usage_daily WHERE day = $1", [day]);
       await tx.query(
         `INSERT INTO tollgate_usage_daily (dim, day, grp, ${MEASURES})
-         SELECT dim, $1, grp, ${MEASURES.split(", ").map((m) => `SUM(${m})`).join(", ")} FROM tollgate_usage_hourly WHERE hour >= $1 AND hour < $2 GROUP BY dim, grp`,
+         SELECT dim, $1, grp, ${MEASURES.split(", ")
+           .map((m) => `SUM(${m})`)
+           .join(", ")} FROM tollgate_usage_hourly WHERE hour >= $1 AND hour < $2 GROUP BY dim, grp`,
         [day, day + DAY_MS],
       );
     });
@@ -127,7 +129,9 @@ export async function splitRange(sql: Sql, from: number, to: number, options: { 
     // A day with an hour waiting is read by the hour (its clean hours) instead.
     const dirtyDays = runs(dirty.map((r) => ({ from: floorTo(r.from, DAY_MS), to: ceilTo(r.to, DAY_MS) }))).filter((d) => d.to > daysFrom && d.from < daysTo);
     rollups.push({ table: "tollgate_usage_daily", column: "day", where: predicate("day", [{ from: daysFrom, to: daysTo }], dirtyDays) });
-    hourly = [{ from: hoursFrom, to: daysFrom }, ...dirtyDays.map((d) => ({ from: Math.max(d.from, daysFrom), to: Math.min(d.to, daysTo) })), { from: daysTo, to: hoursTo }].filter((r) => r.from < r.to);
+    hourly = [{ from: hoursFrom, to: daysFrom }, ...dirtyDays.map((d) => ({ from: Math.max(d.from, daysFrom), to: Math.min(d.to, daysTo) })), { from: daysTo, to: hoursTo }].filter(
+      (r) => r.from < r.to,
+    );
   }
   if (hourly.length > 0) rollups.push({ table: "tollgate_usage_hourly", column: "hour", where: predicate("hour", runs(hourly), dirty) });
   return { edges, rollups };

@@ -55,7 +55,10 @@ async function rawSums(sql: Sql, from: number, to: number, scope?: LedgerScope):
        FROM tollgate_ledger_requests WHERE started_at >= $1 AND started_at < $2${where}`,
     params,
   );
-  const names = await sql.query<{ name: string }>(`SELECT DISTINCT name FROM tollgate_ledger_tags WHERE started_at >= $1 AND started_at < $2${tagWhere} ORDER BY name LIMIT ${MAX_TAG_NAMES}`, tagParams);
+  const names = await sql.query<{ name: string }>(
+    `SELECT DISTINCT name FROM tollgate_ledger_tags WHERE started_at >= $1 AND started_at < $2${tagWhere} ORDER BY name LIMIT ${MAX_TAG_NAMES}`,
+    tagParams,
+  );
   return { sums: fromRow(row), tagNames: names.map((n) => n.name) };
 }
 

@@ -27,7 +27,10 @@ function usageRecord(n: number, at: number, who: Identity | undefined, model: st
 const dataset: RequestRecord[] = [
   usageRecord(1, T0 + 10 * MIN, { keyId: "key_a", userId: "alice", teamId: "red", tags: { env: "prod", app: "web" } }, "gpt-4o", "chat", [100, 10], 1000),
   // A cache hit: its savings are summed beside its cost.
-  { ...usageRecord(2, T0 + 50 * MIN, { keyId: "key_a", userId: "alice", teamId: "red", tags: { env: "prod" } }, "gpt-4o-mini", "chat", [200, 20], 2000), cache: { kind: "exact", savedNanos: 500, ageMs: 1000 } },
+  {
+    ...usageRecord(2, T0 + 50 * MIN, { keyId: "key_a", userId: "alice", teamId: "red", tags: { env: "prod" } }, "gpt-4o-mini", "chat", [200, 20], 2000),
+    cache: { kind: "exact", savedNanos: 500, ageMs: 1000 },
+  },
   usageRecord(3, T0 + HOUR + 5 * MIN, { keyId: "key_b", userId: "bob", teamId: "red", tags: { env: "dev" } }, "gpt-4o", "chat", [300, 30], 3000),
   usageRecord(4, T0 + DAY + HOUR, { keyId: "key_c", userId: "carol", tags: { app: "web" } }, "gpt-4o", "embed", [400, 40], 4000),
   // Refused before authentication: no key, model or route.
@@ -37,8 +40,23 @@ const dataset: RequestRecord[] = [
   usageRecord(7, T0 + 2 * DAY, { keyId: "key_a", userId: "alice", teamId: "red", tags: { env: "prod" } }, "gpt-4o", "chat", [999, 999], 999_999),
 ];
 
-const total = (group: string | null, requests: number, inputTokens: number, outputTokens: number, costNanos: number, savedNanos = 0) => ({ group, requests, inputTokens, outputTokens, costNanos, savedNanos });
-const point = (bucket: number, group: string | null, requests: number, inputTokens: number, outputTokens: number, costNanos: number, savedNanos = 0) => ({ bucket, group, requests, inputTokens, outputTokens, costNanos, savedNanos });
+const total = (group: string | null, requests: number, inputTokens: number, outputTokens: number, costNanos: number, savedNanos = 0) => ({
+  group,
+  requests,
+  inputTokens,
+  outputTokens,
+  costNanos,
+  savedNanos,
+});
+const point = (bucket: number, group: string | null, requests: number, inputTokens: number, outputTokens: number, costNanos: number, savedNanos = 0) => ({
+  bucket,
+  group,
+  requests,
+  inputTokens,
+  outputTokens,
+  costNanos,
+  savedNanos,
+});
 
 describe.each(storeKinds)("queryUsage on %s", (kind) => {
   let db: TestDatabase;
@@ -81,7 +99,12 @@ describe.each(storeKinds)("queryUsage on %s", (kind) => {
 
   it("series by hour", async () => {
     const { series } = await queryUsage(sql, { groupBy: "key", ...range, granularity: "hour" });
-    expect(series).toEqual([point(T0, "key_a", 2, 300, 30, 3000, 500), point(T0 + HOUR, "key_b", 1, 300, 30, 3000), point(T0 + 2 * HOUR, null, 1, 0, 0, 0), point(T0 + DAY + HOUR, "key_c", 1, 400, 40, 4000)]);
+    expect(series).toEqual([
+      point(T0, "key_a", 2, 300, 30, 3000, 500),
+      point(T0 + HOUR, "key_b", 1, 300, 30, 3000),
+      point(T0 + 2 * HOUR, null, 1, 0, 0, 0),
+      point(T0 + DAY + HOUR, "key_c", 1, 400, 40, 4000),
+    ]);
   });
 
   it("series by UTC day", async () => {

@@ -8,7 +8,18 @@ import { GatewayMetrics } from "./metrics.js";
 const base = { providers: { sim: { type: "simulator" } }, models: { fast: { targets: [{ provider: "sim", model: "sim" }] } } } as const;
 const config = resolveConfig(base, {});
 const noFacts = { retries: 0, steps: 0, fallback: false };
-const failed = (code: string): RequestRecord => ({ id: `req_${code}`, api: "openai-chat", startedAt: 0, route: "fast", stream: false, status: 400, outcome: "failed", errorCode: code, attempts: [], latencyMs: 1 });
+const failed = (code: string): RequestRecord => ({
+  id: `req_${code}`,
+  api: "openai-chat",
+  startedAt: 0,
+  route: "fast",
+  stream: false,
+  status: 400,
+  outcome: "failed",
+  errorCode: code,
+  attempts: [],
+  latencyMs: 1,
+});
 const noContext = { error: undefined } as GatewayContext;
 
 describe("GatewayMetrics", () => {

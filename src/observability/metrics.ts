@@ -53,7 +53,13 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   readonly activeRequests: Gauge;
   readonly activeStreams: Gauge;
-  private readonly requests = counter(this.registry, "requests_total", "Requests answered, by route, inbound API, HTTP status, outcome and streaming.", ["route", "api", "status", "outcome", "stream"]);
+  private readonly requests = counter(this.registry, "requests_total", "Requests answered, by route, inbound API, HTTP status, outcome and streaming.", [
+    "route",
+    "api",
+    "status",
+    "outcome",
+    "stream",
+  ]);
   private readonly errors = counter(this.registry, "errors_total", "Requests that ended in an error, by error code.", ["route", "code"]);
   private readonly duration = histogram(this.registry, "request_duration_seconds", "Whole request latency, by route and the answering (or last tried) target.", DURATION_BUCKETS);
   private readonly ttft = histogram(this.registry, "ttft_seconds", "Time to the first content token as the client saw it.", TTFT_BUCKETS);
@@ -63,10 +69,22 @@ export class GatewayMetrics {
   private readonly retries = counter(this.registry, "retries_total", "Attempts beyond the first on a target, within one model call.", ["route"]);
   private readonly steps = counter(this.registry, "steps_total", "Model calls beyond a request's first: tool loop steps and structured-output repairs (not retries).", ["route", "kind"]);
   private readonly fallbacks = counter(this.registry, "fallbacks_total", "Requests answered (or last tried) by another target than the route's first.", ["route"]);
-  private readonly budgetRejections = counter(this.registry, "budget_rejections_total", "Requests refused by a budget or rate limit (or because budgets could not be checked), by scope and code.", ["scope", "code"]);
+  private readonly budgetRejections = counter(this.registry, "budget_rejections_total", "Requests refused by a budget or rate limit (or because budgets could not be checked), by scope and code.", [
+    "scope",
+    "code",
+  ]);
   private readonly cacheHits = counter(this.registry, "cache_hits_total", "Requests answered from a cache.", ["route", "kind"]);
-  private readonly toolCalls = counter(this.registry, "tool_calls_total", "Server-side tool calls the model asked for, by tool and outcome (ok, error, refused; reused: a stored result).", ["route", "tool", "status"]);
-  private readonly http = counter(this.registry, "http_requests_total", "Every HTTP request, by what served it (api, gemini, admin, dashboard, metrics, health, preflight, unmatched), method and status.", ["handler", "method", "status"]);
+  private readonly toolCalls = counter(this.registry, "tool_calls_total", "Server-side tool calls the model asked for, by tool and outcome (ok, error, refused; reused: a stored result).", [
+    "route",
+    "tool",
+    "status",
+  ]);
+  private readonly http = counter(
+    this.registry,
+    "http_requests_total",
+    "Every HTTP request, by what served it (api, gemini, admin, dashboard, metrics, health, preflight, unmatched), method and status.",
+    ["handler", "method", "status"],
+  );
   private readonly errorCodes = new Set<string>();
 
   constructor(config: ResolvedConfig, breakers: BreakerRegistry) {

@@ -24,7 +24,12 @@ export class Observability {
   readonly metrics: GatewayMetrics | undefined;
   private readonly tracer: Promise<RequestTracer | undefined> | undefined;
 
-  constructor(config: ResolvedConfig, breakers: BreakerRegistry, private readonly redactor: Redactor, private readonly options: ObservabilityOptions = {}) {
+  constructor(
+    config: ResolvedConfig,
+    breakers: BreakerRegistry,
+    private readonly redactor: Redactor,
+    private readonly options: ObservabilityOptions = {},
+  ) {
     const { logs, metrics, traces } = config.observability;
     this.logger = options.logger === false ? SILENT_LOGGER : (options.logger ?? createLogger(logs.level));
     this.metrics = metrics.enabled ? new GatewayMetrics(config, breakers) : undefined;

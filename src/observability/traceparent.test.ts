@@ -3,7 +3,12 @@ import { parseTraceparent } from "./traceparent.js";
 
 describe("parseTraceparent", () => {
   it("reads a sampled W3C parent", () => {
-    expect(parseTraceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")).toEqual({ traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: 1, isRemote: true });
+    expect(parseTraceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")).toEqual({
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceFlags: 1,
+      isRemote: true,
+    });
   });
 
   it("keeps an unsampled parent unsampled", () => {

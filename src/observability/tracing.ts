@@ -49,7 +49,10 @@ export class RequestTracer {
   private readonly provider: BasicTracerProvider;
   private readonly tracer: Tracer;
 
-  constructor(config: ResolvedObservability["traces"], private readonly providers: Record<string, ResolvedProvider>) {
+  constructor(
+    config: ResolvedObservability["traces"],
+    private readonly providers: Record<string, ResolvedProvider>,
+  ) {
     const exporter = new OTLPTraceExporter({ url: config.endpoint!, headers: config.headers });
     this.provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ "service.name": config.serviceName }),

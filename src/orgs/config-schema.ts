@@ -14,7 +14,10 @@ const adminKeyGrant = z
     /** The user a member key acts as. */
     user: z.string().min(1).max(256).optional(),
     /** Shown in the audit log as "admin-key:<name>"; default: the key's fingerprint. */
-    name: z.string().regex(/^[A-Za-z0-9_.:@-]{1,64}$/, "1-64 of [A-Za-z0-9_.:@-]").optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:@-]{1,64}$/, "1-64 of [A-Za-z0-9_.:@-]")
+      .optional(),
   })
   .refine((g) => g.role !== "team_admin" || g.teams.length > 0, { message: "a team_admin key names its teams", path: ["teams"] })
   .refine((g) => g.role !== "member" || g.user !== undefined, { message: "a member key names its user", path: ["user"] });
@@ -41,7 +44,12 @@ const oidcSchema = z.strictObject({
   userClaim: z.string().min(1).default("email"),
   groupsClaim: z.string().min(1).default("groups"),
   roles: z.array(roleMapping).default([]),
-  sessionTtlMinutes: z.number().int().positive().max(7 * 24 * 60).default(480),
+  sessionTtlMinutes: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 60)
+    .default(480),
   /**
    * The session cookie's Secure flag. Leave it on: browsers accept Secure cookies from
    * http://localhost and http://127.0.0.1 (a secure context), so local use works too.

@@ -7,7 +7,18 @@ import { OrgDirectory } from "./org-directory.js";
 import { OrgStore } from "./org-store.js";
 
 const NOW = 1_767_225_600_000;
-const key: KeyRecord = { id: "key_1", hash: "h", prefix: "tg_1…", userId: "alice", teamId: "red", allowedModels: ["fast", "big"], tags: { env: "prod" }, metadata: {}, limits: { rpm: 10 }, createdAt: NOW };
+const key: KeyRecord = {
+  id: "key_1",
+  hash: "h",
+  prefix: "tg_1…",
+  userId: "alice",
+  teamId: "red",
+  allowedModels: ["fast", "big"],
+  tags: { env: "prod" },
+  metadata: {},
+  limits: { rpm: 10 },
+  createdAt: NOW,
+};
 
 let store: OrgStore;
 let orgs: OrgDirectory;
@@ -22,7 +33,14 @@ describe("keyIdentity", () => {
   });
 
   test("team and user records add their limits, narrow the models, and put their tags under the key's", async () => {
-    await store.createTeam({ id: "red", allowedModels: ["fast", "cheap"], tags: { env: "dev", cost_center: "cc-1" }, limits: { budgets: [{ period: "day", usd: 100 }] }, createdAt: NOW, updatedAt: NOW });
+    await store.createTeam({
+      id: "red",
+      allowedModels: ["fast", "cheap"],
+      tags: { env: "dev", cost_center: "cc-1" },
+      limits: { budgets: [{ period: "day", usd: 100 }] },
+      createdAt: NOW,
+      updatedAt: NOW,
+    });
     await store.createUser({ id: "alice", role: "member", teams: ["red"], tags: { owner: "alice" }, limits: { tpm: 1000 }, createdAt: NOW, updatedAt: NOW });
     expect(await keyIdentity(key, orgs, NOW)).toEqual({
       keyId: "key_1",

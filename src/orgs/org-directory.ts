@@ -13,7 +13,10 @@ export class OrgDirectory {
   private readonly teams = new Map<string, { record: Promise<TeamRecord | undefined>; at: number }>();
   private readonly users = new Map<string, { record: Promise<UserRecord | undefined>; at: number }>();
 
-  constructor(readonly store: () => Promise<OrgStore>, private readonly ttlMs = 5_000) {}
+  constructor(
+    readonly store: () => Promise<OrgStore>,
+    private readonly ttlMs = 5_000,
+  ) {}
 
   team(id: string, now = Date.now()): Promise<TeamRecord | undefined> {
     return this.cached(this.teams, id, now, async () => (await this.store()).getTeam(id));

@@ -43,7 +43,16 @@ function userOf(row: UserRow): UserRecord {
   return user;
 }
 
-const profileValues = (r: TeamRecord | UserRecord) => [r.id, r.name ?? null, r.allowedModels ? JSON.stringify(r.allowedModels) : null, JSON.stringify(r.tags), JSON.stringify(r.limits), r.createdAt, r.updatedAt, r.disabledAt ?? null];
+const profileValues = (r: TeamRecord | UserRecord) => [
+  r.id,
+  r.name ?? null,
+  r.allowedModels ? JSON.stringify(r.allowedModels) : null,
+  JSON.stringify(r.tags),
+  JSON.stringify(r.limits),
+  r.createdAt,
+  r.updatedAt,
+  r.disabledAt ?? null,
+];
 
 /** The SET list of an update; `params` starts with the id. */
 function profileSets(patch: ProfilePatch, params: unknown[], now: number): string[] {
@@ -84,10 +93,12 @@ export class OrgStore {
   }
 
   async createUser(user: UserRecord): Promise<boolean> {
-    const rows = await this.sql.query(
-      `INSERT INTO tollgate_users (${USER}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [...profileValues(user), user.email ?? null, user.role, JSON.stringify(user.teams)],
-    );
+    const rows = await this.sql.query(`INSERT INTO tollgate_users (${USER}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING id`, [
+      ...profileValues(user),
+      user.email ?? null,
+      user.role,
+      JSON.stringify(user.teams),
+    ]);
     return rows.length > 0;
   }
 

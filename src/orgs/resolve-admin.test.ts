@@ -16,7 +16,10 @@ function issuesOf(admin: unknown, env: Record<string, string> = {}): { path: str
 describe("admin keys with roles, and OIDC, in config", () => {
   test("the plain list still means owner keys; the object form carries role, teams, user and name", () => {
     const config = resolveConfig(
-      { ...base, admin: { keys: ["env:A", { key: "env:B", role: "team_admin", teams: ["red"], name: "ci-red" }, { key: { env: "C" }, role: "member", user: "alice" }, { key: "env:D", role: "viewer" }] } },
+      {
+        ...base,
+        admin: { keys: ["env:A", { key: "env:B", role: "team_admin", teams: ["red"], name: "ci-red" }, { key: { env: "C" }, role: "member", user: "alice" }, { key: "env:D", role: "viewer" }] },
+      },
       { A: "adm-a-0123456789", B: "adm-b-0123456789", C: "adm-c-0123456789", D: "adm-d-0123456789" },
     );
     expect(config.adminKeys).toEqual(["adm-a-0123456789", "adm-b-0123456789", "adm-c-0123456789", "adm-d-0123456789"]);
@@ -38,7 +41,18 @@ describe("admin keys with roles, and OIDC, in config", () => {
 
   test("oidc: defaults, a secret read from the environment, and the URL fields checked", () => {
     const config = resolveConfig(
-      { ...base, admin: { oidc: { issuer: "https://idp.example.com", clientId: "tollgate", clientSecret: "env:OIDC", redirectUri: "https://gw.example.com/dashboard/auth/callback", roles: [{ value: "admins", role: "owner" }] } } },
+      {
+        ...base,
+        admin: {
+          oidc: {
+            issuer: "https://idp.example.com",
+            clientId: "tollgate",
+            clientSecret: "env:OIDC",
+            redirectUri: "https://gw.example.com/dashboard/auth/callback",
+            roles: [{ value: "admins", role: "owner" }],
+          },
+        },
+      },
       { OIDC: "oidc-client-secret-0123" },
     );
     expect(config.admin.oidc).toEqual({

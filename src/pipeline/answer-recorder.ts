@@ -10,9 +10,7 @@ import type { AnswerApi, OpenedUpstream } from "./upstream-attempt.js";
  * A complete answer as the client received it, in plain JSON (storable anywhere):
  * a stream's chunks grouped as the upstream's reads delivered them, or a whole body.
  */
-export type RecordedAnswer =
-  | { kind: "stream"; api: AnswerApi; batches: UpstreamChunk[][] }
-  | { kind: "response"; api: AnswerApi; response: CanonicalResponse; raw: string };
+export type RecordedAnswer = { kind: "stream"; api: AnswerApi; batches: UpstreamChunk[][] } | { kind: "response"; api: AnswerApi; response: CanonicalResponse; raw: string };
 
 /**
  * Keeps what the relay sends while a stage that wants it (a cache, idempotent replay)

@@ -12,7 +12,10 @@ export class AttemptTimer {
   private readonly onParentAbort: () => void;
   readonly startedAt = performance.now();
 
-  constructor(readonly timeouts: Timeouts, private readonly parent: AbortSignal) {
+  constructor(
+    readonly timeouts: Timeouts,
+    private readonly parent: AbortSignal,
+  ) {
     this.onParentAbort = () => this.controller.abort(parent.reason);
     if (parent.aborted) this.onParentAbort();
     else parent.addEventListener("abort", this.onParentAbort, { once: true });

@@ -18,14 +18,24 @@ const answer: CanonicalResponse = {
   id: "built_1",
   model: "m",
   created: 1_700_000_000,
-  choices: [{ index: 0, text: "Order 42 ships — tomorrow 🚚", reasoning: "look it up", toolCalls: [{ id: "call_1", name: "get_order_status", arguments: '{"order_id":"42"}' }], finishReason: "tool_calls" }],
+  choices: [
+    { index: 0, text: "Order 42 ships — tomorrow 🚚", reasoning: "look it up", toolCalls: [{ id: "call_1", name: "get_order_status", arguments: '{"order_id":"42"}' }], finishReason: "tool_calls" },
+  ],
   usage,
 };
 
 const formats: Array<{ codec: InboundCodec; body: Record<string, unknown>; parser: ProviderAdapter }> = [
-  { codec: openaiChatCodec, body: { model: "r", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "hi" }] }, parser: createOpenAIChatAdapter({ baseURL: "http://x/v1", headers: {}, streamUsageOption: true }) },
+  {
+    codec: openaiChatCodec,
+    body: { model: "r", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "hi" }] },
+    parser: createOpenAIChatAdapter({ baseURL: "http://x/v1", headers: {}, streamUsageOption: true }),
+  },
   { codec: openaiResponsesCodec, body: { model: "r", stream: true, input: "hi" }, parser: createOpenAIResponsesAdapter({ baseURL: "http://x/v1", headers: {} }) },
-  { codec: anthropicMessagesCodec, body: { model: "r", stream: true, max_tokens: 100, messages: [{ role: "user", content: "hi" }] }, parser: createAnthropicAdapter({ baseURL: "http://x/v1", version: "2023-06-01", headers: {}, defaultMaxTokens: 1 }) },
+  {
+    codec: anthropicMessagesCodec,
+    body: { model: "r", stream: true, max_tokens: 100, messages: [{ role: "user", content: "hi" }] },
+    parser: createAnthropicAdapter({ baseURL: "http://x/v1", version: "2023-06-01", headers: {}, defaultMaxTokens: 1 }),
+  },
 ];
 
 describe("an answer the gateway built", () => {

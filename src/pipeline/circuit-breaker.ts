@@ -13,7 +13,10 @@ export class CircuitBreaker {
   private current: BreakerState = "closed";
   private troubleSince: number | undefined;
 
-  constructor(private readonly policy: BreakerPolicy, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly policy: BreakerPolicy,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get state(): BreakerState {
     if (this.current === "open" && this.now() - this.openedAt >= this.policy.cooldownMs) this.current = "half-open";

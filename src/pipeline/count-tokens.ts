@@ -57,7 +57,11 @@ const countTokens: Stage<GatewayContext> = async (ctx) => {
   let body: string;
   let source: "upstream" | "estimated";
   if (provider && build) {
-    const response = await provider.transport.send(build(request, target.model), { signal: ctx.signal, connectTimeoutMs: ctx.route!.timeouts.connectMs, headersTimeoutMs: ctx.route!.timeouts.headersMs });
+    const response = await provider.transport.send(build(request, target.model), {
+      signal: ctx.signal,
+      connectTimeoutMs: ctx.route!.timeouts.connectMs,
+      headersTimeoutMs: ctx.route!.timeouts.headersMs,
+    });
     const text = await readAll(response.body);
     if (response.status !== 200) {
       const fields = provider.adapter.parseError(response.status, text);
@@ -76,7 +80,13 @@ const countTokens: Stage<GatewayContext> = async (ctx) => {
 /** POST /v1/messages/count_tokens: authenticated and routed like a Messages request, neither metered nor budgeted (it generates nothing). */
 export function createCountTokens(gateway: Gateway): (request: InboundRequest) => Promise<void> {
   const { config, services } = gateway;
-  const pipeline = compose<GatewayContext>([respondErrors, authenticate(new StaticKeys(config.clientKeys), services.virtualKeys, services.orgs, !config.open), parseRequest, resolveRoute, countTokens]);
+  const pipeline = compose<GatewayContext>([
+    respondErrors,
+    authenticate(new StaticKeys(config.clientKeys), services.virtualKeys, services.orgs, !config.open),
+    parseRequest,
+    resolveRoute,
+    countTokens,
+  ]);
   return async (request) => {
     const controller = new AbortController();
     request.onClientGone(() => controller.abort());

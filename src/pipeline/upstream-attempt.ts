@@ -92,7 +92,8 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
 /** The provider's embedding methods; resolveRoute has already turned away routes whose targets lack them. */
 function embeddingAdapter(provider: Provider): Required<Pick<ProviderAdapter, "buildEmbeddingRequest" | "parseEmbeddingResponse">> {
   const { buildEmbeddingRequest, parseEmbeddingResponse } = provider.adapter;
-  if (!buildEmbeddingRequest || !parseEmbeddingResponse) throw new InvalidRequestError("embeddings_not_supported", `Provider "${provider.name}" (${provider.type}) does not serve embeddings.`, { param: "model" });
+  if (!buildEmbeddingRequest || !parseEmbeddingResponse)
+    throw new InvalidRequestError("embeddings_not_supported", `Provider "${provider.name}" (${provider.type}) does not serve embeddings.`, { param: "model" });
   return { buildEmbeddingRequest: buildEmbeddingRequest.bind(provider.adapter), parseEmbeddingResponse: parseEmbeddingResponse.bind(provider.adapter) };
 }
 

@@ -14,7 +14,12 @@ test("costs are exact integers in nano-dollars", () => {
 });
 
 test("history: the price in force at the time of the call", () => {
-  const table = new PriceTable({ m: [{ from: "2025-01-01", input: 1, output: 1 }, { from: "2026-01-01", input: 2, output: 2 }] });
+  const table = new PriceTable({
+    m: [
+      { from: "2025-01-01", input: 1, output: 1 },
+      { from: "2026-01-01", input: 2, output: 2 },
+    ],
+  });
   expect(table.cost("m", usage(1, 0), Date.parse("2025-06-01"))).toBe(1_000);
   expect(table.cost("m", usage(1, 0), Date.parse("2026-06-01"))).toBe(2_000);
 });

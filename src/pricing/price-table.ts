@@ -55,7 +55,10 @@ export class PriceTable {
         const list = given.map(toPrice);
         const kept = given.some((p) => p.from === undefined) ? [] : (this.prices.get(model) ?? []).filter((p) => !list.some((n) => n.from === p.from));
         const merged = [...kept, ...list];
-        this.prices.set(model, merged.sort((a, b) => a.from - b.from));
+        this.prices.set(
+          model,
+          merged.sort((a, b) => a.from - b.from),
+        );
       }
     }
   }

@@ -17,8 +17,7 @@ const given = { "gpt-4o": { input: 5, output: 20 }, "claude-haiku-4-5": { input:
 const prices = new PriceTable(PriceTable.shipped(), given);
 
 /** Each request priced on its own: the reference the grouped figure must match to the nano-dollar per request. */
-const expectedCost = (asModel?: string) =>
-  records.filter((r) => !r.cache).reduce((n, r) => n + costOf(prices.lookup(asModel ?? r.attempts[0]!.model, r.startedAt)!, r.usage!), 0);
+const expectedCost = (asModel?: string) => records.filter((r) => !r.cache).reduce((n, r) => n + costOf(prices.lookup(asModel ?? r.attempts[0]!.model, r.startedAt)!, r.usage!), 0);
 
 describe.each(storeKinds)("re-costing on %s", (kind) => {
   let db: TestDatabase;

@@ -42,7 +42,11 @@ const tablesOf = (sql: Sql, sqlite: string) => (sql.dialect === "postgres" ? [`$
  * tag rows follow, and its hours are marked for their rollups to be recomputed, in one transaction.
  * Cache hits (no upstream cost) and models the table has no price for are left as they were.
  */
-export async function applyRepricing(sql: Sql, prices: PriceTable, input: { from: number; to: number; actor: string; note?: string | undefined; pricesJson: string; now?: number }): Promise<RepricingRun> {
+export async function applyRepricing(
+  sql: Sql,
+  prices: PriceTable,
+  input: { from: number; to: number; actor: string; note?: string | undefined; pricesJson: string; now?: number },
+): Promise<RepricingRun> {
   return sql.transaction(async (tx) => {
     const rows = await tx.query<RequestCostRow>(
       `SELECT id, started_at, model, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_nanos
@@ -50,15 +54,35 @@ export async function applyRepricing(sql: Sql, prices: PriceTable, input: { from
       [input.from, input.to],
     );
     if (rows.length > MAX_RUN_ROWS) throw new RepricingTooLargeError(`The range holds more than ${MAX_RUN_ROWS} requests; reprice it in shorter ranges.`);
-    const run: RepricingRun = { id: `rpr_${randomUUID().replaceAll("-", "")}`, createdAt: input.now ?? Date.now(), actor: input.actor, note: input.note ?? null, from: input.from, to: input.to, rowsChanged: 0, oldCostNanos: 0, newCostNanos: 0 };
+    const run: RepricingRun = {
+      id: `rpr_${randomUUID().replaceAll("-", "")}`,
+      createdAt: input.now ?? Date.now(),
+      actor: input.actor,
+      note: input.note ?? null,
+      from: input.from,
+      to: input.to,
+      rowsChanged: 0,
+      oldCostNanos: 0,
+      newCostNanos: 0,
+    };
     const hours: number[] = [];
     for (const row of rows) {
       if (row.model === null || !prices.lookup(row.model, row.started_at)) continue;
-      const cost = prices.cost(row.model, { inputTokens: row.input_tokens, outputTokens: row.output_tokens, cachedInputTokens: row.cached_input_tokens, cacheWriteTokens: row.cache_write_tokens }, row.started_at);
+      const cost = prices.cost(
+        row.model,
+        { inputTokens: row.input_tokens, outputTokens: row.output_tokens, cachedInputTokens: row.cached_input_tokens, cacheWriteTokens: row.cache_write_tokens },
+        row.started_at,
+      );
       if (cost === row.cost_nanos) continue;
       for (const table of tablesOf(tx, "tollgate_requests")) await tx.query(`UPDATE ${table} SET cost_nanos = $1 WHERE id = $2 AND started_at = $3`, [cost, row.id, row.started_at]);
       for (const table of tablesOf(tx, "tollgate_request_tags")) await tx.query(`UPDATE ${table} SET cost_nanos = $1 WHERE request_id = $2`, [cost, row.id]);
-      await tx.query("INSERT INTO tollgate_repricing_rows (run_id, request_id, started_at, old_cost_nanos, new_cost_nanos) VALUES ($1, $2, $3, $4, $5)", [run.id, row.id, row.started_at, row.cost_nanos, cost]);
+      await tx.query("INSERT INTO tollgate_repricing_rows (run_id, request_id, started_at, old_cost_nanos, new_cost_nanos) VALUES ($1, $2, $3, $4, $5)", [
+        run.id,
+        row.id,
+        row.started_at,
+        row.cost_nanos,
+        cost,
+      ]);
       hours.push(row.started_at - (row.started_at % HOUR_MS));
       run.rowsChanged += 1;
       run.oldCostNanos += row.cost_nanos;
@@ -75,8 +99,26 @@ export async function applyRepricing(sql: Sql, prices: PriceTable, input: { from
 
 /** Past runs, newest first. */
 export async function listRepricingRuns(sql: Sql, limit: number): Promise<RepricingRun[]> {
-  const rows = await sql.query<{ id: string; created_at: number; actor: string; note: string | null; range_from: number; range_to: number; rows_changed: number; old_cost_nanos: number; new_cost_nanos: number }>(
-    `SELECT id, created_at, actor, note, range_from, range_to, rows_changed, old_cost_nanos, new_cost_nanos FROM tollgate_repricing_runs ORDER BY created_at DESC, id LIMIT ${Math.trunc(limit)}`,
-  );
-  return rows.map((r) => ({ id: r.id, createdAt: r.created_at, actor: r.actor, note: r.note, from: r.range_from, to: r.range_to, rowsChanged: r.rows_changed, oldCostNanos: r.old_cost_nanos, newCostNanos: r.new_cost_nanos }));
+  const rows = await sql.query<{
+    id: string;
+    created_at: number;
+    actor: string;
+    note: string | null;
+    range_from: number;
+    range_to: number;
+    rows_changed: number;
+    old_cost_nanos: number;
+    new_cost_nanos: number;
+  }>(`SELECT id, created_at, actor, note, range_from, range_to, rows_changed, old_cost_nanos, new_cost_nanos FROM tollgate_repricing_runs ORDER BY created_at DESC, id LIMIT ${Math.trunc(limit)}`);
+  return rows.map((r) => ({
+    id: r.id,
+    createdAt: r.created_at,
+    actor: r.actor,
+    note: r.note,
+    from: r.range_from,
+    to: r.range_to,
+    rowsChanged: r.rows_changed,
+    oldCostNanos: r.old_cost_nanos,
+    newCostNanos: r.new_cost_nanos,
+  }));
 }

@@ -23,13 +23,25 @@ export function createProviders(configs: Record<string, ResolvedProvider>, http:
   const providers = new Map<string, Provider>();
   for (const [name, config] of Object.entries(configs)) {
     if (config.type === "anthropic") {
-      const adapter = createAnthropicAdapter({ baseURL: config.baseURL, version: config.version, headers: config.headers, defaultMaxTokens: config.defaultMaxTokens, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
+      const adapter = createAnthropicAdapter({
+        baseURL: config.baseURL,
+        version: config.version,
+        headers: config.headers,
+        defaultMaxTokens: config.defaultMaxTokens,
+        ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+      });
       providers.set(name, { name, type: config.type, adapter: keyed(adapter, config), transport: http });
     } else if (config.type === "google") {
       const adapter = createGoogleAdapter({ baseURL: config.baseURL, headers: config.headers, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
       providers.set(name, { name, type: config.type, adapter: keyed(adapter, config), transport: http });
     } else if (config.type === "azure-openai") {
-      const adapter = createAzureOpenAIAdapter({ endpoint: config.endpoint, apiVersion: config.apiVersion, deployments: config.deployments, headers: config.headers, ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
+      const adapter = createAzureOpenAIAdapter({
+        endpoint: config.endpoint,
+        apiVersion: config.apiVersion,
+        deployments: config.deployments,
+        headers: config.headers,
+        ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+      });
       providers.set(name, { name, type: config.type, adapter: keyed(adapter, config), transport: http });
     } else if (config.type === "bedrock") {
       const adapter = createBedrockAdapter({ baseURL: config.baseURL, headers: config.headers, defaultMaxTokens: config.defaultMaxTokens });
@@ -45,11 +57,21 @@ export function createProviders(configs: Record<string, ResolvedProvider>, http:
       // timeouts and retries run as for a real upstream.
       providers.set(name, createSimulatorProvider(config));
     } else {
-      const chat = createOpenAIChatAdapter({ baseURL: config.baseURL, headers: config.headers, streamUsageOption: config.streamUsageOption, maxTokensField: config.type === "openai" ? "max_completion_tokens" : "max_tokens", ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
+      const chat = createOpenAIChatAdapter({
+        baseURL: config.baseURL,
+        headers: config.headers,
+        streamUsageOption: config.streamUsageOption,
+        maxTokensField: config.type === "openai" ? "max_completion_tokens" : "max_tokens",
+        ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+      });
       const adapter =
         config.type === "openai" && config.api === "responses"
           ? // Embeddings are not part of the Responses API: they still go to /embeddings.
-            { ...createOpenAIResponsesAdapter({ baseURL: config.baseURL, headers: config.headers, ...(config.apiKey ? { apiKey: config.apiKey } : {}) }), buildEmbeddingRequest: chat.buildEmbeddingRequest!, parseEmbeddingResponse: chat.parseEmbeddingResponse! }
+            {
+              ...createOpenAIResponsesAdapter({ baseURL: config.baseURL, headers: config.headers, ...(config.apiKey ? { apiKey: config.apiKey } : {}) }),
+              buildEmbeddingRequest: chat.buildEmbeddingRequest!,
+              parseEmbeddingResponse: chat.parseEmbeddingResponse!,
+            }
           : chat;
       providers.set(name, { name, type: config.type, adapter: keyed(adapter, config), transport: http });
     }

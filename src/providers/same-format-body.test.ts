@@ -11,7 +11,13 @@ const request: CanonicalRequest = {
   dropped: ["logprobs", "service_tier"],
   inbound: { api: "openai-chat", body: inbound },
 };
-const build = () => ({ model: "gpt", messages: [{ role: "system", content: "pinned" }, { role: "user", content: "hi" }] });
+const build = () => ({
+  model: "gpt",
+  messages: [
+    { role: "system", content: "pinned" },
+    { role: "user", content: "hi" },
+  ],
+});
 
 describe("sameFormatBody", () => {
   test("another API: nothing (the caller translates)", () => {

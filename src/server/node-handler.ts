@@ -71,7 +71,12 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
     const fromGoogleClient = req.headers["x-goog-api-key"] !== undefined || req.headers["x-goog-api-client"] !== undefined || /(?:^|&)key=/.test(query);
     const exchange = { handler: "unmatched" as HttpHandler, metered: false, passedOn: false };
     // One log line and one metric sample per request, whatever answered it (a host app's `next` excepted: it logs its own).
-    res.once("close", () => exchange.passedOn || observeHttp(gateway.services, { ...exchange, method: req.method ?? "", path: rawPath, status: res.headersSent ? res.statusCode : 499, latencyMs: performance.now() - started }));
+    res.once(
+      "close",
+      () =>
+        exchange.passedOn ||
+        observeHttp(gateway.services, { ...exchange, method: req.method ?? "", path: rawPath, status: res.headersSent ? res.statusCode : 499, latencyMs: performance.now() - started }),
+    );
     const origin = req.headers.origin;
     if (origin !== undefined && gatewayAllowsOrigin(cors.origins, origin)) for (const [name, value] of Object.entries(corsHeaders(origin))) res.setHeader(name, value);
     // Mounted in a host app, a preflight for the host's own paths is the host's.

@@ -4,10 +4,7 @@ import type { EmbeddingInput } from "./embedding.js";
 
 export type Role = "system" | "developer" | "user" | "assistant" | "tool";
 
-export type ContentPart =
-  | { type: "text"; text: string }
-  | { type: "image"; url: string; detail?: string }
-  | { type: "other"; raw: unknown };
+export type ContentPart = { type: "text"; text: string } | { type: "image"; url: string; detail?: string } | { type: "other"; raw: unknown };
 
 export interface ToolCall {
   id: string;
@@ -40,10 +37,7 @@ export type ToolChoice = "auto" | "none" | "required" | { name: string };
  */
 export type ToolOrigin = { kind: "namespaced"; namespace: string; name: string } | { kind: "custom"; name: string; namespace?: string };
 
-export type ResponseFormat =
-  | { type: "text" }
-  | { type: "json_object" }
-  | { type: "json_schema"; name: string; schema: Record<string, unknown>; strict?: boolean };
+export type ResponseFormat = { type: "text" } | { type: "json_object" } | { type: "json_schema"; name: string; schema: Record<string, unknown>; strict?: boolean };
 
 /** A wire format for generating text: what a client speaks, or what a provider serves. */
 export type WireApi = "openai-chat" | "openai-responses" | "anthropic-messages" | "gemini" | "bedrock-converse";

@@ -43,7 +43,7 @@ export class SseDecoder {
         cr = buf.indexOf("\r", start);
         if (cr === -1) cr = len;
       }
-      const eol = Math.min(lf , cr);
+      const eol = Math.min(lf, cr);
       if (eol === len) break;
       // A \r as the last character may be the first half of \r\n: wait for more.
       if (eol === cr && cr === len - 1 && !final) break;

@@ -66,10 +66,12 @@ describe.each(storeKinds)("openStore on %s", (kind) => {
   it("rolls a nested transaction back to its savepoint only", async () => {
     await sql.transaction(async (tx) => {
       await tx.query("INSERT INTO t (id, n) VALUES ($1, $2)", ["outer", 1]);
-      await tx.transaction(async (inner) => {
-        await inner.query("INSERT INTO t (id, n) VALUES ($1, $2)", ["inner", 1]);
-        throw new Error("inner");
-      }).catch(() => undefined);
+      await tx
+        .transaction(async (inner) => {
+          await inner.query("INSERT INTO t (id, n) VALUES ($1, $2)", ["inner", 1]);
+          throw new Error("inner");
+        })
+        .catch(() => undefined);
     });
     expect(await sql.query("SELECT id FROM t")).toEqual([{ id: "outer" }]);
   });

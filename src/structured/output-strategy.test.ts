@@ -5,7 +5,12 @@ import type { CanonicalResponse } from "../spec/canonical-response.js";
 import { outputStrategy, schemaInstruction } from "./output-strategy.js";
 import { strictReady } from "./strict-schema.js";
 
-const closed = { type: "object", properties: { a: { type: "string" }, b: { type: "array", items: { type: "object", properties: { c: { type: "integer" } }, required: ["c"], additionalProperties: false } } }, required: ["a", "b"], additionalProperties: false };
+const closed = {
+  type: "object",
+  properties: { a: { type: "string" }, b: { type: "array", items: { type: "object", properties: { c: { type: "integer" } }, required: ["c"], additionalProperties: false } } },
+  required: ["a", "b"],
+  additionalProperties: false,
+};
 const format = { type: "json_schema" as const, name: "thing", schema: closed };
 const request: CanonicalRequest = {
   model: "r",
@@ -19,7 +24,12 @@ const request: CanonicalRequest = {
   inbound: { api: "openai-chat", body: {} },
 };
 const provider = (type: ResolvedProvider["type"], extra: Record<string, unknown> = {}) => ({ type, name: "p", baseURL: "http://x", headers: {}, ...extra }) as ResolvedProvider;
-const answer = (text: string | null, toolCalls?: { id: string; name: string; arguments: string }[]): CanonicalResponse => ({ id: "1", model: "m", created: 0, choices: [{ index: 0, text, finishReason: toolCalls ? "tool_calls" : "stop", ...(toolCalls ? { toolCalls } : {}) }] });
+const answer = (text: string | null, toolCalls?: { id: string; name: string; arguments: string }[]): CanonicalResponse => ({
+  id: "1",
+  model: "m",
+  created: 0,
+  choices: [{ index: 0, text, finishReason: toolCalls ? "tool_calls" : "stop", ...(toolCalls ? { toolCalls } : {}) }],
+});
 
 describe("strictReady", () => {
   test("needs an object root with every object closed and fully required", () => {

@@ -68,7 +68,12 @@ describe("parseAnswer", () => {
 
 describe("schemaCheck: draft-07", () => {
   test("reads a schema that declares draft-07 as draft-07 (the openai SDK's zod helpers send one)", () => {
-    const check = schemaCheck({ $schema: "http://json-schema.org/draft-07/schema#", type: "object", properties: { n: { type: "integer" }, t: { type: "array", items: [{ type: "string" }], additionalItems: false } }, required: ["n"] });
+    const check = schemaCheck({
+      $schema: "http://json-schema.org/draft-07/schema#",
+      type: "object",
+      properties: { n: { type: "integer" }, t: { type: "array", items: [{ type: "string" }], additionalItems: false } },
+      required: ["n"],
+    });
     expect(check({ n: 1, t: ["a"] })).toEqual([]);
     expect(check({ n: "x" })).toEqual([{ path: "/n", message: "must be integer" }]);
     expect(check({ n: 1, t: ["a", "b"] }).length).toBe(1);

@@ -4,7 +4,9 @@ import { createHash } from "node:crypto";
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
@@ -24,6 +26,8 @@ export interface CallIdentity {
  * with the same arguments, gets the same key, and any difference gives another.
  */
 export function toolCallKey(call: CallIdentity): string {
-  const digest = createHash("sha256").update(canonicalJson([call.base, call.step, call.position, call.tool, canonicalJson(call.args)])).digest("base64url");
+  const digest = createHash("sha256")
+    .update(canonicalJson([call.base, call.step, call.position, call.tool, canonicalJson(call.args)]))
+    .digest("base64url");
   return `tgt_${digest}`;
 }

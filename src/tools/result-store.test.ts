@@ -64,7 +64,9 @@ describe.each(storeKinds)("tool results and tool calls on %s", (kind) => {
     });
     await insertRecords(sql, [record]);
     await insertRecords(sql, [record]);
-    const rows = await sql.query("SELECT step, position, name, status, error_code, reused, started_at, duration_ms FROM tollgate_ledger_tool_calls WHERE request_id = $1 ORDER BY step, position", [record.id]);
+    const rows = await sql.query("SELECT step, position, name, status, error_code, reused, started_at, duration_ms FROM tollgate_ledger_tool_calls WHERE request_id = $1 ORDER BY step, position", [
+      record.id,
+    ]);
     expect(rows.map((r) => ({ ...r, started_at: Number(r.started_at) }))).toEqual([
       { step: 1, position: 0, name: "get_order_status", status: "ok", error_code: null, reused: 0, started_at: 10, duration_ms: 4 },
       { step: 1, position: 1, name: "cancel_order", status: "refused", error_code: "tool_not_allowed", reused: 0, started_at: 11, duration_ms: 0 },

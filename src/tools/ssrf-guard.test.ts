@@ -40,9 +40,12 @@ describe("isPrivateAddress", () => {
 });
 
 describe("assertAllowedLiteral", () => {
-  it.each(["http://10.0.0.7/x", "http://192.168.0.1:8080/", "http://127.0.0.1/", "http://169.254.169.254/latest/meta-data/", "http://[::1]:80/", "http://[fd00::1]/", "http://[::ffff:127.0.0.1]/"])("refuses %s", (url) => {
-    expect(() => assertAllowedLiteral(new URL(url), false)).toThrow(BlockedAddressError);
-  });
+  it.each(["http://10.0.0.7/x", "http://192.168.0.1:8080/", "http://127.0.0.1/", "http://169.254.169.254/latest/meta-data/", "http://[::1]:80/", "http://[fd00::1]/", "http://[::ffff:127.0.0.1]/"])(
+    "refuses %s",
+    (url) => {
+      expect(() => assertAllowedLiteral(new URL(url), false)).toThrow(BlockedAddressError);
+    },
+  );
 
   it("lets a tool with allowPrivateNetwork reach them, and any name through (names are checked when resolved)", () => {
     expect(() => assertAllowedLiteral(new URL("http://127.0.0.1/"), true)).not.toThrow();

@@ -10,7 +10,14 @@ export interface BillingTarget {
 }
 
 export function billingTarget(providerType: string, model: string): BillingTarget {
-  const family: BillingFamily = providerType === "anthropic" ? "anthropic" : providerType === "google" ? "gemini" : providerType === "openai" || providerType === "azure-openai" || providerType === "simulator" ? "openai" : "other";
+  const family: BillingFamily =
+    providerType === "anthropic"
+      ? "anthropic"
+      : providerType === "google"
+        ? "gemini"
+        : providerType === "openai" || providerType === "azure-openai" || providerType === "simulator"
+          ? "openai"
+          : "other";
   return { family, model };
 }
 
@@ -109,7 +116,8 @@ function mediaOf(mime: string, base64: string): Media | undefined {
     const size = measureImage(decodeHead(base64, 512 * 1024));
     return size ? { kind: "image", size } : { kind: "image" };
   }
-  if (mime.startsWith("audio/") || ["wav", "mp3", "flac", "opus", "pcm16", "aac", "ogg", "webm", "m4a"].includes(mime)) return { kind: "audio", head: decodeHead(base64, 64), bytes: Math.floor((base64.length * 3) / 4) };
+  if (mime.startsWith("audio/") || ["wav", "mp3", "flac", "opus", "pcm16", "aac", "ogg", "webm", "m4a"].includes(mime))
+    return { kind: "audio", head: decodeHead(base64, 64), bytes: Math.floor((base64.length * 3) / 4) };
   if (mime === "application/pdf" || mime === "pdf") return { kind: "pdf", bytes: Buffer.from(base64, "base64") };
   return undefined;
 }

@@ -66,7 +66,13 @@ function config(): ConfigInput {
     providers: { a: { type: "openai", baseURL: primary.url }, b: { type: "openai", baseURL: backup.url } },
     models: {
       solo: { ...fast, targets: [{ provider: "a", model: "gpt-4.1-nano" }] },
-      both: { ...fast, targets: [{ provider: "a", model: "gpt-4.1-nano" }, { provider: "b", model: "backup" }] },
+      both: {
+        ...fast,
+        targets: [
+          { provider: "a", model: "gpt-4.1-nano" },
+          { provider: "b", model: "backup" },
+        ],
+      },
     },
   };
 }
@@ -100,7 +106,12 @@ beforeAll(async () => {
   // A client that leaves after a few chunks of a slow stream.
   primary.enqueue({ kind: "sse", chunks: payloads.map((p) => Buffer.from(`data: ${p}\n\n`)), delayMs: 10 });
   const controller = new AbortController();
-  const res = await request(`${gw.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "solo", messages, stream: true }), signal: controller.signal });
+  const res = await request(`${gw.baseURL}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "solo", messages, stream: true }),
+    signal: controller.signal,
+  });
   ids.clientLeft = res.headers["x-request-id"] as string;
   let bytes = 0;
   await (async () => {
@@ -168,7 +179,11 @@ describe("the ledger holds exactly the tokens the upstream served", () => {
 
   test("fallen back: each attempt visible, the backup billed at its own price", () => {
     const rows = attempts.get(ids.fellBack!)!;
-    expect(rows.map((a) => [a.provider, a.status])).toEqual([["a", "error"], ["a", "error"], ["b", "ok"]]);
+    expect(rows.map((a) => [a.provider, a.status])).toEqual([
+      ["a", "error"],
+      ["a", "error"],
+      ["b", "ok"],
+    ]);
     expect(requests.get(ids.fellBack!)).toMatchObject({ provider: "b", attempts: 3, usage_source: "reported", output_tokens: 300, cost_nanos: costOf(16, 300) });
   });
 });

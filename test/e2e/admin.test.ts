@@ -23,7 +23,14 @@ const COST_NANOS = 296_000;
 const completion = (content: string) => ({
   kind: "json" as const,
   status: 200,
-  body: { id: "chatcmpl-admin", object: "chat.completion", created: 1_700_000_000, model: "acme-test-1", choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }], usage: USAGE },
+  body: {
+    id: "chatcmpl-admin",
+    object: "chat.completion",
+    created: 1_700_000_000,
+    model: "acme-test-1",
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+    usage: USAGE,
+  },
 });
 
 function config(admin: boolean): ConfigInput {

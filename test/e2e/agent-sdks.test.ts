@@ -82,7 +82,9 @@ describe("LangChain ChatAnthropic (Messages in, translated to the simulator)", (
     let streamed = "";
     for await (const chunk of await model.stream("Explain rate limits in nginx")) streamed += typeof chunk.content === "string" ? chunk.content : "";
     expect(streamed).toBe(String(answer.content));
-    const withTools = model.bindTools([{ name: "get_weather", description: "Get the current weather for a city.", input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } }]);
+    const withTools = model.bindTools([
+      { name: "get_weather", description: "Get the current weather for a city.", input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+    ]);
     const call = await withTools.invoke("What is the weather in Paris? Use get_weather.");
     expect(call.tool_calls).toMatchObject([{ name: "get_weather", args: { city: "Paris" } }]);
   });

@@ -40,7 +40,9 @@ describe("POST /v1/messages/count_tokens", () => {
   test("an Anthropic target counts itself: the body, anthropic-beta and ?beta=true reach it as sent", async () => {
     anthropicUp.enqueue({ kind: "json", status: 200, body: { input_tokens: 4242 } });
     const messages: Anthropic.Beta.BetaMessageParam[] = [{ role: "user", content: [{ type: "text", text: "Count me", cache_control: { type: "ephemeral" } }] }];
-    const { data, response } = await anthropic.beta.messages.countTokens({ model: "claude-opus-4-8", messages, betas: ["context-management-2025-06-27"], context_management: { edits: [{ type: "clear_tool_uses_20250919" }] } }).withResponse();
+    const { data, response } = await anthropic.beta.messages
+      .countTokens({ model: "claude-opus-4-8", messages, betas: ["context-management-2025-06-27"], context_management: { edits: [{ type: "clear_tool_uses_20250919" }] } })
+      .withResponse();
     expect(data.input_tokens).toBe(4242);
     expect(response.headers.get("x-tollgate-token-count")).toBe("upstream");
     const sent = anthropicUp.requests.at(-1)!;
@@ -51,7 +53,11 @@ describe("POST /v1/messages/count_tokens", () => {
 
     // Claude Code's own client calls the beta endpoints with ?beta=true.
     anthropicUp.enqueue({ kind: "json", status: 200, body: { input_tokens: 7 } });
-    const res = await fetch(`${gw.url}/v1/messages/count_tokens?beta=true`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": KEY, "anthropic-version": "2023-06-01" }, body: JSON.stringify({ model: "claude-x", messages: [{ role: "user", content: "Hi" }] }) });
+    const res = await fetch(`${gw.url}/v1/messages/count_tokens?beta=true`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": KEY, "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "claude-x", messages: [{ role: "user", content: "Hi" }] }),
+    });
     expect(await res.json()).toEqual({ input_tokens: 7 });
     expect(anthropicUp.requests.at(-1)!.path).toBe("/v1/messages/count_tokens?beta=true");
   });
@@ -62,7 +68,9 @@ describe("POST /v1/messages/count_tokens", () => {
     const long = await anthropic.messages.countTokens({ model: "claude-haiku-9", messages: [{ role: "user", content: "Hi ".repeat(200) }] });
     expect(long.input_tokens).toBeGreaterThan(short.data.input_tokens + 150);
     await expect(anthropic.messages.countTokens({ model: "claude-haiku-9", messages: [] })).rejects.toMatchObject({ status: 400, error: { type: "error", error: { type: "invalid_request_error" } } });
-    await expect(new Anthropic({ baseURL: gw.url, apiKey: "wrong", maxRetries: 0 }).messages.countTokens({ model: "claude-haiku-9", messages: [{ role: "user", content: "Hi" }] })).rejects.toMatchObject({ status: 401 });
+    await expect(
+      new Anthropic({ baseURL: gw.url, apiKey: "wrong", maxRetries: 0 }).messages.countTokens({ model: "claude-haiku-9", messages: [{ role: "user", content: "Hi" }] }),
+    ).rejects.toMatchObject({ status: 401 });
   });
 });
 
@@ -125,7 +133,11 @@ describe("ids in each API's own form", () => {
 describe("usage Tollgate asked for itself is not relayed", () => {
   test("a Chat stream without include_usage has no usage chunk and no usage fields; with it, exactly one usage chunk", async () => {
     const read = async (extra: Record<string, unknown>) => {
-      const res = await fetch(`${gw.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` }, body: JSON.stringify({ model: "sim", stream: true, messages: [{ role: "user", content: "Hi" }], ...extra }) });
+      const res = await fetch(`${gw.baseURL}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+        body: JSON.stringify({ model: "sim", stream: true, messages: [{ role: "user", content: "Hi" }], ...extra }),
+      });
       const frames = (await res.text()).split("\n\n").filter((f) => f.startsWith("data: {"));
       return frames.map((f) => JSON.parse(f.slice(6)) as Record<string, unknown>);
     };

@@ -33,7 +33,13 @@ beforeAll(async () => {
   anthropicUp = await createFakeUpstream();
   responsesUp = await createFakeUpstream();
   // An upstream that answers every request with the text recording, streamed or not as asked.
-  anthropicUp.setDefault({ kind: "reply", answer: (body) => ((body as { stream?: boolean }).stream ? { kind: "sse", chunks: [namedEventSseBytes(anthropicText)] } : { kind: "status", status: 200, body: loadText("anthropic/anthropic-text.json"), headers: { "content-type": "application/json" } }) });
+  anthropicUp.setDefault({
+    kind: "reply",
+    answer: (body) =>
+      (body as { stream?: boolean }).stream
+        ? { kind: "sse", chunks: [namedEventSseBytes(anthropicText)] }
+        : { kind: "status", status: 200, body: loadText("anthropic/anthropic-text.json"), headers: { "content-type": "application/json" } },
+  });
   responsesUp.setDefault({ kind: "sse", chunks: [responsesSseBytes(codexTurns[3]!)] });
   gw = await startGateway(
     {
@@ -89,7 +95,14 @@ async function launch(agent: "claude" | "codex", user: string, agentArgs: string
   expect(result.code, result.stderr).toBe(0);
   const keyId = /with key (key_[0-9a-f]+)/.exec(result.stderr)?.[1];
   expect(keyId, result.stderr).toBeDefined();
-  return { ...result, keyId: keyId!, events: result.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    ...result,
+    keyId: keyId!,
+    events: result.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 /** The key `launch` made was for this user and is revoked once the agent exits; every request the agent made is the user's. */

@@ -20,7 +20,11 @@ let gw: TestGateway;
 beforeAll(async () => {
   upstream = await createFakeUpstream();
   gw = await startGateway(
-    { auth: { keys: ["env:KEY"] }, providers: { ant: { type: "anthropic", baseURL: upstream.url, apiKey: "env:ANT" } }, models: { claude: { targets: [{ provider: "ant", model: "claude-recorded" }] } } },
+    {
+      auth: { keys: ["env:KEY"] },
+      providers: { ant: { type: "anthropic", baseURL: upstream.url, apiKey: "env:ANT" } },
+      models: { claude: { targets: [{ provider: "ant", model: "claude-recorded" }] } },
+    },
     { env: { KEY, ANT: "sk-ant-upstream-secret" } },
   );
 });

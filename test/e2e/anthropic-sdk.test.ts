@@ -60,7 +60,12 @@ describe("Anthropic SDK → gateway → Anthropic upstream (pass-through)", () =
     const payloads = loadChunks("anthropic/anthropic-clear-thinking.1.chunks.txt");
     const expected = expectedFromAnthropicChunks(payloads);
     anthropicUp.enqueue(sse(payloads));
-    const stream = client.messages.stream({ model: "claude", max_tokens: 200, messages: [{ role: "user", content: "925 / 5?" }], thinking: { type: "enabled", budget_tokens: 100 } } as Anthropic.MessageCreateParamsStreaming);
+    const stream = client.messages.stream({
+      model: "claude",
+      max_tokens: 200,
+      messages: [{ role: "user", content: "925 / 5?" }],
+      thinking: { type: "enabled", budget_tokens: 100 },
+    } as Anthropic.MessageCreateParamsStreaming);
     const seen: string[] = [];
     stream.on("streamEvent", (e) => seen.push(e.type));
     const message = await stream.finalMessage();
@@ -76,7 +81,13 @@ describe("Anthropic SDK → gateway → Anthropic upstream (pass-through)", () =
     expect(record).toMatchObject({ outcome: "complete", stream: true, api: "anthropic-messages", route: "claude" });
     expect(record.usage).toEqual(expected.usage);
     // The client's body reached Anthropic as sent (thinking included), with the target's model.
-    expect(anthropicUp.requests.at(-1)!.body).toEqual({ model: "claude-sonnet-4-5", max_tokens: 200, messages: [{ role: "user", content: "925 / 5?" }], thinking: { type: "enabled", budget_tokens: 100 }, stream: true });
+    expect(anthropicUp.requests.at(-1)!.body).toEqual({
+      model: "claude-sonnet-4-5",
+      max_tokens: 200,
+      messages: [{ role: "user", content: "925 / 5?" }],
+      thinking: { type: "enabled", budget_tokens: 100 },
+      stream: true,
+    });
     expect(anthropicUp.requests.at(-1)!.headers["x-api-key"]).toBe("sk-ant-upstream-key-abcdef");
   });
 
@@ -122,7 +133,14 @@ describe("Anthropic SDK → gateway → OpenAI upstream (translated)", () => {
     const payloads = loadChunks("openai-chat/openai-text.chunks.txt");
     const expected = expectedFromChatChunks(payloads);
     openaiUp.enqueue({ kind: "sse", chunks: splitAtRandomOffsets(chatSseBytes(payloads), mulberry32(testSeed()), 30) });
-    const stream = client.messages.stream({ model: "gpt", max_tokens: 500, system: "You invent holidays.", messages: [{ role: "user", content: "Invent a holiday" }], temperature: 0.5, stop_sequences: ["THE END"] });
+    const stream = client.messages.stream({
+      model: "gpt",
+      max_tokens: 500,
+      system: "You invent holidays.",
+      messages: [{ role: "user", content: "Invent a holiday" }],
+      temperature: 0.5,
+      stop_sequences: ["THE END"],
+    });
     const message = await stream.finalMessage();
     const { response } = await stream.withResponse();
     expect(message.content).toEqual([{ type: "text", text: expected.choices[0]!.text }]);
@@ -179,7 +197,10 @@ describe("Anthropic SDK → gateway → OpenAI upstream (translated)", () => {
     const answer = await client.messages.create({ model: "gpt", max_tokens: 300, messages, tools: [weatherTool] });
     expect(answer.stop_reason).toBe("end_turn");
     const sent = openaiUp.requests.at(-1)!.body as { messages: unknown[] };
-    const assistantText = first.content.filter((b): b is Anthropic.TextBlock => b.type === "text").map((b) => b.text).join("");
+    const assistantText = first.content
+      .filter((b): b is Anthropic.TextBlock => b.type === "text")
+      .map((b) => b.text)
+      .join("");
     expect(sent.messages).toEqual([
       { role: "user", content: "What is the weather in San Francisco?" },
       { role: "assistant", content: assistantText || null, tool_calls: [{ id: "call_79382389", type: "function", function: { name: "weather", arguments: '{"location":"San Francisco"}' } }] },
@@ -193,7 +214,15 @@ describe("openai SDK → gateway → Anthropic upstream (translated)", () => {
     const payloads = loadChunks("anthropic/anthropic-text.chunks.txt");
     const expected = expectedFromAnthropicChunks(payloads);
     anthropicUp.enqueue(sse(payloads));
-    const stream = await openai.chat.completions.create({ model: "claude", messages: [{ role: "system", content: "Be nice." }, { role: "user", content: "How are you?" }], stream: true, stream_options: { include_usage: true } });
+    const stream = await openai.chat.completions.create({
+      model: "claude",
+      messages: [
+        { role: "system", content: "Be nice." },
+        { role: "user", content: "How are you?" },
+      ],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const { text, finish, usage } = await collectChatStream(stream);
     expect(text).toBe(expected.choices[0]!.text);
     expect(finish).toBe("stop");
@@ -209,7 +238,11 @@ describe("openai SDK → gateway → Anthropic upstream (translated)", () => {
 
   test("tool calls keep index 0 after a text block; finish_reason tool_calls", async () => {
     anthropicUp.enqueue(sse(loadChunks("anthropic/anthropic-tool-no-args.chunks.txt")));
-    const runner = openai.chat.completions.stream({ model: "claude", messages: [{ role: "user", content: "Update the issues" }], tools: [{ type: "function", function: { name: "updateIssueList", parameters: { type: "object", properties: {} } } }] });
+    const runner = openai.chat.completions.stream({
+      model: "claude",
+      messages: [{ role: "user", content: "Update the issues" }],
+      tools: [{ type: "function", function: { name: "updateIssueList", parameters: { type: "object", properties: {} } } }],
+    });
     const completion = await runner.finalChatCompletion();
     const choice = completion.choices[0]!;
     expect(choice.finish_reason).toBe("tool_calls");
@@ -282,7 +315,11 @@ describe("failures after the first byte", () => {
   test("an Anthropic stream cut before message_stop ends with an error event, never message_stop", async () => {
     const payloads = loadChunks("anthropic/anthropic-text.chunks.txt");
     anthropicUp.enqueue({ kind: "cut", chunks: [namedEventSseBytes(payloads.slice(0, -1))] });
-    const res = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": KEY }, body: JSON.stringify({ model: "claude", max_tokens: 100, stream: true, messages: [{ role: "user", content: "hi" }] }) });
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": KEY },
+      body: JSON.stringify({ model: "claude", max_tokens: 100, stream: true, messages: [{ role: "user", content: "hi" }] }),
+    });
     const text = await res.text();
     expect(text).toContain("event: message_delta");
     expect(text).not.toContain("event: message_stop");
@@ -308,15 +345,30 @@ describe("keys", () => {
   test("x-api-key and Bearer are both accepted, on every API route", async () => {
     for (const auth of [{ "x-api-key": KEY }, { authorization: `Bearer ${KEY}` }] as Record<string, string>[]) {
       anthropicUp.enqueue(json("anthropic/anthropic-text.json"));
-      const messages = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ model: "claude", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }) });
+      const messages = await fetch(`${gw.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...auth },
+        body: JSON.stringify({ model: "claude", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
+      });
       expect(messages.status).toBe(200);
       openaiUp.enqueue(json("openai-chat/openai-text.json"));
-      const chat = await fetch(`${gw.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ model: "gpt", messages: [{ role: "user", content: "hi" }] }) });
+      const chat = await fetch(`${gw.baseURL}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...auth },
+        body: JSON.stringify({ model: "gpt", messages: [{ role: "user", content: "hi" }] }),
+      });
       expect(chat.status).toBe(200);
     }
-    const missing = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "claude", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }) });
+    const missing = await fetch(`${gw.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
+    });
     expect(missing.status).toBe(401);
-    expect(await missing.json()).toEqual({ type: "error", error: { type: "authentication_error", message: "Missing API key: send Authorization: Bearer <key>, x-api-key: <key> or x-goog-api-key: <key>." } });
+    expect(await missing.json()).toEqual({
+      type: "error",
+      error: { type: "authentication_error", message: "Missing API key: send Authorization: Bearer <key>, x-api-key: <key> or x-goog-api-key: <key>." },
+    });
   });
 });
 

@@ -47,7 +47,7 @@ const valid = { model: "fast", messages: [{ role: "user", content: "hi" }] };
 
 describe("each kind of bad input", () => {
   test.each([
-    ["malformed JSON", "{\"model\": ", 400, "invalid_json", null],
+    ["malformed JSON", '{"model": ', 400, "invalid_json", null],
     ["empty body", "", 400, "invalid_json", null],
     ["a JSON array", "[1,2]", 400, "invalid_request", null],
     ["messages of the wrong type", JSON.stringify({ model: "fast", messages: "hi" }), 400, "invalid_request", "messages"],
@@ -56,7 +56,13 @@ describe("each kind of bad input", () => {
     ["temperature as a string", JSON.stringify({ ...valid, temperature: "hot" }), 400, "invalid_request", "temperature"],
     ["stream as a string", JSON.stringify({ ...valid, stream: "yes" }), 400, "invalid_request", "stream"],
     ["max_tokens over the route's limit", JSON.stringify({ ...valid, max_tokens: 5000 }), 400, "max_tokens_exceeded", "max_tokens"],
-    ["a prompt that cannot fit the context window", JSON.stringify({ ...valid, max_tokens: 900, messages: [{ role: "user", content: "word ".repeat(1500) }] }), 400, "context_length_exceeded", "messages"],
+    [
+      "a prompt that cannot fit the context window",
+      JSON.stringify({ ...valid, max_tokens: 900, messages: [{ role: "user", content: "word ".repeat(1500) }] }),
+      400,
+      "context_length_exceeded",
+      "messages",
+    ],
     ["an unknown model", JSON.stringify({ ...valid, model: "gpt-9" }), 404, "model_not_found", "model"],
     ["a model named like an Object property", JSON.stringify({ ...valid, model: "constructor" }), 404, "model_not_found", "model"],
     ["a body over the limit", JSON.stringify({ ...valid, padding: "x".repeat(20_000) }), 413, "request_too_large", null],
@@ -92,9 +98,11 @@ describe("each kind of bad input", () => {
     const res = await request(`${gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
-      body: Readable.from((async function* () {
-        for (let i = 0; i < 40; i++) yield Buffer.from("x".repeat(1024));
-      })()),
+      body: Readable.from(
+        (async function* () {
+          for (let i = 0; i < 40; i++) yield Buffer.from("x".repeat(1024));
+        })(),
+      ),
     });
     expect(res.statusCode).toBe(413);
     await res.body.text();
@@ -108,7 +116,9 @@ describe("fuzz", () => {
     {
       model: fc.oneof(fc.constant("fast"), jsonValue),
       messages: fc.oneof(
-        fc.array(fc.record({ role: fc.oneof(fc.constantFrom("system", "user", "assistant", "tool", "developer"), jsonValue), content: fc.oneof(fc.string(), jsonValue) }, { requiredKeys: [] }), { maxLength: 3 }),
+        fc.array(fc.record({ role: fc.oneof(fc.constantFrom("system", "user", "assistant", "tool", "developer"), jsonValue), content: fc.oneof(fc.string(), jsonValue) }, { requiredKeys: [] }), {
+          maxLength: 3,
+        }),
         jsonValue,
       ),
       stream: fc.oneof(fc.boolean(), jsonValue),

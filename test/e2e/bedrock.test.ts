@@ -40,7 +40,8 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, "credentials"), `[tollgate-test]\naws_access_key_id = ${PROFILE_KEY.id}\naws_secret_access_key = ${PROFILE_KEY.secret}\n`);
   aws.addKey(PROFILE_KEY.id, PROFILE_KEY.secret);
   // The chain finds no key in the environment and no default profile: it asks the container endpoint.
-  for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]) delete process.env[name];
+  for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"])
+    delete process.env[name];
   process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(dir, "credentials");
   process.env.AWS_CONFIG_FILE = path.join(dir, "config");
   process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = `${upstream.origin}${aws.credentialsPath}`;
@@ -78,9 +79,17 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const chat = (model: string, stream: boolean) => ({ model, messages: [{ role: "user", content: "How many r's in strawberry?" }], ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
+const chat = (model: string, stream: boolean) => ({
+  model,
+  messages: [{ role: "user", content: "How many r's in strawberry?" }],
+  ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+});
 const auth = { authorization: `Bearer ${KEY}` };
-const eventStream = (bytes: Buffer, seed: number) => ({ kind: "sse" as const, chunks: splitAtRandomOffsets(bytes, mulberry32(seed), 24), headers: { "content-type": "application/vnd.amazon.eventstream" } });
+const eventStream = (bytes: Buffer, seed: number) => ({
+  kind: "sse" as const,
+  chunks: splitAtRandomOffsets(bytes, mulberry32(seed), 24),
+  headers: { "content-type": "application/vnd.amazon.eventstream" },
+});
 
 describe("Bedrock: signed requests, credentials from the AWS chain", () => {
   test("a streamed answer: ConverseStream called, the signature accepted, usage as recorded", async () => {
@@ -118,10 +127,15 @@ describe("Bedrock: signed requests, credentials from the AWS chain", () => {
 
   test("a profile of the shared credentials file; a Bedrock API key as the bearer token", async () => {
     upstream.enqueue({ kind: "status", status: 200, body: loadText("amazon-bedrock/amazon-bedrock-tool-call.1.json"), headers: { "content-type": "application/json" } });
-    const profiled = await postSse(`${gw.url}/v1/chat/completions`, { ...chat("profiled", false), tools: [{ type: "function", function: { name: "bash", parameters: { type: "object", properties: { command: { type: "string" } } } } }] }, auth);
+    const profiled = await postSse(
+      `${gw.url}/v1/chat/completions`,
+      { ...chat("profiled", false), tools: [{ type: "function", function: { name: "bash", parameters: { type: "object", properties: { command: { type: "string" } } } } }] },
+      auth,
+    );
     expect(profiled.status, profiled.text).toBe(200);
     expect(aws.accepted.at(-1)!.accessKeyId).toBe(PROFILE_KEY.id);
-    const call = (JSON.parse(profiled.text) as { choices: Array<{ message: { tool_calls: Array<{ id: string; function: { name: string; arguments: string } }> }; finish_reason: string }> }).choices[0]!;
+    const call = (JSON.parse(profiled.text) as { choices: Array<{ message: { tool_calls: Array<{ id: string; function: { name: string; arguments: string } }> }; finish_reason: string }> })
+      .choices[0]!;
     expect(call.finish_reason).toBe("tool_calls");
     expect(call.message.tool_calls).toEqual([{ id: "tool-use-id", type: "function", function: { name: "bash", arguments: '{"command":"ls -l"}' } }]);
 
@@ -155,7 +169,11 @@ describe("Bedrock: what Converse cannot take", () => {
     expect(upstream.requests.at(-1)!.body).not.toHaveProperty("logprobs");
 
     upstream.enqueue({ kind: "status", status: 200, body: loadText("anthropic/anthropic-text.json"), headers: { "content-type": "application/json" } });
-    const claude = await postSse(`${gw.url}/v1/messages`, { model: "claude", max_tokens: 64, top_k: 3, messages: [{ role: "user", content: "hi" }] }, { "x-api-key": KEY, "anthropic-version": "2023-06-01" });
+    const claude = await postSse(
+      `${gw.url}/v1/messages`,
+      { model: "claude", max_tokens: 64, top_k: 3, messages: [{ role: "user", content: "hi" }] },
+      { "x-api-key": KEY, "anthropic-version": "2023-06-01" },
+    );
     expect(claude.status, claude.text).toBe(200);
     expect(claude.headers["x-tollgate-dropped"]).toBeUndefined();
     // The body comes back as Claude sent it.
@@ -165,10 +183,20 @@ describe("Bedrock: what Converse cannot take", () => {
 });
 
 describe("Bedrock: errors", () => {
-  const throttled = { kind: "json" as const, status: 429, body: { message: "Too many requests, please wait before trying again." }, headers: { "x-amzn-errortype": "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/" } };
+  const throttled = {
+    kind: "json" as const,
+    status: 429,
+    body: { message: "Too many requests, please wait before trying again." },
+    headers: { "x-amzn-errortype": "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/" },
+  };
 
   test("ThrottlingException and ServiceUnavailable are retried with backoff", async () => {
-    upstream.enqueue(throttled, { kind: "json", status: 503, body: { message: "Bedrock is unable to process your request." }, headers: { "x-amzn-errortype": "ServiceUnavailableException:http://internal.amazon.com/coral/com.amazon.bedrock/" } });
+    upstream.enqueue(throttled, {
+      kind: "json",
+      status: 503,
+      body: { message: "Bedrock is unable to process your request." },
+      headers: { "x-amzn-errortype": "ServiceUnavailableException:http://internal.amazon.com/coral/com.amazon.bedrock/" },
+    });
     upstream.enqueue({ kind: "status", status: 200, body: loadText("amazon-bedrock/amazon-bedrock-text.json"), headers: { "content-type": "application/json" } });
     const res = await postSse(`${gw.url}/v1/chat/completions`, chat("nova", false), auth);
     expect(res.status, res.text).toBe(200);
@@ -176,7 +204,12 @@ describe("Bedrock: errors", () => {
   });
 
   test("ValidationException is the client's 400 with Bedrock's message, not retried", async () => {
-    upstream.enqueue({ kind: "json", status: 400, body: { message: "The model returned the following errors: max_tokens: range: 1..8192" }, headers: { "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/" } });
+    upstream.enqueue({
+      kind: "json",
+      status: 400,
+      body: { message: "The model returned the following errors: max_tokens: range: 1..8192" },
+      headers: { "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/" },
+    });
     const res = await postSse(`${gw.url}/v1/chat/completions`, chat("nova", false), auth);
     expect(res.status).toBe(400);
     expect(res.text).toContain("max_tokens: range: 1..8192");
@@ -184,7 +217,12 @@ describe("Bedrock: errors", () => {
 
   test("AccessDeniedException is the upstream refusing Tollgate's credentials: 502 upstream_auth_failed, not retried", async () => {
     const before = upstream.requests.length;
-    upstream.enqueue({ kind: "json", status: 403, body: { message: "You don't have access to the model with the specified model ID." }, headers: { "x-amzn-errortype": "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.bedrock/" } });
+    upstream.enqueue({
+      kind: "json",
+      status: 403,
+      body: { message: "You don't have access to the model with the specified model ID." },
+      headers: { "x-amzn-errortype": "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.bedrock/" },
+    });
     const res = await postSse(`${gw.url}/v1/chat/completions`, chat("nova", false), auth);
     expect(res.status).toBe(502);
     expect(res.text).toContain("upstream_auth_failed");
@@ -193,7 +231,11 @@ describe("Bedrock: errors", () => {
   });
 
   test("an exception after the first byte is reported inside the stream, never as a clean end", async () => {
-    const frames = Buffer.concat([eventMessage("messageStart", { role: "assistant" }), eventMessage("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "Let me count" } }), exceptionMessage("modelStreamErrorException", "The model stream failed.")]);
+    const frames = Buffer.concat([
+      eventMessage("messageStart", { role: "assistant" }),
+      eventMessage("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "Let me count" } }),
+      exceptionMessage("modelStreamErrorException", "The model stream failed."),
+    ]);
     upstream.enqueue(eventStream(frames, testSeed()));
     const res = await postSse(`${gw.url}/v1/chat/completions`, chat("nova", true), auth);
     expect(res.status).toBe(200);
@@ -208,7 +250,14 @@ describe("Bedrock: Claude for Messages clients through InvokeModelWithResponseSt
   test("the client's body reaches Claude as sent; Anthropic's events come back untouched", async () => {
     const payloads = loadChunks("anthropic/anthropic-text.chunks.txt");
     upstream.enqueue(eventStream(invokeStreamBytes(payloads), testSeed()));
-    const sent = { model: "claude", max_tokens: 256, stream: true, system: [{ type: "text", text: "Count.", cache_control: { type: "ephemeral" } }], messages: [{ role: "user", content: "How many r's in strawberry?" }], top_k: 5 };
+    const sent = {
+      model: "claude",
+      max_tokens: 256,
+      stream: true,
+      system: [{ type: "text", text: "Count.", cache_control: { type: "ephemeral" } }],
+      messages: [{ role: "user", content: "How many r's in strawberry?" }],
+      top_k: 5,
+    };
     const res = await postSse(`${gw.url}/v1/messages`, sent, { "x-api-key": KEY, "anthropic-version": "2023-06-01" });
     expect(res.status, res.text.slice(0, 300)).toBe(200);
     expect(res.payloads).toEqual(payloads);
@@ -231,10 +280,27 @@ describe("Bedrock: embeddings", () => {
     expect(aws.accepted.at(-1)?.path).toBe(upstream.requests.at(-1)!.path);
     expect((await gw.recordOf(titan.headers["x-request-id"])).usage).toMatchObject({ inputTokens: 3, outputTokens: 0, source: "reported" });
 
-    upstream.enqueue({ kind: "json", status: 200, body: { id: "e1", embeddings: { float: [[1, 0], [0, 1]] }, response_type: "embeddings_by_type", texts: ["a", "b"] } });
+    upstream.enqueue({
+      kind: "json",
+      status: 200,
+      body: {
+        id: "e1",
+        embeddings: {
+          float: [
+            [1, 0],
+            [0, 1],
+          ],
+        },
+        response_type: "embeddings_by_type",
+        texts: ["a", "b"],
+      },
+    });
     const cohere = await postSse(`${gw.url}/v1/embeddings`, { model: "cohere", input: ["a", "b"] }, auth);
     expect(cohere.status, cohere.text).toBe(200);
-    expect((JSON.parse(cohere.text) as { data: Array<{ embedding: number[] }> }).data.map((d) => d.embedding)).toEqual([[1, 0], [0, 1]]);
+    expect((JSON.parse(cohere.text) as { data: Array<{ embedding: number[] }> }).data.map((d) => d.embedding)).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
     // Cohere reports no token count: Tollgate counts the input and says so.
     expect((await gw.recordOf(cohere.headers["x-request-id"])).usage?.source).toBe("estimated");
   });

@@ -28,7 +28,12 @@ const bigTool = {
     description: "Books a trip with every preference a traveller may state.",
     parameters: {
       type: "object",
-      properties: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`preference_${i}`, { type: "string", description: `The traveller's preference number ${i}, in their own words, for example a window seat or a quiet room.` }])),
+      properties: Object.fromEntries(
+        Array.from({ length: 40 }, (_, i) => [
+          `preference_${i}`,
+          { type: "string", description: `The traveller's preference number ${i}, in their own words, for example a window seat or a quiet room.` },
+        ]),
+      ),
     },
   },
 };
@@ -95,7 +100,15 @@ const plain = { model: "m", stream: true, max_tokens: 400, messages: [{ role: "u
 const withMedia = {
   ...plain,
   tools: [bigTool],
-  messages: [{ role: "user", content: [{ type: "text", text: "Invent a holiday." }, { type: "image_url", image_url: { url: IMAGE_URL, detail: "high" } }] }],
+  messages: [
+    {
+      role: "user",
+      content: [
+        { type: "text", text: "Invent a holiday." },
+        { type: "image_url", image_url: { url: IMAGE_URL, detail: "high" } },
+      ],
+    },
+  ],
 };
 
 // $1 per 1M tokens each way. Plain: an answer costs (16 + 300) × 1,000 = 316,000 n$; its worst
@@ -104,10 +117,12 @@ const withMedia = {
 test.each([
   { name: "a plain prompt", user: "racer", body: plain, budgetUsd: 0.0205, actual: 316_000, worst: 410_000 },
   { name: "a large tool definition and an image", user: "racer-media", body: withMedia, budgetUsd: 0.055, actual: (MEDIA_PROMPT_TOKENS + 300) * 1000, worst: undefined },
-])("three instances never settle more than the budget with $name, and refuse before calling upstream", async ({ user, body: payload, budgetUsd, actual, worst }) => {
-  const config = tempFile(
-    "race.yaml",
-    `
+])(
+  "three instances never settle more than the budget with $name, and refuse before calling upstream",
+  async ({ user, body: payload, budgetUsd, actual, worst }) => {
+    const config = tempFile(
+      "race.yaml",
+      `
 database: { url: "env:RACE_DATABASE_URL" }
 redis: { url: "redis://127.0.0.1:6379", keyPrefix: "${prefix}-${user}" }
 admin: { keys: ["env:RACE_ADMIN"] }
@@ -118,58 +133,77 @@ prices: { gpt-4o: { input: 1, output: 1 } }
 providers: { up: { type: openai, baseURL: "${upstream.url}" } }
 models: { m: { targets: [{ provider: up, model: gpt-4o }] } }
 `,
-  );
-  const env = { RACE_DATABASE_URL: db.url, RACE_ADMIN: ADMIN };
-  gateways = await Promise.all(
-    [0, 1, 2].map(async () => {
-      const cli = spawnCli(["start", "--config", config, "--port", "0"], { env });
-      const [, url] = (await cli.waitForStdout(/listening on (http:\/\/\S+)/)) as RegExpMatchArray;
-      return { cli, url: url! };
-    }),
-  );
-  const upstreamBefore = upstream.requests.length;
+    );
+    const env = { RACE_DATABASE_URL: db.url, RACE_ADMIN: ADMIN };
+    gateways = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const cli = spawnCli(["start", "--config", config, "--port", "0"], { env });
+        const [, url] = (await cli.waitForStdout(/listening on (http:\/\/\S+)/)) as RegExpMatchArray;
+        return { cli, url: url! };
+      }),
+    );
+    const upstreamBefore = upstream.requests.length;
 
-  const created = await request(`${gateways[0]!.url}/admin/keys`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ user_id: user }) });
-  expect(created.statusCode).toBe(201);
-  const { secret } = (await created.body.json()) as { secret: string };
+    const created = await request(`${gateways[0]!.url}/admin/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ user_id: user }),
+    });
+    expect(created.statusCode).toBe(201);
+    const { secret } = (await created.body.json()) as { secret: string };
 
-  const agent = new Agent({ connections: 256 });
-  const body = JSON.stringify(payload);
-  const results = await Promise.all(
-    Array.from({ length: REQUESTS }, async (_, i) => {
-      const res = await request(`${gateways[i % 3]!.url}/v1/chat/completions`, { method: "POST", dispatcher: agent, headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, body });
-      const text = await res.body.text();
-      return { status: res.statusCode, text, retryAfter: res.headers["retry-after"] };
-    }),
-  );
-  await agent.close();
+    const agent = new Agent({ connections: 256 });
+    const body = JSON.stringify(payload);
+    const results = await Promise.all(
+      Array.from({ length: REQUESTS }, async (_, i) => {
+        const res = await request(`${gateways[i % 3]!.url}/v1/chat/completions`, {
+          method: "POST",
+          dispatcher: agent,
+          headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+          body,
+        });
+        const text = await res.body.text();
+        return { status: res.statusCode, text, retryAfter: res.headers["retry-after"] };
+      }),
+    );
+    await agent.close();
 
-  const served = results.filter((r) => r.status === 200);
-  const refused = results.filter((r) => r.status === 429);
-  const others = results.filter((r) => r.status !== 200 && r.status !== 429);
-  expect(served.length + refused.length, `other answers: ${others.slice(0, 3).map((r) => `${r.status} ${r.text.slice(0, 200)}`).join(" | ")}`).toBe(REQUESTS);
-  expect(served.length).toBeGreaterThan(0);
-  expect(refused.length).toBeGreaterThan(0);
-  for (const r of served) expect(r.text.endsWith("data: [DONE]\n\n")).toBe(true);
-  for (const r of refused) {
-    expect(JSON.parse(r.text)).toMatchObject({ error: { code: "budget_exceeded", type: "rate_limit_error" } });
-    expect(Number(r.retryAfter)).toBeGreaterThan(0);
-  }
-  // Refused requests never reached the provider.
-  expect(upstream.requests.length - upstreamBefore).toBe(served.length);
+    const served = results.filter((r) => r.status === 200);
+    const refused = results.filter((r) => r.status === 429);
+    const others = results.filter((r) => r.status !== 200 && r.status !== 429);
+    expect(
+      served.length + refused.length,
+      `other answers: ${others
+        .slice(0, 3)
+        .map((r) => `${r.status} ${r.text.slice(0, 200)}`)
+        .join(" | ")}`,
+    ).toBe(REQUESTS);
+    expect(served.length).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of served) expect(r.text.endsWith("data: [DONE]\n\n")).toBe(true);
+    for (const r of refused) {
+      expect(JSON.parse(r.text)).toMatchObject({ error: { code: "budget_exceeded", type: "rate_limit_error" } });
+      expect(Number(r.retryAfter)).toBeGreaterThan(0);
+    }
+    // Refused requests never reached the provider.
+    expect(upstream.requests.length - upstreamBefore).toBe(served.length);
 
-  // Stop the instances (each flushes its ledger), then read what was settled.
-  for (const g of gateways) g.cli.child.kill("SIGTERM");
-  for (const g of gateways) expect((await g.cli.exit()).code).toBe(0);
-  const sql = await openStore(db.url);
-  const [row] = await sql.query<{ spent: number; n: number }>("SELECT SUM(cost_nanos) AS spent, COUNT(*) AS n FROM tollgate_ledger_requests WHERE user_id = $1 AND status = 200", [user]);
-  await sql.close();
-  const limit = budgetUsd * 1e9;
-  expect(row!.n).toBe(served.length);
-  expect(Number(row!.spent)).toBe(served.length * actual);
-  expect(Number(row!.spent)).toBeLessThanOrEqual(limit);
-  // The budget was really used, not trivially respected: what is left is at most the
-  // over-reservation of the served requests (worst case minus actual) and one worst case.
-  if (worst !== undefined) expect(limit - Number(row!.spent)).toBeLessThan(served.length * (worst - actual) + worst);
-  console.log(`budget race (${user}): X=${limit} n$, ${REQUESTS} requests over 3 instances, ${served.length} served, ${refused.length} refused (429), settled ${row!.spent} n$ (${((100 * Number(row!.spent)) / limit).toFixed(1)}% of X)`);
-}, 120_000);
+    // Stop the instances (each flushes its ledger), then read what was settled.
+    for (const g of gateways) g.cli.child.kill("SIGTERM");
+    for (const g of gateways) expect((await g.cli.exit()).code).toBe(0);
+    const sql = await openStore(db.url);
+    const [row] = await sql.query<{ spent: number; n: number }>("SELECT SUM(cost_nanos) AS spent, COUNT(*) AS n FROM tollgate_ledger_requests WHERE user_id = $1 AND status = 200", [user]);
+    await sql.close();
+    const limit = budgetUsd * 1e9;
+    expect(row!.n).toBe(served.length);
+    expect(Number(row!.spent)).toBe(served.length * actual);
+    expect(Number(row!.spent)).toBeLessThanOrEqual(limit);
+    // The budget was really used, not trivially respected: what is left is at most the
+    // over-reservation of the served requests (worst case minus actual) and one worst case.
+    if (worst !== undefined) expect(limit - Number(row!.spent)).toBeLessThan(served.length * (worst - actual) + worst);
+    console.log(
+      `budget race (${user}): X=${limit} n$, ${REQUESTS} requests over 3 instances, ${served.length} served, ${refused.length} refused (429), settled ${row!.spent} n$ (${((100 * Number(row!.spent)) / limit).toFixed(1)}% of X)`,
+    );
+  },
+  120_000,
+);

@@ -1,7 +1,22 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
-import { expectSameContent, finishIn, INBOUND, read, readRecording, replay, UPSTREAM_KEY, UPSTREAMS, usageIn, type InboundApi, type Reading, type Recording, type UpstreamKind, type WireFormat } from "../support/matrix.js";
+import {
+  expectSameContent,
+  finishIn,
+  INBOUND,
+  read,
+  readRecording,
+  replay,
+  UPSTREAM_KEY,
+  UPSTREAMS,
+  usageIn,
+  type InboundApi,
+  type Reading,
+  type Recording,
+  type UpstreamKind,
+  type WireFormat,
+} from "../support/matrix.js";
 import { postSse, type RawSseResult } from "../support/sse-client.js";
 
 // Stream replay fidelity: every streamed recording of every upstream kind is answered
@@ -73,7 +88,8 @@ function received(api: InboundApi, stream: boolean, res: RawSseResult): string[]
 const nativeApi = (wire: WireFormat): InboundApi => (wire === "gemini" || wire === "converse" ? "chat" : wire);
 
 function expectSameAnswer(api: InboundApi, got: Reading, expected: Reading, context: string): void {
-  expectSameContent(got, expected, context);  expect(got.finishWire, context).toBe(finishIn(api, expected.finish!));
+  expectSameContent(got, expected, context);
+  expect(got.finishWire, context).toBe(finishIn(api, expected.finish!));
   // Messages has no field for reasoning tokens (they are inside output_tokens).
   const passthrough = got.rawUsage !== null && expected.rawUsage !== null && JSON.stringify(got.rawUsage) === JSON.stringify(expected.rawUsage);
   if (!passthrough) expect(got.rawUsage, context).toEqual(usageIn(api, expected.usage!));

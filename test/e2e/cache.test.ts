@@ -23,7 +23,14 @@ const sse = (payloads: string[]): UpstreamScript => ({ kind: "sse", chunks: [cha
 const body = (text: string): UpstreamScript => ({
   kind: "json",
   status: 200,
-  body: { id: "chatcmpl-1", object: "chat.completion", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 } },
+  body: {
+    id: "chatcmpl-1",
+    object: "chat.completion",
+    created: 1,
+    model: "gpt-4o-mini",
+    choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 },
+  },
 });
 
 // The gateway's key prefix allows [A-Za-z0-9:_-] only.
@@ -68,7 +75,13 @@ async function open(cfg: ConfigInput, options: Parameters<typeof startGateway>[1
   return gw;
 }
 
-const question = (content = "What does a gateway do?", extra: Record<string, unknown> = {}) => ({ model: "m", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content }], ...extra });
+const question = (content = "What does a gateway do?", extra: Record<string, unknown> = {}) => ({
+  model: "m",
+  stream: true,
+  stream_options: { include_usage: true },
+  messages: [{ role: "user", content }],
+  ...extra,
+});
 
 /** Streams a question as `key` of `team` and returns the response with its ledger record. */
 async function ask(gw: TestGateway, who: { key?: string; team?: string; cacheControl?: string } = {}, payload: Record<string, unknown> = question()) {
@@ -111,7 +124,11 @@ describe("Cache-Control", () => {
     const gw = await open(config());
     const plain = question("Cache-Control?", { stream: false });
     const send = async (cacheControl?: string) => {
-      const res = await request(`${gw.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json", "x-key": "k", ...(cacheControl ? { "cache-control": cacheControl } : {}) }, body: JSON.stringify(plain) });
+      const res = await request(`${gw.baseURL}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-key": "k", ...(cacheControl ? { "cache-control": cacheControl } : {}) },
+        body: JSON.stringify(plain),
+      });
       const json = (await res.body.json()) as { choices: { message: { content: string } }[] };
       await gw.recordOf(res.headers["x-request-id"]);
       return { cache: res.headers["x-tollgate-cache"], text: json.choices[0]!.message.content };
@@ -168,7 +185,12 @@ describe("what is never stored", () => {
 
     upstream.enqueue({ kind: "stall", chunks: [bytes.subarray(0, Math.floor(bytes.length / 2))] });
     const left = new AbortController();
-    const res = await request(`${gw.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json", "x-key": "k1" }, body: JSON.stringify(question()), signal: left.signal });
+    const res = await request(`${gw.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-key": "k1" },
+      body: JSON.stringify(question()),
+      signal: left.signal,
+    });
     for await (const _ of res.body) {
       left.abort();
       break;
@@ -293,7 +315,9 @@ describe("SDK clients", () => {
     upstream.enqueue(sse(TOOL));
     const tools = [{ type: "function" as const, function: { name: "weather", parameters: { type: "object", properties: { location: { type: "string" } } } } }];
     const ask = async () => {
-      const { data: stream, response } = await openai.chat.completions.create({ model: "m", stream: true, max_completion_tokens: 300, messages: [{ role: "user", content: "Weather in Paris?" }], tools }).withResponse();
+      const { data: stream, response } = await openai.chat.completions
+        .create({ model: "m", stream: true, max_completion_tokens: 300, messages: [{ role: "user", content: "Weather in Paris?" }], tools })
+        .withResponse();
       let args = "";
       for await (const chunk of stream) args += chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? "";
       return { cache: response.headers.get("x-tollgate-cache"), args };
@@ -303,7 +327,14 @@ describe("SDK clients", () => {
     expect(await ask()).toEqual({ cache: "hit", args: live.args });
 
     const anthropic = new Anthropic({ baseURL: gw.url, apiKey: "unused", defaultHeaders: { "x-key": "sdk" } });
-    const { data, response } = await anthropic.messages.create({ model: "m", max_tokens: 300, messages: [{ role: "user", content: "Weather in Paris?" }], tools: [{ name: "weather", input_schema: { type: "object", properties: { location: { type: "string" } } } }] }).withResponse();
+    const { data, response } = await anthropic.messages
+      .create({
+        model: "m",
+        max_tokens: 300,
+        messages: [{ role: "user", content: "Weather in Paris?" }],
+        tools: [{ name: "weather", input_schema: { type: "object", properties: { location: { type: "string" } } } }],
+      })
+      .withResponse();
     expect(response.headers.get("x-tollgate-cache")).toBe("hit");
     const call = data.content.find((b) => b.type === "tool_use");
     expect(call).toMatchObject({ type: "tool_use", name: "weather", input: JSON.parse(live.args) });

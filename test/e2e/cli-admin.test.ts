@@ -44,7 +44,29 @@ describe("tollgate keys / usage", () => {
   test("create prints a secret that works, list shows the key, usage prints its spend, revoke disables it", async () => {
     const url = await startGateway();
 
-    const created = await admin(["keys", "create", "--user", "alice", "--team", "red", "--name", "cli key", "--models", "sim", "--budget", "day:5", "--budget", "month:$50", "--rpm", "100", "--origins", "http://127.0.0.1:5173, https://app.example.com"], url);
+    const created = await admin(
+      [
+        "keys",
+        "create",
+        "--user",
+        "alice",
+        "--team",
+        "red",
+        "--name",
+        "cli key",
+        "--models",
+        "sim",
+        "--budget",
+        "day:5",
+        "--budget",
+        "month:$50",
+        "--rpm",
+        "100",
+        "--origins",
+        "http://127.0.0.1:5173, https://app.example.com",
+      ],
+      url,
+    );
     expect(created).toMatchObject({ code: 0, stderr: "" });
     expect(created.stdout).toMatch(/^ {2}origins http:\/\/127\.0\.0\.1:5173, https:\/\/app\.example\.com$/m);
     const secret = /secret\s+(tg_[0-9A-Za-z]{43})$/m.exec(created.stdout)?.[1];
@@ -95,7 +117,7 @@ describe("tollgate keys / usage", () => {
 
     expect((await admin(["keys", "list"], url)).stdout).toContain("No active keys");
     expect((await admin(["keys", "list", "--all"], url)).stdout).toMatch(new RegExp(`^${id}\\s.*\\srevoked\\s`, "m"));
-    expect((await admin(["keys", "revoke", "key_0000000000000000"], url))).toMatchObject({ code: 1, stderr: expect.stringContaining('No key with id "key_0000000000000000"') });
+    expect(await admin(["keys", "revoke", "key_0000000000000000"], url)).toMatchObject({ code: 1, stderr: expect.stringContaining('No key with id "key_0000000000000000"') });
   });
 
   test("API and connection errors print the message and exit 1; usage errors exit 2", async () => {

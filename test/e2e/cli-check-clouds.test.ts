@@ -59,7 +59,13 @@ describe("tollgate check: cloud credentials", () => {
     );
     const expiredAt = new Date(Date.now() - 3_600_000).toISOString();
     const result = await runCli(["check", "--config", config], {
-      env: awsEnv({ AWS_ACCESS_KEY_ID: "ASIAEXPIRED000000042", AWS_SECRET_ACCESS_KEY: "expired-secret-value-0123456789", AWS_SESSION_TOKEN: "expired-session-token", AWS_CREDENTIAL_EXPIRATION: expiredAt, BEDROCK_KEY: "ABSKcheck-bedrock-key-0123456789" }),
+      env: awsEnv({
+        AWS_ACCESS_KEY_ID: "ASIAEXPIRED000000042",
+        AWS_SECRET_ACCESS_KEY: "expired-secret-value-0123456789",
+        AWS_SESSION_TOKEN: "expired-session-token",
+        AWS_CREDENTIAL_EXPIRATION: expiredAt,
+        BEDROCK_KEY: "ABSKcheck-bedrock-key-0123456789",
+      }),
     });
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/^ {2}providers\.aws-expired: the AWS credentials from the AWS credential chain \(access key …0042\) expired at /m);

@@ -38,7 +38,11 @@ describe("CLI progress and logs", () => {
     expect(cli.stderr()).toMatch(/^Opening the database and applying migrations\.\.\.\ndone: Opening the database and applying migrations in \d+\.\ds\n/);
     expect(cli.stdout()).not.toContain("Opening");
 
-    const res = await request(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${CLIENT}` }, body: JSON.stringify({ model: "sim", messages: [{ role: "user", content: "hi" }] }) });
+    const res = await request(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${CLIENT}` },
+      body: JSON.stringify({ model: "sim", messages: [{ role: "user", content: "hi" }] }),
+    });
     expect(res.statusCode).toBe(200);
     await res.body.text();
     const id = res.headers["x-request-id"] as string;

@@ -82,7 +82,10 @@ describe("tollgate reprice / alerts", () => {
       expect(run.stdout).toMatch(/^Repricing run rpr_[0-9a-f]{32} by finance@example\.com: 2 requests of .* changed/);
       const after = JSON.parse((await admin(["usage", "--json"], url)).stdout) as { totals: { cost_nanos: number }[] };
       expect(after.totals[0]!.cost_nanos).toBe(10 * recorded);
-      expect(await admin(["reprice", "--prices", tempFile("bad.json", '{"sim": {"input": -1, "output": 1}}')], url)).toMatchObject({ code: 1, stderr: expect.stringMatching(/HTTP 400 invalid_request.*prices/) });
+      expect(await admin(["reprice", "--prices", tempFile("bad.json", '{"sim": {"input": -1, "output": 1}}')], url)).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/HTTP 400 invalid_request.*prices/),
+      });
     } finally {
       await receiver.close();
     }

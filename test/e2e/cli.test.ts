@@ -115,7 +115,11 @@ describe("tollgate start", () => {
     // chats' name their route; the models list and the probes are the transport's, component http).
     // A line is written once its response is over: the last one may still be on its way.
     await cli.waitForStderr(/"path":"\/readyz"[^\n]*\n/);
-    const lines = cli.stderr().split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = cli
+      .stderr()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.map((l) => (l.component === "http" ? `${l.method} ${l.path}` : l.route))).toEqual(["sim", "sim", "GET /v1/models", "GET /healthz", "GET /readyz"]);
     for (const line of lines) expect(line).toMatchObject({ msg: "request" });
   });
@@ -193,13 +197,9 @@ describe("SIGTERM", () => {
   test("past server.drainTimeoutMs: a stalled stream ends with a server_shutting_down error frame, exit 0", async () => {
     const config = tempFile(
       "stall.yaml",
-      [
-        "server: { drainTimeoutMs: 200 }",
-        "providers:",
-        "  sim: { type: simulator, ttftMs: 0, tokensPerSecond: 200 }",
-        "models:",
-        "  stalls: { targets: [{ provider: sim, model: sim+stall }] }",
-      ].join("\n"),
+      ["server: { drainTimeoutMs: 200 }", "providers:", "  sim: { type: simulator, ttftMs: 0, tokensPerSecond: 200 }", "models:", "  stalls: { targets: [{ provider: sim, model: sim+stall }] }"].join(
+        "\n",
+      ),
     );
     const { cli, url } = await startCli(["--config", config, "--port", "0"]);
     const stream = await openStream(url, JSON.stringify({ model: "stalls", stream: true, messages: [{ role: "user", content: "hello" }] }));
@@ -231,7 +231,13 @@ describe("tollgate check", () => {
   test("unset environment variables: each printed with its path, exit 1", async () => {
     const config = tempFile(
       "env.yaml",
-      ['auth: { keys: ["env:TG_CHECK_UNSET_CLIENT"] }', "providers:", "  up: { type: openai, apiKey: env:TG_CHECK_UNSET_UP }", "models:", "  fast: { targets: [{ provider: up, model: gpt-4o-mini }] }"].join("\n"),
+      [
+        'auth: { keys: ["env:TG_CHECK_UNSET_CLIENT"] }',
+        "providers:",
+        "  up: { type: openai, apiKey: env:TG_CHECK_UNSET_UP }",
+        "models:",
+        "  fast: { targets: [{ provider: up, model: gpt-4o-mini }] }",
+      ].join("\n"),
     );
     const result = await runCli(["check", "--config", config], { env: { TG_CHECK_UNSET_CLIENT: undefined, TG_CHECK_UNSET_UP: undefined } });
     expect(result.code).toBe(1);
@@ -240,7 +246,10 @@ describe("tollgate check", () => {
   });
 
   test("a good file: OK, exit 0", async () => {
-    const config = tempFile("good.json", JSON.stringify({ providers: { up: { type: "openai", apiKey: "env:TG_CHECK_KEY" } }, models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } } }));
+    const config = tempFile(
+      "good.json",
+      JSON.stringify({ providers: { up: { type: "openai", apiKey: "env:TG_CHECK_KEY" } }, models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } } }),
+    );
     const result = await runCli(["check", "--config", config], { env: { TG_CHECK_KEY: "sk-check-secret-value" } });
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout).toBe(`${config}: OK (1 providers, 1 models)\n`);

@@ -64,12 +64,23 @@ function aiSdkUsage(u: ExpectedUsage, cacheWrites: boolean): Partial<LanguageMod
     outputTokens: u.outputTokens,
     totalTokens: u.inputTokens + u.outputTokens,
     // A cache-write figure only where the answer carries one (Anthropic's; Responses usage Tollgate writes).
-    inputTokenDetails: { noCacheTokens: u.inputTokens - u.cachedInputTokens - u.cacheWriteTokens, cacheReadTokens: u.cachedInputTokens, cacheWriteTokens: cacheWrites ? u.cacheWriteTokens : undefined },
+    inputTokenDetails: {
+      noCacheTokens: u.inputTokens - u.cachedInputTokens - u.cacheWriteTokens,
+      cacheReadTokens: u.cachedInputTokens,
+      cacheWriteTokens: cacheWrites ? u.cacheWriteTokens : undefined,
+    },
   };
 }
 
 function sum(a: ExpectedUsage, b: ExpectedUsage): ExpectedUsage {
-  return { ...a, inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens, cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens, cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens, reasoningTokens: a.reasoningTokens + b.reasoningTokens };
+  return {
+    ...a,
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
+    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+    reasoningTokens: a.reasoningTokens + b.reasoningTokens,
+  };
 }
 
 /** The tools for the AI SDK: the recording's tool, which returns TOOL_RESULT. */
@@ -162,7 +173,7 @@ const AI_CASES: AiCase[] = [
     model: () => anthropic()("google"),
     text: (s) => rec(GOOGLE, "text", s),
     tool: (s) => rec(GOOGLE, "tool", s),
-    toolResultSent: (body) => ((body.contents as { parts: { functionResponse?: { response: unknown } }[] }[]).at(-1)!.parts[0]!.functionResponse?.response),
+    toolResultSent: (body) => (body.contents as { parts: { functionResponse?: { response: unknown } }[] }[]).at(-1)!.parts[0]!.functionResponse?.response,
     reasoningTokens: false,
   },
 ];
@@ -203,7 +214,14 @@ describe.each(AI_CASES.map((c) => [c.name, c] as const))("Vercel AI SDK: %s", (_
     const expectedAnswer = expectedOf(answer);
     const name = expectedCall.toolCalls[0]!.name;
     play(call, answer);
-    const options = { model: c.model(), prompt: "Use the tool, then answer.", tools: aiTools(name), stopWhen: stepCountIs(2), maxRetries: 0, ...(c.providerOptions ? { providerOptions: c.providerOptions } : {}) };
+    const options = {
+      model: c.model(),
+      prompt: "Use the tool, then answer.",
+      tools: aiTools(name),
+      stopWhen: stepCountIs(2),
+      maxRetries: 0,
+      ...(c.providerOptions ? { providerOptions: c.providerOptions } : {}),
+    };
     let steps: Awaited<ReturnType<typeof generateText>>["steps"];
     let text: string;
     let totalUsage: Awaited<ReturnType<typeof generateText>>["totalUsage"];

@@ -39,11 +39,22 @@ function body(api: InboundApi, prompt: string, stream: boolean, extra: { tools?:
   const model = extra.model ?? "sim";
   switch (api) {
     case "chat":
-      return { model, stream, messages: [{ role: "user", content: prompt }], ...(extra.tools ? { tools: [{ type: "function", function: { name: weather.name, description: weather.description, parameters: weather.schema } }] } : {}) };
+      return {
+        model,
+        stream,
+        messages: [{ role: "user", content: prompt }],
+        ...(extra.tools ? { tools: [{ type: "function", function: { name: weather.name, description: weather.description, parameters: weather.schema } }] } : {}),
+      };
     case "responses":
       return { model, stream, input: prompt, ...(extra.tools ? { tools: [{ type: "function", name: weather.name, description: weather.description, parameters: weather.schema }] } : {}) };
     case "messages":
-      return { model, stream, max_tokens: 500, messages: [{ role: "user", content: prompt }], ...(extra.tools ? { tools: [{ name: weather.name, description: weather.description, input_schema: weather.schema }] } : {}) };
+      return {
+        model,
+        stream,
+        max_tokens: 500,
+        messages: [{ role: "user", content: prompt }],
+        ...(extra.tools ? { tools: [{ name: weather.name, description: weather.description, input_schema: weather.schema }] } : {}),
+      };
   }
 }
 

@@ -50,7 +50,11 @@ beforeAll(async () => {
     },
     { env: { ADMIN, CLIENT, UP_KEY: UPSTREAM_KEY } },
   );
-  const res = await fetch(`${gw.url}/admin/keys`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ user_id: "web", allowed_origins: [keyPage] }) });
+  const res = await fetch(`${gw.url}/admin/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: JSON.stringify({ user_id: "web", allowed_origins: [keyPage] }),
+  });
   const created = (await res.json()) as { secret: string; key: { allowed_origins: string[] } };
   expect(created.key.allowed_origins).toEqual([keyPage]);
   keyed = created.secret;
@@ -143,7 +147,10 @@ describe("CORS in a real browser", () => {
 describe("CORS over HTTP", () => {
   test("a preflight is answered without a key, for the gateway's origins and the keys' origins only", async () => {
     const ask = (origin: string) =>
-      fetch(`${gw.url}/v1/chat/completions`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type, x-stainless-os" } });
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type, x-stainless-os" },
+      });
     const allowed = await ask(gatewayPage);
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get("access-control-allow-origin")).toBe(gatewayPage);
@@ -165,7 +172,8 @@ describe("CORS over HTTP", () => {
   });
 
   test("allowed_origins is validated and can be cleared through the admin API", async () => {
-    const admin = (method: string, path: string, body: unknown) => fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const admin = (method: string, path: string, body: unknown) =>
+      fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
     const bad = await admin("POST", "/admin/keys", { user_id: "web", allowed_origins: ["https://app.example.com/path"] });
     expect(bad.status).toBe(400);
     const { key } = (await (await admin("POST", "/admin/keys", { user_id: "web", allowed_origins: ["https://app.example.com"] })).json()) as { key: { id: string } };

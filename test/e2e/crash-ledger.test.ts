@@ -95,7 +95,8 @@ describe.each(storeKinds)("SIGKILL during bursts, on %s", (kind) => {
     const prefix = `tollgate-test-crash-${randomBytes(6).toString("hex")}`;
     prefixes.push(prefix);
     // Postgres runs with Redis budgets, so that settlement after the restart is checked too.
-    const budgets = kind === "postgres" ? `redis: { url: "redis://127.0.0.1:6379", keyPrefix: "${prefix}" }\nbudgets: { storeTimeoutMs: 5000, rules: [{ scope: key, id: "*", period: total, usd: 1000 }] }\n` : "";
+    const budgets =
+      kind === "postgres" ? `redis: { url: "redis://127.0.0.1:6379", keyPrefix: "${prefix}" }\nbudgets: { storeTimeoutMs: 5000, rules: [{ scope: key, id: "*", period: total, usd: 1000 }] }\n` : "";
     const config = tempFile(
       "crash.yaml",
       `database: { url: "env:CRASH_DATABASE_URL" }
@@ -167,7 +168,10 @@ models: { m: { retry: { maxRetries: 0 }, targets: [{ provider: up, model: m }] }
         expect(r.input_tokens).toBeGreaterThan(0);
         expect(Number(r.cost_nanos)).toBe((r.input_tokens + r.output_tokens) * 1000);
       }
-      expect(rows.every((r) => r.outcome === "complete" || r.outcome === "interrupted"), message).toBe(true);
+      expect(
+        rows.every((r) => r.outcome === "complete" || r.outcome === "interrupted"),
+        message,
+      ).toBe(true);
 
       if (kind === "postgres") {
         const ledgerSpend = rows.reduce((sum, r) => sum + Number(r.cost_nanos), 0);

@@ -42,14 +42,24 @@ beforeAll(async () => {
       },
       models: {
         fast: { targets: [{ provider: "sim", model: "sim-small" }] },
-        chat: { targets: [{ provider: "flaky", model: "sim-large" }, { provider: "sim", model: "sim-large" }], retry: { maxRetries: 0 } },
+        chat: {
+          targets: [
+            { provider: "flaky", model: "sim-large" },
+            { provider: "sim", model: "sim-large" },
+          ],
+          retry: { maxRetries: 0 },
+        },
       },
     },
     { env: { ADMIN, CLIENT } },
   );
   // Two users with keys of their own, made through the admin API.
   for (const user of ["alice", "bob"]) {
-    const res = await request(`${gw.url}/admin/keys`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ user_id: user, name: `${user}-app` }) });
+    const res = await request(`${gw.url}/admin/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ user_id: user, name: `${user}-app` }),
+    });
     users[user] = ((await res.body.json()) as { secret: string }).secret;
   }
   browser = await launchBrowser(gw.url);
@@ -157,13 +167,25 @@ describe("dashboard in Chromium", () => {
     await open("requests");
     await page.locator("#requests-table tbody tr").first().waitFor({ timeout: UI_TIMEOUT });
     // The first call to "flaky" fails with 503 and the route does not retry: it falls back to "sim".
-    const { response } = await sdk(users.bob!).chat.completions.create({ model: "chat", messages: [{ role: "user", content: "Which way?" }] }).withResponse();
+    const { response } = await sdk(users.bob!)
+      .chat.completions.create({ model: "chat", messages: [{ role: "user", content: "Which way?" }] })
+      .withResponse();
     const id = response.headers.get("x-request-id")!;
     const row = page.locator(`tr[data-request-id="${id}"]`);
     await row.waitFor({ timeout: UI_TIMEOUT });
     // Newest first.
     expect(await page.locator("#requests-table tbody tr").first().getAttribute("data-request-id")).toBe(id);
-    expect(await row.locator("td").allTextContents()).toEqual([expect.stringMatching(/ago$/), "bob-app", "bob", "chat", "sim-large", "200", expect.any(String), expect.stringMatching(/^\$/), expect.stringMatching(/ (ms|s)$/)]);
+    expect(await row.locator("td").allTextContents()).toEqual([
+      expect.stringMatching(/ago$/),
+      "bob-app",
+      "bob",
+      "chat",
+      "sim-large",
+      "200",
+      expect.any(String),
+      expect.stringMatching(/^\$/),
+      expect.stringMatching(/ (ms|s)$/),
+    ]);
     await browser.screenshot("requests-laptop");
 
     await row.click();

@@ -124,12 +124,15 @@ describe("x-tollgate-dropped", () => {
       tool_choice: { type: "auto", disable_parallel_tool_use: true },
     };
 
-    test.each(translatedFor("messages").flatMap((k) => modes.map((stream) => [k.label, stream, k] as const)))("→ %s (stream=%s): listed, and not sent; the client tool is", async (_l, stream, kind) => {
-      const { res, sent } = await ask("messages", kind, { ...body, ...(stream ? { stream } : {}) });
-      expect(res.headers["x-tollgate-dropped"]).toBe("system[].cache_control, tool_choice.disable_parallel_tool_use, top_k, thinking, web_search_20250305");
-      expect(JSON.stringify(sent)).not.toMatch(/cache_control|web_search|disable_parallel|top_k|topK|budget_tokens/);
-      expect(JSON.stringify(sent)).toContain('"weather"');
-    });
+    test.each(translatedFor("messages").flatMap((k) => modes.map((stream) => [k.label, stream, k] as const)))(
+      "→ %s (stream=%s): listed, and not sent; the client tool is",
+      async (_l, stream, kind) => {
+        const { res, sent } = await ask("messages", kind, { ...body, ...(stream ? { stream } : {}) });
+        expect(res.headers["x-tollgate-dropped"]).toBe("system[].cache_control, tool_choice.disable_parallel_tool_use, top_k, thinking, web_search_20250305");
+        expect(JSON.stringify(sent)).not.toMatch(/cache_control|web_search|disable_parallel|top_k|topK|budget_tokens/);
+        expect(JSON.stringify(sent)).toContain('"weather"');
+      },
+    );
 
     test.each(modes)("→ an anthropic upstream (stream=%s): absent, and the body forwarded as sent", async (stream) => {
       const sentBody = { ...body, ...(stream ? { stream } : {}) };
@@ -195,7 +198,16 @@ describe("x-tollgate-dropped", () => {
 describe("left out without a header entry: canonical fields the target has no place for", () => {
   test("Chat → anthropic: seed, response_format json_object, tool strict, message name; temperature capped at 1; user as metadata.user_id", async () => {
     const { res, sent } = await ask("chat", ANTHROPIC, {
-      messages: [{ role: "user", name: "ann", content: [{ type: "text", text: "Tell me a story" }, { type: "image_url", image_url: { url: "https://example.com/a.png", detail: "high" } }] }],
+      messages: [
+        {
+          role: "user",
+          name: "ann",
+          content: [
+            { type: "text", text: "Tell me a story" },
+            { type: "image_url", image_url: { url: "https://example.com/a.png", detail: "high" } },
+          ],
+        },
+      ],
       seed: 7,
       temperature: 1.5,
       response_format: { type: "json_object" },
@@ -207,7 +219,15 @@ describe("left out without a header entry: canonical fields the target has no pl
     expect(sent).toEqual({
       model: ANTHROPIC.model,
       max_tokens: 4096,
-      messages: [{ role: "user", content: [{ type: "text", text: "Tell me a story" }, { type: "image", source: { type: "url", url: "https://example.com/a.png" } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Tell me a story" },
+            { type: "image", source: { type: "url", url: "https://example.com/a.png" } },
+          ],
+        },
+      ],
       temperature: 1,
       stop_sequences: ["THE END"],
       tools: [{ name: "weather", input_schema: { type: "object", properties: {} } }],
@@ -223,7 +243,16 @@ describe("left out without a header entry: canonical fields the target has no pl
 
   test("Chat → Gemini carries them: seed, stop, json_object and n", async () => {
     const { res, sent } = await ask("chat", GOOGLE, {
-      messages: [{ role: "user", name: "ann", content: [{ type: "text", text: "Tell me a story" }, { type: "image_url", image_url: { url: "https://example.com/a.png", detail: "high" } }] }],
+      messages: [
+        {
+          role: "user",
+          name: "ann",
+          content: [
+            { type: "text", text: "Tell me a story" },
+            { type: "image_url", image_url: { url: "https://example.com/a.png", detail: "high" } },
+          ],
+        },
+      ],
       seed: 7,
       stop: ["THE END"],
       response_format: { type: "json_object" },
@@ -242,7 +271,15 @@ describe("left out without a header entry: canonical fields the target has no pl
   });
 
   test("a Chat content part with no counterpart (input_audio): left out for Anthropic and Responses, inline data for Gemini", async () => {
-    const messages = [{ role: "user", content: [{ type: "text", text: "Transcribe" }, { type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } }] }];
+    const messages = [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Transcribe" },
+          { type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } },
+        ],
+      },
+    ];
     const toAnthropic = await ask("chat", ANTHROPIC, { messages });
     expect(toAnthropic.res.headers["x-tollgate-dropped"]).toBeUndefined();
     expect(toAnthropic.sent.messages).toEqual([{ role: "user", content: [{ type: "text", text: "Transcribe" }] }]);
@@ -257,12 +294,28 @@ describe("left out without a header entry: canonical fields the target has no pl
     const messages = [
       { role: "user", content: "Take a photo." },
       { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "camera", arguments: "{}" } }] },
-      { role: "tool", tool_call_id: "call_1", content: [{ type: "text", text: "the photo:" }, { type: "image_url", image_url: { url: "https://example.com/photo.png" } }] },
+      {
+        role: "tool",
+        tool_call_id: "call_1",
+        content: [
+          { type: "text", text: "the photo:" },
+          { type: "image_url", image_url: { url: "https://example.com/photo.png" } },
+        ],
+      },
     ];
     const toAnthropic = await ask("chat", ANTHROPIC, { messages });
     expect((toAnthropic.sent.messages as unknown[]).at(-1)).toEqual({
       role: "user",
-      content: [{ type: "tool_result", tool_use_id: "call_1", content: [{ type: "text", text: "the photo:" }, { type: "image", source: { type: "url", url: "https://example.com/photo.png" } }] }],
+      content: [
+        {
+          type: "tool_result",
+          tool_use_id: "call_1",
+          content: [
+            { type: "text", text: "the photo:" },
+            { type: "image", source: { type: "url", url: "https://example.com/photo.png" } },
+          ],
+        },
+      ],
     });
     const toResponses = await ask("chat", RESPONSES, { messages });
     expect((toResponses.sent.input as unknown[]).at(-1)).toEqual({ type: "function_call_output", call_id: "call_1", output: "the photo:" });
@@ -309,7 +362,13 @@ describe("refused with a 400, before any upstream call, in the client API's erro
       const { error } = await refused("chat", kind.id, { messages });
       expect(error).toMatchObject({ code: "invalid_tool_arguments", param: "messages[1].tool_calls[0].function.arguments" });
     }
-    const fromResponses = await refused("responses", ANTHROPIC.id, { input: [{ role: "user", content: "x" }, { type: "function_call", call_id: "c1", name: "weather", arguments: "not json" }, { type: "function_call_output", call_id: "c1", output: "ok" }] });
+    const fromResponses = await refused("responses", ANTHROPIC.id, {
+      input: [
+        { role: "user", content: "x" },
+        { type: "function_call", call_id: "c1", name: "weather", arguments: "not json" },
+        { type: "function_call_output", call_id: "c1", output: "ok" },
+      ],
+    });
     expect(fromResponses.error).toMatchObject({ code: "invalid_tool_arguments" });
   });
 
@@ -318,7 +377,12 @@ describe("refused with a 400, before any upstream call, in the client API's erro
     expect(image.error).toMatchObject({ code: "invalid_request", param: "messages[0].content[0]" });
     const file = await refused("chat", GOOGLE.id, { messages: [{ role: "user", content: [{ type: "file", file: { file_id: "file-abc" } }] }] });
     expect(file.error).toMatchObject({ code: "unsupported_content", param: "messages[0].content[0]" });
-    const orphan = await refused("chat", GOOGLE.id, { messages: [{ role: "user", content: "x" }, { role: "tool", tool_call_id: "nobody", content: "ok" }] });
+    const orphan = await refused("chat", GOOGLE.id, {
+      messages: [
+        { role: "user", content: "x" },
+        { role: "tool", tool_call_id: "nobody", content: "ok" },
+      ],
+    });
     expect(orphan.error).toMatchObject({ code: "invalid_request", param: "messages[1].tool_call_id" });
     const empty = await refused("chat", GOOGLE.id, { messages: [{ role: "system", content: "Be brief." }] });
     expect(empty.error).toMatchObject({ code: "invalid_request", param: "messages" });

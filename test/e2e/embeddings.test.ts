@@ -35,9 +35,20 @@ beforeAll(async () => {
         embed: { targets: [{ provider: "oa", model: "text-embedding-3-small" }] },
         "embed-azure": { targets: [{ provider: "az", model: "text-embedding-3-small" }] },
         "embed-gemini": { targets: [{ provider: "gem", model: "gemini-embedding-001" }] },
-        "embed-fallback": { targets: [{ provider: "oa", model: "text-embedding-3-small" }, { provider: "gem", model: "gemini-embedding-001" }], retry: { maxRetries: 0 } },
+        "embed-fallback": {
+          targets: [
+            { provider: "oa", model: "text-embedding-3-small" },
+            { provider: "gem", model: "gemini-embedding-001" },
+          ],
+          retry: { maxRetries: 0 },
+        },
         chat: { targets: [{ provider: "claude", model: "claude-sonnet-4-5" }] },
-        mixed: { targets: [{ provider: "oa", model: "text-embedding-3-small" }, { provider: "claude", model: "claude-sonnet-4-5" }] },
+        mixed: {
+          targets: [
+            { provider: "oa", model: "text-embedding-3-small" },
+            { provider: "claude", model: "claude-sonnet-4-5" },
+          ],
+        },
         sim: { targets: [{ provider: "sim", model: "sim-embed" }] },
       },
     },
@@ -80,7 +91,16 @@ describe("embeddings through an OpenAI upstream", () => {
     const record = await gw.recordOf(id ?? undefined);
     expect(record).toMatchObject({ api: "openai-embeddings", route: "embed", stream: false, outcome: "complete" });
     expect(record.usage).toEqual({ inputTokens: recorded.usage.prompt_tokens, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: "reported" });
-    expect(await ledgerRow(id)).toMatchObject({ route: "embed", api: "openai-embeddings", outcome: "complete", input_tokens: 12, output_tokens: 0, usage_source: "reported", provider: "oa", model: "text-embedding-3-small" });
+    expect(await ledgerRow(id)).toMatchObject({
+      route: "embed",
+      api: "openai-embeddings",
+      outcome: "complete",
+      input_tokens: 12,
+      output_tokens: 0,
+      usage_source: "reported",
+      provider: "oa",
+      model: "text-embedding-3-small",
+    });
   });
 
   test("the SDK's default (base64): floats from upstream are encoded, and decode to the same float32 values", async () => {
@@ -99,15 +119,37 @@ describe("embeddings through an OpenAI upstream", () => {
     const b64 = Buffer.from(new Float32Array(vector).buffer).toString("base64");
     const body = JSON.stringify({ object: "list", data: [{ object: "embedding", index: 0, embedding: b64 }], model: "text-embedding-3-small", usage: { prompt_tokens: 3, total_tokens: 3 } });
     upstream.enqueue({ kind: "status", status: 200, body, headers: { "content-type": "application/json" } });
-    const res = await request(`${gw.baseURL}/embeddings`, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: JSON.stringify({ model: "embed", input: "abc", encoding_format: "base64" }) });
+    const res = await request(`${gw.baseURL}/embeddings`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "embed", input: "abc", encoding_format: "base64" }),
+    });
     expect(res.statusCode).toBe(200);
     expect(await res.body.text()).toBe(body);
   });
 
   test("token arrays and dimensions reach the upstream as sent", async () => {
     upstream.enqueue(recordingJson());
-    await client.embeddings.create({ model: "embed", input: [[1, 2, 3], [4, 5]], dimensions: 5, encoding_format: "float", user: "end-user-7" });
-    expect(upstream.requests.at(-1)!.body).toEqual({ model: "text-embedding-3-small", input: [[1, 2, 3], [4, 5]], dimensions: 5, encoding_format: "float", user: "end-user-7" });
+    await client.embeddings.create({
+      model: "embed",
+      input: [
+        [1, 2, 3],
+        [4, 5],
+      ],
+      dimensions: 5,
+      encoding_format: "float",
+      user: "end-user-7",
+    });
+    expect(upstream.requests.at(-1)!.body).toEqual({
+      model: "text-embedding-3-small",
+      input: [
+        [1, 2, 3],
+        [4, 5],
+      ],
+      dimensions: 5,
+      encoding_format: "float",
+      user: "end-user-7",
+    });
   });
 
   test("Azure: the deployment in the path, the key in api-key", async () => {
@@ -133,7 +175,12 @@ describe("embeddings through Gemini", () => {
     upstream.enqueue(geminiAnswer());
     const { data, response } = await client.embeddings.create({ model: "embed-gemini", input: inputs, dimensions: 3, encoding_format: "float" }).withResponse();
     const counted = inputs.reduce((n, t) => n + countTokens(t), 0);
-    expect(data).toEqual({ object: "list", data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding })), model: "embed-gemini", usage: { prompt_tokens: counted, total_tokens: counted } });
+    expect(data).toEqual({
+      object: "list",
+      data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding })),
+      model: "embed-gemini",
+      usage: { prompt_tokens: counted, total_tokens: counted },
+    });
     const sent = upstream.requests.at(-1)!;
     expect(sent.path).toBe("/v1beta/models/gemini-embedding-001:batchEmbedContents");
     expect(sent.headers["x-goog-api-key"]).toBe("AIzaSyFAKE-google-key-0123456789");

@@ -24,9 +24,23 @@ function config(): ConfigInput {
   return {
     providers: { a: { type: "openai", baseURL: primary.url, apiKey: "sk-primary-secret-0001" }, b: { type: "openai", baseURL: backup.url, apiKey: "sk-backup-secret-0002" } },
     models: {
-      both: { ...fast, targets: [{ provider: "a", model: "pa" }, { provider: "b", model: "pb" }] },
+      both: {
+        ...fast,
+        targets: [
+          { provider: "a", model: "pa" },
+          { provider: "b", model: "pb" },
+        ],
+      },
       solo: { ...fast, targets: [{ provider: "a", model: "pa" }] },
-      breaker: { ...fast, retry: { maxRetries: 0 }, breaker: { failureThreshold: 2, cooldownMs: 60_000 }, targets: [{ provider: "a", model: "flaky" }, { provider: "b", model: "pb" }] },
+      breaker: {
+        ...fast,
+        retry: { maxRetries: 0 },
+        breaker: { failureThreshold: 2, cooldownMs: 60_000 },
+        targets: [
+          { provider: "a", model: "flaky" },
+          { provider: "b", model: "pb" },
+        ],
+      },
     },
   };
 }
@@ -67,7 +81,10 @@ describe("before the first byte: retried, then fallen back", () => {
     // The retry came after the upstream's requested wait.
     expect(primary.requests[1]!.receivedAt - primary.requests[0]!.receivedAt).toBeGreaterThanOrEqual(39);
     const record = await recordOf(res);
-    expect(record.attempts.map((a) => [a.status, a.errorCode])).toEqual([["error", "upstream_rate_limited"], ["ok", undefined]]);
+    expect(record.attempts.map((a) => [a.status, a.errorCode])).toEqual([
+      ["error", "upstream_rate_limited"],
+      ["ok", undefined],
+    ]);
   });
 
   test("500 then success", async () => {
@@ -132,7 +149,11 @@ describe("before the first byte: retried, then fallen back", () => {
   });
 
   test("a request the provider rejects (400) is not retried or fallen back; its error reaches the client", async () => {
-    primary.enqueue({ kind: "json", status: 400, body: { error: { message: "Unsupported parameter: 'max_tokens'", type: "invalid_request_error", param: "max_tokens", code: "unsupported_parameter" } } });
+    primary.enqueue({
+      kind: "json",
+      status: 400,
+      body: { error: { message: "Unsupported parameter: 'max_tokens'", type: "invalid_request_error", param: "max_tokens", code: "unsupported_parameter" } },
+    });
     const res = await chat("both");
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text)).toMatchObject({ error: { code: "unsupported_parameter", param: "max_tokens" } });
@@ -140,9 +161,7 @@ describe("before the first byte: retried, then fallen back", () => {
   });
 
   test("an upstream that echoes its key in an error never leaks it", async () => {
-    primary.enqueue(
-      { kind: "json", status: 401, body: { error: { message: "Incorrect API key provided: sk-primary-secret-0001. Bearer sk-primary-secret-0001" } } },
-    );
+    primary.enqueue({ kind: "json", status: 401, body: { error: { message: "Incorrect API key provided: sk-primary-secret-0001. Bearer sk-primary-secret-0001" } } });
     const res = await chat("solo");
     expect(res.status).toBe(502);
     expect(res.text).not.toContain("sk-primary-secret-0001");

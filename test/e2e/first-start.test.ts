@@ -28,7 +28,11 @@ describe("the first local start", () => {
     expect((await request(`${url}/admin/summary`, { headers: { authorization: `Bearer ${key}` } })).statusCode).toBe(200);
     expect((await request(`${url}/admin/summary`, { headers: { authorization: "Bearer tga_not-the-key" } })).statusCode).toBe(401);
     // The gateway itself stays open to clients, as the README's first curl expects.
-    const chat = await request(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "sim", messages: [{ role: "user", content: "Hello" }] }) });
+    const chat = await request(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "sim", messages: [{ role: "user", content: "Hello" }] }),
+    });
     expect(chat.statusCode).toBe(200);
     expect(await chat.body.json()).toMatchObject({ object: "chat.completion" });
 

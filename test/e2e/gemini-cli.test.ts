@@ -44,7 +44,12 @@ beforeAll(async () => {
   mkdirSync(path.join(home, ".gemini"));
   writeFileSync(
     path.join(home, ".gemini", "settings.json"),
-    JSON.stringify({ privacy: { usageStatisticsEnabled: false }, telemetry: { enabled: false }, security: { auth: { selectedType: "gemini-api-key" } }, general: { disableAutoUpdate: true, disableUpdateNag: true } }),
+    JSON.stringify({
+      privacy: { usageStatisticsEnabled: false },
+      telemetry: { enabled: false },
+      security: { auth: { selectedType: "gemini-api-key" } },
+      general: { disableAutoUpdate: true, disableUpdateNag: true },
+    }),
   );
   workspace = path.join(home, "project");
   mkdirSync(workspace);
@@ -107,9 +112,14 @@ function gemini(prompt: string, model: string): Promise<CliRun> {
 
 /** A Chat Completions stream calling the CLI's own list_directory tool. */
 function listDirectoryCall(dir: string): Buffer {
-  const chunk = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) => JSON.stringify({ id: "chatcmpl-cli-tool", object: "chat.completion.chunk", created: 1_770_000_000, model: OPENAI.model, choices: [choice], ...extra });
+  const chunk = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ id: "chatcmpl-cli-tool", object: "chat.completion.chunk", created: 1_770_000_000, model: OPENAI.model, choices: [choice], ...extra });
   return chatSseBytes([
-    chunk({ index: 0, delta: { role: "assistant", tool_calls: [{ index: 0, id: "call_list_1", type: "function", function: { name: "list_directory", arguments: JSON.stringify({ dir_path: dir }) } }] }, finish_reason: null }),
+    chunk({
+      index: 0,
+      delta: { role: "assistant", tool_calls: [{ index: 0, id: "call_list_1", type: "function", function: { name: "list_directory", arguments: JSON.stringify({ dir_path: dir }) } }] },
+      finish_reason: null,
+    }),
     chunk({ index: 0, delta: {}, finish_reason: "tool_calls" }, { usage: { prompt_tokens: 900, completion_tokens: 12, total_tokens: 912 } }),
   ]);
 }

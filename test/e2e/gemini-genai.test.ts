@@ -79,7 +79,11 @@ describe("@google/genai in, every upstream", () => {
     const responses: GenerateContentResponse[] = [];
     if (stream) for await (const chunk of await ai.models.generateContentStream(request)) responses.push(chunk);
     else responses.push(await ai.models.generateContent(request));
-    const got = read("gemini", true, wire(responses).map((o) => JSON.stringify(o)));
+    const got = read(
+      "gemini",
+      true,
+      wire(responses).map((o) => JSON.stringify(o)),
+    );
     expectSameContent(got, expected, kind.label);
     expect(got.finish).toBe(expected.finish);
     expect(got.usage).toMatchObject({ inputTokens: expected.usage!.inputTokens, outputTokens: expected.usage!.outputTokens, reasoningTokens: expected.usage!.reasoningTokens });
@@ -143,7 +147,11 @@ describe("@google/genai in, every upstream", () => {
   test("translated: what the target cannot take is named in x-tollgate-dropped", async () => {
     const openai = UPSTREAMS.find((k) => k.id === "openai")!;
     upstream.enqueue(replay("chat", openai.recordings.text.body!));
-    const { sdkHttpResponse, text } = await ai.models.generateContent({ model: "openai", contents: "Hello", config: { safetySettings: [{ category: "HARM_CATEGORY_HARASSMENT" as never, threshold: "BLOCK_ONLY_HIGH" as never }], topK: 3 } });
+    const { sdkHttpResponse, text } = await ai.models.generateContent({
+      model: "openai",
+      contents: "Hello",
+      config: { safetySettings: [{ category: "HARM_CATEGORY_HARASSMENT" as never, threshold: "BLOCK_ONLY_HIGH" as never }], topK: 3 },
+    });
     expect(text).toBe(readRecording("chat", openai.recordings.text.body!).text);
     expect(sdkHttpResponse?.headers?.["x-tollgate-dropped"]).toBe("generationConfig.topK, safetySettings");
   });
@@ -185,7 +193,11 @@ describe("@google/genai: the calls around generation", () => {
     expect((missing as ApiError).status).toBe(404);
     expect(JSON.parse((missing as ApiError).message)).toMatchObject({ error: { code: 404, status: "NOT_FOUND" } });
 
-    const res = await fetch(`${gw.url}/v1beta/models/sim:generateContent`, { method: "POST", headers: { "x-goog-api-key": KEY, "content-type": "application/json" }, body: JSON.stringify({ contents: [{ role: "robot", parts: [] }] }) });
+    const res = await fetch(`${gw.url}/v1beta/models/sim:generateContent`, {
+      method: "POST",
+      headers: { "x-goog-api-key": KEY, "content-type": "application/json" },
+      body: JSON.stringify({ contents: [{ role: "robot", parts: [] }] }),
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 400, status: "INVALID_ARGUMENT", details: [{ reason: "invalid_request", metadata: { param: "contents[0].role" } }] } });
   });
@@ -197,12 +209,22 @@ describe("the pipeline's features on the Gemini path", () => {
     upstream.enqueue({
       kind: "json",
       status: 200,
-      body: { id: "chatcmpl-schema", object: "chat.completion", created: 1, model: OPENAI_MODEL, choices: [{ index: 0, message: { role: "assistant", content: '{"city":"Paris","sunny":false}' }, finish_reason: "stop" }], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } },
+      body: {
+        id: "chatcmpl-schema",
+        object: "chat.completion",
+        created: 1,
+        model: OPENAI_MODEL,
+        choices: [{ index: 0, message: { role: "assistant", content: '{"city":"Paris","sunny":false}' }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 },
+      },
     });
     const answer = await ai.models.generateContent({ model: "openai", contents: "Weather in Paris as JSON", config: { responseMimeType: "application/json", responseSchema: schema } });
     expect(JSON.parse(answer.text!)).toEqual({ city: "Paris", sunny: false });
     // Asked of the Chat Completions upstream its own way: a JSON Schema response format.
-    expect((upstream.requests.at(-1)!.body as { response_format: unknown }).response_format).toMatchObject({ type: "json_schema", json_schema: { schema: { type: "object", properties: { city: { type: "string" }, sunny: { type: "boolean" } } } } });
+    expect((upstream.requests.at(-1)!.body as { response_format: unknown }).response_format).toMatchObject({
+      type: "json_schema",
+      json_schema: { schema: { type: "object", properties: { city: { type: "string" }, sunny: { type: "boolean" } } } },
+    });
   });
 
   test("the exact cache: the same request again is answered from the store, streamed or not, with one upstream call", async () => {
@@ -222,7 +244,12 @@ describe("the pipeline's features on the Gemini path", () => {
 
   test("a budget refuses in Google's shape (RESOURCE_EXHAUSTED) before any upstream call", async () => {
     const limited = await startGateway(
-      { auth: { keys: ["env:CLIENT_KEY"] }, budgets: { rules: [{ scope: "key", period: "day", requests: 1 }] }, providers: { sim: { type: "simulator", ttftMs: 0 } }, models: { sim: { targets: [{ provider: "sim", model: "sim-1" }] } } },
+      {
+        auth: { keys: ["env:CLIENT_KEY"] },
+        budgets: { rules: [{ scope: "key", period: "day", requests: 1 }] },
+        providers: { sim: { type: "simulator", ttftMs: 0 } },
+        models: { sim: { targets: [{ provider: "sim", model: "sim-1" }] } },
+      },
       { env: { CLIENT_KEY: KEY } },
     );
     try {
@@ -245,14 +272,24 @@ describe("the Gemini paths and keys", () => {
   test("the key in ?key=, metered like any request", async () => {
     const openai = UPSTREAMS.find((k) => k.id === "openai")!;
     upstream.enqueue(replay("chat", openai.recordings.text.body!));
-    const res = await fetch(`${gw.url}/v1/models/openai:generateContent?key=${KEY}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contents: [{ parts: [{ text: "Hi" }] }] }) });
+    const res = await fetch(`${gw.url}/v1/models/openai:generateContent?key=${KEY}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ contents: [{ parts: [{ text: "Hi" }] }] }),
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { candidates: Array<{ content: { parts: Array<{ text: string }> }; finishReason: string }>; usageMetadata: Record<string, number> };
     const expected = readRecording("chat", openai.recordings.text.body!);
     expect(body.candidates[0]!.content.parts[0]!.text).toBe(expected.text);
     expect(body.candidates[0]!.finishReason).toBe("STOP");
     const record = await gw.recordOf(res.headers.get("x-request-id") ?? undefined);
-    expect(record).toMatchObject({ api: "gemini", route: "openai", outcome: "complete", stream: false, usage: { inputTokens: expected.usage!.inputTokens, outputTokens: expected.usage!.outputTokens } });
+    expect(record).toMatchObject({
+      api: "gemini",
+      route: "openai",
+      outcome: "complete",
+      stream: false,
+      usage: { inputTokens: expected.usage!.inputTokens, outputTokens: expected.usage!.outputTokens },
+    });
     expect(body.usageMetadata).toMatchObject({ promptTokenCount: expected.usage!.inputTokens, totalTokenCount: expected.usage!.inputTokens + expected.usage!.outputTokens });
   });
 
@@ -278,7 +315,11 @@ describe("the Gemini paths and keys", () => {
   });
 
   test("streamGenerateContent without alt=sse is refused (Tollgate writes Gemini's SSE framing only)", async () => {
-    const res = await fetch(`${gw.url}/v1beta/models/sim:streamGenerateContent`, { method: "POST", headers: { "x-goog-api-key": KEY, "content-type": "application/json" }, body: JSON.stringify({ contents: [{ parts: [{ text: "Hi" }] }] }) });
+    const res = await fetch(`${gw.url}/v1beta/models/sim:streamGenerateContent`, {
+      method: "POST",
+      headers: { "x-goog-api-key": KEY, "content-type": "application/json" },
+      body: JSON.stringify({ contents: [{ parts: [{ text: "Hi" }] }] }),
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { status: "INVALID_ARGUMENT", details: [{ reason: "unsupported_parameter", metadata: { param: "alt" } }] } });
   });

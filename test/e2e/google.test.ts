@@ -36,7 +36,11 @@ afterAll(async () => {
 
 const weatherTool = {
   type: "function" as const,
-  function: { name: "weather", description: "Weather for a location", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"], additionalProperties: false } },
+  function: {
+    name: "weather",
+    description: "Weather for a location",
+    parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"], additionalProperties: false },
+  },
 };
 
 function lastUpstream() {
@@ -49,7 +53,17 @@ describe("Chat Completions in, Gemini upstream", () => {
     const expected = expectedFromGemini(payloads.map((p) => JSON.parse(p)));
     for (const crlf of [false, true]) {
       upstream.enqueue({ kind: "sse", chunks: splitAtRandomOffsets(geminiSseBytes(payloads, { crlf }), mulberry32(testSeed()), 20) });
-      const { data: stream, response } = await client.chat.completions.create({ model: "g", messages: [{ role: "system", content: "Count carefully." }, { role: "user", content: "How many r's in strawberry?" }], stream: true, stream_options: { include_usage: true } }).withResponse();
+      const { data: stream, response } = await client.chat.completions
+        .create({
+          model: "g",
+          messages: [
+            { role: "system", content: "Count carefully." },
+            { role: "user", content: "How many r's in strawberry?" },
+          ],
+          stream: true,
+          stream_options: { include_usage: true },
+        })
+        .withResponse();
       let text = "";
       let finish: string | null = null;
       let usage: OpenAI.CompletionUsage | undefined;
@@ -82,8 +96,15 @@ describe("Chat Completions in, Gemini upstream", () => {
     const body = loadText("google/google-text.json");
     const expected = expectedFromGemini([JSON.parse(body)]);
     upstream.enqueue({ kind: "status", status: 200, body, headers: { "content-type": "application/json" } });
-    const { data, response } = await client.chat.completions.create({ model: "g", messages: [{ role: "user", content: "How many r's in strawberry?" }], max_tokens: 500, temperature: 0.5 }).withResponse();
-    expect(data).toMatchObject({ object: "chat.completion", id: apiId("chatcmpl-", expected.responseId), model: expected.modelVersion, choices: [{ index: 0, message: { role: "assistant", content: expected.candidates[0]!.text }, finish_reason: "stop" }] });
+    const { data, response } = await client.chat.completions
+      .create({ model: "g", messages: [{ role: "user", content: "How many r's in strawberry?" }], max_tokens: 500, temperature: 0.5 })
+      .withResponse();
+    expect(data).toMatchObject({
+      object: "chat.completion",
+      id: apiId("chatcmpl-", expected.responseId),
+      model: expected.modelVersion,
+      choices: [{ index: 0, message: { role: "assistant", content: expected.candidates[0]!.text }, finish_reason: "stop" }],
+    });
     expect(data.usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 28 + 244, total_tokens: 9 + 28 + 244 });
     expect(lastUpstream().path).toBe(`/v1beta/models/${MODEL}:generateContent`);
     expect(lastUpstream().body).toMatchObject({ generationConfig: { maxOutputTokens: 500, temperature: 0.5 } });
@@ -109,7 +130,9 @@ describe("Chat Completions in, Gemini upstream", () => {
     expect(finish).toBe("tool_calls");
     expect(calls).toEqual([{ id: expect.stringMatching(/^call_/), name: "weather", arguments: '{"location":"San Francisco"}' }]);
     expect(lastUpstream().body).toMatchObject({
-      tools: [{ functionDeclarations: [{ name: "weather", description: "Weather for a location", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } }] }],
+      tools: [
+        { functionDeclarations: [{ name: "weather", description: "Weather for a location", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } }] },
+      ],
       toolConfig: { functionCallingConfig: { mode: "AUTO" } },
     });
     expect(JSON.stringify(lastUpstream().body)).not.toContain("additionalProperties");
@@ -132,7 +155,10 @@ describe("Chat Completions in, Gemini upstream", () => {
   test("non-stream tool call", async () => {
     upstream.enqueue({ kind: "status", status: 200, body: loadText("google/google-tool-call.json"), headers: { "content-type": "application/json" } });
     const answer = await client.chat.completions.create({ model: "g", messages: [{ role: "user", content: "Weather in SF?" }], tools: [weatherTool] });
-    expect(answer.choices[0]).toMatchObject({ finish_reason: "tool_calls", message: { content: null, tool_calls: [{ type: "function", id: expect.stringMatching(/^call_/), function: { name: "weather", arguments: '{"location":"San Francisco"}' } }] } });
+    expect(answer.choices[0]).toMatchObject({
+      finish_reason: "tool_calls",
+      message: { content: null, tool_calls: [{ type: "function", id: expect.stringMatching(/^call_/), function: { name: "weather", arguments: '{"location":"San Francisco"}' } }] },
+    });
     expect(answer.usage).toMatchObject({ prompt_tokens: 29, completion_tokens: 15 + 893 });
   });
 
@@ -200,7 +226,10 @@ describe("Gemini's RetryInfo", () => {
   });
 
   test("a Retry-After header wins over the body's hint", async () => {
-    upstream.enqueue({ kind: "json", status: 429, body, headers: { "retry-after": "0" } }, { kind: "status", status: 200, body: loadText("google/google-text.json"), headers: { "content-type": "application/json" } });
+    upstream.enqueue(
+      { kind: "json", status: 429, body, headers: { "retry-after": "0" } },
+      { kind: "status", status: 200, body: loadText("google/google-text.json"), headers: { "content-type": "application/json" } },
+    );
     const { data, response } = await client.chat.completions.create({ model: "g", messages: [{ role: "user", content: "hi" }] }).withResponse();
     expect(data.choices[0]!.finish_reason).toBe("stop");
     expect(response.headers.get("x-tollgate-attempts")).toBe("2");

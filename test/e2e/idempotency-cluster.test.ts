@@ -93,7 +93,11 @@ describe(`${DUPLICATES} concurrent requests with one key, spread over two instan
     const before = upstream.requests.length;
     const answers = await Promise.all(
       Array.from({ length: DUPLICATES }, async (_, i) => {
-        const res = await request(`${gateways[i % 2]!.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json", "idempotency-key": key }, body: JSON.stringify(ask("fifty bodies")) });
+        const res = await request(`${gateways[i % 2]!.baseURL}/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "idempotency-key": key },
+          body: JSON.stringify(ask("fifty bodies")),
+        });
         return { status: res.statusCode, replayed: res.headers["idempotent-replayed"], body: await res.body.text() };
       }),
     );
@@ -120,7 +124,11 @@ describe("an instance that dies while running a request", () => {
     await waitFor(() => upstream.requests.length > before, { message: "the CLI's request never reached the upstream" });
 
     // The duplicate finds the key held, and waits.
-    const duplicate = request(`${gateways[0]!.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json", "idempotency-key": key }, body: JSON.stringify(ask("killed midway")) });
+    const duplicate = request(`${gateways[0]!.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": key },
+      body: JSON.stringify(ask("killed midway")),
+    });
     cli.child.kill("SIGKILL");
     await cli.exit();
     const res = await duplicate;

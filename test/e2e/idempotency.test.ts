@@ -184,8 +184,18 @@ describe("the Messages API", () => {
     expect(again.text).toBe(first.text);
     expect(again.headers["idempotent-replayed"]).toBe("true");
     expect(res.statusCode).toBe(200);
-    expect(whole.content.filter((b) => b.type === "text").map((b) => b.text).join("")).toBe(expected.text);
-    expect(whole.content.filter((b) => b.type === "thinking").map((b) => b.thinking).join("")).toBe(expected.reasoning);
+    expect(
+      whole.content
+        .filter((b) => b.type === "text")
+        .map((b) => b.text)
+        .join(""),
+    ).toBe(expected.text);
+    expect(
+      whole.content
+        .filter((b) => b.type === "thinking")
+        .map((b) => b.thinking)
+        .join(""),
+    ).toBe(expected.reasoning);
   });
 });
 
@@ -241,7 +251,11 @@ describe("failures", () => {
   });
 
   test("a provider's rejection of the request (400) is kept and replayed: it would only be rejected again", async () => {
-    const { key, calls } = scenario({ kind: "json", status: 400, body: { error: { message: "Unsupported parameter: 'max_tokens'", type: "invalid_request_error", param: "max_tokens", code: "unsupported_parameter" } } });
+    const { key, calls } = scenario({
+      kind: "json",
+      status: 400,
+      body: { error: { message: "Unsupported parameter: 'max_tokens'", type: "invalid_request_error", param: "max_tokens", code: "unsupported_parameter" } },
+    });
     const first = await post(gw, ask("rejected"), { "idempotency-key": key });
     const again = await post(gw, ask("rejected"), { "idempotency-key": key });
     expect(first.status).toBe(400);
@@ -329,7 +343,12 @@ describe("concurrent duplicates", () => {
     const short = await start({ waitTimeoutMs: 200 });
     const { key, calls } = scenario({ kind: "hang" }, json());
     const leave = new AbortController();
-    const first = request(`${short.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${K1}`, "idempotency-key": key }, body: JSON.stringify(ask("slow one")), signal: leave.signal });
+    const first = request(`${short.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${K1}`, "idempotency-key": key },
+      body: JSON.stringify(ask("slow one")),
+      signal: leave.signal,
+    });
     first.catch(() => undefined);
     await waitFor(() => calls() > 0, { message: "the first request never reached the upstream" });
     const waited = await post(short, ask("slow one"), { "idempotency-key": key });
@@ -366,7 +385,11 @@ describe("upstream idempotency keys", () => {
     const plain = await startGateway({ providers: { up: { type: "openai", baseURL: upstream.url } }, models: { fast: { targets: [{ provider: "up", model: "gpt-4.1-nano" }] } } });
     extra.push(plain);
     upstream.enqueue(json());
-    const res = await request(`${plain.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json", "idempotency-key": randomUUID() }, body: JSON.stringify(ask("no header")) });
+    const res = await request(`${plain.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": randomUUID() },
+      body: JSON.stringify(ask("no header")),
+    });
     expect(res.statusCode).toBe(200);
     await res.body.text();
     expect(upstream.requests.at(-1)!.headers).not.toHaveProperty("idempotency-key");

@@ -20,7 +20,11 @@ beforeAll(async () => {
       server: { bodyLimitBytes: 4 * 1024 * 1024 },
       auth: { keys: ["env:KEY"] },
       providers: { sim: { type: "simulator", ttftMs: 0, tokensPerSecond: 100_000 }, up: { type: "openai", baseURL: upstream.url } },
-      models: { sim: { targets: [{ provider: "sim", model: "sim" }] }, emb: { targets: [{ provider: "sim", model: "sim-embed" }] }, up: { retry: { maxRetries: 0 }, targets: [{ provider: "up", model: "m" }] } },
+      models: {
+        sim: { targets: [{ provider: "sim", model: "sim" }] },
+        emb: { targets: [{ provider: "sim", model: "sim-embed" }] },
+        up: { retry: { maxRetries: 0 }, targets: [{ provider: "up", model: "m" }] },
+      },
     },
     { env: { KEY } },
   );
@@ -42,14 +46,33 @@ const APIS: Record<Api, { base: () => Record<string, unknown>; fields: (string |
       tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }],
       response_format: { type: "json_schema", json_schema: { name: "s", schema: { type: "object" } } },
     }),
-    fields: [["metadata"], ["tools", 0, "function", "parameters", "properties"], ["response_format", "json_schema", "schema", "properties"], ["messages", 0, "content", 0, "extra"], ["x_unknown"], ["stream_options"]],
+    fields: [
+      ["metadata"],
+      ["tools", 0, "function", "parameters", "properties"],
+      ["response_format", "json_schema", "schema", "properties"],
+      ["messages", 0, "content", 0, "extra"],
+      ["x_unknown"],
+      ["stream_options"],
+    ],
   },
   "/v1/responses": {
-    base: () => ({ model: "sim", max_output_tokens: 5, input: [{ role: "user", content: "hi" }], tools: [{ type: "function", name: "f", parameters: { type: "object" } }], text: { format: { type: "json_schema", name: "s", schema: { type: "object" } } } }),
+    base: () => ({
+      model: "sim",
+      max_output_tokens: 5,
+      input: [{ role: "user", content: "hi" }],
+      tools: [{ type: "function", name: "f", parameters: { type: "object" } }],
+      text: { format: { type: "json_schema", name: "s", schema: { type: "object" } } },
+    }),
     fields: [["metadata"], ["tools", 0, "parameters", "properties"], ["text", "format", "schema", "properties"], ["input", 0, "extra"], ["x_unknown"]],
   },
   "/v1/messages": {
-    base: () => ({ model: "sim", max_tokens: 5, system: [{ type: "text", text: "be brief" }], messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }], tools: [{ name: "f", input_schema: { type: "object" } }] }),
+    base: () => ({
+      model: "sim",
+      max_tokens: 5,
+      system: [{ type: "text", text: "be brief" }],
+      messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }],
+      tools: [{ name: "f", input_schema: { type: "object" } }],
+    }),
     fields: [["metadata"], ["tools", 0, "input_schema", "properties"], ["system", 0, "extra"], ["messages", 0, "content", 0, "extra"], ["x_unknown"]],
   },
   "/v1/embeddings": {
@@ -108,7 +131,12 @@ describe("JSON nesting depth in every field of every API", () => {
 
   test("an upstream answer nested 100,000 deep is a malformed upstream answer (502), not a crash", async () => {
     const deep = `${'{"k":'.repeat(100_000)}1${"}".repeat(100_000)}`;
-    upstream.enqueue({ kind: "status", status: 200, body: `{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi","extra":${deep}},"finish_reason":"stop"}]}`, headers: { "content-type": "application/json" } });
+    upstream.enqueue({
+      kind: "status",
+      status: 200,
+      body: `{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi","extra":${deep}},"finish_reason":"stop"}]}`,
+      headers: { "content-type": "application/json" },
+    });
     const res = await send("/v1/chat/completions", JSON.stringify({ model: "up", messages: [{ role: "user", content: "hi" }] }));
     expect(res.status, res.text).toBe(502);
     expect(res.text).toContain("nested more than");

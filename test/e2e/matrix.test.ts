@@ -3,7 +3,24 @@ import { expectAnswerConforms } from "../support/conformance.js";
 import { mulberry32, seedMessage, testSeed } from "../support/fixtures.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
 import type { RecordedRequest } from "../support/fake-upstream.js";
-import { CLOUD_UPSTREAMS, createCloudUpstream, expectSameContent, finishIn, INBOUND, read, readRecording, replay, UPSTREAM_KEY, UPSTREAMS as DIRECT_UPSTREAMS, usageIn, type InboundApi, type Recording, type RecordingKind, type UpstreamKind, type WireFormat } from "../support/matrix.js";
+import {
+  CLOUD_UPSTREAMS,
+  createCloudUpstream,
+  expectSameContent,
+  finishIn,
+  INBOUND,
+  read,
+  readRecording,
+  replay,
+  UPSTREAM_KEY,
+  UPSTREAMS as DIRECT_UPSTREAMS,
+  usageIn,
+  type InboundApi,
+  type Recording,
+  type RecordingKind,
+  type UpstreamKind,
+  type WireFormat,
+} from "../support/matrix.js";
 import { postSse } from "../support/sse-client.js";
 
 // The cross-format matrix: every inbound API (Chat Completions, Responses, Anthropic
@@ -74,7 +91,13 @@ function clientBody(api: InboundApi, model: string, stream: boolean, tools: stri
     case "responses":
       return { model, input: PROMPT, ...(stream ? { stream: true } : {}), ...(tools.length ? { tools: tools.map((name) => ({ type: "function", name, parameters: SCHEMA })) } : {}) };
     case "messages":
-      return { model, max_tokens: 1024, messages: [{ role: "user", content: PROMPT }], ...(stream ? { stream: true } : {}), ...(tools.length ? { tools: tools.map((name) => ({ name, input_schema: SCHEMA })) } : {}) };
+      return {
+        model,
+        max_tokens: 1024,
+        messages: [{ role: "user", content: PROMPT }],
+        ...(stream ? { stream: true } : {}),
+        ...(tools.length ? { tools: tools.map((name) => ({ name, input_schema: SCHEMA })) } : {}),
+      };
   }
 }
 
@@ -220,7 +243,10 @@ function historyBody(api: InboundApi, model: string, urlImage = true): Record<st
         max_completion_tokens: 512,
         messages: [
           { role: "system", content: "Be brief." },
-          { role: "user", content: [{ type: "text", text: QUESTION }, { type: "image_url", image_url: { url: DATA_URL } }, ...(urlImage ? [{ type: "image_url", image_url: { url: IMAGE_URL } }] : [])] },
+          {
+            role: "user",
+            content: [{ type: "text", text: QUESTION }, { type: "image_url", image_url: { url: DATA_URL } }, ...(urlImage ? [{ type: "image_url", image_url: { url: IMAGE_URL } }] : [])],
+          },
           { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "weather", arguments: '{"location":"Paris"}' } }] },
           { role: "tool", tool_call_id: "call_1", content: RESULT },
         ],
@@ -298,7 +324,10 @@ function sentHistory(wire: WireFormat, body: J): SentHistory {
         toolChoice: body.tool_choice,
         system: m.find((x) => x.role === "system")!.content,
         turns: m.map((x) => x.role),
-        text: (user.content as J[]).filter((p) => p.type === "text").map((p) => p.text).join(""),
+        text: (user.content as J[])
+          .filter((p) => p.type === "text")
+          .map((p) => p.text)
+          .join(""),
         images: (user.content as J[]).filter((p) => p.type === "image_url").map((p) => p.image_url.url),
         call: { id: call.id, name: call.function.name, args: parse(call.function.arguments) },
         result: { answers: tool.tool_call_id, content: parse(tool.content) },
@@ -314,7 +343,10 @@ function sentHistory(wire: WireFormat, body: J): SentHistory {
         toolChoice: body.tool_choice,
         system: body.instructions,
         turns: items.map((x) => x.type ?? "message"),
-        text: (user.content as J[]).filter((p) => p.type === "input_text").map((p) => p.text).join(""),
+        text: (user.content as J[])
+          .filter((p) => p.type === "input_text")
+          .map((p) => p.text)
+          .join(""),
         images: (user.content as J[]).filter((p) => p.type === "input_image").map((p) => p.image_url),
         call: { id: call.call_id, name: call.name, args: parse(call.arguments) },
         result: { answers: output.call_id, content: parse(output.output) },
@@ -330,7 +362,10 @@ function sentHistory(wire: WireFormat, body: J): SentHistory {
         toolChoice: body.tool_choice,
         system: typeof body.system === "string" ? body.system : (body.system as J[]).map((b) => b.text).join(""),
         turns: turns.map((t) => t.role),
-        text: user.filter((b) => b.type === "text").map((b) => b.text).join(""),
+        text: user
+          .filter((b) => b.type === "text")
+          .map((b) => b.text)
+          .join(""),
         images: user.filter((b) => b.type === "image").map((b) => (b.source.type === "base64" ? `data:${b.source.media_type};base64,${b.source.data}` : b.source.url)),
         call: { id: use.id, name: use.name, args: use.input },
         result: { answers: result.tool_use_id, content: parse(result.content) },
@@ -346,7 +381,10 @@ function sentHistory(wire: WireFormat, body: J): SentHistory {
         toolChoice: body.toolConfig,
         system: (body.systemInstruction.parts as J[]).map((p) => p.text).join(""),
         turns: contents.map((c) => c.role),
-        text: parts.filter((p) => typeof p.text === "string").map((p) => p.text).join(""),
+        text: parts
+          .filter((p) => typeof p.text === "string")
+          .map((p) => p.text)
+          .join(""),
         images: parts.filter((p) => p.inlineData || p.fileData).map((p) => (p.inlineData ? `data:${p.inlineData.mimeType};base64,${p.inlineData.data}` : p.fileData.fileUri)),
         // Gemini's calls have no id: the result names the function it answers.
         call: { id: "", name: call.name, args: call.args },
@@ -364,7 +402,10 @@ function sentHistory(wire: WireFormat, body: J): SentHistory {
         toolChoice: body.toolConfig?.toolChoice,
         system: (body.system as J[]).map((b) => b.text).join(""),
         turns: turns.map((t) => t.role),
-        text: user.filter((b) => typeof b.text === "string").map((b) => b.text).join(""),
+        text: user
+          .filter((b) => typeof b.text === "string")
+          .map((b) => b.text)
+          .join(""),
         images: user.filter((b) => b.image).map((b) => `data:image/${b.image.format};base64,${b.image.source.bytes}`),
         call: { id: use.toolUseId, name: use.name, args: use.input },
         result: { answers: result.toolUseId, content: resultBlock.json ?? parse(resultBlock.text) },
@@ -393,7 +434,13 @@ describe.each(APIS.map((api) => [INBOUND[api].label, api] as const))("%s in: a h
     const sent = upstream.requests.at(-1)!.body as J;
     if (kind.wire === api) expect(sent).toEqual({ ...body, model: kind.model });
     // OpenAI's own API (and Azure's) name the limit max_completion_tokens, compatible servers max_tokens; a relayed body keeps the client's.
-    const maxField = { chat: kind.wire === api || kind.id === "openai" || kind.id === "azure" ? "max_completion_tokens" : "max_tokens", responses: "max_output_tokens", messages: "max_tokens", gemini: "generationConfig.maxOutputTokens", converse: "inferenceConfig.maxTokens" }[kind.wire];
+    const maxField = {
+      chat: kind.wire === api || kind.id === "openai" || kind.id === "azure" ? "max_completion_tokens" : "max_tokens",
+      responses: "max_output_tokens",
+      messages: "max_tokens",
+      gemini: "generationConfig.maxOutputTokens",
+      converse: "inferenceConfig.maxTokens",
+    }[kind.wire];
     expect(sentHistory(kind.wire, sent)).toEqual({
       maxTokens: [maxField, 512],
       toolChoice: { chat: "required", responses: "required", messages: { type: "any" }, gemini: { functionCallingConfig: { mode: "ANY" } }, converse: { any: {} } }[kind.wire],

@@ -48,7 +48,14 @@ function config(): ConfigInput {
       cached: { ...quick, cache: { exact: { ttlSeconds: 600 } }, targets: [{ provider: "sim", model: "sim-a" }] },
       replayed: { ...quick, targets: [{ provider: "sim", model: "sim-a" }] },
       retry: { retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2 }, targets: [{ provider: "up", model: "m-retry" }] },
-      fallback: { ...quick, breaker: { failureThreshold: 1000 }, targets: [{ provider: "up", model: "m-down" }, { provider: "sim", model: "sim-a" }] },
+      fallback: {
+        ...quick,
+        breaker: { failureThreshold: 1000 },
+        targets: [
+          { provider: "up", model: "m-down" },
+          { provider: "sim", model: "sim-a" },
+        ],
+      },
     },
   };
 }
@@ -87,7 +94,10 @@ describe("every counter equals the ledger", () => {
     for (let i = 0; i < 3; i++) statuses.push(await chat("replayed", i === 2, {}, { "idempotency-key": "metrics-ledger-1" }));
     for (let i = 0; i < 2; i++) statuses.push(await chat("retry", i === 1));
     for (let i = 0; i < 2; i++) statuses.push(await chat("fallback", i === 0));
-    expect(statuses.every((s) => s === 200), String(statuses)).toBe(true);
+    expect(
+      statuses.every((s) => s === 200),
+      String(statuses),
+    ).toBe(true);
 
     const sql = await gw.gateway.services.store();
     await waitFor(async () => Number((await sql.query<{ n: number }>("SELECT count(*) AS n FROM tollgate_ledger_requests"))[0]!.n) === statuses.length, { timeoutMs: 10_000, message: "ledger rows" });
@@ -100,7 +110,9 @@ describe("every counter equals the ledger", () => {
     expect(sumOf(m, "tollgate_requests_total")).toBe(statuses.length);
 
     // Tokens and cost by route and answering target.
-    const usage = await sql.query<Row>("SELECT route, provider, model, sum(input_tokens) AS input, sum(output_tokens) AS output, sum(cost_nanos) AS cost FROM tollgate_ledger_requests WHERE usage_source IS NOT NULL GROUP BY route, provider, model");
+    const usage = await sql.query<Row>(
+      "SELECT route, provider, model, sum(input_tokens) AS input, sum(output_tokens) AS output, sum(cost_nanos) AS cost FROM tollgate_ledger_requests WHERE usage_source IS NOT NULL GROUP BY route, provider, model",
+    );
     for (const u of usage) {
       const where = { route: String(u.route), provider: String(u.provider), model: String(u.model) };
       expect(sumOf(m, "tollgate_tokens_total", { ...where, type: "input" })).toBe(Number(u.input));
@@ -134,7 +146,8 @@ describe("every counter equals the ledger", () => {
     // Fallbacks: answered by another target than the route's first.
     const answered = await sql.query<Row>("SELECT route, provider, model, count(*) AS n FROM tollgate_ledger_requests GROUP BY route, provider, model");
     const fallbacks = new Map<string, number>();
-    for (const r of answered) if (r.provider !== null && `${r.provider}/${r.model}` !== FIRST_TARGET[String(r.route)]) fallbacks.set(String(r.route), (fallbacks.get(String(r.route)) ?? 0) + Number(r.n));
+    for (const r of answered)
+      if (r.provider !== null && `${r.provider}/${r.model}` !== FIRST_TARGET[String(r.route)]) fallbacks.set(String(r.route), (fallbacks.get(String(r.route)) ?? 0) + Number(r.n));
     for (const route of Object.keys(FIRST_TARGET)) expect(sumOf(m, "tollgate_fallbacks_total", { route }), `fallbacks of ${route}`).toBe(fallbacks.get(route) ?? 0);
     expect(fallbacks.get("fallback")).toBe(2);
 
@@ -146,7 +159,9 @@ describe("every counter equals the ledger", () => {
     expect(sumOf(m, "tollgate_cache_hits_total", { kind: "idempotent" })).toBe(2);
 
     // Server-side tool calls.
-    const tools = await sql.query<Row>("SELECT r.route AS route, t.name AS name, t.status AS status, count(*) AS n FROM tollgate_ledger_tool_calls t JOIN tollgate_ledger_requests r ON r.id = t.request_id GROUP BY r.route, t.name, t.status");
+    const tools = await sql.query<Row>(
+      "SELECT r.route AS route, t.name AS name, t.status AS status, count(*) AS n FROM tollgate_ledger_tool_calls t JOIN tollgate_ledger_requests r ON r.id = t.request_id GROUP BY r.route, t.name, t.status",
+    );
     for (const t of tools) expect(sumOf(m, "tollgate_tool_calls_total", { route: String(t.route), tool: String(t.name), status: String(t.status) })).toBe(Number(t.n));
     expect(sumOf(m, "tollgate_tool_calls_total")).toBe(total(tools));
   });

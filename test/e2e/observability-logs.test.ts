@@ -18,7 +18,10 @@ const fullStream = () => chatSseBytes(payloads);
 const DONE = "data: [DONE]\n\n";
 /** The role chunk and two content chunks, then an error frame that quotes the credentials. */
 const midStreamError = (clientSecret: string) =>
-  Buffer.concat([chatSseBytes(payloads.slice(0, 3)).subarray(0, -DONE.length), Buffer.from(`data: ${JSON.stringify({ error: { message: `key ${PROVIDER_KEY} revoked (caller sent Bearer ${clientSecret})` } })}\n\n`)]);
+  Buffer.concat([
+    chatSseBytes(payloads.slice(0, 3)).subarray(0, -DONE.length),
+    Buffer.from(`data: ${JSON.stringify({ error: { message: `key ${PROVIDER_KEY} revoked (caller sent Bearer ${clientSecret})` } })}\n\n`),
+  ]);
 const echo = (clientSecret: string) => ({
   error: { message: `Incorrect API key provided: ${PROVIDER_KEY}. Your request carried Authorization: Bearer ${clientSecret}.`, type: "invalid_request_error", code: "invalid_api_key" },
 });
@@ -53,7 +56,11 @@ beforeAll(async () => {
   upstream = await createFakeUpstream();
   // A real pino logger (the gateway's own settings, redact paths included) writing to memory.
   gw = await startGateway(config(), { env: { CLIENT: CLIENT_KEY, ADMIN: ADMIN_KEY, PROV: PROVIDER_KEY }, logger: createLogger("info", { write: (line: string) => void lines.push(line) }) });
-  const res = await request(`${gw.url}/admin/keys`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ user_id: "alice", tags: { feature: "search" } }) });
+  const res = await request(`${gw.url}/admin/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ user_id: "alice", tags: { feature: "search" } }),
+  });
   const created = (await res.body.json()) as { key: { id: string }; secret: string };
   virtualKey = { id: created.key.id, secret: created.secret };
 });
@@ -109,14 +116,35 @@ describe("request logs", () => {
     const byId = new Map(requestLines.map((l) => [l.request_id, l]));
     const lineOf = (i: number) => byId.get(records[i]!.id)!;
     // Per key: 0 upstream 401, 1 stream 500, 2 mid-stream error, 3 JSON ok, 4 stream ok, 5 logged route, 6 unknown model.
-    for (const [base, keyId] of [[0, records[0]!.identity!.keyId], [7, virtualKey.id]] as const) {
-      expect(lineOf(base)).toMatchObject({ key_id: keyId, route: "chat", provider: "up", model: "gpt-4.1-nano", attempts: 1, status: records[base]!.status, outcome: "failed", error_code: records[base]!.errorCode });
+    for (const [base, keyId] of [
+      [0, records[0]!.identity!.keyId],
+      [7, virtualKey.id],
+    ] as const) {
+      expect(lineOf(base)).toMatchObject({
+        key_id: keyId,
+        route: "chat",
+        provider: "up",
+        model: "gpt-4.1-nano",
+        attempts: 1,
+        status: records[base]!.status,
+        outcome: "failed",
+        error_code: records[base]!.errorCode,
+      });
       // The upstream's message is kept, with the credentials cut out.
       expect(lineOf(base).error_message).toContain("Incorrect API key provided: [REDACTED]");
       expect(lineOf(base + 2)).toMatchObject({ stream: true, status: 200, outcome: "failed" });
       expect(lineOf(base + 2).error_message).toMatch(/key \[REDACTED\] revoked \(caller sent (Bearer )?\[REDACTED\]\)/);
       const ok = lineOf(base + 3);
-      expect(ok).toMatchObject({ outcome: "complete", status: 200, input_tokens: records[base + 3]!.usage!.inputTokens, output_tokens: records[base + 3]!.usage!.outputTokens, usage_source: "reported", cache_hit: false, fallback: false, retries: 0 });
+      expect(ok).toMatchObject({
+        outcome: "complete",
+        status: 200,
+        input_tokens: records[base + 3]!.usage!.inputTokens,
+        output_tokens: records[base + 3]!.usage!.outputTokens,
+        usage_source: "reported",
+        cache_hit: false,
+        fallback: false,
+        retries: 0,
+      });
       expect(ok.cost_usd).toBeCloseTo(records[base + 3]!.costNanos! / 1e9, 12);
       expect(lineOf(base + 4).ttft_ms).toBeGreaterThan(0);
       for (const i of [0, 1, 2, 3, 4, 6]) expect(lineOf(base + i)).not.toHaveProperty("prompt");
@@ -143,7 +171,11 @@ describe("request logs", () => {
         providers: { sim: { type: "simulator", ttftMs: 0 } },
         models: { sim: { targets: [{ provider: "sim", model: "sim" }] } },
       },
-      { env: { REDIS_DOWN_URL: `redis://:${REDIS_PASSWORD}@127.0.0.1:1` }, logger: createLogger("info", { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) }), log: (text) => texts.push(text) },
+      {
+        env: { REDIS_DOWN_URL: `redis://:${REDIS_PASSWORD}@127.0.0.1:1` },
+        logger: createLogger("info", { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) }),
+        log: (text) => texts.push(text),
+      },
     );
     // Should a driver quote its URL, the password is cut out.
     expect(down.gateway.services.redactor.redact(`connect failed: redis://:${REDIS_PASSWORD}@127.0.0.1:1`)).toBe("connect failed: redis://:[REDACTED]@127.0.0.1:1");

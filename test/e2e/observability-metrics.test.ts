@@ -21,7 +21,14 @@ function config(): ConfigInput {
       // The first call fails once (a 503), the retry answers.
       retry: { retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2 }, targets: [{ provider: "flaky", model: "sim-b" }] },
       // The first target always fails; its breaker opens after 3 failures and later requests skip it.
-      fallback: { ...quick, breaker: { failureThreshold: 3, cooldownMs: 600_000 }, targets: [{ provider: "down", model: "sim+500" }, { provider: "sim", model: "sim-b" }] },
+      fallback: {
+        ...quick,
+        breaker: { failureThreshold: 3, cooldownMs: 600_000 },
+        targets: [
+          { provider: "down", model: "sim+500" },
+          { provider: "sim", model: "sim-b" },
+        ],
+      },
       broken: { retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 }, targets: [{ provider: "down", model: "dead+502" }] },
     },
   };
@@ -58,7 +65,11 @@ describe("/metrics", () => {
     await run(1, () => chat("no-such-model-for-metrics", false));
     await run(1, () => chat("ok", false, {}, { temperature: "hot" }));
     await run(1, () =>
-      request(`${gw.baseURL}/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "ok", max_tokens: 20, messages: [{ role: "user", content: "hi" }] }) }).then(async (r) => {
+      request(`${gw.baseURL}/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "ok", max_tokens: 20, messages: [{ role: "user", content: "hi" }] }),
+      }).then(async (r) => {
         await r.body.text();
         return { status: r.statusCode };
       }),
@@ -88,7 +99,12 @@ describe("/metrics", () => {
     for (const u of usage) {
       const where = { route: label(u.route), provider: label(u.provider), model: label(u.model) };
       expect(Number(u.output)).toBeGreaterThan(0);
-      for (const [type, column] of [["input", "input"], ["output", "output"], ["reasoning", "reasoning"], ["cached_input", "cached"]] as const) {
+      for (const [type, column] of [
+        ["input", "input"],
+        ["output", "output"],
+        ["reasoning", "reasoning"],
+        ["cached_input", "cached"],
+      ] as const) {
         expect(sumOf(m, "tollgate_tokens_total", { ...where, type }), `${type} of ${JSON.stringify(where)}`).toBe(Number(u[column]));
       }
       expect(Number(u.cost)).toBeGreaterThan(0);

@@ -16,7 +16,13 @@ function config(traces: Record<string, unknown> | undefined): ConfigInput {
     prices: { "sim-b": { input: 1, output: 2 } },
     models: {
       // The first target fails (500), the second answers: one request, two attempt spans.
-      fb: { retry: { maxRetries: 0 }, targets: [{ provider: "down", model: "sim+500" }, { provider: "sim", model: "sim-b" }] },
+      fb: {
+        retry: { maxRetries: 0 },
+        targets: [
+          { provider: "down", model: "sim+500" },
+          { provider: "sim", model: "sim-b" },
+        ],
+      },
     },
     ...(traces ? { observability: { traces } } : {}),
   };
@@ -50,7 +56,12 @@ describe("OpenTelemetry traces", () => {
     expect(receiver.exports.every((h) => h["x-collector-token"] === "otlp-token-Xy12Ab34")).toBe(true);
     const spansOf = (id: unknown) => {
       const server = receiver!.spans.find((s) => s.kind === SERVER && s.attributes["tollgate.request_id"] === id);
-      return { server, attempts: receiver!.spans.filter((s) => s.kind === CLIENT && s.attributes["tollgate.request_id"] === id).sort((a, b) => Number(a.attributes["tollgate.attempt"]) - Number(b.attributes["tollgate.attempt"])) };
+      return {
+        server,
+        attempts: receiver!.spans
+          .filter((s) => s.kind === CLIENT && s.attributes["tollgate.request_id"] === id)
+          .sort((a, b) => Number(a.attributes["tollgate.attempt"]) - Number(b.attributes["tollgate.attempt"])),
+      };
     };
 
     // The caller's trace continues through the gateway.
@@ -85,7 +96,12 @@ describe("OpenTelemetry traces", () => {
       ["chat sim+500", PARENT_TRACE, root.spanId],
       ["chat sim-b", PARENT_TRACE, root.spanId],
     ]);
-    expect(attempts[0]!.attributes).toMatchObject({ "tollgate.attempt.status": "error", "error.type": record!.attempts[0]!.errorCode, "http.response.status_code": 500, "gen_ai.request.model": "sim+500" });
+    expect(attempts[0]!.attributes).toMatchObject({
+      "tollgate.attempt.status": "error",
+      "error.type": record!.attempts[0]!.errorCode,
+      "http.response.status_code": 500,
+      "gen_ai.request.model": "sim+500",
+    });
     expect(attempts[0]!.status?.code).toBe(2);
     expect(attempts[1]!.attributes).toMatchObject({ "tollgate.attempt.status": "ok", "gen_ai.response.model": "sim-b", "gen_ai.usage.output_tokens": record!.usage!.outputTokens });
     // Each attempt lies within the request.

@@ -51,7 +51,11 @@ beforeAll(async () => {
     },
     { env: { CLIENT: CLIENT_KEY, ADMIN: ADMIN_KEY, PROV: PROVIDER_KEY }, logger: createLogger("info", { write: (line: string) => void lines.push(line) }) },
   );
-  const created = await request(`${gw.url}/admin/keys`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ user_id: "fuzz" }) });
+  const created = await request(`${gw.url}/admin/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ user_id: "fuzz" }),
+  });
   virtualKey = ((await created.body.json()) as { secret: string }).secret;
   expect(virtualKey).toMatch(/^tg_/);
 });
@@ -66,23 +70,27 @@ const secrets = () => [PROVIDER_KEY, CLIENT_KEY, ADMIN_KEY, virtualKey];
 
 /** A JSON value with the planted text at a random place among random fields. */
 const planted = (secretIndex: number) =>
-  fc.letrec<{ value: unknown }>((tie) => ({
-    value: fc.oneof(
-      { depthSize: "small", withCrossShrink: true },
-      fc.constantFrom("@K@", "x @K@ y", "invalid key: @K@", "Bearer @K@"),
-      fc.array(tie("value"), { minLength: 1, maxLength: 3 }),
-      fc.dictionary(fc.constantFrom("message", "code", "param", "type", "detail", "hint", "status"), tie("value"), { minKeys: 1, maxKeys: 3 }),
-    ),
-  })).value.map((v) => JSON.parse(JSON.stringify(v).replaceAll("@K@", () => secrets()[secretIndex]!)) as unknown);
+  fc
+    .letrec<{ value: unknown }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: "small", withCrossShrink: true },
+        fc.constantFrom("@K@", "x @K@ y", "invalid key: @K@", "Bearer @K@"),
+        fc.array(tie("value"), { minLength: 1, maxLength: 3 }),
+        fc.dictionary(fc.constantFrom("message", "code", "param", "type", "detail", "hint", "status"), tie("value"), { minKeys: 1, maxKeys: 3 }),
+      ),
+    }))
+    .value.map((v) => JSON.parse(JSON.stringify(v).replaceAll("@K@", () => secrets()[secretIndex]!)) as unknown);
 
 const errorBody = (secretIndex: number) =>
-  fc.record({
-    message: fc.oneof(fc.constant("bad"), fc.constant("bad key @K@")),
-    code: fc.oneof(fc.constant("invalid_api_key"), fc.constant("@K@")),
-    param: fc.oneof(fc.constant(null), fc.constant("@K@")),
-    type: fc.oneof(fc.constant("invalid_request_error"), fc.constant("@K@")),
-    extra: planted(secretIndex),
-  }).map((e) => JSON.parse(JSON.stringify(e).replaceAll("@K@", () => secrets()[secretIndex]!)) as Record<string, unknown>);
+  fc
+    .record({
+      message: fc.oneof(fc.constant("bad"), fc.constant("bad key @K@")),
+      code: fc.oneof(fc.constant("invalid_api_key"), fc.constant("@K@")),
+      param: fc.oneof(fc.constant(null), fc.constant("@K@")),
+      type: fc.oneof(fc.constant("invalid_request_error"), fc.constant("@K@")),
+      extra: planted(secretIndex),
+    })
+    .map((e) => JSON.parse(JSON.stringify(e).replaceAll("@K@", () => secrets()[secretIndex]!)) as Record<string, unknown>);
 
 type Api = "oa" | "ant" | "gem";
 
@@ -108,7 +116,10 @@ function script(api: Api, status: number, error: Record<string, unknown>, midStr
         ]
       : api === "gem"
         ? [`data: ${JSON.stringify({ candidates: [{ content: { parts: [{ text: "Hello" }], role: "model" }, index: 0 }] })}\n\n`, `data: ${JSON.stringify({ error: { ...error, code: status } })}\n\n`]
-        : [`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", model: "gpt-4o-mini", choices: [{ index: 0, delta: { role: "assistant", content: "Hello" } }] })}\n\n`, `data: ${JSON.stringify({ error })}\n\n`];
+        : [
+            `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", model: "gpt-4o-mini", choices: [{ index: 0, delta: { role: "assistant", content: "Hello" } }] })}\n\n`,
+            `data: ${JSON.stringify({ error })}\n\n`,
+          ];
   return { kind: "sse", chunks: frames.map((f) => Buffer.from(f)) };
 }
 
@@ -152,7 +163,12 @@ describe("nothing secret relayed", () => {
     expect(receiver.spans.length).toBeGreaterThan(0);
     expect(lines.length).toBeGreaterThan(0);
     for (const secret of secrets()) {
-      for (const [where, text] of [["logs", lines.join("\n")], ["ledger", ledger], ["metrics", metrics], ["traces", traces]] as const) {
+      for (const [where, text] of [
+        ["logs", lines.join("\n")],
+        ["ledger", ledger],
+        ["metrics", metrics],
+        ["traces", traces],
+      ] as const) {
         expect(text.includes(secret), `${where} quote a key`).toBe(false);
       }
     }

@@ -1,7 +1,19 @@
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
-import { CHAT_FORMAT_FOLDERS, chatSseBytes, expectedFromChatChunks, expectedFromChatResponse, listFixtures, loadChunks, loadText, mulberry32, seedMessage, splitAtRandomOffsets, testSeed } from "../support/fixtures.js";
+import {
+  CHAT_FORMAT_FOLDERS,
+  chatSseBytes,
+  expectedFromChatChunks,
+  expectedFromChatResponse,
+  listFixtures,
+  loadChunks,
+  loadText,
+  mulberry32,
+  seedMessage,
+  splitAtRandomOffsets,
+  testSeed,
+} from "../support/fixtures.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
 import { postSse } from "../support/sse-client.js";
 
@@ -40,7 +52,12 @@ describe.each(streams)("stream %s", (fixture) => {
     for (let i = 0; i < SPLITS_PER_RECORDING; i++) {
       const includeUsage = i % 2 === 0;
       upstream.enqueue({ kind: "sse", chunks: splitAtRandomOffsets(chatSseBytes(payloads, { crlf }), rng, 60) });
-      const res = await postSse(`${gw.baseURL}/chat/completions`, { model: "m", stream: true, messages: [{ role: "user", content: "hi" }], ...(includeUsage ? { stream_options: { include_usage: true } } : {}) });
+      const res = await postSse(`${gw.baseURL}/chat/completions`, {
+        model: "m",
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+        ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
+      });
       const context = seedMessage(seed, `${fixture} split ${i}`);
       expect(res.status, context).toBe(200);
       expect(res.headers["content-type"], context).toMatch(/^text\/event-stream/);
@@ -62,7 +79,11 @@ describe.each(bodies)("body %s", (fixture) => {
     const text = loadText(fixture);
     const expected = expectedFromChatResponse(JSON.parse(text));
     upstream.enqueue({ kind: "status", status: 200, body: text, headers: { "content-type": "application/json" } });
-    const res = await request(`${gw.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }) });
+    const res = await request(`${gw.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+    });
     expect(res.statusCode).toBe(200);
     expect(await res.body.text()).toBe(text);
     const record = await gw.recordOf(res.headers["x-request-id"]);

@@ -2,7 +2,19 @@ import OpenAI from "openai";
 import type { Response as OpenAIResponse, ResponseInputItem, ResponseStreamEvent } from "openai/resources/responses/responses";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
-import { chatSseBytes, expectedFromChatChunks, expectedFromChatResponse, loadChunks, loadJson, loadText, mulberry32, namedEventSseBytes, seedMessage, splitAtRandomOffsets, testSeed } from "../support/fixtures.js";
+import {
+  chatSseBytes,
+  expectedFromChatChunks,
+  expectedFromChatResponse,
+  loadChunks,
+  loadJson,
+  loadText,
+  mulberry32,
+  namedEventSseBytes,
+  seedMessage,
+  splitAtRandomOffsets,
+  testSeed,
+} from "../support/fixtures.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
 import { expectedFromResponsesBody, expectedFromResponsesChunks, splitResponsesStreams } from "../support/responses-fixtures.js";
 import { postSse } from "../support/sse-client.js";
@@ -40,7 +52,13 @@ beforeAll(async () => {
         r: { ...noRetry, targets: [{ provider: "resp", model: "gpt-5.1-codex-max" }] },
         c: { ...noRetry, targets: [{ provider: "chat", model: "gpt-4.1-nano" }] },
         s: { targets: [{ provider: "sim", model: "sim" }] },
-        fallback: { ...noRetry, targets: [{ provider: "resp", model: "gpt-5-nano" }, { provider: "chat", model: "gpt-4.1-nano" }] },
+        fallback: {
+          ...noRetry,
+          targets: [
+            { provider: "resp", model: "gpt-5-nano" },
+            { provider: "chat", model: "gpt-4.1-nano" },
+          ],
+        },
       },
     },
     { env: { CLIENT_KEY: KEY, UP_KEY: "sk-upstream-key-responses" } },
@@ -118,7 +136,15 @@ describe("(a) Responses upstream: pass-through", () => {
   });
 
   test("a function-call round trip over four turns: output items go back as input, untouched", async () => {
-    const tools: OpenAI.Responses.Tool[] = [{ type: "function", name: "calculator", description: "Arithmetic", parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" }, op: { type: "string" } }, required: ["a", "b", "op"], additionalProperties: false }, strict: true }];
+    const tools: OpenAI.Responses.Tool[] = [
+      {
+        type: "function",
+        name: "calculator",
+        description: "Arithmetic",
+        parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" }, op: { type: "string" } }, required: ["a", "b", "op"], additionalProperties: false },
+        strict: true,
+      },
+    ];
     const input: ResponseInputItem[] = [{ role: "user", content: "What is ((12 + 7) * 3) * 10? Use the calculator." }];
     const results: Record<string, number> = { add: 0, multiply: 0 };
     for (const [n, turn] of agentTurns.entries()) {
@@ -129,7 +155,10 @@ describe("(a) Responses upstream: pass-through", () => {
       // What the upstream got: the client's items as they were sent.
       expect(lastUpstream().body, `turn ${n}`).toMatchObject({ model: "gpt-5.1-codex-max", input: JSON.parse(JSON.stringify(input)), tools, stream: true, store: false });
       const calls = final.output.filter((o) => o.type === "function_call");
-      expect(calls.map((c) => ({ id: c.call_id, name: c.name, arguments: c.arguments })), `turn ${n}`).toEqual(expected.toolCalls);
+      expect(
+        calls.map((c) => ({ id: c.call_id, name: c.name, arguments: c.arguments })),
+        `turn ${n}`,
+      ).toEqual(expected.toolCalls);
       if (calls.length === 0) {
         expect(final.output_text).toBe(expected.text);
         break;
@@ -195,7 +224,13 @@ describe("(a) Responses upstream: pass-through", () => {
 });
 
 describe("(b) Chat Completions upstream: translated", () => {
-  const weather: OpenAI.Responses.FunctionTool = { type: "function", name: "weather", description: "Weather for a location", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] }, strict: false };
+  const weather: OpenAI.Responses.FunctionTool = {
+    type: "function",
+    name: "weather",
+    description: "Weather for a location",
+    parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
+    strict: false,
+  };
 
   test("the SDK streams the text, and response.completed carries the usage", async () => {
     const expected = expectedFromChatChunks(chatText);
@@ -204,11 +239,20 @@ describe("(b) Chat Completions upstream: translated", () => {
     const { data: stream, response } = await client.responses.create({ model: "c", input: "Invent a holiday", instructions: "Be festive.", max_output_tokens: 400, stream: true }).withResponse();
     const events = await collect(stream);
     const context = seedMessage(seed);
-    expect(events.map((e) => e.sequence_number), context).toEqual(events.map((_, i) => i));
+    expect(
+      events.map((e) => e.sequence_number),
+      context,
+    ).toEqual(events.map((_, i) => i));
     expect(events[0]!.type, context).toBe("response.created");
     expect(events.at(-1)!.type, context).toBe("response.completed");
     expect(events.flatMap((e) => (e.type === "response.output_text.delta" ? [e.delta] : [])).join(""), context).toBe(expected.choices[0]!.text);
-    expect(usageOf(events), context).toEqual({ input_tokens: 16, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: 300, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 316 });
+    expect(usageOf(events), context).toEqual({
+      input_tokens: 16,
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+      output_tokens: 300,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 316,
+    });
     // The upstream got a Chat Completions request: instructions as the system message.
     expect(lastUpstream().path).toBe("/v1/chat/completions");
     expect(lastUpstream().body).toEqual({
@@ -239,7 +283,11 @@ describe("(b) Chat Completions upstream: translated", () => {
     const reasoning = final.output.find((o) => o.type === "reasoning");
     expect(reasoning?.summary.map((s) => s.text).join("")).toBe(expected.choices[0]!.reasoning);
     expect(final.status).toBe("completed");
-    expect(final.usage).toMatchObject({ input_tokens: expected.usage!.inputTokens, output_tokens: expected.usage!.outputTokens, output_tokens_details: { reasoning_tokens: expected.usage!.reasoningTokens } });
+    expect(final.usage).toMatchObject({
+      input_tokens: expected.usage!.inputTokens,
+      output_tokens: expected.usage!.outputTokens,
+      output_tokens_details: { reasoning_tokens: expected.usage!.reasoningTokens },
+    });
     expect(lastUpstream().body).toMatchObject({ tools: [{ type: "function", function: { name: "weather", description: "Weather for a location", parameters: weather.parameters, strict: false } }] });
 
     input.push(...(final.output as ResponseInputItem[]), { type: "function_call_output", call_id: call.call_id, output: '{"temperature":"18C","sky":"fog"}' });
@@ -265,7 +313,13 @@ describe("(b) Chat Completions upstream: translated", () => {
     expect(res.output.map((o) => o.type)).toEqual(["reasoning", "function_call"]);
     const call = res.output[1] as OpenAI.Responses.ResponseFunctionToolCall;
     expect({ id: call.call_id, name: call.name, arguments: call.arguments }).toEqual(expected.choices[0]!.toolCalls![0]);
-    expect(res.usage).toEqual({ input_tokens: 307, input_tokens_details: { cached_tokens: 244, cache_write_tokens: 0 }, output_tokens: expected.usage!.outputTokens, output_tokens_details: { reasoning_tokens: 255 }, total_tokens: 307 + expected.usage!.outputTokens });
+    expect(res.usage).toEqual({
+      input_tokens: 307,
+      input_tokens_details: { cached_tokens: 244, cache_write_tokens: 0 },
+      output_tokens: expected.usage!.outputTokens,
+      output_tokens_details: { reasoning_tokens: 255 },
+      total_tokens: 307 + expected.usage!.outputTokens,
+    });
   });
 
   test("a failure after the first byte is an error event: the SDK throws, no response.completed", async () => {
@@ -297,8 +351,16 @@ describe("(b) Chat Completions upstream: translated", () => {
   });
 
   test("tools Tollgate cannot run and stateful fields are refused with a 400 naming them", async () => {
-    await expect(client.responses.create({ model: "c", input: "hi", tools: [{ type: "web_search_preview" }] })).rejects.toMatchObject({ status: 400, code: "unsupported_tool_type", message: expect.stringMatching(/web_search_preview/) });
-    await expect(client.responses.create({ model: "c", input: "hi", previous_response_id: "resp_1" })).rejects.toMatchObject({ status: 400, param: "previous_response_id", message: expect.stringMatching(/Tollgate is stateless/) });
+    await expect(client.responses.create({ model: "c", input: "hi", tools: [{ type: "web_search_preview" }] })).rejects.toMatchObject({
+      status: 400,
+      code: "unsupported_tool_type",
+      message: expect.stringMatching(/web_search_preview/),
+    });
+    await expect(client.responses.create({ model: "c", input: "hi", previous_response_id: "resp_1" })).rejects.toMatchObject({
+      status: 400,
+      param: "previous_response_id",
+      message: expect.stringMatching(/Tollgate is stateless/),
+    });
     await expect(client.responses.create({ model: "nope", input: "hi" })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 });
@@ -307,19 +369,37 @@ describe("(c) Chat Completions clients, Responses upstream", () => {
   test("streamed text, finish and usage as Chat Completions chunks", async () => {
     const expected = expectedFromResponsesChunks(textTurn);
     upstream.enqueue(sseBody([namedEventSseBytes(textTurn, { crlf: true })]));
-    const stream = await client.chat.completions.create({ model: "r", messages: [{ role: "system", content: "Be exact." }, { role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true }, max_completion_tokens: 50 });
+    const stream = await client.chat.completions.create({
+      model: "r",
+      messages: [
+        { role: "system", content: "Be exact." },
+        { role: "user", content: "hi" },
+      ],
+      stream: true,
+      stream_options: { include_usage: true },
+      max_completion_tokens: 50,
+    });
     const { text, finish, usage } = await collectChatStream(stream);
     expect(text).toBe(expected.text);
     expect(finish).toBe("stop");
     expect(usage).toMatchObject({ prompt_tokens: expected.usage!.inputTokens, completion_tokens: expected.usage!.outputTokens });
     expect(lastUpstream().path).toBe("/v1/responses");
-    expect(lastUpstream().body).toEqual({ model: "gpt-5.1-codex-max", instructions: "Be exact.", input: [{ type: "message", role: "user", content: "hi" }], store: false, stream: true, max_output_tokens: 50 });
+    expect(lastUpstream().body).toEqual({
+      model: "gpt-5.1-codex-max",
+      instructions: "Be exact.",
+      input: [{ type: "message", role: "user", content: "hi" }],
+      store: false,
+      stream: true,
+      max_output_tokens: 50,
+    });
   });
 
   test("a streamed function call as tool_calls, and the round trip back as Responses items", async () => {
     const expected = expectedFromResponsesChunks(agentTurns[0]!);
     upstream.enqueue(sseBody([namedEventSseBytes(agentTurns[0]!)]));
-    const tools: OpenAI.ChatCompletionTool[] = [{ type: "function", function: { name: "calculator", parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" }, op: { type: "string" } } } } }];
+    const tools: OpenAI.ChatCompletionTool[] = [
+      { type: "function", function: { name: "calculator", parameters: { type: "object", properties: { a: { type: "number" }, b: { type: "number" }, op: { type: "string" } } } } },
+    ];
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Compute." }];
     const final = await client.chat.completions.stream({ model: "r", messages, tools }).finalChatCompletion();
     const calls = final.choices[0]!.message.tool_calls!.map((c) => (c.type === "function" ? { id: c.id, name: c.function.name, arguments: c.function.arguments } : null));

@@ -14,7 +14,11 @@ const KEY = "tg-test-client-key-0123456789";
 beforeAll(async () => {
   upstream = await createFakeUpstream();
   gw = await startGateway(
-    { auth: { keys: ["env:CLIENT_KEY"] }, providers: { up: { type: "openai", baseURL: upstream.url, apiKey: "env:UP_KEY" } }, models: { fast: { targets: [{ provider: "up", model: "gpt-4.1-nano" }] } } },
+    {
+      auth: { keys: ["env:CLIENT_KEY"] },
+      providers: { up: { type: "openai", baseURL: upstream.url, apiKey: "env:UP_KEY" } },
+      models: { fast: { targets: [{ provider: "up", model: "gpt-4.1-nano" }] } },
+    },
     { env: { CLIENT_KEY: KEY, UP_KEY: "sk-upstream-key-abcdef" } },
   );
   client = new OpenAI({ baseURL: gw.baseURL, apiKey: KEY, maxRetries: 0 });
@@ -35,7 +39,12 @@ describe("openai SDK against the gateway", () => {
     const expected = expectedFromChatChunks(payloads);
     for (const includeUsage of [true, false]) {
       upstream.enqueue({ kind: "sse", chunks: splitAtRandomOffsets(chatSseBytes(payloads), mulberry32(testSeed()), 30) });
-      const stream = await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "Invent a holiday" }], stream: true, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) });
+      const stream = await client.chat.completions.create({
+        model: "fast",
+        messages: [{ role: "user", content: "Invent a holiday" }],
+        stream: true,
+        ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
+      });
       let text = "";
       let usage: OpenAI.CompletionUsage | null | undefined;
       for await (const chunk of stream) {

@@ -30,11 +30,22 @@ afterAll(async () => {
 
 /** A unit vector at `degrees` from [1, 0, 0]: its cosine similarity to that is cos(degrees). */
 const at = (degrees: number) => [Math.cos((degrees * Math.PI) / 180), Math.sin((degrees * Math.PI) / 180), 0];
-const embedding = (vector: number[]): UpstreamScript => ({ kind: "json", status: 200, body: { object: "list", data: [{ object: "embedding", index: 0, embedding: vector }], model: "text-embedding-3-small", usage: { prompt_tokens: 10, total_tokens: 10 } } });
+const embedding = (vector: number[]): UpstreamScript => ({
+  kind: "json",
+  status: 200,
+  body: { object: "list", data: [{ object: "embedding", index: 0, embedding: vector }], model: "text-embedding-3-small", usage: { prompt_tokens: 10, total_tokens: 10 } },
+});
 const answer = (text: string): UpstreamScript => ({
   kind: "json",
   status: 200,
-  body: { id: "chatcmpl-s", object: "chat.completion", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 } },
+  body: {
+    id: "chatcmpl-s",
+    object: "chat.completion",
+    created: 1,
+    model: "gpt-4o-mini",
+    choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 },
+  },
 });
 
 // 1000 input + 500 output tokens at $1/$2 per M; 10 embedding tokens at $1 per M.
@@ -47,7 +58,11 @@ function identify({ headers }: { headers: Record<string, string | string[] | und
 
 type RouteCache = NonNullable<ConfigInput["models"][string]["cache"]>;
 
-async function open(cache: RouteCache = { semantic: { embeddingRoute: "embed", threshold: 0.95, ttlSeconds: 60 } }, options: Parameters<typeof startGateway>[1] = {}, extra: Partial<ConfigInput> = {}): Promise<TestGateway> {
+async function open(
+  cache: RouteCache = { semantic: { embeddingRoute: "embed", threshold: 0.95, ttlSeconds: 60 } },
+  options: Parameters<typeof startGateway>[1] = {},
+  extra: Partial<ConfigInput> = {},
+): Promise<TestGateway> {
   const gw = await startGateway(
     {
       providers: { up: { type: "openai", baseURL: chat.url, apiKey: "sk-chat" }, emb: { type: "openai", baseURL: emb.url, apiKey: "sk-emb" } },

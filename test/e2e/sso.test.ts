@@ -61,8 +61,15 @@ beforeAll(async () => {
   });
   server.on("request", createNodeHandler(gateway));
   // Keys of two teams, made with the owner's admin key.
-  for (const [user, team] of [["alice", "red"], ["bob", "blue"]] as const) {
-    const res = await request(`${origin}/admin/keys`, { method: "POST", headers: { authorization: `Bearer ${OWNER_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ user_id: user, team_id: team, name: `${user}-app` }) });
+  for (const [user, team] of [
+    ["alice", "red"],
+    ["bob", "blue"],
+  ] as const) {
+    const res = await request(`${origin}/admin/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${OWNER_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ user_id: user, team_id: team, name: `${user}-app` }),
+    });
     expect(res.statusCode).toBe(201);
     await res.body.dump();
   }
@@ -110,7 +117,12 @@ const pageFetch = (path: string, init: { method?: string; csrf?: string | null; 
     async ({ path, init }) => {
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (init.csrf) headers["x-csrf-token"] = init.csrf;
-      const res = await fetch(new URL(path, (globalThis as unknown as PageGlobals).location.origin), { method: init.method ?? "GET", headers, credentials: "same-origin", ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
+      const res = await fetch(new URL(path, (globalThis as unknown as PageGlobals).location.origin), {
+        method: init.method ?? "GET",
+        headers,
+        credentials: "same-origin",
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      });
       return { status: res.status, body: (await res.json().catch(() => null)) as PageBody | null };
     },
     { path, init },
@@ -157,7 +169,10 @@ describe("single sign-on in Chromium", () => {
     // The export is the log as JSON lines, oldest first, fetched with the session.
     const [download] = await Promise.all([page.waitForEvent("download", { timeout: UI_TIMEOUT }), page.locator("#audit-export").click()]);
     expect(download.suggestedFilename()).toBe("tollgate-audit.jsonl");
-    const lines = readFileSync((await download.path())!, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { seq: number; action: string; hash: string; prev_hash: string });
+    const lines = readFileSync((await download.path())!, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { seq: number; action: string; hash: string; prev_hash: string });
     expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i + 1));
     expect(lines.at(-1)).toMatchObject({ action: "teams.create", prev_hash: lines.at(-2)!.hash });
   }, 60_000);
@@ -186,7 +201,12 @@ describe("single sign-on in Chromium", () => {
     await page.locator("#save-user").click();
     await expect.poll(() => victor.textContent(), { timeout: UI_TIMEOUT }).toContain("team admin");
     const audit = await pageFetch("/admin/audit?action=users.role");
-    expect(audit.body!.data[0]).toMatchObject({ actor: "user:olivia@example.test", resource_id: "victor@example.test", before: { role: "viewer", teams: [] }, after: { role: "team_admin", teams: ["green"] } });
+    expect(audit.body!.data[0]).toMatchObject({
+      actor: "user:olivia@example.test",
+      resource_id: "victor@example.test",
+      before: { role: "viewer", teams: [] },
+      after: { role: "team_admin", teams: ["green"] },
+    });
     await browser.screenshot("sso-teams");
   }, 60_000);
 
@@ -217,7 +237,10 @@ describe("single sign-on in Chromium", () => {
     expect(await page.locator("#keys-table").textContent()).not.toContain("bob");
     const me = await pageFetch("/admin/me");
     expect((await pageFetch("/admin/audit")).status).toBe(403);
-    expect(await pageFetch("/admin/keys", { method: "POST", csrf: me.body!.csrf_token, body: { user_id: "bob", team_id: "blue" } })).toMatchObject({ status: 403, body: { error: { code: "forbidden" } } });
+    expect(await pageFetch("/admin/keys", { method: "POST", csrf: me.body!.csrf_token, body: { user_id: "bob", team_id: "blue" } })).toMatchObject({
+      status: 403,
+      body: { error: { code: "forbidden" } },
+    });
     expect(await pageFetch("/admin/keys", { method: "POST", csrf: me.body!.csrf_token, body: { user_id: "carol", team_id: "red" } })).toMatchObject({ status: 201 });
     await page.goto(`${origin}/dashboard/#/teams`);
     const teamRows = page.locator("#teams-table tbody tr");

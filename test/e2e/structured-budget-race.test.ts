@@ -23,7 +23,11 @@ let gw: TestGateway;
 beforeAll(async () => {
   upstream = await createFakeUpstream();
   // "x": one token, not JSON; no usage field, so the gateway counts it.
-  upstream.setDefault({ kind: "json", status: 200, body: { id: "c", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "x" }, finish_reason: "stop" }] } });
+  upstream.setDefault({
+    kind: "json",
+    status: 200,
+    body: { id: "c", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "x" }, finish_reason: "stop" }] },
+  });
   gw = await startGateway({
     redis: { url: "redis://127.0.0.1:6379", keyPrefix: prefix },
     budgets: { rules: [{ scope: "tag", id: "team=race", period: "day", tokens: LIMIT }] },

@@ -95,7 +95,14 @@ beforeAll(async () => {
       models: {
         gpt: { ...fast, targets: [{ provider: "oa", model: "gpt-4.1-mini" }] },
         "gpt-no-repair": { ...fast, structuredOutput: { repairAttempts: 0 }, targets: [{ provider: "oa", model: "gpt-4.1-mini" }] },
-        "with-fallback": { ...fast, structuredOutput: { repairAttempts: 1 }, targets: [{ provider: "oa", model: "gpt-4.1-mini" }, { provider: "local", model: "local-model" }] },
+        "with-fallback": {
+          ...fast,
+          structuredOutput: { repairAttempts: 1 },
+          targets: [
+            { provider: "oa", model: "gpt-4.1-mini" },
+            { provider: "local", model: "local-model" },
+          ],
+        },
         claude: { ...fast, targets: [{ provider: "claude", model: "claude-haiku-4-5" }] },
         gemini: { ...fast, targets: [{ provider: "gem", model: "gemini-2.5-flash" }] },
         responses: { ...fast, targets: [{ provider: "oar", model: "gpt-5-mini" }] },
@@ -117,7 +124,11 @@ const jsonSchemaFormat = (schema: Record<string, unknown> = order) => ({ type: "
 
 describe("Chat Completions with response_format json_schema", () => {
   test("invalid JSON, then a schema violation, then a valid answer: the client gets the object; three metered attempts; the errors are fed back", async () => {
-    openai.enqueue(chatAnswer("Sure! Here is your order: teapot x2", { input: 20, output: 9 }), chatAnswer(JSON.stringify({ item: "teapot" }), { input: 60, output: 6 }), chatAnswer(JSON.stringify(VALID), { input: 90, output: 8 }));
+    openai.enqueue(
+      chatAnswer("Sure! Here is your order: teapot x2", { input: 20, output: 9 }),
+      chatAnswer(JSON.stringify({ item: "teapot" }), { input: 60, output: 6 }),
+      chatAnswer(JSON.stringify(VALID), { input: 90, output: 8 }),
+    );
     const { data, response } = await client.chat.completions.create({ model: "gpt", messages, response_format: jsonSchemaFormat() }).withResponse();
     expect(JSON.parse(data.choices[0]!.message.content!)).toEqual(VALID);
     expect(data.choices[0]!.finish_reason).toBe("stop");
@@ -149,7 +160,10 @@ describe("Chat Completions with response_format json_schema", () => {
     expect(record.costNanos).toBe(170 * 1_000 + 23 * 2_000);
     const sql = await gw.gateway.services.store();
     await waitFor(async () => (await sql.query("SELECT 1 FROM tollgate_ledger_attempts WHERE request_id = $1", [record.id])).length === 3, { message: "attempts in the ledger" });
-    const rows = await sql.query<{ attempt: number; input_tokens: number; output_tokens: number }>("SELECT attempt, input_tokens, output_tokens FROM tollgate_ledger_attempts WHERE request_id = $1 ORDER BY attempt", [record.id]);
+    const rows = await sql.query<{ attempt: number; input_tokens: number; output_tokens: number }>(
+      "SELECT attempt, input_tokens, output_tokens FROM tollgate_ledger_attempts WHERE request_id = $1 ORDER BY attempt",
+      [record.id],
+    );
     expect(rows.map((r) => [r.attempt, r.input_tokens, r.output_tokens])).toEqual([
       [1, 20, 9],
       [2, 60, 6],
@@ -207,7 +221,9 @@ describe("Chat Completions with response_format json_schema", () => {
   test("after the repairs fail on one target, the next target is asked (JSON mode and the schema as an instruction there)", async () => {
     openai.enqueue(chatAnswer("no"), chatAnswer("still no"));
     backup.enqueue(chatAnswer(JSON.stringify(VALID)));
-    const { data, response } = await client.chat.completions.create({ model: "with-fallback", messages: [{ role: "system", content: "You take orders." }, ...messages], response_format: jsonSchemaFormat() }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({ model: "with-fallback", messages: [{ role: "system", content: "You take orders." }, ...messages], response_format: jsonSchemaFormat() })
+      .withResponse();
     expect(JSON.parse(data.choices[0]!.message.content!)).toEqual(VALID);
     expect(response.headers.get("x-tollgate-target")).toBe("local/local-model");
     expect(openai.requests).toHaveLength(2);
@@ -322,13 +338,20 @@ describe("other client APIs and providers", () => {
     const list = { type: "array", items: { type: "string" }, minItems: 2 };
     claude.enqueue(anthropicToolAnswer("colours", { value: ["red", "green"] }));
     const anthropic = new Anthropic({ baseURL: gw.url, apiKey: KEY, maxRetries: 0 });
-    const message = await anthropic.messages.create({ model: "claude", max_tokens: 200, messages: [{ role: "user", content: "Two colours." }], tollgate_response_schema: { name: "colours", schema: list } } as Anthropic.MessageCreateParamsNonStreaming);
+    const message = await anthropic.messages.create({
+      model: "claude",
+      max_tokens: 200,
+      messages: [{ role: "user", content: "Two colours." }],
+      tollgate_response_schema: { name: "colours", schema: list },
+    } as Anthropic.MessageCreateParamsNonStreaming);
     expect(message.content).toEqual([expect.objectContaining({ type: "text", text: '["red","green"]' })]);
     const sent = bodyOf(claude, 0) as Record<string, unknown>;
     expect(sent.tools).toEqual([{ name: "colours", description: expect.any(String), input_schema: { type: "object", properties: { value: list }, required: ["value"] } }]);
     expect(sent.tollgate_response_schema).toBeUndefined();
     // The extension is checked like any field.
-    const bad = await anthropic.messages.create({ model: "claude", max_tokens: 10, messages: [{ role: "user", content: "x" }], tollgate_response_schema: { schema: "object" } } as unknown as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);
+    const bad = await anthropic.messages
+      .create({ model: "claude", max_tokens: 10, messages: [{ role: "user", content: "x" }], tollgate_response_schema: { schema: "object" } } as unknown as Anthropic.MessageCreateParamsNonStreaming)
+      .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(Anthropic.BadRequestError);
     expect((bad as Error).message).toContain("tollgate_response_schema.schema");
   });

@@ -56,7 +56,11 @@ async function admin<T = Record<string, unknown>>(method: string, route: string,
 }
 
 const chat = (secret: string, model = "fast") => new OpenAI({ apiKey: secret, baseURL: gw.baseURL, ...CLIENT_OPTS }).chat.completions.create({ model, messages: [{ role: "user", content: "hi" }] });
-const statusOf = (promise: Promise<unknown>) => promise.then(() => 200, (err: { status?: number }) => err.status ?? 0);
+const statusOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 200,
+    (err: { status?: number }) => err.status ?? 0,
+  );
 
 describe("a team", () => {
   const secrets: string[] = [];
@@ -125,7 +129,10 @@ describe("a team", () => {
     expect((await admin("GET", "/admin/audit", RED_ADMIN)).status).toBe(403);
 
     const exported = await admin<string>("GET", "/admin/audit/export", OWNER);
-    const lines = exported.body.trim().split("\n").map((l) => JSON.parse(l) as { seq: number; action: string });
+    const lines = exported.body
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { seq: number; action: string });
     expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i + 1));
     expect(lines.map((l) => l.action)).toContain("keys.create");
     for (const secret of secrets) expect(exported.body).not.toContain(secret);
@@ -175,7 +182,11 @@ describe("a team budget in Redis, shared by the team's keys", () => {
 
   test("40 requests at once on three keys: the team's settled spend stays within its budget", async () => {
     const call = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
-      const res = await request(`${shared.url}${route}`, { method: method as "GET", headers: { authorization: `Bearer ${OWNER}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const res = await request(`${shared.url}${route}`, {
+        method: method as "GET",
+        headers: { authorization: `Bearer ${OWNER}`, "content-type": "application/json" },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
       return (await res.body.json()) as T;
     };
     // $1 per 1M tokens: an answer costs about 30,000 n$, its worst case (50 output tokens) about 60,000 n$.

@@ -67,18 +67,27 @@ describe("MCP tools", () => {
 
   it("reuses one session across requests, and opens a new one after the server lost it", async () => {
     const sessions = mcp.sessions();
-    upstream.enqueue(toolCallAnswer([{ name: "shop__lookup_order", args: { order_id: "A-1002" } }]), answerFromToolResult((r) => r));
+    upstream.enqueue(
+      toolCallAnswer([{ name: "shop__lookup_order", args: { order_id: "A-1002" } }]),
+      answerFromToolResult((r) => r),
+    );
     await client.chat.completions.create(ask());
     expect(mcp.sessions()).toBe(sessions);
 
     // As after a restart: the call fails (fed back to the model as an error), the session is dropped...
     mcp.forgetSessions();
-    upstream.enqueue(toolCallAnswer([{ name: "shop__lookup_order", args: { order_id: "A-1003" } }]), answerFromToolResult((r) => r));
+    upstream.enqueue(
+      toolCallAnswer([{ name: "shop__lookup_order", args: { order_id: "A-1003" } }]),
+      answerFromToolResult((r) => r),
+    );
     const failed = await client.chat.completions.create(ask());
     expect(JSON.parse(failed.choices[0]!.message.content!)).toMatchObject({ error: { code: "tool_unreachable" } });
 
     // ...and the next request connects and lists the tools again.
-    upstream.enqueue(toolCallAnswer([{ name: "shop__lookup_order", args: { order_id: "A-1003" } }]), answerFromToolResult((r) => r));
+    upstream.enqueue(
+      toolCallAnswer([{ name: "shop__lookup_order", args: { order_id: "A-1003" } }]),
+      answerFromToolResult((r) => r),
+    );
     const answered = await client.chat.completions.create(ask());
     expect(answered.choices[0]!.message.content).toBe("Order A-1003: shipped");
     expect(mcp.sessions()).toBe(sessions + 1);

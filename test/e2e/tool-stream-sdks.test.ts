@@ -60,8 +60,15 @@ describe("tool steps in client streams", () => {
     expect(text).toBe(ANSWER);
 
     playLoop();
-    const res = await fetch(`${gw.url}/v1beta/models/support:streamGenerateContent?alt=sse`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contents: [{ parts: [{ text: "Where is A-1001?" }] }] }) });
-    const frames = (await res.text()).split("\n\n").filter((f) => f.startsWith("data: ")).map((f) => JSON.parse(f.slice(6)) as { candidates: unknown[]; tollgate?: unknown });
+    const res = await fetch(`${gw.url}/v1beta/models/support:streamGenerateContent?alt=sse`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ contents: [{ parts: [{ text: "Where is A-1001?" }] }] }),
+    });
+    const frames = (await res.text())
+      .split("\n\n")
+      .filter((f) => f.startsWith("data: "))
+      .map((f) => JSON.parse(f.slice(6)) as { candidates: unknown[]; tollgate?: unknown });
     expect(frames.filter((f) => f.tollgate).map((f) => [f.candidates, f.tollgate])).toEqual([[[], { type: "tool_step", ...STEP }]]);
   });
 

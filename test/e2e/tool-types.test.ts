@@ -113,20 +113,29 @@ function chatToolCalls(calls: { id: string; name: string; arguments: string }[])
     object: "chat.completion",
     created: 1,
     model: "gpt-4.1-nano",
-    choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } })) }, finish_reason: "tool_calls" }],
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: null, tool_calls: calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } })) },
+        finish_reason: "tool_calls",
+      },
+    ],
     usage: { prompt_tokens: 40, completion_tokens: 12, total_tokens: 52 },
   };
 }
 
 function chatToolStream(calls: { id: string; name: string; arguments: string }[]): Buffer {
-  const chunk = (delta: unknown, finish: string | null = null) => JSON.stringify({ id: "chatcmpl-tools", object: "chat.completion.chunk", created: 1, model: "gpt-4.1-nano", choices: [{ index: 0, delta, finish_reason: finish }] });
+  const chunk = (delta: unknown, finish: string | null = null) =>
+    JSON.stringify({ id: "chatcmpl-tools", object: "chat.completion.chunk", created: 1, model: "gpt-4.1-nano", choices: [{ index: 0, delta, finish_reason: finish }] });
   const payloads = [chunk({ role: "assistant", content: null })];
   calls.forEach((c, index) => {
     payloads.push(chunk({ tool_calls: [{ index, id: c.id, type: "function", function: { name: c.name, arguments: "" } }] }));
     payloads.push(chunk({ tool_calls: [{ index, function: { arguments: c.arguments } }] }));
   });
   payloads.push(chunk({}, "tool_calls"));
-  payloads.push(JSON.stringify({ id: "chatcmpl-tools", object: "chat.completion.chunk", created: 1, model: "gpt-4.1-nano", choices: [], usage: { prompt_tokens: 40, completion_tokens: 12, total_tokens: 52 } }));
+  payloads.push(
+    JSON.stringify({ id: "chatcmpl-tools", object: "chat.completion.chunk", created: 1, model: "gpt-4.1-nano", choices: [], usage: { prompt_tokens: 40, completion_tokens: 12, total_tokens: 52 } }),
+  );
   return chatSseBytes(payloads);
 }
 
@@ -175,7 +184,11 @@ describe("Responses → Chat Completions upstream: namespaces and custom tools t
     expect(types).toContain("response.custom_tool_call_input.delta");
 
     // The next turn sends the calls and their outputs back: the upstream sees them under the names it knows.
-    upstream.enqueue({ kind: "json", status: 200, body: { id: "chatcmpl-2", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "Done." }, finish_reason: "stop" }] } });
+    upstream.enqueue({
+      kind: "json",
+      status: 200,
+      body: { id: "chatcmpl-2", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "Done." }, finish_reason: "stop" }] },
+    });
     await client.responses.create({
       model: "c",
       tools: [namespaceTool, customTool],
@@ -197,11 +210,22 @@ describe("Responses → Chat Completions upstream: namespaces and custom tools t
 
   test("built-in tools are refused by default (400 before any call) and dropped, with x-tollgate-dropped, when the route says so", async () => {
     const before = upstream.requests.length;
-    await expect(client.responses.create({ model: "c", input: "news?", tools: [{ type: "web_search" }, { type: "function", name: "f", parameters: {}, strict: false }] })).rejects.toMatchObject({ status: 400, code: "unsupported_tool_type", message: expect.stringMatching(/web_search[\s\S]*unsupportedTools: drop/) });
+    await expect(client.responses.create({ model: "c", input: "news?", tools: [{ type: "web_search" }, { type: "function", name: "f", parameters: {}, strict: false }] })).rejects.toMatchObject({
+      status: 400,
+      code: "unsupported_tool_type",
+      message: expect.stringMatching(/web_search[\s\S]*unsupportedTools: drop/),
+    });
     expect(upstream.requests.length).toBe(before);
 
     upstream.enqueue({ kind: "json", status: 200, body: chatToolCalls([]) });
-    const { response } = await client.responses.create({ model: "c-drop", input: "news?", tools: [{ type: "web_search" }, { type: "mcp", server_label: "x", server_url: "https://mcp.example" }, { type: "function", name: "f", parameters: {}, strict: false }], tool_choice: { type: "web_search" } as never }).withResponse();
+    const { response } = await client.responses
+      .create({
+        model: "c-drop",
+        input: "news?",
+        tools: [{ type: "web_search" }, { type: "mcp", server_label: "x", server_url: "https://mcp.example" }, { type: "function", name: "f", parameters: {}, strict: false }],
+        tool_choice: { type: "web_search" } as never,
+      })
+      .withResponse();
     expect(response.headers.get("x-tollgate-dropped")).toMatch(/web_search, mcp/);
     expect((upstream.requests.at(-1)!.body as { tools: { function: { name: string } }[] }).tools.map((t) => t.function.name)).toEqual(["f"]);
   });
@@ -234,8 +258,15 @@ describe("Anthropic server tools and context management", () => {
 
   test("to a Chat Completions upstream: refused by default, dropped and named when the route says so", async () => {
     const ask = { max_tokens: 100, messages: [{ role: "user" as const, content: "News?" }], tools: [{ type: "web_search_20250305" as const, name: "web_search" as const }] };
-    await expect(anthropic.messages.create({ model: "c", ...ask })).rejects.toMatchObject({ status: 400, error: { error: { type: "invalid_request_error", message: expect.stringMatching(/web_search_20250305/) } } });
-    upstream.enqueue({ kind: "json", status: 200, body: { id: "chatcmpl-3", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "No news." }, finish_reason: "stop" }] } });
+    await expect(anthropic.messages.create({ model: "c", ...ask })).rejects.toMatchObject({
+      status: 400,
+      error: { error: { type: "invalid_request_error", message: expect.stringMatching(/web_search_20250305/) } },
+    });
+    upstream.enqueue({
+      kind: "json",
+      status: 200,
+      body: { id: "chatcmpl-3", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "No news." }, finish_reason: "stop" }] },
+    });
     const { response } = await anthropic.messages.create({ model: "c-drop", ...ask }).withResponse();
     expect(response.headers.get("x-tollgate-dropped")).toContain("web_search_20250305");
     expect(upstream.requests.at(-1)!.body).not.toHaveProperty("tools");

@@ -22,7 +22,14 @@ let gw: TestGateway;
 let client: OpenAI;
 
 function config(): ConfigInput {
-  const tool = (path: string, method: "GET" | "POST" = "GET") => ({ type: "http" as const, description: `Order service ${method} ${path}`, parameters: orderArgs, method, url: `${orders.url}${path}`, allowPrivateNetwork: true });
+  const tool = (path: string, method: "GET" | "POST" = "GET") => ({
+    type: "http" as const,
+    description: `Order service ${method} ${path}`,
+    parameters: orderArgs,
+    method,
+    url: `${orders.url}${path}`,
+    allowPrivateNetwork: true,
+  });
   return {
     providers: { up: { type: "openai", baseURL: upstream.url, apiKey: "env:UP_KEY" } },
     tools: {
@@ -71,7 +78,8 @@ const statusLine = (result: string) => {
   const order = JSON.parse(result) as { order_id: string; status: string; eta: string };
   return `Order ${order.order_id} is ${order.status}, arriving ${order.eta}.`;
 };
-const sentBody = (i: number) => upstream.requests[i]!.body as { messages: { role: string; content?: unknown; tool_calls?: unknown[] }[]; tools?: { function: { name: string } }[]; tool_choice?: unknown };
+const sentBody = (i: number) =>
+  upstream.requests[i]!.body as { messages: { role: string; content?: unknown; tool_calls?: unknown[] }[]; tools?: { function: { name: string } }[]; tool_choice?: unknown };
 
 describe("get_order_status through the tool loop", () => {
   it("runs the tool against the order service and answers with its status (non-streamed)", async () => {
@@ -83,7 +91,11 @@ describe("get_order_status through the tool loop", () => {
     expect(orders.requests).toMatchObject([{ method: "GET", path: "/orders/A-1001" }]);
     expect(orders.requests[0]!.idempotencyKey).toMatch(/^tgt_/);
     // The model saw the tool's definition, then its result as a tool message (never system text).
-    expect(sentBody(0).tools!.map((t) => t.function.name).sort()).toEqual(["charge_order", "get_order_status", "leaky_status", "unguarded_status"]);
+    expect(
+      sentBody(0)
+        .tools!.map((t) => t.function.name)
+        .sort(),
+    ).toEqual(["charge_order", "get_order_status", "leaky_status", "unguarded_status"]);
     const second = sentBody(1).messages;
     expect(second.map((m) => m.role)).toEqual(["user", "assistant", "tool"]);
     expect(second[1]!.tool_calls).toHaveLength(1);
@@ -170,7 +182,10 @@ describe("get_order_status through the tool loop", () => {
   });
 
   it("refuses a tool whose host resolves to a private address without allowPrivateNetwork", async () => {
-    upstream.enqueue(toolCallAnswer([{ name: "unguarded_status", args: { order_id: "A-1001" } }]), answerFromToolResult((r) => r));
+    upstream.enqueue(
+      toolCallAnswer([{ name: "unguarded_status", args: { order_id: "A-1001" } }]),
+      answerFromToolResult((r) => r),
+    );
     const data = await client.chat.completions.create(ask("Where is A-1001?"));
     const error = (JSON.parse(data.choices[0]!.message.content!) as { error: { code: string; message: string } }).error;
     expect(error.code).toBe("tool_address_blocked");
@@ -243,7 +258,16 @@ describe("side effects run once", () => {
     const charge = toolCallAnswer([{ name: "charge_order", args: { order_id: "A-1002" } }]);
     const failing = { kind: "json" as const, status: 500, body: { error: { message: "upstream overloaded", type: "server_error" } } };
     // Tries 1 and 2: the tool runs, then the final step fails on both targets.
-    upstream.enqueue(charge, failing, failing, charge, failing, failing, charge, answerFromToolResult((r) => `Charged: ${r}`));
+    upstream.enqueue(
+      charge,
+      failing,
+      failing,
+      charge,
+      failing,
+      failing,
+      charge,
+      answerFromToolResult((r) => `Charged: ${r}`),
+    );
     const before = orders.charges("A-1002");
     const send = () => client.chat.completions.create(ask("Charge A-1002"), { headers: { "Idempotency-Key": "order-A-1002-charge-1" } }).withResponse();
 

@@ -64,9 +64,15 @@ describe("Vertex: Gemini with tokens from a service-account key", () => {
     const expected = expectedFromGemini(payloads.map((p) => JSON.parse(p)));
     const seed = testSeed();
     upstream.enqueue({ kind: "sse", chunks: splitAtRandomOffsets(geminiSseBytes(payloads), mulberry32(seed), 24) });
-    const res = await postSse(`${gw.url}/v1/chat/completions`, { model: "gemini", messages: [{ role: "user", content: "A lasagna recipe, please." }], tools: [TOOL], stream: true, stream_options: { include_usage: true } }, auth);
+    const res = await postSse(
+      `${gw.url}/v1/chat/completions`,
+      { model: "gemini", messages: [{ role: "user", content: "A lasagna recipe, please." }], tools: [TOOL], stream: true, stream_options: { include_usage: true } },
+      auth,
+    );
     expect(res.status, seedMessage(seed, res.text.slice(0, 300))).toBe(200);
-    const chunks = res.payloads.slice(0, -1).map((p) => JSON.parse(p) as { choices: Array<{ delta: { tool_calls?: Array<{ index: number; id?: string; function: { name?: string; arguments: string } }> }; finish_reason: string | null }> });
+    const chunks = res.payloads
+      .slice(0, -1)
+      .map((p) => JSON.parse(p) as { choices: Array<{ delta: { tool_calls?: Array<{ index: number; id?: string; function: { name?: string; arguments: string } }> }; finish_reason: string | null }> });
     const calls = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
     // One call, whole: one delta with its name, id and complete arguments.
     expect(calls).toHaveLength(1);
@@ -145,18 +151,32 @@ describe("Vertex: Claude through streamRawPredict", () => {
     expect(upstream.requests.at(-1)!.path).toMatch(/:rawPredict$/);
     expect(upstream.requests.at(-1)!.body).toEqual({ anthropic_version: "vertex-2023-10-16", max_tokens: 50, messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }] });
     const anthropicBody = JSON.parse(loadText("anthropic/anthropic-text.json")) as { content: Array<{ type: string; text?: string }> };
-    expect((JSON.parse(res.text) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe(anthropicBody.content.filter((b) => b.type === "text").map((b) => b.text).join(""));
+    expect((JSON.parse(res.text) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe(
+      anthropicBody.content
+        .filter((b) => b.type === "text")
+        .map((b) => b.text)
+        .join(""),
+    );
   });
 });
 
 describe("Vertex: embeddings", () => {
   test("predict, one instance per text; the token counts are the usage", async () => {
-    upstream.enqueue({ kind: "json", status: 200, body: { predictions: [{ embeddings: { values: [0.5, 0.5], statistics: { token_count: 2, truncated: false } } }, { embeddings: { values: [1, 0], statistics: { token_count: 4, truncated: false } } }] } });
+    upstream.enqueue({
+      kind: "json",
+      status: 200,
+      body: {
+        predictions: [{ embeddings: { values: [0.5, 0.5], statistics: { token_count: 2, truncated: false } } }, { embeddings: { values: [1, 0], statistics: { token_count: 4, truncated: false } } }],
+      },
+    });
     const res = await postSse(`${gw.url}/v1/embeddings`, { model: "embed", input: ["hi there", "a longer one"], dimensions: 2 }, auth);
     expect(res.status, res.text).toBe(200);
     expect(JSON.parse(res.text)).toMatchObject({ data: [{ embedding: [0.5, 0.5] }, { embedding: [1, 0] }], usage: { prompt_tokens: 6 } });
     const sent = upstream.requests.at(-1)!;
-    expect(sent).toMatchObject({ path: "/vertex/v1/projects/my-proj/locations/europe-west4/publishers/google/models/text-embedding-005:predict", body: { instances: [{ content: "hi there" }, { content: "a longer one" }], parameters: { outputDimensionality: 2 } } });
+    expect(sent).toMatchObject({
+      path: "/vertex/v1/projects/my-proj/locations/europe-west4/publishers/google/models/text-embedding-005:predict",
+      body: { instances: [{ content: "hi there" }, { content: "a longer one" }], parameters: { outputDimensionality: 2 } },
+    });
     expect(google.accepted.at(-1)?.path).toBe(sent.path);
   });
 });

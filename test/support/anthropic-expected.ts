@@ -170,7 +170,10 @@ export function expectedFromAnthropicResponse(body: unknown): ExpectedAnthropicR
   if (!isObject(body) || !Array.isArray(body.content)) throw new Error("Not a message body.");
   const blocks = (body.content as unknown[]).filter(isObject);
   const texts = blocks.filter((b) => b.type === "text").map((b) => String(b.text));
-  const thinking = blocks.filter((b) => b.type === "thinking").map((b) => String(b.thinking)).join("");
+  const thinking = blocks
+    .filter((b) => b.type === "thinking")
+    .map((b) => String(b.thinking))
+    .join("");
   const tools = blocks.filter((b) => b.type === "tool_use").map((b) => ({ id: String(b.id), name: String(b.name), arguments: JSON.stringify(b.input) }));
   const out: ExpectedAnthropicResponse = {
     id: typeof body.id === "string" ? body.id : "",

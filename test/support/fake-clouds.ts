@@ -15,7 +15,12 @@ const header = (request: GatedRequest, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-const awsError = (status: number, type: string, message: string): UpstreamScript => ({ kind: "json", status, body: { message }, headers: { "x-amzn-errortype": `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/` } });
+const awsError = (status: number, type: string, message: string): UpstreamScript => ({
+  kind: "json",
+  status,
+  body: { message },
+  headers: { "x-amzn-errortype": `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/` },
+});
 
 interface AwsKey {
   accessKeyId: string;
@@ -68,9 +73,18 @@ export class FakeAws {
   /** ECS's answer: a new temporary key; its stated expiry 30 s away, so clients replace it before each use. */
   private issue(): UpstreamScript {
     this.issued++;
-    const key: AwsKey = { accessKeyId: `ASIAFAKE${String(this.issued).padStart(12, "0")}`, secretAccessKey: randomBytes(20).toString("base64"), sessionToken: `issued-${this.issued}-${randomBytes(8).toString("hex")}`, expired: false };
+    const key: AwsKey = {
+      accessKeyId: `ASIAFAKE${String(this.issued).padStart(12, "0")}`,
+      secretAccessKey: randomBytes(20).toString("base64"),
+      sessionToken: `issued-${this.issued}-${randomBytes(8).toString("hex")}`,
+      expired: false,
+    };
     this.keys.set(key.accessKeyId, key);
-    return { kind: "json", status: 200, body: { AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey, Token: key.sessionToken, Expiration: new Date(Date.now() + 30_000).toISOString() } };
+    return {
+      kind: "json",
+      status: 200,
+      body: { AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey, Token: key.sessionToken, Expiration: new Date(Date.now() + 30_000).toISOString() },
+    };
   }
 
   private check(request: GatedRequest): { status: number; type: string; body: { message: string } } | undefined {
@@ -81,15 +95,20 @@ export class FakeAws {
     const key = this.keys.get(accessKeyId!);
     if (!key) return { status: 403, type: "UnrecognizedClientException", body: { message: "The security token included in the request is invalid." } };
     if (key.expired) return { status: 403, type: "ExpiredTokenException", body: { message: "The security token included in the request is expired" } };
-    if (region !== this.region || service !== "bedrock") return { status: 403, type: "InvalidSignatureException", body: { message: `Credential should be scoped to a valid region and service (${region}/${service}).` } };
+    if (region !== this.region || service !== "bedrock")
+      return { status: 403, type: "InvalidSignatureException", body: { message: `Credential should be scoped to a valid region and service (${region}/${service}).` } };
     if (key.sessionToken !== header(request, "x-amz-security-token")) return { status: 403, type: "UnrecognizedClientException", body: { message: "The security token does not match the key." } };
     // aws4 trusts a sent payload hash: check it against the body first.
     const payloadHash = header(request, "x-amz-content-sha256");
-    if (payloadHash !== undefined && payloadHash !== createHash("sha256").update(request.rawBody).digest("hex")) return { status: 403, type: "InvalidSignatureException", body: { message: "The payload hash does not match the body." } };
+    if (payloadHash !== undefined && payloadHash !== createHash("sha256").update(request.rawBody).digest("hex"))
+      return { status: 403, type: "InvalidSignatureException", body: { message: "The payload hash does not match the body." } };
     const names = signedHeaders!.split(";");
     for (const required of ["host", "x-amz-date"]) if (!names.includes(required)) return { status: 403, type: "InvalidSignatureException", body: { message: `${required} is not signed.` } };
     const headers = Object.fromEntries(names.map((n) => [n, header(request, n) ?? ""]));
-    const expected = aws4.sign({ host: headers.host, path: request.path, method: request.method, headers, body: request.rawBody, service: "bedrock", region: this.region }, { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}) });
+    const expected = aws4.sign(
+      { host: headers.host, path: request.path, method: request.method, headers, body: request.rawBody, service: "bedrock", region: this.region },
+      { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}) },
+    );
     const recomputed = (expected.headers as Record<string, string>).Authorization;
     if (recomputed !== authorization) return { status: 403, type: "InvalidSignatureException", body: { message: "The request signature we calculated does not match the signature you provided." } };
     this.accepted.push({ path: request.path, accessKeyId: key.accessKeyId });

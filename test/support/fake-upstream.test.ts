@@ -34,7 +34,7 @@ describe("createFakeUpstream", () => {
   });
 
   it("streams SSE chunks one write each and records the request", async () => {
-    const chunks = [Buffer.from("data: {\"a\":1}\n\n"), Buffer.from("data: [DO"), Buffer.from("NE]\n\n")];
+    const chunks = [Buffer.from('data: {"a":1}\n\n'), Buffer.from("data: [DO"), Buffer.from("NE]\n\n")];
     upstream.enqueue({ kind: "sse", chunks, delayMs: 5 });
     const res = await post({ model: "m", stream: true });
     expect(res.statusCode).toBe(200);
@@ -116,7 +116,7 @@ describe("createFakeUpstream", () => {
   });
 
   it("cut: sends the chunks, then destroys the socket mid-body", async () => {
-    upstream.enqueue({ kind: "cut", chunks: [Buffer.from("data: {\"x\":1}\n\n"), Buffer.from("data: {\"y\"")] });
+    upstream.enqueue({ kind: "cut", chunks: [Buffer.from('data: {"x":1}\n\n'), Buffer.from('data: {"y"')] });
     const res = await post();
     expect(res.statusCode).toBe(200);
     let received = "";

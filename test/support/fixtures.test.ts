@@ -67,7 +67,10 @@ describe("random splitting", () => {
       const pieces = splitAtRandomOffsets(buf, rng, 16);
       expect(Buffer.concat(pieces).equals(buf), seedMessage(seed)).toBe(true);
       expect(pieces.length, seedMessage(seed)).toBeLessThanOrEqual(16);
-      expect(pieces.every((p) => p.length > 0), seedMessage(seed)).toBe(true);
+      expect(
+        pieces.every((p) => p.length > 0),
+        seedMessage(seed),
+      ).toBe(true);
     }
   });
 
@@ -94,7 +97,12 @@ describe("expectedFromChatChunks", () => {
     const payloads = [
       { choices: [], prompt_filter_results: [] },
       { choices: [{ index: 0, delta: { role: "assistant", content: "", reasoning_content: "th" } }] },
-      { choices: [{ index: 0, delta: { reasoning_content: "ink", content: null } }, { index: 1, delta: { content: "other" } }] },
+      {
+        choices: [
+          { index: 0, delta: { reasoning_content: "ink", content: null } },
+          { index: 1, delta: { content: "other" } },
+        ],
+      },
       { choices: [{ index: 0, delta: { content: "Hi" } }] },
       { choices: [{ index: 0, delta: { tool_calls: [{ index: 1, id: "b", function: { name: "g", arguments: "" } }] } }] },
       { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "a", function: { name: "f", arguments: '{"x"' } }] } }] },

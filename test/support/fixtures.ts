@@ -242,7 +242,11 @@ function expectedUsageFromOpenAI(raw: Json): ExpectedUsage {
   return {
     inputTokens: num(raw.prompt_tokens),
     // xAI reports reasoning beside completion_tokens (total = prompt + completion + reasoning).
-    outputTokens: num(raw.completion_tokens) + (num(completionDetails.reasoning_tokens) > 0 && num(raw.total_tokens) === num(raw.prompt_tokens) + num(raw.completion_tokens) + num(completionDetails.reasoning_tokens) ? num(completionDetails.reasoning_tokens) : 0),
+    outputTokens:
+      num(raw.completion_tokens) +
+      (num(completionDetails.reasoning_tokens) > 0 && num(raw.total_tokens) === num(raw.prompt_tokens) + num(raw.completion_tokens) + num(completionDetails.reasoning_tokens)
+        ? num(completionDetails.reasoning_tokens)
+        : 0),
     cachedInputTokens: cached,
     cacheWriteTokens: 0,
     reasoningTokens: num(completionDetails.reasoning_tokens),

@@ -18,7 +18,14 @@ export interface TestGateway {
 /** Starts a real gateway on 127.0.0.1:0 with the given config and collects its request records. */
 export async function startGateway(
   config: ConfigInput,
-  options: { env?: Record<string, string>; identify?: Parameters<typeof createGateway>[0]["identify"]; logger?: Parameters<typeof createGateway>[0]["logger"]; clock?: () => number; log?: (message: string) => void; tools?: Parameters<typeof createGateway>[0]["tools"] } = {},
+  options: {
+    env?: Record<string, string>;
+    identify?: Parameters<typeof createGateway>[0]["identify"];
+    logger?: Parameters<typeof createGateway>[0]["logger"];
+    clock?: () => number;
+    log?: (message: string) => void;
+    tools?: Parameters<typeof createGateway>[0]["tools"];
+  } = {},
 ): Promise<TestGateway> {
   const records: RequestRecord[] = [];
   const waiters = new Map<string, (r: RequestRecord) => void>();

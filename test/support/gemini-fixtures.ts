@@ -28,7 +28,10 @@ interface ExpectedGeminiCall {
  * path's punctuation (the recordings' keys are plain names).
  */
 function setAtPath(root: Json, path: string, value: unknown): void {
-  const keys = path.replace(/^\$\.?/, "").split(/\.|\[|\]/).filter((k) => k !== "");
+  const keys = path
+    .replace(/^\$\.?/, "")
+    .split(/\.|\[|\]/)
+    .filter((k) => k !== "");
   let node = root as Record<string | number, unknown>;
   for (let i = 0; i < keys.length; i++) {
     const key = /^\d+$/.test(keys[i]!) ? Number(keys[i]) : keys[i]!;

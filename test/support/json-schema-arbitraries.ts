@@ -1,7 +1,12 @@
 import fc from "fast-check";
 
 /** Random simple JSON Schemas (types, bounds, enums, objects over keys a/b/c, arrays), a few levels deep. */
-export const simpleSchema: fc.Arbitrary<Record<string, unknown>> = fc.letrec<{ node: Record<string, unknown>; leaf: Record<string, unknown>; object: Record<string, unknown>; array: Record<string, unknown> }>((tie) => ({
+export const simpleSchema: fc.Arbitrary<Record<string, unknown>> = fc.letrec<{
+  node: Record<string, unknown>;
+  leaf: Record<string, unknown>;
+  object: Record<string, unknown>;
+  array: Record<string, unknown>;
+}>((tie) => ({
   node: fc.oneof({ depthSize: "small", maxDepth: 3 }, tie("leaf"), tie("object"), tie("array")),
   leaf: fc.oneof(
     fc.constant({ type: "string" }),

@@ -415,7 +415,10 @@ export const UPSTREAMS: UpstreamKind[] = [
     recordings: {
       text: { stream: chunks("openai-chat/openai-text.chunks.txt"), body: body("openai-chat/openai-text.json") },
       // openai-chat/ holds no tool-call recording: DeepSeek's, the same Chat Completions format.
-      tool: { stream: chunks("deepseek/deepseek-tool-call.chunks.txt", "openai-chat/ has no tool-call recording"), body: body("deepseek/deepseek-tool-call.json", "openai-chat/ has no tool-call recording") },
+      tool: {
+        stream: chunks("deepseek/deepseek-tool-call.chunks.txt", "openai-chat/ has no tool-call recording"),
+        body: body("deepseek/deepseek-tool-call.json", "openai-chat/ has no tool-call recording"),
+      },
     },
   },
   {

@@ -24,14 +24,10 @@ export interface TestMcpServer {
 
 function build(calls: TestMcpServer["calls"]): McpServer {
   const server = new McpServer({ name: "shop", version: "1.0.0" });
-  server.registerTool(
-    "lookup_order",
-    { description: "Look up an order's status", inputSchema: { order_id: z.string().regex(/^[A-Z]-\d{4}$/) } },
-    async ({ order_id }) => {
-      calls.push({ name: "lookup_order", args: { order_id } });
-      return { content: [{ type: "text", text: `Order ${order_id}: shipped` }] };
-    },
-  );
+  server.registerTool("lookup_order", { description: "Look up an order's status", inputSchema: { order_id: z.string().regex(/^[A-Z]-\d{4}$/) } }, async ({ order_id }) => {
+    calls.push({ name: "lookup_order", args: { order_id } });
+    return { content: [{ type: "text", text: `Order ${order_id}: shipped` }] };
+  });
   server.registerTool("delete_order", { description: "Delete an order", inputSchema: { order_id: z.string() } }, async ({ order_id }) => {
     calls.push({ name: "delete_order", args: { order_id } });
     return { content: [{ type: "text", text: "deleted" }] };

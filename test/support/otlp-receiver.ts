@@ -32,7 +32,10 @@ export interface OtlpReceiver {
 }
 
 interface ExportBody {
-  resourceSpans?: { resource?: { attributes?: { key: string; value: AnyValue }[] }; scopeSpans?: { spans?: (Omit<ReceivedSpan, "attributes" | "resource"> & { attributes?: { key: string; value: AnyValue }[] })[] }[] }[];
+  resourceSpans?: {
+    resource?: { attributes?: { key: string; value: AnyValue }[] };
+    scopeSpans?: { spans?: (Omit<ReceivedSpan, "attributes" | "resource"> & { attributes?: { key: string; value: AnyValue }[] })[] }[];
+  }[];
 }
 
 function attributes(list: { key: string; value: AnyValue }[] | undefined): Record<string, string | number | boolean> {

@@ -37,10 +37,17 @@ function currentPage() {
 function showLogin(notice) {
   cleanup?.();
   cleanup = undefined;
-  const input = /** @type {HTMLInputElement} */ (h("input", { type: "password", id: "admin-key", name: "admin-key", autocomplete: "off", required: true, placeholder: "Admin key", spellcheck: "false" }));
+  const input = /** @type {HTMLInputElement} */ (
+    h("input", { type: "password", id: "admin-key", name: "admin-key", autocomplete: "off", required: true, placeholder: "Admin key", spellcheck: "false" })
+  );
   const message = h("div", { class: "alert error", role: "alert", id: "login-error", hidden: !notice }, notice ?? "");
   // Shown when the gateway has OpenID Connect configured: a plain link, the provider does the rest.
-  const sso = h("div", { class: "sso", hidden: true }, h("a", { class: "button primary", id: "sso-sign-in", href: "auth/login" }, "Sign in with single sign-on"), h("p", { class: "muted small" }, "or with an admin key:"));
+  const sso = h(
+    "div",
+    { class: "sso", hidden: true },
+    h("a", { class: "button primary", id: "sso-sign-in", href: "auth/login" }, "Sign in with single sign-on"),
+    h("p", { class: "muted small" }, "or with an admin key:"),
+  );
   void fetch(url("dashboard/auth/status"), { cache: "no-store", credentials: "omit" })
     .then((res) => (res.ok ? res.json() : { sso: false }))
     .then((/** @type {{ sso: boolean }} */ status) => {
@@ -90,7 +97,16 @@ function showApp() {
   const me = session.me;
   PAGES = ALL_PAGES.filter((p) => !p.needs || session.can(p.needs));
   const who = me ? `${me.via === "session" ? (me.user_id ?? me.actor) : "an admin key"} · ${me.role.replace("_", " ")}${me.teams.length ? ` (${me.teams.join(", ")})` : ""}` : "";
-  const layout = h("div", { class: "layout" }, h("aside", { class: "sidebar" }, h("div", { class: "sidebar-inner" }, brand(), nav, h("div", { class: "sidebar-foot" }, h("span", { class: "muted small", id: "signed-in-as" }, `Signed in as ${who}`), signOut))), main);
+  const layout = h(
+    "div",
+    { class: "layout" },
+    h(
+      "aside",
+      { class: "sidebar" },
+      h("div", { class: "sidebar-inner" }, brand(), nav, h("div", { class: "sidebar-foot" }, h("span", { class: "muted small", id: "signed-in-as" }, `Signed in as ${who}`), signOut)),
+    ),
+    main,
+  );
   for (const page of PAGES) nav.append(h("a", { href: `#/${page.id}`, "data-page": page.id, title: page.title, "aria-label": page.title }, icon(page.icon), h("span", null, page.title)));
   replace(app, layout);
 
@@ -105,7 +121,12 @@ function showApp() {
     const refresh = h("button", { type: "button", class: "small", title: "Refresh", onclick: () => render() }, icon(["M20 12a8 8 0 1 1-2.34-5.66", "M20 4v5h-5"]), "Refresh");
     replace(
       main,
-      h("header", { class: "topbar" }, h("div", { class: "title" }, h("h1", null, page.title), h("p", null, page.subtitle)), h("div", { class: "topbar-actions" }, page.usesRange ? rangePicker(render) : null, page.usesRange ? refresh : null)),
+      h(
+        "header",
+        { class: "topbar" },
+        h("div", { class: "title" }, h("h1", null, page.title), h("p", null, page.subtitle)),
+        h("div", { class: "topbar-actions" }, page.usesRange ? rangePicker(render) : null, page.usesRange ? refresh : null),
+      ),
       body,
     );
     document.title = `${page.title} · Tollgate`;

@@ -66,7 +66,8 @@ export function stackedBars(el, data) {
         width: 0,
         paths: uPlot.paths.bars?.({ size: [0.72, 60], gap: 1 }),
         points: { show: false },
-        value: (/** @type {UPlot} */ _u, /** @type {number | null} */ _v, /** @type {number} */ _si, /** @type {number | null} */ idx) => (idx === null ? "–" : data.format(data.series[i].values[idx] ?? 0)),
+        value: (/** @type {UPlot} */ _u, /** @type {number | null} */ _v, /** @type {number} */ _si, /** @type {number | null} */ idx) =>
+          idx === null ? "–" : data.format(data.series[i].values[idx] ?? 0),
       })),
     ],
   };

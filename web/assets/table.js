@@ -23,7 +23,11 @@ export function table(columns, rows, options = {}) {
   const body = h("tbody");
   for (const row of rows) {
     const onRowClick = options.onRowClick;
-    const tr = h("tr", { ...options.rowAttrs?.(row), class: onRowClick ? "clickable" : null, tabindex: onRowClick ? "0" : null }, ...columns.map((c) => h("td", { class: cellClass(c), "data-label": c.label }, c.cell(row))));
+    const tr = h(
+      "tr",
+      { ...options.rowAttrs?.(row), class: onRowClick ? "clickable" : null, tabindex: onRowClick ? "0" : null },
+      ...columns.map((c) => h("td", { class: cellClass(c), "data-label": c.label }, c.cell(row))),
+    );
     if (onRowClick) {
       tr.addEventListener("click", () => onRowClick(row));
       tr.addEventListener("keydown", (event) => {

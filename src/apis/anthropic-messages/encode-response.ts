@@ -21,7 +21,8 @@ export function toMessagesResponse(response: CanonicalResponse, fallbackModel: s
   const content: Record<string, unknown>[] = [];
   if (choice?.reasoning) content.push({ type: "thinking", thinking: choice.reasoning, signature: "" });
   if (choice?.text) content.push({ type: "text", text: choice.text });
-  for (const call of choice?.toolCalls ?? []) content.push({ type: "tool_use", id: call.id || `toolu_${Math.random().toString(36).slice(2, 14)}`, name: call.name, input: toolInputOf(call.arguments) });
+  for (const call of choice?.toolCalls ?? [])
+    content.push({ type: "tool_use", id: call.id || `toolu_${Math.random().toString(36).slice(2, 14)}`, name: call.name, input: toolInputOf(call.arguments) });
   const usage = response.usage ? toAnthropicUsage(response.usage) : { input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 0 };
   return JSON.stringify({
     id: apiId("msg_", response.id),

@@ -68,7 +68,9 @@ describe("passthroughMessagesEncoder", () => {
 
   it("writes errors as Anthropic error events", () => {
     const frame = passthroughMessagesEncoder().error(renderError(new UpstreamStreamError("overloaded_error", "Overloaded")));
-    expect(decode(frame)).toEqual([{ event: "error", data: JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Upstream reported an error mid-stream (overloaded_error): Overloaded" } }) }]);
+    expect(decode(frame)).toEqual([
+      { event: "error", data: JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Upstream reported an error mid-stream (overloaded_error): Overloaded" } }) },
+    ]);
   });
 
   it("names a frame by its payload when the upstream did not", () => {
@@ -90,7 +92,9 @@ describe("translatingMessagesEncoder from Chat Completions recordings", () => {
     const want = chat.choices[0]!;
     const stop = { stop: "end_turn", length: "max_tokens", tool_calls: "tool_use", content_filter: "refusal" }[want.finishReason ?? "stop"] ?? "end_turn";
     expect(got.choices).toEqual([{ index: 0, text: want.text, reasoning: want.reasoning, toolCalls: want.toolCalls.map((t) => ({ ...t, arguments: t.arguments || "{}" })), finishReason: stop }]);
-    expect(got.usage).toEqual(chat.usage ? { ...chat.usage, reasoningTokens: 0 } : { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: "reported" });
+    expect(got.usage).toEqual(
+      chat.usage ? { ...chat.usage, reasoningTokens: 0 } : { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: "reported" },
+    );
     const upstreamId = (JSON.parse(payloads[0]!) as { id?: string }).id;
     // Messages ids have Messages' form: the upstream's own id behind msg_.
     if (upstreamId) expect(got.id).toBe(apiId("msg_", upstreamId));
@@ -122,11 +126,29 @@ describe("translatingMessagesEncoder", () => {
       { raw: "", events: [{ type: "text-delta", choice: 0, text: "Hi" }] },
       { raw: "", events: [{ type: "tool-call-delta", choice: 0, index: 0, id: "c1", name: "f", argumentsDelta: '{"a":' }] },
       { raw: "", events: [{ type: "tool-call-delta", choice: 0, index: 0, argumentsDelta: "1}" }] },
-      { raw: "", events: [{ type: "tool-call-delta", choice: 0, index: 1, id: "c2", name: "g", argumentsDelta: "" }, { type: "finish", choice: 0, reason: "tool_calls" }] },
+      {
+        raw: "",
+        events: [
+          { type: "tool-call-delta", choice: 0, index: 1, id: "c2", name: "g", argumentsDelta: "" },
+          { type: "finish", choice: 0, reason: "tool_calls" },
+        ],
+      },
       { raw: "", events: [{ type: "usage", usage: { inputTokens: 50, outputTokens: 9, cachedInputTokens: 30, cacheWriteTokens: 0, reasoningTokens: 2, source: "reported" } }] },
     ]);
     expect(events).toEqual([
-      { type: "message_start", message: { id: "msg_x1", type: "message", role: "assistant", model: "gpt", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 0 } } },
+      {
+        type: "message_start",
+        message: {
+          id: "msg_x1",
+          type: "message",
+          role: "assistant",
+          model: "gpt",
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 0 },
+        },
+      },
       { type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "", signature: "" } },
       { type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: "think" } },
       { type: "content_block_stop", index: 0 },
@@ -159,7 +181,15 @@ describe("translatingMessagesEncoder", () => {
   });
 
   it("ignores other choices", () => {
-    const events = run([{ raw: "", events: [{ type: "text-delta", choice: 1, text: "no" }, { type: "text-delta", choice: 0, text: "yes" }] }]);
+    const events = run([
+      {
+        raw: "",
+        events: [
+          { type: "text-delta", choice: 1, text: "no" },
+          { type: "text-delta", choice: 0, text: "yes" },
+        ],
+      },
+    ]);
     expect(events.filter((e) => e.type === "content_block_delta")).toEqual([{ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "yes" } }]);
   });
 

@@ -124,12 +124,7 @@ export function translatingMessagesEncoder(request: CanonicalRequest): StreamEnc
     },
     end() {
       const usageBody = usage ? toAnthropicUsage(usage) : { input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 0 };
-      return (
-        start() +
-        close() +
-        event("message_delta", { delta: { stop_reason: toAnthropicStopReason(finish), stop_sequence: null }, usage: usageBody }) +
-        event("message_stop", {})
-      );
+      return start() + close() + event("message_delta", { delta: { stop_reason: toAnthropicStopReason(finish), stop_sequence: null }, usage: usageBody }) + event("message_stop", {});
     },
     error: (error) => event("error", { error: toAnthropicErrorBody(error).error }),
   };

@@ -46,7 +46,11 @@ describe("parseMessagesRequest", () => {
     ["an unknown tool_choice", { ...minimal, tool_choice: { type: "sometimes" } }, "tool_choice"],
     ["a system block that is not text", { ...minimal, system: [{ type: "image" }] }, "system"],
     ["an image without data", { ...minimal, messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png" } }] }] }, "messages[0].content[0].source.data"],
-    ["a tool result with a bad block", { ...minimal, messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: [{ type: "text", text: 1 }] }] }] }, "messages[0].content[0].content[0].text"],
+    [
+      "a tool result with a bad block",
+      { ...minimal, messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: [{ type: "text", text: 1 }] }] }] },
+      "messages[0].content[0].content[0].text",
+    ],
   ])("rejects %s with a 400 naming the field", (_, body, param) => {
     const err = rejection(body);
     expect(err.status).toBe(400);
@@ -137,8 +141,22 @@ describe("parseMessagesRequest", () => {
   });
 
   it("keeps blocks it does not model as opaque parts and says so", () => {
-    const request = parseMessagesRequest({ ...minimal, messages: [{ role: "user", content: [{ type: "document", source: { type: "text", media_type: "text/plain", data: "doc" } }, { type: "text", text: "Summarise." }] }] });
-    expect(request.messages[0]?.content).toEqual([{ type: "other", raw: { type: "document", source: { type: "text", media_type: "text/plain", data: "doc" } } }, { type: "text", text: "Summarise." }]);
+    const request = parseMessagesRequest({
+      ...minimal,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "document", source: { type: "text", media_type: "text/plain", data: "doc" } },
+            { type: "text", text: "Summarise." },
+          ],
+        },
+      ],
+    });
+    expect(request.messages[0]?.content).toEqual([
+      { type: "other", raw: { type: "document", source: { type: "text", media_type: "text/plain", data: "doc" } } },
+      { type: "text", text: "Summarise." },
+    ]);
     expect(request.dropped).toContain("document blocks");
   });
 
@@ -152,7 +170,10 @@ const text = fc.string({ minLength: 1, maxLength: 12 });
 const toolId = fc.stringMatching(/^toolu_[a-z0-9]{4}$/);
 const userTurn = fc.array(fc.record({ type: fc.constant("text"), text }), { minLength: 1, maxLength: 3 }).map((content) => ({ role: "user", content }));
 const assistantTurn = fc
-  .tuple(fc.option(text, { nil: undefined }), fc.array(fc.record({ type: fc.constant("tool_use"), id: toolId, name: fc.constantFrom("f", "g"), input: fc.dictionary(fc.constantFrom("a", "b"), fc.integer()) }), { maxLength: 2 }))
+  .tuple(
+    fc.option(text, { nil: undefined }),
+    fc.array(fc.record({ type: fc.constant("tool_use"), id: toolId, name: fc.constantFrom("f", "g"), input: fc.dictionary(fc.constantFrom("a", "b"), fc.integer()) }), { maxLength: 2 }),
+  )
   .filter(([t, calls]) => t !== undefined || calls.length > 0)
   .map(([t, calls]) => ({ role: "assistant", content: [...(t !== undefined ? [{ type: "text", text: t }] : []), ...calls] }));
 

@@ -61,7 +61,10 @@ const messagesRequest = z.looseObject({
   stop_sequences: z.array(z.string()).nullish(),
   tools: z.array(tool).nullish(),
   tool_choice: z
-    .union([z.looseObject({ type: z.enum(["auto", "any", "none"]), disable_parallel_tool_use: z.boolean().nullish() }), z.looseObject({ type: z.literal("tool"), name: z.string().min(1), disable_parallel_tool_use: z.boolean().nullish() })])
+    .union([
+      z.looseObject({ type: z.enum(["auto", "any", "none"]), disable_parallel_tool_use: z.boolean().nullish() }),
+      z.looseObject({ type: z.literal("tool"), name: z.string().min(1), disable_parallel_tool_use: z.boolean().nullish() }),
+    ])
     .nullish(),
   metadata: z.looseObject({ user_id: z.string().nullish() }).nullish(),
   output_config: z.looseObject({ format: z.looseObject({ type: z.literal("json_schema"), schema: z.record(z.string(), z.unknown()) }).nullish() }).nullish(),

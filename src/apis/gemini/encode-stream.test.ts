@@ -5,7 +5,11 @@ import { translatingGeminiEncoder } from "./encode-stream.js";
 
 const request: CanonicalRequest = { model: "route", messages: [], stream: true, includeUsage: true, inbound: { api: "gemini", body: {} } };
 const chunk = (...events: StreamEvent[]) => ({ raw: "", events });
-const payloads = (text: string) => text.split("\n\n").filter(Boolean).map((f) => JSON.parse(f.replace(/^data: /, "")) as Record<string, unknown>);
+const payloads = (text: string) =>
+  text
+    .split("\n\n")
+    .filter(Boolean)
+    .map((f) => JSON.parse(f.replace(/^data: /, "")) as Record<string, unknown>);
 
 describe("Gemini stream from canonical events", () => {
   it("sends text as it comes and each function call whole at the end, with the finish and usage", () => {
@@ -45,6 +49,15 @@ describe("Gemini stream from canonical events", () => {
   it("an error after the first byte is Google's error object", () => {
     const encoder = translatingGeminiEncoder(request);
     const frame = encoder.error({ status: 504, headers: {}, body: { error: { message: "Upstream timed out.", type: "timeout_error", code: "upstream_timeout", param: null } } });
-    expect(payloads(frame)).toEqual([{ error: { code: 504, message: "Upstream timed out.", status: "DEADLINE_EXCEEDED", details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "upstream_timeout", domain: "tollgate", metadata: {} }] } }]);
+    expect(payloads(frame)).toEqual([
+      {
+        error: {
+          code: 504,
+          message: "Upstream timed out.",
+          status: "DEADLINE_EXCEEDED",
+          details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "upstream_timeout", domain: "tollgate", metadata: {} }],
+        },
+      },
+    ]);
   });
 });

@@ -92,12 +92,14 @@ export function translatingGeminiEncoder(request: CanonicalRequest): StreamEncod
       return extensions + frame([...parts].map(([index, list]) => ({ content: { role: "model", parts: list }, index })));
     },
     end() {
-      const candidates = [...began].sort((a, b) => a - b).map((index) => {
-        const pending = [...(calls.get(index)?.values() ?? [])];
-        const parts = pending.map((c, j) => functionCallPart({ id: c.id || `call_${index}_${j}`, name: c.name, arguments: c.arguments }));
-        // A candidate with nothing more to say carries only its finishReason (an empty parts list is not valid content).
-        return { ...(parts.length > 0 ? { content: { role: "model", parts } } : {}), finishReason: toGeminiFinishReason(finishes.get(index)), index };
-      });
+      const candidates = [...began]
+        .sort((a, b) => a - b)
+        .map((index) => {
+          const pending = [...(calls.get(index)?.values() ?? [])];
+          const parts = pending.map((c, j) => functionCallPart({ id: c.id || `call_${index}_${j}`, name: c.name, arguments: c.arguments }));
+          // A candidate with nothing more to say carries only its finishReason (an empty parts list is not valid content).
+          return { ...(parts.length > 0 ? { content: { role: "model", parts } } : {}), finishReason: toGeminiFinishReason(finishes.get(index)), index };
+        });
       return frame(candidates, usage ? { usageMetadata: toGeminiUsage(usage) } : {});
     },
     error: (error) => sseFrame(JSON.stringify(toGeminiErrorBody(error))),

@@ -19,10 +19,28 @@ describe("generateContent request", () => {
       generationConfig: { maxOutputTokens: 50, temperature: 0.5, topP: 0.9, stopSequences: ["END"], seed: 7, candidateCount: 2, responseMimeType: "application/json" },
     };
     const request = parseGenerateContentRequest(body, { model: "route", stream: true });
-    expect(request).toMatchObject({ model: "route", stream: true, includeUsage: true, maxOutputTokens: 50, temperature: 0.5, topP: 0.9, stop: ["END"], seed: 7, n: 2, responseFormat: { type: "json_object" }, toolChoice: { name: "weather" } });
+    expect(request).toMatchObject({
+      model: "route",
+      stream: true,
+      includeUsage: true,
+      maxOutputTokens: 50,
+      temperature: 0.5,
+      topP: 0.9,
+      stop: ["END"],
+      seed: 7,
+      n: 2,
+      responseFormat: { type: "json_object" },
+      toolChoice: { name: "weather" },
+    });
     expect(request.messages).toEqual([
       { role: "system", content: "Be brief." },
-      { role: "user", content: [{ type: "text", text: "Weather in Paris and Rome?" }, { type: "image", url: "data:image/png;base64,AAAA" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Weather in Paris and Rome?" },
+          { type: "image", url: "data:image/png;base64,AAAA" },
+        ],
+      },
       {
         role: "assistant",
         content: "Checking.",
@@ -41,7 +59,15 @@ describe("generateContent request", () => {
 
   it("takes the clients' wrappers off a function's result", () => {
     const results = (response: Record<string, unknown>) =>
-      parseGenerateContentRequest({ contents: [{ role: "model", parts: [{ functionCall: { name: "f", args: {} } }] }, { role: "user", parts: [{ functionResponse: { name: "f", response } }] }] }, call).messages.at(-1)!.content;
+      parseGenerateContentRequest(
+        {
+          contents: [
+            { role: "model", parts: [{ functionCall: { name: "f", args: {} } }] },
+            { role: "user", parts: [{ functionResponse: { name: "f", response } }] },
+          ],
+        },
+        call,
+      ).messages.at(-1)!.content;
     expect(results({ output: "42 files" })).toBe("42 files");
     expect(results({ name: "f", content: { sky: "fog" } })).toBe('{"sky":"fog"}');
     expect(results({ content: "text" })).toBe("text");
@@ -50,13 +76,22 @@ describe("generateContent request", () => {
   });
 
   it("a response schema (Gemini's or JSON Schema) asks for structured output", () => {
-    expect(parseGenerateContentRequest({ contents: [{ parts: [{ text: "x" }] }], generationConfig: { responseMimeType: "application/json", responseSchema: { type: "OBJECT", properties: { a: { type: "STRING" } } } } }, call).responseFormat).toEqual({
+    expect(
+      parseGenerateContentRequest(
+        { contents: [{ parts: [{ text: "x" }] }], generationConfig: { responseMimeType: "application/json", responseSchema: { type: "OBJECT", properties: { a: { type: "STRING" } } } } },
+        call,
+      ).responseFormat,
+    ).toEqual({
       type: "json_schema",
       name: "response",
       schema: { type: "object", properties: { a: { type: "string" } } },
     });
     const schema = { type: "object", properties: { b: { type: "integer" } }, additionalProperties: false };
-    expect(parseGenerateContentRequest({ contents: [{ parts: [{ text: "x" }] }], generationConfig: { responseJsonSchema: schema } }, call).responseFormat).toEqual({ type: "json_schema", name: "response", schema });
+    expect(parseGenerateContentRequest({ contents: [{ parts: [{ text: "x" }] }], generationConfig: { responseJsonSchema: schema } }, call).responseFormat).toEqual({
+      type: "json_schema",
+      name: "response",
+      schema,
+    });
   });
 
   it("names what no canonical field carries (for x-tollgate-dropped), and drops thoughts", () => {

@@ -46,7 +46,11 @@ const generateContentRequest = z.looseObject({
   contents: z.array(content).min(1),
   systemInstruction: z.union([z.string(), content.extend({ role: z.string().nullish() })]).nullish(),
   tools: z.array(tool).nullish(),
-  toolConfig: z.looseObject({ functionCallingConfig: z.looseObject({ mode: z.enum(["MODE_UNSPECIFIED", "AUTO", "ANY", "NONE", "VALIDATED"]).nullish(), allowedFunctionNames: z.array(z.string()).nullish() }).nullish() }).nullish(),
+  toolConfig: z
+    .looseObject({
+      functionCallingConfig: z.looseObject({ mode: z.enum(["MODE_UNSPECIFIED", "AUTO", "ANY", "NONE", "VALIDATED"]).nullish(), allowedFunctionNames: z.array(z.string()).nullish() }).nullish(),
+    })
+    .nullish(),
   generationConfig: generationConfig.nullish(),
 });
 

@@ -40,8 +40,7 @@ export function translatingChatEncoder(request: CanonicalRequest): StreamEncoder
   let created = Math.floor(Date.now() / 1000);
   let usage: Usage | undefined;
   const started = new Set<number>();
-  const frame = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-    sseFrame(JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices, ...extra }));
+  const frame = (choices: unknown[], extra: Record<string, unknown> = {}) => sseFrame(JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices, ...extra }));
   const delta = (choice: number, body: Record<string, unknown>) => {
     // The first delta of a choice carries the role, as OpenAI's do.
     const withRole = started.has(choice) ? body : { role: "assistant", ...body };

@@ -45,9 +45,7 @@ const chatRequest = z.looseObject({
       }),
     )
     .nullish(),
-  tool_choice: z
-    .union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.literal("function"), function: z.looseObject({ name: z.string() }) })])
-    .nullish(),
+  tool_choice: z.union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.literal("function"), function: z.looseObject({ name: z.string() }) })]).nullish(),
   response_format: z
     .union([
       z.looseObject({ type: z.literal("text") }),
@@ -63,7 +61,23 @@ const chatRequest = z.looseObject({
 type ChatRequestWire = z.infer<typeof chatRequest>;
 
 /** Fields the canonical request carries; any other field reaches only a Chat Completions upstream. */
-const MODELLED = new Set(["model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "temperature", "top_p", "n", "stop", "seed", "tools", "tool_choice", "response_format", "user"]);
+const MODELLED = new Set([
+  "model",
+  "messages",
+  "stream",
+  "stream_options",
+  "max_tokens",
+  "max_completion_tokens",
+  "temperature",
+  "top_p",
+  "n",
+  "stop",
+  "seed",
+  "tools",
+  "tool_choice",
+  "response_format",
+  "user",
+]);
 
 function toMessage(m: ChatRequestWire["messages"][number]): Message {
   const out: Message = { role: m.role, content: null };
@@ -127,7 +141,12 @@ export function parseChatRequest(body: unknown): CanonicalRequest {
   if (format != null) {
     request.responseFormat =
       format.type === "json_schema"
-        ? ({ type: "json_schema", name: format.json_schema.name, schema: format.json_schema.schema ?? {}, ...(format.json_schema.strict != null ? { strict: format.json_schema.strict } : {}) } satisfies ResponseFormat)
+        ? ({
+            type: "json_schema",
+            name: format.json_schema.name,
+            schema: format.json_schema.schema ?? {},
+            ...(format.json_schema.strict != null ? { strict: format.json_schema.strict } : {}),
+          } satisfies ResponseFormat)
         : { type: format.type };
   }
   return request;

@@ -12,7 +12,14 @@ import { encodeResponsesBody } from "./encode-response.js";
 import { passthroughResponsesEncoder, translatingResponsesEncoder } from "./encode-stream.js";
 import { parseResponsesRequest } from "./parse-request.js";
 
-const request: CanonicalRequest = parseResponsesRequest({ model: "fast", input: "hi", instructions: "Be brief.", stream: true, temperature: 0.3, tools: [{ type: "function", name: "weather", parameters: { type: "object" } }] });
+const request: CanonicalRequest = parseResponsesRequest({
+  model: "fast",
+  input: "hi",
+  instructions: "Be brief.",
+  stream: true,
+  temperature: 0.3,
+  tools: [{ type: "function", name: "weather", parameters: { type: "object" } }],
+});
 
 function decode(text: string): SseMessage[] {
   const decoder = new SseDecoder();
@@ -77,7 +84,13 @@ describe("translating encoder", () => {
 
   it("an error after the stream began is an error event with the next sequence number, carrying the error as the SDK reads it", () => {
     const encoder = translatingResponsesEncoder(request);
-    const started = encoder.chunk({ raw: "", events: [{ type: "response-start", id: "x", model: "m", created: 1 }, { type: "text-delta", choice: 0, text: "Hel" }] });
+    const started = encoder.chunk({
+      raw: "",
+      events: [
+        { type: "response-start", id: "x", model: "m", created: 1 },
+        { type: "text-delta", choice: 0, text: "Hel" },
+      ],
+    });
     const error = encoder.error(renderError(new InvalidRequestError("bad_thing", "Something broke.")));
     const messages = decode(started + error);
     const last = messages.at(-1)!;
@@ -95,7 +108,14 @@ describe("translating encoder", () => {
 
   it("a finish for length ends with response.incomplete", () => {
     const encoder = translatingResponsesEncoder(request);
-    const text = encoder.chunk({ raw: "", events: [{ type: "text-delta", choice: 0, text: "cut" }, { type: "finish", choice: 0, reason: "length" }] }) + encoder.end();
+    const text =
+      encoder.chunk({
+        raw: "",
+        events: [
+          { type: "text-delta", choice: 0, text: "cut" },
+          { type: "finish", choice: 0, reason: "length" },
+        ],
+      }) + encoder.end();
     const { events } = accumulate(decode(text));
     expect(events.at(-1)).toMatchObject({ type: "response.incomplete", response: { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } } });
   });
@@ -133,6 +153,12 @@ describe("encodeResponsesBody", () => {
     expect(body).toMatchObject({ id: "resp_chatcmpl-1", object: "response", created_at: 10, model: "grok", status: "completed" });
     expect(body.output.map((o) => o.type)).toEqual(["reasoning", "function_call"]);
     expect(body.output[1]).toMatchObject({ type: "function_call", call_id: "call_1", name: "weather", arguments: "{}", status: "completed" });
-    expect(body.usage).toEqual({ input_tokens: 5, input_tokens_details: { cached_tokens: 2, cache_write_tokens: 0 }, output_tokens: 9, output_tokens_details: { reasoning_tokens: 4 }, total_tokens: 14 });
+    expect(body.usage).toEqual({
+      input_tokens: 5,
+      input_tokens_details: { cached_tokens: 2, cache_write_tokens: 0 },
+      output_tokens: 9,
+      output_tokens_details: { reasoning_tokens: 4 },
+      total_tokens: 14,
+    });
   });
 });

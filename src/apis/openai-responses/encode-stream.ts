@@ -126,7 +126,16 @@ export function translatingResponsesEncoder(request: CanonicalRequest): StreamEn
     if (!item) {
       out += closeCurrent();
       const origin = e.name ? request.toolOrigins?.[e.name] : undefined;
-      item = { kind: "function_call", outputIndex: items.length, id: newId(origin?.kind === "custom" ? "ctc" : "fc"), callId: e.id || newId("call"), name: e.name ?? "", args: "", open: true, ...(origin ? { origin } : {}) };
+      item = {
+        kind: "function_call",
+        outputIndex: items.length,
+        id: newId(origin?.kind === "custom" ? "ctc" : "fc"),
+        callId: e.id || newId("call"),
+        name: e.name ?? "",
+        args: "",
+        open: true,
+        ...(origin ? { origin } : {}),
+      };
       items.push(item);
       tools.set(e.index, item);
       out += emit("response.output_item.added", { output_index: item.outputIndex, item: snapshot(item, "in_progress") });

@@ -32,7 +32,15 @@ describe("parseResponsesRequest", () => {
       model: "fast",
       input: [
         { role: "developer", content: "Use tools." },
-        { type: "message", role: "user", content: [{ type: "input_text", text: "Weather?" }, { type: "input_image", image_url: "https://x.test/a.png", detail: "low" }, { type: "input_file", file_id: "file-1" }] },
+        {
+          type: "message",
+          role: "user",
+          content: [
+            { type: "input_text", text: "Weather?" },
+            { type: "input_image", image_url: "https://x.test/a.png", detail: "low" },
+            { type: "input_file", file_id: "file-1" },
+          ],
+        },
         { type: "reasoning", id: "rs_1", summary: [] },
         { type: "message", id: "msg_1", role: "assistant", status: "completed", content: [{ type: "output_text", text: "Checking.", annotations: [] }] },
         { type: "function_call", id: "fc_1", call_id: "call_1", name: "weather", arguments: '{"city":"Paris"}', status: "completed" },
@@ -44,7 +52,14 @@ describe("parseResponsesRequest", () => {
     });
     expect(request.messages).toEqual([
       { role: "developer", content: "Use tools." },
-      { role: "user", content: [{ type: "text", text: "Weather?" }, { type: "image", url: "https://x.test/a.png", detail: "low" }, { type: "other", raw: { type: "input_file", file_id: "file-1" } }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Weather?" },
+          { type: "image", url: "https://x.test/a.png", detail: "low" },
+          { type: "other", raw: { type: "input_file", file_id: "file-1" } },
+        ],
+      },
       {
         role: "assistant",
         content: [{ type: "text", text: "Checking." }],
@@ -63,7 +78,10 @@ describe("parseResponsesRequest", () => {
     const body = {
       model: "fast",
       input: "hi",
-      tools: [{ type: "function", name: "weather", description: "Weather", parameters: { type: "object" }, strict: true }, { type: "function", name: "bare", parameters: null }],
+      tools: [
+        { type: "function", name: "weather", description: "Weather", parameters: { type: "object" }, strict: true },
+        { type: "function", name: "bare", parameters: null },
+      ],
       tool_choice: { type: "function", name: "weather" },
       temperature: 0.5,
       top_p: 0.8,
@@ -86,7 +104,10 @@ describe("parseResponsesRequest", () => {
     });
     expect(request.tools![1]).toEqual({ name: "bare" });
     expect(request.inbound.body).toBe(body);
-    expect(parseResponsesRequest({ model: "m", input: "x", tool_choice: "required", text: { format: { type: "json_object" } } })).toMatchObject({ toolChoice: "required", responseFormat: { type: "json_object" } });
+    expect(parseResponsesRequest({ model: "m", input: "x", tool_choice: "required", text: { format: { type: "json_object" } } })).toMatchObject({
+      toolChoice: "required",
+      responseFormat: { type: "json_object" },
+    });
   });
 
   it("sets built-in tools aside for the provider, flattens namespaces and turns custom tools into functions", () => {
@@ -97,7 +118,15 @@ describe("parseResponsesRequest", () => {
         { type: "function", name: "f" },
         { type: "web_search_preview" },
         { type: "file_search", vector_store_ids: [] },
-        { type: "namespace", name: "crm", description: "CRM.", tools: [{ type: "function", name: "find", description: "Find.", parameters: { type: "object" } }, { type: "custom", name: "note" }] },
+        {
+          type: "namespace",
+          name: "crm",
+          description: "CRM.",
+          tools: [
+            { type: "function", name: "find", description: "Find.", parameters: { type: "object" } },
+            { type: "custom", name: "note" },
+          ],
+        },
         { type: "custom", name: "sql" },
       ],
       tool_choice: { type: "web_search_preview" },
@@ -106,20 +135,37 @@ describe("parseResponsesRequest", () => {
     expect(request.tools!.map((t) => t.name)).toEqual(["f", "crm__find", "crm__note", "sql"]);
     expect(request.tools![1]).toMatchObject({ description: "CRM. Find.", parameters: { type: "object" } });
     expect(request.tools![3]!.parameters).toMatchObject({ properties: { input: { type: "string" } }, required: ["input"] });
-    expect(request.toolOrigins).toEqual({ crm__find: { kind: "namespaced", namespace: "crm", name: "find" }, crm__note: { kind: "custom", namespace: "crm", name: "note" }, sql: { kind: "custom", name: "sql" } });
+    expect(request.toolOrigins).toEqual({
+      crm__find: { kind: "namespaced", namespace: "crm", name: "find" },
+      crm__note: { kind: "custom", namespace: "crm", name: "note" },
+      sql: { kind: "custom", name: "sql" },
+    });
     expect(request.toolChoice).toBeUndefined();
     expect(parseResponsesRequest({ model: "m", input: "x", tools: [{ type: "custom", name: "sql" }], tool_choice: { type: "custom", name: "sql" } }).toolChoice).toEqual({ name: "sql" });
     expect(rejection({ model: "m", input: "x", tool_choice: { type: "allowed_tools" } })).toMatchObject({ param: "tool_choice" });
   });
 
   it("keeps built-in tools' items for the provider and lists them as dropped for translation", () => {
-    const request = parseResponsesRequest({ model: "m", input: [{ role: "user", content: "x" }, { type: "web_search_call", id: "ws_1", status: "completed" }, { type: "shell_call", id: "sh_1" }] });
+    const request = parseResponsesRequest({
+      model: "m",
+      input: [
+        { role: "user", content: "x" },
+        { type: "web_search_call", id: "ws_1", status: "completed" },
+        { type: "shell_call", id: "sh_1" },
+      ],
+    });
     expect(request.messages).toHaveLength(1);
     expect(request.dropped).toEqual(["web_search_call items", "shell_call items"]);
   });
 
   it("refuses what needs server-side state", () => {
-    for (const [field, value] of [["previous_response_id", "resp_1"], ["store", true], ["conversation", "conv_1"], ["prompt", { id: "pmpt_1" }], ["background", true]] as const) {
+    for (const [field, value] of [
+      ["previous_response_id", "resp_1"],
+      ["store", true],
+      ["conversation", "conv_1"],
+      ["prompt", { id: "pmpt_1" }],
+      ["background", true],
+    ] as const) {
       const err = rejection({ model: "m", input: "x", [field]: value });
       expect(err.param).toBe(field);
       expect(err.message).toMatch(/not supported: Tollgate is stateless/);

@@ -43,7 +43,10 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, at: string): z.in
 }
 
 function customDefinition(name: string, description: string | null | undefined): ToolDefinition {
-  const def: ToolDefinition = { name, parameters: { type: "object", properties: { [CUSTOM_INPUT]: { type: "string", description: "The tool's input, as free text." } }, required: [CUSTOM_INPUT], additionalProperties: false } };
+  const def: ToolDefinition = {
+    name,
+    parameters: { type: "object", properties: { [CUSTOM_INPUT]: { type: "string", description: "The tool's input, as free text." } }, required: [CUSTOM_INPUT], additionalProperties: false },
+  };
   if (description != null) def.description = description;
   return def;
 }

@@ -24,10 +24,11 @@ export function testClient(options: RedisOptions = {}): Redis {
 
 /** Resolves when the client is connected: fail-fast clients reject commands until then. */
 export async function connected(client: Redis): Promise<Redis> {
-  if (client.status !== "ready") await new Promise<void>((resolve, reject) => {
-    client.once("ready", resolve);
-    client.once("end", () => reject(new Error("Redis connection ended before it was ready")));
-  });
+  if (client.status !== "ready")
+    await new Promise<void>((resolve, reject) => {
+      client.once("ready", resolve);
+      client.once("end", () => reject(new Error("Redis connection ended before it was ready")));
+    });
   return client;
 }
 

@@ -18,7 +18,11 @@ async function awsCredentials(name: string, profile: string | undefined, now: nu
   try {
     const identity = await fromNodeProviderChain(profile ? { profile } : {})();
     if (identity.expiration && identity.expiration.getTime() <= now) {
-      return { path, ok: false, message: `the AWS credentials from ${from} (access key ${tail(identity.accessKeyId)}) expired at ${identity.expiration.toISOString()}; refresh them (aws sso login, a new session token).` };
+      return {
+        path,
+        ok: false,
+        message: `the AWS credentials from ${from} (access key ${tail(identity.accessKeyId)}) expired at ${identity.expiration.toISOString()}; refresh them (aws sso login, a new session token).`,
+      };
     }
     const until = identity.expiration ? `, valid until ${identity.expiration.toISOString()} (refreshed before then)` : "";
     return { path, ok: true, message: `AWS credentials from ${from} (access key ${tail(identity.accessKeyId)})${until}.` };

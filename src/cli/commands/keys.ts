@@ -69,8 +69,14 @@ async function create(argv: string[], usage: string): Promise<void> {
   if (rpm !== undefined) limits.rpm = rpm;
   const tpm = positiveInt(values.tpm, "--tpm", usage);
   if (tpm !== undefined) limits.tpm = tpm;
-  const models = values.models?.split(",").map((m) => m.trim()).filter(Boolean);
-  const origins = values.origins?.split(",").map((o) => o.trim()).filter(Boolean);
+  const models = values.models
+    ?.split(",")
+    .map((m) => m.trim())
+    .filter(Boolean);
+  const origins = values.origins
+    ?.split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
   const t = tags(values.tag, usage);
   const body = {
     user_id: values.user,
@@ -144,7 +150,12 @@ async function list(argv: string[], usage: string): Promise<void> {
     shortTime(k.expires_at),
   ]);
   const headers = ["ID", "NAME", "USER", "TEAM", "PREFIX", "MODELS", "LIMITS", "STATUS", "CREATED (UTC)", "EXPIRES (UTC)"];
-  process.stdout.write(renderTable(headers.map((header) => ({ header })), rows));
+  process.stdout.write(
+    renderTable(
+      headers.map((header) => ({ header })),
+      rows,
+    ),
+  );
 }
 
 async function revoke(argv: string[], usage: string): Promise<void> {

@@ -54,7 +54,11 @@ export async function launch(argv: string[]): Promise<void> {
     process.stdout.write(`${HELP}\n`);
     return;
   }
-  const { values, positionals } = parseOptions(own, { ...connectionOptions, user: { type: "string" }, budget: { type: "string", multiple: true }, bin: { type: "string" }, "keep-key": { type: "boolean" } }, HELP);
+  const { values, positionals } = parseOptions(
+    own,
+    { ...connectionOptions, user: { type: "string" }, budget: { type: "string", multiple: true }, bin: { type: "string" }, "keep-key": { type: "boolean" } },
+    HELP,
+  );
   const agent = positionals[0];
   if (!isAgent(agent)) throw new UsageError(`launch needs an agent: ${AGENTS.join(", ")}${agent ? ` (got "${agent}")` : ""}.`, HELP);
   if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]}"; the agent's own arguments go after --.`, HELP);

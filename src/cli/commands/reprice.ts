@@ -91,7 +91,11 @@ its models replace the gateway's prices for them. T: an ISO 8601 date or time, o
     const run = await new Progress().step("Repricing the range", () =>
       client.request<RepricingRun>("POST", "/admin/repricing-runs", { prices, from: values.from, to: values.to, actor: values.actor, ...(values.note !== undefined ? { note: values.note } : {}) }),
     );
-    process.stdout.write(values.json ? `${JSON.stringify(run, null, 2)}\n` : `Repricing run ${run.id} by ${run.actor}: ${run.rows_changed} requests of ${run.from} to ${run.to} changed, ${run.old.cost_usd} USD → ${run.new.cost_usd} USD.\n`);
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify(run, null, 2)}\n`
+        : `Repricing run ${run.id} by ${run.actor}: ${run.rows_changed} requests of ${run.from} to ${run.to} changed, ${run.old.cost_usd} USD → ${run.new.cost_usd} USD.\n`,
+    );
     return;
   }
 
@@ -112,7 +116,14 @@ function renderRepriced(report: RepricedReport): string {
   if (report.totals.length === 0) return `${out}No requests in this period.\n`;
   const notes = (g: RepricedGroup) => [g.estimated ? "estimated (other tokenizer)" : "", g.unpriced_requests > 0 ? `${g.unpriced_requests} unpriced` : ""].filter(Boolean).join("; ");
   out += renderTable(
-    [{ header: (report.group_by === "tag" ? `tag ${report.tag ?? ""}` : report.group_by).toUpperCase() }, num("REQUESTS"), num("RECORDED (USD)"), num("REPRICED (USD)"), num("DELTA (USD)"), { header: "NOTES" }],
+    [
+      { header: (report.group_by === "tag" ? `tag ${report.tag ?? ""}` : report.group_by).toUpperCase() },
+      num("REQUESTS"),
+      num("RECORDED (USD)"),
+      num("REPRICED (USD)"),
+      num("DELTA (USD)"),
+      { header: "NOTES" },
+    ],
     report.totals.map((g) => [g.group ?? "(none)", String(g.requests), g.recorded_cost_usd, g.repriced_cost_usd, g.delta_usd, notes(g)]),
   );
   return out;

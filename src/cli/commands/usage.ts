@@ -76,7 +76,13 @@ function renderUsage(report: UsageReport): string {
   let out = `Usage by ${report.group_by === "tag" ? `tag "${report.tag}"` : report.group_by}, ${report.from} to ${report.to}\n\n`;
   if (report.totals.length === 0) return `${out}No requests in this period.\n`;
   const sum = report.totals.reduce(
-    (acc, t) => ({ requests: acc.requests + t.requests, input: acc.input + t.input_tokens, output: acc.output + t.output_tokens, cost: acc.cost + BigInt(t.cost_nanos), saved: acc.saved + BigInt(t.saved_nanos) }),
+    (acc, t) => ({
+      requests: acc.requests + t.requests,
+      input: acc.input + t.input_tokens,
+      output: acc.output + t.output_tokens,
+      cost: acc.cost + BigInt(t.cost_nanos),
+      saved: acc.saved + BigInt(t.saved_nanos),
+    }),
     { requests: 0, input: 0, output: 0, cost: 0n, saved: 0n },
   );
   const rows = report.totals.map((t) => [groupName(t.group), String(t.requests), String(t.input_tokens), String(t.output_tokens), t.cost_usd, t.saved_usd]);

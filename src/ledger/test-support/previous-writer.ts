@@ -21,8 +21,26 @@ export async function insertRecordsAsBefore(sql: Sql, records: readonly RequestR
   await sql.transaction(async (tx) => {
     const [top] = await tx.query<{ seq: number }>("SELECT COALESCE(MAX(seq), 0) AS seq FROM tollgate_requests");
     const base = top?.seq ?? 0;
-    await insertIgnoring(tx, "tollgate_requests", ["seq", ...requestColumns], rows.map((r, i) => ({ seq: base + i + 1, ...r.request })), "id");
-    await insertIgnoring(tx, "tollgate_attempts", PREVIOUS_ATTEMPT_COLUMNS, rows.flatMap((r) => r.attempts), "request_id, attempt");
-    await insertIgnoring(tx, "tollgate_request_tags", tagColumns, rows.flatMap((r) => r.tags), "request_id, name");
+    await insertIgnoring(
+      tx,
+      "tollgate_requests",
+      ["seq", ...requestColumns],
+      rows.map((r, i) => ({ seq: base + i + 1, ...r.request })),
+      "id",
+    );
+    await insertIgnoring(
+      tx,
+      "tollgate_attempts",
+      PREVIOUS_ATTEMPT_COLUMNS,
+      rows.flatMap((r) => r.attempts),
+      "request_id, attempt",
+    );
+    await insertIgnoring(
+      tx,
+      "tollgate_request_tags",
+      tagColumns,
+      rows.flatMap((r) => r.tags),
+      "request_id, name",
+    );
   });
 }

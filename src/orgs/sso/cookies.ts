@@ -14,5 +14,7 @@ export function readCookie(header: string | undefined, name: string): string | u
 }
 
 export function setCookie(name: string, value: string, options: { maxAgeSeconds: number; sameSite: "Strict" | "Lax"; secure: boolean; path: string }): string {
-  return [`${name}=${encodeURIComponent(value)}`, `Path=${options.path}`, `Max-Age=${options.maxAgeSeconds}`, "HttpOnly", `SameSite=${options.sameSite}`, ...(options.secure ? ["Secure"] : [])].join("; ");
+  return [`${name}=${encodeURIComponent(value)}`, `Path=${options.path}`, `Max-Age=${options.maxAgeSeconds}`, "HttpOnly", `SameSite=${options.sameSite}`, ...(options.secure ? ["Secure"] : [])].join(
+    "; ",
+  );
 }

@@ -25,12 +25,20 @@ export class SessionStore {
     const sql = await this.store();
     // Expired sessions are swept as new ones begin: no timer, no growth without bound.
     await sql.query("DELETE FROM tollgate_sessions WHERE expires_at <= $1", [now]);
-    await sql.query("INSERT INTO tollgate_sessions (id_hash, principal, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)", [hashOf(id), JSON.stringify(principal), session.csrf, now, session.expiresAt]);
+    await sql.query("INSERT INTO tollgate_sessions (id_hash, principal, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)", [
+      hashOf(id),
+      JSON.stringify(principal),
+      session.csrf,
+      now,
+      session.expiresAt,
+    ]);
     return { id, session };
   }
 
   async get(id: string, now = Date.now()): Promise<Session | undefined> {
-    const [row] = await (await this.store()).query<{ principal: string; csrf: string; expires_at: number | string }>("SELECT principal, csrf, expires_at FROM tollgate_sessions WHERE id_hash = $1", [hashOf(id)]);
+    const [row] = await (await this.store()).query<{ principal: string; csrf: string; expires_at: number | string }>("SELECT principal, csrf, expires_at FROM tollgate_sessions WHERE id_hash = $1", [
+      hashOf(id),
+    ]);
     if (!row || Number(row.expires_at) <= now) return undefined;
     return { principal: JSON.parse(row.principal) as Principal, csrf: row.csrf, expiresAt: Number(row.expires_at) };
   }

@@ -14,7 +14,14 @@ export class SignInRefused extends Error {}
  * A person without a record gets one (role and teams as mapped), so keys can be made for
  * them; a disabled record, or no role from either, refuses the sign-in.
  */
-export async function principalForClaims(claims: Record<string, unknown>, oidc: ResolvedOidc, orgs: OrgDirectory, audit: AuditLog, call: { source?: string; requestId: string }, now = Date.now()): Promise<Principal> {
+export async function principalForClaims(
+  claims: Record<string, unknown>,
+  oidc: ResolvedOidc,
+  orgs: OrgDirectory,
+  audit: AuditLog,
+  call: { source?: string; requestId: string },
+  now = Date.now(),
+): Promise<Principal> {
   const userId = claims[oidc.userClaim];
   if (typeof userId !== "string" || userId === "") throw new SignInRefused(`The identity provider sent no "${oidc.userClaim}" claim to name you by.`);
   const mapped = roleFromClaims(claims, oidc);
@@ -30,7 +37,19 @@ export async function principalForClaims(claims: Record<string, unknown>, oidc: 
     if (typeof claims.name === "string") user.name = claims.name.slice(0, 256);
     if (await store.createUser(user)) {
       orgs.forget("user", userId);
-      await audit.record({ actor: principal.actor, actorRole: principal.role, via: "oidc", ...(call.source ? { source: call.source } : {}), requestId: call.requestId, action: "users.create", resource: "users", resourceId: userId, status: 201, after: user, at: now });
+      await audit.record({
+        actor: principal.actor,
+        actorRole: principal.role,
+        via: "oidc",
+        ...(call.source ? { source: call.source } : {}),
+        requestId: call.requestId,
+        action: "users.create",
+        resource: "users",
+        resourceId: userId,
+        status: 201,
+        after: user,
+        at: now,
+      });
     }
   }
   return principal;

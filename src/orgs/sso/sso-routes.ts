@@ -59,13 +59,33 @@ export function createSsoRoutes(oidc: ResolvedOidc | undefined, ctx: SsoContext)
       const id = readCookie(req.headers.cookie, SESSION_COOKIE);
       const session = id ? await ctx.sessions.get(id) : undefined;
       const token = req.headers["x-csrf-token"];
-      if (!session || !csrfMatches(session, Array.isArray(token) ? token[0] : token)) return send(res, 403, { "content-type": "application/json" }, JSON.stringify({ error: { message: "Sign out needs the session's x-csrf-token.", type: "permission_error", code: "csrf_failed", param: null } }));
+      if (!session || !csrfMatches(session, Array.isArray(token) ? token[0] : token))
+        return send(
+          res,
+          403,
+          { "content-type": "application/json" },
+          JSON.stringify({ error: { message: "Sign out needs the session's x-csrf-token.", type: "permission_error", code: "csrf_failed", param: null } }),
+        );
       await ctx.sessions.delete(id!);
-      await ctx.audit.record({ actor: session.principal.actor, actorRole: session.principal.role, via: "session", ...(call.source ? { source: call.source } : {}), requestId: call.requestId, action: "session.delete", resource: "session", status: 204 });
+      await ctx.audit.record({
+        actor: session.principal.actor,
+        actorRole: session.principal.role,
+        via: "session",
+        ...(call.source ? { source: call.source } : {}),
+        requestId: call.requestId,
+        action: "session.delete",
+        resource: "session",
+        status: 204,
+      });
       return send(res, 204, { "set-cookie": sessionCookie("", 0) });
     }
     if (!flow || !oidc || method !== "GET" || (name !== "login" && name !== "callback")) {
-      return send(res, 404, { "content-type": "application/json" }, JSON.stringify({ error: { message: `No route for ${method} ${SSO_PREFIX}${name.slice(0, 100)}.`, type: "not_found_error", code: "not_found", param: null } }));
+      return send(
+        res,
+        404,
+        { "content-type": "application/json" },
+        JSON.stringify({ error: { message: `No route for ${method} ${SSO_PREFIX}${name.slice(0, 100)}.`, type: "not_found_error", code: "not_found", param: null } }),
+      );
     }
     if (name === "login") {
       try {
@@ -85,7 +105,17 @@ export function createSsoRoutes(oidc: ResolvedOidc | undefined, ctx: SsoContext)
       const principal = await principalForClaims(claims, oidc, ctx.orgs, ctx.audit, call);
       const ttlMs = oidc.sessionTtlMinutes * 60_000;
       const { id } = await ctx.sessions.create(principal, ttlMs);
-      await ctx.audit.record({ actor: principal.actor, actorRole: principal.role, via: "oidc", ...(call.source ? { source: call.source } : {}), requestId: call.requestId, action: "session.create", resource: "session", status: 302, after: { role: principal.role, teams: principal.teams, user_id: principal.userId } });
+      await ctx.audit.record({
+        actor: principal.actor,
+        actorRole: principal.role,
+        via: "oidc",
+        ...(call.source ? { source: call.source } : {}),
+        requestId: call.requestId,
+        action: "session.create",
+        resource: "session",
+        status: 302,
+        after: { role: principal.role, teams: principal.teams, user_id: principal.userId },
+      });
       return send(res, 302, { location: "../", "set-cookie": [clearFlow, sessionCookie(id, ttlMs / 1000)] });
     } catch (err) {
       if (err instanceof SignInRefused) return failurePage(res, 403, err.message, clearFlow);

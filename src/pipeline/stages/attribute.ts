@@ -8,7 +8,10 @@ const MAX_TAGS = 16;
 /** Parses `x-tollgate-tags: feature=search, env=prod`. */
 function parseTagHeader(header: string): Record<string, string> {
   const tags: Record<string, string> = {};
-  const parts = header.split(",").map((p) => p.trim()).filter(Boolean);
+  const parts = header
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (parts.length > MAX_TAGS) throw new InvalidRequestError("invalid_tags", `At most ${MAX_TAGS} tags per request.`, { param: "x-tollgate-tags" });
   for (const part of parts) {
     const eq = part.indexOf("=");

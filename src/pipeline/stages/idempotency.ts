@@ -66,14 +66,17 @@ async function claim(ctx: GatewayContext, { store, config }: IdempotencyOptions,
 
 /** Runs the request holding the key (its lease renewed meanwhile), then keeps its answer or frees the key. */
 async function runFirst(ctx: GatewayContext, next: () => Promise<void>, { store, config, log }: IdempotencyOptions, key: string): Promise<void> {
-  const renewal = setInterval(() => {
-    store.renew(key, ctx.id, config.leaseMs).then(
-      (held) => {
-        if (!held) log(`idempotency: request ${ctx.id} lost its key's lease; a duplicate may run again`);
-      },
-      (err: unknown) => log(`idempotency: renewing ${ctx.id}'s lease failed: ${ctx.services.redactor.redact(String(err))}`),
-    );
-  }, Math.floor(config.leaseMs / 3));
+  const renewal = setInterval(
+    () => {
+      store.renew(key, ctx.id, config.leaseMs).then(
+        (held) => {
+          if (!held) log(`idempotency: request ${ctx.id} lost its key's lease; a duplicate may run again`);
+        },
+        (err: unknown) => log(`idempotency: renewing ${ctx.id}'s lease failed: ${ctx.services.redactor.redact(String(err))}`),
+      );
+    },
+    Math.floor(config.leaseMs / 3),
+  );
   renewal.unref();
   // Shared with any other stage that keeps the answer (the cache).
   ctx.recorder ??= new AnswerRecorder();

@@ -27,14 +27,20 @@ export const resolveRoute: Stage<GatewayContext> = async (ctx, next) => {
     const unable = route.targets.filter((t) => !ctx.services.providers.get(t.provider)?.adapter.buildEmbeddingRequest);
     if (unable.length > 0) {
       const names = unable.map((t) => `${t.provider}/${t.model} (${ctx.services.providers.get(t.provider)?.type ?? "unknown"})`).join(", ");
-      throw new InvalidRequestError("embeddings_not_supported", `The model "${route.name}" cannot serve embeddings: its target${unable.length > 1 ? "s" : ""} ${names} do${unable.length > 1 ? "" : "es"} not embed.`, { param: "model" });
+      throw new InvalidRequestError(
+        "embeddings_not_supported",
+        `The model "${route.name}" cannot serve embeddings: its target${unable.length > 1 ? "s" : ""} ${names} do${unable.length > 1 ? "" : "es"} not embed.`,
+        { param: "model" },
+      );
     }
   }
   // A context window bounds each embeddings input, not a batch of them: the provider checks those.
   if (route.contextWindow !== undefined && !request.embedding) {
     const needed = promptTokens(ctx) + (request.maxOutputTokens ?? 0);
     if (needed > route.contextWindow) {
-      throw new InvalidRequestError("context_length_exceeded", `This request needs ${needed} tokens (prompt + max_tokens) but "${route.name}" has a context window of ${route.contextWindow}.`, { param: "messages" });
+      throw new InvalidRequestError("context_length_exceeded", `This request needs ${needed} tokens (prompt + max_tokens) but "${route.name}" has a context window of ${route.contextWindow}.`, {
+        param: "messages",
+      });
     }
   }
   checkProviderOnly(ctx, route);

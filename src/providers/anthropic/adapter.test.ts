@@ -43,13 +43,27 @@ describe("the Anthropic adapter", () => {
 
 describe("Chat Completions → Messages", () => {
   it("system and developer messages go to `system`; max_tokens defaults to the provider's", () => {
-    expect(fromChat({ messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "hi" }] })).toEqual({
+    expect(
+      fromChat({
+        messages: [
+          { role: "system", content: "Be brief." },
+          { role: "user", content: "hi" },
+        ],
+      }),
+    ).toEqual({
       model: "claude-x",
       max_tokens: 4096,
       system: "Be brief.",
       messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }],
     });
-    const two = fromChat({ max_tokens: 10, messages: [{ role: "system", content: "A" }, { role: "developer", content: [{ type: "text", text: "B" }] }, { role: "user", content: "hi" }] });
+    const two = fromChat({
+      max_tokens: 10,
+      messages: [
+        { role: "system", content: "A" },
+        { role: "developer", content: [{ type: "text", text: "B" }] },
+        { role: "user", content: "hi" },
+      ],
+    });
     expect(two.system).toEqual([
       { type: "text", text: "A" },
       { type: "text", text: "B" },
@@ -90,7 +104,10 @@ describe("Chat Completions → Messages", () => {
   });
 
   it("tools with input_schema, and every tool_choice", () => {
-    const tools = [{ type: "function", function: { name: "weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: true } }, { type: "function", function: { name: "now" } }];
+    const tools = [
+      { type: "function", function: { name: "weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: true } },
+      { type: "function", function: { name: "now" } },
+    ];
     const body = fromChat({ messages: [{ role: "user", content: "hi" }], tools, tool_choice: "required" });
     expect(body.tools).toEqual([
       { name: "weather", description: "Weather", input_schema: { type: "object", properties: { city: { type: "string" } } } },
@@ -167,7 +184,12 @@ describe("Chat Completions → Messages", () => {
 
   it("invalid tool-call arguments are the client's mistake: a 400 naming the field", () => {
     const build = (args: string) =>
-      fromChat({ messages: [{ role: "user", content: "x" }, { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: args } }] }] });
+      fromChat({
+        messages: [
+          { role: "user", content: "x" },
+          { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: args } }] },
+        ],
+      });
     expect(() => build("{not json")).toThrow(InvalidRequestError);
     expect(() => build("{not json")).toThrow(expect.objectContaining({ status: 400, param: "messages[1].tool_calls[0].function.arguments", message: expect.stringMatching(/not valid JSON/) }));
     expect(() => build("[1,2]")).toThrow(expect.objectContaining({ status: 400, message: expect.stringMatching(/must be a JSON object/) }));

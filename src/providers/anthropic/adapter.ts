@@ -41,7 +41,11 @@ export function createAnthropicAdapter(config: AnthropicAdapterConfig): Provider
     },
     buildCountTokensRequest(request: CanonicalRequest, model: string): HttpRequestSpec {
       // count_tokens takes a Messages body without max_tokens and stream.
-      const { max_tokens: _max, stream: _stream, ...body } = sameFormatBody(request, "anthropic-messages", model, () => toMessagesBody(request, model, { defaultMaxTokens: 1 })) ?? toMessagesBody(request, model, { defaultMaxTokens: 1 });
+      const {
+        max_tokens: _max,
+        stream: _stream,
+        ...body
+      } = sameFormatBody(request, "anthropic-messages", model, () => toMessagesBody(request, model, { defaultMaxTokens: 1 })) ?? toMessagesBody(request, model, { defaultMaxTokens: 1 });
       return { ...forwarded(request, "/messages/count_tokens"), body: JSON.stringify(body) };
     },
     streamParser: createMessagesStreamParser,

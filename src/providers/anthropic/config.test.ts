@@ -14,10 +14,30 @@ describe("the anthropic provider in the config", () => {
 
   it("takes every option, secrets from the environment", () => {
     const config = resolveConfig(
-      { providers: { ant: { type: "anthropic", baseURL: "https://proxy.test/anthropic/v1/", apiKey: { env: "ANT" }, version: "2024-01-01", headers: { "Anthropic-Beta": "x", "X-Secret": "env:S" }, defaultMaxTokens: 256 } }, models },
+      {
+        providers: {
+          ant: {
+            type: "anthropic",
+            baseURL: "https://proxy.test/anthropic/v1/",
+            apiKey: { env: "ANT" },
+            version: "2024-01-01",
+            headers: { "Anthropic-Beta": "x", "X-Secret": "env:S" },
+            defaultMaxTokens: 256,
+          },
+        },
+        models,
+      },
       { ANT: "sk-ant-2", S: "hidden" },
     );
-    expect(config.providers.ant).toEqual({ type: "anthropic", name: "ant", baseURL: "https://proxy.test/anthropic/v1", apiKey: "sk-ant-2", headers: { "anthropic-beta": "x", "x-secret": "hidden" }, version: "2024-01-01", defaultMaxTokens: 256 });
+    expect(config.providers.ant).toEqual({
+      type: "anthropic",
+      name: "ant",
+      baseURL: "https://proxy.test/anthropic/v1",
+      apiKey: "sk-ant-2",
+      headers: { "anthropic-beta": "x", "x-secret": "hidden" },
+      version: "2024-01-01",
+      defaultMaxTokens: 256,
+    });
   });
 
   it("rejects unknown fields and bad values, naming them", () => {
@@ -35,7 +55,9 @@ describe("the anthropic provider in the config", () => {
   });
 
   it("its key and headers are redacted from error messages", async () => {
-    const gateway = createGateway({ config: { database: { url: "sqlite::memory:" }, providers: { ant: { type: "anthropic", apiKey: "sk-ant-very-secret-key", headers: { "x-extra": "another-secret-value" } } }, models } });
+    const gateway = createGateway({
+      config: { database: { url: "sqlite::memory:" }, providers: { ant: { type: "anthropic", apiKey: "sk-ant-very-secret-key", headers: { "x-extra": "another-secret-value" } } }, models },
+    });
     try {
       expect(gateway.services.redactor.redact("key sk-ant-very-secret-key and another-secret-value")).not.toMatch(/very-secret|another-secret/);
     } finally {

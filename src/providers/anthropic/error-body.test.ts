@@ -19,7 +19,12 @@ describe("parseAnthropicErrorBody", () => {
   it("529 overloaded is a retryable upstream failure; 400 is the client's", () => {
     const overloaded = new UpstreamHttpError(529, "Overloaded", undefined, parseAnthropicErrorBody(JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }), 529));
     expect(overloaded).toMatchObject({ retryable: true, fallbackable: true, status: 502 });
-    const invalid = new UpstreamHttpError(400, "max_tokens: Field required", undefined, parseAnthropicErrorBody(JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: "max_tokens: Field required" } }), 400));
+    const invalid = new UpstreamHttpError(
+      400,
+      "max_tokens: Field required",
+      undefined,
+      parseAnthropicErrorBody(JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: "max_tokens: Field required" } }), 400),
+    );
     expect(invalid).toMatchObject({ retryable: false, fallbackable: false, status: 400, type: "invalid_request_error" });
   });
 });

@@ -40,7 +40,9 @@ function toolInput(args: string, where: string): Record<string, unknown> {
     throw new InvalidRequestError("invalid_tool_arguments", `${where} is not valid JSON; Anthropic needs tool call arguments as a JSON object.`, { param: where });
   }
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
-    throw new InvalidRequestError("invalid_tool_arguments", `${where} must be a JSON object for Anthropic, got ${Array.isArray(input) ? "an array" : input === null ? "null" : typeof input}.`, { param: where });
+    throw new InvalidRequestError("invalid_tool_arguments", `${where} must be a JSON object for Anthropic, got ${Array.isArray(input) ? "an array" : input === null ? "null" : typeof input}.`, {
+      param: where,
+    });
   }
   return input as Record<string, unknown>;
 }
@@ -74,7 +76,10 @@ function toTurn(m: Message, i: number): Turn | null {
 
 /** The `system` field: every system and developer message, in order, as text blocks (a plain string when there is one). */
 function systemOf(messages: Message[]): string | Block[] | undefined {
-  const texts = messages.filter((m) => m.role === "system" || m.role === "developer").map((m) => textOf(m.content)).filter((t) => t !== "");
+  const texts = messages
+    .filter((m) => m.role === "system" || m.role === "developer")
+    .map((m) => textOf(m.content))
+    .filter((t) => t !== "");
   if (texts.length === 0) return undefined;
   if (texts.length === 1) return texts[0];
   return texts.map((text) => ({ type: "text", text }));

@@ -21,7 +21,15 @@ describe("parseMessagesResponse: recorded bodies", () => {
       id: e.id,
       model: e.model,
       created: 0,
-      choices: [{ index: 0, text: e.text, finishReason: mapAnthropicStopReason(e.stopReason ?? "end_turn"), ...(e.reasoning ? { reasoning: e.reasoning } : {}), ...(e.toolCalls ? { toolCalls: e.toolCalls } : {}) }],
+      choices: [
+        {
+          index: 0,
+          text: e.text,
+          finishReason: mapAnthropicStopReason(e.stopReason ?? "end_turn"),
+          ...(e.reasoning ? { reasoning: e.reasoning } : {}),
+          ...(e.toolCalls ? { toolCalls: e.toolCalls } : {}),
+        },
+      ],
       ...(e.usage ? { usage: e.usage } : {}),
     };
     expect(parseMessagesResponse(body)).toEqual(expected);
@@ -49,7 +57,13 @@ describe("parseMessagesResponse: figures from the recordings", () => {
   });
 
   it("cache figures are part of the input", () => {
-    const r = parseMessagesResponse({ id: "m", model: "c", content: [{ type: "text", text: "x" }], stop_reason: "max_tokens", usage: { input_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 9 } });
+    const r = parseMessagesResponse({
+      id: "m",
+      model: "c",
+      content: [{ type: "text", text: "x" }],
+      stop_reason: "max_tokens",
+      usage: { input_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 9 },
+    });
     expect(r.usage).toEqual({ inputTokens: 125, outputTokens: 9, cachedInputTokens: 100, cacheWriteTokens: 20, reasoningTokens: 0, source: "reported" });
     expect(r.choices[0]?.finishReason).toBe("length");
   });

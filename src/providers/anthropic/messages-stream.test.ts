@@ -93,7 +93,9 @@ describe("Anthropic Messages stream: recorded transcripts", () => {
   });
 
   // A recording of several exchanges is checked per exchange: each is one stream.
-  const EXCHANGES = RECORDINGS.flatMap((recording) => anthropicExchanges(loadChunks(recording)).map((payloads, i, all) => ({ name: all.length > 1 ? `${recording} exchange ${i + 1}` : recording, payloads })));
+  const EXCHANGES = RECORDINGS.flatMap((recording) =>
+    anthropicExchanges(loadChunks(recording)).map((payloads, i, all) => ({ name: all.length > 1 ? `${recording} exchange ${i + 1}` : recording, payloads })),
+  );
   describe.each(EXCHANGES)("$name", ({ name: recording, payloads }) => {
     it("replays in one piece", () => {
       checkReplay(payloads, replay([namedEventSseBytes(payloads)]), recording);
@@ -192,7 +194,10 @@ describe("the stream parser", () => {
   });
 
   it("reads thinking tokens as reasoning tokens", () => {
-    const got = events({ type: "message_start", message: { usage: { input_tokens: 3 } } }, { type: "message_delta", delta: {}, usage: { output_tokens: 50, output_tokens_details: { thinking_tokens: 40 } } });
+    const got = events(
+      { type: "message_start", message: { usage: { input_tokens: 3 } } },
+      { type: "message_delta", delta: {}, usage: { output_tokens: 50, output_tokens_details: { thinking_tokens: 40 } } },
+    );
     expect(got.at(-1)).toMatchObject({ usage: { inputTokens: 3, outputTokens: 50, reasoningTokens: 40 } });
   });
 

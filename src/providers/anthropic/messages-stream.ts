@@ -69,7 +69,8 @@ export function createMessagesStreamParser(): StreamParser {
         for (const block of Array.isArray(m.content) ? m.content.filter(isObject) : []) {
           const text = str(block.text);
           if (block.type === "text" && text) events.push({ type: "text-delta", choice: 0, text });
-          if (block.type === "tool_use") events.push({ type: "tool-call-delta", choice: 0, index: tools++, id: str(block.id) ?? "", name: str(block.name) ?? "", argumentsDelta: JSON.stringify(block.input ?? {}) });
+          if (block.type === "tool_use")
+            events.push({ type: "tool-call-delta", choice: 0, index: tools++, id: str(block.id) ?? "", name: str(block.name) ?? "", argumentsDelta: JSON.stringify(block.input ?? {}) });
         }
         const reason = str(m.stop_reason);
         if (reason) events.push({ type: "finish", choice: 0, reason: mapAnthropicStopReason(reason), raw: reason });

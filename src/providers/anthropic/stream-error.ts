@@ -12,7 +12,10 @@ export class UpstreamStreamError extends GatewayError implements UpstreamFailure
   readonly retryable: boolean;
   readonly fallbackable = true;
 
-  constructor(readonly upstreamType: string, upstreamMessage: string) {
+  constructor(
+    readonly upstreamType: string,
+    upstreamMessage: string,
+  ) {
     const overloaded = upstreamType === "overloaded_error";
     super(overloaded ? 503 : 502, "upstream_error", overloaded ? "upstream_overloaded" : "upstream_stream_error", `Upstream reported an error mid-stream (${upstreamType}): ${upstreamMessage}`, {
       details: { upstreamType },

@@ -8,7 +8,13 @@ import type { UpstreamChunk } from "../../spec/stream-events.js";
 import { createProviders } from "../registry.js";
 import { createAzureOpenAIAdapter } from "./adapter.js";
 
-const adapter = createAzureOpenAIAdapter({ endpoint: "https://contoso.openai.azure.com", apiKey: "azure-key-0123456789", apiVersion: "2024-10-21", deployments: { "gpt-4o": "prod-gpt4o" }, headers: {} });
+const adapter = createAzureOpenAIAdapter({
+  endpoint: "https://contoso.openai.azure.com",
+  apiKey: "azure-key-0123456789",
+  apiVersion: "2024-10-21",
+  deployments: { "gpt-4o": "prod-gpt4o" },
+  headers: {},
+});
 
 const chat = (extra: Partial<CanonicalRequest> = {}): CanonicalRequest => ({
   model: "route",
@@ -24,8 +30,17 @@ describe("Azure OpenAI adapter", () => {
     expect(adapter.buildRequest(chat(), "gpt-4o").url).toBe("https://contoso.openai.azure.com/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21");
     // A model without a mapping is its own deployment.
     expect(adapter.buildRequest(chat(), "gpt-5-nano").url).toBe("https://contoso.openai.azure.com/openai/deployments/gpt-5-nano/chat/completions?api-version=2024-10-21");
-    const embedding: CanonicalRequest = { model: "e", messages: [], stream: false, includeUsage: false, embedding: { input: ["a"] }, inbound: { api: "openai-embeddings", body: { model: "e", input: "a" } } };
-    expect(adapter.buildEmbeddingRequest!(embedding, "text-embedding-3-small").url).toBe("https://contoso.openai.azure.com/openai/deployments/text-embedding-3-small/embeddings?api-version=2024-10-21");
+    const embedding: CanonicalRequest = {
+      model: "e",
+      messages: [],
+      stream: false,
+      includeUsage: false,
+      embedding: { input: ["a"] },
+      inbound: { api: "openai-embeddings", body: { model: "e", input: "a" } },
+    };
+    expect(adapter.buildEmbeddingRequest!(embedding, "text-embedding-3-small").url).toBe(
+      "https://contoso.openai.azure.com/openai/deployments/text-embedding-3-small/embeddings?api-version=2024-10-21",
+    );
   });
 
   it("sends the key as api-key, never as Authorization", () => {
@@ -37,10 +52,21 @@ describe("Azure OpenAI adapter", () => {
 
   it("is built from config: endpoint, default api version, deployments", () => {
     const config = resolveConfig(
-      { providers: { az: { type: "azure-openai", endpoint: "https://contoso.openai.azure.com/", apiKey: "env:AZ", deployments: { small: "dep-small" } } }, models: { m: { targets: [{ provider: "az", model: "small" }] } } },
+      {
+        providers: { az: { type: "azure-openai", endpoint: "https://contoso.openai.azure.com/", apiKey: "env:AZ", deployments: { small: "dep-small" } } },
+        models: { m: { targets: [{ provider: "az", model: "small" }] } },
+      },
       { AZ: "azure-secret-abcdef" },
     );
-    expect(config.providers.az).toEqual({ type: "azure-openai", name: "az", endpoint: "https://contoso.openai.azure.com", apiKey: "azure-secret-abcdef", apiVersion: "2024-10-21", deployments: { small: "dep-small" }, headers: {} });
+    expect(config.providers.az).toEqual({
+      type: "azure-openai",
+      name: "az",
+      endpoint: "https://contoso.openai.azure.com",
+      apiKey: "azure-secret-abcdef",
+      apiVersion: "2024-10-21",
+      deployments: { small: "dep-small" },
+      headers: {},
+    });
     const provider = createProviders(config.providers, { send: () => Promise.reject(new Error("unused")) }).get("az")!;
     const spec = provider.adapter.buildRequest(chat(), "small");
     expect(spec.url).toBe("https://contoso.openai.azure.com/openai/deployments/dep-small/chat/completions?api-version=2024-10-21");
@@ -61,13 +87,19 @@ describe("Azure OpenAI adapter", () => {
         const results = messages.map((m, i) => adapter.parseStreamMessage(m, i === 0));
         expect(results.at(-1), context).toBeNull();
         const chunks = results.slice(0, -1) as UpstreamChunk[];
-        expect(chunks.map((c) => c.raw), context).toEqual(payloads);
+        expect(
+          chunks.map((c) => c.raw),
+          context,
+        ).toEqual(payloads);
         const got = accumulateEvents(chunks.flatMap((c) => c.events));
         expect(got.choices, context).toEqual(expected.choices);
         expect(got.usage, context).toEqual(expected.usage);
         expect(got.usage, context).toMatchObject({ inputTokens: 15, outputTokens: 78, reasoningTokens: 64 });
         // The first chunk (prompt filter results only) carries no content.
-        expect(chunks[0]!.events.map((e) => e.type), context).toEqual(["response-start"]);
+        expect(
+          chunks[0]!.events.map((e) => e.type),
+          context,
+        ).toEqual(["response-start"]);
       }
     }
   });

@@ -22,16 +22,30 @@ describe("Bedrock: which API serves a request", () => {
     const r = req([{ role: "user", content: "hi" }]);
     expect(adapterFor(adapter, r, "amazon.nova-pro-v1:0").buildRequest(r, "amazon.nova-pro-v1:0").url).toBe("https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.nova-pro-v1%3A0/converse");
     const s = { ...r, stream: true };
-    expect(adapterFor(adapter, s, "us.meta.llama3-3-70b-instruct-v1:0").buildRequest(s, "us.meta.llama3-3-70b-instruct-v1:0").url).toBe("https://bedrock-runtime.us-east-1.amazonaws.com/model/us.meta.llama3-3-70b-instruct-v1%3A0/converse-stream");
+    expect(adapterFor(adapter, s, "us.meta.llama3-3-70b-instruct-v1:0").buildRequest(s, "us.meta.llama3-3-70b-instruct-v1:0").url).toBe(
+      "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.meta.llama3-3-70b-instruct-v1%3A0/converse-stream",
+    );
     const arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0";
     expect(adapterFor(adapter, r, arn).buildRequest(r, arn).url).toBe(`https://bedrock-runtime.us-east-1.amazonaws.com/model/${encodeURIComponent(arn)}/converse`);
     expect(adapterFor(adapter, r, arn).nativeApi).toBe("bedrock-converse");
   });
 
   it("a Messages client's Claude request goes through InvokeModel with its own body, the model in the path and Bedrock's anthropic_version", () => {
-    const inbound = { model: "route", max_tokens: 300, stream: true, system: [{ type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } }], messages: [{ role: "user", content: "hi" }], thinking: { type: "enabled", budget_tokens: 1024 } };
+    const inbound = {
+      model: "route",
+      max_tokens: 300,
+      stream: true,
+      system: [{ type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } }],
+      messages: [{ role: "user", content: "hi" }],
+      thinking: { type: "enabled", budget_tokens: 1024 },
+    };
     const r = req([{ role: "user", content: "hi" }], { stream: true, inbound: { api: "anthropic-messages", body: inbound } });
-    for (const model of ["anthropic.claude-sonnet-4-5-20250929-v1:0", "us.anthropic.claude-haiku-4-5-20251001-v1:0", "global.anthropic.claude-opus-4-1-20250805-v1:0", "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0"]) {
+    for (const model of [
+      "anthropic.claude-sonnet-4-5-20250929-v1:0",
+      "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+      "global.anthropic.claude-opus-4-1-20250805-v1:0",
+      "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0",
+    ]) {
       const chosen = adapterFor(adapter, r, model);
       expect(chosen.nativeApi, model).toBe("anthropic-messages");
       const spec = chosen.buildRequest(r, model);
@@ -39,7 +53,9 @@ describe("Bedrock: which API serves a request", () => {
       const { model: _m, stream: _s, ...rest } = inbound;
       expect(JSON.parse(spec.body), model).toEqual({ anthropic_version: BEDROCK_ANTHROPIC_VERSION, ...rest });
     }
-    expect(adapterFor(adapter, { ...r, stream: false }, "anthropic.claude-sonnet-4-5-20250929-v1:0").buildRequest({ ...r, stream: false }, "anthropic.claude-sonnet-4-5-20250929-v1:0").url).toMatch(/\/invoke$/);
+    expect(adapterFor(adapter, { ...r, stream: false }, "anthropic.claude-sonnet-4-5-20250929-v1:0").buildRequest({ ...r, stream: false }, "anthropic.claude-sonnet-4-5-20250929-v1:0").url).toMatch(
+      /\/invoke$/,
+    );
     // Other clients reach Claude through Converse; Messages clients reach other models through it too.
     expect(adapterFor(adapter, req([{ role: "user", content: "hi" }]), "anthropic.claude-sonnet-4-5-20250929-v1:0").nativeApi).toBe("bedrock-converse");
     expect(adapterFor(adapter, r, "amazon.nova-lite-v1:0").nativeApi).toBe("bedrock-converse");
@@ -53,12 +69,32 @@ describe("Bedrock: the Converse body", () => {
       req(
         [
           { role: "system", content: "Be brief." },
-          { role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image", url: "data:image/png;base64,iVBORw0KGgo=" }] },
-          { role: "assistant", content: "Checking.", toolCalls: [{ id: "t1", name: "weather", arguments: '{"city":"Paris"}' }, { id: "t2", name: "now", arguments: "" }] },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "What is this?" },
+              { type: "image", url: "data:image/png;base64,iVBORw0KGgo=" },
+            ],
+          },
+          {
+            role: "assistant",
+            content: "Checking.",
+            toolCalls: [
+              { id: "t1", name: "weather", arguments: '{"city":"Paris"}' },
+              { id: "t2", name: "now", arguments: "" },
+            ],
+          },
           { role: "tool", toolCallId: "t1", content: '{"sky":"clear"}' },
           { role: "tool", toolCallId: "t2", content: "noon" },
         ],
-        { maxOutputTokens: 200, temperature: 0.5, topP: 0.9, stop: ["END"], tools: [{ name: "weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } } }, { name: "now" }], toolChoice: "required" },
+        {
+          maxOutputTokens: 200,
+          temperature: 0.5,
+          topP: 0.9,
+          stop: ["END"],
+          tools: [{ name: "weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } } }, { name: "now" }],
+          toolChoice: "required",
+        },
       ),
     );
     expect(got).toEqual({
@@ -96,9 +132,25 @@ describe("Bedrock: the Converse body", () => {
     refused(req([{ role: "user", content: [{ type: "image", url: "data:image/tiff;base64,AAAA" }] }]), "messages[0].content[0]");
     refused(req([{ role: "user", content: [{ type: "other", raw: { type: "input_audio" } }] }]), "messages[0].content[0]");
     refused(req([{ role: "user", content: "x" }], { n: 2 }), "n");
-    refused(req([{ role: "user", content: "x" }, { role: "assistant", content: null, toolCalls: [{ id: "c", name: "f", arguments: "[1]" }] }]), "messages[1].tool_calls[0].function.arguments");
+    refused(
+      req([
+        { role: "user", content: "x" },
+        { role: "assistant", content: null, toolCalls: [{ id: "c", name: "f", arguments: "[1]" }] },
+      ]),
+      "messages[1].tool_calls[0].function.arguments",
+    );
     refused(req([{ role: "system", content: "only" }]), "messages");
-    refused(req([{ role: "user", content: "x" }, { role: "assistant", content: null, toolCalls: [{ id: "c", name: "f", arguments: "{}" }] }, { role: "tool", toolCallId: "c", content: "1" }], { tools: [{ name: "f" }], toolChoice: "none" }), "tool_choice");
+    refused(
+      req(
+        [
+          { role: "user", content: "x" },
+          { role: "assistant", content: null, toolCalls: [{ id: "c", name: "f", arguments: "{}" }] },
+          { role: "tool", toolCallId: "c", content: "1" },
+        ],
+        { tools: [{ name: "f" }], toolChoice: "none" },
+      ),
+      "tool_choice",
+    );
   });
 });
 
@@ -117,7 +169,9 @@ describe("Bedrock: Converse bodies", () => {
 
   it("reasoning blocks: the text is reasoning; guardrail intervention is a content filter", () => {
     const parsed = adapter.parseResponse({
-      output: { message: { role: "assistant", content: [{ reasoningContent: { reasoningText: { text: "Hmm.", signature: "c2ln" } } }, { reasoningContent: { redactedContent: "AAAA" } }, { text: "No." }] } },
+      output: {
+        message: { role: "assistant", content: [{ reasoningContent: { reasoningText: { text: "Hmm.", signature: "c2ln" } } }, { reasoningContent: { redactedContent: "AAAA" } }, { text: "No." }] },
+      },
       stopReason: "guardrail_intervened",
       usage: { inputTokens: 5, outputTokens: 3, cacheReadInputTokens: 40, cacheWriteInputTokens: 0 },
     });
@@ -136,11 +190,22 @@ describe("Bedrock: errors", () => {
   it("throttling and unavailability are retried; validation is the client's 400; refused credentials are the upstream refusing Tollgate", () => {
     expect(asError(429, '{"message":"Too many requests, please wait before trying again."}', "ThrottlingException")).toMatchObject({ status: 429, retryable: true, code: "upstream_rate_limited" });
     expect(asError(503, '{"message":"Bedrock is unable to process your request."}', "ServiceUnavailableException")).toMatchObject({ status: 502, retryable: true });
-    expect(asError(400, '{"message":"Malformed input request: #: extraneous key [foo] is not permitted"}', "ValidationException")).toMatchObject({ status: 400, retryable: false, code: "ValidationException", message: expect.stringContaining("extraneous key") });
-    expect(asError(403, '{"message":"You don\'t have access to the model with the specified model ID."}', "AccessDeniedException")).toMatchObject({ status: 502, code: "upstream_auth_failed", fallbackable: true });
+    expect(asError(400, '{"message":"Malformed input request: #: extraneous key [foo] is not permitted"}', "ValidationException")).toMatchObject({
+      status: 400,
+      retryable: false,
+      code: "ValidationException",
+      message: expect.stringContaining("extraneous key"),
+    });
+    expect(asError(403, '{"message":"You don\'t have access to the model with the specified model ID."}', "AccessDeniedException")).toMatchObject({
+      status: 502,
+      code: "upstream_auth_failed",
+      fallbackable: true,
+    });
     // AWS answers an expired or unknown key with 400/403: it is the gateway's credential, not the client's mistake.
     expect(asError(400, '{"message":"The security token included in the request is expired"}', "ExpiredTokenException")).toMatchObject({ status: 502, code: "upstream_auth_failed" });
-    expect(asError(403, '{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"The security token included in the request is invalid."}')).toMatchObject({ code: "upstream_auth_failed" });
+    expect(asError(403, '{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"The security token included in the request is invalid."}')).toMatchObject({
+      code: "upstream_auth_failed",
+    });
     expect(fields(502, "<html>Bad gateway</html>").message).toBe("Upstream returned 502: <html>Bad gateway</html>");
   });
 });
@@ -165,7 +230,12 @@ describe("Bedrock: embeddings", () => {
     const titan = embed(["hello"], "amazon.titan-embed-text-v2:0", 256);
     expect(titan.url).toBe("https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.titan-embed-text-v2%3A0/invoke");
     expect(JSON.parse(titan.body)).toEqual({ inputText: "hello", dimensions: 256 });
-    expect(adapter.parseEmbeddingResponse!({ embedding: [0.1, 0.2], inputTextTokenCount: 2 })).toEqual({ model: "", vectors: [[0.1, 0.2]], rawEncoding: "float", usage: { inputTokens: 2, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: "reported" } });
+    expect(adapter.parseEmbeddingResponse!({ embedding: [0.1, 0.2], inputTextTokenCount: 2 })).toEqual({
+      model: "",
+      vectors: [[0.1, 0.2]],
+      rawEncoding: "float",
+      usage: { inputTokens: 2, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: "reported" },
+    });
     expect(JSON.parse(embed(["a", "b"], "cohere.embed-english-v3").body)).toEqual({ texts: ["a", "b"], input_type: "search_document", embedding_types: ["float"] });
     expect(adapter.parseEmbeddingResponse!({ id: "x", embeddings: { float: [[1], [2]] }, response_type: "embeddings_by_type" })).toEqual({ model: "", vectors: [[1], [2]], rawEncoding: "float" });
     expect(adapter.parseEmbeddingResponse!({ id: "x", embeddings: [[1], [2]], response_type: "embeddings_floats" }).vectors).toEqual([[1], [2]]);

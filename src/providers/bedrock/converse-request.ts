@@ -135,7 +135,8 @@ export function toConverseBody(request: CanonicalRequest): Json {
       toolSpec: { name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), inputSchema: { json: t.parameters ?? { type: "object", properties: {} } } },
     }));
     if (request.toolChoice === "none") {
-      if (usesTools(messages)) throw new InvalidRequestError("unsupported_parameter", "tool_choice none cannot be sent to a Bedrock target in a conversation that already called tools.", { param: "tool_choice" });
+      if (usesTools(messages))
+        throw new InvalidRequestError("unsupported_parameter", "tool_choice none cannot be sent to a Bedrock target in a conversation that already called tools.", { param: "tool_choice" });
     } else {
       body.toolConfig = { tools, ...(request.toolChoice !== undefined ? { toolChoice: toolChoiceOf(request.toolChoice) } : {}) };
     }

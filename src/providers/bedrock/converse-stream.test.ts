@@ -64,7 +64,12 @@ describe("ConverseStream: what the recordings do not show", () => {
   const stop = (reason: string) => eventMessage("messageStop", { stopReason: reason });
 
   it("a tool without arguments streams no input: its arguments are {}", () => {
-    const { chunks } = replay([start, eventMessage("contentBlockStart", { contentBlockIndex: 0, start: { toolUse: { toolUseId: "t1", name: "now" } } }), eventMessage("contentBlockStop", { contentBlockIndex: 0 }), stop("tool_use")]);
+    const { chunks } = replay([
+      start,
+      eventMessage("contentBlockStart", { contentBlockIndex: 0, start: { toolUse: { toolUseId: "t1", name: "now" } } }),
+      eventMessage("contentBlockStop", { contentBlockIndex: 0 }),
+      stop("tool_use"),
+    ]);
     const got = accumulateEvents(chunks.flatMap((c) => c.events));
     expect(got.choices[0]!.toolCalls).toEqual([{ id: "t1", name: "now", arguments: "{}" }]);
     expect(got.canonicalFinish.get(0)).toBe("tool_calls");
@@ -98,7 +103,11 @@ describe("ConverseStream: what the recordings do not show", () => {
   });
 
   it("an exception inside the stream fails it after the frames before it; transient ones are retryable", () => {
-    const { chunks, failure } = replay([start, eventMessage("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "Hal" } }), exceptionMessage("modelStreamErrorException", "The model stopped.")]);
+    const { chunks, failure } = replay([
+      start,
+      eventMessage("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "Hal" } }),
+      exceptionMessage("modelStreamErrorException", "The model stopped."),
+    ]);
     expect(chunks.flatMap((c) => c.events).some((e) => e.type === "text-delta")).toBe(true);
     expect(failure).toBeInstanceOf(BedrockStreamError);
     expect(failure).toMatchObject({ retryable: true, message: expect.stringContaining("The model stopped.") });

@@ -14,11 +14,20 @@ export class BedrockStreamError extends GatewayError implements UpstreamFailure 
   readonly retryable: boolean;
   readonly fallbackable = true;
 
-  constructor(readonly exception: string, upstreamMessage: string) {
+  constructor(
+    readonly exception: string,
+    upstreamMessage: string,
+  ) {
     const throttled = exception === "throttlingException";
-    super(throttled ? 429 : 502, throttled ? "rate_limit_error" : "upstream_error", throttled ? "upstream_rate_limited" : "upstream_stream_error", `Upstream reported an error mid-stream (${exception}): ${upstreamMessage}`, {
-      details: { upstreamType: exception },
-    });
+    super(
+      throttled ? 429 : 502,
+      throttled ? "rate_limit_error" : "upstream_error",
+      throttled ? "upstream_rate_limited" : "upstream_stream_error",
+      `Upstream reported an error mid-stream (${exception}): ${upstreamMessage}`,
+      {
+        details: { upstreamType: exception },
+      },
+    );
     this.retryable = TRANSIENT.has(exception);
   }
 }

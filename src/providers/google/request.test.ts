@@ -126,7 +126,8 @@ describe("Gemini request: body", () => {
   it("a call whose id carries Gemini's own thought signature gets it back on the next turn", () => {
     const answer = createGoogleAdapter({ baseURL: "http://127.0.0.1:1", headers: {} }).parseResponse(loadJson("google/google-tool-call-gemini3.json"));
     const call = answer.choices[0]!.toolCalls![0]!;
-    const recorded = (loadJson("google/google-tool-call-gemini3.json") as { candidates: Array<{ content: { parts: Array<{ thoughtSignature: string }> } }> }).candidates[0]!.content.parts[0]!.thoughtSignature;
+    const recorded = (loadJson("google/google-tool-call-gemini3.json") as { candidates: Array<{ content: { parts: Array<{ thoughtSignature: string }> } }> }).candidates[0]!.content.parts[0]!
+      .thoughtSignature;
     const messages: Message[] = [
       { role: "user", content: "Weather in SF?" },
       { role: "assistant", content: null, toolCalls: [call, { id: "call_written_by_client", name: "weather", arguments: "{}" }] },
@@ -144,7 +145,14 @@ describe("Gemini request: body", () => {
   });
 
   it("arguments that are not a JSON object, and results for unknown calls, are 400s naming the field", () => {
-    const call = (args: string) => () => toGeminiBody(req([{ role: "user", content: "x" }, { role: "assistant", content: null, toolCalls: [{ id: "c", name: "f", arguments: args }] }]), "m");
+    const call = (args: string) => () =>
+      toGeminiBody(
+        req([
+          { role: "user", content: "x" },
+          { role: "assistant", content: null, toolCalls: [{ id: "c", name: "f", arguments: args }] },
+        ]),
+        "m",
+      );
     expect(call("{oops")).toThrow(InvalidRequestError);
     expect(call("{oops")).toThrow(/messages\[1\]\.tool_calls\[0\]\.function\.arguments/);
     expect(call("[1]")).toThrow(/must be a JSON object/);
@@ -153,14 +161,27 @@ describe("Gemini request: body", () => {
     } catch (err) {
       expect(err).toMatchObject({ status: 400, param: "messages[1].tool_calls[0].function.arguments" });
     }
-    expect(() => toGeminiBody(req([{ role: "user", content: "x" }, { role: "tool", toolCallId: "nope", content: "1" }]), "m")).toThrow(/tool_call_id "nope"/);
+    expect(() =>
+      toGeminiBody(
+        req([
+          { role: "user", content: "x" },
+          { role: "tool", toolCallId: "nope", content: "1" },
+        ]),
+        "m",
+      ),
+    ).toThrow(/tool_call_id "nope"/);
     expect(() => toGeminiBody(req([{ role: "system", content: "only a system prompt" }]), "m")).toThrow(InvalidRequestError);
   });
 
   it("tools, tool choice and generation settings", () => {
     const base = req([{ role: "user", content: "x" }], {
       tools: [
-        { name: "weather", description: "Weather", parameters: { $schema: "http://json-schema.org/draft-07/schema#", type: "object", properties: { location: { type: "string" } }, required: ["location"], additionalProperties: false }, strict: true },
+        {
+          name: "weather",
+          description: "Weather",
+          parameters: { $schema: "http://json-schema.org/draft-07/schema#", type: "object", properties: { location: { type: "string" } }, required: ["location"], additionalProperties: false },
+          strict: true,
+        },
         { name: "now", parameters: { type: "object", properties: {}, additionalProperties: false } },
       ],
       toolChoice: { name: "weather" },
@@ -174,10 +195,7 @@ describe("Gemini request: body", () => {
     const body = toGeminiBody(base, "m");
     expect(body.tools).toEqual([
       {
-        functionDeclarations: [
-          { name: "weather", description: "Weather", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } },
-          { name: "now" },
-        ],
+        functionDeclarations: [{ name: "weather", description: "Weather", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } }, { name: "now" }],
       },
     ]);
     expect(body.toolConfig).toEqual({ functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["weather"] } });
@@ -206,7 +224,10 @@ describe("google provider config", () => {
   it("defaults the base URL, requires the key, and builds the adapter", async () => {
     const { resolveConfig, ConfigError } = await import("../../config/resolve.js");
     const { createProviders } = await import("../registry.js");
-    const config = resolveConfig({ providers: { g: { type: "google", apiKey: "env:GK" } }, models: { m: { targets: [{ provider: "g", model: "gemini-2.5-flash" }] } } }, { GK: "AIzaSy-config-key-0123456789" });
+    const config = resolveConfig(
+      { providers: { g: { type: "google", apiKey: "env:GK" } }, models: { m: { targets: [{ provider: "g", model: "gemini-2.5-flash" }] } } },
+      { GK: "AIzaSy-config-key-0123456789" },
+    );
     expect(config.providers.g).toEqual({ type: "google", name: "g", baseURL: "https://generativelanguage.googleapis.com/v1beta", apiKey: "AIzaSy-config-key-0123456789", headers: {} });
     const provider = createProviders(config.providers, { send: () => Promise.reject(new Error("unused")) }).get("g")!;
     expect(provider.adapter.nativeApi).toBe("gemini");

@@ -180,7 +180,11 @@ export function toGeminiBody(request: CanonicalRequest, model: string): Json {
       case "tool": {
         const name = (m.toolCallId !== undefined ? callNames.get(m.toolCallId) : undefined) ?? m.name;
         if (!name) {
-          throw new InvalidRequestError("invalid_request", `${param}.tool_call_id "${m.toolCallId ?? ""}" answers no tool call of an earlier assistant message; a Gemini target needs the function's name.`, { param: `${param}.tool_call_id` });
+          throw new InvalidRequestError(
+            "invalid_request",
+            `${param}.tool_call_id "${m.toolCallId ?? ""}" answers no tool call of an earlier assistant message; a Gemini target needs the function's name.`,
+            { param: `${param}.tool_call_id` },
+          );
         }
         push("tool", [{ functionResponse: { name, response: functionResponse(textOnly(m.content)) } }]);
         break;

@@ -9,27 +9,37 @@ import { signatureFromId } from "./thought-signature.js";
 const adapter = createGoogleAdapter({ baseURL: "http://127.0.0.1:1/v1beta", apiKey: "k", headers: {} });
 
 describe("Gemini generateContent bodies", () => {
-  it.each(["google/google-text.json", "google/google-tool-call.json", "google/google-reasoning.json", "google/google-reasoning-gemini3.json", "google/google-tool-call-gemini3.json"])("%s", (fixture) => {
-    const body = loadJson(fixture);
-    const expected = expectedFromGemini([body]);
-    const parsed = adapter.parseResponse(body);
-    expect(parsed.id).toBe(expected.responseId);
-    expect(parsed.model).toBe(expected.modelVersion);
-    expect(parsed.usage).toEqual(expected.usage);
-    expect(parsed.choices).toHaveLength(expected.candidates.length);
-    for (const c of expected.candidates) {
-      const got = parsed.choices.find((p) => p.index === c.index)!;
-      expect(got.text).toBe(c.calls.length > 0 && c.text === "" ? null : c.text);
-      expect(got.reasoning ?? "").toBe(c.reasoning);
-      expect((got.toolCalls ?? []).map((t) => ({ name: t.name, arguments: t.arguments }))).toEqual(c.calls.map(({ name, arguments: args }) => ({ name, arguments: args })));
-      // A signed call carries its thought signature in its id, for the next turn.
-      for (const [i, t] of (got.toolCalls ?? []).entries()) expect(signatureFromId(t.id)).toBe(c.calls[i]!.thoughtSignature);
-      expect(got.finishReason).toBe(c.calls.length > 0 ? "tool_calls" : "stop");
-    }
-  });
+  it.each(["google/google-text.json", "google/google-tool-call.json", "google/google-reasoning.json", "google/google-reasoning-gemini3.json", "google/google-tool-call-gemini3.json"])(
+    "%s",
+    (fixture) => {
+      const body = loadJson(fixture);
+      const expected = expectedFromGemini([body]);
+      const parsed = adapter.parseResponse(body);
+      expect(parsed.id).toBe(expected.responseId);
+      expect(parsed.model).toBe(expected.modelVersion);
+      expect(parsed.usage).toEqual(expected.usage);
+      expect(parsed.choices).toHaveLength(expected.candidates.length);
+      for (const c of expected.candidates) {
+        const got = parsed.choices.find((p) => p.index === c.index)!;
+        expect(got.text).toBe(c.calls.length > 0 && c.text === "" ? null : c.text);
+        expect(got.reasoning ?? "").toBe(c.reasoning);
+        expect((got.toolCalls ?? []).map((t) => ({ name: t.name, arguments: t.arguments }))).toEqual(c.calls.map(({ name, arguments: args }) => ({ name, arguments: args })));
+        // A signed call carries its thought signature in its id, for the next turn.
+        for (const [i, t] of (got.toolCalls ?? []).entries()) expect(signatureFromId(t.id)).toBe(c.calls[i]!.thoughtSignature);
+        expect(got.finishReason).toBe(c.calls.length > 0 ? "tool_calls" : "stop");
+      }
+    },
+  );
 
   it("google-text.json: thoughts are output and reasoning", () => {
-    expect(adapter.parseResponse(loadJson("google/google-text.json")).usage).toEqual({ inputTokens: 9, outputTokens: 28 + 244, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 244, source: "reported" });
+    expect(adapter.parseResponse(loadJson("google/google-text.json")).usage).toEqual({
+      inputTokens: 9,
+      outputTokens: 28 + 244,
+      cachedInputTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 244,
+      source: "reported",
+    });
   });
 
   it("a tool call's id is the same every time the answer is read", () => {
@@ -58,7 +68,12 @@ describe("Gemini errors", () => {
 
   it("a 400 keeps Google's status as its code and the field it names", () => {
     const text = JSON.stringify({
-      error: { code: 400, message: "Invalid JSON payload", status: "INVALID_ARGUMENT", details: [{ "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field: "contents[0].parts", description: "x" }] }] },
+      error: {
+        code: 400,
+        message: "Invalid JSON payload",
+        status: "INVALID_ARGUMENT",
+        details: [{ "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field: "contents[0].parts", description: "x" }] }],
+      },
     });
     expect(parseGeminiErrorBody(text, 400)).toEqual({ message: "Invalid JSON payload", type: "INVALID_ARGUMENT", code: "invalid_argument", param: "contents[0].parts" });
     expect(parseGeminiErrorBody("upstream exploded", 503)).toEqual({ message: "Upstream returned 503: upstream exploded" });

@@ -35,6 +35,8 @@ describe("Gemini in, Gemini out", () => {
 
   it("embeddings keep each request's own fields", () => {
     const request = parseBatchEmbedContentsRequest({ requests: [{ model: "models/x", content: { parts: [{ text: "a" }] }, taskType: "RETRIEVAL_DOCUMENT", title: "Doc" }] }, "route");
-    expect(JSON.parse(adapter.buildEmbeddingRequest!(request, "gemini-embedding-001").body)).toEqual({ requests: [{ model: "models/gemini-embedding-001", content: { parts: [{ text: "a" }] }, taskType: "RETRIEVAL_DOCUMENT", title: "Doc" }] });
+    expect(JSON.parse(adapter.buildEmbeddingRequest!(request, "gemini-embedding-001").body)).toEqual({
+      requests: [{ model: "models/gemini-embedding-001", content: { parts: [{ text: "a" }] }, taskType: "RETRIEVAL_DOCUMENT", title: "Doc" }],
+    });
   });
 });

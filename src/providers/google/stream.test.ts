@@ -19,7 +19,10 @@ function replay(pieces: Uint8Array[]): { messages: SseMessage[]; chunks: Upstrea
   messages.push(...decoder.end());
   const parser = adapter.streamParser!();
   const chunks = messages.map((m, i) => parser.parseStreamMessage(m, i === 0));
-  expect(chunks.every((c) => c !== null), "Gemini has no end marker: no message is null").toBe(true);
+  expect(
+    chunks.every((c) => c !== null),
+    "Gemini has no end marker: no message is null",
+  ).toBe(true);
   return { messages, chunks: chunks as UpstreamChunk[] };
 }
 
@@ -33,8 +36,14 @@ function canonicalReason(raw: string, hadCalls: boolean): string {
 
 function check(payloads: string[], { messages, chunks }: { messages: SseMessage[]; chunks: UpstreamChunk[] }, context: string): void {
   const expected = expectedFromGemini(payloads.map((p) => JSON.parse(p)));
-  expect(messages.map((m) => m.data), context).toEqual(payloads);
-  expect(chunks.map((c) => c.raw), context).toEqual(payloads);
+  expect(
+    messages.map((m) => m.data),
+    context,
+  ).toEqual(payloads);
+  expect(
+    chunks.map((c) => c.raw),
+    context,
+  ).toEqual(payloads);
   const events: StreamEvent[] = chunks.flatMap((c) => c.events);
   const got = accumulateEvents(events);
   expect(got.starts, context).toEqual([{ type: "response-start", id: expected.responseId, model: expected.modelVersion, created: 0 }]);
@@ -49,13 +58,15 @@ function check(payloads: string[], { messages, chunks }: { messages: SseMessage[
   for (const c of expected.candidates) {
     if (c.finishReason) expect(got.canonicalFinish.get(c.index), context).toBe(canonicalReason(c.finishReason, c.calls.length > 0));
     // Each call is named call_<hash>; a signed one (Gemini 3) carries its thought signature in the id.
-    got.choices.find((g) => g.index === c.index)!.toolCalls.forEach((call, i) => {
-      const signature = c.calls[i]!.thoughtSignature;
-      if (signature) {
-        expect(call.id, context).toMatch(/^call_[0-9a-f]{24}__ts_[A-Za-z0-9_-]+$/);
-        expect(signatureFromId(call.id), context).toBe(signature);
-      } else expect(call.id, context).toMatch(/^call_[0-9a-f]{24}$/);
-    });
+    got.choices
+      .find((g) => g.index === c.index)!
+      .toolCalls.forEach((call, i) => {
+        const signature = c.calls[i]!.thoughtSignature;
+        if (signature) {
+          expect(call.id, context).toMatch(/^call_[0-9a-f]{24}__ts_[A-Za-z0-9_-]+$/);
+          expect(signatureFromId(call.id), context).toBe(signature);
+        } else expect(call.id, context).toMatch(/^call_[0-9a-f]{24}$/);
+      });
   }
 }
 
@@ -117,8 +128,20 @@ describe("Gemini stream: recorded transcripts", () => {
     const frame = (candidates: unknown[]) => ({ data: JSON.stringify({ candidates, responseId: "r1" }) });
     const events = [
       ...parser.parseStreamMessage(frame([{ index: 0, content: { parts: [{ functionCall: { name: "a", args: {} } }] } }]), true)!.events,
-      ...parser.parseStreamMessage(frame([{ index: 0, content: { parts: [{ functionCall: { id: "own", name: "b", args: { x: 1 } } }] } }, { index: 1, content: { parts: [{ functionCall: { name: "c" } }] } }]), false)!.events,
-      ...parser.parseStreamMessage(frame([{ index: 0, finishReason: "STOP" }, { index: 1, finishReason: "MAX_TOKENS" }]), false)!.events,
+      ...parser.parseStreamMessage(
+        frame([
+          { index: 0, content: { parts: [{ functionCall: { id: "own", name: "b", args: { x: 1 } } }] } },
+          { index: 1, content: { parts: [{ functionCall: { name: "c" } }] } },
+        ]),
+        false,
+      )!.events,
+      ...parser.parseStreamMessage(
+        frame([
+          { index: 0, finishReason: "STOP" },
+          { index: 1, finishReason: "MAX_TOKENS" },
+        ]),
+        false,
+      )!.events,
     ];
     const got = accumulateEvents(events);
     expect(got.choices[0]!.toolCalls.map((t) => [t.name, t.arguments])).toEqual([
@@ -128,12 +151,20 @@ describe("Gemini stream: recorded transcripts", () => {
     expect(got.choices[0]!.toolCalls[1]!.id).toBe("own");
     expect(got.choices[1]!.toolCalls).toEqual([{ id: expect.stringMatching(/^call_/), name: "c", arguments: "{}" }]);
     expect(new Set([...got.choices[0]!.toolCalls, ...got.choices[1]!.toolCalls].map((t) => t.id)).size).toBe(3);
-    expect(got.canonicalFinish).toEqual(new Map([[0, "tool_calls"], [1, "length"]]));
+    expect(got.canonicalFinish).toEqual(
+      new Map([
+        [0, "tool_calls"],
+        [1, "length"],
+      ]),
+    );
   });
 
   it("thought parts are reasoning; safety stops are content_filter; a blocked prompt finishes", () => {
     const parser = adapter.streamParser!();
-    const events = parser.parseStreamMessage({ data: JSON.stringify({ candidates: [{ content: { parts: [{ text: "hmm", thought: true }, { text: "answer" }] }, finishReason: "SAFETY" }] }) }, true)!.events;
+    const events = parser.parseStreamMessage(
+      { data: JSON.stringify({ candidates: [{ content: { parts: [{ text: "hmm", thought: true }, { text: "answer" }] }, finishReason: "SAFETY" }] }) },
+      true,
+    )!.events;
     expect(events.filter((e) => e.type !== "response-start")).toEqual([
       { type: "reasoning-delta", choice: 0, text: "hmm" },
       { type: "text-delta", choice: 0, text: "answer" },

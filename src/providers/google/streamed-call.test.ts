@@ -6,8 +6,15 @@ describe("a function call streamed in pieces", () => {
   it("sets each value at its path, appends a continued string, and keeps the first part's arguments", () => {
     const call = new StreamedCall("plan", "c2ln", { kind: "trip" });
     call.add([{ jsonPath: "$.stops[0].city", stringValue: "Par", willContinue: true }]);
-    call.add([{ jsonPath: "$.stops[0].city", stringValue: "is", willContinue: true }, { jsonPath: "$.stops[0].city", stringValue: "" }]);
-    call.add([{ jsonPath: "$.stops[1]['night count']", numberValue: 2 }, { jsonPath: "$.confirmed", boolValue: false }, { jsonPath: '$["note"]', nullValue: "NULL_VALUE" }]);
+    call.add([
+      { jsonPath: "$.stops[0].city", stringValue: "is", willContinue: true },
+      { jsonPath: "$.stops[0].city", stringValue: "" },
+    ]);
+    call.add([
+      { jsonPath: "$.stops[1]['night count']", numberValue: 2 },
+      { jsonPath: "$.confirmed", boolValue: false },
+      { jsonPath: '$["note"]', nullValue: "NULL_VALUE" },
+    ]);
     // A new string at a path that is not being continued replaces, it does not append.
     call.add([{ jsonPath: "$.kind", stringValue: "holiday" }]);
     expect(JSON.parse(call.arguments())).toEqual({ kind: "holiday", stops: [{ city: "Paris" }, { "night count": 2 }], confirmed: false, note: null });

@@ -37,14 +37,22 @@ export function toChatBody(request: CanonicalRequest, model: string, options: { 
   if (request.tools?.length) {
     body.tools = request.tools.map((t) => ({
       type: "function",
-      function: { name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), parameters: t.parameters ?? { type: "object", properties: {} }, ...(t.strict !== undefined ? { strict: t.strict } : {}) },
+      function: {
+        name: t.name,
+        ...(t.description !== undefined ? { description: t.description } : {}),
+        parameters: t.parameters ?? { type: "object", properties: {} },
+        ...(t.strict !== undefined ? { strict: t.strict } : {}),
+      },
     }));
   }
   const choice = request.toolChoice;
   if (choice !== undefined) body.tool_choice = typeof choice === "string" ? choice : { type: "function", function: { name: choice.name } };
   const format = request.responseFormat;
   if (format) {
-    body.response_format = format.type === "json_schema" ? { type: "json_schema", json_schema: { name: format.name, schema: format.schema, ...(format.strict !== undefined ? { strict: format.strict } : {}) } } : { type: format.type };
+    body.response_format =
+      format.type === "json_schema"
+        ? { type: "json_schema", json_schema: { name: format.name, schema: format.schema, ...(format.strict !== undefined ? { strict: format.strict } : {}) } }
+        : { type: format.type };
   }
   return body;
 }

@@ -5,12 +5,7 @@ import type { CanonicalResponse } from "../../spec/canonical-response.js";
 import { createOpenAIChatAdapter } from "./adapter.js";
 import { parseChatResponse } from "./chat-response.js";
 
-const BODIES = [
-  "openai-chat/openai-text.json",
-  ...listFixtures("deepseek", ".json"),
-  ...listFixtures("mistral", ".json"),
-  "openai-compatible/xai-tool-call.json",
-];
+const BODIES = ["openai-chat/openai-text.json", ...listFixtures("deepseek", ".json"), ...listFixtures("mistral", ".json"), "openai-compatible/xai-tool-call.json"];
 
 /** The expected value in CanonicalResponse form (the recordings only use finish reasons that are canonical as they are). */
 function canonical(expected: ExpectedChatResponse): CanonicalResponse {

@@ -217,14 +217,24 @@ describe("parseChatChunk", () => {
 
   it("reads reasoning from reasoning_content or reasoning", () => {
     expect(parseChatChunk(chunk({ choices: [{ index: 0, delta: { reasoning: "think" } }] }), false).events).toEqual([{ type: "reasoning-delta", choice: 0, text: "think" }]);
-    expect(parseChatChunk(chunk({ choices: [{ index: 0, delta: { reasoning_content: "deep", content: null } }] }), false).events).toEqual([
-      { type: "reasoning-delta", choice: 0, text: "deep" },
-    ]);
+    expect(parseChatChunk(chunk({ choices: [{ index: 0, delta: { reasoning_content: "deep", content: null } }] }), false).events).toEqual([{ type: "reasoning-delta", choice: 0, text: "deep" }]);
   });
 
   it("numbers tool calls by index, or by position when the index is missing", () => {
     const events = parseChatChunk(
-      chunk({ choices: [{ index: 2, delta: { tool_calls: [{ id: "a", function: { name: "f", arguments: "{" } }, { index: 5, function: { arguments: "}" } }] } }] }),
+      chunk({
+        choices: [
+          {
+            index: 2,
+            delta: {
+              tool_calls: [
+                { id: "a", function: { name: "f", arguments: "{" } },
+                { index: 5, function: { arguments: "}" } },
+              ],
+            },
+          },
+        ],
+      }),
       false,
     ).events;
     expect(events).toEqual([

@@ -27,8 +27,22 @@ describe("buildRequest", () => {
       messages: [
         { role: "system", content: "Be brief." },
         { role: "developer", content: [{ type: "text", text: "Use tools." }] },
-        { role: "user", content: [{ type: "text", text: "Weather here?" }, { type: "image", url: "https://x.test/a.png" }, { type: "other", raw: { type: "input_audio" } }] },
-        { role: "assistant", content: "Let me check.", toolCalls: [{ id: "call_1", name: "weather", arguments: '{"city":"Paris"}' }, { id: "call_2", name: "time", arguments: "{}" }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Weather here?" },
+            { type: "image", url: "https://x.test/a.png" },
+            { type: "other", raw: { type: "input_audio" } },
+          ],
+        },
+        {
+          role: "assistant",
+          content: "Let me check.",
+          toolCalls: [
+            { id: "call_1", name: "weather", arguments: '{"city":"Paris"}' },
+            { id: "call_2", name: "time", arguments: "{}" },
+          ],
+        },
         { role: "tool", toolCallId: "call_1", content: "18C" },
         { role: "tool", toolCallId: "call_2", content: [{ type: "text", text: "noon" }] },
         { role: "system", content: "Late instruction." },
@@ -38,7 +52,10 @@ describe("buildRequest", () => {
       topP: 0.9,
       stop: ["END"],
       seed: 7,
-      tools: [{ name: "weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } } }, { name: "time", strict: true }],
+      tools: [
+        { name: "weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } } },
+        { name: "time", strict: true },
+      ],
       toolChoice: { name: "weather" },
       responseFormat: { type: "json_schema", name: "out", schema: { type: "object" }, strict: true },
     });
@@ -48,7 +65,14 @@ describe("buildRequest", () => {
       stream: true,
       instructions: "Be brief.\n\nUse tools.",
       input: [
-        { type: "message", role: "user", content: [{ type: "input_text", text: "Weather here?" }, { type: "input_image", image_url: "https://x.test/a.png", detail: "auto" }] },
+        {
+          type: "message",
+          role: "user",
+          content: [
+            { type: "input_text", text: "Weather here?" },
+            { type: "input_image", image_url: "https://x.test/a.png", detail: "auto" },
+          ],
+        },
         { type: "message", role: "assistant", content: "Let me check." },
         { type: "function_call", call_id: "call_1", name: "weather", arguments: '{"city":"Paris"}' },
         { type: "function_call", call_id: "call_2", name: "time", arguments: "{}" },

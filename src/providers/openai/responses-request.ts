@@ -84,7 +84,10 @@ export function toResponsesBody(request: CanonicalRequest, model: string): Json 
   if (choice !== undefined) body.tool_choice = typeof choice === "string" ? choice : { type: "function", name: choice.name };
   const format = request.responseFormat;
   if (format) {
-    body.text = { format: format.type === "json_schema" ? { type: "json_schema", name: format.name, schema: format.schema, ...(format.strict !== undefined ? { strict: format.strict } : {}) } : { type: format.type } };
+    body.text = {
+      format:
+        format.type === "json_schema" ? { type: "json_schema", name: format.name, schema: format.schema, ...(format.strict !== undefined ? { strict: format.strict } : {}) } : { type: format.type },
+    };
   }
   return body;
 }

@@ -46,8 +46,14 @@ function replay(pieces: Uint8Array[]): Replay {
 function check(payloads: string[], r: Replay, context: string): void {
   const expected = expectedFromResponsesChunks(payloads);
   // The decoder hands over every payload byte for byte under its event name (the passthrough relay forwards them).
-  expect(r.messages.map((m) => m.data), context).toEqual(payloads);
-  expect(r.messages.map((m) => m.event), context).toEqual(payloads.map(payloadType));
+  expect(
+    r.messages.map((m) => m.data),
+    context,
+  ).toEqual(payloads);
+  expect(
+    r.messages.map((m) => m.event),
+    context,
+  ).toEqual(payloads.map(payloadType));
   if (expected.malformed) {
     expect(r.thrown?.at, `${context}: a payload that is not JSON is refused`).toBe(expected.last);
     expect(r.thrown?.error, context).toBeInstanceOf(UpstreamProtocolError);
@@ -60,12 +66,24 @@ function check(payloads: string[], r: Replay, context: string): void {
   } else {
     expect(r.thrown, context).toBeUndefined();
     expect(r.results[expected.last]?.final, `${context}: the terminal event is final`).toBe(true);
-    expect(r.results.slice(0, expected.last).every((c) => c !== null && !c.final), `${context}: nothing before it is`).toBe(true);
-    expect(r.results.slice(expected.last + 1).every((c) => c === null), `${context}: null after it`).toBe(true);
+    expect(
+      r.results.slice(0, expected.last).every((c) => c !== null && !c.final),
+      `${context}: nothing before it is`,
+    ).toBe(true);
+    expect(
+      r.results.slice(expected.last + 1).every((c) => c === null),
+      `${context}: null after it`,
+    ).toBe(true);
   }
   const chunks = r.results.filter((c): c is UpstreamChunk => c !== null);
-  expect(chunks.map((c) => c.raw), context).toEqual(payloads.slice(0, chunks.length));
-  expect(chunks.map((c) => c.event), context).toEqual(r.messages.slice(0, chunks.length).map((m) => m.event));
+  expect(
+    chunks.map((c) => c.raw),
+    context,
+  ).toEqual(payloads.slice(0, chunks.length));
+  expect(
+    chunks.map((c) => c.event),
+    context,
+  ).toEqual(r.messages.slice(0, chunks.length).map((m) => m.event));
 
   const events: StreamEvent[] = chunks.flatMap((c) => c.events);
   const got = accumulateEvents(events);
@@ -136,11 +154,16 @@ describe("stream parser", () => {
   it("response.failed throws; response.incomplete finishes with length", () => {
     const failing = new ResponsesStreamParser();
     failing.parseStreamMessage(created, true);
-    expect(() => failing.parseStreamMessage(frame({ type: "response.failed", response: { status: "failed", error: { code: "server_error", message: "The model crashed" } } }), false)).toThrow(/The model crashed/);
+    expect(() => failing.parseStreamMessage(frame({ type: "response.failed", response: { status: "failed", error: { code: "server_error", message: "The model crashed" } } }), false)).toThrow(
+      /The model crashed/,
+    );
 
     const cut = new ResponsesStreamParser();
     cut.parseStreamMessage(created, true);
-    const last = cut.parseStreamMessage(frame({ type: "response.incomplete", response: { status: "incomplete", incomplete_details: { reason: "max_output_tokens" }, output: [], usage: { input_tokens: 3, output_tokens: 7 } } }), false);
+    const last = cut.parseStreamMessage(
+      frame({ type: "response.incomplete", response: { status: "incomplete", incomplete_details: { reason: "max_output_tokens" }, output: [], usage: { input_tokens: 3, output_tokens: 7 } } }),
+      false,
+    );
     expect(last?.final).toBe(true);
     expect(last?.events).toEqual([
       { type: "finish", choice: 0, reason: "length", raw: "max_output_tokens" },

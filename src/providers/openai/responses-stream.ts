@@ -42,7 +42,12 @@ export class ResponsesStreamParser implements StreamParser {
     switch (type) {
       case "response.created": {
         const r = isObject(payload.response) ? payload.response : {};
-        events.push({ type: "response-start", id: typeof r.id === "string" ? r.id : "", model: typeof r.model === "string" ? r.model : "", created: typeof r.created_at === "number" ? r.created_at : 0 });
+        events.push({
+          type: "response-start",
+          id: typeof r.id === "string" ? r.id : "",
+          model: typeof r.model === "string" ? r.model : "",
+          created: typeof r.created_at === "number" ? r.created_at : 0,
+        });
         break;
       }
       case "response.output_text.delta":

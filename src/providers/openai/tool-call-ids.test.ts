@@ -23,13 +23,23 @@ describe("tool-call ids OpenAI accepts", () => {
       logprobs: true,
       messages: [
         { role: "user", content: "Weather?" },
-        { role: "assistant", content: null, tool_calls: [{ id: LONG, type: "function", function: { name: "weather", arguments: "{}" } }, { id: "call_short", type: "function", function: { name: "now", arguments: "{}" } }] },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            { id: LONG, type: "function", function: { name: "weather", arguments: "{}" } },
+            { id: "call_short", type: "function", function: { name: "now", arguments: "{}" } },
+          ],
+        },
         { role: "tool", tool_call_id: LONG, content: "sunny" },
         { role: "tool", tool_call_id: "call_short", content: "noon" },
       ],
     };
     const snapshot = JSON.stringify(clientBody);
-    const sent = JSON.parse(adapter.buildRequest(openaiChatCodec.parseRequest(clientBody), "gpt-x").body) as { logprobs: boolean; messages: Array<{ tool_calls?: Array<{ id: string }>; tool_call_id?: string }> };
+    const sent = JSON.parse(adapter.buildRequest(openaiChatCodec.parseRequest(clientBody), "gpt-x").body) as {
+      logprobs: boolean;
+      messages: Array<{ tool_calls?: Array<{ id: string }>; tool_call_id?: string }>;
+    };
     expect(sent.logprobs).toBe(true);
     expect(sent.messages[1]!.tool_calls!.map((c) => c.id)).toEqual([fitToolCallId(LONG), "call_short"]);
     expect(sent.messages.slice(2).map((m) => m.tool_call_id)).toEqual([fitToolCallId(LONG), "call_short"]);
@@ -38,10 +48,24 @@ describe("tool-call ids OpenAI accepts", () => {
 
   it("Responses: translated and pass-through bodies alike", () => {
     const adapter = createOpenAIResponsesAdapter({ baseURL: "http://up/v1", headers: {} });
-    const clientBody = { model: "r", input: [{ role: "user", content: "Weather?" }, { type: "function_call", call_id: LONG, name: "weather", arguments: "{}" }, { type: "function_call_output", call_id: LONG, output: "sunny" }] };
+    const clientBody = {
+      model: "r",
+      input: [
+        { role: "user", content: "Weather?" },
+        { type: "function_call", call_id: LONG, name: "weather", arguments: "{}" },
+        { type: "function_call_output", call_id: LONG, output: "sunny" },
+      ],
+    };
     const sent = JSON.parse(adapter.buildRequest(openaiResponsesCodec.parseRequest(clientBody), "gpt-x").body) as { input: Array<{ call_id?: string }> };
     expect(sent.input.slice(1).map((i) => i.call_id)).toEqual([fitToolCallId(LONG), fitToolCallId(LONG)]);
-    const fromChat = openaiChatCodec.parseRequest({ model: "r", messages: [{ role: "user", content: "x" }, { role: "assistant", content: null, tool_calls: [{ id: LONG, type: "function", function: { name: "f", arguments: "{}" } }] }, { role: "tool", tool_call_id: LONG, content: "1" }] });
+    const fromChat = openaiChatCodec.parseRequest({
+      model: "r",
+      messages: [
+        { role: "user", content: "x" },
+        { role: "assistant", content: null, tool_calls: [{ id: LONG, type: "function", function: { name: "f", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: LONG, content: "1" },
+      ],
+    });
     const translated = JSON.parse(adapter.buildRequest(fromChat, "gpt-x").body) as { input: Array<{ call_id?: string }> };
     expect(translated.input.filter((i) => i.call_id).map((i) => i.call_id)).toEqual([fitToolCallId(LONG), fitToolCallId(LONG)]);
   });

@@ -20,7 +20,8 @@ const tooLong = (v: unknown) => typeof v === "string" && v.length > MAX_ID_LENGT
 /** A Chat Completions body whose `tool_calls[].id` and `tool_call_id` fit; the same object when none is too long (the client's body is not changed). */
 export function fitChatBodyIds(body: Json): Json {
   const messages = body.messages;
-  if (!Array.isArray(messages) || !messages.some((m) => isObject(m) && (tooLong(m.tool_call_id) || (Array.isArray(m.tool_calls) && m.tool_calls.some((c) => isObject(c) && tooLong(c.id)))))) return body;
+  if (!Array.isArray(messages) || !messages.some((m) => isObject(m) && (tooLong(m.tool_call_id) || (Array.isArray(m.tool_calls) && m.tool_calls.some((c) => isObject(c) && tooLong(c.id))))))
+    return body;
   return {
     ...body,
     messages: messages.map((m: unknown) => {

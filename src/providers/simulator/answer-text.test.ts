@@ -23,7 +23,7 @@ describe("answerSentences", () => {
   });
 
   it("opens with the tool results when the conversation ends with them", () => {
-    const [first] = take("weather in Paris", 1, 1, [{ name: "get_weather", content: "{\"temp\": 21, \"sky\": \"clear\"}" }]);
+    const [first] = take("weather in Paris", 1, 1, [{ name: "get_weather", content: '{"temp": 21, "sky": "clear"}' }]);
     expect(first).toBe('According to the get_weather tool, the result is: {"temp": 21, "sky": "clear"}.');
   });
 

@@ -9,9 +9,7 @@ import { toolArguments } from "./tool-arguments.js";
 import { requestedTool, type SimTool } from "./tool-match.js";
 
 /** One choice to generate: its pieces, one token each, come out lazily. */
-type ChoicePlan =
-  | { kind: "text"; index: number; pieces: TokenPieces }
-  | { kind: "tool"; index: number; id: string; name: string; arguments: string; pieces: TokenPieces; nameTokens: number };
+type ChoicePlan = { kind: "text"; index: number; pieces: TokenPieces } | { kind: "tool"; index: number; id: string; name: string; arguments: string; pieces: TokenPieces; nameTokens: number };
 
 export interface CompletionPlan {
   promptTokens: number;
@@ -84,7 +82,15 @@ export function planCompletion(request: SimRequest, answerTokens: number | undef
   for (let index = 0; index < request.n; index++) {
     if (tool) {
       const args = toolArguments(tool.parameters, argumentWords);
-      choices.push({ kind: "tool", index, id: randomId("call_"), name: tool.name, arguments: args, pieces: fixedPieces(args, "tool_calls", request.maxTokens), nameTokens: countTextTokens(tool.name) });
+      choices.push({
+        kind: "tool",
+        index,
+        id: randomId("call_"),
+        name: tool.name,
+        arguments: args,
+        pieces: fixedPieces(args, "tool_calls", request.maxTokens),
+        nameTokens: countTextTokens(tool.name),
+      });
     } else if (request.json) {
       // Asked for JSON, a model answers with JSON: an object following the schema (a
       // plain one without), its strings the prompt's words.

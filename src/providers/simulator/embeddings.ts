@@ -40,7 +40,8 @@ export function simulatedEmbeddings(bodyText: string): { model: string; body: st
   }
   const model = typeof body.model === "string" ? body.model : "";
   const raw = body.input;
-  const inputs: Array<string | number[]> = typeof raw === "string" ? [raw] : Array.isArray(raw) && typeof raw[0] === "number" ? [raw as number[]] : Array.isArray(raw) ? (raw as Array<string | number[]>) : [];
+  const inputs: Array<string | number[]> =
+    typeof raw === "string" ? [raw] : Array.isArray(raw) && typeof raw[0] === "number" ? [raw as number[]] : Array.isArray(raw) ? (raw as Array<string | number[]>) : [];
   if (inputs.length === 0) throw new SimRequestError("'input' is required.", "input");
   const dimensions = typeof body.dimensions === "number" && body.dimensions > 0 ? Math.min(Math.floor(body.dimensions), 4096) : SIM_EMBEDDING_DIMENSIONS;
   const base64 = body.encoding_format === "base64";

@@ -39,7 +39,12 @@ function baseHeaders(requestId: string): Record<string, string> {
 }
 
 /** An error answer with OpenAI's `{"error": {...}}` body. */
-export function errorResponse(status: number, error: { message: string; type: string; code: string | null; param: string | null }, requestId: string, headers: Record<string, string> = {}): UpstreamHttpResponse {
+export function errorResponse(
+  status: number,
+  error: { message: string; type: string; code: string | null; param: string | null },
+  requestId: string,
+  headers: Record<string, string> = {},
+): UpstreamHttpResponse {
   const body = JSON.stringify({ error });
   return { status, headers: { ...baseHeaders(requestId), ...headers }, ...bytesBody(body) };
 }

@@ -1,10 +1,7 @@
 import type { FaultConfig } from "../../config/schema.js";
 
 /** A fault to act out on one call, with its defaults applied. */
-export type ActiveFault =
-  | { kind: "status"; status: number; retryAfterSeconds?: number }
-  | { kind: "hang" }
-  | { kind: "stall" | "cut" | "malformed"; afterTokens: number };
+export type ActiveFault = { kind: "status"; status: number; retryAfterSeconds?: number } | { kind: "hang" } | { kind: "stall" | "cut" | "malformed"; afterTokens: number };
 
 const DEFAULT_FAULT_STATUS = 500;
 const DEFAULT_RETRY_AFTER_SECONDS = 1;

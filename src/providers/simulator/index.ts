@@ -4,9 +4,8 @@ import type { Transport } from "../transport.js";
 import type { SimulatorClock } from "./clock.js";
 import { SimulatorTransport, type SimulatorConfig } from "./simulator-transport.js";
 
-export {  virtualClock, type SimulatorClock,  } from "./clock.js";
-;
-export type {  SimulatorConfig } from "./simulator-transport.js";
+export { virtualClock, type SimulatorClock } from "./clock.js";
+export type { SimulatorConfig } from "./simulator-transport.js";
 
 /**
  * The built-in simulator: an in-process OpenAI Chat Completions server, so the gateway

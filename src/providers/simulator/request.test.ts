@@ -21,7 +21,13 @@ describe("parseSimRequest", () => {
         model: "sim",
         messages: [
           { role: "system", content: "be brief" },
-          { role: "user", content: [{ type: "text", text: "hello" }, { type: "image_url", image_url: { url: "http://x/y.png" } }] },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "hello" },
+              { type: "image_url", image_url: { url: "http://x/y.png" } },
+            ],
+          },
           { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }] },
           { role: "tool", tool_call_id: "call_1", content: "ok" },
         ],
@@ -30,13 +36,19 @@ describe("parseSimRequest", () => {
         max_tokens: 50,
         max_completion_tokens: 20,
         n: 2,
-        tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }, { type: "custom", custom: { name: "c" } }],
+        tools: [
+          { type: "function", function: { name: "f", parameters: { type: "object" } } },
+          { type: "custom", custom: { name: "c" } },
+        ],
         tool_choice: { type: "function", function: { name: "f" } },
       }),
     );
     expect(request).toMatchObject({ model: "sim", stream: true, includeUsage: true, maxTokens: 20, n: 2, toolChoice: { name: "f" } });
     expect(request.tools).toEqual([{ name: "f", parameters: { type: "object" } }]);
-    expect(request.messages[1]!.content).toEqual([{ type: "text", text: "hello" }, { type: "image", url: "http://x/y.png" }]);
+    expect(request.messages[1]!.content).toEqual([
+      { type: "text", text: "hello" },
+      { type: "image", url: "http://x/y.png" },
+    ]);
     expect(request.messages[2]!.toolCalls).toEqual([{ id: "call_1", name: "f", arguments: "{}" }]);
     expect(request.messages[3]).toMatchObject({ role: "tool", toolCallId: "call_1", content: "ok" });
   });

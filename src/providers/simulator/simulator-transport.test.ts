@@ -218,7 +218,10 @@ describe("simulator transport: tools", () => {
   });
 
   it("rejects a tool_choice that names no offered tool with 400", async () => {
-    const res = await createSimulatorTransport(simConfig()).send(chatSpec({ model: "sim", messages: ask, tools: [weatherTool], tool_choice: { type: "function", function: { name: "nope" } } }), sendOptions());
+    const res = await createSimulatorTransport(simConfig()).send(
+      chatSpec({ model: "sim", messages: ask, tools: [weatherTool], tool_choice: { type: "function", function: { name: "nope" } } }),
+      sendOptions(),
+    );
     expect(res.status).toBe(400);
     expect(adapter.parseError(400, (await readBody(res)).text)).toMatchObject({ type: "invalid_request_error", param: "tool_choice" });
   });
@@ -266,9 +269,17 @@ describe("simulator transport: non-streamed", () => {
   });
 
   it("answers response_format with JSON: following the json_schema, or an object for json_object", async () => {
-    const schema = { type: "object", properties: { city: { type: "string" }, days: { type: "integer" }, tags: { type: "array", items: { type: "string" } } }, required: ["city", "days", "tags"], additionalProperties: false };
+    const schema = {
+      type: "object",
+      properties: { city: { type: "string" }, days: { type: "integer" }, tags: { type: "array", items: { type: "string" } } },
+      required: ["city", "days", "tags"],
+      additionalProperties: false,
+    };
     const ask = [{ role: "user", content: "Plan a trip to Paris" }];
-    const res = await createSimulatorTransport(simConfig()).send(chatSpec({ model: "sim", messages: ask, response_format: { type: "json_schema", json_schema: { name: "trip", schema, strict: true } } }), sendOptions());
+    const res = await createSimulatorTransport(simConfig()).send(
+      chatSpec({ model: "sim", messages: ask, response_format: { type: "json_schema", json_schema: { name: "trip", schema, strict: true } } }),
+      sendOptions(),
+    );
     const response = adapter.parseResponse(JSON.parse((await readBody(res)).text));
     expect(JSON.parse(response.choices[0]!.text!)).toEqual({ city: "Paris", days: 1, tags: [expect.any(String)] });
     expect(response.choices[0]!.finishReason).toBe("stop");

@@ -13,8 +13,12 @@ const spec = (adapter: typeof regional, r: CanonicalRequest, model: string) => a
 describe("Vertex: URLs", () => {
   it("Gemini under the google publisher, on the regional host or the global one", () => {
     const r = req([{ role: "user", content: "hi" }]);
-    expect(spec(regional, r, "gemini-2.5-flash").url).toBe("https://europe-west4-aiplatform.googleapis.com/v1/projects/my-proj/locations/europe-west4/publishers/google/models/gemini-2.5-flash:generateContent");
-    expect(spec(global, { ...r, stream: true }, "gemini-3-pro-preview").url).toBe("https://aiplatform.googleapis.com/v1/projects/my-proj/locations/global/publishers/google/models/gemini-3-pro-preview:streamGenerateContent?alt=sse");
+    expect(spec(regional, r, "gemini-2.5-flash").url).toBe(
+      "https://europe-west4-aiplatform.googleapis.com/v1/projects/my-proj/locations/europe-west4/publishers/google/models/gemini-2.5-flash:generateContent",
+    );
+    expect(spec(global, { ...r, stream: true }, "gemini-3-pro-preview").url).toBe(
+      "https://aiplatform.googleapis.com/v1/projects/my-proj/locations/global/publishers/google/models/gemini-3-pro-preview:streamGenerateContent?alt=sse",
+    );
     // The google adapter's body, unchanged.
     expect(JSON.parse(spec(regional, r, "gemini-2.5-flash").body)).toEqual({ contents: [{ role: "user", parts: [{ text: "hi" }] }] });
     expect(adapterFor(regional, r, "gemini-2.5-flash").nativeApi).toBe("gemini");
@@ -31,13 +35,20 @@ describe("Vertex: URLs", () => {
     // A Messages client's own body reaches Claude as sent, without the model field.
     const inbound = { model: "route", max_tokens: 9, messages: [{ role: "user", content: "hi" }], top_k: 3 };
     const messages = req([{ role: "user", content: "hi" }], { inbound: { api: "anthropic-messages", body: inbound } });
-    expect(JSON.parse(spec(regional, messages, "claude-sonnet-4-5@20250929").body)).toEqual({ anthropic_version: VERTEX_ANTHROPIC_VERSION, max_tokens: 9, messages: [{ role: "user", content: "hi" }], top_k: 3 });
+    expect(JSON.parse(spec(regional, messages, "claude-sonnet-4-5@20250929").body)).toEqual({
+      anthropic_version: VERTEX_ANTHROPIC_VERSION,
+      max_tokens: 9,
+      messages: [{ role: "user", content: "hi" }],
+      top_k: 3,
+    });
     expect(adapterFor(regional, messages, "claude-sonnet-4-5@20250929").nativeApi).toBe("anthropic-messages");
   });
 
   it("a baseURL replaces the host and version, not the resource path", () => {
     const proxied = createVertexAdapter({ project: "p", location: "us-central1", baseURL: "http://127.0.0.1:9/vertex/v1", headers: {}, defaultMaxTokens: 1 });
-    expect(spec(proxied, req([{ role: "user", content: "hi" }]), "gemini-2.5-pro").url).toBe("http://127.0.0.1:9/vertex/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro:generateContent");
+    expect(spec(proxied, req([{ role: "user", content: "hi" }]), "gemini-2.5-pro").url).toBe(
+      "http://127.0.0.1:9/vertex/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro:generateContent",
+    );
   });
 });
 
@@ -47,13 +58,23 @@ describe("Vertex: embeddings and errors", () => {
     const built = regional.buildEmbeddingRequest!(r, "text-embedding-005");
     expect(built.url).toMatch(/\/publishers\/google\/models\/text-embedding-005:predict$/);
     expect(JSON.parse(built.body)).toEqual({ instances: [{ content: "a" }, { content: "b" }], parameters: { outputDimensionality: 64 } });
-    const parsed = regional.parseEmbeddingResponse!({ predictions: [{ embeddings: { values: [0.5], statistics: { token_count: 1, truncated: false } } }, { embeddings: { values: [0.25], statistics: { token_count: 2 } } }] });
-    expect(parsed).toEqual({ model: "", vectors: [[0.5], [0.25]], rawEncoding: "float", usage: { inputTokens: 3, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: "reported" } });
+    const parsed = regional.parseEmbeddingResponse!({
+      predictions: [{ embeddings: { values: [0.5], statistics: { token_count: 1, truncated: false } } }, { embeddings: { values: [0.25], statistics: { token_count: 2 } } }],
+    });
+    expect(parsed).toEqual({
+      model: "",
+      vectors: [[0.5], [0.25]],
+      rawEncoding: "float",
+      usage: { inputTokens: 3, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: "reported" },
+    });
     expect(() => regional.buildEmbeddingRequest!(req([], { embedding: { input: [[1]] } }), "text-embedding-005")).toThrow(/token arrays/);
   });
 
   it("Google's error body for Vertex's own refusals, Anthropic's for Claude's", () => {
-    expect(regional.parseError(403, JSON.stringify({ error: { code: 403, message: "Permission denied on resource project p.", status: "PERMISSION_DENIED" } }))).toMatchObject({ message: "Permission denied on resource project p.", code: "permission_denied" });
+    expect(regional.parseError(403, JSON.stringify({ error: { code: 403, message: "Permission denied on resource project p.", status: "PERMISSION_DENIED" } }))).toMatchObject({
+      message: "Permission denied on resource project p.",
+      code: "permission_denied",
+    });
     expect(regional.parseError(529, JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }))).toMatchObject({ message: "Overloaded", type: "overloaded_error" });
   });
 });

@@ -24,7 +24,10 @@ export function alertsCard() {
             { label: "Rule", cell: (a) => a.rule_id },
             { label: "Alert", wide: true, cell: (a) => a.summary },
             { label: "Webhook", phoneHidden: true, cell: (a) => a.webhook },
-            { label: "Delivery", cell: (a) => (a.state === "sent" ? "sent" : `${a.state}${a.attempts > 0 ? ` after ${a.attempts} attempt${a.attempts === 1 ? "" : "s"}` : ""}${a.last_error ? ` (${a.last_error})` : ""}`) },
+            {
+              label: "Delivery",
+              cell: (a) => (a.state === "sent" ? "sent" : `${a.state}${a.attempts > 0 ? ` after ${a.attempts} attempt${a.attempts === 1 ? "" : "s"}` : ""}${a.last_error ? ` (${a.last_error})` : ""}`),
+            },
           ],
           alerts.recent,
           { empty: hint, label: "Alerts" },

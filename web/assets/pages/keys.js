@@ -63,7 +63,12 @@ export function limitsEditor(limits) {
   const element = h(
     "div",
     { class: "stack" },
-    h("div", null, h("div", { class: "row" }, h("h3", null, "Budgets"), h("button", { type: "button", class: "small", id: "add-budget", onclick: () => addRow() }, "+ Add budget")), h("p", { class: "small muted" }, "Each budget limits spend (USD), tokens, or both, per UTC hour, day, month or in total.")),
+    h(
+      "div",
+      null,
+      h("div", { class: "row" }, h("h3", null, "Budgets"), h("button", { type: "button", class: "small", id: "add-budget", onclick: () => addRow() }, "+ Add budget")),
+      h("p", { class: "small muted" }, "Each budget limits spend (USD), tokens, or both, per UTC hour, day, month or in total."),
+    ),
     rows,
     h("div", { class: "form-grid" }, h("label", { class: "field" }, "Requests per minute", rpm), h("label", { class: "field" }, "Tokens per minute", tpm)),
   );
@@ -113,7 +118,13 @@ function showSecret(body, foot, created, done) {
     h("div", { class: "alert warn" }, "Copy this secret now: it is shown only once and cannot be recovered."),
     h("div", { class: "secret" }, secret, copy),
     copied,
-    h("p", { class: "small muted" }, "Use it as the API key of any OpenAI-compatible client with base URL ", h("code", null, url("v1")), ". It stays available in the Playground until this tab reloads."),
+    h(
+      "p",
+      { class: "small muted" },
+      "Use it as the API key of any OpenAI-compatible client with base URL ",
+      h("code", null, url("v1")),
+      ". It stays available in the Playground until this tab reloads.",
+    ),
   );
   const tryIt = () => {
     done();
@@ -211,7 +222,12 @@ function editLimitsDialog(key, reload) {
  */
 function revokeDialog(key, reload) {
   const error = h("div", { class: "alert error", role: "alert", hidden: true });
-  const body = h("div", { class: "dialog-body" }, h("p", null, "Revoke ", h("b", null, key.name ?? key.id), " (", h("code", null, key.prefix), ")? Requests with it are refused at once. This cannot be undone."), error);
+  const body = h(
+    "div",
+    { class: "dialog-body" },
+    h("p", null, "Revoke ", h("b", null, key.name ?? key.id), " (", h("code", null, key.prefix), ")? Requests with it are refused at once. This cannot be undone."),
+    error,
+  );
   const confirm = /** @type {HTMLButtonElement} */ (h("button", { type: "button", class: "danger solid", id: "confirm-revoke" }, "Revoke key"));
   const cancel = h("button", { type: "button" }, "Cancel");
   const { dialog } = openDialog("Revoke key", body, [cancel, confirm], "revoke-key");
@@ -256,8 +272,20 @@ function render(root) {
     h(
       "div",
       { class: "stack" },
-      card({ title: "Virtual keys", subtitle: "Client keys with their owner, models and limits; usage is for the current window.", actions: [h("label", { class: "check" }, revoked, "Show revoked"), create], body: keysSlot, id: "keys-card" }),
-      card({ title: "Budget rules", subtitle: "From the gateway config (budgets.rules) and the limits of teams and users: each subject's counter in its current window.", actions: [storeNote], body: rulesSlot, id: "rules-card" }),
+      card({
+        title: "Virtual keys",
+        subtitle: "Client keys with their owner, models and limits; usage is for the current window.",
+        actions: [h("label", { class: "check" }, revoked, "Show revoked"), create],
+        body: keysSlot,
+        id: "keys-card",
+      }),
+      card({
+        title: "Budget rules",
+        subtitle: "From the gateway config (budgets.rules) and the limits of teams and users: each subject's counter in its current window.",
+        actions: [storeNote],
+        body: rulesSlot,
+        id: "rules-card",
+      }),
     ),
   );
 
@@ -308,7 +336,11 @@ function render(root) {
         rulesSlot,
         table(
           [
-            { label: "Applies to", cell: (/** @type {Budget} */ b) => h("div", null, h("b", null, `${b.scope} ${b.subject}`), b.rule_id !== b.subject ? h("div", { class: "small muted" }, `rule ${b.scope} ${b.rule_id}`) : null) },
+            {
+              label: "Applies to",
+              cell: (/** @type {Budget} */ b) =>
+                h("div", null, h("b", null, `${b.scope} ${b.subject}`), b.rule_id !== b.subject ? h("div", { class: "small muted" }, `rule ${b.scope} ${b.rule_id}`) : null),
+            },
             { label: "Usage", cell: (b) => budgetMeter(b), wide: true },
             { label: "Reserved now", num: true, cell: (b) => amountIn(b.reserved, b.unit) },
             { label: "Resets", cell: (b) => (b.resets_at ? dateTime(b.resets_at) : "never") },

@@ -81,7 +81,9 @@ function render(root) {
   const chartEl = h("div", { class: "chart", id: "spend-chart" });
   const breakdown = h("div");
   const tagSelect = /** @type {HTMLSelectElement} */ (h("select", { "aria-label": "Tag name", hidden: view.groupBy !== "tag" }));
-  const groupSelect = /** @type {HTMLSelectElement} */ (h("select", { "aria-label": "Stack by", id: "group-by" }, ...GROUPS.map((g) => h("option", { value: g.value, selected: g.value === view.groupBy }, `By ${g.label.toLowerCase()}`))));
+  const groupSelect = /** @type {HTMLSelectElement} */ (
+    h("select", { "aria-label": "Stack by", id: "group-by" }, ...GROUPS.map((g) => h("option", { value: g.value, selected: g.value === view.groupBy }, `By ${g.label.toLowerCase()}`)))
+  );
   let disposeChart = () => {};
   let alive = true;
 
@@ -104,7 +106,13 @@ function render(root) {
     void draw();
   });
 
-  const chartCard = card({ title: "Usage over time", subtitle: `${q.granularity === "hour" ? "Hourly" : "Daily"} buckets, stacked by ${view.groupBy}`, actions: [metricControl, groupSelect, tagSelect], body: chartEl, id: "usage-card" });
+  const chartCard = card({
+    title: "Usage over time",
+    subtitle: `${q.granularity === "hour" ? "Hourly" : "Daily"} buckets, stacked by ${view.groupBy}`,
+    actions: [metricControl, groupSelect, tagSelect],
+    body: chartEl,
+    id: "usage-card",
+  });
   replace(root, h("div", { class: "stack" }, statsSlot, chartCard, card({ title: "Breakdown", subtitle: "Totals for the selected range", body: breakdown, id: "breakdown-card" }), alertsCard()));
 
   async function draw() {

@@ -77,7 +77,14 @@ function render(root) {
       card({
         title: "Settings",
         subtitle: "Calls the gateway's own /v1/chat/completions",
-        body: h("div", { class: "stack" }, h("label", { class: "field" }, "Route", route), h("label", { class: "field" }, "Key", keyPick), keyField, h("label", { class: "field" }, "Max output tokens", maxTokens)),
+        body: h(
+          "div",
+          { class: "stack" },
+          h("label", { class: "field" }, "Route", route),
+          h("label", { class: "field" }, "Key", keyPick),
+          keyField,
+          h("label", { class: "field" }, "Max output tokens", maxTokens),
+        ),
       }),
       card({
         title: "Chat",
@@ -123,7 +130,13 @@ function render(root) {
       const res = await fetch(url("v1/chat/completions"), {
         method: "POST",
         headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        body: JSON.stringify({ model: route.value, stream: true, stream_options: { include_usage: true }, max_tokens: Number(maxTokens.value) || undefined, messages: [{ role: "user", content: prompt.value }] }),
+        body: JSON.stringify({
+          model: route.value,
+          stream: true,
+          stream_options: { include_usage: true },
+          max_tokens: Number(maxTokens.value) || undefined,
+          messages: [{ role: "user", content: prompt.value }],
+        }),
         signal: controller.signal,
         credentials: "omit",
       });

@@ -15,7 +15,7 @@ function statusBadge(status) {
 /** @param {any} r a request from /admin/requests */
 function keyLabel(r) {
   if (!r.key) return h("span", { class: "muted" }, "–");
-  return r.key.name ?? (r.key.prefix ?? r.key.id);
+  return r.key.name ?? r.key.prefix ?? r.key.id;
 }
 
 /**
@@ -44,7 +44,9 @@ async function showDetail(id) {
   dialog.showModal();
   try {
     const r = await admin(`admin/requests/${encodeURIComponent(id)}`);
-    const tags = Object.entries(r.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(", ");
+    const tags = Object.entries(r.tags ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ");
     replace(
       body,
       h(
@@ -62,7 +64,10 @@ async function showDetail(id) {
         field("Latency", ms(r.latency_ms)),
         field("TTFT", ms(r.ttft_ms)),
         field("Cost", usd(r.cost_nanos, { precise: true })),
-        field("Answered by", r.cache_kind ? `${r.cache_kind === "idempotent" ? "an idempotent replay" : `the ${r.cache_kind} cache`}, saving ${usd(r.saved_nanos, { precise: true })}` : "the upstream"),
+        field(
+          "Answered by",
+          r.cache_kind ? `${r.cache_kind === "idempotent" ? "an idempotent replay" : `the ${r.cache_kind} cache`}, saving ${usd(r.saved_nanos, { precise: true })}` : "the upstream",
+        ),
         field("Tokens in / out", `${count(r.input_tokens)} / ${count(r.output_tokens)}`),
         field("Cached / reasoning", `${count(r.cached_input_tokens)} / ${count(r.reasoning_tokens)}`),
         field("Usage", r.usage_source ?? "–"),

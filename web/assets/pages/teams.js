@@ -16,7 +16,12 @@ import { budgetMeter, limitsEditor, openDialog } from "./keys.js";
 const statusBadge = (status) => h("span", { class: `badge ${status === "active" ? "ok" : "bad"}` }, status);
 
 /** @param {Record<string, string>} tags */
-const tagList = (tags) => (Object.keys(tags).length ? Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(", ") : h("span", { class: "muted" }, "none"));
+const tagList = (tags) =>
+  Object.keys(tags).length
+    ? Object.entries(tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ")
+    : h("span", { class: "muted" }, "none");
 
 /**
  * Create a team, or change one's limits.
@@ -33,7 +38,12 @@ function teamDialog(team, reload) {
     { class: "dialog-body" },
     h("p", { class: "muted" }, "A team's budgets and rate limits hold all of its keys together."),
     error,
-    h("div", { class: "form-grid" }, team ? null : h("label", { class: "field" }, h("span", null, "Team id ", h("span", { class: "hint" }, "(required)")), id), h("label", { class: "field" }, "Name", name)),
+    h(
+      "div",
+      { class: "form-grid" },
+      team ? null : h("label", { class: "field" }, h("span", null, "Team id ", h("span", { class: "hint" }, "(required)")), id),
+      h("label", { class: "field" }, "Name", name),
+    ),
     limits.element,
   );
   const save = /** @type {HTMLButtonElement} */ (h("button", { type: "button", class: "primary", id: "save-team" }, team ? "Save team" : "Create team"));
@@ -66,7 +76,9 @@ const ROLES = ["owner", "team_admin", "member", "viewer"];
  */
 function userDialog(user, reload) {
   const id = /** @type {HTMLInputElement} */ (h("input", { name: "id", required: true, placeholder: "e.g. alice@example.com", maxlength: "256" }));
-  const role = /** @type {HTMLSelectElement} */ (h("select", { name: "role", "aria-label": "Role" }, ...ROLES.map((r) => h("option", { value: r, selected: r === (user?.role ?? "member") }, r.replace("_", " ")))));
+  const role = /** @type {HTMLSelectElement} */ (
+    h("select", { name: "role", "aria-label": "Role" }, ...ROLES.map((r) => h("option", { value: r, selected: r === (user?.role ?? "member") }, r.replace("_", " "))))
+  );
   const teams = /** @type {HTMLInputElement} */ (h("input", { name: "teams", placeholder: "e.g. search, ads", value: user?.teams.join(", ") ?? "" }));
   const error = h("div", { class: "alert error", role: "alert", hidden: true });
   const body = h(
@@ -74,7 +86,13 @@ function userDialog(user, reload) {
     { class: "dialog-body" },
     h("p", { class: "muted" }, "The role applies to keys' owners and to people without a role from single sign-on, at their next sign-in."),
     error,
-    h("div", { class: "form-grid" }, user ? null : h("label", { class: "field" }, h("span", null, "User id ", h("span", { class: "hint" }, "(required)")), id), h("label", { class: "field" }, "Role", role), h("label", { class: "field" }, "Teams (comma-separated)", teams)),
+    h(
+      "div",
+      { class: "form-grid" },
+      user ? null : h("label", { class: "field" }, h("span", null, "User id ", h("span", { class: "hint" }, "(required)")), id),
+      h("label", { class: "field" }, "Role", role),
+      h("label", { class: "field" }, "Teams (comma-separated)", teams),
+    ),
   );
   const save = /** @type {HTMLButtonElement} */ (h("button", { type: "button", class: "primary", id: "save-user" }, user ? "Save user" : "Add user"));
   const cancel = h("button", { type: "button" }, "Cancel");
@@ -83,7 +101,13 @@ function userDialog(user, reload) {
   save.addEventListener("click", async () => {
     save.disabled = true;
     try {
-      const fields = { role: role.value, teams: teams.value.split(",").map((t) => t.trim()).filter(Boolean) };
+      const fields = {
+        role: role.value,
+        teams: teams.value
+          .split(",")
+          .map((t) => t.trim())
+          .filter(Boolean),
+      };
       if (user) await admin(`admin/users/${encodeURIComponent(user.id)}`, { method: "PATCH", body: fields });
       else await admin("admin/users", { method: "POST", body: { id: id.value.trim(), ...fields } });
       dialog.close();
@@ -113,7 +137,13 @@ function render(root) {
     h(
       "div",
       { class: "stack" },
-      card({ title: "Teams", subtitle: "Budgets, rate limits, models and default tags shared by each team's keys; usage is for the current window.", actions: [create], body: teamsSlot, id: "teams-card" }),
+      card({
+        title: "Teams",
+        subtitle: "Budgets, rate limits, models and default tags shared by each team's keys; usage is for the current window.",
+        actions: [create],
+        body: teamsSlot,
+        id: "teams-card",
+      }),
       card({ title: "Users", subtitle: "People and their roles; a person signed in with single sign-on gets a record at the first sign-in.", actions: [addUser], body: usersSlot, id: "users-card" }),
     ),
   );
@@ -133,7 +163,11 @@ function render(root) {
 
   async function load() {
     try {
-      const [teams, users, budgets] = await Promise.all([admin("admin/teams", { query: { include_disabled: true } }), admin("admin/users", { query: { include_disabled: true } }), admin("admin/budgets")]);
+      const [teams, users, budgets] = await Promise.all([
+        admin("admin/teams", { query: { include_disabled: true } }),
+        admin("admin/users", { query: { include_disabled: true } }),
+        admin("admin/budgets"),
+      ]);
       if (!alive) return;
       /** @type {Budget[]} */
       const lines = budgets.data;
@@ -182,7 +216,10 @@ function render(root) {
             { label: "Teams", cell: (u) => (u.teams.length ? u.teams.join(", ") : h("span", { class: "muted" }, "none")) },
             { label: "Status", cell: (u) => statusBadge(u.status) },
             { label: "Since", phoneHidden: true, cell: (u) => dateTime(u.created_at) },
-            { label: "", cell: (u) => (session.can("PATCH /admin/users/:id") ? h("button", { type: "button", class: "small", "data-action": "edit-user", onclick: () => userDialog(u, load) }, "Edit") : null) },
+            {
+              label: "",
+              cell: (u) => (session.can("PATCH /admin/users/:id") ? h("button", { type: "button", class: "small", "data-action": "edit-user", onclick: () => userDialog(u, load) }, "Edit") : null),
+            },
           ],
           users.data,
           { empty: "No user records yet.", label: "Users", rowAttrs: (u) => ({ "data-user-id": u.id }) },
