@@ -1,9 +1,9 @@
 import { ApiError, FunctionCallingConfigMode, GoogleGenAI, Type, type GenerateContentResponse } from "@google/genai";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
+import { waitFor } from "../support/fake-upstream.js";
 import { loadText, mulberry32, testSeed } from "../support/fixtures.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
-import { expectSameContent, read, readRecording, replay, UPSTREAM_KEY, UPSTREAMS, type Recording, type UpstreamKind } from "../support/matrix.js";
+import { CLOUD_UPSTREAMS, createCloudUpstream, expectSameContent, read, readRecording, replay, UPSTREAM_KEY, UPSTREAMS, type Recording, type UpstreamKind } from "../support/matrix.js";
 
 // Gemini's API in (POST /v1beta/models/{model}:generateContent and friends), with Google's own
 // SDK, @google/genai, as the client over real sockets: against every upstream kind replaying
@@ -12,21 +12,23 @@ import { expectSameContent, read, readRecording, replay, UPSTREAM_KEY, UPSTREAMS
 
 const KEY = "tg-gemini-client-key-0123456789";
 const OPENAI_MODEL = UPSTREAMS.find((k) => k.id === "openai")!.model;
-let upstream: FakeUpstream;
+/** Every kind, the clouds too: Bedrock's signatures and Vertex's tokens are checked by the fake upstream. */
+const KINDS: UpstreamKind[] = [...UPSTREAMS, ...CLOUD_UPSTREAMS];
+let upstream: Awaited<ReturnType<typeof createCloudUpstream>>;
 let gw: TestGateway;
 let ai: GoogleGenAI;
 
 beforeAll(async () => {
-  upstream = await createFakeUpstream();
+  upstream = await createCloudUpstream();
   gw = await startGateway(
     {
       auth: { keys: ["env:CLIENT_KEY"] },
       providers: {
-        ...Object.fromEntries(UPSTREAMS.map((k) => [k.id, k.provider(upstream)])),
+        ...Object.fromEntries(KINDS.map((k) => [k.id, k.provider(upstream)])),
         sim: { type: "simulator", ttftMs: 0 },
       },
       models: {
-        ...Object.fromEntries(UPSTREAMS.map((k) => [k.id, { retry: { maxRetries: 0 }, targets: [{ provider: k.id, model: k.model }] }])),
+        ...Object.fromEntries(KINDS.map((k) => [k.id, { retry: { maxRetries: 0 }, targets: [{ provider: k.id, model: k.model }] }])),
         sim: { targets: [{ provider: "sim", model: "sim-1" }] },
         cached: { retry: { maxRetries: 0 }, cache: { exact: { ttlSeconds: 600 } }, targets: [{ provider: "anthropic", model: "claude-haiku-4-5" }] },
         "embed-openai": { targets: [{ provider: "openai", model: "text-embedding-3-small" }] },
@@ -43,6 +45,7 @@ afterEach(() => {
 afterAll(async () => {
   await gw?.close();
   await upstream?.close();
+  upstream?.cleanup();
 });
 
 const weather = {
@@ -54,7 +57,7 @@ const weather = {
 /** What the SDK handed the application, as the JSON Gemini's wire carries. */
 const wire = (responses: GenerateContentResponse[]): unknown[] => responses.map((r) => JSON.parse(JSON.stringify({ candidates: r.candidates, usageMetadata: r.usageMetadata })));
 
-const cases = UPSTREAMS.flatMap((kind) =>
+const cases = KINDS.flatMap((kind) =>
   (["text", "tool"] as const).flatMap((what) =>
     [false, true].flatMap((stream) => {
       const recording = stream ? kind.recordings[what].stream : kind.recordings[what].body;
@@ -67,6 +70,7 @@ describe("@google/genai in, every upstream", () => {
   test.each(cases)("%s", async (_label, kind: UpstreamKind, what, stream, recording: Recording) => {
     upstream.enqueue(replay(kind.wire, recording, mulberry32(testSeed())));
     const expected = readRecording(kind.wire, recording);
+    const recorded = gw.records.length;
     const request = {
       model: kind.id,
       contents: [{ role: "user", parts: [{ text: "What is the weather in Paris?" }] }],
@@ -92,10 +96,16 @@ describe("@google/genai in, every upstream", () => {
       for (const call of responses.flatMap((r) => r.functionCalls ?? [])) expect(call.id ?? "").not.toBe("");
     }
 
+    // The ledger has the recording's usage too.
+    await waitFor(() => gw.records.length > recorded, { message: "the request's record" });
+    const record = gw.records.at(-1)!;
+    expect(record).toMatchObject({ api: "gemini", route: kind.id, stream, outcome: "complete", status: 200 });
+    expect(record.usage).toEqual(expected.usage);
+
     const sent = upstream.requests.at(-1)!;
     expect(sent.path).toBe(kind.path(stream));
-    if (!Array.isArray(kind.auth)) throw new Error(`${kind.id}: the clouds sign their own requests; this test covers the key-header kinds`);
-    expect(sent.headers[kind.auth[0]]).toBe(kind.auth[1]);
+    if (Array.isArray(kind.auth)) expect(sent.headers[kind.auth[0]]).toBe(kind.auth[1]);
+    else expect(kind.auth.checkedBy.accepted.at(-1)?.path).toBe(sent.path);
     if (kind.wire === "gemini") {
       // Same API: the SDK's body as sent (the model lives in the URL), not rebuilt.
       expect(sent.body).toMatchObject({ contents: request.contents, systemInstruction: { parts: [{ text: "Be brief." }] }, generationConfig: { maxOutputTokens: 300 } });
