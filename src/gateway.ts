@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { z } from "zod";
-import type { InboundCodec } from "./apis/inbound-codec.js";
 import { StaticKeys } from "./auth/static-keys.js";
 import { AlertService } from "./alerts/alert-service.js";
-import { budgetLines } from "./alerts/budget-lines.js";
+import { budgetLines } from "./admin/budget-lines.js";
 import { createBudgetStore } from "./budgets/create-budget-store.js";
 import { resolveConfig, type ResolvedConfig } from "./config/resolve.js";
 import type { ConfigInput } from "./config/schema.js";
@@ -17,44 +16,32 @@ import { KeyStore } from "./keys/key-store.js";
 import { VirtualKeys } from "./keys/virtual-keys.js";
 import { OrgDirectory } from "./orgs/org-directory.js";
 import { OrgStore } from "./orgs/org-store.js";
-import { Journal, type JournalBudgetLine } from "./ledger/journal.js";
-import { beginEntry, interruptedRecord, relayedTokens, settlementOf } from "./ledger/journal-entries.js";
+import { Journal } from "./ledger/journal.js";
+import { recoverInterrupted } from "./ledger/recover-interrupted.js";
 import { LedgerMaintenance } from "./ledger/ledger-maintenance.js";
-import { AuditLog } from "./audit/audit-log.js";
 import { LedgerWriter } from "./ledger/ledger-writer.js";
-import { EndingSink } from "./pipeline/ending-sink.js";
-import { requestRecord } from "./pipeline/request-record.js";
 import { generateObject, type GenerateObjectOptions } from "./library/generate-object.js";
-import { cacheStages } from "./cache/cache-stages.js";
 import { createResponseCache } from "./cache/create-response-cache.js";
-import { BreakerRegistry } from "./pipeline/breaker-registry.js";
-import { ClientClosedError } from "./pipeline/client-closed.js";
-import { compose, type Stage } from "./pipeline/compose.js";
-import { GatewayContext, type GatewayServices, type Identity, type RequestRecord, type ResponseSink } from "./pipeline/context.js";
-import { answerTokenCount } from "./pipeline/stages/answer-token-count.js";
-import { attribute } from "./pipeline/stages/attribute.js";
-import { checkOrigin } from "./pipeline/stages/check-origin.js";
-import { authenticate } from "./pipeline/stages/authenticate.js";
-import { dispatch } from "./pipeline/stages/dispatch.js";
-import { enforceBudgets } from "./pipeline/stages/enforce-budgets.js";
-import { idempotency } from "./pipeline/stages/idempotency.js";
-import { meter } from "./pipeline/stages/meter.js";
-import { parseRequest } from "./pipeline/stages/parse-request.js";
-import { pinSystemPrompt } from "./pipeline/stages/pin-system-prompt.js";
-import { relay } from "./pipeline/stages/relay.js";
-import { resolveRoute } from "./pipeline/stages/resolve-route.js";
-import { respondErrors } from "./pipeline/stages/respond-errors.js";
-import { structuredOutput } from "./pipeline/stages/structured-output.js";
+import { BreakerRegistry } from "./engine/breaker-registry.js";
+import { ClientClosedError } from "./engine/client-closed.js";
+import { GatewayContext } from "./stages/context.js";
+import { EndingSink } from "./stages/ending-sink.js";
+import type { InboundRequest } from "./stages/inbound-request.js";
+import { beginEntry, relayedTokens } from "./stages/journal-begin.js";
+import { createPipeline } from "./stages/pipeline.js";
+import { requestRecord } from "./stages/request-record.js";
+import type { GatewayServices } from "./stages/services.js";
+import type { RequestRecord } from "./spec/request-record.js";
 import { PriceTable } from "./pricing/price-table.js";
 import { createProviders } from "./providers/registry.js";
-import { HttpTransport } from "./providers/transport.js";
+import { HttpTransport } from "./transport/http-transport.js";
 import { createNodeHandler, type NodeHandler } from "./server/node-handler.js";
+import type { ServedGateway } from "./server/served-gateway.js";
 import type { GatewayLogger } from "./observability/logger.js";
 import { Observability } from "./observability/observability.js";
 import { openStore } from "./store/open-store.js";
 import type { FunctionTool } from "./tools/define-tool.js";
 import { ToolRegistry } from "./tools/registry.js";
-import { toolLoop } from "./tools/tool-loop.js";
 import { createToolServices } from "./tools/tool-services.js";
 import type { Sql } from "./store/sql.js";
 
@@ -76,27 +63,10 @@ export interface GatewayOptions {
   tools?: Record<string, FunctionTool>;
 }
 
-/** A request as the transport hands it to the gateway: already read, not yet understood. */
-export interface InboundRequest {
-  codec: InboundCodec;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-  /** The transport's reader of the body, called only once the caller is authenticated (then `body` is unused). */
-  readBody?: () => Promise<unknown>;
-  sink: ResponseSink;
-  /** The transport calls back when the client goes away before the answer is complete. */
-  onClientGone(cancel: () => void): void;
-  /** The request URL's query string, without the `?`. */
-  query?: string;
-  /** In-process callers only (generateObject): who is asking, instead of authenticating. The HTTP transport never sets it. */
-  identity?: Identity;
-}
-
 export interface Gateway {
   readonly config: ResolvedConfig;
   /** The gateway as a node:http handler, to mount in an existing server (Express, Fastify, http). */
   readonly handler: NodeHandler;
-  readonly services: GatewayServices;
   /** Resolves once the database is open and migrated (requests wait for it too). */
   readonly ready: Promise<void>;
   /** False once draining for shutdown. */
@@ -104,14 +74,27 @@ export interface Gateway {
   readonly inflight: number;
   /** The Prometheus text of this gateway's metrics, for a host app to serve (rejects when metrics are disabled). */
   metrics(): Promise<string>;
-  /** Runs one request through the pipeline; resolves when the answer is complete. */
-  handle(request: InboundRequest): Promise<void>;
   /** A typed object from a route, validated (and repaired) by the pipeline: docs/structured-output.md#library. */
   generateObject<S extends z.ZodType>(options: GenerateObjectOptions<S>): Promise<z.output<S>>;
   /** Stops taking requests, waits for in-flight ones, then ends the rest with an error. */
   drain(timeoutMs?: number): Promise<void>;
   /** Drains, flushes the ledger and closes connections. */
   close(): Promise<void>;
+}
+
+/** What a gateway runs on, for Tollgate's own transports and tests; not part of the public API. */
+export interface GatewayInternals {
+  services: GatewayServices;
+  /** Runs one request through the pipeline; resolves when the answer is complete. */
+  handle(request: InboundRequest): Promise<void>;
+}
+
+const internals = new WeakMap<Gateway, GatewayInternals>();
+
+export function internalsOf(gateway: Gateway): GatewayInternals {
+  const found = internals.get(gateway);
+  if (!found) throw new Error("Not a gateway made by createGateway.");
+  return found;
 }
 
 /** Time-ordered ids: the ledger's primary key grows at its end instead of at random places. */
@@ -225,15 +208,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.identify ? { identify: options.identify } : {}),
     ...(cache ? { cache } : {}),
   };
-  const cached = cache ? cacheStages(cache, relay) : undefined;
   recoverInterrupted(journal, services, writeLedger, warn("ledger"));
-  // What the alert service reads through the admin handlers (it writes nothing to audit).
-  const alertServices = { ...services, audit: new AuditLog(services.store, services.redactor) };
   const alerts = storePromise.then((sql) => {
     const service = new AlertService({
       config: config.alerts,
       sql,
-      inputs: { budgets: () => budgetLines(alertServices, Date.now()), unhealthyTargets: () => breakers.unhealthy(), spooled: async () => (await ledger).spooled },
+      inputs: { budgets: () => budgetLines(services, Date.now()), unhealthyTargets: () => breakers.unhealthy(), spooled: async () => (await ledger).spooled },
       warn: warn("alerts"),
     });
     service.start();
@@ -245,44 +225,31 @@ export function createGateway(options: GatewayOptions): Gateway {
   let accepting = true;
   let drained: (() => void) | undefined;
   let handler: NodeHandler | undefined;
-  const admit: Stage<GatewayContext> = async (_ctx, next) => {
-    if (!accepting) throw new ShuttingDownError();
-    await next();
-  };
-  // The request lifecycle, outermost first; docs/architecture.md shows where later stages go.
-  const pipeline = compose<GatewayContext>([
-    meter,
-    respondErrors,
-    admit,
-    authenticate(new StaticKeys(config.clientKeys), services.virtualKeys, services.orgs, !config.open),
-    checkOrigin(config.server.cors.origins),
-    parseRequest,
-    attribute,
-    pinSystemPrompt,
-    resolveRoute,
-    answerTokenCount,
-    idempotency({ store: idempotencyStore, config: config.idempotency, log: warn("idempotency") }),
-    ...(cached ? [cached.lookup] : []),
-    enforceBudgets({
-      store: budgetStore,
-      rules: config.budgets.rules,
-      reservationTtlMs: config.budgets.reservationTtlMs,
-      defaultMaxOutputTokens: config.budgets.defaultMaxOutputTokens,
-      log: warn("budgets"),
-    }),
-    ...(cached ? [cached.semantic] : []),
-    structuredOutput,
-    toolLoop,
-    dispatch,
-    relay,
-  ]);
+  const pipeline = createPipeline({ config, services, staticKeys: new StaticKeys(config.clientKeys), idempotencyStore, budgetStore, ...(cache ? { cache } : {}), accepting: () => accepting, warn });
+
+  async function handle(request: InboundRequest): Promise<void> {
+    const controller = new AbortController();
+    request.onClientGone(() => controller.abort(new ClientClosedError()));
+    // The record is journaled as the answer's last bytes go out, not when the pipeline unwinds.
+    const sink = new EndingSink(request.sink, () => journal.end(requestRecord(ctx)));
+    const ctx = new GatewayContext(newRequestId(), request.codec, request.headers, request.body, controller.signal, sink, services);
+    if (request.identity) ctx.identity = request.identity;
+    if (request.readBody) ctx.readBody = request.readBody;
+    if (request.query) ctx.query = request.query;
+    inflight.set(ctx, controller);
+    try {
+      await pipeline(ctx);
+    } finally {
+      inflight.delete(ctx);
+      if (inflight.size === 0) drained?.();
+    }
+  }
 
   const gateway: Gateway = {
     config,
-    services,
     ready: storePromise.then(() => undefined),
     get handler() {
-      return (handler ??= createNodeHandler(gateway));
+      return (handler ??= createNodeHandler(served));
     },
     get accepting() {
       return accepting;
@@ -293,24 +260,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     metrics() {
       return observability.metrics ? observability.metrics.text() : Promise.reject(new Error("Metrics are disabled (observability.metrics.enabled: false)."));
     },
-    async handle(request) {
-      const controller = new AbortController();
-      request.onClientGone(() => controller.abort(new ClientClosedError()));
-      // The record is journaled as the answer's last bytes go out, not when the pipeline unwinds.
-      const sink = new EndingSink(request.sink, () => journal.end(requestRecord(ctx)));
-      const ctx = new GatewayContext(newRequestId(), request.codec, request.headers, request.body, controller.signal, sink, services);
-      if (request.identity) ctx.identity = request.identity;
-      if (request.readBody) ctx.readBody = request.readBody;
-      if (request.query) ctx.query = request.query;
-      inflight.set(ctx, controller);
-      try {
-        await pipeline(ctx);
-      } finally {
-        inflight.delete(ctx);
-        if (inflight.size === 0) drained?.();
-      }
-    },
-    generateObject: (options) => generateObject((request) => gateway.handle(request), options),
+    generateObject: (options) => generateObject(handle, options),
     async drain(timeoutMs = config.server.drainTimeoutMs) {
       accepting = false;
       if (inflight.size > 0) {
@@ -344,30 +294,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       await observability.close();
     },
   };
-  return gateway;
-}
-
-/**
- * What an earlier process left unfinished. Requests it began upstream and never finished
- * are recorded as `interrupted` (the prompt billed, the output as far as it was relayed,
- * estimated); their budget reservations, and those of requests it finished but died before
- * settling, are settled to what the ledger records instead of waiting to expire.
- */
-function recoverInterrupted(journal: Journal, services: GatewayServices, writeLedger: (record: RequestRecord) => void, warn: (message: string) => void): void {
-  const settle = (id: string, budget: readonly JournalBudgetLine[] | undefined, record: RequestRecord) => {
-    if (!budget?.length) return;
-    // Only where still held: the earlier process may have settled it and died before noting so.
-    services.budgetStore.settle(id, settlementOf(budget, record), { ifHeld: true }).then(
-      () => journal.settled(id),
-      (err: unknown) => warn(`budget settlement of request ${id} after a restart failed: ${String(err)}`),
-    );
+  // What the HTTP transport reads: `accepting` live, not a copy.
+  const served: ServedGateway = {
+    config,
+    services,
+    handle,
+    get accepting() {
+      return accepting;
+    },
   };
-  if (journal.recovered.length > 0) warn(`${journal.recovered.length} request(s) were in flight when the previous process stopped; recorded as interrupted.`);
-  for (const open of journal.recovered) {
-    const record = interruptedRecord(open, services.prices);
-    journal.end(record);
-    writeLedger(record);
-    settle(open.id, open.budget, record);
-  }
-  for (const { budget, record } of journal.unsettledRecovered) settle(record.id, budget, record);
+  internals.set(gateway, { services, handle });
+  return gateway;
 }

@@ -1,10 +1,11 @@
 export { createGateway, type Gateway, type GatewayOptions } from "./gateway.js";
-export { createNodeHandler, type NodeHandler } from "./server/node-handler.js";
+export type { NodeHandler } from "./server/node-handler.js";
 export { listen, type RunningServer } from "./server/listen.js";
 export { defineConfig, type ConfigInput } from "./config/schema.js";
 export { ConfigError, loadConfigFile, resolveConfig, type ResolvedConfig } from "./config/resolve.js";
 export { GatewayError } from "./errors/gateway-error.js";
-export type { Identity, RequestRecord, AttemptRecord } from "./pipeline/context.js";
+export type { Identity } from "./spec/identity.js";
+export type { RequestRecord, AttemptRecord } from "./spec/request-record.js";
 export type { Usage } from "./spec/usage.js";
 export type { StreamEvent, FinishReason } from "./spec/stream-events.js";
 export type { CanonicalRequest } from "./spec/canonical-request.js";

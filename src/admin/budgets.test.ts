@@ -6,7 +6,7 @@ import { connected, deleteKeysUnder, testClient, uniquePrefix } from "../budgets
 import type { BudgetStore } from "../budgets/types.js";
 import { insertRecords } from "../ledger/insert-records.js";
 import { makeRecord } from "../ledger/test-support/records.js";
-import type { Identity } from "../pipeline/context.js";
+import type { Identity } from "../spec/identity.js";
 import { getBudgets } from "./budgets.js";
 import { OWNER, testServices, type TestServices } from "./test-support/services.js";
 

@@ -10,7 +10,7 @@ import type { UserRecord } from "../orgs/types.js";
 import type { Sql } from "../store/sql.js";
 import { keyStatus } from "./key-view.js";
 import { iso } from "./time.js";
-import type { AdminHandler } from "./types.js";
+import type { AdminHandler, AdminServices } from "./types.js";
 import { parseWith } from "./validate.js";
 
 /** A "*" rule has a counter per subject: the biggest spenders of its window are shown, at most this many. */
@@ -76,6 +76,14 @@ function lineVisibility(p: Principal, keys: Map<string, KeyRecord>, users: Map<s
  */
 export const getBudgets: AdminHandler = async ({ query, services, principal, now = Date.now() }) => {
   parseWith(budgetsQuery, query, "query");
+  return { status: 200, body: { object: "list", store: services.budgetStore.kind, data: await readBudgets(services, principal, now) } };
+};
+
+/** What reading budgets needs: no audit log, since it changes nothing. */
+export type BudgetReader = Pick<AdminServices, "config" | "store" | "keyStore" | "orgs" | "budgetStore">;
+
+/** The budget lines `principal` may see, with their counters' state now (GET /admin/budgets' data, and the alert service's input). */
+export async function readBudgets(services: BudgetReader, principal: Principal, now: number) {
   const sql = await services.store();
   const allKeys = await (await services.keyStore()).list({ includeRevoked: true });
   const keys = allKeys.filter((k) => keyStatus(k, now) === "active");
@@ -112,29 +120,22 @@ export const getBudgets: AdminHandler = async ({ query, services, principal, now
   const visible = lineVisibility(principal, new Map(allKeys.map((k) => [k.id, k])), new Map(users.map((u) => [u.id, u])));
   const lines = [...chosen.values()].filter((l) => visible(l.rule.scope, l.subject));
   const states = await services.budgetStore.read(lines.map((l) => l.counter));
-  return {
-    status: 200,
-    body: {
-      object: "list",
-      store: services.budgetStore.kind,
-      data: lines.map((line, i) => {
-        const window = windowOf(line.rule.period, now);
-        const state = states[i]!;
-        return {
-          object: "budget",
-          source: line.source,
-          scope: line.rule.scope,
-          rule_id: line.rule.id,
-          subject: line.subject,
-          period: line.rule.period,
-          unit: line.rule.unit,
-          limit: line.rule.limit,
-          spent: state.spent,
-          reserved: state.reserved,
-          window_start: Number.isFinite(window.start) ? iso(window.start) : null,
-          resets_at: Number.isFinite(window.end) ? iso(window.end) : null,
-        };
-      }),
-    },
-  };
-};
+  return lines.map((line, i) => {
+    const window = windowOf(line.rule.period, now);
+    const state = states[i]!;
+    return {
+      object: "budget",
+      source: line.source,
+      scope: line.rule.scope,
+      rule_id: line.rule.id,
+      subject: line.subject,
+      period: line.rule.period,
+      unit: line.rule.unit,
+      limit: line.rule.limit,
+      spent: state.spent,
+      reserved: state.reserved,
+      window_start: Number.isFinite(window.start) ? iso(window.start) : null,
+      resets_at: Number.isFinite(window.end) ? iso(window.end) : null,
+    };
+  });
+}

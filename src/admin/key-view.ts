@@ -1,4 +1,5 @@
-import type { KeyLimits, KeyRecord } from "../keys/types.js";
+import type { KeyRecord } from "../keys/types.js";
+import type { KeyLimits } from "../spec/identity.js";
 import { iso } from "./time.js";
 
 /** A virtual key as the admin API shows it: never the hash, never the secret. */

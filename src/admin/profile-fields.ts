@@ -1,4 +1,4 @@
-import type { KeyLimits } from "../keys/types.js";
+import type { KeyLimits } from "../spec/identity.js";
 import type { AdminServices } from "./types.js";
 import { invalidField } from "./validate.js";
 

@@ -3,7 +3,7 @@ import { NotFoundError } from "../errors/gateway-error.js";
 import { queryRecentRequests, queryRequest, type AttemptRow, type RequestSummaryRow } from "../ledger/recent-requests-query.js";
 import { ForbiddenError } from "../errors/org-errors.js";
 import { keyVisible, ledgerScope } from "../orgs/scope.js";
-import { costFields, moneyFields } from "./money.js";
+import { costFields, moneyFields } from "../pricing/money.js";
 import { iso } from "./time.js";
 import type { AdminHandler } from "./types.js";
 import { parseWith } from "./validate.js";

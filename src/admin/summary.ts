@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { querySummary } from "../ledger/summary-query.js";
 import { ledgerScope } from "../orgs/scope.js";
-import { moneyFields } from "./money.js";
+import { moneyFields } from "../pricing/money.js";
 import { parseRange, rangeFields } from "./range.js";
 import { iso } from "./time.js";
 import type { AdminHandler } from "./types.js";

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { renderError } from "../errors/render.js";
 import { insertRecords } from "../ledger/insert-records.js";
-import type { RequestRecord } from "../pipeline/context.js";
+import type { RequestRecord } from "../spec/request-record.js";
 import { OWNER, testServices, type TestServices } from "./test-support/services.js";
 import { getUsage } from "./usage.js";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { queryUsage } from "../ledger/usage-query.js";
 import { ledgerScope } from "../orgs/scope.js";
-import { moneyFields } from "./money.js";
+import { moneyFields } from "../pricing/money.js";
 import { checkBuckets, granularityField, parseRange, rangeFields } from "./range.js";
 import { repricedUsage, repricingQueryFields } from "./repricing.js";
 import { iso } from "./time.js";

@@ -1,4 +1,4 @@
-import { formatUsd } from "../admin/money.js";
+import { formatUsd } from "../pricing/money.js";
 import { queryUsage, type UsageGroupBy } from "../ledger/usage-query.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
 import type { Sql } from "../store/sql.js";

@@ -1,7 +1,9 @@
-import type { CanonicalRequest, InboundApi } from "../spec/canonical-request.js";
+import type { AnswerApi, CanonicalRequest, InboundApi, WireApi } from "../spec/canonical-request.js";
 import type { UpstreamChunk } from "../spec/stream-events.js";
 import type { RenderedError } from "../errors/render.js";
-import type { OpenedUpstream } from "../pipeline/upstream-attempt.js";
+import type { CanonicalResponse } from "../spec/canonical-response.js";
+import type { CanonicalEmbeddingResponse } from "../spec/embedding.js";
+import type { Usage } from "../spec/usage.js";
 
 /**
  * Writes one answer's stream in the client's API. Built per request: a translating
@@ -20,10 +22,10 @@ export interface StreamEncoder {
 export interface InboundCodec {
   readonly api: InboundApi;
   parseRequest(body: unknown): CanonicalRequest;
-  streamEncoder(request: CanonicalRequest, upstream: OpenedUpstream & { kind: "stream" }): StreamEncoder;
-  responseBody(request: CanonicalRequest, upstream: OpenedUpstream & { kind: "response" }): string | Buffer;
+  streamEncoder(request: CanonicalRequest, upstream: { api: AnswerApi }): StreamEncoder;
+  responseBody(request: CanonicalRequest, upstream: { api: AnswerApi; response: CanonicalResponse; raw: Buffer }): string | Buffer;
   /** The body answering an embeddings request; only a codec whose requests carry `embedding` has one. */
-  embeddingBody?(request: CanonicalRequest, upstream: OpenedUpstream & { kind: "embedding" }): string | Buffer;
+  embeddingBody?(request: CanonicalRequest, upstream: { api: WireApi; response: CanonicalEmbeddingResponse & { usage: Usage }; raw: Buffer }): string | Buffer;
   /** The body answering a token count (Gemini's countTokens); only a codec that counts has one, and its requests are answered without an upstream call. */
   tokenCountBody?(totalTokens: number): string;
   /** The error body in this API's shape. */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { stableJson } from "../cache/stable-json.js";
+import { stableJson } from "../json/stable-json.js";
 import type { Redactor } from "../errors/redact.js";
 import type { Sql } from "../store/sql.js";
 import { auditValue } from "./audit-value.js";

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Identity } from "../pipeline/context.js";
+import type { Identity } from "../spec/identity.js";
 
 const digest = (key: string) => createHash("sha256").update(key).digest();
 

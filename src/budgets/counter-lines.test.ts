@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
 import { linesFor, rulesFromLimits } from "./counter-lines.js";
 import type { BudgetRule } from "./types.js";
-import type { Identity } from "../pipeline/context.js";
+import type { Identity } from "../spec/identity.js";
 
 const at = Date.UTC(2026, 10, 21, 10, 7, 33);
 const amounts = { usdNanos: 2_500_000, tokens: 1_200, requests: 1 };

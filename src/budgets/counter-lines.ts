@@ -1,5 +1,5 @@
-import type { KeyLimits } from "../keys/types.js";
-import type { Identity } from "../pipeline/context.js";
+import type { KeyLimits } from "../spec/identity.js";
+import type { Identity } from "../spec/identity.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
 import type { BudgetRule, CounterLine, Scope, Unit } from "./types.js";
 import { windowOf } from "./windows.js";

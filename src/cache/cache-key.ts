@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { CanonicalRequest, Message } from "../spec/canonical-request.js";
-import { stableJson } from "./stable-json.js";
+import { stableJson } from "../json/stable-json.js";
 
 /** Bumped whenever what goes into a key changes, so old entries are never matched by new requests. */
 const KEY_VERSION = 1;

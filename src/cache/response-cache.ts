@@ -1,4 +1,4 @@
-import type { RecordedAnswer } from "../pipeline/answer-recorder.js";
+import type { RecordedAnswer } from "../engine/answer-recorder.js";
 import type { CacheStore } from "./cache-store.js";
 import type { CacheScope } from "./tenant.js";
 import type { VectorIndex, VectorMatch } from "./vector-index.js";

@@ -1,4 +1,4 @@
-import type { Identity } from "../pipeline/context.js";
+import type { Identity } from "../spec/identity.js";
 
 export type CacheScope = "team" | "key" | "user" | "global";
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { InvalidIdempotencyKeyError } from "../errors/idempotency-errors.js";
-import type { Identity } from "../pipeline/context.js";
+import type { Identity } from "../spec/identity.js";
 import type { InboundApi } from "../spec/canonical-request.js";
 
 /** Stripe's and most APIs' bound; UUIDs are 36. */

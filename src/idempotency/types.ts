@@ -1,5 +1,5 @@
 import type { ErrorType } from "../errors/gateway-error.js";
-import type { RecordedAnswer } from "../pipeline/answer-recorder.js";
+import type { RecordedAnswer } from "../engine/answer-recorder.js";
 import type { CanonicalEmbeddingResponse } from "../spec/embedding.js";
 import type { WireApi } from "../spec/canonical-request.js";
 import type { Usage } from "../spec/usage.js";

@@ -1,6 +1,7 @@
 import type { Sql } from "../store/sql.js";
 import { generateKeySecret, hashKeySecret, newKeyId } from "./key-secret.js";
-import type { KeyLimits, KeyRecord } from "./types.js";
+import type { KeyRecord } from "./types.js";
+import type { KeyLimits } from "../spec/identity.js";
 
 export interface NewKey {
   userId: string;

@@ -1,11 +1,4 @@
-/** Limits a virtual key carries for itself. */
-export interface KeyLimits {
-  budgets?: { period: "hour" | "day" | "month" | "total"; usd?: number; tokens?: number }[];
-  /** Requests per minute. */
-  rpm?: number;
-  /** Tokens per minute (worst case reserved, actual settled). */
-  tpm?: number;
-}
+import type { KeyLimits } from "../spec/identity.js";
 
 /** A virtual key as stored: never the secret, only its SHA-256. */
 export interface KeyRecord {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyStore } from "../keys/key-store.js";
-import type { AttemptRecord, RequestRecord } from "../pipeline/context.js";
+import type { AttemptRecord, RequestRecord } from "../spec/request-record.js";
 import { openStore } from "../store/open-store.js";
 import type { Sql } from "../store/sql.js";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../store/test-support/test-database.js";

@@ -1,4 +1,4 @@
-import type { RequestRecord } from "../pipeline/context.js";
+import type { RequestRecord } from "../spec/request-record.js";
 import type { Sql } from "../store/sql.js";
 import { ledgerTargets } from "./ledger-tables.js";
 import { attemptColumns, requestColumns, tagColumns, toolCallColumns, toRows, type Cell } from "./rows.js";

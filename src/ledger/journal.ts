@@ -1,7 +1,8 @@
 import { closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Unit } from "../budgets/types.js";
-import type { Identity, RequestRecord } from "../pipeline/context.js";
+import type { Identity } from "../spec/identity.js";
+import type { RequestRecord } from "../spec/request-record.js";
 
 /** A budget counter a request reserved on, enough to settle it after a crash. */
 export interface JournalBudgetLine {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { RequestRecord } from "../pipeline/context.js";
+import type { RequestRecord } from "../spec/request-record.js";
 import { openStore } from "../store/open-store.js";
 import type { Sql } from "../store/sql.js";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../store/test-support/test-database.js";

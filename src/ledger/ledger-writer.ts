@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { RequestRecord } from "../pipeline/context.js";
+import type { RequestRecord } from "../spec/request-record.js";
 import { isDataError } from "../store/data-error.js";
 import type { Sql } from "../store/sql.js";
 import { insertRecords, InvalidRecordError } from "./insert-records.js";

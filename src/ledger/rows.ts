@@ -1,4 +1,4 @@
-import type { AttemptRecord, RequestRecord } from "../pipeline/context.js";
+import type { AttemptRecord, RequestRecord } from "../spec/request-record.js";
 import type { Usage } from "../spec/usage.js";
 
 export type Cell = string | number | null;

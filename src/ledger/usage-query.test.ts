@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Identity, RequestRecord } from "../pipeline/context.js";
+import type { Identity } from "../spec/identity.js";
+import type { RequestRecord } from "../spec/request-record.js";
 import { openStore } from "../store/open-store.js";
 import type { Sql } from "../store/sql.js";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../store/test-support/test-database.js";

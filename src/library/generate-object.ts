@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { openaiChatCodec } from "../apis/openai-chat/codec.js";
 import { GatewayError, InternalError, type ErrorType } from "../errors/gateway-error.js";
-import type { Identity, ResponseSink } from "../pipeline/context.js";
+import type { Identity } from "../spec/identity.js";
+import type { ResponseSink } from "../spec/response-sink.js";
 import { StructuredOutputInvalidError } from "../structured/structured-output-error.js";
 import type { Violation } from "../structured/schema-validator.js";
-import type { InboundRequest } from "../gateway.js";
+import type { InboundRequest } from "../stages/inbound-request.js";
 
 /** A message in Chat Completions form. */
 export interface ObjectMessage {

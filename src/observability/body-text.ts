@@ -1,6 +1,6 @@
 import type { CanonicalRequest, Message } from "../spec/canonical-request.js";
-import type { OpenedUpstream } from "../pipeline/upstream-attempt.js";
-import { responseText } from "../pipeline/final-usage.js";
+import type { OpenedUpstream } from "../engine/upstream-attempt.js";
+import { responseText } from "../engine/final-usage.js";
 
 function contentText(message: Message): string {
   if (typeof message.content === "string") return message.content;

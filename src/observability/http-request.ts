@@ -1,4 +1,6 @@
-import type { GatewayServices } from "../pipeline/context.js";
+import type { Redactor } from "../errors/redact.js";
+import type { GatewayLogger } from "./logger.js";
+import type { GatewayMetrics } from "./metrics.js";
 
 /** Paths are the client's text: a long one is cut in the log line. */
 const MAX_PATH_CHARS = 200;
@@ -22,7 +24,7 @@ export interface HttpExchange {
  * the pipeline's for API requests it ran, else this one (an unknown path, a wrong method, a
  * body that could not be read, the admin API, a preflight).
  */
-export function observeHttp(services: Pick<GatewayServices, "logger" | "metrics" | "redactor">, exchange: HttpExchange): void {
+export function observeHttp(services: { logger: GatewayLogger; metrics?: GatewayMetrics; redactor: Redactor }, exchange: HttpExchange): void {
   services.metrics?.observeHttp(exchange.handler, exchange.method, exchange.status);
   if (exchange.metered) return;
   const level = exchange.status >= 500 ? "warn" : "info";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../config/resolve.js";
-import { BreakerRegistry } from "../pipeline/breaker-registry.js";
-import type { GatewayContext, RequestRecord } from "../pipeline/context.js";
+import { BreakerRegistry } from "../engine/breaker-registry.js";
+import type { GatewayContext } from "../stages/context.js";
+import type { RequestRecord } from "../spec/request-record.js";
 import { parsePrometheusText, sumOf } from "../../test/support/prometheus-text.js";
 import { GatewayMetrics } from "./metrics.js";
 

@@ -2,8 +2,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import { BudgetExceededError } from "../budgets/budget-exceeded.js";
 import { BudgetStoreUnavailableError } from "../budgets/errors.js";
 import type { ResolvedConfig } from "../config/resolve.js";
-import type { BreakerRegistry } from "../pipeline/breaker-registry.js";
-import type { GatewayContext, RequestRecord } from "../pipeline/context.js";
+import type { BreakerRegistry } from "../engine/breaker-registry.js";
+import type { ObservedRequest } from "./observed-request.js";
+import type { RequestRecord } from "../spec/request-record.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
 import type { RecordFacts } from "./record-facts.js";
 
@@ -127,7 +128,7 @@ export class GatewayMetrics {
     return this.registry.contentType;
   }
 
-  observe(record: RequestRecord, ctx: GatewayContext, facts: RecordFacts): void {
+  observe(record: RequestRecord, ctx: ObservedRequest, facts: RecordFacts): void {
     const route = record.route ?? NO_LABEL;
     const provider = facts.last?.provider ?? NO_LABEL;
     const model = facts.last?.model ?? NO_LABEL;

@@ -1,7 +1,8 @@
 import type { ResolvedConfig } from "../config/resolve.js";
 import type { Redactor } from "../errors/redact.js";
-import type { BreakerRegistry } from "../pipeline/breaker-registry.js";
-import type { GatewayContext, RequestRecord } from "../pipeline/context.js";
+import type { BreakerRegistry } from "../engine/breaker-registry.js";
+import type { ObservedRequest } from "./observed-request.js";
+import type { RequestRecord } from "../spec/request-record.js";
 import { createLogger, flushLogger, SILENT_LOGGER, type GatewayLogger } from "./logger.js";
 import { GatewayMetrics } from "./metrics.js";
 import { factsOf } from "./record-facts.js";
@@ -52,7 +53,7 @@ export class Observability {
   }
 
   /** The request sink: one log line, the metrics, and the spans of a finished request. */
-  record(record: RequestRecord, ctx: GatewayContext): void {
+  record(record: RequestRecord, ctx: ObservedRequest): void {
     const facts = factsOf(record, ctx.route);
     this.metrics?.observe(record, ctx, facts);
     if (this.logger.isLevelEnabled?.("info") !== false) {

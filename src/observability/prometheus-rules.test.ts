@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { parsePrometheusText } from "../../test/support/prometheus-text.js";
 import { resolveConfig } from "../config/resolve.js";
-import { BreakerRegistry } from "../pipeline/breaker-registry.js";
+import { BreakerRegistry } from "../engine/breaker-registry.js";
 import { GatewayMetrics } from "./metrics.js";
 
 // docs/alerts/prometheus-rules.yaml: valid for Prometheus (promtool, from Debian's

@@ -1,5 +1,5 @@
 import type { ResolvedRoute } from "../config/resolve.js";
-import type { AttemptRecord, RequestRecord } from "../pipeline/context.js";
+import type { AttemptRecord, RequestRecord } from "../spec/request-record.js";
 
 /** What logs, metrics and traces all derive from a record the same way. */
 export interface RecordFacts {

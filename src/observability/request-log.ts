@@ -1,5 +1,6 @@
 import { NANOS_PER_USD } from "../pricing/price-table.js";
-import type { GatewayContext, RequestRecord } from "../pipeline/context.js";
+import type { ObservedRequest } from "./observed-request.js";
+import type { RequestRecord } from "../spec/request-record.js";
 import { completionText, promptText, truncate } from "./body-text.js";
 import type { RecordFacts } from "./record-facts.js";
 
@@ -16,7 +17,7 @@ function errorMessage(err: unknown): string | undefined {
  * The one log line of a request (docs/observability.md lists its fields). Strings are
  * redacted by the caller; undefined fields are left out of the JSON.
  */
-export function requestLogLine(record: RequestRecord, ctx: GatewayContext, facts: RecordFacts): Record<string, unknown> {
+export function requestLogLine(record: RequestRecord, ctx: ObservedRequest, facts: RecordFacts): Record<string, unknown> {
   const { identity, usage } = record;
   const line: Record<string, unknown> = {
     request_id: record.id,

@@ -3,7 +3,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
 import type { ResolvedObservability, ResolvedProvider } from "../config/resolve.js";
-import type { AttemptRecord, RequestRecord } from "../pipeline/context.js";
+import type { AttemptRecord, RequestRecord } from "../spec/request-record.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
 import type { RecordFacts } from "./record-facts.js";
 import { parseTraceparent } from "./traceparent.js";

@@ -1,6 +1,6 @@
 import { AuthenticationError } from "../errors/gateway-error.js";
 import type { KeyRecord } from "../keys/types.js";
-import type { Identity } from "../pipeline/context.js";
+import type { Identity } from "../spec/identity.js";
 import type { OrgDirectory } from "./org-directory.js";
 import type { OrgProfile } from "./types.js";
 

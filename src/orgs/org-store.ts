@@ -1,4 +1,4 @@
-import type { KeyLimits } from "../keys/types.js";
+import type { KeyLimits } from "../spec/identity.js";
 import type { Sql } from "../store/sql.js";
 import type { Role } from "./roles.js";
 import type { OrgProfile, ProfilePatch, TeamRecord, UserPatch, UserRecord } from "./types.js";

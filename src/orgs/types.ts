@@ -1,4 +1,4 @@
-import type { KeyLimits } from "../keys/types.js";
+import type { KeyLimits } from "../spec/identity.js";
 import type { Role } from "./roles.js";
 
 /** What teams and users carry for the keys under them. */

@@ -4,13 +4,7 @@ import type { CanonicalEmbeddingResponse } from "../spec/embedding.js";
 import type { UpstreamChunk } from "../spec/stream-events.js";
 import type { SseMessage } from "../sse/decoder.js";
 import type { UpstreamErrorFields } from "./openai/error-body.js";
-import type { Transport } from "./transport.js";
-
-export interface HttpRequestSpec {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-}
+import type { HttpRequestSpec, Transport } from "../transport/http-transport.js";
 
 /**
  * Splits a stream's bytes into messages: SSE (the default), or a provider's own framing

@@ -8,7 +8,7 @@ import { createOpenAIChatAdapter } from "./openai/adapter.js";
 import { createOpenAIResponsesAdapter } from "./openai/responses-adapter.js";
 import type { Provider, ProviderAdapter } from "./provider.js";
 import { createSimulatorProvider } from "./simulator/index.js";
-import { authorizedTransport, type Transport } from "./transport.js";
+import { authorizedTransport, type Transport } from "../transport/http-transport.js";
 import { createVertexAdapter } from "./vertex/adapter.js";
 import { createVertexAuthorizer } from "./vertex/authorizer.js";
 import { withUpstreamIdempotency } from "./upstream-idempotency.js";

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { CanonicalRequest } from "../spec/canonical-request.js";
-import type { HttpRequestSpec, ProviderAdapter } from "./provider.js";
+import type { ProviderAdapter } from "./provider.js";
+import type { HttpRequestSpec } from "../transport/http-transport.js";
 
 /**
  * The key an upstream sees: a hash of the request's idempotency key (the client's scoped

@@ -4,10 +4,10 @@ import { AdminAuth, handleAdmin, isAdminPath } from "../admin/router.js";
 import type { AdminServices } from "../admin/types.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { renderError } from "../errors/render.js";
-import type { Gateway } from "../gateway.js";
+import type { ServedGateway } from "./served-gateway.js";
 import { SessionStore } from "../orgs/sso/session-store.js";
 import { createSsoRoutes, SSO_PREFIX } from "../orgs/sso/sso-routes.js";
-import { checkJsonDepth } from "../apis/json-depth.js";
+import { checkJsonDepth } from "../json/json-depth.js";
 import { readJsonBody, type BodyLimits } from "./read-body.js";
 
 /** Admin bodies are small; a key's metadata is capped at 16 KiB. */
@@ -45,7 +45,7 @@ export interface AdminRoutes {
 }
 
 /** The admin API and the dashboard's sign-in over node:http: transport only; src/admin and src/orgs do the work. */
-export function createAdminRoutes(gateway: Gateway, bodyLimits: BodyLimits): AdminRoutes {
+export function createAdminRoutes(gateway: ServedGateway, bodyLimits: BodyLimits): AdminRoutes {
   const { services } = gateway;
   const sessions = new SessionStore(services.store);
   const auth = new AdminAuth(gateway.config.admin, gateway.config.admin.oidc ? sessions : undefined);

@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Gateway } from "../gateway.js";
+import type { ResolvedConfig } from "../config/resolve.js";
 import { guardPendingConnections } from "./connection-guard.js";
-import { createNodeHandler } from "./node-handler.js";
+import type { NodeHandler } from "./node-handler.js";
 
 export interface RunningServer {
   server: Server;
@@ -12,11 +12,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function listen(gateway: Gateway, options: { host?: string; port?: number } = {}): Promise<RunningServer> {
+/** What serving a gateway over HTTP needs of it. */
+export interface Listenable {
+  readonly config: ResolvedConfig;
+  readonly handler: NodeHandler;
+  readonly ready: Promise<void>;
+  drain(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function listen(gateway: Listenable, options: { host?: string; port?: number } = {}): Promise<RunningServer> {
   // A database that cannot open fails the start, not the first request.
   await gateway.ready;
   const host = options.host ?? gateway.config.server.host;
-  const handler = createNodeHandler(gateway);
+  const { handler } = gateway;
   const limits = gateway.config.server;
   // Headers must come within headersTimeoutMs (checked every second); a body's own deadline is the handler's (bodyTimeoutMs).
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: 1_000 }, (req, res) => handler(req, res));

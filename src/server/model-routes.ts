@@ -4,7 +4,7 @@ import { findRoute } from "../config/route-match.js";
 import { toAnthropicErrorBody } from "../apis/anthropic-messages/error-body.js";
 import { NotFoundError } from "../errors/gateway-error.js";
 import { renderError } from "../errors/render.js";
-import type { Gateway } from "../gateway.js";
+import type { ServedGateway } from "./served-gateway.js";
 
 type Json = Record<string, unknown>;
 
@@ -49,7 +49,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
  * matches), in OpenAI's list shape, or Anthropic's when the request carries
  * `anthropic-version`. Returns false for any other request.
  */
-export function serveModels(gateway: Gateway, req: IncomingMessage, res: ServerResponse, path: string): boolean {
+export function serveModels(gateway: ServedGateway, req: IncomingMessage, res: ServerResponse, path: string): boolean {
   if (req.method !== "GET" || (path !== "/v1/models" && !path.startsWith("/v1/models/"))) return false;
   const models = gateway.config.models;
   const anthropic = wantsAnthropic(req);

@@ -7,8 +7,8 @@ import type { InboundCodec } from "../apis/inbound-codec.js";
 import { createDashboardRoutes } from "../dashboard/routes.js";
 import { InvalidRequestError, MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
 import { renderError } from "../errors/render.js";
-import type { Gateway, InboundRequest } from "../gateway.js";
-import { createCountTokens, countTokensCodec } from "../pipeline/count-tokens.js";
+import type { ServedGateway } from "./served-gateway.js";
+import { countTokensCodec } from "../apis/anthropic-messages/count-tokens-codec.js";
 import { AdminAuth } from "../admin/router.js";
 import { createAdminRoutes } from "./admin-routes.js";
 import { NodeSink } from "./node-sink.js";
@@ -42,7 +42,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
-function sendError(res: ServerResponse, err: unknown, gateway: Gateway, codec?: InboundCodec): void {
+function sendError(res: ServerResponse, err: unknown, gateway: ServedGateway, codec?: InboundCodec): void {
   const rendered = renderError(err, gateway.services.redactor);
   sendJson(res, rendered.status, codec ? codec.errorBody(rendered) : rendered.body, rendered.headers);
 }
@@ -51,13 +51,12 @@ function sendError(res: ServerResponse, err: unknown, gateway: Gateway, codec?: 
  * The gateway as a node:http handler: transport only. Mountable in Express/Connect
  * (unknown paths go to `next` when given) or used by `tollgate start`.
  */
-export function createNodeHandler(gateway: Gateway): NodeHandler {
+export function createNodeHandler(gateway: ServedGateway): NodeHandler {
   const { server } = gateway.config;
   const bodyLimits: BodyLimits = { limit: server.bodyLimitBytes, timeoutMs: server.bodyTimeoutMs, inFlight: new BodyBytes(server.bodyBytesInFlight) };
   const admin = createAdminRoutes(gateway, bodyLimits);
   const metrics = metricsRoute(gateway);
   const dashboard = createDashboardRoutes(admin.enabled, gateway.services.redactor);
-  const countTokens = createCountTokens(gateway);
   const { cors, basePath } = gateway.config.server;
   const preflight = new Preflight(cors.origins, gateway.services.keyStore);
 
@@ -126,8 +125,7 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
     if (path === "/v1/messages/count_tokens") {
       exchange.handler = "api";
       if (req.method !== "POST") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), gateway, countTokensCodec);
-      // Not metered by a pipeline (it generates nothing): the transport logs it.
-      void serveApi(gateway, countTokensCodec, req, res, bodyLimits, { metered: false }, countTokens);
+      void serveApi(gateway, countTokensCodec, req, res, bodyLimits, exchange);
       return;
     }
     if (serveModels(gateway, req, res, path)) {
@@ -158,7 +156,7 @@ export function createNodeHandler(gateway: Gateway): NodeHandler {
 }
 
 /** GET /metrics in Prometheus text format, behind the admin key when `observability.metrics.auth` is "admin"; undefined when metrics are off. */
-function metricsRoute(gateway: Gateway): ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined {
+function metricsRoute(gateway: ServedGateway): ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined {
   const { metrics } = gateway.services;
   if (!metrics) return undefined;
   const auth = gateway.config.observability.metrics.auth === "admin" ? new AdminAuth(gateway.config.admin) : undefined;
@@ -181,15 +179,7 @@ function queryOf(url: string | undefined): { query?: string } {
   return query ? { query } : {};
 }
 
-async function serveApi(
-  gateway: Gateway,
-  codec: InboundCodec,
-  req: IncomingMessage,
-  res: ServerResponse,
-  bodyLimits: BodyLimits,
-  exchange: { metered: boolean },
-  run: (request: InboundRequest) => Promise<void> = (r) => gateway.handle(r),
-): Promise<void> {
+async function serveApi(gateway: ServedGateway, codec: InboundCodec, req: IncomingMessage, res: ServerResponse, bodyLimits: BodyLimits, exchange: { metered: boolean }): Promise<void> {
   // Taken now: node detaches the socket once the response finishes (none: already gone).
   const socket = req.socket ?? res.socket;
   // A body left unread (refused before reading: no key, too large, too slow) would be parsed
@@ -198,7 +188,7 @@ async function serveApi(
   // From here the pipeline meters and logs the request, a body it refuses included.
   exchange.metered = true;
   try {
-    await run({
+    await gateway.handle({
       codec,
       headers: req.headers,
       ...queryOf(req.url),

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { ResponseSink } from "../pipeline/context.js";
+import type { ResponseSink } from "../spec/response-sink.js";
 
 /** The pipeline's response writer over node:http. Each write goes to the socket at once: nothing is held back. */
 export class NodeSink implements ResponseSink {

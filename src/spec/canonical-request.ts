@@ -42,6 +42,12 @@ export type ResponseFormat = { type: "text" } | { type: "json_object" } | { type
 /** A wire format for generating text: what a client speaks, or what a provider serves. */
 export type WireApi = "openai-chat" | "openai-responses" | "anthropic-messages" | "gemini" | "bedrock-converse";
 
+/**
+ * The wire format of an answer: a provider's, or "canonical" for an answer the gateway
+ * built itself (its chunks carry events only, so every client format is translated).
+ */
+export type AnswerApi = WireApi | "canonical";
+
 /** Which wire format the client spoke (OpenAI's and Gemini's embeddings APIs do not generate text). */
 export type InboundApi = Exclude<WireApi, "bedrock-converse"> | "openai-embeddings" | "gemini-embeddings";
 

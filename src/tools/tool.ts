@@ -1,4 +1,4 @@
-import type { Identity } from "../pipeline/context.js";
+import type { Identity } from "../spec/identity.js";
 
 /** What a running tool knows about the call. */
 export interface ToolContext {

@@ -1,3 +1,4 @@
+import { internalsOf } from "../../src/gateway.js";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { request } from "undici";
@@ -5,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { closedPort } from "../../src/budgets/test-support/tcp-proxy.js";
 import { connected, testClient, uniquePrefix } from "../../src/budgets/test-support/redis.js";
 import type { ConfigInput } from "../../src/config/schema.js";
-import type { Identity } from "../../src/pipeline/context.js";
+import type { Identity } from "../../src/spec/identity.js";
 import { createFakeUpstream, waitFor, type FakeUpstream, type UpstreamScript } from "../support/fake-upstream.js";
 import { chatSseBytes, expectedFromChatChunks, loadChunks } from "../support/fixtures.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
@@ -215,7 +216,7 @@ describe("stores", () => {
     try {
       const cfg = config({ database: { url: `sqlite:${join(dir, "db.sqlite")}` } });
       const first = await startGateway(cfg, { identify });
-      expect(first.gateway.services.cache?.store.kind).toBe("sqlite");
+      expect(internalsOf(first.gateway).services.cache?.store.kind).toBe("sqlite");
       upstream.enqueue(sse(TOOL));
       const live = await ask(first);
       await first.close();
@@ -296,7 +297,7 @@ describe("ledger", () => {
       { intervalMs: 25, message: "the ledger has the three requests" },
     );
     expect(total).toMatchObject({ requests: 3, cost_nanos: 2_000_000, cost_usd: "0.002000", saved_nanos: 4_000_000, saved_usd: "0.004000" });
-    const sql = await gw.gateway.services.store();
+    const sql = await internalsOf(gw.gateway).services.store();
     expect(await sql.query("SELECT cache_hit, cache_kind, cost_nanos, saved_nanos FROM tollgate_ledger_requests ORDER BY seq")).toEqual([
       { cache_hit: 0, cache_kind: null, cost_nanos: 2_000_000, saved_nanos: 0 },
       { cache_hit: 1, cache_kind: "exact", cost_nanos: 0, saved_nanos: 2_000_000 },

@@ -1,3 +1,4 @@
+import { internalsOf } from "../../src/gateway.js";
 import { countTokens } from "gpt-tokenizer";
 import OpenAI from "openai";
 import { request } from "undici";
@@ -64,7 +65,7 @@ afterAll(async () => {
 const recordingJson = () => ({ kind: "status" as const, status: 200, body: RECORDING, headers: { "content-type": "application/json" } });
 
 async function ledgerRow(id: string | null) {
-  const sql = await gw.gateway.services.store();
+  const sql = await internalsOf(gw.gateway).services.store();
   let rows: Array<Record<string, unknown>> = [];
   await waitFor(
     async () => {

@@ -1,3 +1,4 @@
+import { internalsOf } from "../../src/gateway.js";
 import { randomUUID } from "node:crypto";
 import OpenAI from "openai";
 import { request } from "undici";
@@ -107,7 +108,7 @@ describe("a later duplicate", () => {
     expect(replay.usage).toBeUndefined();
 
     // In the ledger: a zero-cost row marked as an idempotent replay, with what it saved.
-    const sql = await gw.gateway.services.store();
+    const sql = await internalsOf(gw.gateway).services.store();
     const rowOf = async (id: unknown) => (await sql.query<Record<string, unknown>>("SELECT cache_hit, cache_kind, cost_nanos, saved_nanos FROM tollgate_ledger_requests WHERE id = $1", [id]))[0];
     await waitFor(async () => (await rowOf(again.headers["x-request-id"])) !== undefined, { message: "the replay reaches the ledger" });
     expect(await rowOf(again.headers["x-request-id"])).toEqual({ cache_hit: 1, cache_kind: "idempotent", cost_nanos: 0, saved_nanos: original.costNanos });

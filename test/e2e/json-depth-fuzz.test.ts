@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { MAX_JSON_DEPTH } from "../../src/apis/json-depth.js";
+import { MAX_JSON_DEPTH } from "../../src/json/json-depth.js";
 import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
 

@@ -1,3 +1,4 @@
+import { internalsOf } from "../../src/gateway.js";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
@@ -99,7 +100,7 @@ describe("every counter equals the ledger", () => {
       String(statuses),
     ).toBe(true);
 
-    const sql = await gw.gateway.services.store();
+    const sql = await internalsOf(gw.gateway).services.store();
     await waitFor(async () => Number((await sql.query<{ n: number }>("SELECT count(*) AS n FROM tollgate_ledger_requests"))[0]!.n) === statuses.length, { timeoutMs: 10_000, message: "ledger rows" });
     const m: Exposition = parsePrometheusText(await (await request(`${gw.url}/metrics`)).body.text());
     const total = (rows: Row[], column = "n") => rows.reduce((sum, r) => sum + Number(r[column]), 0);

@@ -1,3 +1,4 @@
+import { internalsOf } from "../../src/gateway.js";
 import { readFileSync } from "node:fs";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -178,7 +179,7 @@ describe("request logs", () => {
       },
     );
     // Should a driver quote its URL, the password is cut out.
-    expect(down.gateway.services.redactor.redact(`connect failed: redis://:${REDIS_PASSWORD}@127.0.0.1:1`)).toBe("connect failed: redis://:[REDACTED]@127.0.0.1:1");
+    expect(internalsOf(down.gateway).services.redactor.redact(`connect failed: redis://:${REDIS_PASSWORD}@127.0.0.1:1`)).toBe("connect failed: redis://:[REDACTED]@127.0.0.1:1");
     try {
       const res = await postSse(`${down.baseURL}/chat/completions`, { model: "sim", messages: [{ role: "user", content: "hi" }] });
       expect(res.status).toBe(503);

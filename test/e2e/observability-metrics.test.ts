@@ -1,3 +1,4 @@
+import { internalsOf } from "../../src/gateway.js";
 import { readFileSync } from "node:fs";
 import { request } from "undici";
 import { afterEach, describe, expect, test } from "vitest";
@@ -77,7 +78,7 @@ describe("/metrics", () => {
     // ok ×8, retry ×2, fallback ×5, broken ×2 (502), capped ×3 (the third over budget), unknown model, bad body, Messages API.
     expect(statuses).toEqual([...Array(15).fill(200), 502, 502, 200, 200, 429, 404, 400, 200]);
 
-    const sql = await gw.gateway.services.store();
+    const sql = await internalsOf(gw.gateway).services.store();
     await waitFor(async () => Number((await sql.query<{ n: number }>("SELECT count(*) AS n FROM tollgate_ledger_requests"))[0]!.n) === statuses.length, { message: "ledger rows" });
     const res = await scrape(gw.url);
     expect(res.status).toBe(200);

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { ConfigInput } from "../../src/config/schema.js";
-import type { Identity } from "../../src/pipeline/context.js";
+import type { Identity } from "../../src/spec/identity.js";
 import { createFakeUpstream, type FakeUpstream, type UpstreamScript } from "../support/fake-upstream.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
 import { INBOUND, read } from "../support/matrix.js";

@@ -5,7 +5,6 @@ import type { Page } from "playwright-core";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createGateway, type Gateway } from "../../src/gateway.js";
-import { createNodeHandler } from "../../src/server/node-handler.js";
 import { launchBrowser, type TestBrowser } from "../support/browser.js";
 import { startIdp, type TestIdp } from "../support/oidc-provider.js";
 
@@ -59,7 +58,7 @@ beforeAll(async () => {
     env: { OWNER_KEY },
     logger: false,
   });
-  server.on("request", createNodeHandler(gateway));
+  server.on("request", gateway.handler);
   // Keys of two teams, made with the owner's admin key.
   for (const [user, team] of [
     ["alice", "red"],

@@ -1,3 +1,4 @@
+import { internalsOf } from "../../src/gateway.js";
 import Anthropic from "@anthropic-ai/sdk";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
@@ -158,7 +159,7 @@ describe("Chat Completions with response_format json_schema", () => {
     ]);
     expect(record.usage).toMatchObject({ inputTokens: 170, outputTokens: 23 });
     expect(record.costNanos).toBe(170 * 1_000 + 23 * 2_000);
-    const sql = await gw.gateway.services.store();
+    const sql = await internalsOf(gw.gateway).services.store();
     await waitFor(async () => (await sql.query("SELECT 1 FROM tollgate_ledger_attempts WHERE request_id = $1", [record.id])).length === 3, { message: "attempts in the ledger" });
     const rows = await sql.query<{ attempt: number; input_tokens: number; output_tokens: number }>(
       "SELECT attempt, input_tokens, output_tokens FROM tollgate_ledger_attempts WHERE request_id = $1 ORDER BY attempt",

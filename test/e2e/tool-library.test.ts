@@ -1,3 +1,4 @@
+import { internalsOf } from "../../src/gateway.js";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -145,11 +146,11 @@ describe("budgets over the steps of a tool loop", () => {
   const counter = "tokens:total:key:anonymous:all";
 
   it("settles every step into the request's total and leaves no step reservation behind", async () => {
-    const [before] = await gw.gateway.services.budgetStore.read([counter]);
+    const [before] = await internalsOf(gw.gateway).services.budgetStore.read([counter]);
     upstream.enqueue(toolCallAnswer([{ name: "note", args: { text: "x" } }]), textAnswer("done"));
     const { response } = await client.chat.completions.create(ask("sequential")).withResponse();
     const record = await gw.recordOf(response.headers.get("x-request-id")!);
-    const [after] = await gw.gateway.services.budgetStore.read([counter]);
+    const [after] = await internalsOf(gw.gateway).services.budgetStore.read([counter]);
     expect(after!.reserved).toBe(0);
     expect(after!.spent - before!.spent).toBe(record.usage!.inputTokens + record.usage!.outputTokens);
     expect(record.attempts).toHaveLength(2);
@@ -164,7 +165,7 @@ describe("budgets over the steps of a tool loop", () => {
       await expect(tightClient.chat.completions.create({ ...ask("sequential"), max_tokens: 1_000 })).rejects.toMatchObject({ status: 429, code: "budget_exceeded" });
       expect(upstream.requests).toHaveLength(1);
       expect(log).toEqual(["start y", "end y"]);
-      const [state] = await tight.gateway.services.budgetStore.read([counter]);
+      const [state] = await internalsOf(tight.gateway).services.budgetStore.read([counter]);
       expect(state).toEqual({ reserved: 0, spent: 431 });
     } finally {
       await tight.close();

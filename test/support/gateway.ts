@@ -1,6 +1,6 @@
 import { createGateway, type Gateway } from "../../src/gateway.js";
 import type { ConfigInput } from "../../src/config/schema.js";
-import type { RequestRecord } from "../../src/pipeline/context.js";
+import type { RequestRecord } from "../../src/spec/request-record.js";
 import { listen, type RunningServer } from "../../src/server/listen.js";
 
 export interface TestGateway {

@@ -1,5 +1,5 @@
 import type { KeyView } from "../../admin/key-view.js";
-import type { KeyLimits } from "../../keys/types.js";
+import type { KeyLimits } from "../../spec/identity.js";
 import { adminClient, CONNECTION_HELP, connectionOptions } from "../admin-client.js";
 import { parseOptions, positiveInt, UsageError } from "../args.js";
 import { renderTable, shortTime } from "../table.js";

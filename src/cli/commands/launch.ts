@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { userInfo } from "node:os";
 import type { KeyView } from "../../admin/key-view.js";
-import type { KeyLimits } from "../../keys/types.js";
+import type { KeyLimits } from "../../spec/identity.js";
 import { adminClient, CONNECTION_HELP, connectionOptions, type AdminClient } from "../admin-client.js";
 import { agentLaunch, AGENTS, type Agent } from "../agent-env.js";
 import { CommandError, parseOptions, UsageError } from "../args.js";

@@ -1,4 +1,4 @@
-import { formatUsd } from "../../admin/money.js";
+import { formatUsd } from "../../pricing/money.js";
 import { adminClient, CONNECTION_HELP, connectionOptions } from "../admin-client.js";
 import { parseOptions, UsageError } from "../args.js";
 import { Progress } from "../progress.js";

@@ -1,4 +1,4 @@
-import type { RequestRecord } from "../../pipeline/context.js";
+import type { RequestRecord } from "../../spec/request-record.js";
 
 /** A finished, successful request record; `n` makes its id and time distinct. */
 export function makeRecord(n: number, overrides: Partial<RequestRecord> = {}): RequestRecord {

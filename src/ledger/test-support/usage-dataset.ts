@@ -1,4 +1,5 @@
-import type { Identity, RequestRecord } from "../../pipeline/context.js";
+import type { Identity } from "../../spec/identity.js";
+import type { RequestRecord } from "../../spec/request-record.js";
 import { makeRecord } from "./records.js";
 
 const KEYS: Identity[] = [

@@ -1,7 +1,8 @@
 import { sameFormatBody } from "../same-format-body.js";
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { SseMessage } from "../../sse/decoder.js";
-import type { HttpRequestSpec, ProviderAdapter } from "../provider.js";
+import type { ProviderAdapter } from "../provider.js";
+import type { HttpRequestSpec } from "../../transport/http-transport.js";
 import { parseAnthropicErrorBody } from "./error-body.js";
 import { toMessagesBody } from "./messages-request.js";
 import { parseMessagesResponse } from "./messages-response.js";

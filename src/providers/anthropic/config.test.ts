@@ -1,8 +1,9 @@
+import { internalsOf } from "../../gateway.js";
 import { describe, expect, it } from "vitest";
 import { ConfigError, resolveConfig } from "../../config/resolve.js";
 import { createGateway } from "../../gateway.js";
 import { createProviders } from "../registry.js";
-import type { Transport } from "../transport.js";
+import type { Transport } from "../../transport/http-transport.js";
 
 const models = { claude: { targets: [{ provider: "ant", model: "claude-sonnet-4-5" }] } };
 
@@ -59,7 +60,7 @@ describe("the anthropic provider in the config", () => {
       config: { database: { url: "sqlite::memory:" }, providers: { ant: { type: "anthropic", apiKey: "sk-ant-very-secret-key", headers: { "x-extra": "another-secret-value" } } }, models },
     });
     try {
-      expect(gateway.services.redactor.redact("key sk-ant-very-secret-key and another-secret-value")).not.toMatch(/very-secret|another-secret/);
+      expect(internalsOf(gateway).services.redactor.redact("key sk-ant-very-secret-key and another-secret-value")).not.toMatch(/very-secret|another-secret/);
     } finally {
       await gateway.close();
     }

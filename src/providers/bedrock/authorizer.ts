@@ -3,7 +3,7 @@ import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { UpstreamCredentialsError } from "../../errors/upstream-errors.js";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
-import type { RequestAuthorizer } from "../transport.js";
+import type { RequestAuthorizer } from "../../transport/http-transport.js";
 
 /** Credentials this close to expiring are replaced before a request is signed with them. */
 const REFRESH_BEFORE_EXPIRY_MS = 60_000;

@@ -3,7 +3,7 @@ import { accumulateEvents } from "../../../test/support/canonical-events.js";
 import { converseStreamBytes, eventMessage, exceptionMessage, expectedFromConverseStream } from "../../../test/support/bedrock-fixtures.js";
 import { listFixtures, loadChunks, mulberry32, seedMessage, splitAtRandomOffsets, testSeed } from "../../../test/support/fixtures.js";
 import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
-import { FrameReader } from "../../pipeline/frame-reader.js";
+import { FrameReader } from "../../engine/frame-reader.js";
 import type { StreamEvent, UpstreamChunk } from "../../spec/stream-events.js";
 import { createBedrockAdapter } from "./adapter.js";
 import { BedrockStreamError } from "./stream-error.js";

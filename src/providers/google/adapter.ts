@@ -1,6 +1,7 @@
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { SseMessage } from "../../sse/decoder.js";
-import type { HttpRequestSpec, ProviderAdapter } from "../provider.js";
+import type { ProviderAdapter } from "../provider.js";
+import type { HttpRequestSpec } from "../../transport/http-transport.js";
 import { parseGeminiEmbeddingResponse, resourceName, toGeminiEmbeddingBody } from "./embeddings.js";
 import { parseGeminiErrorBody } from "./error-body.js";
 import { toGeminiBody } from "./request.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseBatchEmbedContentsRequest } from "../../apis/gemini/embeddings.js";
 import { parseGenerateContentRequest } from "../../apis/gemini/parse-request.js";
-import { withSystemPrompt } from "../../pipeline/stages/pin-system-prompt.js";
+import { withSystemPrompt } from "../../stages/pin-system-prompt.js";
 import { createGoogleAdapter } from "./adapter.js";
 
 const adapter = createGoogleAdapter({ baseURL: "https://generativelanguage.googleapis.com/v1beta", apiKey: "k", headers: {} });

@@ -1,6 +1,6 @@
 import { createOpenAIChatAdapter } from "../openai/adapter.js";
 import type { Provider } from "../provider.js";
-import type { Transport } from "../transport.js";
+import type { Transport } from "../../transport/http-transport.js";
 import type { SimulatorClock } from "./clock.js";
 import { SimulatorTransport, type SimulatorConfig } from "./simulator-transport.js";
 

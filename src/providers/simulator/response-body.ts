@@ -1,4 +1,4 @@
-import type { UpstreamHttpResponse } from "../transport.js";
+import type { UpstreamHttpResponse } from "../../transport/http-transport.js";
 
 const encoder = new TextEncoder();
 

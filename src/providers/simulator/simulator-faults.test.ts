@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
-import { classifyTransportError } from "../transport.js";
+import { classifyTransportError } from "../../transport/http-transport.js";
 import { createSimulatorTransport, virtualClock } from "./index.js";
 import { adapter, chatSpec, parseStream, readBody, readUntilQuiet, sendOptions, simConfig, turns } from "./test-support/sim-client.js";
 

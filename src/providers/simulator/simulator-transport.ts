@@ -1,6 +1,6 @@
 import type { ResolvedProvider } from "../../config/resolve.js";
-import type { HttpRequestSpec } from "../provider.js";
-import type { Transport, TransportOptions, UpstreamHttpResponse } from "../transport.js";
+import type { HttpRequestSpec } from "../../transport/http-transport.js";
+import type { Transport, TransportOptions, UpstreamHttpResponse } from "../../transport/http-transport.js";
 import { interruptible, waitForAbort } from "./abort.js";
 import { realClock, type SimulatorClock } from "./clock.js";
 import { collectCompletion } from "./completion-body.js";

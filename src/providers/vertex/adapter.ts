@@ -6,7 +6,8 @@ import { createMessagesStreamParser } from "../anthropic/messages-stream.js";
 import { toGeminiBody } from "../google/request.js";
 import { parseGeminiResponse } from "../google/response.js";
 import { createGeminiStreamParser } from "../google/stream.js";
-import type { HttpRequestSpec, ProviderAdapter } from "../provider.js";
+import type { ProviderAdapter } from "../provider.js";
+import type { HttpRequestSpec } from "../../transport/http-transport.js";
 import { parseVertexEmbeddingResponse, toVertexEmbeddingBody } from "./embeddings.js";
 import { parseVertexErrorBody } from "./error-body.js";
 

@@ -1,6 +1,6 @@
 import { GoogleAuth, gaxios } from "google-auth-library";
 import { UpstreamCredentialsError } from "../../errors/upstream-errors.js";
-import type { RequestAuthorizer } from "../transport.js";
+import type { RequestAuthorizer } from "../../transport/http-transport.js";
 
 /** Where google-auth-library sends its JWT bearer grants. */
 const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";

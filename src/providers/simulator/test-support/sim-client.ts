@@ -1,6 +1,6 @@
 import { createOpenAIChatAdapter } from "../../openai/adapter.js";
-import type { HttpRequestSpec } from "../../provider.js";
-import type { TransportOptions, UpstreamHttpResponse } from "../../transport.js";
+import type { HttpRequestSpec } from "../../../transport/http-transport.js";
+import type { TransportOptions, UpstreamHttpResponse } from "../../../transport/http-transport.js";
 import { SseDecoder, type SseMessage } from "../../../sse/decoder.js";
 import type { CanonicalRequest } from "../../../spec/canonical-request.js";
 import type { StreamEvent } from "../../../spec/stream-events.js";

@@ -1,0 +1,110 @@
+import { MAX_JSON_DEPTH, tooDeepAt } from "../json/json-depth.js";
+import { InvalidRequestError } from "../errors/gateway-error.js";
+import { UpstreamHttpError, UpstreamProtocolError } from "../errors/upstream-errors.js";
+import type { Timeouts } from "../config/resolve.js";
+import { adapterFor, type Provider, type ProviderAdapter } from "../providers/provider.js";
+import type { UpstreamHttpResponse } from "../transport/http-transport.js";
+import type { AnswerApi, CanonicalRequest, WireApi } from "../spec/canonical-request.js";
+import type { CanonicalResponse } from "../spec/canonical-response.js";
+import type { CanonicalEmbeddingResponse } from "../spec/embedding.js";
+import type { Usage } from "../spec/usage.js";
+import { estimatedEmbeddingUsage } from "../usage/embedding-tokens.js";
+import { AttemptTimer } from "./attempt-timer.js";
+import { parseRetryAfter } from "./retry-policy.js";
+import { FrameReader } from "./frame-reader.js";
+import { failureOf } from "./upstream-failure.js";
+import { UpstreamStream } from "./upstream-stream.js";
+import type { AnswerStream } from "./answer-stream.js";
+
+/** An upstream that answered; `api` is its wire format (the relay passes frames through when the client's matches). */
+export type OpenedUpstream =
+  | { kind: "stream"; api: AnswerApi; stream: AnswerStream; ttftMs: number }
+  | { kind: "response"; api: AnswerApi; response: CanonicalResponse; raw: Buffer; ttftMs: number }
+  /** An embeddings answer (`request.embedding`); its usage is always set, estimated when the provider reported none. */
+  | { kind: "embedding"; api: WireApi; response: CanonicalEmbeddingResponse & { usage: Usage }; raw: Buffer; ttftMs: number };
+
+const ERROR_BODY_LIMIT = 64 * 1024;
+const RESPONSE_BODY_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * One attempt against one target, up to the point where the client may be answered:
+ * the first content event of a stream, or the whole body otherwise. Anything that fails
+ * before that point throws an upstream error the retry loop can act on.
+ */
+export async function openUpstream(provider: Provider, request: CanonicalRequest, model: string, timeouts: Timeouts, signal: AbortSignal): Promise<OpenedUpstream> {
+  const timer = new AttemptTimer(timeouts, signal);
+  let response: UpstreamHttpResponse | undefined;
+  const adapter = adapterFor(provider.adapter, request, model);
+  try {
+    const spec = request.embedding ? embeddingAdapter(provider).buildEmbeddingRequest(request, model) : adapter.buildRequest(request, model);
+    // Non-streamed answers send headers only when complete, so only connect and total apply.
+    if (request.stream) timer.phase("headers", timeouts.headersMs);
+    try {
+      response = await provider.transport.send(spec, { signal: timer.signal, connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: 0 });
+    } catch (err) {
+      throw failureOf(err, timer, timeouts);
+    }
+    if (response.status >= 400) {
+      const text = (await readBody(response, timer, ERROR_BODY_LIMIT, true)).toString("utf8");
+      const fields = adapter.parseError(response.status, text, response.headers);
+      // The Retry-After header when sent, else a hint in the body (Gemini's RetryInfo).
+      throw new UpstreamHttpError(fields.status ?? response.status, fields.message, parseRetryAfter(response.headers) ?? fields.retryAfterMs, fields);
+    }
+    if (!request.stream) {
+      const raw = await readBody(response, timer, RESPONSE_BODY_LIMIT, false);
+      let json: unknown;
+      try {
+        json = JSON.parse(raw.toString("utf8"));
+      } catch {
+        throw new UpstreamProtocolError("Upstream returned a body that is not JSON.");
+      }
+      // Whatever reads the answer later (a translation, a cache, a log) must not meet a stack overflow.
+      if (tooDeepAt(json) !== undefined) throw new UpstreamProtocolError(`Upstream returned JSON nested more than ${MAX_JSON_DEPTH} levels deep.`);
+      if (request.embedding) {
+        const answer = embeddingAdapter(provider).parseEmbeddingResponse(json);
+        timer.dispose();
+        const usage = answer.usage ?? estimatedEmbeddingUsage(request.embedding.input);
+        return { kind: "embedding", api: adapter.nativeApi, response: { ...answer, usage }, raw, ttftMs: performance.now() - timer.startedAt };
+      }
+      const parsed = adapter.parseResponse(json);
+      timer.dispose();
+      return { kind: "response", api: adapter.nativeApi, response: parsed, raw, ttftMs: performance.now() - timer.startedAt };
+    }
+    timer.phase("first_token", timeouts.firstTokenMs, performance.now() - timer.startedAt);
+    const stream = new UpstreamStream(new FrameReader(adapter), timer, response);
+    // Holds frames until one carries content: a target that stalls after its role chunk
+    // can still be abandoned for the next one, since the client has seen nothing.
+    await stream.open();
+    return { kind: "stream", api: adapter.nativeApi, stream, ttftMs: performance.now() - timer.startedAt };
+  } catch (err) {
+    timer.dispose();
+    response?.destroy();
+    throw err;
+  }
+}
+
+/** The provider's embedding methods; resolveRoute has already turned away routes whose targets lack them. */
+function embeddingAdapter(provider: Provider): Required<Pick<ProviderAdapter, "buildEmbeddingRequest" | "parseEmbeddingResponse">> {
+  const { buildEmbeddingRequest, parseEmbeddingResponse } = provider.adapter;
+  if (!buildEmbeddingRequest || !parseEmbeddingResponse)
+    throw new InvalidRequestError("embeddings_not_supported", `Provider "${provider.name}" (${provider.type}) does not serve embeddings.`, { param: "model" });
+  return { buildEmbeddingRequest: buildEmbeddingRequest.bind(provider.adapter), parseEmbeddingResponse: parseEmbeddingResponse.bind(provider.adapter) };
+}
+
+async function readBody(response: UpstreamHttpResponse, timer: AttemptTimer, limit: number, truncate: boolean): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const bytes of response.body) {
+      size += bytes.byteLength;
+      if (size > limit) {
+        if (truncate) break;
+        throw new UpstreamProtocolError(`Upstream response exceeds ${limit} bytes.`);
+      }
+      parts.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    }
+  } catch (err) {
+    throw failureOf(err, timer, timer.timeouts);
+  }
+  return Buffer.concat(parts);
+}

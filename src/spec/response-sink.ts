@@ -1,0 +1,11 @@
+/** Where the pipeline writes its answer; the server transport implements it over node:http. */
+export interface ResponseSink {
+  readonly headersSent: boolean;
+  send(status: number, headers: Record<string, string>, body: string | Buffer): void;
+  /** Sends 200 and event-stream headers, with the first frame written (at once). */
+  openStream(headers: Record<string, string>): void;
+  /** Writes one frame; returns a promise when the client is slow and the caller must wait. */
+  write(frame: string): Promise<void> | undefined;
+  /** Ends the response, writing `lastFrame` with the end in one go. */
+  end(lastFrame?: string): void;
+}

@@ -1,0 +1,56 @@
+import { UpstreamHttpError, UpstreamProtocolError } from "../errors/upstream-errors.js";
+import type { CanonicalRequest } from "../spec/canonical-request.js";
+import { countTextTokens } from "../usage/tokenizer.js";
+import type { Stage } from "./compose.js";
+import type { RoutedContext } from "./context.js";
+import { promptTokens } from "./prompt-tokens.js";
+
+const COUNT_LIMIT_BYTES = 64 * 1024;
+
+async function readAll(body: AsyncIterable<Uint8Array>): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > COUNT_LIMIT_BYTES) break;
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The tokenizer's count: the prompt and each tool's definition as the model would read them. */
+function estimate(ctx: RoutedContext, request: CanonicalRequest): number {
+  const tools = (request.tools ?? []).reduce((n, t) => n + countTextTokens(JSON.stringify({ name: t.name, description: t.description, input_schema: t.parameters })), 0);
+  return promptTokens(ctx) + tools;
+}
+
+/** The count of the route's first target when its provider counts (Anthropic's count_tokens), else undefined. */
+async function upstreamCount(ctx: RoutedContext): Promise<number | undefined> {
+  const target = ctx.route.targets[0];
+  const provider = target && ctx.services.providers.get(target.provider);
+  const build = provider?.adapter.buildCountTokensRequest;
+  if (!provider || !target || !build) return undefined;
+  const { timeouts } = ctx.route;
+  const response = await provider.transport.send(build(ctx.request, target.model), { signal: ctx.signal, connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: timeouts.headersMs });
+  const text = await readAll(response.body);
+  if (response.status !== 200) {
+    const fields = provider.adapter.parseError(response.status, text);
+    throw new UpstreamHttpError(response.status, fields.message, undefined, fields);
+  }
+  const count = (JSON.parse(text) as { input_tokens?: unknown }).input_tokens;
+  if (typeof count !== "number") throw new UpstreamProtocolError(`${target.provider} answered a token count without input_tokens.`);
+  return count;
+}
+
+/**
+ * A token count (Anthropic's count_tokens, Gemini's countTokens) is answered here, once the
+ * key and the model are checked: the upstream's own count when the route's first target
+ * has one, else the tokenizer's; `x-tollgate-token-count` says which. No budget, no cost.
+ */
+export const countTokens: Stage<RoutedContext> = async (ctx, next) => {
+  const render = ctx.codec.tokenCountBody;
+  if (!render) return next();
+  const counted = await upstreamCount(ctx);
+  const source = counted === undefined ? "estimated" : "upstream";
+  ctx.sink.send(200, { ...ctx.responseHeaders, "content-type": "application/json", "x-tollgate-token-count": source }, render(counted ?? estimate(ctx, ctx.request)));
+};

@@ -1,0 +1,36 @@
+import type { GatewayContext } from "./context.js";
+import type { RequestOutcome, RequestRecord } from "../spec/request-record.js";
+import { finalUsage } from "./final-usage.js";
+
+/** The record of a request as it stands: once it is over, what the ledger, logs, metrics and traces get. */
+export function requestRecord(ctx: GatewayContext): RequestRecord {
+  const record: RequestRecord = {
+    id: ctx.id,
+    api: ctx.codec.api,
+    startedAt: ctx.startedAt,
+    stream: ctx.request?.stream ?? false,
+    status: ctx.status,
+    outcome: outcomeOf(ctx),
+    attempts: ctx.attempts,
+    latencyMs: performance.now() - ctx.startedAtMono,
+  };
+  if (ctx.route) record.route = ctx.route.name;
+  if (ctx.identity) record.identity = ctx.identity;
+  if (ctx.cache) record.cache = ctx.cache;
+  if (ctx.toolCalls.length > 0) record.toolCalls = ctx.toolCalls;
+  const code = (ctx.error as { code?: unknown } | undefined)?.code;
+  if (typeof code === "string") record.errorCode = code;
+  const final = finalUsage(ctx);
+  if (final) {
+    record.usage = final.usage;
+    record.costNanos = final.costNanos;
+  }
+  const winner = ctx.attempts.at(-1);
+  if (ctx.upstream && winner && !ctx.cache) record.ttftMs = ctx.upstream.ttftMs + (winner.startedAt - ctx.startedAt);
+  return record;
+}
+
+function outcomeOf(ctx: GatewayContext): RequestOutcome {
+  if (ctx.status === 499) return "cancelled";
+  return ctx.error === undefined ? "complete" : "failed";
+}
