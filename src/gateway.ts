@@ -30,7 +30,7 @@ import type { InboundRequest } from "./stages/inbound-request.js";
 import { beginEntry, relayedTokens } from "./stages/journal-begin.js";
 import { createPipeline } from "./stages/pipeline.js";
 import { requestRecord } from "./stages/request-record.js";
-import type { GatewayServices } from "./stages/services.js";
+import type { GatewayServices } from "./stages/context.js";
 import type { RequestRecord } from "./spec/request-record.js";
 import { PriceTable } from "./pricing/price-table.js";
 import { createProviders } from "./providers/registry.js";
@@ -85,8 +85,7 @@ export interface Gateway {
 /** What a gateway runs on, for Tollgate's own transports and tests; not part of the public API. */
 export interface GatewayInternals {
   services: GatewayServices;
-  /** Runs one request through the pipeline; resolves when the answer is complete. */
-  handle(request: InboundRequest): Promise<void>;
+  handle(request: InboundRequest): Promise<GatewayContext>;
 }
 
 const internals = new WeakMap<Gateway, GatewayInternals>();
@@ -227,7 +226,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   let handler: NodeHandler | undefined;
   const pipeline = createPipeline({ config, services, staticKeys: new StaticKeys(config.clientKeys), idempotencyStore, budgetStore, ...(cache ? { cache } : {}), accepting: () => accepting, warn });
 
-  async function handle(request: InboundRequest): Promise<void> {
+  /** Runs one request through the pipeline; resolves with its context once the answer is complete. */
+  async function handle(request: InboundRequest): Promise<GatewayContext> {
     const controller = new AbortController();
     request.onClientGone(() => controller.abort(new ClientClosedError()));
     // The record is journaled as the answer's last bytes go out, not when the pipeline unwinds.
@@ -243,6 +243,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       inflight.delete(ctx);
       if (inflight.size === 0) drained?.();
     }
+    return ctx;
   }
 
   const gateway: Gateway = {

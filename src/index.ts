@@ -7,8 +7,6 @@ export { GatewayError } from "./errors/gateway-error.js";
 export type { Identity } from "./spec/identity.js";
 export type { RequestRecord, AttemptRecord } from "./spec/request-record.js";
 export type { Usage } from "./spec/usage.js";
-export type { StreamEvent, FinishReason } from "./spec/stream-events.js";
-export type { CanonicalRequest } from "./spec/canonical-request.js";
 export type { GenerateObjectOptions, ObjectMessage } from "./library/generate-object.js";
 export { StructuredOutputInvalidError } from "./structured/structured-output-error.js";
 export type { Violation } from "./structured/schema-validator.js";

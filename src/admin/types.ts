@@ -1,6 +1,6 @@
 import type { AuditLog } from "../audit/audit-log.js";
 import type { Principal } from "../orgs/principal.js";
-import type { GatewayServices } from "../stages/services.js";
+import type { GatewayServices } from "../stages/context.js";
 
 /** What the admin handlers use of a gateway: the database, the key cache, the budget counters, the config, teams and users, the audit log. */
 export type AdminServices = Pick<GatewayServices, "config" | "store" | "keyStore" | "virtualKeys" | "budgetStore" | "orgs"> & { audit: AuditLog };

@@ -9,7 +9,7 @@ const MAX_AGE_SECONDS = 600;
  * with the CORS headers when the origin is the gateway's (`server.cors.origins`) or some
  * active key lists it (`allowed_origins`; read at most every `ttlMs` whatever the origin, so
  * made-up origins cost no query each). The actual request is then checked against its own
- * key (pipeline/stages/check-origin.ts).
+ * key (stages/check-origin.ts).
  */
 export class Preflight {
   private keyOrigins: { origins: Promise<ReadonlySet<string>>; at: number } | undefined;

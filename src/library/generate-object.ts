@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { openaiChatCodec } from "../apis/openai-chat/codec.js";
-import { GatewayError, InternalError, type ErrorType } from "../errors/gateway-error.js";
+import { InternalError } from "../errors/gateway-error.js";
 import type { Identity } from "../spec/identity.js";
 import type { ResponseSink } from "../spec/response-sink.js";
 import { StructuredOutputInvalidError } from "../structured/structured-output-error.js";
 import type { Violation } from "../structured/schema-validator.js";
+import type { GatewayContext } from "../stages/context.js";
 import type { InboundRequest } from "../stages/inbound-request.js";
 
 /** A message in Chat Completions form. */
@@ -29,28 +30,19 @@ export interface GenerateObjectOptions<S extends z.ZodType> {
   signal?: AbortSignal;
 }
 
-/** Holds the one JSON answer of a non-streamed request run in-process. */
-class CapturedResponse implements ResponseSink {
-  status = 0;
-  body = "";
-  get headersSent() {
-    return this.status !== 0;
-  }
-  send(status: number, _headers: Record<string, string>, body: string | Buffer): void {
-    this.status = status;
-    this.body = body.toString();
+/** An in-process caller reads the answer from the context, not from bytes: the sink only keeps what HTTP would have sent. */
+class DiscardingSink implements ResponseSink {
+  headersSent = false;
+  send(): void {
+    this.headersSent = true;
   }
   openStream(): void {
-    throw new InternalError(new Error("generateObject asked for a JSON answer and got a stream."));
+    throw new InternalError(new Error("generateObject asked for a complete answer and got a stream."));
   }
   write(): undefined {
     return undefined;
   }
   end(): void {}
-}
-
-interface WireError {
-  error: { message: string; type: ErrorType; code: string; param: string | null } & Record<string, unknown>;
 }
 
 function pointer(path: readonly PropertyKey[]): string {
@@ -59,10 +51,11 @@ function pointer(path: readonly PropertyKey[]): string {
 
 /**
  * A typed object from a route: the same pipeline as `POST /v1/chat/completions` with a
- * JSON Schema (budgets, repairs, fallback, metering), run in-process. Throws the
- * gateway's error (422 `structured_output_invalid` with `exposed.violations`, 429, ...).
+ * JSON Schema (budgets, repairs, fallback, metering), run in-process on the canonical
+ * request. Throws the gateway's own error, with its class, headers (`Retry-After`) and
+ * cause (422 `structured_output_invalid` with `exposed.violations`, 429, ...).
  */
-export async function generateObject<S extends z.ZodType>(handle: (request: InboundRequest) => Promise<void>, options: GenerateObjectOptions<S>): Promise<z.output<S>> {
+export async function generateObject<S extends z.ZodType>(run: (request: InboundRequest) => Promise<GatewayContext>, options: GenerateObjectOptions<S>): Promise<z.output<S>> {
   const { $schema: _dialect, ...schema } = z.toJSONSchema(options.schema, { io: "input" }) as Record<string, unknown>;
   const body = {
     model: options.model,
@@ -71,22 +64,18 @@ export async function generateObject<S extends z.ZodType>(handle: (request: Inbo
     ...(options.maxTokens !== undefined ? { max_tokens: options.maxTokens } : {}),
     ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
   };
-  const sink = new CapturedResponse();
-  await handle({
+  const ctx = await run({
     codec: openaiChatCodec,
     headers: options.headers ?? {},
     body,
-    sink,
+    sink: new DiscardingSink(),
     onClientGone: (cancel) => options.signal?.addEventListener("abort", cancel, { once: true }),
     ...(options.identity ? { identity: options.identity } : {}),
   });
-  if (sink.status !== 200) {
-    const { error } = JSON.parse(sink.body) as WireError;
-    const { message, type, code, param, ...exposed } = error;
-    throw new GatewayError(sink.status, type, code, message, { param, exposed });
-  }
-  const completion = JSON.parse(sink.body) as { choices: { message: { content: string | null } }[] };
-  const value: unknown = JSON.parse(completion.choices[0]?.message.content ?? "null");
+  if (ctx.error !== undefined) throw ctx.error;
+  const upstream = ctx.upstream;
+  if (upstream?.kind !== "response") throw new InternalError(new Error(`generateObject expected a complete answer, got ${upstream?.kind ?? "none"}.`));
+  const value: unknown = JSON.parse(upstream.response.choices[0]?.text ?? "null");
   // The JSON Schema cannot say everything a zod schema can (refinements, transforms).
   const parsed = options.schema.safeParse(value);
   if (parsed.success) return parsed.data;

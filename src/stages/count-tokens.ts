@@ -1,4 +1,5 @@
 import { UpstreamHttpError, UpstreamProtocolError } from "../errors/upstream-errors.js";
+import { adapterFor } from "../providers/provider.js";
 import type { CanonicalRequest } from "../spec/canonical-request.js";
 import { countTextTokens } from "../usage/tokenizer.js";
 import type { Stage } from "./compose.js";
@@ -24,12 +25,15 @@ function estimate(ctx: RoutedContext, request: CanonicalRequest): number {
   return promptTokens(ctx) + tools;
 }
 
-/** The count of the route's first target when its provider counts (Anthropic's count_tokens), else undefined. */
+/**
+ * The count of the route's first target when its provider counts (Anthropic's count_tokens)
+ * and speaks the client's API (the count is of the request as sent), else undefined.
+ */
 async function upstreamCount(ctx: RoutedContext): Promise<number | undefined> {
   const target = ctx.route.targets[0];
   const provider = target && ctx.services.providers.get(target.provider);
   const build = provider?.adapter.buildCountTokensRequest;
-  if (!provider || !target || !build) return undefined;
+  if (!provider || !target || !build || adapterFor(provider.adapter, ctx.request, target.model).nativeApi !== ctx.request.inbound.api) return undefined;
   const { timeouts } = ctx.route;
   const response = await provider.transport.send(build(ctx.request, target.model), { signal: ctx.signal, connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: timeouts.headersMs });
   const text = await readAll(response.body);

@@ -21,7 +21,7 @@ import { pinSystemPrompt } from "./pin-system-prompt.js";
 import { relay } from "./relay.js";
 import { resolveRoute } from "./resolve-route.js";
 import { respondErrors } from "./respond-errors.js";
-import type { GatewayServices } from "./services.js";
+import type { GatewayServices } from "./context.js";
 import { structuredOutput } from "./structured-output/structured-output.js";
 import { toolLoop } from "./tool-loop/tool-loop.js";
 

@@ -1,6 +1,6 @@
 import type { ResolvedRoute } from "../config/resolve.js";
 import { InvalidRequestError } from "../errors/gateway-error.js";
-import type { GatewayContext } from "./context.js";
+import type { ParsedContext } from "./context.js";
 
 /**
  * Built-in tools and provider features (web search, MCP, context management, ...) reach
@@ -8,8 +8,8 @@ import type { GatewayContext } from "./context.js";
  * them: the route refuses the request (400, before any call) or drops them, and the
  * answer's `x-tollgate-dropped` names them (dispatch.ts) (`unsupportedTools: refuse | drop`).
  */
-export function checkProviderOnly(ctx: GatewayContext, route: ResolvedRoute): void {
-  const request = ctx.request!;
+export function checkProviderOnly(ctx: ParsedContext, route: ResolvedRoute): void {
+  const { request } = ctx;
   const only = request.providerOnly;
   if (!only?.length) return;
   const translating = route.targets.filter((t) => ctx.services.providers.get(t.provider)?.adapter.nativeApi !== request.inbound.api);

@@ -17,7 +17,8 @@ const STREAM_HEADERS = {
  * here propagates: the error stage reports it inside the stream, with no clean end.
  */
 export const relay: Stage<RoutedContext> = async (ctx) => {
-  const upstream = ctx.upstream!;
+  const { upstream } = ctx;
+  if (!upstream) throw new InternalError(new Error("Nothing to relay: no stage opened an answer."));
   const { sink, codec } = ctx;
   if (upstream.kind === "response") {
     sink.send(200, { ...ctx.responseHeaders, "content-type": "application/json" }, codec.responseBody(ctx.request, upstream));

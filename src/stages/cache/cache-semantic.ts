@@ -5,7 +5,8 @@ import type { ResponseCache } from "../../cache/response-cache.js";
 import type { Stage } from "../compose.js";
 import type { RoutedContext } from "../context.js";
 import { seconds, serveHit } from "./cache-lookup.js";
-import { embedText, type Embedded } from "./embed-text.js";
+import type { Embedded } from "../cache-plan.js";
+import { embedText } from "./embed-text.js";
 
 type SemanticConfig = NonNullable<RouteCacheConfig["semantic"]>;
 

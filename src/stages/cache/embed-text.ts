@@ -1,14 +1,8 @@
+import type { Embedded } from "../cache-plan.js";
 import type { RoutedContext } from "../context.js";
-import type { AttemptRecord } from "../../spec/request-record.js";
 import { meterAttempt } from "../../engine/final-usage.js";
 import { closeAnswer, openAnswer } from "../../engine/open-answer.js";
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
-
-export interface Embedded {
-  vector: number[];
-  /** The request's attempt that produced it, metered (its cost is in the request's). */
-  attempt: AttemptRecord;
-}
 
 /**
  * Embeds `text` through an embedding route with the gateway's own provider machinery
