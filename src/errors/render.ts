@@ -1,4 +1,5 @@
-import { GatewayError, InternalError } from "./gateway-error.js";
+import { isErrorCode } from "./codes.js";
+import { type ErrorType, GatewayError, InternalError } from "./gateway-error.js";
 import type { Redactor } from "./redact.js";
 
 export interface RenderedError {
@@ -16,7 +17,18 @@ export function renderError(err: unknown, redactor?: Redactor): RenderedError {
   const e = toGatewayError(err);
   const headers: Record<string, string> = {};
   if (e.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.max(0, e.retryAfterSeconds));
-  const error = { ...e.exposed, message: e.message, type: e.type, code: e.code, param: e.param };
+  const error = { ...e.exposed, message: e.message, type: e.type, code: e.relayedCode ?? e.code, param: e.param };
   // Every string of the body, however deep: an upstream's fields are relayed in it.
   return { status: e.status, headers, body: { error: redactor ? redactor.redactFields(error) : error } };
+}
+
+/**
+ * The error a rendered body stands for, rendering to the same body again: a stored
+ * rejection replayed, an in-process caller's answer thrown. A code the registry does not
+ * know is an upstream's own, relayed.
+ */
+export function errorFromRendered(status: number, error: { message: string; type: ErrorType; code: string; param: string | null } & Record<string, unknown>): GatewayError {
+  const { message, type, code, param, ...exposed } = error;
+  const known = isErrorCode(code);
+  return new GatewayError(known ? code : "upstream_rejected_request", message, { param, exposed, override: { status, type }, ...(known ? {} : { relayedCode: code }) });
 }

@@ -1,4 +1,4 @@
-import { GatewayError } from "../errors/gateway-error.js";
+import { errorFromRendered } from "../errors/render.js";
 import { UpstreamHttpError } from "../errors/upstream-errors.js";
 import { replayAnswer } from "../pipeline/answer-recorder.js";
 import type { GatewayContext } from "../pipeline/context.js";
@@ -29,12 +29,12 @@ export function answerToStore(ctx: GatewayContext): StoredReplay | undefined {
 export function rejectionToStore(ctx: GatewayContext, err: unknown): StoredReplay | undefined {
   if (!(err instanceof UpstreamHttpError) || err.fallbackable) return undefined;
   const message = ctx.services.redactor.redact(err.message);
-  return { requestId: ctx.id, completedAt: Date.now(), costNanos: 0, outcome: { kind: "error", status: err.status, type: err.type, code: err.code, message, param: err.param } };
+  return { requestId: ctx.id, completedAt: Date.now(), costNanos: 0, outcome: { kind: "error", status: err.status, type: err.type, code: err.relayedCode ?? err.code, message, param: err.param } };
 }
 
 /** The stored outcome as this request's answer: relayed in the mode it asks for, or thrown as the same error. */
 export function replayOf(ctx: GatewayContext, outcome: StoredOutcome): OpenedUpstream {
-  if (outcome.kind === "error") throw new GatewayError(outcome.status, outcome.type, outcome.code, outcome.message, { param: outcome.param });
+  if (outcome.kind === "error") throw errorFromRendered(outcome.status, { message: outcome.message, type: outcome.type, code: outcome.code, param: outcome.param });
   if (outcome.kind === "embedding") return { kind: "embedding", api: outcome.api, response: outcome.response, raw: Buffer.from(outcome.raw, "utf8"), ttftMs: 0 };
   return replayAnswer(ctx.request!, outcome.answer, ctx.signal);
 }

@@ -1,4 +1,5 @@
 import type { CounterLine } from "../budgets/types.js";
+import type { ErrorCode } from "../errors/codes.js";
 import type { GatewayContext, RequestRecord } from "../pipeline/context.js";
 import type { PriceTable } from "../pricing/price-table.js";
 import type { Usage } from "../spec/usage.js";
@@ -7,7 +8,7 @@ import { countTextTokens } from "../usage/tokenizer.js";
 import type { JournalBegin, JournalBudgetLine, OpenRequest } from "./journal.js";
 
 /** The error code of a request the gateway's process died in the middle of. */
-const INTERRUPTED = "gateway_interrupted";
+const INTERRUPTED: ErrorCode = "gateway_interrupted";
 
 /** A request's begin line: who pays, on which counters, for which model, with how much input. */
 export function beginEntry(ctx: GatewayContext, provider: string, model: string): JournalBegin {

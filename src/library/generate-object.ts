@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { openaiChatCodec } from "../apis/openai-chat/codec.js";
-import { GatewayError, InternalError, type ErrorType } from "../errors/gateway-error.js";
+import { InternalError, type ErrorType } from "../errors/gateway-error.js";
+import { errorFromRendered } from "../errors/render.js";
 import type { Identity, ResponseSink } from "../pipeline/context.js";
 import { StructuredOutputInvalidError } from "../structured/structured-output-error.js";
 import type { Violation } from "../structured/schema-validator.js";
@@ -80,9 +81,7 @@ export async function generateObject<S extends z.ZodType>(handle: (request: Inbo
     ...(options.identity ? { identity: options.identity } : {}),
   });
   if (sink.status !== 200) {
-    const { error } = JSON.parse(sink.body) as WireError;
-    const { message, type, code, param, ...exposed } = error;
-    throw new GatewayError(sink.status, type, code, message, { param, exposed });
+    throw errorFromRendered(sink.status, (JSON.parse(sink.body) as WireError).error);
   }
   const completion = JSON.parse(sink.body) as { choices: { message: { content: string | null } }[] };
   const value: unknown = JSON.parse(completion.choices[0]?.message.content ?? "null");

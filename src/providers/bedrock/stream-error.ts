@@ -20,8 +20,6 @@ export class BedrockStreamError extends GatewayError implements UpstreamFailure 
   ) {
     const throttled = exception === "throttlingException";
     super(
-      throttled ? 429 : 502,
-      throttled ? "rate_limit_error" : "upstream_error",
       throttled ? "upstream_rate_limited" : "upstream_stream_error",
       `Upstream reported an error mid-stream (${exception}): ${upstreamMessage}`,
       {
