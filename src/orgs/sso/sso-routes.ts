@@ -62,12 +62,7 @@ export function createSsoRoutes(oidc: ResolvedOidc | undefined, ctx: SsoContext)
       const session = id ? await ctx.sessions.get(id) : undefined;
       const token = req.headers["x-csrf-token"];
       if (!session || !csrfMatches(session, Array.isArray(token) ? token[0] : token))
-        return send(
-          res,
-          403,
-          { "content-type": "application/json" },
-          JSON.stringify(renderError(new PermissionDeniedError("csrf_failed", "Sign out needs the session's x-csrf-token.")).body),
-        );
+        return send(res, 403, { "content-type": "application/json" }, JSON.stringify(renderError(new PermissionDeniedError("csrf_failed", "Sign out needs the session's x-csrf-token.")).body));
       await ctx.sessions.delete(id!);
       await ctx.audit.record({
         actor: session.principal.actor,
@@ -82,12 +77,7 @@ export function createSsoRoutes(oidc: ResolvedOidc | undefined, ctx: SsoContext)
       return send(res, 204, { "set-cookie": sessionCookie("", 0) });
     }
     if (!flow || !oidc || method !== "GET" || (name !== "login" && name !== "callback")) {
-      return send(
-        res,
-        404,
-        { "content-type": "application/json" },
-        JSON.stringify(renderError(new NotFoundError("not_found", `No route for ${method} ${SSO_PREFIX}${name.slice(0, 100)}.`)).body),
-      );
+      return send(res, 404, { "content-type": "application/json" }, JSON.stringify(renderError(new NotFoundError("not_found", `No route for ${method} ${SSO_PREFIX}${name.slice(0, 100)}.`)).body));
     }
     if (name === "login") {
       try {
