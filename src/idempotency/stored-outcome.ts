@@ -1,4 +1,4 @@
-import { errorFromRendered } from "../errors/render.js";
+import { GatewayError } from "../errors/gateway-error.js";
 import { UpstreamHttpError } from "../errors/upstream-errors.js";
 import { replayAnswer } from "../pipeline/answer-recorder.js";
 import type { GatewayContext } from "../pipeline/context.js";
@@ -34,7 +34,10 @@ export function rejectionToStore(ctx: GatewayContext, err: unknown): StoredRepla
 
 /** The stored outcome as this request's answer: relayed in the mode it asks for, or thrown as the same error. */
 export function replayOf(ctx: GatewayContext, outcome: StoredOutcome): OpenedUpstream {
-  if (outcome.kind === "error") throw errorFromRendered(outcome.status, { message: outcome.message, type: outcome.type, code: outcome.code, param: outcome.param });
+  if (outcome.kind === "error") {
+    // Only an upstream's rejection is kept (rejectionToStore): relayed again with its status and code.
+    throw new GatewayError("upstream_rejected_request", outcome.message, { param: outcome.param, override: { status: outcome.status, type: outcome.type }, relayedCode: outcome.code });
+  }
   if (outcome.kind === "embedding") return { kind: "embedding", api: outcome.api, response: outcome.response, raw: Buffer.from(outcome.raw, "utf8"), ttftMs: 0 };
   return replayAnswer(ctx.request!, outcome.answer, ctx.signal);
 }
