@@ -16,8 +16,6 @@ export class BudgetExceededError extends GatewayError {
     const isRateLimit = rule.period === "minute";
     const resets = Number.isFinite(resetsAt) ? ` It resets at ${new Date(resetsAt).toISOString()}.` : " It does not reset.";
     super(
-      429,
-      "rate_limit_error",
       isRateLimit ? "rate_limit_exceeded" : "budget_exceeded",
       `The ${PERIOD_NAMES[rule.period]} ${rule.unit} ${isRateLimit ? "rate limit" : "budget"} of ${rule.scope} "${line.subject}" (${amount(rule.unit, rule.limit)}) has ${amount(rule.unit, Math.max(0, remaining))} left; this request needs up to ${amount(rule.unit, line.amount)}.${resets}`,
       {

@@ -3,6 +3,6 @@ import { GatewayError } from "../errors/gateway-error.js";
 /** Budgets are enforced by a shared store that cannot be reached, and the gateway fails closed. */
 export class BudgetStoreUnavailableError extends GatewayError {
   constructor(cause: unknown) {
-    super(503, "server_error", "budget_store_unavailable", "Budgets cannot be checked right now; retry shortly.", { cause, retryAfterSeconds: 1 });
+    super("budget_store_unavailable", "Budgets cannot be checked right now; retry shortly.", { cause, retryAfterSeconds: 1 });
   }
 }

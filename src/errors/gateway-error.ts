@@ -1,6 +1,9 @@
+import { type CodeWithStatus, ERRORS, type ErrorCode } from "./codes.js";
+
 /**
  * One error hierarchy for the whole gateway. Every error a client can see is a
- * GatewayError with a stable `code`; `renderError` turns it into the wire format.
+ * GatewayError with a registered `code` (src/errors/codes.ts); `renderError` turns it
+ * into the wire format.
  */
 export type ErrorType = "invalid_request_error" | "authentication_error" | "permission_error" | "not_found_error" | "rate_limit_error" | "upstream_error" | "timeout_error" | "server_error";
 
@@ -12,94 +15,105 @@ export interface GatewayErrorOptions {
   details?: Record<string, unknown>;
   /** Fields added to the rendered error object for the client (e.g. a structured output's violations). */
   exposed?: Record<string, unknown>;
+  /**
+   * Only where the registry cannot know the status: an upstream's own 4xx relayed, or the
+   * kind of failure every target met. Keep these rare and explicit.
+   */
+  override?: { status: number; type?: ErrorType };
+  /** An upstream's own code, rendered in place of `code` when its rejection is relayed (the ledger keeps `code`). */
+  relayedCode?: string;
 }
 
 export class GatewayError extends Error {
+  readonly status: number;
+  readonly type: ErrorType;
   readonly param: string | null;
   readonly retryAfterSeconds: number | undefined;
   readonly details: Record<string, unknown> | undefined;
   readonly exposed: Record<string, unknown> | undefined;
+  readonly relayedCode: string | undefined;
 
   constructor(
-    readonly status: number,
-    readonly type: ErrorType,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options: GatewayErrorOptions = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    this.status = options.override?.status ?? ERRORS[code].status;
+    this.type = options.override?.type ?? ERRORS[code].type;
     this.param = options.param ?? null;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.details = options.details;
     this.exposed = options.exposed;
+    this.relayedCode = options.relayedCode;
   }
 }
 
 export class InvalidRequestError extends GatewayError {
-  constructor(code: string, message: string, options?: GatewayErrorOptions) {
-    super(400, "invalid_request_error", code, message, options);
+  constructor(code: CodeWithStatus<400>, message: string, options?: GatewayErrorOptions) {
+    super(code, message, options);
   }
 }
 
 export class PayloadTooLargeError extends GatewayError {
   constructor(limitBytes: number) {
-    super(413, "invalid_request_error", "request_too_large", `Request body exceeds the limit of ${limitBytes} bytes.`);
+    super("request_too_large", `Request body exceeds the limit of ${limitBytes} bytes.`);
   }
 }
 
 export class UnsupportedMediaTypeError extends GatewayError {
   constructor(contentType: string) {
-    super(415, "invalid_request_error", "unsupported_media_type", `Expected Content-Type application/json, got "${contentType}".`);
+    super("unsupported_media_type", `Expected Content-Type application/json, got "${contentType}".`);
   }
 }
 
 export class AuthenticationError extends GatewayError {
-  constructor(code: "missing_api_key" | "invalid_api_key", message: string) {
-    super(401, "authentication_error", code, message);
+  constructor(code: CodeWithStatus<401>, message: string) {
+    super(code, message);
   }
 }
 
 export class PermissionDeniedError extends GatewayError {
-  constructor(code: string, message: string, options?: GatewayErrorOptions) {
-    super(403, "permission_error", code, message, options);
+  constructor(code: CodeWithStatus<403>, message: string, options?: GatewayErrorOptions) {
+    super(code, message, options);
   }
 }
 
 export class NotFoundError extends GatewayError {
-  constructor(code: string, message: string, options?: GatewayErrorOptions) {
-    super(404, "not_found_error", code, message, options);
+  constructor(code: CodeWithStatus<404>, message: string, options?: GatewayErrorOptions) {
+    super(code, message, options);
   }
 }
 
 export class MethodNotAllowedError extends GatewayError {
   constructor(method: string, path: string) {
-    super(405, "invalid_request_error", "method_not_allowed", `${method} is not allowed on ${path}.`);
+    super("method_not_allowed", `${method} is not allowed on ${path}.`);
   }
 }
 
 export class RequestTimeoutError extends GatewayError {
   constructor(limitMs: number) {
-    super(408, "invalid_request_error", "request_timeout", `The request body did not arrive within ${limitMs} ms.`);
+    super("request_timeout", `The request body did not arrive within ${limitMs} ms.`);
   }
 }
 
 /** Too many request bodies are being received at once: the client should retry shortly. */
 export class ServerBusyError extends GatewayError {
   constructor() {
-    super(503, "server_error", "server_busy", "The gateway is receiving too many request bodies at once; retry shortly.", { retryAfterSeconds: 1 });
+    super("server_busy", "The gateway is receiving too many request bodies at once; retry shortly.", { retryAfterSeconds: 1 });
   }
 }
 
 /** The gateway is draining for shutdown and takes no new work. */
 export class ShuttingDownError extends GatewayError {
   constructor() {
-    super(503, "server_error", "server_shutting_down", "The gateway is shutting down; retry on another instance.");
+    super("server_shutting_down", "The gateway is shutting down; retry on another instance.");
   }
 }
 
 export class InternalError extends GatewayError {
   constructor(cause: unknown) {
-    super(500, "server_error", "internal_error", "The gateway failed to handle this request.", { cause });
+    super("internal_error", "The gateway failed to handle this request.", { cause });
   }
 }

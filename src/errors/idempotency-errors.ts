@@ -10,7 +10,7 @@ export class InvalidIdempotencyKeyError extends InvalidRequestError {
 /** The key was already used for a request with another body (the IETF draft's 422). */
 export class IdempotencyKeyReusedError extends GatewayError {
   constructor() {
-    super(422, "invalid_request_error", "idempotency_key_reused", "This Idempotency-Key was already used with a different request body; send a new key for a new request.", {
+    super("idempotency_key_reused", "This Idempotency-Key was already used with a different request body; send a new key for a new request.", {
       param: "idempotency-key",
     });
   }
@@ -20,7 +20,7 @@ export class IdempotencyKeyReusedError extends GatewayError {
 export class IdempotencyInProgressError extends GatewayError {
   constructor(waitedMs: number) {
     const waited = waitedMs > 0 ? ` after waiting ${waitedMs} ms` : "";
-    super(409, "invalid_request_error", "idempotency_in_progress", `A request with this Idempotency-Key is still in progress${waited}; retry shortly to receive its answer.`, {
+    super("idempotency_in_progress", `A request with this Idempotency-Key is still in progress${waited}; retry shortly to receive its answer.`, {
       param: "idempotency-key",
       retryAfterSeconds: 1,
     });
@@ -30,6 +30,6 @@ export class IdempotencyInProgressError extends GatewayError {
 /** The store that holds idempotency keys cannot be reached: running anyway could bill twice. */
 export class IdempotencyUnavailableError extends GatewayError {
   constructor(cause: unknown) {
-    super(503, "server_error", "idempotency_store_unavailable", "The idempotency store is unavailable; retry shortly, or send the request without Idempotency-Key.", { cause, retryAfterSeconds: 1 });
+    super("idempotency_store_unavailable", "The idempotency store is unavailable; retry shortly, or send the request without Idempotency-Key.", { cause, retryAfterSeconds: 1 });
   }
 }

@@ -10,7 +10,7 @@ export class ForbiddenError extends PermissionDeniedError {
 /** A team or user with this id already exists. */
 export class RecordExistsError extends GatewayError {
   constructor(kind: "team" | "user", id: string) {
-    super(409, "invalid_request_error", `${kind}_exists`, `A ${kind} with id "${id.slice(0, 100)}" already exists; change it with PATCH.`, { param: "id" });
+    super(`${kind}_exists`, `A ${kind} with id "${id.slice(0, 100)}" already exists; change it with PATCH.`, { param: "id" });
   }
 }
 

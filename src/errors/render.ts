@@ -16,7 +16,7 @@ export function renderError(err: unknown, redactor?: Redactor): RenderedError {
   const e = toGatewayError(err);
   const headers: Record<string, string> = {};
   if (e.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.max(0, e.retryAfterSeconds));
-  const error = { ...e.exposed, message: e.message, type: e.type, code: e.code, param: e.param };
+  const error = { ...e.exposed, message: e.message, type: e.type, code: e.relayedCode ?? e.code, param: e.param };
   // Every string of the body, however deep: an upstream's fields are relayed in it.
   return { status: e.status, headers, body: { error: redactor ? redactor.redactFields(error) : error } };
 }

@@ -3,14 +3,14 @@ import { GatewayError, InvalidRequestError } from "./gateway-error.js";
 /** An MCP server a route's tools come from could not be reached or listed. */
 export class ToolServerUnavailableError extends GatewayError {
   constructor(server: string, message: string) {
-    super(502, "upstream_error", "tool_server_unavailable", `MCP server "${server}" is unavailable: ${message}`);
+    super("tool_server_unavailable", `MCP server "${server}" is unavailable: ${message}`);
   }
 }
 
 /** The model still asked for server tools on the last step the route allows (sent with tool_choice "none"). */
 export class ToolLoopExhaustedError extends GatewayError {
   constructor(maxSteps: number) {
-    super(502, "upstream_error", "tool_loop_exhausted", `The model kept calling tools after ${maxSteps} steps, the route's toolLoop.maxSteps.`, { details: { maxSteps } });
+    super("tool_loop_exhausted", `The model kept calling tools after ${maxSteps} steps, the route's toolLoop.maxSteps.`, { details: { maxSteps } });
   }
 }
 

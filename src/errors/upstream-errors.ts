@@ -1,3 +1,4 @@
+import type { ErrorCode } from "./codes.js";
 import { GatewayError, type GatewayErrorOptions } from "./gateway-error.js";
 
 /** Timeout phases, each with its own limit per route. */
@@ -27,18 +28,20 @@ export class UpstreamHttpError extends GatewayError implements UpstreamFailure {
     const clientFault = upstreamStatus >= 400 && upstreamStatus < 500 && ![401, 403, 404, 408, 409, 429].includes(upstreamStatus);
     // A client-side mistake keeps its status and the provider's own error fields; anything
     // else is the gateway's upstream failing, which the client sees as 502/429.
-    const status = clientFault ? upstreamStatus : upstreamStatus === 429 ? 429 : 502;
-    const type = clientFault ? "invalid_request_error" : upstreamStatus === 429 ? "rate_limit_error" : "upstream_error";
-    const code = clientFault
-      ? (upstream.code ?? "upstream_rejected_request")
+    const code: ErrorCode = clientFault
+      ? "upstream_rejected_request"
       : upstreamStatus === 429
         ? "upstream_rate_limited"
         : upstreamStatus === 401 || upstreamStatus === 403
           ? "upstream_auth_failed"
           : "upstream_error";
     const options: GatewayErrorOptions = { param: clientFault ? (upstream.param ?? null) : null, details: { upstreamStatus } };
+    if (clientFault) {
+      options.override = { status: upstreamStatus };
+      if (upstream.code != null) options.relayedCode = upstream.code;
+    }
     if (retryAfterMs !== undefined) options.retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
-    super(status, type, code, message, options);
+    super(code, message, options);
     this.retryable = upstreamStatus === 408 || upstreamStatus === 409 || upstreamStatus === 429 || upstreamStatus >= 500;
     this.fallbackable = !clientFault;
   }
@@ -49,7 +52,7 @@ export class UpstreamConnectionError extends GatewayError implements UpstreamFai
   readonly retryable = true;
   readonly fallbackable = true;
   constructor(message: string, cause?: unknown) {
-    super(502, "upstream_error", "upstream_connection_error", message, { cause });
+    super("upstream_connection_error", message, { cause });
   }
 }
 
@@ -60,7 +63,7 @@ export class UpstreamTimeoutError extends GatewayError implements UpstreamFailur
     readonly phase: TimeoutPhase,
     limitMs: number,
   ) {
-    super(504, "timeout_error", "upstream_timeout", `The upstream exceeded the ${phase} timeout of ${limitMs} ms.`, { details: { phase, limitMs } });
+    super("upstream_timeout", `The upstream exceeded the ${phase} timeout of ${limitMs} ms.`, { details: { phase, limitMs } });
   }
 }
 
@@ -69,7 +72,7 @@ export class UpstreamProtocolError extends GatewayError implements UpstreamFailu
   readonly retryable = true;
   readonly fallbackable = true;
   constructor(message: string) {
-    super(502, "upstream_error", "upstream_malformed_response", message);
+    super("upstream_malformed_response", message);
   }
 }
 
@@ -81,7 +84,7 @@ export class UpstreamCredentialsError extends GatewayError implements UpstreamFa
   readonly retryable = false;
   readonly fallbackable = true;
   constructor(provider: string, reason: string, cause?: unknown) {
-    super(502, "upstream_error", "upstream_credentials_unavailable", `No usable credentials for provider "${provider}": ${reason}`, { cause });
+    super("upstream_credentials_unavailable", `No usable credentials for provider "${provider}": ${reason}`, { cause });
   }
 }
 
@@ -90,14 +93,14 @@ export class CircuitOpenError extends GatewayError implements UpstreamFailure {
   readonly retryable = false;
   readonly fallbackable = true;
   constructor(target: string, retryAfterMs: number) {
-    super(503, "upstream_error", "circuit_open", `Target ${target} is unavailable (circuit open).`, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
+    super("circuit_open", `Target ${target} is unavailable (circuit open).`, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
   }
 }
 
 export interface AttemptSummary {
   target: string;
   attempt: number;
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 
@@ -109,7 +112,7 @@ export class AllTargetsFailedError extends GatewayError {
     last: GatewayError | undefined,
   ) {
     const tried = attempts.map((a) => `${a.target}#${a.attempt}: ${a.code}`).join("; ");
-    const every = (code: string) => attempts.length > 0 && attempts.every((a) => a.code === code || a.code === "circuit_open");
+    const every = (code: ErrorCode) => attempts.length > 0 && attempts.every((a) => a.code === code || a.code === "circuit_open");
     // The status tells a client what kind of wait makes sense: throttled, timed out, or down.
     const status =
       every("upstream_rate_limited") && attempts.some((a) => a.code === "upstream_rate_limited")
@@ -119,9 +122,9 @@ export class AllTargetsFailedError extends GatewayError {
           : every("circuit_open")
             ? 503
             : 502;
-    const options: GatewayErrorOptions = { details: { attempts } };
+    const options: GatewayErrorOptions = { details: { attempts }, override: { status, type: status === 429 ? "rate_limit_error" : "upstream_error" } };
     if (last?.retryAfterSeconds !== undefined) options.retryAfterSeconds = last.retryAfterSeconds;
-    super(status, status === 429 ? "rate_limit_error" : "upstream_error", "all_targets_failed", `All targets of model "${route}" failed (${tried}). Last error: ${last?.message ?? "none"}`, options);
+    super("all_targets_failed", `All targets of model "${route}" failed (${tried}). Last error: ${last?.message ?? "none"}`, options);
   }
 }
 

@@ -1,11 +1,12 @@
 import type { CounterLine } from "../budgets/types.js";
+import type { ErrorCode } from "../errors/codes.js";
 import type { RequestRecord } from "../spec/request-record.js";
 import type { PriceTable } from "../pricing/price-table.js";
 import type { Usage } from "../spec/usage.js";
 import type { JournalBudgetLine, OpenRequest } from "./journal.js";
 
 /** The error code of a request the gateway's process died in the middle of. */
-const INTERRUPTED = "gateway_interrupted";
+const INTERRUPTED: ErrorCode = "gateway_interrupted";
 
 /** The record of a request an earlier process never finished: its prompt billed, its output as far as it was relayed, estimated. */
 export function interruptedRecord(open: OpenRequest, prices: PriceTable): RequestRecord {

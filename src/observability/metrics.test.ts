@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../errors/codes.js";
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../config/resolve.js";
 import { BreakerRegistry } from "../engine/breaker-registry.js";
@@ -9,7 +10,7 @@ import { GatewayMetrics } from "./metrics.js";
 const base = { providers: { sim: { type: "simulator" } }, models: { fast: { targets: [{ provider: "sim", model: "sim" }] } } } as const;
 const config = resolveConfig(base, {});
 const noFacts = { retries: 0, steps: 0, fallback: false };
-const failed = (code: string): RequestRecord => ({
+const failed = (code: ErrorCode): RequestRecord => ({
   id: `req_${code}`,
   api: "openai-chat",
   startedAt: 0,

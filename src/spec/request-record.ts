@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../errors/codes.js";
 import type { CanonicalRequest } from "./canonical-request.js";
 import type { Usage } from "./usage.js";
 import type { Identity } from "./identity.js";
@@ -13,7 +14,7 @@ export interface AttemptRecord {
   durationMs?: number;
   ttftMs?: number;
   status: "pending" | "ok" | "error" | "cancelled";
-  errorCode?: string;
+  errorCode?: ErrorCode;
   upstreamStatus?: number;
   usage?: Usage;
   /** Nano-dollars (1e-9 USD), from the price table at the time of the call. */
@@ -49,7 +50,7 @@ export interface RequestRecord {
   stream: boolean;
   status: number;
   outcome: RequestOutcome;
-  errorCode?: string;
+  errorCode?: ErrorCode;
   attempts: AttemptRecord[];
   /** The usage of the attempt that answered (reported, or estimated and marked so). */
   usage?: Usage;

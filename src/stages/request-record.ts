@@ -1,3 +1,4 @@
+import { GatewayError } from "../errors/gateway-error.js";
 import type { GatewayContext } from "./context.js";
 import type { RequestOutcome, RequestRecord } from "../spec/request-record.js";
 import { finalUsage } from "./final-usage.js";
@@ -18,8 +19,8 @@ export function requestRecord(ctx: GatewayContext): RequestRecord {
   if (ctx.identity) record.identity = ctx.identity;
   if (ctx.cache) record.cache = ctx.cache;
   if (ctx.toolCalls.length > 0) record.toolCalls = ctx.toolCalls;
-  const code = (ctx.error as { code?: unknown } | undefined)?.code;
-  if (typeof code === "string") record.errorCode = code;
+  // What the client was told: anything not the gateway's own error was rendered as internal_error.
+  if (ctx.error !== undefined) record.errorCode = ctx.error instanceof GatewayError ? ctx.error.code : "internal_error";
   const final = finalUsage(ctx);
   if (final) {
     record.usage = final.usage;

@@ -13,7 +13,7 @@ export class StructuredOutputInvalidError extends GatewayError {
       .map((v) => `${v.path || "(root)"}: ${v.message}`)
       .slice(0, 3)
       .join("; ");
-    super(422, "upstream_error", "structured_output_invalid", `No answer matched the JSON Schema after ${answers} attempt${answers === 1 ? "" : "s"}: ${first}.`, {
+    super("structured_output_invalid", `No answer matched the JSON Schema after ${answers} attempt${answers === 1 ? "" : "s"}: ${first}.`, {
       exposed: { violations: shown, answers },
     });
   }

@@ -264,7 +264,10 @@ describe("failures", () => {
     expect(again.json()).toEqual(first.json());
     expect(again.headers["idempotent-replayed"]).toBe("true");
     expect(calls()).toBe(1);
-    expect(await gw.recordOf(again.headers["x-request-id"])).toMatchObject({ outcome: "failed", status: 400, errorCode: "unsupported_parameter", cache: { kind: "idempotent", savedNanos: 0 } });
+    // The body relays the provider's own code; the ledger records the registry's (src/errors/codes.ts).
+    expect(first.json()).toMatchObject({ error: { code: "unsupported_parameter", param: "max_tokens" } });
+    expect(await gw.recordOf(first.headers["x-request-id"])).toMatchObject({ outcome: "failed", status: 400, errorCode: "upstream_rejected_request" });
+    expect(await gw.recordOf(again.headers["x-request-id"])).toMatchObject({ outcome: "failed", status: 400, errorCode: "upstream_rejected_request", cache: { kind: "idempotent", savedNanos: 0 } });
   });
 
   test("a client leaving mid-stream frees the key: the retry calls the upstream again and gets the whole answer", async () => {

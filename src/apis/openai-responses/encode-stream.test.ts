@@ -91,17 +91,17 @@ describe("translating encoder", () => {
         { type: "text-delta", choice: 0, text: "Hel" },
       ],
     });
-    const error = encoder.error(renderError(new InvalidRequestError("bad_thing", "Something broke.")));
+    const error = encoder.error(renderError(new InvalidRequestError("invalid_request", "Something broke.")));
     const messages = decode(started + error);
     const last = messages.at(-1)!;
     expect(last.event).toBe("error");
     expect(JSON.parse(last.data)).toEqual({
       type: "error",
-      code: "bad_thing",
+      code: "invalid_request",
       message: "Something broke.",
       param: null,
       sequence_number: messages.length - 1,
-      error: { type: "invalid_request_error", code: "bad_thing", message: "Something broke.", param: null },
+      error: { type: "invalid_request_error", code: "invalid_request", message: "Something broke.", param: null },
     });
     expect(messages.some((m) => m.event === "response.completed")).toBe(false);
   });
@@ -131,8 +131,8 @@ describe("passthrough encoder", () => {
     const text = chunks.map((c) => encoder.chunk(c)).join("");
     expect(text).toBe(`event: response.created\ndata: ${chunks[0]!.raw}\n\nevent: response.output_text.delta\ndata: ${chunks[1]!.raw}\n\n`);
     expect(encoder.end()).toBe("");
-    const error = JSON.parse(decode(encoder.error(renderError(new InvalidRequestError("x", "y"))))[0]!.data);
-    expect(error).toMatchObject({ type: "error", sequence_number: 2, code: "x", message: "y", error: { message: "y" } });
+    const error = JSON.parse(decode(encoder.error(renderError(new InvalidRequestError("unsupported_parameter", "y"))))[0]!.data);
+    expect(error).toMatchObject({ type: "error", sequence_number: 2, code: "unsupported_parameter", message: "y", error: { message: "y" } });
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { CodeWithStatus } from "../../errors/codes.js";
 import { InvalidRequestError } from "../../errors/gateway-error.js";
 import type { CanonicalRequest, ContentPart, Message, ResponseFormat, ToolCall, ToolChoice } from "../../spec/canonical-request.js";
 import { fieldPath } from "../../errors/field-path.js";
@@ -55,7 +56,7 @@ const READ_FIELDS = new Set(["model", "input", "instructions", "stream", "max_ou
 /** Fields that only make sense with state kept between requests, which Tollgate does not keep. */
 const STATEFUL = "not supported: Tollgate is stateless; send the whole conversation in `input` on every request";
 
-function invalid(param: string, message: string, code = "invalid_request"): InvalidRequestError {
+function invalid(param: string, message: string, code: CodeWithStatus<400> = "invalid_request"): InvalidRequestError {
   return new InvalidRequestError(code, message, { param });
 }
 

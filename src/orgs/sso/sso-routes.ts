@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AuditLog } from "../../audit/audit-log.js";
+import { NotFoundError, PermissionDeniedError } from "../../errors/gateway-error.js";
+import { renderError } from "../../errors/render.js";
 import type { OrgDirectory } from "../org-directory.js";
 import type { ResolvedOidc } from "../resolve-admin.js";
 import { FLOW_COOKIE, readCookie, SESSION_COOKIE, setCookie } from "./cookies.js";
@@ -60,12 +62,7 @@ export function createSsoRoutes(oidc: ResolvedOidc | undefined, ctx: SsoContext)
       const session = id ? await ctx.sessions.get(id) : undefined;
       const token = req.headers["x-csrf-token"];
       if (!session || !csrfMatches(session, Array.isArray(token) ? token[0] : token))
-        return send(
-          res,
-          403,
-          { "content-type": "application/json" },
-          JSON.stringify({ error: { message: "Sign out needs the session's x-csrf-token.", type: "permission_error", code: "csrf_failed", param: null } }),
-        );
+        return send(res, 403, { "content-type": "application/json" }, JSON.stringify(renderError(new PermissionDeniedError("csrf_failed", "Sign out needs the session's x-csrf-token.")).body));
       await ctx.sessions.delete(id!);
       await ctx.audit.record({
         actor: session.principal.actor,
@@ -80,12 +77,7 @@ export function createSsoRoutes(oidc: ResolvedOidc | undefined, ctx: SsoContext)
       return send(res, 204, { "set-cookie": sessionCookie("", 0) });
     }
     if (!flow || !oidc || method !== "GET" || (name !== "login" && name !== "callback")) {
-      return send(
-        res,
-        404,
-        { "content-type": "application/json" },
-        JSON.stringify({ error: { message: `No route for ${method} ${SSO_PREFIX}${name.slice(0, 100)}.`, type: "not_found_error", code: "not_found", param: null } }),
-      );
+      return send(res, 404, { "content-type": "application/json" }, JSON.stringify(renderError(new NotFoundError("not_found", `No route for ${method} ${SSO_PREFIX}${name.slice(0, 100)}.`)).body));
     }
     if (name === "login") {
       try {

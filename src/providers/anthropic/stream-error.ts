@@ -17,7 +17,7 @@ export class UpstreamStreamError extends GatewayError implements UpstreamFailure
     upstreamMessage: string,
   ) {
     const overloaded = upstreamType === "overloaded_error";
-    super(overloaded ? 503 : 502, "upstream_error", overloaded ? "upstream_overloaded" : "upstream_stream_error", `Upstream reported an error mid-stream (${upstreamType}): ${upstreamMessage}`, {
+    super(overloaded ? "upstream_overloaded" : "upstream_stream_error", `Upstream reported an error mid-stream (${upstreamType}): ${upstreamMessage}`, {
       details: { upstreamType },
     });
     this.retryable = TRANSIENT.has(upstreamType);

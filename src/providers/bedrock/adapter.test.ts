@@ -193,7 +193,8 @@ describe("Bedrock: errors", () => {
     expect(asError(400, '{"message":"Malformed input request: #: extraneous key [foo] is not permitted"}', "ValidationException")).toMatchObject({
       status: 400,
       retryable: false,
-      code: "ValidationException",
+      code: "upstream_rejected_request",
+      relayedCode: "ValidationException",
       message: expect.stringContaining("extraneous key"),
     });
     expect(asError(403, '{"message":"You don\'t have access to the model with the specified model ID."}', "AccessDeniedException")).toMatchObject({

@@ -19,15 +19,9 @@ export class BedrockStreamError extends GatewayError implements UpstreamFailure 
     upstreamMessage: string,
   ) {
     const throttled = exception === "throttlingException";
-    super(
-      throttled ? 429 : 502,
-      throttled ? "rate_limit_error" : "upstream_error",
-      throttled ? "upstream_rate_limited" : "upstream_stream_error",
-      `Upstream reported an error mid-stream (${exception}): ${upstreamMessage}`,
-      {
-        details: { upstreamType: exception },
-      },
-    );
+    super(throttled ? "upstream_rate_limited" : "upstream_stream_error", `Upstream reported an error mid-stream (${exception}): ${upstreamMessage}`, {
+      details: { upstreamType: exception },
+    });
     this.retryable = TRANSIENT.has(exception);
   }
 }

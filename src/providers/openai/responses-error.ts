@@ -17,7 +17,7 @@ export class UpstreamReportedError extends GatewayError implements UpstreamFailu
     message: string,
     readonly upstreamCode: string | undefined,
   ) {
-    super(502, "upstream_error", "upstream_error", `Upstream reported an error: ${message}`, upstreamCode ? { details: { upstreamCode } } : {});
+    super("upstream_error", `Upstream reported an error: ${message}`, upstreamCode ? { details: { upstreamCode } } : {});
     this.retryable = upstreamCode === undefined || TRANSIENT_CODES.has(upstreamCode);
   }
 }

@@ -29,12 +29,15 @@ export function answerToStore(ctx: RoutedContext): StoredReplay | undefined {
 export function rejectionToStore(ctx: RoutedContext, err: unknown): StoredReplay | undefined {
   if (!(err instanceof UpstreamHttpError) || err.fallbackable) return undefined;
   const message = ctx.services.redactor.redact(err.message);
-  return { requestId: ctx.id, completedAt: Date.now(), costNanos: 0, outcome: { kind: "error", status: err.status, type: err.type, code: err.code, message, param: err.param } };
+  return { requestId: ctx.id, completedAt: Date.now(), costNanos: 0, outcome: { kind: "error", status: err.status, type: err.type, code: err.relayedCode ?? err.code, message, param: err.param } };
 }
 
 /** The stored outcome as this request's answer: relayed in the mode it asks for, or thrown as the same error. */
 export function replayOf(ctx: RoutedContext, outcome: StoredOutcome): OpenedUpstream {
-  if (outcome.kind === "error") throw new GatewayError(outcome.status, outcome.type, outcome.code, outcome.message, { param: outcome.param });
+  if (outcome.kind === "error") {
+    // Only an upstream's rejection is kept (rejectionToStore): relayed again with its status and code.
+    throw new GatewayError("upstream_rejected_request", outcome.message, { param: outcome.param, override: { status: outcome.status, type: outcome.type }, relayedCode: outcome.code });
+  }
   if (outcome.kind === "embedding") return { kind: "embedding", api: outcome.api, response: outcome.response, raw: Buffer.from(outcome.raw, "utf8"), ttftMs: 0 };
   return replayAnswer(ctx.request, outcome.answer, ctx.signal);
 }
