@@ -25,10 +25,10 @@ const failed = (code: ErrorCode): RequestRecord => ({
 const noContext = { error: undefined } as GatewayContext;
 
 describe("GatewayMetrics", () => {
-  it("caps distinct error codes (a provider's own codes pass through) at 100, then counts them as other", async () => {
+  it("caps distinct error codes at 100, then counts them as other (records written by older versions carried providers' own codes)", async () => {
     const metrics = new GatewayMetrics(config, new BreakerRegistry());
-    for (let i = 0; i < 130; i++) metrics.observe(failed(`provider_code_${i}`), noContext, noFacts);
-    metrics.observe(failed("provider_code_3"), noContext, noFacts);
+    for (let i = 0; i < 130; i++) metrics.observe(failed(`provider_code_${i}` as ErrorCode), noContext, noFacts);
+    metrics.observe(failed("provider_code_3" as ErrorCode), noContext, noFacts);
     const m = parsePrometheusText(await metrics.text());
     const codes = new Set(m.samples.filter((s) => s.name === "tollgate_errors_total").map((s) => s.labels.code));
     expect(codes.size).toBe(101);
