@@ -22,8 +22,6 @@ interface CachePlan {
   semantic?: { partition: string; embedded: Embedded; ttlMs: number };
 }
 
-const seconds = (s: number) => s * 1000;
-
 /**
  * Whether a request may use the semantic cache: no tools (unless allowed), sampled no
  * hotter than the bound (unset counts as 1, most providers' default), one choice, and a
@@ -64,7 +62,7 @@ export function cacheStages(cache: ResponseCache, relay: Stage<GatewayContext>):
   async function store(ctx: GatewayContext, plan: CachePlan, recorder: AnswerRecorder): Promise<void> {
     const answer = recorder.answer(ctx.upstream);
     if (!answer || ctx.cache) return;
-    const exactTtl = plan.config.exact ? seconds(plan.config.exact.ttlSeconds) : 0;
+    const exactTtl = plan.config.exact ? plan.config.exact.ttlMs : 0;
     const ttlMs = Math.max(exactTtl, plan.semantic?.ttlMs ?? 0);
     if (ttlMs === 0) return;
     // What the answer cost, without the embedding that looked for it.
@@ -84,7 +82,7 @@ export function cacheStages(cache: ResponseCache, relay: Stage<GatewayContext>):
     plans.set(ctx, plan);
     ctx.responseHeaders["x-tollgate-cache"] = directive.read ? "miss" : "bypass";
     if (config.exact && directive.read) {
-      const hit = await cache.get(plan.key, Math.min(directive.maxAgeMs ?? Infinity, seconds(config.exact.ttlSeconds)));
+      const hit = await cache.get(plan.key, Math.min(directive.maxAgeMs ?? Infinity, config.exact.ttlMs));
       if (hit) return serve(ctx, hit, { kind: "exact" });
     }
     if (!directive.write) return next();
@@ -108,7 +106,7 @@ export function cacheStages(cache: ResponseCache, relay: Stage<GatewayContext>):
       cache.log(ctx.services.redactor.redact(`cache: embedding through "${config.embeddingRoute}" failed, the semantic cache is skipped: ${(err as Error).message}`));
       return next();
     }
-    plan.semantic = { partition: semanticPartition(plan.tenant, ctx.route!.name, ctx.request!), embedded, ttlMs: seconds(config.ttlSeconds) };
+    plan.semantic = { partition: semanticPartition(plan.tenant, ctx.route!.name, ctx.request!), embedded, ttlMs: config.ttlMs };
     if (plan.directive.read) {
       const match = await cache.nearest(plan.semantic.partition, embedded.vector, config.threshold);
       const hit = match && (await cache.get(match.ref, Math.min(plan.directive.maxAgeMs ?? Infinity, plan.semantic.ttlMs)));

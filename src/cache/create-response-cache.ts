@@ -13,7 +13,7 @@ function storeFor(config: ResolvedConfig, sql: () => Promise<Sql>): CacheStore {
   switch (config.cache.store) {
     case "memory":
       return new MemoryCacheStore(config.cache.maxBytes);
-    case "sqlite":
+    case "database":
       return new SqlCacheStore(sql);
     case "redis":
       return new RedisCacheStore(config.redisUrl!, config.redisKeyPrefix, { commandTimeoutMs: config.cache.storeTimeoutMs });

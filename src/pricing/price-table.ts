@@ -93,4 +93,4 @@ export function costOf(price: Price, usage: Pick<Usage, "inputTokens" | "outputT
   return Math.round(picos / 1000);
 }
 
-export const NANOS_PER_USD = 1_000_000_000;
+export { NANOS_PER_USD } from "../spec/money.js";

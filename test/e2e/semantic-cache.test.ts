@@ -56,7 +56,7 @@ function identify({ headers }: { headers: Record<string, string | string[] | und
   return { keyId: String(headers["x-key"] ?? "k"), teamId: String(headers["x-team"] ?? "red") };
 }
 
-type RouteCache = NonNullable<ConfigInput["models"][string]["cache"]>;
+type RouteCache = NonNullable<NonNullable<ConfigInput["models"]>[string]["cache"]>;
 
 async function open(
   cache: RouteCache = { semantic: { embeddingRoute: "embed", threshold: 0.95, ttlSeconds: 60 } },

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AuditLog } from "../../audit/audit-log.js";
 import type { OrgDirectory } from "../org-directory.js";
-import type { ResolvedOidc } from "../resolve-admin.js";
+import type { ResolvedOidc } from "../../config/resolve-admin.js";
 import { FLOW_COOKIE, readCookie, SESSION_COOKIE, setCookie } from "./cookies.js";
 import { OidcFlow, type PendingSignIn } from "./oidc-flow.js";
 import { csrfMatches, type SessionStore } from "./session-store.js";
