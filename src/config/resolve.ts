@@ -48,8 +48,9 @@ export type { UpstreamIdempotency } from "./resolved-provider.js";
 type ProviderOf<T extends ProviderConfig["type"]> = Extract<ProviderConfig, { type: T }>;
 
 export type ResolvedProvider =
-  | Resolved<ProviderOf<"openai">, "apiKey" | "organization", { streamUsageOption: boolean }>
-  | Resolved<ProviderOf<"openai-compatible">, "apiKey" | "preset", { baseURL: string; streamUsageOption: boolean; jsonSchema: boolean }>
+  // organization becomes a header; a preset's values are filled in.
+  | Resolved<Omit<ProviderOf<"openai">, "organization">, "apiKey", { streamUsageOption: boolean }>
+  | Resolved<Omit<ProviderOf<"openai-compatible">, "preset">, "apiKey", { baseURL: string; streamUsageOption: boolean; jsonSchema: boolean }>
   | Resolved<ProviderOf<"anthropic">, "apiKey">
   | Resolved<ProviderOf<"google">, "apiKey">
   | Resolved<ProviderOf<"azure-openai">, "apiKey", { deployments: Record<string, string> }>

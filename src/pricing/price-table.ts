@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { PriceConfig } from "../config/schema.js";
 import type { Usage } from "../spec/usage.js";
 import { priceNames } from "./price-names.js";
 
@@ -15,15 +16,8 @@ export interface Price {
   maxOutput?: number;
 }
 
-/** USD per 1M tokens as written in data/prices.json and config. */
-export interface PriceInput {
-  from?: string;
-  input: number;
-  output: number;
-  cachedInput?: number;
-  cacheWrite?: number;
-  maxOutput?: number;
-}
+/** USD per 1M tokens as written in data/prices.json and config (the config schema's `prices` entries). */
+export type PriceInput = PriceConfig;
 
 const usdToMicros = (usd: number) => Math.round(usd * 1_000_000);
 
