@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { ConfigError, resolveConfig } from "./resolve.js";
 
 const providers = { up: { type: "openai", baseURL: "http://127.0.0.1:9999/v1", apiKey: "env:UP_KEY" } };
@@ -89,4 +91,9 @@ describe("old config names", () => {
     resolveConfig(input, env);
     expect(input).toEqual(copy);
   });
+});
+
+test("the built-in config uses the current names only", () => {
+  const builtIn = parseYaml(readFileSync(new URL("../../config/default.yaml", import.meta.url), "utf8")) as unknown;
+  expect(resolveConfig(builtIn, {}).warnings).toEqual([]);
 });
