@@ -233,8 +233,8 @@ describe("semantic cache", () => {
   test("a route that cannot embed is refused when the gateway starts", async () => {
     const start = startGateway({
       providers: { sim: { type: "anthropic", baseURL: chat.url, apiKey: "k" }, up: { type: "openai", baseURL: chat.url, apiKey: "k" } },
-      models: { m: { cache: { semantic: { embeddingRoute: "claude", ttlSeconds: 60 } }, targets: [{ provider: "up", model: "x" }] }, claude: { targets: [{ provider: "sim", model: "claude" }] } },
+      routes: { m: { cache: { semantic: { embeddingRoute: "claude", ttlMs: 60_000 } }, targets: [{ provider: "up", model: "x" }] }, claude: { targets: [{ provider: "sim", model: "claude" }] } },
     });
-    await expect(start).rejects.toThrow(/models\.m\.cache\.semantic\.embeddingRoute: Route "claude" cannot embed/);
+    await expect(start).rejects.toThrow(/routes\.m\.cache\.semantic\.embeddingRoute: Route "claude" cannot embed/);
   });
 });
