@@ -140,6 +140,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const breakers = new BreakerRegistry();
   const observability = new Observability(config, breakers, redactor, { logger: options.logger, log: options.log });
   const warn = (component: string) => (message: string) => observability.warn(component, message);
+  // Old config names still work for one minor version; each use says its new name once, at start.
+  for (const message of config.warnings) observability.warn("config", message);
   const http = new HttpTransport();
   const providers = createProviders(config.providers, http);
   // Before the store opens: a cache config that cannot work refuses to start with nothing left open.

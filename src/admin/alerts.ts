@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { alertRuleSchema, type AlertRule } from "../alerts/config-schema.js";
+import { alertRuleSchema, type AlertRule } from "../config/alerts-schema.js";
 import { deliver } from "../alerts/deliver.js";
 import { recentAlerts, type OutboxRow } from "../alerts/outbox.js";
 import { deleteStoredRule, listStoredRules, storeRule } from "../alerts/rule-store.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ROLES } from "../orgs/roles.js";
+import { ROLES } from "../config/admin-schema.js";
 import { allowedModels, id, limitsSchema, tags } from "./key-schemas.js";
 
 /** Ids people choose and other records name ("search", "alice@example.com"). */

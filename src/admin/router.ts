@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { AuthenticationError, GatewayError, InvalidRequestError, MethodNotAllowedError, NotFoundError } from "../errors/gateway-error.js";
 import { CsrfError } from "../errors/org-errors.js";
 import type { Principal } from "../orgs/principal.js";
-import type { ResolvedAdmin } from "../orgs/resolve-admin.js";
+import type { ResolvedAdmin } from "../config/resolve-admin.js";
 import { readCookie, SESSION_COOKIE } from "../orgs/sso/cookies.js";
 import { csrfMatches, type SessionStore } from "../orgs/sso/session-store.js";
 import { assertAllowed, MANAGE_KEYS, ORG_READ, OWNER_ONLY, READ, type Access } from "./access.js";

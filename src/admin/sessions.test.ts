@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { renderError } from "../errors/render.js";
 import type { Principal } from "../orgs/principal.js";
-import type { ResolvedAdmin } from "../orgs/resolve-admin.js";
+import type { ResolvedAdmin } from "../config/resolve-admin.js";
 import { SessionStore } from "../orgs/sso/session-store.js";
 import { AdminAuth, handleAdmin, type AdminCall } from "./router.js";
 import { testServices, type TestServices } from "./test-support/services.js";

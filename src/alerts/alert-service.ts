@@ -1,10 +1,10 @@
 import { hostname } from "node:os";
 import type { Sql } from "../store/sql.js";
-import type { AlertRule } from "./config-schema.js";
+import type { AlertRule } from "../config/alerts-schema.js";
 import { deliver } from "./deliver.js";
 import { evaluateRule, type AlertInputs } from "./evaluate.js";
 import { claimDue, enqueue, markFailed, markSent } from "./outbox.js";
-import type { ResolvedAlerts } from "./resolve-alerts.js";
+import type { ResolvedAlerts } from "../config/resolve-alerts.js";
 import { listStoredRules } from "./rule-store.js";
 import type { Alert, ResolvedWebhook } from "./types.js";
 

@@ -2,7 +2,7 @@ import { formatUsd } from "../pricing/money.js";
 import { queryUsage, type UsageGroupBy } from "../ledger/usage-query.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
 import type { Sql } from "../store/sql.js";
-import type { AlertRule } from "./config-schema.js";
+import type { AlertRule } from "../config/alerts-schema.js";
 import type { Alert } from "./types.js";
 
 /** A budget and how much of it is used, as GET /admin/budgets reports it. */

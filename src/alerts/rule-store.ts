@@ -1,5 +1,5 @@
 import type { Sql } from "../store/sql.js";
-import { alertRuleSchema, type AlertRule } from "./config-schema.js";
+import { alertRuleSchema, type AlertRule } from "../config/alerts-schema.js";
 
 /** Rules added through the admin API, beside those of the config. */
 export async function listStoredRules(sql: Sql): Promise<AlertRule[]> {

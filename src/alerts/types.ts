@@ -11,10 +11,5 @@ export interface Alert {
   details: Record<string, unknown>;
 }
 
-/** A webhook as resolved from config (its URL and secret read from the environment). */
-export interface ResolvedWebhook {
-  name: string;
-  url: string;
-  format: "generic" | "slack" | "teams";
-  secret?: string;
-}
+// Resolved where the rest of the config is; the alerts code reads it from here.
+export type { ResolvedWebhook } from "../config/resolve-alerts.js";

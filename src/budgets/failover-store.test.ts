@@ -142,7 +142,7 @@ test("a reservation the primary applied though the call failed is released once 
   let now = 0;
   const primary = new LossyStore();
   const logs: string[] = [];
-  const store = new FailoverBudgetStore(primary, "closed", new MemoryBudgetStore(), (m) => logs.push(m), { probeIntervalMs: 1_000, clock: () => now });
+  const store = new FailoverBudgetStore(primary, "closed", new MemoryBudgetStore(), (m) => logs.push(m), { timeoutMs: 500, probeIntervalMs: 1_000, clock: () => now });
   primary.lose = true;
   await expect(store.reserve("lost", [line("c", 10, 7)], 60_000)).rejects.toBeInstanceOf(BudgetStoreUnavailableError);
   primary.lose = false;

@@ -6,8 +6,8 @@ import { WINDOW_GRACE_MS } from "./windows.js";
 export type StoreFailureMode = "closed" | "open";
 
 export interface FailoverBudgetStoreOptions {
-  /** Longest wait on the primary before counting it as down, whatever its client's own timeout. */
-  timeoutMs?: number;
+  /** Longest wait on the primary before counting it as down, whatever its client's own timeout (config: budgets.storeTimeoutMs). */
+  timeoutMs: number;
   /** While it is down, calls skip the primary (no timeout per request) and one probes it this often. */
   probeIntervalMs?: number;
   clock?: () => number;
@@ -42,10 +42,10 @@ export class FailoverBudgetStore implements BudgetStore {
     private readonly mode: StoreFailureMode,
     private readonly local: BudgetStore,
     private readonly log: (message: string) => void,
-    options: FailoverBudgetStoreOptions = {},
+    options: FailoverBudgetStoreOptions,
   ) {
     this.kind = `${primary.kind} (fail ${mode})`;
-    this.timeoutMs = options.timeoutMs ?? 500;
+    this.timeoutMs = options.timeoutMs;
     this.probeIntervalMs = options.probeIntervalMs ?? 1_000;
     this.clock = options.clock ?? Date.now;
   }

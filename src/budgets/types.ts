@@ -1,19 +1,9 @@
 /** Budgets and rate limits share one mechanism: counters per window, spent by reservation. */
 
-export type Period = "minute" | "hour" | "day" | "month" | "total";
-export type Scope = "key" | "user" | "team" | "tag";
-/** usd counters hold nano-dollars; tokens and requests hold counts. */
-export type Unit = "usd" | "tokens" | "requests";
+// Rules are config (defined with its schema); the budgets code reads their types from here.
+import type { BudgetRule } from "../config/budgets-schema.js";
 
-export interface BudgetRule {
-  scope: Scope;
-  /** The key id, user id, team id, or "name=value" tag this applies to; "*" gives each one its own. */
-  id: string;
-  period: Period;
-  unit: Unit;
-  /** In the unit's integer form (nano-dollars for usd). */
-  limit: number;
-}
+export type { BudgetRule, Period, Scope, Unit } from "../config/budgets-schema.js";
 
 /** One counter a request must fit into: a rule applied to one subject in one window. */
 export interface CounterLine {

@@ -13,7 +13,7 @@ function storeFor(config: ResolvedConfig, sql: () => Promise<Sql>): CacheStore {
   switch (config.cache.store) {
     case "memory":
       return new MemoryCacheStore(config.cache.maxBytes);
-    case "sqlite":
+    case "database":
       return new SqlCacheStore(sql);
     case "redis":
       return new RedisCacheStore(config.redisUrl!, config.redisKeyPrefix, { commandTimeoutMs: config.cache.storeTimeoutMs });
@@ -28,7 +28,7 @@ function checkEmbeddingRoutes(config: ResolvedConfig, providers: ReadonlyMap<str
     const unable = config.models[name]!.targets.filter((t) => !providers.get(t.provider)?.adapter.buildEmbeddingRequest);
     return unable.length === 0
       ? []
-      : [{ path: `models.${route.name}.cache.semantic.embeddingRoute`, message: `Route "${name}" cannot embed: ${unable.map((t) => `${t.provider}/${t.model}`).join(", ")} do not serve embeddings.` }];
+      : [{ path: `routes.${route.name}.cache.semantic.embeddingRoute`, message: `Route "${name}" cannot embed: ${unable.map((t) => `${t.provider}/${t.model}`).join(", ")} do not serve embeddings.` }];
   });
   if (issues.length > 0) throw new ConfigError(issues);
 }

@@ -17,9 +17,9 @@ export class RedisCacheStore implements CacheStore {
   constructor(
     client: Redis | string,
     private readonly prefix: string,
-    options: { commandTimeoutMs?: number } = {},
+    options: { commandTimeoutMs: number },
   ) {
-    const timeoutMs = options.commandTimeoutMs ?? 500;
+    const timeoutMs = options.commandTimeoutMs;
     this.owned = typeof client === "string";
     if (typeof client === "string") {
       this.client = new Redis(client, { ...BUDGET_REDIS_OPTIONS, commandTimeout: timeoutMs });

@@ -30,7 +30,7 @@ afterAll(async () => {
 const implementations: [string, () => CacheStore][] = [
   ["MemoryCacheStore", () => new MemoryCacheStore(1024 * 1024)],
   ["SqlCacheStore (SQLite)", () => new SqlCacheStore(async () => sql)],
-  ["RedisCacheStore", () => new RedisCacheStore(redis, `{${prefix}}:${++stores}`)],
+  ["RedisCacheStore", () => new RedisCacheStore(redis, `{${prefix}}:${++stores}`, { commandTimeoutMs: 500 })],
 ];
 
 // A clock of the test's own, well ahead of real time: Redis's own expiry (PX) never interferes.
@@ -87,7 +87,7 @@ test("the SQLite store keeps entries in tollgate_cache and purges them from it",
 
 test("the Redis store sets a TTL and keeps its keys under the prefix", async () => {
   const keys = `{${prefix}}:ttl`;
-  const store = new RedisCacheStore(redis, keys);
+  const store = new RedisCacheStore(redis, keys, { commandTimeoutMs: 500 });
   await store.set("abc", "v", NOW + 30_000, NOW);
   const ttl = await redis.pttl(`${keys}:cache:abc`);
   expect(ttl).toBeGreaterThan(29_000);

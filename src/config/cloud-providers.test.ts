@@ -76,5 +76,7 @@ describe("bedrock and vertex providers in the config", () => {
     const config = resolveConfig(example, env);
     expect(config.providers.bedrock).toMatchObject({ type: "bedrock", region: "us-east-1", profile: "prod" });
     expect(config.providers.vertex).toMatchObject({ type: "vertex", location: "global" });
+    // The example shows the current names only.
+    expect(config.warnings).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { secretRef } from "./secret-ref.js";
+import type { Resolved } from "./resolved-provider.js";
+import { type SecretRef, secretRef } from "./secret-ref.js";
 
 const headersSchema = z.record(z.string(), secretRef);
 const idempotencyHeader = z
@@ -46,38 +47,15 @@ export const vertexProvider = z.strictObject({
   defaultMaxTokens,
 });
 
-type BedrockInput = z.infer<typeof bedrockProvider>;
-type VertexInput = z.infer<typeof vertexProvider>;
+type BedrockInput = z.output<typeof bedrockProvider>;
+type VertexInput = z.output<typeof vertexProvider>;
 
-export interface ResolvedBedrock {
-  type: "bedrock";
-  name: string;
-  region: string;
-  profile?: string;
-  apiKey?: string;
-  baseURL: string;
-  headers: Record<string, string>;
-  defaultMaxTokens: number;
-  idempotencyHeader?: string;
-}
+export type ResolvedBedrock = Resolved<BedrockInput, "apiKey", { baseURL: string }>;
+export type ResolvedVertex = Resolved<VertexInput, "accessToken">;
 
-export interface ResolvedVertex {
-  type: "vertex";
-  name: string;
-  project: string;
-  location: string;
-  baseURL?: string;
-  accessToken?: string;
-  keyFile?: string;
-  tokenURL?: string;
-  headers: Record<string, string>;
-  defaultMaxTokens: number;
-  idempotencyHeader?: string;
-}
+type Secret = (ref: SecretRef, path: string) => string;
 
-type Secret = (ref: z.infer<typeof secretRef>, path: string) => string;
-
-function resolveHeaders(headers: Record<string, z.infer<typeof secretRef>> | undefined, path: string, secret: Secret): Record<string, string> {
+function resolveHeaders(headers: Record<string, SecretRef> | undefined, path: string, secret: Secret): Record<string, string> {
   return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), secret(v, `${path}.${k}`)]));
 }
 

@@ -82,8 +82,8 @@ describe("cache", () => {
 
   test("keeps answers in the SQLite database by default, in memory when the database is Postgres", () => {
     const config = resolveConfig(semantic("embed"), env);
-    expect(config.cache).toMatchObject({ store: "sqlite", scope: "team", maxBytes: 64 * 1024 * 1024, vectorPath: ":memory:" });
-    expect(config.models.fast!.cache).toEqual({ semantic: { embeddingRoute: "embed", ttlSeconds: 60, threshold: 0.95, maxTemperature: 0.3, allowTools: false } });
+    expect(config.cache).toMatchObject({ store: "database", scope: "team", maxBytes: 64 * 1024 * 1024, vectorPath: ":memory:" });
+    expect(config.models.fast!.cache).toEqual({ semantic: { embeddingRoute: "embed", ttlMs: 60_000, threshold: 0.95, maxTemperature: 0.3, allowTools: false } });
     expect(resolveConfig({ ...minimal, database: { url: "postgres://127.0.0.1/x" } }, env).cache.store).toBe("memory");
   });
 

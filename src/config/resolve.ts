@@ -1,16 +1,30 @@
 import { readFile } from "node:fs/promises";
-import { resolveAlerts, type ResolvedAlerts } from "../alerts/resolve-alerts.js";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import { COMPATIBLE_PRESETS } from "./presets.js";
-import { resolveCloudProvider, type ResolvedBedrock, type ResolvedVertex } from "./cloud-providers.js";
-import type { BudgetRule } from "../budgets/types.js";
-import { NANOS_PER_USD } from "../pricing/price-table.js";
-import { toolLoopSchema, type HttpToolConfig, type McpServerConfig, type ToolLoopConfig } from "../tools/config-schema.js";
-import { configSchema, type CacheConfig, type RouteCacheConfig, type FaultConfig, type ObservabilityConfig, type ParsedConfig, type PriceConfig, type RouteConfig, type SecretRef } from "./schema.js";
 import { fieldPath } from "../errors/field-path.js";
-import { resolveAdmin, type ResolvedAdmin } from "../orgs/resolve-admin.js";
+import { type BudgetRule, toBudgetRule } from "./budgets-schema.js";
+import { type ResolvedBedrock, type ResolvedVertex, resolveCloudProvider } from "./cloud-providers.js";
+import { pathAsWritten, renameDeprecated } from "./deprecated-names.js";
+import type { Resolved, UpstreamIdempotency } from "./resolved-provider.js";
+import { COMPATIBLE_PRESETS } from "./presets.js";
+import { type ResolvedAdmin, resolveAdmin } from "./resolve-admin.js";
+import { type ResolvedAlerts, resolveAlerts } from "./resolve-alerts.js";
+import {
+  type BreakerPolicy,
+  configSchema,
+  logBodiesSchema,
+  type ObservabilityConfig,
+  type ParsedConfig,
+  type PriceConfig,
+  type ProviderConfig,
+  type RetryPolicy,
+  type RouteConfig,
+  type SecretRef,
+  type Timeouts,
+} from "./schema.js";
+import { secretEnvName } from "./secret-ref.js";
+import { type HttpToolConfig, type McpServerConfig, type ToolLoopConfig, toolLoopSchema } from "./tools-schema.js";
 
 export interface ConfigIssue {
   path: string;
@@ -27,85 +41,50 @@ export class ConfigError extends Error {
   }
 }
 
-export interface Timeouts {
-  connectMs: number;
-  headersMs: number;
-  firstTokenMs: number;
-  idleMs: number;
-  totalMs: number;
-}
+export type { BreakerPolicy, RetryPolicy, Timeouts } from "./schema.js";
 
-export interface RetryPolicy {
-  maxRetries: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  maxRetryAfterMs: number;
-}
+export type { UpstreamIdempotency } from "./resolved-provider.js";
 
-export interface BreakerPolicy {
-  failureThreshold: number;
-  cooldownMs: number;
-}
+type ProviderOf<T extends ProviderConfig["type"]> = Extract<ProviderConfig, { type: T }>;
 
 export type ResolvedProvider =
-  | ({ type: "openai"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean; api?: "chat" | "responses" } & UpstreamIdempotency)
-  | ({ type: "openai-compatible"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; streamUsageOption: boolean; jsonSchema: boolean } & UpstreamIdempotency)
-  | ({ type: "anthropic"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string>; version: string; defaultMaxTokens: number } & UpstreamIdempotency)
-  | ({ type: "google"; name: string; baseURL: string; apiKey?: string; headers: Record<string, string> } & UpstreamIdempotency)
-  | ({ type: "azure-openai"; name: string; endpoint: string; apiKey?: string; apiVersion: string; deployments: Record<string, string>; headers: Record<string, string> } & UpstreamIdempotency)
-  | { type: "simulator"; name: string; ttftMs: number; tokensPerSecond?: number; answerTokens?: number; fault?: FaultConfig }
+  // organization becomes a header; a preset's values are filled in.
+  | Resolved<Omit<ProviderOf<"openai">, "organization">, "apiKey", { streamUsageOption: boolean }>
+  | Resolved<Omit<ProviderOf<"openai-compatible">, "preset">, "apiKey", { baseURL: string; streamUsageOption: boolean; jsonSchema: boolean }>
+  | Resolved<ProviderOf<"anthropic">, "apiKey">
+  | Resolved<ProviderOf<"google">, "apiKey">
+  | Resolved<ProviderOf<"azure-openai">, "apiKey", { deployments: Record<string, string> }>
+  | (ProviderOf<"simulator"> & { name: string })
   | ResolvedBedrock
   | ResolvedVertex;
 
-/** The header in which the upstream takes an idempotency key (lower case), when it honours one. */
-export interface UpstreamIdempotency {
-  idempotencyHeader?: string;
-}
+type IdempotencyConfig = ParsedConfig["idempotency"];
+export type ResolvedIdempotency = Omit<IdempotencyConfig, "store"> & { store: NonNullable<IdempotencyConfig["store"]> };
 
-export interface ResolvedIdempotency {
-  retentionMs: number;
-  onConcurrent: "wait" | "conflict";
-  waitTimeoutMs: number;
-  leaseMs: number;
-  store: "memory" | "sql" | "redis";
-  scope: "key" | "team";
-}
-
-export interface ResolvedRoute {
+export type ResolvedRoute = Omit<RouteConfig, "timeouts" | "retry" | "breaker" | "logBodies" | "tools" | "toolLoop" | "aliases"> & {
   name: string;
-  description?: string;
-  /** Exact names and `*` patterns this route also answers (config/route-match.ts). */
+  /** Exact names and `*` patterns this route also answers (config/route-match.ts); absent when none. */
   aliases?: string[];
-  unsupportedTools: "refuse" | "drop";
-  targets: { provider: string; model: string }[];
+  /** `defaults` with the route's own overrides. */
   timeouts: Timeouts;
   retry: RetryPolicy;
   breaker: BreakerPolicy;
-  contextWindow?: number;
-  maxOutputTokens?: number;
-  structuredOutput: RouteConfig["structuredOutput"];
-  systemPrompt?: NonNullable<RouteConfig["systemPrompt"]>;
   /** Set when the route logs its prompt and completion, cut to `maxChars` each. */
-  logBodies?: { maxChars: number };
-  cache?: RouteCacheConfig;
+  logBodies?: z.output<typeof logBodiesSchema>;
   /** Server-side tools the route may run (checked against the registry at startup), with its loop limits. */
   tools?: { names: string[]; loop: ToolLoopConfig };
-}
+};
 
-export interface ResolvedObservability {
-  logs: ObservabilityConfig["logs"];
-  metrics: ObservabilityConfig["metrics"];
-  traces: Omit<ObservabilityConfig["traces"], "headers"> & { headers: Record<string, string> };
-}
+type WithHeaders<T extends { headers?: Record<string, SecretRef> | undefined }> = Omit<T, "headers"> & { headers: Record<string, string> };
 
-const DEFAULT_LOG_BODY_CHARS = 2_000;
+export type ResolvedObservability = Omit<ObservabilityConfig, "traces"> & { traces: WithHeaders<ObservabilityConfig["traces"]> };
 
 /** Tool and MCP configs with their header secrets read from the environment. */
-export type ResolvedHttpTool = Omit<HttpToolConfig, "headers"> & { name: string; headers: Record<string, string> };
-export type ResolvedMcpServer = Omit<McpServerConfig, "headers"> & { name: string; headers: Record<string, string> };
+export type ResolvedHttpTool = WithHeaders<HttpToolConfig> & { name: string };
+export type ResolvedMcpServer = WithHeaders<McpServerConfig> & { name: string };
 
-export interface ResolvedConfig {
-  server: ParsedConfig["server"];
+/** The parsed config, with secrets read, defaults cascaded, and a few values worked out. */
+export type ResolvedConfig = Pick<ParsedConfig, "server" | "ledger" | "toolResults"> & {
   /** Client keys; empty means the gateway is open (local development). */
   clientKeys: string[];
   /** Admin API keys' secrets; the admin API is off with none and no OIDC sign-in. */
@@ -119,24 +98,21 @@ export interface ResolvedConfig {
   redisKeyPrefix: string;
   budgets: Omit<ParsedConfig["budgets"], "rules"> & { rules: BudgetRule[] };
   prices: Record<string, PriceConfig[]>;
-  ledger: ParsedConfig["ledger"];
-  cache: Omit<CacheConfig, "store"> & { store: "memory" | "sqlite" | "redis" };
+  cache: Omit<ParsedConfig["cache"], "store"> & { store: NonNullable<ParsedConfig["cache"]["store"]> };
   idempotency: ResolvedIdempotency;
   providers: Record<string, ResolvedProvider>;
+  /** The config's `routes`, by name. */
   models: Record<string, ResolvedRoute>;
   observability: ResolvedObservability;
   tools: Record<string, ResolvedHttpTool>;
   mcpServers: Record<string, ResolvedMcpServer>;
-  toolResults: ParsedConfig["toolResults"];
   alerts: ResolvedAlerts;
-}
+  /** Old config names in use (each names its new one): logged when a gateway starts, printed by `tollgate check`. */
+  warnings: string[];
+};
 
-/** The embedded default: a SQLite file beside where the gateway runs. */
-const DEFAULT_DATABASE_URL = "sqlite:.tollgate/tollgate.db";
-
-const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000, firstTokenMs: 60_000, idleMs: 30_000, totalMs: 600_000 };
-const DEFAULT_RETRY: RetryPolicy = { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 20_000 };
-const DEFAULT_BREAKER: BreakerPolicy = { failureThreshold: 5, cooldownMs: 30_000 };
+/** The embedded database when neither database.url nor DATABASE_URL is set: a SQLite file beside where the gateway runs. */
+const EMBEDDED_DATABASE_URL = "sqlite:.tollgate/tollgate.db";
 
 type Env = Record<string, string | undefined>;
 
@@ -144,6 +120,7 @@ function zodIssues(error: z.ZodError): ConfigIssue[] {
   return error.issues.map((issue) => ({ path: fieldPath(issue.path), message: issue.message }));
 }
 
+/** The fields a route set (zod leaves the others undefined). */
 function dropUndefined<T extends object>(value: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -164,15 +141,19 @@ function unsetSecrets(input: unknown, env: Env, path: PropertyKey[] = []): Confi
 }
 
 /** Validates a config object and resolves secrets and defaults; throws ConfigError naming every bad path. */
-export function resolveConfig(input: unknown, env: Env = process.env, source?: string): ResolvedConfig {
+export function resolveConfig(raw: unknown, env: Env = process.env, source?: string): ResolvedConfig {
+  const renamed = renameDeprecated(raw);
+  const input = renamed.input;
+  const asWritten = (issues: ConfigIssue[]) => issues.map((i) => ({ ...i, path: pathAsWritten(i.path, renamed.paths) }));
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError([...zodIssues(parsed.error), ...unsetSecrets(input, env)], source);
+  if (!parsed.success) throw new ConfigError(asWritten([...renamed.issues, ...zodIssues(parsed.error), ...unsetSecrets(input, env)]), source);
+  if (renamed.issues.length > 0) throw new ConfigError(renamed.issues, source);
   const config = parsed.data;
   const issues: ConfigIssue[] = [];
 
   const secret = (ref: SecretRef, path: string): string => {
-    const name = typeof ref === "string" ? (ref.startsWith("env:") ? ref.slice(4) : undefined) : ref.env;
-    if (name === undefined) return ref as string;
+    const name = secretEnvName(ref);
+    if (name === undefined) return ref;
     const value = env[name];
     if (value === undefined || value === "") {
       issues.push({ path, message: `Environment variable ${name} is not set.` });
@@ -187,14 +168,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
   for (const [name, p] of Object.entries(config.providers)) {
     const path = `providers.${name}`;
     if (p.type === "simulator") {
-      providers[name] = {
-        type: "simulator",
-        name,
-        ttftMs: p.ttftMs,
-        ...(p.tokensPerSecond !== undefined ? { tokensPerSecond: p.tokensPerSecond } : {}),
-        ...(p.answerTokens !== undefined ? { answerTokens: p.answerTokens } : {}),
-        ...(p.fault ? { fault: p.fault } : {}),
-      };
+      providers[name] = { ...dropUndefined(p), type: "simulator", name, ttftMs: p.ttftMs };
       continue;
     }
     if (p.type === "bedrock" || p.type === "vertex") {
@@ -229,13 +203,13 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
 
   const defaults = config.defaults;
   const models: Record<string, ResolvedRoute> = {};
-  for (const [name, r] of Object.entries(config.models)) {
+  for (const [name, r] of Object.entries(config.routes)) {
     models[name] = {
       name,
       targets: r.targets,
-      timeouts: { ...DEFAULT_TIMEOUTS, ...dropUndefined(defaults.timeouts), ...dropUndefined(r.timeouts) },
-      retry: { ...DEFAULT_RETRY, ...dropUndefined(defaults.retry), ...dropUndefined(r.retry) },
-      breaker: { ...DEFAULT_BREAKER, ...dropUndefined(defaults.breaker), ...dropUndefined(r.breaker) },
+      timeouts: { ...defaults.timeouts, ...dropUndefined(r.timeouts) },
+      retry: { ...defaults.retry, ...dropUndefined(r.retry) },
+      breaker: { ...defaults.breaker, ...dropUndefined(r.breaker) },
       ...(r.description ? { description: r.description } : {}),
       ...(r.aliases?.length ? { aliases: r.aliases } : {}),
       unsupportedTools: r.unsupportedTools,
@@ -243,7 +217,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
       ...(r.maxOutputTokens ? { maxOutputTokens: r.maxOutputTokens } : {}),
       structuredOutput: r.structuredOutput,
       ...(r.systemPrompt ? { systemPrompt: r.systemPrompt } : {}),
-      ...(r.logBodies ? { logBodies: { maxChars: r.logBodies === true ? DEFAULT_LOG_BODY_CHARS : r.logBodies.maxChars } } : {}),
+      ...(r.logBodies ? { logBodies: r.logBodies === true ? logBodiesSchema.parse({}) : r.logBodies } : {}),
       ...(r.cache ? { cache: r.cache } : {}),
       ...(r.tools?.length ? { tools: { names: r.tools, loop: r.toolLoop ?? toolLoopSchema.parse({}) } } : {}),
     };
@@ -254,34 +228,23 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
   const clientKeys = config.auth.keys.map((k, i) => secret(k, `auth.keys[${i}]`));
   const admin = resolveAdmin(config.admin, secret);
   const adminKeys = admin.keys.map((k) => k.secret);
-  const databaseUrl = config.database.url === undefined ? (env.DATABASE_URL ?? DEFAULT_DATABASE_URL) : secret(config.database.url, "database.url");
+  const databaseUrl = config.database.url === undefined ? (env.DATABASE_URL ?? EMBEDDED_DATABASE_URL) : secret(config.database.url, "database.url");
   const redisUrl = config.redis.url === undefined ? env.REDIS_URL : secret(config.redis.url, "redis.url");
-  const rules = config.budgets.rules.map((r): BudgetRule => {
-    const [unit, limit] = r.usd !== undefined ? (["usd", Math.round(r.usd * NANOS_PER_USD)] as const) : r.tokens !== undefined ? (["tokens", r.tokens] as const) : (["requests", r.requests!] as const);
-    return { scope: r.scope, id: r.id, period: r.period, unit, limit };
-  });
+  const rules = config.budgets.rules.map(toBudgetRule);
   if (config.observability.metrics.auth === "admin" && adminKeys.length === 0)
     issues.push({ path: "observability.metrics.auth", message: 'metrics.auth "admin" needs at least one admin key (admin.keys).' });
   const { traces } = config.observability;
   const observability: ResolvedObservability = { ...config.observability, traces: { ...traces, headers: secretHeaders(traces.headers, "observability.traces.headers") } };
-  const cache = { ...config.cache, store: config.cache.store ?? (databaseUrl.startsWith("sqlite:") ? "sqlite" : "memory") };
-  if (cache.store === "sqlite" && !databaseUrl.startsWith("sqlite:"))
-    issues.push({ path: "cache.store", message: 'The "sqlite" cache store lives in the gateway\'s database, which is not SQLite here: use "redis" or "memory".' });
+  const cache = { ...config.cache, store: config.cache.store ?? (databaseUrl.startsWith("sqlite:") ? "database" : "memory") };
+  if (cache.store === "database" && !databaseUrl.startsWith("sqlite:"))
+    issues.push({ path: "cache.store", message: 'The "database" cache store keeps answers in the gateway\'s database, which is not SQLite here: use "redis" or "memory".' });
   if (cache.store === "redis" && !redisUrl) issues.push({ path: "cache.store", message: 'The "redis" cache store needs redis.url (or REDIS_URL).' });
   const idem = config.idempotency;
-  const idempotencyStore = idem.store ?? (redisUrl ? "redis" : "sql");
-  if (idempotencyStore === "redis" && !redisUrl) issues.push({ path: "idempotency.store", message: "The redis store needs redis.url (or REDIS_URL)." });
-  const idempotency: ResolvedIdempotency = {
-    retentionMs: idem.retentionSeconds * 1000,
-    onConcurrent: idem.onConcurrent,
-    waitTimeoutMs: idem.waitTimeoutMs,
-    leaseMs: idem.leaseMs,
-    store: idempotencyStore,
-    scope: idem.scope,
-  };
+  const idempotency: ResolvedIdempotency = { ...idem, store: idem.store ?? (redisUrl ? "redis" : "database") };
+  if (idempotency.store === "redis" && !redisUrl) issues.push({ path: "idempotency.store", message: "The redis store needs redis.url (or REDIS_URL)." });
   const prices = Object.fromEntries(Object.entries(config.prices).map(([model, p]) => [model, Array.isArray(p) ? p : [p]]));
   const alerts = resolveAlerts(config.alerts, secret, issues);
-  if (issues.length > 0) throw new ConfigError(issues, source);
+  if (issues.length > 0) throw new ConfigError(asWritten(issues), source);
   return {
     server: config.server,
     clientKeys,
@@ -303,6 +266,7 @@ export function resolveConfig(input: unknown, env: Env = process.env, source?: s
     mcpServers,
     toolResults: config.toolResults,
     alerts,
+    warnings: renamed.warnings,
   };
 }
 

@@ -1,38 +1,46 @@
 import { z } from "zod";
-import { httpToolSchema, mcpServerSchema, toolLoopSchema, toolResultsSchema } from "../tools/config-schema.js";
+import { adminSchema } from "./admin-schema.js";
+import { alertsSchema } from "./alerts-schema.js";
+import { budgetsSchema } from "./budgets-schema.js";
 import { bedrockProvider, vertexProvider } from "./cloud-providers.js";
-import { alertsSchema } from "../alerts/config-schema.js";
 import { secretRef } from "./secret-ref.js";
-import { adminSchema } from "../orgs/config-schema.js";
+import { httpToolSchema, mcpServerSchema, toolLoopSchema, toolResultsSchema } from "./tools-schema.js";
 
 export type { SecretRef } from "./secret-ref.js";
 
 const ms = z.number().int().nonnegative();
 
+/** The same fields with no defaults, all optional: a route's overrides of `defaults` (only what it sets). */
+type Overrides<T extends z.core.$ZodShape> = { [K in keyof T]: z.ZodOptional<T[K] extends z.ZodDefault<infer Inner> ? Inner : T[K]> };
+function overridesOf<T extends z.core.$ZodShape>(schema: z.ZodObject<T>): z.ZodObject<Overrides<T>, z.core.$strict> {
+  const shape = Object.fromEntries(Object.entries(schema.shape).map(([key, field]) => [key, (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType)).optional()]));
+  return z.strictObject(shape) as unknown as z.ZodObject<Overrides<T>, z.core.$strict>;
+}
+
 const timeoutsSchema = z.strictObject({
   /** TCP/TLS connect. */
-  connectMs: ms.optional(),
+  connectMs: ms.default(10_000),
   /** Request sent until response headers. */
-  headersMs: ms.optional(),
+  headersMs: ms.default(30_000),
   /** Request sent until the first streamed event (or the whole body when not streaming). */
-  firstTokenMs: ms.optional(),
+  firstTokenMs: ms.default(60_000),
   /** Longest gap between two streamed events. */
-  idleMs: ms.optional(),
+  idleMs: ms.default(30_000),
   /** Whole attempt, first byte to last. */
-  totalMs: ms.optional(),
+  totalMs: ms.default(600_000),
 });
 
 const retrySchema = z.strictObject({
-  maxRetries: z.number().int().min(0).max(10).optional(),
-  baseDelayMs: ms.optional(),
-  maxDelayMs: ms.optional(),
+  maxRetries: z.number().int().min(0).max(10).default(2),
+  baseDelayMs: ms.default(250),
+  maxDelayMs: ms.default(8_000),
   /** Longest upstream Retry-After Tollgate will wait; beyond it the target is skipped. */
-  maxRetryAfterMs: ms.optional(),
+  maxRetryAfterMs: ms.default(20_000),
 });
 
 const breakerSchema = z.strictObject({
-  failureThreshold: z.number().int().min(1).optional(),
-  cooldownMs: ms.optional(),
+  failureThreshold: z.number().int().min(1).default(5),
+  cooldownMs: ms.default(30_000),
 });
 
 const headersSchema = z.record(z.string(), secretRef);
@@ -136,16 +144,17 @@ const targetSchema = z.strictObject({
   model: z.string().min(1),
 });
 
-const ttlSeconds = z
+/** How long an answer is served from the cache, at most a year. */
+const ttlMs = z
   .number()
   .int()
   .positive()
-  .max(365 * 86_400);
+  .max(365 * 86_400_000);
 
 /** Per route, off unless configured (docs/caching.md). */
 const routeCacheSchema = z.strictObject({
   /** Serve an identical request (same tenant, route, messages and output-shaping parameters) from the cache. */
-  exact: z.strictObject({ ttlSeconds }).optional(),
+  exact: z.strictObject({ ttlMs }).optional(),
   /** Serve a request whose last user turn means nearly the same, for the same tenant, route and context. */
   semantic: z
     .strictObject({
@@ -153,7 +162,7 @@ const routeCacheSchema = z.strictObject({
       embeddingRoute: z.string().min(1),
       /** Cosine similarity at or above which a cached answer is served. */
       threshold: z.number().gt(0).max(1).default(0.95),
-      ttlSeconds,
+      ttlMs,
       /** Requests sampling hotter than this never use the semantic cache. */
       maxTemperature: z.number().min(0).max(2).default(0.3),
       /** Whether requests that declare tools may use it. */
@@ -161,6 +170,9 @@ const routeCacheSchema = z.strictObject({
     })
     .optional(),
 });
+
+/** `logBodies: true` is this with its defaults. */
+export const logBodiesSchema = z.strictObject({ maxChars: z.number().int().positive().default(2_000) });
 
 const routeSchema = z.strictObject({
   description: z.string().optional(),
@@ -170,9 +182,10 @@ const routeSchema = z.strictObject({
   unsupportedTools: z.enum(["refuse", "drop"]).default("refuse"),
   cache: routeCacheSchema.optional(),
   targets: z.array(targetSchema).min(1),
-  timeouts: timeoutsSchema.optional(),
-  retry: retrySchema.optional(),
-  breaker: breakerSchema.optional(),
+  /** Overrides of `defaults.timeouts`, `defaults.retry` and `defaults.breaker` for this route. */
+  timeouts: overridesOf(timeoutsSchema).optional(),
+  retry: overridesOf(retrySchema).optional(),
+  breaker: overridesOf(breakerSchema).optional(),
   contextWindow: z.number().int().positive().optional(),
   maxOutputTokens: z.number().int().positive().optional(),
   /** Requests with a JSON Schema: how often an invalid answer is sent back for repair per target (docs/structured-output.md). */
@@ -188,7 +201,7 @@ const routeSchema = z.strictObject({
     })
     .optional(),
   /** Puts the prompt and completion, truncated, on this route's request log lines (off by default: they may hold personal data). */
-  logBodies: z.union([z.boolean(), z.strictObject({ maxChars: z.number().int().positive().default(2_000) })]).optional(),
+  logBodies: z.union([z.boolean(), logBodiesSchema]).optional(),
   /** Server-side tools this route may run: names from `tools`, "mcp:<server>/<tool>", or library function tools (docs/tools.md). */
   tools: z.array(z.string().min(1)).optional(),
   toolLoop: toolLoopSchema.optional(),
@@ -234,18 +247,6 @@ const observabilitySchema = z.strictObject({
     .prefault({}),
 });
 
-const budgetRuleSchema = z
-  .strictObject({
-    scope: z.enum(["key", "user", "team", "tag"]),
-    /** The subject: a key id, user id, team id or "name=value" tag; "*" gives each its own budget. */
-    id: z.string().min(1).default("*"),
-    period: z.enum(["minute", "hour", "day", "month", "total"]),
-    usd: z.number().positive().optional(),
-    tokens: z.number().int().positive().optional(),
-    requests: z.number().int().positive().optional(),
-  })
-  .refine((r) => [r.usd, r.tokens, r.requests].filter((v) => v !== undefined).length === 1, { message: "A budget rule sets exactly one of usd, tokens or requests." });
-
 export const configSchema = z
   .strictObject({
     /** SQLite (`sqlite:PATH`) by default; `postgres://...` for many instances. DATABASE_URL when unset. */
@@ -261,25 +262,13 @@ export const configSchema = z
       })
       .prefault({}),
     admin: adminSchema,
-    budgets: z
-      .strictObject({
-        /** When the shared store is unreachable: refuse requests, or enforce limits per instance. */
-        onStoreFailure: z.enum(["closed", "open"]).default("closed"),
-        /** Longest wait for the shared store before it counts as unreachable. */
-        storeTimeoutMs: z.number().int().positive().default(2_000),
-        /** An unsettled reservation (a crashed instance) is released after this long. */
-        reservationTtlMs: z.number().int().positive().default(600_000),
-        /** Worst-case output reserved when neither the request nor the route sets max tokens. */
-        defaultMaxOutputTokens: z.number().int().positive().default(4096),
-        rules: z.array(budgetRuleSchema).default([]),
-      })
-      .prefault({}),
+    budgets: budgetsSchema.prefault({}),
     prices: z.record(z.string().min(1), z.union([priceInput, z.array(priceInput).min(1)])).default({}),
     /** Idempotency-Key (docs/caching.md#idempotency-key). */
     idempotency: z
       .strictObject({
         /** How long a completed answer is replayed for its key. */
-        retentionSeconds: z.number().int().positive().default(86_400),
+        retentionMs: z.number().int().positive().default(86_400_000),
         /** A duplicate that arrives while the first request runs: wait for its answer, or get 409 at once. */
         onConcurrent: z.enum(["wait", "conflict"]).default("wait"),
         /** Longest wait of a duplicate before it gets 409 idempotency_in_progress. */
@@ -287,7 +276,7 @@ export const configSchema = z
         /** The running request's hold on its key, renewed while it runs: an instance that dies frees its keys after this long. */
         leaseMs: z.number().int().min(100).default(30_000),
         /** Where keys live: Redis when redis.url is set, else the gateway's database; "memory" for one process. */
-        store: z.enum(["memory", "sql", "redis"]).optional(),
+        store: z.enum(["memory", "database", "redis"]).optional(),
         /** Whose keys share a namespace: each API key's own (default), or its team's. */
         scope: z.enum(["key", "team"]).default("key"),
       })
@@ -306,8 +295,8 @@ export const configSchema = z
       .prefault({}),
     cache: z
       .strictObject({
-        /** Where answers are kept: the gateway's SQLite database by default (memory when it is Postgres), or Redis for many instances. */
-        store: z.enum(["memory", "sqlite", "redis"]).optional(),
+        /** Where answers are kept: the gateway's database when it is SQLite (the default then; memory when it is Postgres), or Redis for many instances. */
+        store: z.enum(["memory", "database", "redis"]).optional(),
         /** Whose answers a request may be served: its key's team (else the key), key, user, or everyone. */
         scope: z.enum(["team", "key", "user", "global"]).default("team"),
         /** The memory store's bound on what it holds (least recently used entries go first). */
@@ -381,7 +370,8 @@ export const configSchema = z
       })
       .prefault({}),
     providers: z.record(z.string().min(1), providerSchema),
-    models: z.record(z.string().min(1), routeSchema),
+    /** Routes by the model name clients ask for (`models:` before 0.N; still read, with a warning). */
+    routes: z.record(z.string().min(1), routeSchema),
     /** Server-side tools by name (the name the model sees: letters, digits, _ and -). */
     tools: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), httpToolSchema).default({}),
     mcpServers: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), mcpServerSchema).default({}),
@@ -390,24 +380,24 @@ export const configSchema = z
     alerts: alertsSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
-    for (const [route, def] of Object.entries(config.models)) {
+    for (const [route, def] of Object.entries(config.routes)) {
       def.targets.forEach((target, i) => {
         if (!(target.provider in config.providers)) {
           ctx.addIssue({
             code: "custom",
-            path: ["models", route, "targets", i, "provider"],
+            path: ["routes", route, "targets", i, "provider"],
             message: `Unknown provider "${target.provider}"; defined: ${Object.keys(config.providers).join(", ") || "none"}.`,
           });
         }
       });
     }
-    for (const [route, def] of Object.entries(config.models)) {
+    for (const [route, def] of Object.entries(config.routes)) {
       const embeddingRoute = def.cache?.semantic?.embeddingRoute;
-      if (embeddingRoute !== undefined && !Object.hasOwn(config.models, embeddingRoute)) {
+      if (embeddingRoute !== undefined && !Object.hasOwn(config.routes, embeddingRoute)) {
         ctx.addIssue({
           code: "custom",
-          path: ["models", route, "cache", "semantic", "embeddingRoute"],
-          message: `Unknown route "${embeddingRoute}"; defined: ${Object.keys(config.models).join(", ")}.`,
+          path: ["routes", route, "cache", "semantic", "embeddingRoute"],
+          message: `Unknown route "${embeddingRoute}"; defined: ${Object.keys(config.routes).join(", ")}.`,
         });
       }
     }
@@ -418,12 +408,44 @@ export const configSchema = z
     }
   });
 
-export type ConfigInput = z.input<typeof configSchema>;
+type Input = z.input<typeof configSchema>;
+type RouteInput = Input["routes"][string];
+type RouteCacheInput = NonNullable<RouteInput["cache"]>;
+type IdempotencyInput = NonNullable<Input["idempotency"]>;
+type CacheInput = NonNullable<Input["cache"]>;
+
+// The old names (deprecated-names.ts) are typed too, so that a TypeScript config keeps compiling for one minor version.
+type WithOldTtl<T> = Omit<T, "ttlMs"> & ({ ttlMs: number; ttlSeconds?: never } | { /** @deprecated Use `ttlMs`. */ ttlSeconds: number; ttlMs?: never });
+type RouteWithOldNames = Omit<RouteInput, "cache"> & {
+  cache?: { exact?: WithOldTtl<NonNullable<RouteCacheInput["exact"]>>; semantic?: WithOldTtl<NonNullable<RouteCacheInput["semantic"]>> };
+};
+type Routes = Record<string, RouteWithOldNames>;
+type IdempotencyWithOldNames = Omit<IdempotencyInput, "store" | "retentionMs"> & {
+  /** @deprecated value "sql": use "database". */
+  store?: IdempotencyInput["store"] | "sql";
+} & ({ retentionMs?: number; retentionSeconds?: never } | { /** @deprecated Use `retentionMs`. */ retentionSeconds?: number; retentionMs?: never });
+type CacheWithOldNames = Omit<CacheInput, "store"> & {
+  /** @deprecated value "sqlite": use "database". */
+  store?: CacheInput["store"] | "sqlite";
+};
+
+/** A config as written (a file, or `createGateway({ config })`). */
+export type ConfigInput = Omit<Input, "routes" | "idempotency" | "cache"> & {
+  /** Required (under this name or the old one). */
+  routes?: Routes;
+  /** @deprecated Use `routes`. */
+  models?: Routes;
+  idempotency?: IdempotencyWithOldNames;
+  cache?: CacheWithOldNames;
+};
 export type ParsedConfig = z.output<typeof configSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
 export type RouteCacheConfig = z.output<typeof routeCacheSchema>;
-export type CacheConfig = z.output<typeof configSchema>["cache"];
 export type FaultConfig = z.output<typeof faultSchema>;
+export type Timeouts = z.output<typeof timeoutsSchema>;
+export type RetryPolicy = z.output<typeof retrySchema>;
+export type BreakerPolicy = z.output<typeof breakerSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;
 export type PriceConfig = z.output<typeof priceInput>;
 export type ObservabilityConfig = z.output<typeof observabilitySchema>;
 

@@ -1,4 +1,5 @@
-import type { ErrorType } from "./gateway-error.js";
+/** The OpenAI-style error types; the other APIs' error shapes map from them. */
+export type ErrorType = "invalid_request_error" | "authentication_error" | "permission_error" | "not_found_error" | "rate_limit_error" | "upstream_error" | "timeout_error" | "server_error";
 
 interface ErrorSpec {
   /** The HTTP status a client gets (a few errors override it: see GatewayErrorOptions.override). */

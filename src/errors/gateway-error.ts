@@ -1,12 +1,10 @@
-import { type CodeWithStatus, ERRORS, type ErrorCode } from "./codes.js";
+import { type CodeWithStatus, ERRORS, type ErrorCode, type ErrorType } from "./codes.js";
 
 /**
  * One error hierarchy for the whole gateway. Every error a client can see is a
  * GatewayError with a registered `code` (src/errors/codes.ts); `renderError` turns it
  * into the wire format.
  */
-export type ErrorType = "invalid_request_error" | "authentication_error" | "permission_error" | "not_found_error" | "rate_limit_error" | "upstream_error" | "timeout_error" | "server_error";
-
 export interface GatewayErrorOptions {
   param?: string | null;
   cause?: unknown;

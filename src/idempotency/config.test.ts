@@ -5,7 +5,7 @@ const base = { providers: { up: { type: "openai", baseURL: "http://127.0.0.1:9/v
 
 describe("idempotency config", () => {
   it("defaults: a day's retention, waiting duplicates, the database as the store, each key its own scope", () => {
-    expect(resolveConfig(base, {}).idempotency).toEqual({ retentionMs: 86_400_000, onConcurrent: "wait", waitTimeoutMs: 60_000, leaseMs: 30_000, store: "sql", scope: "key" });
+    expect(resolveConfig(base, {}).idempotency).toEqual({ retentionMs: 86_400_000, onConcurrent: "wait", waitTimeoutMs: 60_000, leaseMs: 30_000, store: "database", scope: "key" });
   });
 
   it("uses Redis by default when there is one, and refuses a Redis store without it", () => {

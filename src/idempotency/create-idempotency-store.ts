@@ -9,6 +9,6 @@ import type { IdempotencyStore } from "./types.js";
 export function createIdempotencyStore(config: ResolvedConfig, sql: () => Promise<Sql>): IdempotencyStore {
   const kind = config.idempotency.store;
   if (kind === "redis") return new RedisIdempotencyStore(config.redisUrl!, config.redisKeyPrefix);
-  if (kind === "sql") return new SqlIdempotencyStore(sql);
+  if (kind === "database") return new SqlIdempotencyStore(sql);
   return new MemoryIdempotencyStore();
 }

@@ -1,4 +1,4 @@
-import type { ErrorType } from "../errors/gateway-error.js";
+import type { ErrorType } from "../errors/codes.js";
 import type { RecordedAnswer } from "../engine/answer-recorder.js";
 import type { CanonicalEmbeddingResponse } from "../spec/embedding.js";
 import type { WireApi } from "../spec/canonical-request.js";

@@ -1,8 +1,5 @@
-/**
- * owner: everything. team_admin: the keys, budgets and usage of their teams. member: their
- * own keys and usage. viewer: read-only (of everything, or of their teams when given some).
- */
-export const ROLES = ["owner", "team_admin", "member", "viewer"] as const;
+import type { ROLES } from "../config/admin-schema.js";
+
 export type Role = (typeof ROLES)[number];
 
 /** Higher wins when several IdP groups map one person to different roles. */

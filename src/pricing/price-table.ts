@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { PriceConfig } from "../config/schema.js";
 import type { Usage } from "../spec/usage.js";
 import { priceNames } from "./price-names.js";
 
@@ -15,15 +16,8 @@ export interface Price {
   maxOutput?: number;
 }
 
-/** USD per 1M tokens as written in data/prices.json and config. */
-export interface PriceInput {
-  from?: string;
-  input: number;
-  output: number;
-  cachedInput?: number;
-  cacheWrite?: number;
-  maxOutput?: number;
-}
+/** USD per 1M tokens as written in data/prices.json and config (the config schema's `prices` entries). */
+export type PriceInput = PriceConfig;
 
 const usdToMicros = (usd: number) => Math.round(usd * 1_000_000);
 
@@ -93,4 +87,4 @@ export function costOf(price: Price, usage: Pick<Usage, "inputTokens" | "outputT
   return Math.round(picos / 1000);
 }
 
-export const NANOS_PER_USD = 1_000_000_000;
+export { NANOS_PER_USD } from "../spec/money.js";

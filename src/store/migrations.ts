@@ -1,14 +1,8 @@
 import type { Sql } from "./sql.js";
 import { ledgerScaleMigration } from "./migrations/ledger-scale.js";
+import type { Migration } from "./migration.js";
 
 /** One schema change, in the SQL subset SQLite and Postgres both accept. Append only. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-  /** PostgreSQL's version of `sql`, where the dialects must differ. */
-  postgres?: string;
-}
 
 export const migrations: readonly Migration[] = [
   {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpToolSchema } from "./config-schema.js";
+import { httpToolSchema } from "../config/tools-schema.js";
 import { HttpTool } from "./http-tool.js";
 import { ToolFailure, type ToolContext } from "./tool.js";
 import { expandUrl } from "./url-template.js";

@@ -45,7 +45,7 @@ export class ToolRegistry {
 
   private routeIssues(route: ResolvedRoute): ConfigIssue[] {
     return (route.tools?.names ?? []).flatMap((id, i) => {
-      const path = `models.${route.name}.tools[${i}]`;
+      const path = `routes.${route.name}.tools[${i}]`;
       const mcp = MCP_REF.exec(id);
       if (mcp) return this.mcp.has(mcp[1]!) ? [] : [{ path, message: `Unknown MCP server "${mcp[1]}"; defined: ${[...this.mcp.keys()].join(", ") || "none"}.` }];
       return this.local.has(id) ? [] : [{ path, message: `Unknown tool "${id}"; defined: ${[...this.local.keys()].join(", ") || "none"}.` }];

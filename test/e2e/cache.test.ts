@@ -61,7 +61,7 @@ function identify({ headers }: { headers: Record<string, string | string[] | und
   return { keyId: String(headers["x-key"] ?? "k"), userId: "u", ...(typeof team === "string" ? { teamId: team } : {}) };
 }
 
-function config(extra: Partial<ConfigInput> = {}, routeCache: NonNullable<ConfigInput["models"][string]["cache"]> = { exact: { ttlSeconds: 60 } }): ConfigInput {
+function config(extra: Partial<ConfigInput> = {}, routeCache: NonNullable<NonNullable<ConfigInput["models"]>[string]["cache"]> = { exact: { ttlSeconds: 60 } }): ConfigInput {
   return {
     providers: { up: { type: "openai", baseURL: upstream.url, apiKey: "sk-test" } },
     models: { m: { retry: { maxRetries: 0 }, cache: routeCache, targets: [{ provider: "up", model: "gpt-4o-mini" }] } },

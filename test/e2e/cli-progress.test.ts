@@ -23,7 +23,7 @@ function configFile(): string {
       "ledger: { flushIntervalMs: 20 }",
       "providers:",
       "  sim: { type: simulator, ttftMs: 0, tokensPerSecond: 1000, answerTokens: 8 }",
-      "models:",
+      "routes:",
       "  sim: { targets: [{ provider: sim, model: sim }] }",
     ].join("\n"),
   );

@@ -248,7 +248,7 @@ describe("tollgate check", () => {
   test("a good file: OK, exit 0", async () => {
     const config = tempFile(
       "good.json",
-      JSON.stringify({ providers: { up: { type: "openai", apiKey: "env:TG_CHECK_KEY" } }, models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } } }),
+      JSON.stringify({ providers: { up: { type: "openai", apiKey: "env:TG_CHECK_KEY" } }, routes: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } } }),
     );
     const result = await runCli(["check", "--config", config], { env: { TG_CHECK_KEY: "sk-check-secret-value" } });
     expect(result).toMatchObject({ code: 0, stderr: "" });

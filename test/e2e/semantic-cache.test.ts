@@ -56,7 +56,7 @@ function identify({ headers }: { headers: Record<string, string | string[] | und
   return { keyId: String(headers["x-key"] ?? "k"), teamId: String(headers["x-team"] ?? "red") };
 }
 
-type RouteCache = NonNullable<ConfigInput["models"][string]["cache"]>;
+type RouteCache = NonNullable<NonNullable<ConfigInput["models"]>[string]["cache"]>;
 
 async function open(
   cache: RouteCache = { semantic: { embeddingRoute: "embed", threshold: 0.95, ttlSeconds: 60 } },
@@ -233,8 +233,8 @@ describe("semantic cache", () => {
   test("a route that cannot embed is refused when the gateway starts", async () => {
     const start = startGateway({
       providers: { sim: { type: "anthropic", baseURL: chat.url, apiKey: "k" }, up: { type: "openai", baseURL: chat.url, apiKey: "k" } },
-      models: { m: { cache: { semantic: { embeddingRoute: "claude", ttlSeconds: 60 } }, targets: [{ provider: "up", model: "x" }] }, claude: { targets: [{ provider: "sim", model: "claude" }] } },
+      routes: { m: { cache: { semantic: { embeddingRoute: "claude", ttlMs: 60_000 } }, targets: [{ provider: "up", model: "x" }] }, claude: { targets: [{ provider: "sim", model: "claude" }] } },
     });
-    await expect(start).rejects.toThrow(/models\.m\.cache\.semantic\.embeddingRoute: Route "claude" cannot embed/);
+    await expect(start).rejects.toThrow(/routes\.m\.cache\.semantic\.embeddingRoute: Route "claude" cannot embed/);
   });
 });

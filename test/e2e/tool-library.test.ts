@@ -178,7 +178,7 @@ describe("tool config checks at startup", () => {
     const config = resolveConfig(
       {
         providers: { up: { type: "simulator" } },
-        models: { support: { targets: [{ provider: "up", model: "m" }], tools: ["lookup", "get_weather", "mcp:nowhere/x"] } },
+        routes: { support: { targets: [{ provider: "up", model: "m" }], tools: ["lookup", "get_weather", "mcp:nowhere/x"] } },
       },
       {},
     );
@@ -190,8 +190,8 @@ describe("tool config checks at startup", () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues).toEqual([
-      { path: "models.support.tools[1]", message: 'Unknown tool "get_weather"; defined: lookup.' },
-      { path: "models.support.tools[2]", message: 'Unknown MCP server "nowhere"; defined: none.' },
+      { path: "routes.support.tools[1]", message: 'Unknown tool "get_weather"; defined: lookup.' },
+      { path: "routes.support.tools[2]", message: 'Unknown MCP server "nowhere"; defined: none.' },
     ]);
   });
 

@@ -9,6 +9,7 @@ export async function check(argv: string[], usage: string): Promise<void> {
   const { values } = parseOptions(argv, { config: { type: "string", short: "c" } }, usage);
   if (!values.config) throw new UsageError("check needs --config FILE", usage);
   const config = await loadConfig(values.config);
+  for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
   // Tool names on routes and URL templates are checked where the gateway checks them.
   await new ToolRegistry(config).close();
   // Cloud providers fetch credentials at run time: say now which are missing or expired.

@@ -1,5 +1,5 @@
 import * as oidc from "openid-client";
-import type { ResolvedOidc } from "../resolve-admin.js";
+import type { ResolvedOidc } from "../../config/resolve-admin.js";
 
 /** What the browser carries from the redirect to the provider back to the callback. */
 export interface PendingSignIn {

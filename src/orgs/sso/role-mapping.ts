@@ -1,4 +1,4 @@
-import type { ResolvedOidc } from "../resolve-admin.js";
+import type { ResolvedOidc } from "../../config/resolve-admin.js";
 import { ROLE_RANK, type Role } from "../roles.js";
 
 /**

@@ -1,7 +1,7 @@
 import type { AuditLog } from "../../audit/audit-log.js";
 import type { OrgDirectory } from "../org-directory.js";
 import type { Principal } from "../principal.js";
-import type { ResolvedOidc } from "../resolve-admin.js";
+import type { ResolvedOidc } from "../../config/resolve-admin.js";
 import type { UserRecord } from "../types.js";
 import { roleFromClaims } from "./role-mapping.js";
 

@@ -3,7 +3,7 @@ import type { AuditLog } from "../../audit/audit-log.js";
 import { NotFoundError, PermissionDeniedError } from "../../errors/gateway-error.js";
 import { renderError } from "../../errors/render.js";
 import type { OrgDirectory } from "../org-directory.js";
-import type { ResolvedOidc } from "../resolve-admin.js";
+import type { ResolvedOidc } from "../../config/resolve-admin.js";
 import { FLOW_COOKIE, readCookie, SESSION_COOKIE, setCookie } from "./cookies.js";
 import { OidcFlow, type PendingSignIn } from "./oidc-flow.js";
 import { csrfMatches, type SessionStore } from "./session-store.js";

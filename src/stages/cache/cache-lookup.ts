@@ -10,8 +10,6 @@ import type { RoutedContext } from "../context.js";
 import { finalUsage } from "../final-usage.js";
 import { relayHeld } from "../relay.js";
 
-export const seconds = (s: number) => s * 1000;
-
 /** Answers a hit with the stored answer, relayed like a live one. */
 export function serveHit(ctx: RoutedContext, hit: CacheHit, cached: Omit<NonNullable<RequestRecord["cache"]>, "savedNanos" | "ageMs">): Promise<void> {
   const { entry, ageMs } = hit;
@@ -26,7 +24,7 @@ export function serveHit(ctx: RoutedContext, hit: CacheHit, cached: Omit<NonNull
 async function store(cache: ResponseCache, ctx: RoutedContext, plan: CachePlan, recorder: AnswerRecorder): Promise<void> {
   const answer = recorder.answer(ctx.upstream);
   if (!answer || ctx.cache) return;
-  const exactTtl = plan.config.exact ? seconds(plan.config.exact.ttlSeconds) : 0;
+  const exactTtl = plan.config.exact ? plan.config.exact.ttlMs : 0;
   const ttlMs = Math.max(exactTtl, plan.semantic?.ttlMs ?? 0);
   if (ttlMs === 0) return;
   // What the answer cost, without the embedding that looked for it.
@@ -52,7 +50,7 @@ export function cacheLookup(cache: ResponseCache): Stage<RoutedContext> {
     ctx.cachePlan = plan;
     ctx.responseHeaders["x-tollgate-cache"] = directive.read ? "miss" : "bypass";
     if (config.exact && directive.read) {
-      const hit = await cache.get(plan.key, Math.min(directive.maxAgeMs ?? Infinity, seconds(config.exact.ttlSeconds)));
+      const hit = await cache.get(plan.key, Math.min(directive.maxAgeMs ?? Infinity, config.exact.ttlMs));
       if (hit) return serveHit(ctx, hit, { kind: "exact" });
     }
     if (!directive.write) return next();

@@ -4,7 +4,7 @@ import { lastUserText, semanticPartition } from "../../cache/cache-key.js";
 import type { ResponseCache } from "../../cache/response-cache.js";
 import type { Stage } from "../compose.js";
 import type { RoutedContext } from "../context.js";
-import { seconds, serveHit } from "./cache-lookup.js";
+import { serveHit } from "./cache-lookup.js";
 import type { Embedded } from "../cache-plan.js";
 import { embedText } from "./embed-text.js";
 
@@ -41,7 +41,7 @@ export function cacheSemantic(cache: ResponseCache): Stage<RoutedContext> {
       cache.log(ctx.services.redactor.redact(`cache: embedding through "${config.embeddingRoute}" failed, the semantic cache is skipped: ${(err as Error).message}`));
       return next();
     }
-    plan.semantic = { partition: semanticPartition(plan.tenant, ctx.route.name, ctx.request), embedded, ttlMs: seconds(config.ttlSeconds) };
+    plan.semantic = { partition: semanticPartition(plan.tenant, ctx.route.name, ctx.request), embedded, ttlMs: config.ttlMs };
     if (plan.directive.read) {
       const match = await cache.nearest(plan.semantic.partition, embedded.vector, config.threshold);
       const hit = match && (await cache.get(match.ref, Math.min(plan.directive.maxAgeMs ?? Infinity, plan.semantic.ttlMs)));

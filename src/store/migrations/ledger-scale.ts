@@ -1,4 +1,4 @@
-import type { Migration } from "../migrations.js";
+import type { Migration } from "../migration.js";
 
 /**
  * Migration 7: a ledger that stays fast at tens of millions of rows, plus the tables of

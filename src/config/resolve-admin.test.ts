@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ConfigError, resolveConfig } from "../config/resolve.js";
+import { ConfigError, resolveConfig } from "./resolve.js";
 
 const base = { providers: { sim: { type: "simulator" } }, models: { fast: { targets: [{ provider: "sim", model: "sim" }] } } };
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { secretRef } from "../config/secret-ref.js";
+import { secretRef } from "./secret-ref.js";
 
 const ruleId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "a rule id is 1-64 of [A-Za-z0-9_.-]");
 const common = {

@@ -1,17 +1,12 @@
-import type { SecretRef } from "../config/secret-ref.js";
-import type { AdminConfigInput, OidcConfig } from "./config-schema.js";
-import type { Role } from "./roles.js";
+import type { AdminConfig } from "./admin-schema.js";
+import type { SecretRef } from "./secret-ref.js";
 
-/** An admin key with what it may do. */
-interface AdminKeyGrant {
-  secret: string;
-  role: Role;
-  teams: string[];
-  user?: string;
-  name?: string;
-}
+type AdminKeyInput = Exclude<AdminConfig["keys"][number], string>;
 
-export type ResolvedOidc = Omit<OidcConfig, "clientSecret"> & { clientSecret?: string };
+/** An admin key with what it may do: its grant, the secret read. */
+type AdminKeyGrant = Omit<AdminKeyInput, "key"> & { secret: string };
+
+export type ResolvedOidc = Omit<NonNullable<AdminConfig["oidc"]>, "clientSecret"> & { clientSecret?: string };
 
 export interface ResolvedAdmin {
   keys: AdminKeyGrant[];
@@ -19,10 +14,10 @@ export interface ResolvedAdmin {
 }
 
 /** The `admin` section with its secrets read (`secret` reads one, recording a config issue when unset). */
-export function resolveAdmin(admin: AdminConfigInput, secret: (ref: SecretRef, path: string) => string): ResolvedAdmin {
+export function resolveAdmin(admin: AdminConfig, secret: (ref: SecretRef, path: string) => string): ResolvedAdmin {
   const keys = admin.keys.map((entry, i): AdminKeyGrant => {
     // The plain form predates roles: such a key is an owner key, as it always was.
-    if (typeof entry === "string" || "env" in entry) return { secret: secret(entry, `admin.keys[${i}]`), role: "owner", teams: [] };
+    if (typeof entry === "string") return { secret: secret(entry, `admin.keys[${i}]`), role: "owner", teams: [] };
     return {
       secret: secret(entry.key, `admin.keys[${i}].key`),
       role: entry.role,

@@ -1,6 +1,8 @@
-import type { SecretRef } from "../config/secret-ref.js";
-import type { AlertsConfig } from "./config-schema.js";
-import type { ResolvedWebhook } from "./types.js";
+import type { AlertsConfig } from "./alerts-schema.js";
+import type { SecretRef } from "./secret-ref.js";
+
+/** A webhook as resolved from config (its URL and secret read from the environment). */
+export type ResolvedWebhook = Omit<AlertsConfig["webhooks"][string], "url" | "secret"> & { name: string; url: string; secret?: string };
 
 export type ResolvedAlerts = Omit<AlertsConfig, "webhooks"> & { webhooks: ResolvedWebhook[] };
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { secretRef } from "../config/secret-ref.js";
+import { secretRef } from "./secret-ref.js";
 
 const ms = z.number().int().positive();
 

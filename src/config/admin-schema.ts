@@ -1,6 +1,11 @@
 import { z } from "zod";
-import { secretRef } from "../config/secret-ref.js";
-import { ROLES } from "./roles.js";
+import { secretRef } from "./secret-ref.js";
+
+/**
+ * owner: everything. team_admin: the keys, budgets and usage of their teams. member: their
+ * own keys and usage. viewer: read-only (of everything, or of their teams when given some).
+ */
+export const ROLES = ["owner", "team_admin", "member", "viewer"] as const;
 
 const teamIds = z.array(z.string().min(1).max(256)).max(256);
 
@@ -65,5 +70,4 @@ export const adminSchema = z
   })
   .prefault({});
 
-export type AdminConfigInput = z.output<typeof adminSchema>;
-export type OidcConfig = z.output<typeof oidcSchema>;
+export type AdminConfig = z.output<typeof adminSchema>;
