@@ -35,7 +35,7 @@ const { values: args } = parseArgs({
     "ingest-at": { type: "string", default: "now" },
     runs: { type: "string", default: "20" },
     "pg-url": { type: "string", default: process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/bench_ledger" },
-    /** all: one run; load: generate into --schema and keep it; measure: ingest, roll up, query and drop a day on a loaded --schema; queries: only roll up and query it again. */
+    /** all: one run; load: generate into --schema and keep it; measure: ingest, roll up, query and drop a day on a loaded --schema; queries: the same without the ingest. */
     phase: { type: "string", default: "all" },
     schema: { type: "string" },
     /** Epoch ms the 30 days end at; give the same value to both phases. */
@@ -309,28 +309,26 @@ async function benchPostgres(rows) {
       const load = await withLoaders(schema, Number(args.loaders), (clients) => generatePostgres(clients, rows));
       return { rows, load };
     }
-    if (args.phase === "queries") {
-      const rollups = await refresh(stores);
-      return { rollups, results: await timeQueries(sql, 200) };
+    const ing = args.phase === "queries" ? undefined : await ingest(stores, INGEST_S);
+    if (ing) {
+      log(`  ingest: ${ing.rows.toLocaleString()} requests in ${INGEST_S} s from 3 writers = ${Math.round(ing.rowsPerSecond).toLocaleString()} requests/s (each with 1 attempt and 1 tag row)`);
     }
-    const ing = await ingest(stores, INGEST_S);
-    log(`  ingest: ${ing.rows.toLocaleString()} requests in ${INGEST_S} s from 3 writers = ${Math.round(ing.rowsPerSecond).toLocaleString()} requests/s (each with 1 attempt and 1 tag row)`);
     // Rows stamped now lie after the 30 days read (see ingest): the 30 days get all `rows`.
-    const inWindow = args["ingest-at"] === "spread" ? ing.rows : 0;
+    const inWindow = args["ingest-at"] === "spread" && ing ? ing.rows : 0;
     const load = args.phase === "all" ? await withLoaders(schema, Number(args.loaders), (clients) => generatePostgres(clients, rows - inWindow)) : undefined;
     const [{ n: total, window }] = await sql.query("SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE started_at >= $1 AND started_at < $2) AS window FROM tollgate_ledger_requests", [FROM, NOW]);
     log(`  requests in the ledger: ${Number(total).toLocaleString()}, of which ${Number(window).toLocaleString()} in the 30 days queried`);
     const rollups = await refresh(stores);
     const [size] = await sql.query(
-      "SELECT pg_size_pretty(SUM(pg_total_relation_size(c.oid))) AS size, (SELECT COUNT(*) FROM tollgate_usage_hourly) AS rollup_rows FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'",
+      "SELECT pg_size_pretty(SUM(pg_total_relation_size(c.oid))) AS size, (SELECT COUNT(*) FROM tollgate_usage_hourly) AS rollup_rows, (SELECT COUNT(*) FROM tollgate_latency_hourly) AS latency_rows FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'",
     );
-    log(`  database: ${size.size}; rollup rows: ${size.rollup_rows.toLocaleString()}`);
+    log(`  database: ${size.size}; rollup rows: ${size.rollup_rows.toLocaleString()} usage, ${size.latency_rows.toLocaleString()} latency histogram (hourly)`);
     const results = await timeQueries(sql, 200);
     const t = performance.now();
     const dropped = await dropPartitionsBefore(sql, dayStart(FROM) + DAY);
     const dropMs = performance.now() - t;
     log(`  dropping the oldest day (${dropped.map((d) => new Date(d).toISOString().slice(0, 10)).join(", ")}; 4 tables): ${ms(dropMs)}`);
-    return { rows: Number(total), inWindow: Number(window), ingest: ing, load, rollups, results, dropMs, size: size.size, rollupRows: size.rollup_rows };
+    return { rows: Number(total), inWindow: Number(window), ingest: ing, load, rollups, results, dropMs, size: size.size, rollupRows: size.rollup_rows, latencyRows: size.latency_rows };
   } catch (err) {
     keep = args.keep;
     throw err;

@@ -1,6 +1,6 @@
 import type { Sql } from "../store/sql.js";
 import { bucketSql } from "./latency-histogram.js";
-import { HOUR_MS } from "./rollups.js";
+import { HOUR_MS, lockDay } from "./rollups.js";
 
 const DAY_MS = 86_400_000;
 
@@ -55,6 +55,7 @@ export async function refreshLatencyRollups(sql: Sql, limit: number, rawCutoff?:
         [hour, hour + HOUR_MS],
       );
       const day = hour - (hour % DAY_MS);
+      await lockDay(tx, "tollgate_latency_daily", day);
       await tx.query("DELETE FROM tollgate_latency_daily WHERE day = $1", [day]);
       await tx.query(
         `INSERT INTO tollgate_latency_daily (dim, day, grp, metric, bucket, n)

@@ -33,6 +33,15 @@ function hourRollupSelect(): string {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * PostgreSQL: one transaction at a time recomputes a day's row of `table`, until it commits.
+ * Two hours of one day computed at once would otherwise both delete the day (seeing nothing
+ * committed yet) and then both insert it: a duplicate key. SQLite has one writer anyway.
+ */
+export async function lockDay(tx: Sql, table: string, day: number): Promise<void> {
+  if (tx.dialect === "postgres") await tx.query("SELECT pg_advisory_xact_lock(hashtext($1), $2)", [table, Math.floor(day / DAY_MS)]);
+}
+
 /** Takes the oldest marked hour no other instance is computing (PostgreSQL skips the ones locked), or none. */
 const CLAIM = {
   postgres: "DELETE FROM tollgate_rollup_dirty WHERE hour = (SELECT hour FROM tollgate_rollup_dirty ORDER BY hour LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING hour",
@@ -58,6 +67,7 @@ export async function refreshRollups(sql: Sql, limit: number, rawCutoff?: number
       await tx.query("DELETE FROM tollgate_usage_hourly WHERE hour = $1", [hour]);
       await tx.query(`INSERT INTO tollgate_usage_hourly (dim, hour, grp, ${MEASURES}) ${hourRollupSelect()}`, [hour, hour + HOUR_MS]);
       const day = hour - (hour % DAY_MS);
+      await lockDay(tx, "tollgate_usage_daily", day);
       await tx.query("DELETE FROM tollgate_usage_daily WHERE day = $1", [day]);
       await tx.query(
         `INSERT INTO tollgate_usage_daily (dim, day, grp, ${MEASURES})
