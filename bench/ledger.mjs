@@ -142,8 +142,7 @@ const REQUEST_COLUMNS = `id, seq, started_at, key_id, user_id, team_id, tags, ro
 const requestValues = (g, n) => `'gen_' || ${g}, ${g}, ${at(g, n)}, 'key_' || (${g} % ${KEYS}), 'user_' || (${g} % ${KEYS} % 100), 'team_' || (${g} % ${KEYS} % 10),
   '{}', 'route_' || (${g} % 5), 'openai-chat', 1, CASE WHEN ${g} % 50 = 0 THEN 502 ELSE 200 END, CASE WHEN ${g} % 50 = 0 THEN 'failed' ELSE 'complete' END,
   'prov_' || (${g} % 3), 'model_' || (${g} % ${MODELS}), 1, 500 + ${g} % 1000, 100 + ${g} % 300, 0, 0, 0, 'reported', 1000 + ${g} % 5000, 0, 0, 200 + ${g} % 3000, 100 + ${g} % 500`;
-const tagValues = (g, n) =>
-  `'gen_' || ${g}, 'env', CASE ${g} % 3 WHEN 0 THEN 'prod' WHEN 1 THEN 'dev' ELSE 'staging' END, ${at(g, n)}, 1000 + ${g} % 5000, 0, 500 + ${g} % 1000, 100 + ${g} % 300`;
+const tagValues = (g, n) => `'gen_' || ${g}, 'env', CASE ${g} % 3 WHEN 0 THEN 'prod' WHEN 1 THEN 'dev' ELSE 'staging' END, ${at(g, n)}, 1000 + ${g} % 5000, 0, 500 + ${g} % 1000, 100 + ${g} % 300`;
 const attemptValues = (g, n) => `'gen_' || ${g}, 1, 'prov_' || (${g} % 3), 'model_' || (${g} % ${MODELS}), ${at(g, n)} + 1, 200 + ${g} % 3000, 100 + ${g} % 500,
   CASE WHEN ${g} % 50 = 0 THEN 'error' ELSE 'ok' END, 500 + ${g} % 1000, 100 + ${g} % 300, 0, 0, 0, 'reported', 1000 + ${g} % 5000`;
 

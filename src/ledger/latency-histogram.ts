@@ -39,7 +39,7 @@ export interface Percentiles {
   p99: number | null;
 }
 
-export const NO_PERCENTILES: Percentiles = { p50: null, p90: null, p99: null };
+const NO_PERCENTILES: Percentiles = { p50: null, p90: null, p99: null };
 const LEVELS = [50, 90, 99] as const;
 
 /** Counts per bucket, added up from any number of hours, days and raw rows. */
