@@ -298,7 +298,8 @@ async function benchPostgres(rows) {
   if (args.phase === "all" || args.phase === "load") await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   const url = `${args["pg-url"]}${args["pg-url"].includes("?") ? "&" : "?"}schema=${schema}`;
   const stores = [];
-  let keep = args.keep || args.phase === "load" || args.phase === "queries";
+  // Only a one-step run drops its schema: a loaded schema is never lost to a failed later step.
+  const keep = args.keep || args.phase !== "all";
   try {
     for (let i = 0; i < 3; i++) stores.push(await openStore(url));
     const sql = stores[0];
@@ -328,9 +329,6 @@ async function benchPostgres(rows) {
     const dropMs = performance.now() - t;
     log(`  dropping the oldest day (${dropped.map((d) => new Date(d).toISOString().slice(0, 10)).join(", ")}; 4 tables): ${ms(dropMs)}`);
     return { rows: Number(total), inWindow: Number(window), ingest: ing, load, rollups, results, dropMs, size: size.size, rollupRows: size.rollup_rows, latencyRows: size.latency_rows };
-  } catch (err) {
-    keep = args.keep;
-    throw err;
   } finally {
     await Promise.all(stores.map((s) => s.close()));
     if (!keep) await admin.query(`DROP SCHEMA ${schema} CASCADE`);

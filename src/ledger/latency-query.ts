@@ -1,6 +1,6 @@
 import type { Sql } from "../store/sql.js";
-import { addCount, type Histogram, histogramPercentiles, type Percentiles } from "./latency-histogram.js";
-import { histogramSelect, type LatencyDim } from "./latency-rollups.js";
+import { addCount, bucketSql, type Histogram, histogramPercentiles, type Percentiles } from "./latency-histogram.js";
+import type { LatencyDim } from "./latency-rollups.js";
 import { groupValue, HOUR_MS, splitRange } from "./rollups.js";
 
 export type LatencyGroupBy = Exclude<LatencyDim, "all">;
@@ -38,18 +38,42 @@ interface Row {
   n: number;
 }
 
+/** Raw rows counted by key, latency bucket, TTFT bucket (null: none) and error: one pass, each value bucketed once. */
+interface RawRow {
+  key: string | number;
+  lb: number | null;
+  tb: number | null;
+  err: number;
+  n: number;
+}
+
+const rawSelect = (key: string) =>
+  `SELECT ${key} AS key, ${bucketSql("latency_ms")} AS lb, ${bucketSql("ttft_ms")} AS tb, CASE WHEN status >= 400 THEN 1 ELSE 0 END AS err, COUNT(*) AS n
+     FROM tollgate_ledger_requests WHERE started_at >= $1 AND started_at < $2 GROUP BY 1, 2, 3, 4`;
+
 /** Histograms per key and metric, added up from every part of a split range. */
 class Tally {
   private readonly byKey = new Map<string | number, Map<string, Histogram>>();
 
   add(rows: Row[]): void {
+    for (const r of rows) this.count(r.key, r.metric, r.bucket, r.n);
+  }
+
+  addRaw(rows: RawRow[]): void {
     for (const r of rows) {
-      let metrics = this.byKey.get(r.key);
-      if (!metrics) this.byKey.set(r.key, (metrics = new Map()));
-      let h = metrics.get(r.metric);
-      if (!h) metrics.set(r.metric, (h = new Map()));
-      addCount(h, r.bucket, r.n);
+      this.count(r.key, "requests", 0, r.n);
+      if (r.err) this.count(r.key, "errors", 0, r.n);
+      if (r.lb !== null) this.count(r.key, "latency", r.lb, r.n);
+      if (r.tb !== null) this.count(r.key, "ttft", r.tb, r.n);
     }
+  }
+
+  private count(key: string | number, metric: string, bucket: number, n: number): void {
+    let metrics = this.byKey.get(key);
+    if (!metrics) this.byKey.set(key, (metrics = new Map()));
+    let h = metrics.get(metric);
+    if (!h) metrics.set(metric, (h = new Map()));
+    addCount(h, bucket, n);
   }
 
   entries() {
@@ -74,20 +98,23 @@ const compareGroups = (a: LatencyGroup, b: LatencyGroup) => b.requests - a.reque
  */
 export async function queryLatency(sql: Sql, query: { groupBy: LatencyGroupBy; from: number; to: number; bucketMs?: number }): Promise<LatencyReport> {
   const { bucketMs } = query;
-  const split = await splitRange(sql, query.from, query.to, { family: "latency", days: bucketMs === undefined || bucketMs % 86_400_000 === 0 });
+  // Totals read whole days wherever they can; an hourly series needs the hours themselves.
+  const split = await splitRange(sql, query.from, query.to, { family: "latency" });
+  const seriesSplit = bucketMs === undefined || bucketMs % 86_400_000 === 0 ? split : await splitRange(sql, query.from, query.to, { family: "latency", days: false });
   const groups = new Tally();
   const points = new Tally();
   // An integer literal, so the same expression appears in SELECT and GROUP BY.
   const timeBucket = (column: string) => `${column} - (${column} % ${Math.trunc(bucketMs ?? HOUR_MS)})`;
 
   for (const edge of split.edges) {
-    const params = [edge.from, edge.to];
-    groups.add(await sql.query<Row>(`SELECT grp AS key, metric, bucket, n FROM (${histogramSelect([query.groupBy], "0")}) h`, params));
-    if (bucketMs !== undefined) points.add(await sql.query<Row>(`SELECT t AS key, metric, bucket, n FROM (${histogramSelect(["all"], timeBucket("r.started_at"))}) h`, params));
+    groups.addRaw(await sql.query<RawRow>(rawSelect(`COALESCE('=' || ${query.groupBy}, '')`), [edge.from, edge.to]));
   }
   for (const part of split.rollups) {
     groups.add(await sql.query<Row>(`SELECT grp AS key, metric, bucket, SUM(n) AS n FROM ${part.table} WHERE dim = $1 AND ${part.where} GROUP BY grp, metric, bucket`, [query.groupBy]));
-    if (bucketMs !== undefined) {
+  }
+  if (bucketMs !== undefined) {
+    for (const edge of seriesSplit.edges) points.addRaw(await sql.query<RawRow>(rawSelect(timeBucket("started_at")), [edge.from, edge.to]));
+    for (const part of seriesSplit.rollups) {
       const t = timeBucket(part.column);
       points.add(await sql.query<Row>(`SELECT ${t} AS key, metric, bucket, SUM(n) AS n FROM ${part.table} WHERE dim = 'all' AND ${part.where} GROUP BY ${t}, metric, bucket`));
     }

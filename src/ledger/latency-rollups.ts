@@ -15,7 +15,7 @@ const GROUP_OF: Record<LatencyDim, string> = { all: "''", route: grp("route"), m
  * (an SQL expression), group, metric and bucket, a count. One pass over the rows: each is
  * counted once per dimension and metric it belongs to.
  */
-export function histogramSelect(dims: readonly LatencyDim[], t: string): string {
+function histogramSelect(dims: readonly LatencyDim[], t: string): string {
   const dimRows = dims.map((d) => `SELECT '${d}' AS dim`).join(" UNION ALL ");
   const metrics = ["latency", "ttft", "requests", "errors"].map((m) => `SELECT '${m}' AS metric`).join(" UNION ALL ");
   return `SELECT d.dim AS dim, ${t} AS t, CASE d.dim ${dims.map((dim) => `WHEN '${dim}' THEN ${GROUP_OF[dim]}`).join(" ")} END AS grp, m.metric AS metric,
