@@ -3,7 +3,8 @@ import { webhookReceiver } from "../alerts/test-support/webhook-receiver.js";
 import { renderError } from "../errors/render.js";
 import { Redactor } from "../errors/redact.js";
 import { createAlertRule, deleteAlertRule, getAlerts, testAlert } from "./alerts.js";
-import { createRepricingRun } from "./repricing.js";
+import type { Principal } from "../orgs/principal.js";
+import { createRepricingRun, getRepricingRuns } from "./repricing.js";
 import { OWNER, testServices, type TestServices } from "./test-support/services.js";
 import { getUsage } from "./usage.js";
 import type { AdminHandler } from "./types.js";
@@ -22,8 +23,8 @@ afterEach(async () => {
   await receiver.close();
 });
 
-const call = (handler: AdminHandler, input: { body?: unknown; query?: Record<string, string>; params?: Record<string, string> } = {}) =>
-  handler({ params: input.params ?? {}, query: input.query ?? {}, body: input.body, services, principal: OWNER });
+const call = (handler: AdminHandler, input: { body?: unknown; query?: Record<string, string>; params?: Record<string, string> } = {}, principal: Principal = OWNER) =>
+  handler({ params: input.params ?? {}, query: input.query ?? {}, body: input.body, services, principal });
 /** The status and error code a refused call renders as. */
 async function refused(promise: Promise<unknown>): Promise<{ status: number; code: string; message: string }> {
   const err = await promise.then(
@@ -77,14 +78,27 @@ describe("/admin/alerts", () => {
 });
 
 describe("re-costing through the admin API", () => {
-  it("refuses a bad price table, as_model without prices, and a run without an actor", async () => {
+  it("refuses a bad price table, as_model without prices, and a run backwards in time", async () => {
     expect(await refused(call(getUsage, { query: { prices: "{not json" } }))).toMatchObject({ status: 400, message: expect.stringContaining("JSON price table") });
     expect(await refused(call(getUsage, { query: { prices: JSON.stringify({ "gpt-4o": { input: "cheap" } }) } }))).toMatchObject({ status: 400 });
     expect(await refused(call(getUsage, { query: { as_model: "gpt-4o" } }))).toMatchObject({ status: 400, message: expect.stringContaining("goes with prices") });
     expect(await refused(call(getUsage, { query: { prices: "{}", granularity: "hour" } }))).toMatchObject({ status: 400, message: expect.stringContaining("granularity") });
-    expect(await refused(call(createRepricingRun, { body: { prices: {}, from: "2026-01-01", to: "2026-01-02" } }))).toMatchObject({ status: 400, message: expect.stringContaining("actor") });
-    expect(await refused(call(createRepricingRun, { body: { prices: { m: { input: 1, output: 1 } }, from: "2026-01-02", to: "2026-01-01", actor: "me" } }))).toMatchObject({ status: 400 });
+    expect(await refused(call(createRepricingRun, { body: { prices: { m: { input: 1, output: 1 } }, from: "2026-01-02", to: "2026-01-01" } }))).toMatchObject({ status: 400 });
     expect(await services.sql.query("SELECT COUNT(*) AS n FROM tollgate_repricing_runs")).toEqual([{ n: 0 }]);
+  });
+
+  it("records the signed-in principal as a run's actor, and refuses an actor in the body", async () => {
+    const olivia: Principal = { actor: "user:olivia", via: "session", role: "owner", teams: [], userId: "olivia" };
+    const body = { prices: { "gpt-4o": { input: 1, output: 2 } }, from: "2026-01-01", to: "2026-01-02", note: "new contract" };
+    const run = await call(createRepricingRun, { body }, olivia);
+    expect(run).toMatchObject({ status: 201, body: { object: "repricing_run", actor: "user:olivia", note: "new contract" } });
+    expect(await call(createRepricingRun, { body })).toMatchObject({ status: 201, body: { actor: OWNER.actor } });
+    // Claiming someone else, or even oneself, through the body is refused: nothing more is recorded.
+    for (const actor of ["finance@example.com", "user:olivia"]) {
+      expect(await refused(call(createRepricingRun, { body: { ...body, actor } }, olivia))).toMatchObject({ status: 400, code: "invalid_request", message: expect.stringContaining("actor") });
+    }
+    const runs = await call(getRepricingRuns);
+    expect((runs.body as { data: { actor: string }[] }).data.map((r) => r.actor).sort()).toEqual([OWNER.actor, "user:olivia"].sort());
   });
 
   it("answers an empty repriced report for a range without requests", async () => {

@@ -82,7 +82,7 @@ const CALLS: Record<string, (target: Target, w: World) => Call> = {
   "POST /admin/repricing-runs": (t) => ({
     method: "POST",
     path: "/admin/repricing-runs",
-    body: { prices: { "gpt-4o-mini": { input: t === "own" ? 1 : 2, output: 4 } }, from: new Date(NOW - 3_600_000).toISOString(), to: new Date(NOW).toISOString(), actor: "authz-test" },
+    body: { prices: { "gpt-4o-mini": { input: t === "own" ? 1 : 2, output: 4 } }, from: new Date(NOW - 3_600_000).toISOString(), to: new Date(NOW).toISOString() },
   }),
 };
 

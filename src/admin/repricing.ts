@@ -72,12 +72,11 @@ export async function repricedUsage(
   };
 }
 
+/** No `actor`: a run records who is signed in (the principal), never what the body claims. */
 const runBody = z.strictObject({
   prices: z.unknown(),
   from: z.string().min(1),
   to: z.string().min(1),
-  /** Who asked for the run (a person or a system); recorded with it. */
-  actor: z.string().min(1).max(200),
   note: z.string().max(2000).optional(),
 });
 
@@ -94,13 +93,21 @@ const runView = (r: Awaited<ReturnType<typeof listRepricingRuns>>[number]) => ({
   new: costFields(r.newCostNanos),
 });
 
-/** POST /admin/repricing-runs: applies a price table to the recorded costs of a range, as a recorded run (who, when, which rows). */
-export const createRepricingRun: AdminHandler = async ({ body, services, now = Date.now() }) => {
+/**
+ * POST /admin/repricing-runs: applies a price table to the recorded costs of a range, as a
+ * recorded run (who, when, which rows). Who is the caller's principal (`admin-key:NAME` or
+ * `user:ID`, as in the audit log); a body naming an `actor` is refused with a 400 rather than
+ * ignored, so a client that meant to attribute the run to someone else learns it cannot.
+ */
+export const createRepricingRun: AdminHandler = async ({ body, services, principal, now = Date.now() }) => {
+  if (typeof body === "object" && body !== null && "actor" in body) {
+    throw new InvalidRequestError("invalid_request", "actor is not taken from the body: a repricing run records who is signed in (the admin key or the session).", { param: "actor" });
+  }
   const b = parseWith(runBody, body, "body");
   const range = parseRange(b, now);
   const { table, json } = tableFrom(b.prices, services, "prices");
   try {
-    const run = await applyRepricing(await services.store(), table, { ...range, actor: b.actor, note: b.note, pricesJson: json, now });
+    const run = await applyRepricing(await services.store(), table, { ...range, actor: principal.actor, note: b.note, pricesJson: json, now });
     return { status: 201, body: runView(run) };
   } catch (err) {
     if (err instanceof RepricingTooLargeError) throw new InvalidRequestError("invalid_request", err.message, { param: "from" });

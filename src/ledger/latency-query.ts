@@ -1,12 +1,9 @@
 import type { Sql } from "../store/sql.js";
+import { addCount, bucketSql, type Histogram, histogramPercentiles, type Percentiles } from "./latency-histogram.js";
+import type { LatencyDim } from "./latency-rollups.js";
+import { groupValue, HOUR_MS, splitRange } from "./rollups.js";
 
-export type LatencyGroupBy = "route" | "model" | "provider";
-
-interface Percentiles {
-  p50: number | null;
-  p90: number | null;
-  p99: number | null;
-}
+export type LatencyGroupBy = Exclude<LatencyDim, "all">;
 
 interface LatencyGroup {
   group: string | null;
@@ -33,62 +30,106 @@ export interface LatencyReport {
   series: LatencyPoint[];
 }
 
-const GROUP_COLUMNS: Record<LatencyGroupBy, string> = { route: "route", model: "model", provider: "provider" };
-const RANGE = "FROM tollgate_ledger_requests WHERE started_at >= $1 AND started_at < $2";
-const LEVELS = [50, 90, 99] as const;
-const NONE: Percentiles = { p50: null, p90: null, p99: null };
+/** One histogram row: `key` is the group ('' or '=value') or the time bucket. */
+interface Row {
+  key: string | number;
+  metric: string;
+  bucket: number;
+  n: number;
+}
 
-/**
- * Exact nearest-rank percentiles per partition, computed in the database: rows are ranked
- * within their partition by a window function (SQLite ≥ 3.25 and Postgres both have them;
- * neither dialect shares a percentile function), and only the rows at rank ⌈p·n⌉ come back,
- * three per partition, whatever the number of requests. ⌈p·n⌉ is integer arithmetic.
- */
-async function percentiles(sql: Sql, partition: string, column: "latency_ms" | "ttft_ms", params: unknown[]): Promise<Map<string | number | null, Percentiles>> {
-  const ranks = LEVELS.map((p) => `rn = (n * ${p} + 99) / 100`).join(" OR ");
-  const rows = await sql.query<{ part: string | number | null; n: number; rn: number; v: number }>(
-    `SELECT part, n, rn, v FROM (
-       SELECT ${partition} AS part, ${column} AS v,
-              ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${column}) AS rn,
-              COUNT(*) OVER (PARTITION BY ${partition}) AS n
-       ${RANGE} AND ${column} IS NOT NULL
-     ) ranked WHERE ${ranks}`,
-    params,
-  );
-  const out = new Map<string | number | null, Percentiles>();
-  for (const row of rows) {
-    const entry = out.get(row.part) ?? { ...NONE };
-    // One row can sit at several ranks (n = 1 puts p50, p90 and p99 on the same row).
-    for (const p of LEVELS) if (row.rn === Math.floor((row.n * p + 99) / 100)) entry[`p${p}`] = row.v;
-    out.set(row.part, entry);
+/** Raw rows counted by key, latency bucket, TTFT bucket (null: none) and error: one pass, each value bucketed once. */
+interface RawRow {
+  key: string | number;
+  lb: number | null;
+  tb: number | null;
+  err: number;
+  n: number;
+}
+
+const rawSelect = (key: string) =>
+  `SELECT ${key} AS key, ${bucketSql("latency_ms")} AS lb, ${bucketSql("ttft_ms")} AS tb, CASE WHEN status >= 400 THEN 1 ELSE 0 END AS err, COUNT(*) AS n
+     FROM tollgate_ledger_requests WHERE started_at >= $1 AND started_at < $2 GROUP BY 1, 2, 3, 4`;
+
+/** Histograms per key and metric, added up from every part of a split range. */
+class Tally {
+  private readonly byKey = new Map<string | number, Map<string, Histogram>>();
+
+  add(rows: Row[]): void {
+    for (const r of rows) this.count(r.key, r.metric, r.bucket, r.n);
   }
-  return out;
+
+  addRaw(rows: RawRow[]): void {
+    for (const r of rows) {
+      this.count(r.key, "requests", 0, r.n);
+      if (r.err) this.count(r.key, "errors", 0, r.n);
+      if (r.lb !== null) this.count(r.key, "latency", r.lb, r.n);
+      if (r.tb !== null) this.count(r.key, "ttft", r.tb, r.n);
+    }
+  }
+
+  private count(key: string | number, metric: string, bucket: number, n: number): void {
+    let metrics = this.byKey.get(key);
+    if (!metrics) this.byKey.set(key, (metrics = new Map()));
+    let h = metrics.get(metric);
+    if (!h) metrics.set(metric, (h = new Map()));
+    addCount(h, bucket, n);
+  }
+
+  entries() {
+    return [...this.byKey.entries()].map(([key, metrics]) => ({
+      key,
+      requests: metrics.get("requests")?.get(0) ?? 0,
+      errors: metrics.get("errors")?.get(0) ?? 0,
+      latency: histogramPercentiles(metrics.get("latency")),
+      ttft: histogramPercentiles(metrics.get("ttft")),
+    }));
+  }
 }
 
 const compareGroups = (a: LatencyGroup, b: LatencyGroup) => b.requests - a.requests || (a.group === b.group ? 0 : a.group === null ? 1 : b.group === null ? -1 : a.group < b.group ? -1 : 1);
 
-/** Latency and TTFT percentiles per route, model or provider over [from, to), and over time when `bucketMs` is given. */
+/**
+ * Latency and TTFT percentiles per route, model or provider over [from, to), and over time
+ * when `bucketMs` (an hour or a day) is given. Percentiles come from log-spaced histograms
+ * (latency-histogram.ts: within 4.9 % of the exact nearest-rank value): whole days and hours
+ * from the histogram rollups, the partial hours at the ends and hours not yet recomputed
+ * from raw rows, bucketed the same way. Request and error counts are exact.
+ */
 export async function queryLatency(sql: Sql, query: { groupBy: LatencyGroupBy; from: number; to: number; bucketMs?: number }): Promise<LatencyReport> {
-  const params = [query.from, query.to];
-  const group = GROUP_COLUMNS[query.groupBy];
-  const counts = await sql.query<{ grp: string | null; requests: number; errors: number }>(
-    `SELECT ${group} AS grp, COUNT(*) AS requests, COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0) AS errors ${RANGE} GROUP BY ${group}`,
-    params,
-  );
-  const latency = await percentiles(sql, group, "latency_ms", params);
-  const ttft = await percentiles(sql, group, "ttft_ms", params);
-  const groups = counts.map((c) => ({ group: c.grp, requests: c.requests, errors: c.errors, latency: latency.get(c.grp) ?? NONE, ttft: ttft.get(c.grp) ?? NONE })).sort(compareGroups);
+  const { bucketMs } = query;
+  // Totals read whole days wherever they can; an hourly series needs the hours themselves.
+  const split = await splitRange(sql, query.from, query.to, { family: "latency" });
+  const seriesSplit = bucketMs === undefined || bucketMs % 86_400_000 === 0 ? split : await splitRange(sql, query.from, query.to, { family: "latency", days: false });
+  const groups = new Tally();
+  const points = new Tally();
+  // An integer literal, so the same expression appears in SELECT and GROUP BY.
+  const timeBucket = (column: string) => `${column} - (${column} % ${Math.trunc(bucketMs ?? HOUR_MS)})`;
 
-  let series: LatencyPoint[] = [];
-  if (query.bucketMs !== undefined) {
-    // An integer literal, so the same expression appears in SELECT and GROUP BY.
-    const bucket = `started_at - (started_at % ${Math.trunc(query.bucketMs)})`;
-    const perBucket = await sql.query<{ bucket: number; requests: number }>(`SELECT ${bucket} AS bucket, COUNT(*) AS requests ${RANGE} GROUP BY ${bucket}`, params);
-    const bucketLatency = await percentiles(sql, bucket, "latency_ms", params);
-    const bucketTtft = await percentiles(sql, bucket, "ttft_ms", params);
-    series = perBucket
-      .map((b) => ({ bucket: b.bucket, requests: b.requests, latency: bucketLatency.get(b.bucket) ?? NONE, ttft: bucketTtft.get(b.bucket) ?? NONE }))
-      .sort((a, b) => a.bucket - b.bucket);
+  for (const edge of split.edges) {
+    groups.addRaw(await sql.query<RawRow>(rawSelect(`COALESCE('=' || ${query.groupBy}, '')`), [edge.from, edge.to]));
   }
-  return { groups, series };
+  for (const part of split.rollups) {
+    groups.add(await sql.query<Row>(`SELECT grp AS key, metric, bucket, SUM(n) AS n FROM ${part.table} WHERE dim = $1 AND ${part.where} GROUP BY grp, metric, bucket`, [query.groupBy]));
+  }
+  if (bucketMs !== undefined) {
+    for (const edge of seriesSplit.edges) points.addRaw(await sql.query<RawRow>(rawSelect(timeBucket("started_at")), [edge.from, edge.to]));
+    for (const part of seriesSplit.rollups) {
+      const t = timeBucket(part.column);
+      points.add(await sql.query<Row>(`SELECT ${t} AS key, metric, bucket, SUM(n) AS n FROM ${part.table} WHERE dim = 'all' AND ${part.where} GROUP BY ${t}, metric, bucket`));
+    }
+  }
+  return {
+    groups: groups
+      .entries()
+      .map(({ key, ...g }) => ({ group: groupValue(String(key)), ...g }))
+      .sort(compareGroups),
+    series:
+      bucketMs === undefined
+        ? []
+        : points
+            .entries()
+            .map(({ key, requests, latency, ttft }) => ({ bucket: Number(key), requests, latency, ttft }))
+            .sort((a, b) => a.bucket - b.bucket),
+  };
 }

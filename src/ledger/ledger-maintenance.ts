@@ -1,6 +1,7 @@
 import type { Sql } from "../store/sql.js";
 import { dayStart, DAY_MS, ensureDayPartition, moveLegacyRows } from "./partitions.js";
 import { applyRetention, type RetentionResult } from "./retention.js";
+import { refreshLatencyRollups } from "./latency-rollups.js";
 import { refreshRollups } from "./rollups.js";
 
 export interface LedgerMaintenanceOptions {
@@ -17,6 +18,8 @@ export interface MaintenanceReport extends RetentionResult {
   movedRequests: number;
   /** Hours whose rollups were recomputed. */
   refreshedHours: number;
+  /** Hours whose latency histograms were recomputed. */
+  refreshedLatencyHours: number;
 }
 
 /** PostgreSQL: partitions exist this many days ahead, so new rows never land in the default partition. */
@@ -63,8 +66,9 @@ export class LedgerMaintenance {
     const rawCutoff = rawDays === undefined ? undefined : now - rawDays * DAY_MS;
     // Before retention: an hour's rollups are computed while its raw rows are still there.
     const refreshedHours = await refreshRollups(this.sql, REFRESH_PER_RUN, rawCutoff);
+    const refreshedLatencyHours = await refreshLatencyRollups(this.sql, REFRESH_PER_RUN, rawCutoff);
     const retention = await applyRetention(this.sql, { raw: rawCutoff, rollup: rollupDays === undefined ? undefined : now - rollupDays * DAY_MS });
-    return { ...retention, movedRequests, refreshedHours };
+    return { ...retention, movedRequests, refreshedHours, refreshedLatencyHours };
   }
 
   async close(): Promise<void> {
@@ -77,7 +81,7 @@ export class LedgerMaintenance {
     if (this.closed) return;
     this.timer = setTimeout(() => {
       const run = this.runOnce().then(
-        (report) => this.schedule(report.movedRequests > 0 || report.refreshedHours >= REFRESH_PER_RUN ? BUSY_INTERVAL_MS : this.options.intervalMs),
+        (report) => this.schedule(report.movedRequests > 0 || report.refreshedHours >= REFRESH_PER_RUN || report.refreshedLatencyHours >= REFRESH_PER_RUN ? BUSY_INTERVAL_MS : this.options.intervalMs),
         (err: unknown) => {
           this.options.onError(err);
           this.schedule(this.options.intervalMs);

@@ -73,6 +73,9 @@ export async function applyRetention(sql: Sql, cutoffs: { raw?: number | undefin
     result.deletedRollupRows = (await sql.query("DELETE FROM tollgate_usage_hourly WHERE hour < $1 RETURNING 1", [cutoffs.rollup])).length;
     // Whole days only: a day partly past the cutoff keeps its daily row until all of it is.
     await sql.query("DELETE FROM tollgate_usage_daily WHERE day + 86400000 <= $1", [cutoffs.rollup]);
+    // The latency histograms (migration 12) are rollups too, kept as long.
+    result.deletedRollupRows += (await sql.query("DELETE FROM tollgate_latency_hourly WHERE hour < $1 RETURNING 1", [cutoffs.rollup])).length;
+    await sql.query("DELETE FROM tollgate_latency_daily WHERE day + 86400000 <= $1", [cutoffs.rollup]);
   }
   if (sql.dialect === "sqlite" && (result.deletedRequests > 0 || result.deletedRollupRows > 0)) await vacuumIncrementally(sql);
   return result;

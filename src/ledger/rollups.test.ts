@@ -3,17 +3,59 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../store/open-store.js";
 import type { Sql } from "../store/sql.js";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../store/test-support/test-database.js";
+import type { RequestRecord } from "../pipeline/context.js";
 import { insertRecords } from "./insert-records.js";
+import { refreshLatencyRollups } from "./latency-rollups.js";
+import { type LatencyGroupBy, queryLatency } from "./latency-query.js";
 import { PROVIDER_HEALTH_RAW, queryProviderHealth } from "./provider-health-query.js";
 import { refreshRollups, splitRange } from "./rollups.js";
 import { querySummary } from "./summary-query.js";
+import { expectNear, reference } from "./test-support/percentiles.js";
 import { expectedTotals, usageDataset } from "./test-support/usage-dataset.js";
 import { queryUsage, type UsageGroupBy } from "./usage-query.js";
 
 const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;
 const SPAN = 3 * 24 * HOUR;
-const records = usageDataset(600, T0, SPAN);
+const DAY = 24 * HOUR;
+
+/**
+ * Latencies log-uniform from 0 ms to about 20 minutes (a TTFT on two in three), over
+ * routes and providers, by a fixed LCG: many buckets and groups for the histograms.
+ */
+function withLatencies(list: RequestRecord[]): RequestRecord[] {
+  let s = 4_242;
+  const next = () => {
+    s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
+    return s / 2 ** 31;
+  };
+  return list.map((r) => {
+    const { ttftMs: _ttft, ...rest } = r;
+    const latencyMs = Math.exp(next() * Math.log(1_200_000)) - 1;
+    const ttft = next() < 2 / 3 ? { ttftMs: latencyMs * next() } : {};
+    const route = ["chat", "embed", "batch"][Math.floor(next() * 3)]!;
+    const provider = ["openai", "anthropic"][Math.floor(next() * 2)]!;
+    return { ...rest, route, latencyMs, ...ttft, attempts: r.attempts.map((a) => ({ ...a, provider })) };
+  });
+}
+const records = withLatencies(usageDataset(600, T0, SPAN));
+
+/** What the ledger keeps of a record's latency (whole milliseconds), and its group for the latency report. */
+const stored = (ms: number | undefined) => (ms === undefined ? undefined : Math.round(ms));
+const latencyGroup = (r: RequestRecord, by: LatencyGroupBy) => (by === "route" ? (r.route ?? null) : (r.attempts.at(-1)?.[by] ?? null));
+
+function groupRecords<K>(list: RequestRecord[], keyOf: (r: RequestRecord) => K): Map<K, RequestRecord[]> {
+  const out = new Map<K, RequestRecord[]>();
+  for (const r of list) out.set(keyOf(r), [...(out.get(keyOf(r)) ?? []), r]);
+  return out;
+}
+
+/** The exact figures of a set of records: counts, and nearest-rank percentiles of the stored latencies. */
+function exactLatency(list: RequestRecord[]) {
+  const latencies = list.map((r) => stored(r.latencyMs)).filter((v) => v !== undefined);
+  const ttfts = list.map((r) => stored(r.ttftMs)).filter((v) => v !== undefined);
+  return { requests: list.length, errors: list.filter((r) => r.status >= 400).length, latency: reference(latencies), ttft: reference(ttfts) };
+}
 
 const GROUPINGS: { groupBy: UsageGroupBy; tag?: string }[] = [
   { groupBy: "key" },
@@ -37,6 +79,7 @@ describe.each(storeKinds)("hourly rollups on %s", (kind) => {
     await insertRecords(sql, records.slice(0, 100));
     // What the ledger's maintenance does every minute.
     await refreshRollups(sql, 1_000);
+    await refreshLatencyRollups(sql, 1_000);
   });
   afterAll(async () => {
     await sql.close();
@@ -117,6 +160,47 @@ describe.each(storeKinds)("hourly rollups on %s", (kind) => {
       tagNames: ["app", "env"],
     });
   });
+  it("give latency percentiles within the buckets' error of the exact ones, and exact counts, for any range and series", async () => {
+    const series = fc.constantFrom(undefined, HOUR, DAY);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: -HOUR, max: SPAN + HOUR }),
+        fc.integer({ min: 1, max: SPAN }),
+        fc.constantFrom<LatencyGroupBy>("route", "model", "provider"),
+        series,
+        async (offset, length, groupBy, bucketMs) => {
+          const from = T0 + offset;
+          const to = from + length;
+          const report = await queryLatency(sql, { groupBy, from, to, ...(bucketMs ? { bucketMs } : {}) });
+          const inRange = records.filter((r) => r.startedAt >= from && r.startedAt < to);
+          const byGroup = groupRecords(inRange, (r) => latencyGroup(r, groupBy));
+          expect(new Map(report.groups.map((g) => [g.group, [g.requests, g.errors]]))).toEqual(new Map([...byGroup].map(([g, list]) => [g, [list.length, exactLatency(list).errors]])));
+          for (const g of report.groups) {
+            const exact = exactLatency(byGroup.get(g.group) ?? []);
+            expectNear(g.latency, exact.latency);
+            expectNear(g.ttft, exact.ttft);
+          }
+          const byBucket = bucketMs ? groupRecords(inRange, (r) => r.startedAt - (r.startedAt % bucketMs)) : new Map<number, RequestRecord[]>();
+          expect(report.series.map((p) => [p.bucket, p.requests])).toEqual([...byBucket].map(([b, list]) => [b, list.length]).sort((a, b) => a[0]! - b[0]!));
+          for (const p of report.series) {
+            const exact = exactLatency(byBucket.get(p.bucket) ?? []);
+            expectNear(p.latency, exact.latency);
+            expectNear(p.ttft, exact.ttft);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("reads latency histograms by the day and the hour, and only the partial hours from raw rows", async () => {
+    const split = await splitRange(sql, T0 + 5 * HOUR + 1, T0 + 50 * HOUR, { family: "latency" });
+    expect(split.edges).toEqual([{ from: T0 + 5 * HOUR + 1, to: T0 + 6 * HOUR }]);
+    expect(split.rollups.map((r) => r.table)).toEqual(["tollgate_latency_daily", "tollgate_latency_hourly"]);
+    const [all] = await sql.query<{ n: number }>("SELECT SUM(n) AS n FROM tollgate_latency_hourly WHERE dim = 'all' AND metric = 'requests'");
+    expect(all!.n).toBe(records.length);
+  });
+
   // Last: it adds rows.
   it("reads hours with rows newer than their rollups from raw rows, until they are recomputed", async () => {
     const late = usageDataset(3, T0 + 5 * HOUR, 10 * 60_000, 50_000);

@@ -34,21 +34,40 @@ function hourRollupSelect(): string {
 const DAY_MS = 86_400_000;
 
 /**
+ * PostgreSQL: one transaction at a time recomputes a day's row of `table`, until it commits.
+ * Two hours of one day computed at once would otherwise both delete the day (seeing nothing
+ * committed yet) and then both insert it: a duplicate key. SQLite has one writer anyway.
+ */
+export async function lockDay(tx: Sql, table: string, day: number): Promise<void> {
+  if (tx.dialect === "postgres") await tx.query("SELECT pg_advisory_xact_lock(hashtext($1), $2)", [table, Math.floor(day / DAY_MS)]);
+}
+
+/** Takes the oldest marked hour no other instance is computing (PostgreSQL skips the ones locked), or none. */
+const CLAIM = {
+  postgres: "DELETE FROM tollgate_rollup_dirty WHERE hour = (SELECT hour FROM tollgate_rollup_dirty ORDER BY hour LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING hour",
+  sqlite: "DELETE FROM tollgate_rollup_dirty WHERE hour = (SELECT hour FROM tollgate_rollup_dirty ORDER BY hour LIMIT 1) RETURNING hour",
+};
+
+/**
  * Recomputes the rollups of up to `limit` hours that got rows since they were last
  * computed, oldest first, one transaction per hour: the hour from raw rows, then its day
- * from the day's hours. Hours before `rawCutoff` lost their raw rows to retention: their
+ * from the day's hours. Each hour is claimed in its transaction, so instances running this
+ * at once share the work. Hours before `rawCutoff` lost their raw rows to retention: their
  * rollups stay as they were. Returns the hours refreshed.
  */
 export async function refreshRollups(sql: Sql, limit: number, rawCutoff?: number): Promise<number> {
-  const hours = await sql.query<{ hour: number }>(`SELECT hour FROM tollgate_rollup_dirty ORDER BY hour LIMIT ${Math.trunc(limit)}`);
-  for (const { hour } of hours) {
-    await sql.transaction(async (tx) => {
+  let done = 0;
+  while (done < limit) {
+    const claimed = await sql.transaction(async (tx) => {
       // Unmarked first: a row written meanwhile marks the hour again, and it is recomputed next time.
-      await tx.query("DELETE FROM tollgate_rollup_dirty WHERE hour = $1", [hour]);
-      if (rawCutoff !== undefined && hour < rawCutoff) return;
+      const [row] = await tx.query<{ hour: number }>(CLAIM[tx.dialect]);
+      if (!row) return false;
+      const { hour } = row;
+      if (rawCutoff !== undefined && hour < rawCutoff) return true;
       await tx.query("DELETE FROM tollgate_usage_hourly WHERE hour = $1", [hour]);
       await tx.query(`INSERT INTO tollgate_usage_hourly (dim, hour, grp, ${MEASURES}) ${hourRollupSelect()}`, [hour, hour + HOUR_MS]);
       const day = hour - (hour % DAY_MS);
+      await lockDay(tx, "tollgate_usage_daily", day);
       await tx.query("DELETE FROM tollgate_usage_daily WHERE day = $1", [day]);
       await tx.query(
         `INSERT INTO tollgate_usage_daily (dim, day, grp, ${MEASURES})
@@ -57,9 +76,12 @@ export async function refreshRollups(sql: Sql, limit: number, rawCutoff?: number
            .join(", ")} FROM tollgate_usage_hourly WHERE hour >= $1 AND hour < $2 GROUP BY dim, grp`,
         [day, day + DAY_MS],
       );
+      return true;
     });
+    if (!claimed) break;
+    done++;
   }
-  return hours.length;
+  return done;
 }
 
 /** Marks hours to be recomputed (their rows changed, e.g. by a repricing run). */
@@ -74,10 +96,14 @@ interface Range {
 
 /** Rollup rows that answer part of a range: a table, its time column, and which of its rows (SQL on literal integers). */
 export interface RollupPart {
-  table: "tollgate_usage_hourly" | "tollgate_usage_daily";
+  table: `tollgate_${RollupFamily}_hourly` | `tollgate_${RollupFamily}_daily`;
   column: "hour" | "day";
   where: string;
 }
+
+/** Which rollups: the usage sums (migration 7) or the latency histograms (migration 12), each with its own dirty marks. */
+type RollupFamily = "usage" | "latency";
+const DIRTY_TABLE: Record<RollupFamily, string> = { usage: "tollgate_rollup_dirty", latency: "tollgate_latency_dirty" };
 
 /** A report's range cut where rollups can answer: whole clean days, then whole clean hours, the rest from raw rows. */
 export interface RangeSplit {
@@ -107,33 +133,36 @@ function predicate(column: string, include: Range[], exclude: Range[]): string {
 }
 
 /**
- * Where [from, to) can be read from rollups. With `days`, whole UTC days without hours
- * waiting to be recomputed come from the daily rollups (a report by hour passes false).
+ * Where [from, to) can be read from rollups of `family` (default usage). With `days` (the
+ * default), whole UTC days without hours waiting to be recomputed come from the daily
+ * rollups (a report by hour passes false).
  * Everything comes from raw rows while rows of before migration 7 wait to be moved into
  * the partitions (PostgreSQL).
  */
-export async function splitRange(sql: Sql, from: number, to: number, options: { days: boolean } = { days: true }): Promise<RangeSplit> {
+export async function splitRange(sql: Sql, from: number, to: number, options: { days?: boolean; family?: RollupFamily } = {}): Promise<RangeSplit> {
+  const family = options.family ?? "usage";
   const hoursFrom = ceilTo(from, HOUR_MS);
   const hoursTo = floorTo(to, HOUR_MS);
   if (hoursFrom >= hoursTo || (sql.dialect === "postgres" && (await hasLegacyRows(sql)))) return { edges: [{ from, to }], rollups: [] };
-  const dirtyRows = await sql.query<{ hour: number }>(`SELECT hour FROM tollgate_rollup_dirty WHERE hour >= $1 AND hour < $2 ORDER BY hour LIMIT ${MAX_DIRTY_IN_RANGE + 1}`, [hoursFrom, hoursTo]);
+  const dirtyRows = await sql.query<{ hour: number }>(`SELECT hour FROM ${DIRTY_TABLE[family]} WHERE hour >= $1 AND hour < $2 ORDER BY hour LIMIT ${MAX_DIRTY_IN_RANGE + 1}`, [hoursFrom, hoursTo]);
   if (dirtyRows.length > MAX_DIRTY_IN_RANGE) return { edges: [{ from, to }], rollups: [] };
   const dirty = runs(dirtyRows.map(({ hour }) => ({ from: hour, to: hour + HOUR_MS })));
   const edges = [{ from, to: hoursFrom }, ...dirty, { from: hoursTo, to }].filter((e) => e.from < e.to);
 
-  const daysFrom = options.days ? ceilTo(hoursFrom, DAY_MS) : hoursTo;
-  const daysTo = options.days ? floorTo(hoursTo, DAY_MS) : hoursTo;
+  const days = options.days ?? true;
+  const daysFrom = days ? ceilTo(hoursFrom, DAY_MS) : hoursTo;
+  const daysTo = days ? floorTo(hoursTo, DAY_MS) : hoursTo;
   const rollups: RollupPart[] = [];
   let hourly: Range[] = [{ from: hoursFrom, to: hoursTo }];
   if (daysFrom < daysTo) {
     // A day with an hour waiting is read by the hour (its clean hours) instead.
     const dirtyDays = runs(dirty.map((r) => ({ from: floorTo(r.from, DAY_MS), to: ceilTo(r.to, DAY_MS) }))).filter((d) => d.to > daysFrom && d.from < daysTo);
-    rollups.push({ table: "tollgate_usage_daily", column: "day", where: predicate("day", [{ from: daysFrom, to: daysTo }], dirtyDays) });
+    rollups.push({ table: `tollgate_${family}_daily`, column: "day", where: predicate("day", [{ from: daysFrom, to: daysTo }], dirtyDays) });
     hourly = [{ from: hoursFrom, to: daysFrom }, ...dirtyDays.map((d) => ({ from: Math.max(d.from, daysFrom), to: Math.min(d.to, daysTo) })), { from: daysTo, to: hoursTo }].filter(
       (r) => r.from < r.to,
     );
   }
-  if (hourly.length > 0) rollups.push({ table: "tollgate_usage_hourly", column: "hour", where: predicate("hour", runs(hourly), dirty) });
+  if (hourly.length > 0) rollups.push({ table: `tollgate_${family}_hourly`, column: "hour", where: predicate("hour", runs(hourly), dirty) });
   return { edges, rollups };
 }
 

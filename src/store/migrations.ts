@@ -1,4 +1,5 @@
 import type { Sql } from "./sql.js";
+import { latencyHistogramsMigration } from "./migrations/latency-histograms.js";
 import { ledgerScaleMigration } from "./migrations/ledger-scale.js";
 import type { Migration } from "./migration.js";
 
@@ -236,6 +237,7 @@ export const migrations: readonly Migration[] = [
     // The browser origins (CORS) a key may be used from, as a JSON array; NULL: the gateway's own list only.
     sql: "ALTER TABLE tollgate_keys ADD COLUMN allowed_origins TEXT;",
   },
+  latencyHistogramsMigration,
 ];
 
 /**

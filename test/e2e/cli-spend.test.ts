@@ -76,10 +76,11 @@ describe("tollgate reprice / alerts", () => {
 
       const from = new Date(Date.now() - 3_600_000).toISOString();
       const to = new Date(Date.now() + 60_000).toISOString();
-      expect(await admin(["reprice", "--prices", prices, "--from", from, "--to", to, "--apply"], url)).toMatchObject({ code: 2, stderr: expect.stringContaining("--apply needs --actor NAME") });
-      const run = await admin(["reprice", "--prices", prices, "--from", from, "--to", to, "--apply", "--actor", "finance@example.com", "--note", "contract 2027"], url);
+      // Who ran it is the admin key the CLI signs in with (its fingerprint: the key has no name), not a flag.
+      expect(await admin(["reprice", "--prices", prices, "--from", from, "--to", to, "--apply", "--actor", "finance@example.com"], url)).toMatchObject({ code: 2 });
+      const run = await admin(["reprice", "--prices", prices, "--from", from, "--to", to, "--apply", "--note", "contract 2027"], url);
       expect(run).toMatchObject({ code: 0, stderr: "" });
-      expect(run.stdout).toMatch(/^Repricing run rpr_[0-9a-f]{32} by finance@example\.com: 2 requests of .* changed/);
+      expect(run.stdout).toMatch(/^Repricing run rpr_[0-9a-f]{32} by admin-key:key_[0-9a-f]{12}: 2 requests of .* changed/);
       const after = JSON.parse((await admin(["usage", "--json"], url)).stdout) as { totals: { cost_nanos: number }[] };
       expect(after.totals[0]!.cost_nanos).toBe(10 * recorded);
       expect(await admin(["reprice", "--prices", tempFile("bad.json", '{"sim": {"input": -1, "output": 1}}')], url)).toMatchObject({

@@ -7,8 +7,9 @@ import { renderTable, type Column } from "../table.js";
 
 export const REPRICE_USAGE = `  tollgate reprice --prices FILE [--from T] [--to T] [--as-model ID] [--group-by key|user|team|model|tag|route]
                    [--tag NAME] [--json]                 what history would have cost under other prices, beside what was recorded
-  tollgate reprice --prices FILE --from T --to T --apply --actor NAME [--note TEXT]
-                                                         rewrite the recorded costs of the range: a recorded repricing run`;
+  tollgate reprice --prices FILE --from T --to T --apply [--note TEXT]
+                                                         rewrite the recorded costs of the range: a recorded repricing run,
+                                                         by the admin key's name`;
 
 interface RepricedGroup {
   group: string | null;
@@ -74,7 +75,6 @@ its models replace the gateway's prices for them. T: an ISO 8601 date or time, o
       "group-by": { type: "string" },
       tag: { type: "string" },
       apply: { type: "boolean" },
-      actor: { type: "string" },
       note: { type: "string" },
     },
     help,
@@ -86,10 +86,9 @@ its models replace the gateway's prices for them. T: an ISO 8601 date or time, o
 
   if (values.apply) {
     if (values.from === undefined || values.to === undefined) throw new UsageError("--apply needs --from and --to: a run rewrites an explicit range.", help);
-    if (values.actor === undefined) throw new UsageError("--apply needs --actor NAME: every run records who asked for it.", help);
     if (values["as-model"] !== undefined || values["group-by"] !== undefined) throw new UsageError("--as-model and --group-by go with a report, not with --apply.", help);
     const run = await new Progress().step("Repricing the range", () =>
-      client.request<RepricingRun>("POST", "/admin/repricing-runs", { prices, from: values.from, to: values.to, actor: values.actor, ...(values.note !== undefined ? { note: values.note } : {}) }),
+      client.request<RepricingRun>("POST", "/admin/repricing-runs", { prices, from: values.from, to: values.to, ...(values.note !== undefined ? { note: values.note } : {}) }),
     );
     process.stdout.write(
       values.json
