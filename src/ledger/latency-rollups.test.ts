@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RequestRecord } from "../pipeline/context.js";
+import type { RequestRecord } from "../spec/request-record.js";
 import { migrate, migrations } from "../store/migrations.js";
 import { openPostgres } from "../store/postgres.js";
 import type { Sql } from "../store/sql.js";

@@ -1,6 +1,6 @@
 import type { Sql } from "../store/sql.js";
 import { hasLegacyRows } from "./partitions.js";
-import { PROVIDER_HEALTH_RAW } from "./provider-health-query.js";
+import { PROVIDER_HEALTH_RAW } from "./provider-health-sql.js";
 
 export const HOUR_MS = 3_600_000;
 /** More hours than this waiting to be recomputed in a range: the range is read from raw rows. */

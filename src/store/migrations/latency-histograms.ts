@@ -1,4 +1,4 @@
-import type { Migration } from "../migrations.js";
+import type { Migration } from "../migration.js";
 
 /**
  * Migration 12: per-hour latency histograms, so `/admin/performance` reads a month in a few
