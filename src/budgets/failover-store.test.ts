@@ -5,7 +5,7 @@ import { FailoverBudgetStore } from "./failover-store.js";
 import { MemoryBudgetStore } from "./memory-store.js";
 import { BUDGET_REDIS_OPTIONS, RedisBudgetStore } from "./redis-store.js";
 import { connected, deleteKeysUnder, testClient, TEST_REDIS_PORT, uniquePrefix } from "./test-support/redis.js";
-import { closedPort, startTcpProxy, type TcpProxy } from "./test-support/tcp-proxy.js";
+import { closedPort, TcpProxy } from "../../test/support/tcp-proxy.js";
 import type { CounterLine } from "./types.js";
 
 const prefix = uniquePrefix("failover-store");
@@ -16,7 +16,7 @@ let stores = 0;
 
 beforeAll(async () => {
   await connected(direct);
-  proxy = await startTcpProxy(TEST_REDIS_PORT);
+  proxy = await TcpProxy.start({ port: TEST_REDIS_PORT });
 });
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();

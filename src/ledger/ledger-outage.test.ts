@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { openStore } from "../store/open-store.js";
 import type { Sql } from "../store/sql.js";
-import { TcpProxy } from "../store/test-support/tcp-proxy.js";
+import { TcpProxy } from "../../test/support/tcp-proxy.js";
 import { createTestDatabase, POSTGRES_URL, type TestDatabase } from "../store/test-support/test-database.js";
 import { LedgerWriter } from "./ledger-writer.js";
 import { journalBacklog, journalSegments } from "./test-support/journal-files.js";

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openPostgres } from "./postgres.js";
 import type { Sql } from "./sql.js";
-import { TcpProxy } from "./test-support/tcp-proxy.js";
+import { TcpProxy } from "../../test/support/tcp-proxy.js";
 import { createTestDatabase, POSTGRES_URL, type TestDatabase } from "./test-support/test-database.js";
 
 describe("openPostgres", () => {

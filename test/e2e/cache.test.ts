@@ -3,7 +3,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { request } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { closedPort } from "../../src/budgets/test-support/tcp-proxy.js";
+import { closedPort } from "../support/tcp-proxy.js";
 import { connected, testClient, uniquePrefix } from "../../src/budgets/test-support/redis.js";
 import type { ConfigInput } from "../../src/config/schema.js";
 import type { Identity } from "../../src/spec/identity.js";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
-import { TcpProxy } from "../../src/store/test-support/tcp-proxy.js";
+import { TcpProxy } from "../support/tcp-proxy.js";
 import { createTestDatabase, type TestDatabase } from "../../src/store/test-support/test-database.js";
 import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
 import { loadText } from "../support/fixtures.js";

@@ -2,6 +2,7 @@ import { apiId } from "../api-id.js";
 import { describe, expect, it } from "vitest";
 import { anthropicExchanges, expectedFromAnthropicChunks } from "../../../test/support/anthropic-expected.js";
 import { CHAT_FORMAT_FOLDERS, chatSseBytes, expectedFromChatChunks, listFixtures, loadChunks, namedEventSseBytes } from "../../../test/support/fixtures.js";
+import { replay } from "../../../test/support/replay.js";
 import { renderError } from "../../errors/render.js";
 import { InvalidRequestError, ShuttingDownError } from "../../errors/gateway-error.js";
 import { UpstreamTimeoutError } from "../../errors/upstream-errors.js";
@@ -26,13 +27,9 @@ function decode(text: string): SseMessage[] {
 
 /** Upstream bytes → the adapter's chunks → the encoder's frames, as the relay runs them. */
 function encode(adapter: ProviderAdapter, bytes: Buffer, encoder: StreamEncoder): string {
-  const parser = adapter.streamParser?.() ?? adapter;
-  let out = "";
-  decode(bytes.toString("utf8")).forEach((m, i) => {
-    const chunk = parser.parseStreamMessage(m, i === 0);
-    if (chunk) out += encoder.chunk(chunk);
-  });
-  return out + encoder.end();
+  const { chunks, thrown } = replay(adapter, [bytes]);
+  expect(thrown).toBeUndefined();
+  return chunks.map((chunk) => encoder.chunk(chunk)).join("") + encoder.end();
 }
 
 /** The Messages event grammar: message_start, blocks opened and closed in index order, message_delta, message_stop. */

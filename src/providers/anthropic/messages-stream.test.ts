@@ -1,33 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { anthropicExchanges, expectedFromAnthropicChunks } from "../../../test/support/anthropic-expected.js";
 import { accumulateEvents } from "../../../test/support/canonical-events.js";
-import { listFixtures, loadChunks, mulberry32, namedEventSseBytes, seedMessage, splitAt, splitAtRandomOffsets, testSeed, trickyOffsets } from "../../../test/support/fixtures.js";
+import { listFixtures, loadChunks } from "../../../test/support/fixtures.js";
+import { collect, expectVerbatim, itReplays, type Replay, replay } from "../../../test/support/replay.js";
 import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
-import { SseDecoder, type SseMessage } from "../../sse/decoder.js";
-import type { StreamEvent, UpstreamChunk } from "../../spec/stream-events.js";
 import { createAnthropicAdapter } from "./adapter.js";
 import { UpstreamStreamError } from "./stream-error.js";
 
 const adapter = createAnthropicAdapter({ baseURL: "http://127.0.0.1:1/v1", version: "2023-06-01", headers: {}, defaultMaxTokens: 1024 });
 const RECORDINGS = listFixtures("anthropic", ".chunks.txt");
-const RANDOM_SPLITS = 20;
 
-interface Replay {
-  messages: SseMessage[];
-  chunks: Array<UpstreamChunk | null>;
-}
-
-/** Feeds the pieces through the decoder and one stream parser, as the relay does. */
-function replay(pieces: Uint8Array[]): Replay {
-  const decoder = new SseDecoder();
-  const messages: SseMessage[] = [];
-  for (const piece of pieces) messages.push(...decoder.push(piece));
-  messages.push(...decoder.end());
-  const parser = adapter.streamParser!();
-  return { messages, chunks: messages.map((m, i) => parser.parseStreamMessage(m, i === 0)) };
-}
-
-function checkReplay(payloads: string[], { messages, chunks }: Replay, context: string): void {
+function checkReplay(payloads: string[], { messages, results: chunks }: Replay, context: string): void {
   const expected = expectedFromAnthropicChunks(payloads);
   // Every payload arrives byte for byte with its event name (pings included).
   expect(
@@ -38,15 +21,7 @@ function checkReplay(payloads: string[], { messages, chunks }: Replay, context: 
     messages.map((m) => m.event),
     context,
   ).toEqual(expected.types);
-  expect(
-    chunks.every((c) => c !== null),
-    context,
-  ).toBe(true);
-  const parsed = chunks as UpstreamChunk[];
-  expect(
-    parsed.map((c) => c.raw),
-    context,
-  ).toEqual(payloads);
+  const parsed = expectVerbatim(chunks, payloads, context);
   expect(
     parsed.map((c) => c.event),
     context,
@@ -57,7 +32,7 @@ function checkReplay(payloads: string[], { messages, chunks }: Replay, context: 
     `${context}: final`,
   ).toEqual(expected.types.map((t) => t === "message_stop"));
 
-  const events: StreamEvent[] = parsed.flatMap((c) => c.events);
+  const events = parsed.flatMap((c) => c.events);
   const got = accumulateEvents(events);
   expect(got.starts, `${context}: one response-start`).toEqual([{ type: "response-start", id: expected.id, model: expected.model, created: 0 }]);
   expect(events[0]?.type, `${context}: response-start comes first`).toBe("response-start");
@@ -94,49 +69,16 @@ describe("Anthropic Messages stream: recorded transcripts", () => {
 
   // A recording of several exchanges is checked per exchange: each is one stream.
   const EXCHANGES = RECORDINGS.flatMap((recording) =>
-    anthropicExchanges(loadChunks(recording)).map((payloads, i, all) => ({ name: all.length > 1 ? `${recording} exchange ${i + 1}` : recording, payloads })),
+    anthropicExchanges(loadChunks(recording)).map((payloads, i, all) => ({ name: all.length > 1 ? `${recording} exchange ${i + 1}` : recording, recording, payloads })),
   );
-  describe.each(EXCHANGES)("$name", ({ name: recording, payloads }) => {
-    it("replays in one piece", () => {
-      checkReplay(payloads, replay([namedEventSseBytes(payloads)]), recording);
-    });
-
-    for (const crlf of [false, true]) {
-      const framing = crlf ? "CRLF" : "LF";
-      it(`replays split at ${RANDOM_SPLITS} sets of random offsets (${framing})`, () => {
-        const seed = testSeed();
-        const rng = mulberry32(seed);
-        const bytes = namedEventSseBytes(payloads, { crlf });
-        for (let run = 0; run < RANDOM_SPLITS; run++) {
-          const pieces = splitAtRandomOffsets(bytes, rng, 64);
-          expect(Buffer.concat(pieces).equals(bytes)).toBe(true);
-          checkReplay(payloads, replay(pieces), `${recording} ${framing} run ${run}, ${seedMessage(seed)}`);
-        }
-      });
-    }
-
-    it("replays one byte at a time (CRLF)", () => {
-      const bytes = namedEventSseBytes(payloads, { crlf: true });
-      checkReplay(payloads, replay([...bytes].map((b) => Uint8Array.of(b))), `${recording} byte by byte`);
-    });
-
-    if (trickyOffsets(namedEventSseBytes(payloads)).length > 0) {
-      it("replays split inside each multi-byte character", () => {
-        const bytes = namedEventSseBytes(payloads);
-        for (const offset of trickyOffsets(bytes)) checkReplay(payloads, replay(splitAt(bytes, [offset])), `${recording} cut at ${offset}`);
-      });
-    }
+  describe.each(EXCHANGES)("$name", ({ recording, payloads }) => {
+    itReplays(recording, payloads, (pieces, context) => checkReplay(payloads, replay(adapter, pieces), context), { everyByte: true });
   });
 });
 
 /** The provider's own figures, spelled out, in case the expected-value helper and the parser agree on a mistake. */
 describe("Anthropic Messages stream: figures from the recordings", () => {
-  function run(recording: string) {
-    const parser = adapter.streamParser!();
-    const decoder = new SseDecoder();
-    const messages = [...decoder.push(namedEventSseBytes(loadChunks(recording))), ...decoder.end()];
-    return accumulateEvents(messages.flatMap((m, i) => parser.parseStreamMessage(m, i === 0)?.events ?? []));
-  }
+  const run = (recording: string) => collect(adapter, recording);
 
   it("text: usage from message_start and message_delta", () => {
     const got = run("anthropic/anthropic-text.chunks.txt");

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { accumulateEvents } from "../../../test/support/canonical-events.js";
-import { chatSseBytes, expectedFromChatChunks, loadChunks, mulberry32, seedMessage, splitAtRandomOffsets, testSeed } from "../../../test/support/fixtures.js";
+import { expectedFromChatChunks, loadChunks } from "../../../test/support/fixtures.js";
+import { expectVerbatim, itReplays, replay } from "../../../test/support/replay.js";
 import { resolveConfig } from "../../config/resolve.js";
-import { SseDecoder } from "../../sse/decoder.js";
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
-import type { UpstreamChunk } from "../../spec/stream-events.js";
 import { createProviders } from "../registry.js";
 import { createAzureOpenAIAdapter } from "./adapter.js";
 
@@ -73,24 +72,17 @@ describe("Azure OpenAI adapter", () => {
     expect(spec.headers).toMatchObject({ "api-key": "azure-secret-abcdef" });
   });
 
-  it("replays azure-model-router.1 (content-filter results, an empty first chunk), split anywhere", () => {
-    const payloads = loadChunks("openai-chat/azure-model-router.1.chunks.txt");
+  describe("replays azure-model-router.1 (content-filter results, an empty first chunk), split anywhere", () => {
+    const recording = "openai-chat/azure-model-router.1.chunks.txt";
+    const payloads = loadChunks(recording);
     const expected = expectedFromChatChunks(payloads);
-    const seed = testSeed();
-    const rng = mulberry32(seed);
-    for (const crlf of [false, true]) {
-      for (let run = 0; run < 10; run++) {
-        const context = seedMessage(seed, `crlf=${crlf} run ${run}`);
-        const decoder = new SseDecoder();
-        const messages = splitAtRandomOffsets(chatSseBytes(payloads, { crlf }), rng, 40).flatMap((p) => decoder.push(p));
-        messages.push(...decoder.end());
-        const results = messages.map((m, i) => adapter.parseStreamMessage(m, i === 0));
+    itReplays(
+      recording,
+      payloads,
+      (pieces, context) => {
+        const { results } = replay(adapter, pieces);
         expect(results.at(-1), context).toBeNull();
-        const chunks = results.slice(0, -1) as UpstreamChunk[];
-        expect(
-          chunks.map((c) => c.raw),
-          context,
-        ).toEqual(payloads);
+        const chunks = expectVerbatim(results.slice(0, -1), payloads, context);
         const got = accumulateEvents(chunks.flatMap((c) => c.events));
         expect(got.choices, context).toEqual(expected.choices);
         expect(got.usage, context).toEqual(expected.usage);
@@ -100,7 +92,8 @@ describe("Azure OpenAI adapter", () => {
           chunks[0]!.events.map((e) => e.type),
           context,
         ).toEqual(["response-start"]);
-      }
-    }
+      },
+      { randomRuns: 10, maxPieces: 40 },
+    );
   });
 });

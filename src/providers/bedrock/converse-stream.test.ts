@@ -1,25 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { accumulateEvents } from "../../../test/support/canonical-events.js";
-import { converseStreamBytes, eventMessage, exceptionMessage, expectedFromConverseStream } from "../../../test/support/bedrock-fixtures.js";
-import { listFixtures, loadChunks, mulberry32, seedMessage, splitAtRandomOffsets, testSeed } from "../../../test/support/fixtures.js";
+import { eventMessage, exceptionMessage, expectedFromConverseStream } from "../../../test/support/bedrock-fixtures.js";
+import { listFixtures, loadChunks } from "../../../test/support/fixtures.js";
+import { itReplays, readFrames } from "../../../test/support/replay.js";
 import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
-import { FrameReader } from "../../engine/frame-reader.js";
-import type { StreamEvent, UpstreamChunk } from "../../spec/stream-events.js";
+import type { UpstreamChunk } from "../../spec/stream-events.js";
 import { createBedrockAdapter } from "./adapter.js";
 import { BedrockStreamError } from "./stream-error.js";
 
 const adapter = createBedrockAdapter({ baseURL: "http://127.0.0.1:1", headers: {}, defaultMaxTokens: 1024 });
 const RECORDINGS = listFixtures("amazon-bedrock", ".chunks.txt");
-const RANDOM_SPLITS = 20;
 
 /** Bytes through the same reader the pipeline uses: the adapter's decoder and parser. */
-function replay(pieces: Uint8Array[]): { chunks: UpstreamChunk[]; failure: unknown } {
-  const reader = new FrameReader(adapter);
-  const chunks: UpstreamChunk[] = [];
-  for (const piece of pieces) chunks.push(...reader.push(piece));
-  chunks.push(...reader.finish());
-  return { chunks, failure: reader.failure };
-}
+const replay = (pieces: readonly Uint8Array[]) => readFrames(adapter, pieces);
 
 function check(lines: string[], { chunks, failure }: { chunks: UpstreamChunk[]; failure: unknown }, context: string): void {
   const expected = expectedFromConverseStream(lines);
@@ -29,7 +22,7 @@ function check(lines: string[], { chunks, failure }: { chunks: UpstreamChunk[]; 
     chunks.map((c) => ({ [c.event!]: JSON.parse(c.raw) })),
     context,
   ).toEqual(lines.map((l) => JSON.parse(l)));
-  const events: StreamEvent[] = chunks.flatMap((c) => c.events);
+  const events = chunks.flatMap((c) => c.events);
   expect(events[0], context).toEqual({ type: "response-start", id: "", model: "", created: 0 });
   const got = accumulateEvents(events);
   const choice = got.choices[0]!;
@@ -47,15 +40,7 @@ describe("ConverseStream: recorded transcripts as binary event streams", () => {
 
   describe.each(RECORDINGS)("%s", (recording) => {
     const lines = loadChunks(recording);
-    it("replays in one piece", () => {
-      check(lines, replay([converseStreamBytes(lines)]), recording);
-    });
-    it(`replays split at ${RANDOM_SPLITS} sets of random byte offsets`, () => {
-      const seed = testSeed();
-      const rng = mulberry32(seed);
-      const bytes = converseStreamBytes(lines);
-      for (let run = 0; run < RANDOM_SPLITS; run++) check(lines, replay(splitAtRandomOffsets(bytes, rng, 64)), `${recording} run ${run}, ${seedMessage(seed)}`);
-    });
+    itReplays(recording, lines, (pieces, context) => check(lines, replay(pieces), context), { crlf: false });
   });
 });
 

@@ -1,29 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { accumulateEvents } from "../../../test/support/canonical-events.js";
-import { listFixtures, loadChunks, mulberry32, seedMessage, splitAtRandomOffsets, testSeed } from "../../../test/support/fixtures.js";
-import { expectedFromGemini, geminiSseBytes } from "../../../test/support/gemini-fixtures.js";
+import { listFixtures, loadChunks } from "../../../test/support/fixtures.js";
+import { expectedFromGemini } from "../../../test/support/gemini-fixtures.js";
+import { itReplays, recordedBytes, replay as replayThrough } from "../../../test/support/replay.js";
 import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
-import { SseDecoder, type SseMessage } from "../../sse/decoder.js";
-import type { StreamEvent, UpstreamChunk } from "../../spec/stream-events.js";
+import type { SseMessage } from "../../sse/decoder.js";
+import type { UpstreamChunk } from "../../spec/stream-events.js";
 import { createGoogleAdapter } from "./adapter.js";
 import { signatureFromId } from "./thought-signature.js";
 
 const adapter = createGoogleAdapter({ baseURL: "http://127.0.0.1:1/v1beta", apiKey: "AIza-test", headers: {} });
 const RECORDINGS = listFixtures("google", ".chunks.txt");
-const RANDOM_SPLITS = 20;
 
-function replay(pieces: Uint8Array[]): { messages: SseMessage[]; chunks: UpstreamChunk[] } {
-  const decoder = new SseDecoder();
-  const messages: SseMessage[] = [];
-  for (const piece of pieces) messages.push(...decoder.push(piece));
-  messages.push(...decoder.end());
-  const parser = adapter.streamParser!();
-  const chunks = messages.map((m, i) => parser.parseStreamMessage(m, i === 0));
+function replay(pieces: readonly Uint8Array[]): { messages: SseMessage[]; chunks: UpstreamChunk[] } {
+  const { messages, results } = replayThrough(adapter, pieces);
   expect(
-    chunks.every((c) => c !== null),
+    results.every((c) => c !== null),
     "Gemini has no end marker: no message is null",
   ).toBe(true);
-  return { messages, chunks: chunks as UpstreamChunk[] };
+  return { messages, chunks: results as UpstreamChunk[] };
 }
 
 /** Gemini's reason in canonical form, by the rule stated independently of the adapter. */
@@ -44,7 +39,7 @@ function check(payloads: string[], { messages, chunks }: { messages: SseMessage[
     chunks.map((c) => c.raw),
     context,
   ).toEqual(payloads);
-  const events: StreamEvent[] = chunks.flatMap((c) => c.events);
+  const events = chunks.flatMap((c) => c.events);
   const got = accumulateEvents(events);
   expect(got.starts, context).toEqual([{ type: "response-start", id: expected.responseId, model: expected.modelVersion, created: 0 }]);
   expect(events[0]?.type, context).toBe("response-start");
@@ -85,27 +80,11 @@ describe("Gemini stream: recorded transcripts", () => {
 
   describe.each(RECORDINGS)("%s", (recording) => {
     const payloads = loadChunks(recording);
-
-    it("replays in one piece", () => {
-      check(payloads, replay([geminiSseBytes(payloads)]), recording);
-    });
-
-    for (const crlf of [false, true]) {
-      const framing = crlf ? "CRLF" : "LF";
-      it(`replays split at ${RANDOM_SPLITS} sets of random offsets (${framing})`, () => {
-        const seed = testSeed();
-        const rng = mulberry32(seed);
-        const bytes = geminiSseBytes(payloads, { crlf });
-        for (let run = 0; run < RANDOM_SPLITS; run++) {
-          const pieces = splitAtRandomOffsets(bytes, rng, 64);
-          check(payloads, replay(pieces), `${recording} ${framing} run ${run}, ${seedMessage(seed)}`);
-        }
-      });
-    }
+    itReplays(recording, payloads, (pieces, context) => check(payloads, replay(pieces), context));
   });
 
   it("google-text: thoughts billed as output, and a finish of stop", () => {
-    const { chunks } = replay([geminiSseBytes(loadChunks("google/google-text.chunks.txt"))]);
+    const { chunks } = replay([recordedBytes("google/google-text.chunks.txt")]);
     const got = accumulateEvents(chunks.flatMap((c) => c.events));
     // promptTokenCount 9; candidatesTokenCount 23 + thoughtsTokenCount 185.
     expect(got.usage).toEqual({ inputTokens: 9, outputTokens: 208, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 185, source: "reported" });
@@ -114,9 +93,9 @@ describe("Gemini stream: recorded transcripts", () => {
   });
 
   it("google-tool-call: a whole call with a stable id, then STOP read as tool_calls", () => {
-    const payloads = loadChunks("google/google-tool-call.chunks.txt");
-    const a = accumulateEvents(replay([geminiSseBytes(payloads)]).chunks.flatMap((c) => c.events));
-    const b = accumulateEvents(replay([geminiSseBytes(payloads)]).chunks.flatMap((c) => c.events));
+    const bytes = recordedBytes("google/google-tool-call.chunks.txt");
+    const a = accumulateEvents(replay([bytes]).chunks.flatMap((c) => c.events));
+    const b = accumulateEvents(replay([bytes]).chunks.flatMap((c) => c.events));
     expect(a.choices[0]!.toolCalls).toEqual([{ id: expect.stringMatching(/^call_/), name: "weather", arguments: '{"location":"San Francisco"}' }]);
     expect(a.choices[0]!.toolCalls[0]!.id).toBe(b.choices[0]!.toolCalls[0]!.id);
     expect(a.choices[0]!.finishReason).toBe("STOP");
@@ -185,8 +164,7 @@ describe("Gemini stream: recorded transcripts", () => {
 describe("Gemini stream: function call arguments streamed in pieces (Vertex streamFunctionCallArguments)", () => {
   it("sends each call whole once its arguments are complete, or when its candidate finishes", () => {
     const argsOf = (recording: string) => {
-      const payloads = loadChunks(recording);
-      const events = replay([geminiSseBytes(payloads)]).chunks.flatMap((c) => c.events);
+      const events = replay([recordedBytes(recording)]).chunks.flatMap((c) => c.events);
       const calls = events.filter((e) => e.type === "tool-call-delta");
       expect(calls).toHaveLength(1);
       return JSON.parse((calls[0] as { argumentsDelta: string }).argumentsDelta) as Record<string, unknown>;

@@ -1,44 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { accumulateEvents } from "../../../test/support/canonical-events.js";
-import {
-  CHAT_FORMAT_FOLDERS,
-  chatSseBytes,
-  expectedFromChatChunks,
-  listFixtures,
-  loadChunks,
-  mulberry32,
-  seedMessage,
-  splitAt,
-  splitAtRandomOffsets,
-  testSeed,
-  trickyOffsets,
-} from "../../../test/support/fixtures.js";
+import { CHAT_FORMAT_FOLDERS, expectedFromChatChunks, listFixtures, loadChunks } from "../../../test/support/fixtures.js";
+import { collect, expectVerbatim, itReplays, type Replay, replay } from "../../../test/support/replay.js";
 import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
-import { SseDecoder, type SseMessage } from "../../sse/decoder.js";
-import type { StreamEvent, UpstreamChunk } from "../../spec/stream-events.js";
 import { createOpenAIChatAdapter } from "./adapter.js";
 import { DONE, parseChatChunk } from "./chat-stream.js";
 
 const adapter = createOpenAIChatAdapter({ baseURL: "http://127.0.0.1:1/v1", headers: {}, streamUsageOption: true });
 
 const RECORDINGS = CHAT_FORMAT_FOLDERS.flatMap((folder) => listFixtures(folder, ".chunks.txt"));
-const RANDOM_SPLITS = 20;
-
-interface Replay {
-  messages: SseMessage[];
-  /** parseStreamMessage's answer per message, in order. */
-  results: Array<UpstreamChunk | null>;
-}
-
-/** Feeds the pieces through the decoder and the adapter, as the relay does. */
-function replay(pieces: Uint8Array[]): Replay {
-  const decoder = new SseDecoder();
-  const messages: SseMessage[] = [];
-  for (const piece of pieces) messages.push(...decoder.push(piece));
-  messages.push(...decoder.end());
-  const results = messages.map((m, i) => adapter.parseStreamMessage(m, i === 0));
-  return { messages, results };
-}
 
 /** Everything a replay of `payloads` must satisfy, whatever the byte splits. */
 function checkReplay(payloads: string[], { messages, results }: Replay, context: string): void {
@@ -53,22 +23,13 @@ function checkReplay(payloads: string[], { messages, results }: Replay, context:
     context,
   ).toBe(true);
   expect(results.at(-1), `${context}: [DONE] ends the stream`).toBeNull();
-  const chunks = results.slice(0, -1);
-  expect(
-    chunks.every((c) => c !== null),
-    `${context}: only [DONE] is null`,
-  ).toBe(true);
-  const parsed = chunks as UpstreamChunk[];
-  expect(
-    parsed.map((c) => c.raw),
-    context,
-  ).toEqual(payloads);
+  const parsed = expectVerbatim(results.slice(0, -1), payloads, `${context}: only [DONE] is null`);
   expect(
     parsed.map((c) => c.usageOnly === true),
     `${context}: usageOnly`,
   ).toEqual(expected.usageOnly);
 
-  const events: StreamEvent[] = parsed.flatMap((c) => c.events);
+  const events = parsed.flatMap((c) => c.events);
   const got = accumulateEvents(events);
   expect(got.starts, `${context}: one response-start`).toHaveLength(1);
   expect(events[0]?.type, `${context}: response-start comes first`).toBe("response-start");
@@ -99,46 +60,13 @@ describe("OpenAI chat stream: recorded transcripts", () => {
 
   describe.each(RECORDINGS)("%s", (recording) => {
     const payloads = loadChunks(recording);
-
-    it("replays in one piece", () => {
-      checkReplay(payloads, replay([chatSseBytes(payloads)]), recording);
-    });
-
-    for (const crlf of [false, true]) {
-      const framing = crlf ? "CRLF" : "LF";
-      it(`replays split at ${RANDOM_SPLITS} sets of random offsets (${framing})`, () => {
-        const seed = testSeed();
-        const rng = mulberry32(seed);
-        const bytes = chatSseBytes(payloads, { crlf });
-        for (let run = 0; run < RANDOM_SPLITS; run++) {
-          const pieces = splitAtRandomOffsets(bytes, rng, 64);
-          expect(Buffer.concat(pieces).equals(bytes)).toBe(true);
-          checkReplay(payloads, replay(pieces), `${recording} ${framing} run ${run}, ${seedMessage(seed)}`);
-        }
-      });
-    }
-
-    it("replays one byte at a time (CRLF)", () => {
-      const bytes = chatSseBytes(payloads, { crlf: true });
-      checkReplay(payloads, replay([...bytes].map((b) => Uint8Array.of(b))), `${recording} byte by byte`);
-    });
-
-    // Only some recordings hold non-ASCII text (sent as raw UTF-8).
-    if (trickyOffsets(chatSseBytes(payloads)).length > 0) {
-      it("replays split inside each multi-byte character", () => {
-        const bytes = chatSseBytes(payloads);
-        for (const offset of trickyOffsets(bytes)) checkReplay(payloads, replay(splitAt(bytes, [offset])), `${recording} cut at ${offset}`);
-      });
-    }
+    itReplays(recording, payloads, (pieces, context) => checkReplay(payloads, replay(adapter, pieces), context), { everyByte: true });
   });
 });
 
 /** The provider's own figures, spelled out, in case the expected-value helper and the parser agree on a mistake. */
 describe("OpenAI chat stream: figures from the recordings", () => {
-  function run(recording: string) {
-    const payloads = loadChunks(recording);
-    return accumulateEvents(replay([chatSseBytes(payloads)]).results.flatMap((c) => c?.events ?? []));
-  }
+  const run = (recording: string) => collect(adapter, recording);
 
   it("OpenAI text: usage with cached and reasoning details", () => {
     const got = run("openai-chat/openai-text.chunks.txt");

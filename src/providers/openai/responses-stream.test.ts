@@ -1,47 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { accumulateEvents } from "../../../test/support/canonical-events.js";
-import { listFixtures, loadChunks, mulberry32, namedEventSseBytes, seedMessage, splitAtRandomOffsets, testSeed } from "../../../test/support/fixtures.js";
-import { expectedFromResponsesChunks, payloadType, repairTruncatedPayloads, responsesSseBytes, splitResponsesStreams } from "../../../test/support/responses-fixtures.js";
+import { listFixtures, loadChunks } from "../../../test/support/fixtures.js";
+import { expectedFromResponsesChunks, payloadType, repairTruncatedPayloads, splitResponsesStreams } from "../../../test/support/responses-fixtures.js";
+import { itReplays, type Replay, recordedBytes, replay as replayThrough } from "../../../test/support/replay.js";
 import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
-import { SseDecoder, type SseMessage } from "../../sse/decoder.js";
-import type { StreamEvent, UpstreamChunk } from "../../spec/stream-events.js";
+import type { SseMessage } from "../../sse/decoder.js";
+import type { UpstreamChunk } from "../../spec/stream-events.js";
 import { createOpenAIResponsesAdapter } from "./responses-adapter.js";
 import { UpstreamReportedError } from "./responses-error.js";
 import { ResponsesStreamParser } from "./responses-stream.js";
 
 const adapter = createOpenAIResponsesAdapter({ baseURL: "http://127.0.0.1:1/v1", headers: {} });
 const RECORDINGS = listFixtures("openai-responses", ".chunks.txt");
-const RANDOM_SPLITS = 20;
-
-function decode(pieces: Uint8Array[]): SseMessage[] {
-  const decoder = new SseDecoder();
-  const messages: SseMessage[] = [];
-  for (const piece of pieces) messages.push(...decoder.push(piece));
-  messages.push(...decoder.end());
-  return messages;
-}
-
-interface Replay {
-  messages: SseMessage[];
-  results: Array<UpstreamChunk | null>;
-  /** What the parser threw, and at which message. */
-  thrown?: { error: unknown; at: number };
-}
 
 /** Feeds the pieces through the decoder and one stream parser, as the pipeline does (stopping at a throw). */
-function replay(pieces: Uint8Array[]): Replay {
-  const messages = decode(pieces);
-  const parser = adapter.streamParser!();
-  const results: Array<UpstreamChunk | null> = [];
-  for (let i = 0; i < messages.length; i++) {
-    try {
-      results.push(parser.parseStreamMessage(messages[i]!, i === 0));
-    } catch (error) {
-      return { messages, results, thrown: { error, at: i } };
-    }
-  }
-  return { messages, results };
-}
+const replay = (pieces: readonly Uint8Array[]): Replay => replayThrough(adapter, pieces);
 
 function check(payloads: string[], r: Replay, context: string): void {
   const expected = expectedFromResponsesChunks(payloads);
@@ -85,7 +58,7 @@ function check(payloads: string[], r: Replay, context: string): void {
     context,
   ).toEqual(r.messages.slice(0, chunks.length).map((m) => m.event));
 
-  const events: StreamEvent[] = chunks.flatMap((c) => c.events);
+  const events = chunks.flatMap((c) => c.events);
   const got = accumulateEvents(events);
   if (expected.malformed && expected.last === 0) {
     expect(events, context).toEqual([]);
@@ -116,16 +89,8 @@ describe.each(RECORDINGS)("replay %s", (fixture) => {
   // A recording with lines that are not JSON is replayed as recorded (the parser must refuse it) and repaired.
   const repaired = recorded.every(isJson) ? [] : splitResponsesStreams(repairTruncatedPayloads(recorded)).map((s, i) => [`${i} repaired`, s] as const);
 
-  it.each([...streams, ...repaired])("stream %s: LF and CRLF, whole and split at random offsets", (n, payloads) => {
-    const seed = testSeed();
-    const rng = mulberry32(seed);
-    for (const crlf of [false, true]) {
-      const bytes = payloads.every(isJson) ? namedEventSseBytes(payloads, { crlf }) : responsesSseBytes(payloads, { crlf });
-      check(payloads, replay([bytes]), seedMessage(seed, `${fixture}#${n} whole crlf=${crlf}`));
-      for (let i = 0; i < RANDOM_SPLITS; i++) {
-        check(payloads, replay(splitAtRandomOffsets(bytes, rng, 40)), seedMessage(seed, `${fixture}#${n} split ${i} crlf=${crlf}`));
-      }
-    }
+  describe.each([...streams, ...repaired])("stream %s", (n, payloads) => {
+    itReplays(fixture, payloads, (pieces, context) => check(payloads, replay(pieces), `${context} stream ${n}`), { maxPieces: 40 });
   });
 });
 
@@ -134,8 +99,7 @@ describe("stream parser", () => {
   const created = frame({ type: "response.created", response: { id: "resp_1", model: "m", created_at: 5, status: "in_progress", output: [] } });
 
   it("the error recording throws after its first events, naming the provider's message", () => {
-    const payloads = loadChunks("openai-responses/openai-error.1.chunks.txt");
-    const r = replay([namedEventSseBytes(payloads)]);
+    const r = replay([recordedBytes("openai-responses/openai-error.1.chunks.txt")]);
     expect(r.results).toHaveLength(2);
     expect(r.results.every((c) => c?.events.every((e) => e.type === "response-start"))).toBe(true);
     expect(r.thrown?.at).toBe(2);
@@ -144,9 +108,9 @@ describe("stream parser", () => {
   });
 
   it("a recording of several turns ends at the first terminal event", () => {
-    const payloads = loadChunks("openai-responses/openai-reasoning-encrypted-content.1.chunks.txt");
-    const first = splitResponsesStreams(payloads)[0]!;
-    const r = replay([namedEventSseBytes(payloads)]);
+    const recording = "openai-responses/openai-reasoning-encrypted-content.1.chunks.txt";
+    const first = splitResponsesStreams(loadChunks(recording))[0]!;
+    const r = replay([recordedBytes(recording)]);
     expect(r.results.filter((c) => c !== null)).toHaveLength(first.length);
     expect(r.results.slice(first.length).every((c) => c === null)).toBe(true);
   });

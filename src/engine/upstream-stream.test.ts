@@ -1,0 +1,133 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { UpstreamChunk } from "../spec/stream-events.js";
+import { advance, type BodyStep, chatRequest, scriptedProvider, sse, TIMEOUTS, turns, useFakeClock } from "./test-support/scripted-upstream.js";
+import type { Timeouts } from "../config/resolve.js";
+import { type OpenedUpstream, openUpstream } from "./upstream-attempt.js";
+import type { UpstreamStream } from "./upstream-stream.js";
+
+beforeEach(useFakeClock);
+afterEach(() => vi.useRealTimers());
+
+/** Opens a streamed attempt whose body plays `body`; its outcome settles either way. */
+function open(body: BodyStep[], options: { headersAfterMs?: number; timeouts?: Partial<Timeouts> } = {}) {
+  const provider = scriptedProvider("a", [{ body, ...(options.headersAfterMs ? { headersAfterMs: options.headersAfterMs } : {}) }]);
+  let settled: { value: OpenedUpstream } | { error: unknown } | undefined;
+  void openUpstream(provider, chatRequest(true), "m", { ...TIMEOUTS, ...options.timeouts }, new AbortController().signal).then(
+    (value) => (settled = { value }),
+    (error: unknown) => (settled = { error }),
+  );
+  return { provider, settled: () => settled };
+}
+
+function streamOf(settled: { value: OpenedUpstream } | { error: unknown } | undefined): UpstreamStream {
+  if (!settled || !("value" in settled) || settled.value.kind !== "stream") throw new Error(`expected an open stream, got ${JSON.stringify(settled)}`);
+  return settled.value.stream as UpstreamStream;
+}
+
+/** Pipes the stream into an array of text deltas; the pipe's outcome settles either way. */
+function relay(stream: UpstreamStream, wait?: () => Promise<void>) {
+  const texts: string[] = [];
+  let outcome: { done: true } | { error: unknown } | undefined;
+  const consumer = {
+    chunks(chunks: readonly UpstreamChunk[]) {
+      for (const e of chunks.flatMap((c) => c.events)) if (e.type === "text-delta") texts.push(e.text);
+      return wait?.();
+    },
+  };
+  void stream.pipe(consumer).then(
+    () => (outcome = { done: true }),
+    (error: unknown) => (outcome = { error }),
+  );
+  return { texts, outcome: () => outcome };
+}
+
+describe("the commit point", () => {
+  it("holds frames without content: open() resolves only at the first content, which is then relayed first", async () => {
+    const run = open([{ text: sse.role }, { text: sse.text("Hi"), afterMs: 1_000 }, { text: sse.finish }, { text: sse.done }, { end: true }]);
+    await advance(999);
+    expect(run.settled()).toBeUndefined();
+    await advance(1);
+    const stream = streamOf(run.settled());
+    expect(stream.tap.started).toBe(true);
+    const piped = relay(stream);
+    await turns();
+    expect(piped.texts).toEqual(["Hi"]);
+    expect(piped.outcome()).toEqual({ done: true });
+    expect(stream.outcome).toBe("complete");
+  });
+
+  it("a failure in the same read as the first content: the content goes out, then the failure, inside the stream", async () => {
+    const run = open([{ text: `${sse.role}${sse.text("Hel")}data: {"error":{"message":"overloaded"}}\n\n` }]);
+    await turns();
+    const stream = streamOf(run.settled());
+    const piped = relay(stream);
+    await turns();
+    expect(piped.texts).toEqual(["Hel"]);
+    expect(piped.outcome()).toMatchObject({ error: { message: expect.stringContaining("overloaded") } });
+    expect(stream.outcome).toBe("failed");
+  });
+
+  it("a stream cut before its end marker fails, after what came", async () => {
+    const run = open([{ text: sse.role }, { text: sse.text("Hel") }, { end: true, afterMs: 10 }]);
+    await turns();
+    const piped = relay(streamOf(run.settled()));
+    await advance(10);
+    expect(piped.texts).toEqual(["Hel"]);
+    expect(piped.outcome()).toMatchObject({ error: { code: "upstream_connection_error" } });
+  });
+});
+
+describe("stream timeouts", () => {
+  it("first byte: measured from the start of the attempt, headers included", async () => {
+    const run = open([{ text: sse.role }], { headersAfterMs: 1_000 });
+    await advance(TIMEOUTS.firstTokenMs - 1);
+    expect(run.settled()).toBeUndefined();
+    await advance(1);
+    expect(run.settled()).toMatchObject({ error: { code: "upstream_timeout", phase: "first_token" } });
+  });
+
+  it("idle: a gap longer than the limit after content fails the stream; each frame restarts the limit", async () => {
+    const steps: BodyStep[] = [{ text: sse.role }, { text: sse.text("a") }];
+    for (const t of ["b", "c", "d"]) steps.push({ text: sse.text(t), afterMs: TIMEOUTS.idleMs - 1 });
+    const run = open(steps);
+    await turns();
+    const stream = streamOf(run.settled());
+    const piped = relay(stream);
+    await advance(3 * (TIMEOUTS.idleMs - 1));
+    expect(piped.texts).toEqual(["a", "b", "c", "d"]);
+    expect(piped.outcome()).toBeUndefined();
+    await advance(TIMEOUTS.idleMs - 1);
+    expect(piped.outcome()).toBeUndefined();
+    await advance(1);
+    expect(piped.outcome()).toMatchObject({ error: { code: "upstream_timeout", phase: "idle", details: { limitMs: TIMEOUTS.idleMs } } });
+    expect(stream.outcome).toBe("failed");
+    expect(run.provider.transport.destroyed).toBe(1);
+  });
+
+  it("idle: a slow client is not a silent upstream", async () => {
+    const run = open([{ text: sse.role }, { text: sse.text("a") }, { text: sse.text("b"), afterMs: 10 }, { text: sse.finish }, { text: sse.done }, { end: true }]);
+    await turns();
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const piped = relay(streamOf(run.settled()), () => slow);
+    await advance(3 * TIMEOUTS.idleMs);
+    expect(piped.outcome()).toBeUndefined();
+    release();
+    await advance(10);
+    expect(piped.texts).toEqual(["a", "b"]);
+    expect(piped.outcome()).toEqual({ done: true });
+  });
+
+  it("total: a stream that never pauses long enough for idle still ends at the total limit", async () => {
+    const steps: BodyStep[] = [{ text: sse.role }, { text: sse.text("0") }];
+    for (let i = 1; i < 20; i++) steps.push({ text: sse.text(String(i)), afterMs: 1_000 });
+    const run = open(steps, { timeouts: { totalMs: 5_500 } });
+    await turns();
+    const piped = relay(streamOf(run.settled()));
+    await advance(5_499);
+    expect(piped.outcome()).toBeUndefined();
+    await advance(1);
+    expect(piped.outcome()).toMatchObject({ error: { code: "upstream_timeout", phase: "total" } });
+    expect(piped.texts).toEqual(["0", "1", "2", "3", "4", "5"]);
+  });
+});
