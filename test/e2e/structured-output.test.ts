@@ -6,7 +6,8 @@ import OpenAI from "openai";
 import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { z } from "zod";
-import { GatewayError, StructuredOutputInvalidError } from "../../src/index.js";
+import { type GatewayError, StructuredOutputInvalidError } from "../../src/index.js";
+import { AuthenticationError } from "../../src/errors/gateway-error.js";
 import { createFakeUpstream, waitFor, type FakeUpstream, type UpstreamScript } from "../support/fake-upstream.js";
 import { loadJson } from "../support/fixtures.js";
 import { candidateValue, simpleSchema } from "../support/json-schema-arbitraries.js";
@@ -412,13 +413,14 @@ describe("library mode: gateway.generateObject with a zod schema", () => {
     expect((err as StructuredOutputInvalidError).violations).toEqual([{ path: "/quantity", message: "must be even" }]);
   });
 
-  test("without an identity the gateway authenticates the given headers; failures throw the gateway's error", async () => {
+  test("without an identity the gateway authenticates the given headers; failures throw the gateway's own error object", async () => {
     const denied = await gw.gateway.generateObject({ model: "gpt", messages, schema: Order }).catch((e: unknown) => e);
-    expect(denied).toBeInstanceOf(GatewayError);
+    // The error the pipeline threw, with its class, not one rebuilt from a rendered body.
+    expect(denied).toBeInstanceOf(AuthenticationError);
     expect((denied as GatewayError).status).toBe(401);
     openai.enqueue(chatAnswer("x"), chatAnswer("y"), chatAnswer("z"));
     const invalid = await gw.gateway.generateObject({ model: "gpt", messages, schema: Order, headers: { authorization: `Bearer ${KEY}` } }).catch((e: unknown) => e);
-    expect(invalid).toBeInstanceOf(GatewayError);
+    expect(invalid).toBeInstanceOf(StructuredOutputInvalidError);
     expect((invalid as GatewayError).status).toBe(422);
     expect((invalid as GatewayError).exposed?.violations).toEqual([{ path: "", message: expect.stringContaining("is not valid JSON") }]);
   });
