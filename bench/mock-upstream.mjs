@@ -5,6 +5,7 @@
 // Per-request overrides (headers):
 //   x-mock-chunks: N        content chunks in a stream
 //   x-mock-delay-ms: MS     pause before each content chunk (paced streams)
+//   x-mock-bytes: N         a non-stream answer whose content is about N bytes (the large-answer mode)
 //   x-mock-slow: 1          slow mode: role + one content chunk at once, then one chunk every
 //                           MOCK_SLOW_INTERVAL_MS until MOCK_SLOW_HOLD_MS, then finish (holds streams open)
 // GET /__stats -> { started, completed, open }: completed counts responses fully written, which the
@@ -41,7 +42,24 @@ function framesFor(model) {
   const token = (i) => (tokens[i] ??= chunk({ content: `tok${i} ` }));
   const usage = (n) =>
     `data: ${JSON.stringify({ id: ID, object: "chat.completion.chunk", created: CREATED, model, choices: [], usage: { prompt_tokens: 9, completion_tokens: n, total_tokens: 9 + n } })}\n\n`;
-  f = { completion, role: chunk({ role: "assistant", content: "" }), token, stop: chunk({}, "stop"), usage };
+  const bigCompletions = new Map();
+  // A long answer of words, built once per size.
+  const big = (bytes) => {
+    let out = bigCompletions.get(bytes);
+    if (out) return out;
+    const content = "lorem ipsum dolor sit amet ".repeat(Math.ceil(bytes / 27)).slice(0, bytes);
+    out = JSON.stringify({
+      id: ID,
+      object: "chat.completion",
+      created: CREATED,
+      model,
+      choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 9, completion_tokens: Math.ceil(bytes / 5), total_tokens: 9 + Math.ceil(bytes / 5) },
+    });
+    if (bigCompletions.size < 4) bigCompletions.set(bytes, out);
+    return out;
+  };
+  f = { completion, big, role: chunk({ role: "assistant", content: "" }), token, stop: chunk({}, "stop"), usage };
   if (frameCache.size < 64) frameCache.set(model, f);
   return f;
 }
@@ -121,7 +139,9 @@ const server = http.createServer((req, res) => {
       return res.end('{"error":{"message":"bad json","type":"invalid_request_error"}}');
     }
     if (body.stream) return stream(req, res, body);
-    const out = framesFor(body.model || "mock-model").completion;
+    const frames = framesFor(body.model || "mock-model");
+    const bytes = Number(req.headers["x-mock-bytes"] ?? 0);
+    const out = bytes > 0 ? frames.big(bytes) : frames.completion;
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
     res.end(out);
     stats.completed++;

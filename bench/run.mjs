@@ -40,7 +40,7 @@ const K = {
   CONNS: num("CONNS", 64),
   PROBE_N: num("PROBE_N", QUICK ? 100 : 200),
   TARGETS: env("TARGETS", "passthrough tollgate tollgate-redis").split(/\s+/).filter(Boolean),
-  MODES: env("MODES", "nonstream stream paced").split(/\s+/).filter(Boolean),
+  MODES: env("MODES", "nonstream stream paced large long").split(/\s+/).filter(Boolean),
   PIN: env("PIN", "1") === "1",
   CPU_SUT: env("CPU_SUT", "0"),
   CPU_LOAD: env("CPU_LOAD", "1"),
@@ -66,7 +66,11 @@ const overBudget = () => (Date.now() - T0) / 1000 > SOFT_LIMIT_S;
 const PORTS = { mock: 19000, passthrough: 19100, tollgate: 19500, "tollgate-redis": 19501 }; // mock: fixed by bench/gateway.yaml
 const MOCK = `http://127.0.0.1:${PORTS.mock}`;
 const CHAT = "/v1/chat/completions";
-const PACED_HEADERS = { "x-mock-chunks": "200", "x-mock-delay-ms": "5" }; // same as mock-paced in bench/gateway.yaml
+// The same knobs as mock-paced, mock-large and mock-long in bench/gateway.yaml, for the passthrough.
+const MODE_HEADERS = { paced: { "x-mock-chunks": "200", "x-mock-delay-ms": "5" }, large: { "x-mock-bytes": "1048576" }, long: { "x-mock-chunks": "2000" }, slow: { "x-mock-slow": "1" } };
+const MODE_MODELS = { paced: "m-paced", large: "m-large", long: "m-long", slow: "m-slow" };
+/** Modes whose unloaded latency is probed (the others measure throughput cost only). */
+const PROBED = new Set(["nonstream", "stream"]);
 const TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
 const T0 = Date.now();
 const STAMP = new Date().toISOString().replace(/[:.]/g, "-").replace("Z", "");
@@ -256,7 +260,8 @@ const mockStats = async () => (await http("GET", `${MOCK}/__stats`)).json;
 // ---------------- request shapes ----------------
 const MESSAGES = [
   { role: "system", content: "You are a concise assistant for backend engineers." },
-  { role: "user", content: "Summarise the trade-offs between retries and fallbacks in an LLM gateway, in two sentences." },
+  // {{n}}: post.lua puts a new number there in each request, so no two prompts are the same text.
+  { role: "user", content: "Summarise the trade-offs between retries and fallbacks in an LLM gateway, in two sentences. (request {{n}})" },
 ];
 const bodyFiles = {};
 function bodyFile(model, stream) {
@@ -275,8 +280,8 @@ function requestFor(target, mode) {
   const auth = isTollgate ? { authorization: `Bearer ${SECRETS[target]}` } : {};
   if (mode === "nonstream") return { url: base + CHAT, body: bodyFile("m", false), headers: auth };
   if (mode === "stream") return { url: base + CHAT, body: bodyFile("m", true), headers: auth };
-  if (mode === "paced") return isTollgate ? { url: base + CHAT, body: bodyFile("m-paced", true), headers: auth } : { url: base + CHAT, body: bodyFile("m", true), headers: PACED_HEADERS };
-  if (mode === "slow") return isTollgate ? { url: base + CHAT, body: bodyFile("m-slow", true), headers: auth } : { url: base + CHAT, body: bodyFile("m", true), headers: { "x-mock-slow": "1" } };
+  const stream = mode !== "large";
+  if (MODE_MODELS[mode]) return isTollgate ? { url: base + CHAT, body: bodyFile(MODE_MODELS[mode], stream), headers: auth } : { url: base + CHAT, body: bodyFile("m", stream), headers: MODE_HEADERS[mode] };
   throw new Error(`unknown mode ${mode}`);
 }
 const SECRETS = {};
@@ -312,7 +317,7 @@ async function redisReachable(url) {
 
 const REDIS_PREFIX = `bench-${process.pid}`;
 function tollgateConfig(target) {
-  const base = path.join(BENCH, "gateway.yaml");
+  const base = path.resolve(ROOT, env("CONFIG", "bench/gateway.yaml"));
   if (target === "tollgate") return base;
   const file = path.join(TMP, "gateway-redis.yaml");
   fs.writeFileSync(file, `${fs.readFileSync(base, "utf8")}\nredis: { url: "${K.REDIS_URL}", keyPrefix: ${REDIS_PREFIX} }\n`);
@@ -359,7 +364,7 @@ async function startTarget(target, { nodeFlags = [] } = {}) {
       user_id: "bench-user",
       name: "bench",
       team_id: "bench-team",
-      allowed_models: ["m", "m-paced", "m-slow"],
+      allowed_models: ["m", ...Object.values(MODE_MODELS)],
       tags: { env: "bench" },
       limits: { budgets: [{ period: "day", usd: 1_000_000 }], rpm: 1_000_000_000, tpm: 1_000_000_000_000 },
     },
@@ -621,7 +626,7 @@ async function overhead() {
       rss[`${target}/${mode}`] = rssKb(t.proc.pid);
     }
     // Unloaded probes after the load (JIT warm), each against a fresh direct-to-mock baseline.
-    for (const mode of K.MODES.filter((m) => m !== "paced")) {
+    for (const mode of K.MODES.filter((m) => PROBED.has(m))) {
       await waitQuiet();
       const { direct, target: through } = await probe(target, mode);
       probes[`${target}/${mode}`] = { direct, target: through, added_ttfb_ms: through.ttfb_p50_ms - direct.ttfb_p50_ms, added_ttft_ms: through.ttft_p50_ms - direct.ttft_p50_ms };
@@ -695,7 +700,7 @@ async function overhead() {
     `${meta.machine.cpu_model}, ${meta.machine.nproc} CPUs, node ${meta.machine.node}, ${meta.machine.wrk}; commit ${meta.machine.commit}${meta.machine.src_dirty ? " (src has uncommitted changes)" : ""}`,
   );
   out.push(`wrk -t1 -c${K.CONNS}, ${K.DUR}s (paced ${K.PACED_DUR}s) × ${K.REPS} after ${K.WARM}s warmup; gateway pinned to CPU ${K.CPU_SUT}, wrk + mock on CPU ${K.CPU_LOAD}; medians over reps`);
-  out.push(`modes: nonstream; stream = 20 chunks + usage + [DONE]; paced = 200 chunks, 5 ms apart. Probe: ${K.PROBE_N} sequential requests, unloaded, median.\n`);
+  out.push(`modes: nonstream; stream = 20 chunks + usage + [DONE]; paced = 200 chunks, 5 ms apart; large = a 1 MB non-stream answer; long = a 2,000-chunk stream. Probe: ${K.PROBE_N} sequential requests, unloaded, median.\n`);
   out.push(table(["target", "mode", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "RSS MB", "+TTFB ms", "+TTFT ms", "other%", "err"], printable));
   out.push(`\nCPU µs/req: the gateway process's utime+stime (/proc/PID/stat) over a steady-state window ÷ requests the mock completed in it.`);
   out.push(`RSS: after that mode's runs. +TTFB / +TTFT: unloaded median minus direct-to-mock (TTFT = first content token; non-stream: whole body).`);
@@ -724,7 +729,7 @@ async function overhead() {
     if (!b) continue;
     const x = r.cpu_us_per_req / b.cpu_us_per_req;
     out.push(`  ${r.target.padEnd(15)} ${r.mode.padEnd(9)} CPU/request ${x.toFixed(2)}× passthrough (target ≤ 1.5×): ${verdict(x <= 1.5)}`);
-    if (r.mode !== "paced") out.push(`  ${r.target.padEnd(15)} ${r.mode.padEnd(9)} added TTFB ${f(r.added_ttfb_ms, 3)} ms (target < 0.5 ms): ${verdict(r.added_ttfb_ms < 0.5)}`);
+    if (PROBED.has(r.mode)) out.push(`  ${r.target.padEnd(15)} ${r.mode.padEnd(9)} added TTFB ${f(r.added_ttfb_ms, 3)} ms (target < 0.5 ms): ${verdict(r.added_ttfb_ms < 0.5)}`);
   }
   const text = out.join("\n");
   console.log(text);

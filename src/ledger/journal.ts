@@ -78,6 +78,8 @@ const held = new Set<string>();
  * It is also the outage spool: while the database is down, records stay here only (the
  * writer drops them from memory) and are replayed from here in order.
  *
+ * Settlements and commits are hints that ride along with the next line (see `hint`).
+ *
  * fsync: each append is a write(2), not an fsync; every `tickMs` the file is fdatasync'd in
  * the background if anything was written. A SIGKILL or crash of the process loses nothing;
  * a power loss or kernel crash loses at most the last tick's lines.
@@ -99,6 +101,8 @@ export class Journal {
   private fd: number;
   private current: number;
   private currentBytes = 0;
+  /** Lines written with the next one (see `hint`). */
+  private hints = "";
   private dirty = false;
   private syncing = false;
   private spooledCount = 0;
@@ -147,7 +151,7 @@ export class Journal {
   settled(id: string): void {
     const unsettled = this.unsettled.get(id);
     if (!unsettled || this.closed) return;
-    this.append({ s: id });
+    this.hint({ s: id });
     this.unsettled.delete(id);
     this.release(unsettled.segment);
     this.prune();
@@ -184,7 +188,7 @@ export class Journal {
     const done = ids.filter((id) => this.entries.get(id)?.endSegment !== undefined);
     if (done.length === 0) return;
     // Noted, so that a restart replays only what the database may lack.
-    if (!this.closed) this.append({ c: done });
+    if (!this.closed) this.hint({ c: done });
     for (const id of done) this.forget(id);
     this.prune();
   }
@@ -220,6 +224,7 @@ export class Journal {
     this.closed = true;
     clearInterval(this.timer);
     this.writeProgress();
+    this.writeHints();
     try {
       fdatasyncSync(this.fd);
     } finally {
@@ -314,12 +319,29 @@ export class Journal {
     return lines;
   }
 
+  /** Writes the line, with the hints waiting before it, in one write(2). */
   private append(line: Line): void {
-    const bytes = Buffer.from(`${JSON.stringify(line)}\n`, "utf8");
-    writeSync(this.fd, bytes);
-    this.currentBytes += bytes.length;
+    const text = `${this.hints}${JSON.stringify(line)}\n`;
+    this.hints = "";
+    this.currentBytes += writeSync(this.fd, text);
     this.dirty = true;
     if (this.currentBytes >= this.segmentBytes) this.rotate();
+  }
+
+  /**
+   * A line recovery can do without (a settlement, a commit): it leaves with the next line or
+   * tick, not in a write(2) of its own. If the process dies first, a restart settles only
+   * reservations still held and skips records the database already has, so the same end comes.
+   */
+  private hint(line: Line): void {
+    this.hints += `${JSON.stringify(line)}\n`;
+  }
+
+  private writeHints(): void {
+    if (this.hints === "") return;
+    this.currentBytes += writeSync(this.fd, this.hints);
+    this.hints = "";
+    this.dirty = true;
   }
 
   private rotate(): void {
@@ -372,6 +394,7 @@ export class Journal {
   /** Every tick: how much of each live answer has been relayed, then an fsync of what was written. */
   private tick(): void {
     this.writeProgress();
+    this.writeHints();
     if (!this.dirty || this.syncing) return;
     this.dirty = false;
     this.syncing = true;
