@@ -173,11 +173,24 @@ export function createGateway(options: GatewayOptions): Gateway {
     return m;
   });
   maintenance.catch(() => {});
-  // Records written before the store is open wait on the promise, in order.
-  let ledgerChain: Promise<unknown> = Promise.resolve();
+  // Records written before the store is open wait on the promise, in order; once the last
+  // of them is written, records go straight to the writer.
+  let openLedger: LedgerWriter | undefined;
+  let ledgerChain: Promise<void> = Promise.resolve();
   const writeLedger = (record: RequestRecord) => {
-    ledgerChain = ledgerChain.then(() => ledger.then((l) => l.write(record))).catch((err: unknown) => observability.warn("ledger", `Ledger unavailable: ${String(err)}`));
+    if (openLedger) return openLedger.write(record);
+    const tail: Promise<void> = ledgerChain
+      .then(() => ledger)
+      .then(
+        (l) => {
+          l.write(record);
+          if (ledgerChain === tail) openLedger = l;
+        },
+        (err: unknown) => observability.warn("ledger", `Ledger unavailable: ${String(err)}`),
+      );
+    ledgerChain = tail;
   };
+
 
   const budgetStore = createBudgetStore(config, warn("budgets"));
   const idempotencyStore = createIdempotencyStore(config, store);
