@@ -12,22 +12,21 @@ export function toSqlitePlaceholders(sql: string): string {
   return sql.replace(PLACEHOLDER, (match, n: string | undefined) => (n === undefined ? match : `?${n}`));
 }
 
+/** "1", "2", …: made once, not per bound value (a ledger batch binds thousands). */
+const PARAM_NAMES = Array.from({ length: 64 }, (_, i) => String(i + 1));
+
 /**
  * better-sqlite3 binds `?NNN` by name ("1", "2", ...). Integers go in as BigInt so SQLite
  * sees INTEGER, not REAL; booleans become 0/1 as in the schema.
  */
 function bindings(params: readonly unknown[]): Record<string, unknown> {
   const named: Record<string, unknown> = {};
-  params.forEach((value, i) => {
-    let bound = value;
-    if (value === undefined) bound = null;
-    else if (typeof value === "boolean") bound = value ? 1n : 0n;
-    else if (typeof value === "number" && Number.isInteger(value)) bound = BigInt(value);
-    named[String(i + 1)] = bound;
-  });
+  for (let i = 0; i < params.length; i++) {
+    const value = params[i];
+    named[PARAM_NAMES[i] ?? String(i + 1)] = value === undefined ? null : typeof value === "boolean" ? (value ? 1n : 0n) : typeof value === "number" && Number.isInteger(value) ? BigInt(value) : value;
+  }
   return named;
 }
-
 /** Serialises async critical sections: each starts after the previous one settled. */
 class Mutex {
   private tail: Promise<unknown> = Promise.resolve();
