@@ -102,9 +102,13 @@ describe("an attempt's timeouts, each as its own error", () => {
     expect(await outcome).toMatchObject({ error: { phase: "total" } });
   });
 
-  it("an error body that stalls does not hold the attempt: the limit still running ends it", async () => {
+  it("an error body that stalls after the headers came ends at the idle limit, as a stalled stream does", async () => {
     const { outcome } = await attempt({ status: 503, body: [{ text: '{"error":' }] }, true);
-    await advance(TIMEOUTS.headersMs);
-    expect(await outcome).toMatchObject({ error: { code: "upstream_timeout" } });
+    let settled = false;
+    void outcome.then(() => (settled = true));
+    await advance(TIMEOUTS.idleMs - 1);
+    expect(settled).toBe(false);
+    await advance(1);
+    expect(await outcome).toMatchObject({ error: { code: "upstream_timeout", phase: "idle" } });
   });
 });

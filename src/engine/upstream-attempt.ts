@@ -45,6 +45,8 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
       throw failureOf(err, timer, timeouts);
     }
     if (response.status >= 400) {
+      // The headers came: a stalled error body is an idle upstream, as a stalled stream is.
+      if (request.stream) timer.phase("idle", timeouts.idleMs);
       const text = (await readBody(response, timer, ERROR_BODY_LIMIT, true)).toString("utf8");
       const fields = adapter.parseError(response.status, text, response.headers);
       // The Retry-After header when sent, else a hint in the body (Gemini's RetryInfo).
