@@ -15,6 +15,12 @@ interface Counter {
   /** Epoch ms after which the counter is dropped (window end + grace); Infinity for "total". */
   dropAt: number;
   reservations: Map<string, { amount: number; expiresAt: number }>;
+  /**
+   * No reservation expires before this (it may be earlier than the earliest still held, after
+   * settlements), so a call scans the reservations about once per TTL, not each time: with
+   * many requests in flight on one counter, scanning them on every call was the store's cost.
+   */
+  nextExpiry: number;
 }
 
 /**
@@ -40,26 +46,29 @@ export class MemoryBudgetStore implements BudgetStore {
     checkReserve(lines, ttlMs);
     const now = this.clock();
     this.sweep(now);
-    // Lines may name one counter twice; each must fit on top of the others.
-    const pending = new Map<string, number>();
-    for (const [index, line] of lines.entries()) {
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
       const counter = this.live(line.counter, now);
-      const used = (counter ? counter.spent + counter.reserved : 0) + (pending.get(line.counter) ?? 0);
+      const used = (counter ? counter.spent + counter.reserved : 0) + earlierOnSameCounter(lines, i);
       if (used + line.amount > line.limit) {
-        return { ok: false, line: index, remaining: Math.max(0, line.limit - used), resetsAt: line.windowEndsAt };
+        return { ok: false, line: i, remaining: Math.max(0, line.limit - used), resetsAt: line.windowEndsAt };
       }
-      pending.set(line.counter, (pending.get(line.counter) ?? 0) + line.amount);
     }
+    const expiresAt = now + ttlMs;
     for (const line of lines) {
       const counter = this.liveOrNew(line.counter, line.windowEndsAt, now);
       counter.reserved += line.amount;
       const held = counter.reservations.get(reservationId);
-      counter.reservations.set(reservationId, { amount: (held?.amount ?? 0) + line.amount, expiresAt: now + ttlMs });
+      if (held) {
+        held.amount += line.amount;
+        held.expiresAt = expiresAt;
+      } else counter.reservations.set(reservationId, { amount: line.amount, expiresAt });
+      if (expiresAt < counter.nextExpiry) counter.nextExpiry = expiresAt;
     }
     return { ok: true };
   }
 
-  async settle(reservationId: string, actual: readonly Pick<CounterLine, "counter" | "amount" | "windowEndsAt">[], options: SettleOptions = {}): Promise<void> {
+  async settle(reservationId: string, actual: readonly Pick<CounterLine, "counter" | "amount" | "windowEndsAt">[], options?: SettleOptions): Promise<void> {
     checkReservationId(reservationId);
     checkSettle(actual);
     const now = this.clock();
@@ -72,7 +81,7 @@ export class MemoryBudgetStore implements BudgetStore {
       if (held) {
         counter.reserved -= held.amount;
         counter.reservations.delete(reservationId);
-      } else if (options.ifHeld) continue;
+      } else if (options?.ifHeld) continue;
       counter.spent += line.amount;
     }
   }
@@ -94,11 +103,14 @@ export class MemoryBudgetStore implements BudgetStore {
   /** The counter with its expired reservations released (ended windows are gone after `sweep`). */
   private live(name: string, now: number): Counter | undefined {
     const counter = this.counters.get(name);
-    if (!counter) return undefined;
+    if (!counter || now < counter.nextExpiry) return counter;
+    counter.nextExpiry = Infinity;
     for (const [id, held] of counter.reservations) {
-      if (held.expiresAt > now) continue;
-      counter.reserved -= held.amount;
-      counter.reservations.delete(id);
+      if (held.expiresAt > now) counter.nextExpiry = Math.min(counter.nextExpiry, held.expiresAt);
+      else {
+        counter.reserved -= held.amount;
+        counter.reservations.delete(id);
+      }
     }
     return counter;
   }
@@ -106,7 +118,7 @@ export class MemoryBudgetStore implements BudgetStore {
   private liveOrNew(name: string, windowEndsAt: number, now: number): Counter {
     const existing = this.live(name, now);
     if (existing) return existing;
-    const counter: Counter = { spent: 0, reserved: 0, dropAt: windowEndsAt + this.graceMs, reservations: new Map() };
+    const counter: Counter = { spent: 0, reserved: 0, dropAt: windowEndsAt + this.graceMs, reservations: new Map(), nextExpiry: Infinity };
     this.counters.set(name, counter);
     this.nextDropAt = Math.min(this.nextDropAt, counter.dropAt);
     return counter;
@@ -120,4 +132,11 @@ export class MemoryBudgetStore implements BudgetStore {
       else this.nextDropAt = Math.min(this.nextDropAt, counter.dropAt);
     }
   }
+}
+
+/** What the lines before `index` put on its counter: lines may name one counter twice, and each must fit on top of the others. */
+function earlierOnSameCounter(lines: readonly CounterLine[], index: number): number {
+  let sum = 0;
+  for (let i = 0; i < index; i++) if (lines[i]!.counter === lines[index]!.counter) sum += lines[i]!.amount;
+  return sum;
 }

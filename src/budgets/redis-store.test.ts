@@ -48,6 +48,40 @@ test("amounts past 14 digits stay exact integers", async () => {
   expect(await store.read(["c"])).toEqual([{ spent: 123_456_789_012_345, reserved: 0 }]);
 });
 
+test("calls made in one turn go to Redis as one script, applied in the order they were made", async () => {
+  const client = await connected(testClient());
+  let commands = 0;
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = (...args: Parameters<typeof send>) => {
+    commands++;
+    return send(...args);
+  };
+  const store = new RedisBudgetStore(client, `${prefix}:turn`);
+  const results = await Promise.all([
+    store.reserve("r1", [line("c", 10, 8, Infinity)], 60_000),
+    store.reserve("r2", [line("c", 10, 3, Infinity)], 60_000),
+    store.settle("r1", [line("c", 10, 5, Infinity)]),
+    store.reserve("r3", [line("c", 10, 3, Infinity), line("d", 10, 1, Infinity)], 60_000),
+    store.reserve("r4", [line("d", 10, 1, Infinity), line("c", 10, 3, Infinity)], 60_000),
+  ]);
+  expect(commands).toBe(1);
+  expect(results).toEqual([{ ok: true }, { ok: false, line: 0, remaining: 2, resetsAt: Infinity }, undefined, { ok: true }, { ok: false, line: 1, remaining: 2, resetsAt: Infinity }]);
+  expect(await store.read(["c", "d"])).toEqual([
+    { spent: 5, reserved: 3 },
+    { spent: 0, reserved: 1 },
+  ]);
+  client.disconnect();
+});
+
+test("closing sends what is queued first: a settlement is not lost", async () => {
+  const owned = new RedisBudgetStore(`redis://127.0.0.1:${TEST_REDIS_PORT}`, `${prefix}:close`);
+  await owned.reserve("r1", [line("c", 10, 8, Infinity)], 60_000);
+  const settled = owned.settle("r1", [line("c", 10, 6, Infinity)]);
+  await owned.close();
+  await settled;
+  expect(await new RedisBudgetStore(redis, `${prefix}:close`).read(["c"])).toEqual([{ spent: 6, reserved: 0 }]);
+});
+
 test("a script the server does not know is sent once, then run by its SHA", async () => {
   const script = new RedisScript(`return ARGV[1] .. '-${randomUUID()}'`);
   expect(await script.run(redis, [], ["first"])).toMatch(/^first-/);

@@ -116,6 +116,29 @@ describe.each(implementations)("%s", (_name, setup) => {
     expect(await store.read(["c"])).toEqual([{ spent: 100, reserved: 0 }]);
   });
 
+  test("a reservation made again (a further call of the request) adds to it and holds a TTL from the last", async () => {
+    const { store, advance } = setup();
+    await store.reserve("r1", [line("c", 100, 30)], 1_000);
+    advance(600);
+    await store.reserve("r1", [line("c", 100, 20)], 1_000);
+    advance(600);
+    expect(await store.read(["c"])).toEqual([{ spent: 0, reserved: 50 }]);
+    advance(400);
+    expect(await store.read(["c"])).toEqual([{ spent: 0, reserved: 0 }]);
+  });
+
+  test("an expired reservation is released however many others were settled meanwhile", async () => {
+    const { store, advance } = setup();
+    await store.reserve("early", [line("c", 100, 10)], 1_000);
+    await store.settle("early", [line("c", 100, 10)]);
+    advance(500);
+    await store.reserve("crashed", [line("c", 100, 40)], 1_000);
+    advance(600);
+    expect(await store.read(["c"])).toEqual([{ spent: 10, reserved: 40 }]);
+    advance(400);
+    expect(await store.read(["c"])).toEqual([{ spent: 10, reserved: 0 }]);
+  });
+
   test("lines naming one counter twice must fit together", async () => {
     const { store } = setup();
     expect(await store.reserve("r1", [line("c", 100, 60), line("c", 100, 60)], 10_000)).toEqual({

@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// The budget stores' cost per request, measured directly (npm run bench:budgets, some 15 s):
+// what a request pays for budgets on the built code (dist/): its counter lines, a reservation
+// and a settlement, on the four counters bench/gateway.yaml gives every request (key: day usd,
+// rpm, tpm; user: day usd), with CONCURRENCY requests in flight on the same counters, as the
+// gateway benchmark runs them. Each request waits a random 0-2 ms between reserve and settle
+// (its upstream call), so requests do not march in lockstep. Reported: CPU µs of this process
+// per request (the harness alone is reported too, to subtract), and for Redis the commands
+// and socket writes per request, the Redis server's CPU per request (INFO cpu: shared with
+// anything else using that Redis) and how long a reservation waits for its answer.
+// Redis: BENCH_REDIS_URL (default the local one), keys under a prefix of this run, deleted
+// afterwards.
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const dist = (file) => import(path.join(ROOT, "dist/budgets", file));
+const { MemoryBudgetStore } = await dist("memory-store.js");
+const { RedisBudgetStore, BUDGET_REDIS_OPTIONS } = await dist("redis-store.js");
+const { FailoverBudgetStore } = await dist("failover-store.js");
+const { linesFor, rulesFor } = await dist("counter-lines.js");
+const { Redis } = await import("ioredis");
+
+const N = Number(process.env.N ?? 20_000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const PREFIX = `bench-budget-cost-${process.pid}`;
+const TTL_MS = 600_000;
+// AUTO_PIPELINING=1 or 0 overrides the client option, to compare.
+const pipelining = process.env.AUTO_PIPELINING === undefined ? {} : { enableAutoPipelining: process.env.AUTO_PIPELINING === "1" };
+
+// As bench/gateway.yaml and bench/run.mjs set them up: none of the limits is ever reached.
+const configRules = [{ scope: "user", id: "*", period: "day", unit: "usd", limit: 1_000_000 * 1e9 }];
+const identity = { keyId: "key_bench", userId: "bench-user", limits: { budgets: [{ period: "day", usd: 1_000_000 }], rpm: 1_000_000_000, tpm: 1_000_000_000_000 } };
+// A chat request with max_tokens unset: worst case 16 + 4096 tokens; answered with 16 + 300.
+const worst = { usdNanos: 16 * 150 + 4096 * 600, tokens: 16 + 4096, requests: 1 };
+const actual = { usd: 16 * 150 + 300 * 600, tokens: 316, requests: 1 };
+
+const upstream = () => new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
+
+/** N requests through `store` (none: the harness alone), CONCURRENCY at a time; CPU µs per request. */
+async function run(store, label, waits = []) {
+  let next = 0;
+  const worker = async () => {
+    while (next < N) {
+      const id = `${label}-${next++}`;
+      const rules = rulesFor(configRules, identity);
+      const lines = linesFor(rules, identity, worst, Date.now());
+      if (lines.length !== 4) throw new Error(`expected 4 counter lines, got ${lines.length}`);
+      if (store) {
+        const asked = performance.now();
+        const result = await store.reserve(id, lines, TTL_MS);
+        waits.push(performance.now() - asked);
+        if (!result.ok) throw new Error(`refused: ${JSON.stringify(result)}`);
+      }
+      await upstream();
+      if (store)
+        await store.settle(
+          id,
+          lines.map((l) => ({ counter: l.counter, windowEndsAt: l.windowEndsAt, amount: actual[l.rule.unit] })),
+        );
+    }
+  };
+  const cpu = process.cpuUsage();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const used = process.cpuUsage(cpu);
+  return (used.user + used.system) / N;
+}
+
+/** A client like the gateway's (BUDGET_REDIS_OPTIONS), counting the commands it sends and its socket writes. */
+async function countingClient() {
+  const client = new Redis(REDIS_URL, { ...BUDGET_REDIS_OPTIONS, ...pipelining, commandTimeout: 10_000 });
+  client.on("error", () => {});
+  await new Promise((resolve) => client.once("ready", resolve));
+  const counts = { commands: 0, writes: 0 };
+  const send = client.sendCommand;
+  client.sendCommand = function (...args) {
+    counts.commands++;
+    return send.apply(this, args);
+  };
+  const write = client.stream.write;
+  client.stream.write = function (...args) {
+    counts.writes++;
+    return write.apply(this, args);
+  };
+  return { client, counts };
+}
+
+async function redisCpuUs(admin) {
+  const info = await admin.info("cpu");
+  const field = (name) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return (field("used_cpu_sys") + field("used_cpu_user")) * 1e6;
+}
+
+async function deleteOurKeys(admin) {
+  let cursor = "0";
+  do {
+    const [nextCursor, keys] = await admin.scan(cursor, "MATCH", `{${PREFIX}*`, "COUNT", 1000);
+    if (keys.length) await admin.unlink(...keys);
+    cursor = nextCursor;
+  } while (cursor !== "0");
+}
+
+const rows = [];
+await run(undefined, "warm");
+rows.push(["harness alone (counter lines, timers)", await run(undefined, "harness")]);
+const memory = new MemoryBudgetStore();
+await run(memory, "warm-memory");
+rows.push(["memory store", await run(memory, "memory")]);
+
+const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
+let redisRow;
+try {
+  await admin.connect();
+  const { client, counts } = await countingClient();
+  // As createBudgetStore composes it: Redis, failing over to a local store.
+  const store = new FailoverBudgetStore(new RedisBudgetStore(client, PREFIX), "closed", new MemoryBudgetStore(), console.error, { timeoutMs: 2_000 });
+  await run(store, "warm-redis");
+  const before = { ...counts };
+  const serverBefore = await redisCpuUs(admin);
+  const waits = [];
+  const us = await run(store, "redis", waits);
+  waits.sort((a, b) => a - b);
+  const serverUs = ((await redisCpuUs(admin)) - serverBefore) / N;
+  redisRow = {
+    us,
+    commands: (counts.commands - before.commands) / N,
+    writes: (counts.writes - before.writes) / N,
+    serverUs,
+    p50: waits[waits.length >> 1],
+    p99: waits[Math.floor(waits.length * 0.99)],
+  };
+  await store.close();
+  client.disconnect();
+} catch (err) {
+  console.error(`Redis at ${REDIS_URL}: ${err.message}; skipped.`);
+} finally {
+  await deleteOurKeys(admin).catch(() => {});
+  admin.disconnect();
+}
+
+console.log(`budgets, ${N} requests (4 counters each), ${CONCURRENCY} in flight, node ${process.version}, ${os.cpus()[0]?.model ?? "?"}:`);
+for (const [label, us] of rows) console.log(`  ${label.padEnd(40)} ${us.toFixed(2)} µs CPU/request`);
+if (redisRow) {
+  console.log(`  ${"redis store (with failover)".padEnd(40)} ${redisRow.us.toFixed(2)} µs CPU/request`);
+  console.log(`    ${redisRow.commands.toFixed(3)} Redis commands/request, ${redisRow.writes.toFixed(3)} socket writes/request, Redis server ${redisRow.serverUs.toFixed(2)} µs CPU/request`);
+  console.log(`    a reservation waits ${redisRow.p50.toFixed(3)} ms (p50), ${redisRow.p99.toFixed(3)} ms (p99) for its answer`);
+}
