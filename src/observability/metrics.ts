@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { BudgetExceededError } from "../budgets/budget-exceeded.js";
 import { BudgetStoreUnavailableError } from "../budgets/errors.js";
 import type { ResolvedConfig } from "../config/resolve.js";
@@ -6,6 +6,7 @@ import type { BreakerRegistry } from "../engine/breaker-registry.js";
 import type { ObservedRequest } from "./observed-request.js";
 import type { RequestRecord } from "../spec/request-record.js";
 import { NANOS_PER_USD } from "../pricing/price-table.js";
+import { PlainCounter, PlainHistogram } from "./plain-metrics.js";
 import type { RecordFacts } from "./record-facts.js";
 
 const PREFIX = "tollgate_";
@@ -18,30 +19,12 @@ const BREAKER_VALUES = { closed: 0, "half-open": 1, open: 2 } as const;
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const TTFT_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 
-/** Label children by value, so a request updates a metric without hashing its labels again. */
-class Children<C> {
-  private readonly children = new Map<string, C>();
-  constructor(private readonly make: (values: string[]) => C) {}
-
-  get(...values: string[]): C {
-    const key = values.join("\u0000");
-    let child = this.children.get(key);
-    if (!child) {
-      child = this.make(values);
-      this.children.set(key, child);
-    }
-    return child;
-  }
-}
-
 function counter(registry: Registry, name: string, help: string, labelNames: string[]) {
-  const metric = new Counter({ name: PREFIX + name, help, labelNames, registers: [registry] });
-  return new Children((values) => metric.labels(...values));
+  return new PlainCounter(registry, PREFIX + name, help, labelNames);
 }
 
 function histogram(registry: Registry, name: string, help: string, buckets: number[]) {
-  const metric = new Histogram({ name: PREFIX + name, help, labelNames: ["route", "provider", "model"], buckets, registers: [registry] });
-  return new Children((values) => metric.labels(...values));
+  return new PlainHistogram(registry, PREFIX + name, help, ["route", "provider", "model"], buckets);
 }
 
 /**
@@ -132,38 +115,38 @@ export class GatewayMetrics {
     const route = record.route ?? NO_LABEL;
     const provider = facts.last?.provider ?? NO_LABEL;
     const model = facts.last?.model ?? NO_LABEL;
-    this.requests.get(route, record.api, String(record.status), record.outcome, String(record.stream)).inc();
-    if (record.errorCode !== undefined) this.errors.get(route, this.codeLabel(record.errorCode)).inc();
-    this.duration.get(route, provider, model).observe(record.latencyMs / 1000);
-    if (record.ttftMs !== undefined) this.ttft.get(route, provider, model).observe(record.ttftMs / 1000);
+    this.requests.inc([route, record.api, record.status, record.outcome, record.stream]);
+    if (record.errorCode !== undefined) this.errors.inc([route, this.codeLabel(record.errorCode)]);
+    this.duration.observe([route, provider, model], record.latencyMs / 1000);
+    if (record.ttftMs !== undefined) this.ttft.observe([route, provider, model], record.ttftMs / 1000);
     const { usage } = record;
     if (usage) {
-      this.tokens.get(route, provider, model, "input").inc(usage.inputTokens);
-      this.tokens.get(route, provider, model, "output").inc(usage.outputTokens);
-      this.tokens.get(route, provider, model, "reasoning").inc(usage.reasoningTokens);
-      this.tokens.get(route, provider, model, "cached_input").inc(usage.cachedInputTokens);
+      this.tokens.inc([route, provider, model, "input"], usage.inputTokens);
+      this.tokens.inc([route, provider, model, "output"], usage.outputTokens);
+      this.tokens.inc([route, provider, model, "reasoning"], usage.reasoningTokens);
+      this.tokens.inc([route, provider, model, "cached_input"], usage.cachedInputTokens);
     }
-    if (record.costNanos !== undefined) this.cost.get(route, provider, model).inc(record.costNanos / NANOS_PER_USD);
-    for (const a of record.attempts) this.attempts.get(a.provider, a.model, a.status).inc();
-    if (facts.retries > 0) this.retries.get(route).inc(facts.retries);
-    if (facts.steps > 0) this.steps.get(route, record.toolCalls?.length ? "tool_loop" : "repair").inc(facts.steps);
-    if (facts.fallback) this.fallbacks.get(route).inc();
-    if (record.cache) this.cacheHits.get(route, record.cache.kind).inc();
+    if (record.costNanos !== undefined) this.cost.inc([route, provider, model], record.costNanos / NANOS_PER_USD);
+    for (const a of record.attempts) this.attempts.inc([a.provider, a.model, a.status]);
+    if (facts.retries > 0) this.retries.inc([route], facts.retries);
+    if (facts.steps > 0) this.steps.inc([route, record.toolCalls?.length ? "tool_loop" : "repair"], facts.steps);
+    if (facts.fallback) this.fallbacks.inc([route]);
+    if (record.cache) this.cacheHits.inc([route, record.cache.kind]);
     for (const call of record.toolCalls ?? []) {
       // A name the route does not list is the model's own text: it never becomes a label.
       const tool = call.errorCode === "tool_not_allowed" ? "unlisted" : call.name;
-      this.toolCalls.get(route, tool, call.reused ? "reused" : call.status).inc();
+      this.toolCalls.inc([route, tool, call.reused ? "reused" : call.status]);
     }
     const err = ctx.error;
     if (err instanceof BudgetExceededError || err instanceof BudgetStoreUnavailableError) {
       const scope = err.details?.scope;
-      this.budgetRejections.get(typeof scope === "string" ? scope : NO_LABEL, err.code).inc();
+      this.budgetRejections.inc([typeof scope === "string" ? scope : NO_LABEL, err.code]);
     }
   }
 
   /** One sample per HTTP request; a method outside HTTP's own list is "other" (it is the client's text). */
   observeHttp(handler: string, method: string, status: number): void {
-    this.http.get(handler, HTTP_METHODS.has(method) ? method : "other", String(status)).inc();
+    this.http.inc([handler, HTTP_METHODS.has(method) ? method : "other", status]);
   }
 
   private codeLabel(code: string): string {

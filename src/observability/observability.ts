@@ -3,10 +3,10 @@ import type { Redactor } from "../errors/redact.js";
 import type { BreakerRegistry } from "../engine/breaker-registry.js";
 import type { ObservedRequest } from "./observed-request.js";
 import type { RequestRecord } from "../spec/request-record.js";
-import { createLogger, flushLogger, SILENT_LOGGER, type GatewayLogger } from "./logger.js";
+import { createLogger, flushLogger, lineWriterOf, SILENT_LOGGER, type GatewayLogger, type LineWriter } from "./logger.js";
 import { GatewayMetrics } from "./metrics.js";
 import { factsOf } from "./record-facts.js";
-import { requestLogLine } from "./request-log.js";
+import { requestLogFields } from "./request-log.js";
 import type { RequestTracer, TraceInput } from "./tracing.js";
 
 export interface ObservabilityOptions {
@@ -24,6 +24,8 @@ export class Observability {
   readonly logger: GatewayLogger;
   readonly metrics: GatewayMetrics | undefined;
   private readonly tracer: Promise<RequestTracer | undefined> | undefined;
+  private readonly writeLine: LineWriter | undefined;
+  private readonly redact = (text: string) => this.redactor.redact(text);
 
   constructor(
     config: ResolvedConfig,
@@ -33,6 +35,7 @@ export class Observability {
   ) {
     const { logs, metrics, traces } = config.observability;
     this.logger = options.logger === false ? SILENT_LOGGER : (options.logger ?? createLogger(logs.level));
+    this.writeLine = lineWriterOf(this.logger);
     this.metrics = metrics.enabled ? new GatewayMetrics(config, breakers) : undefined;
     if (traces.endpoint) {
       this.tracer = import("./tracing.js").then(
@@ -57,7 +60,10 @@ export class Observability {
     const facts = factsOf(record, ctx.route);
     this.metrics?.observe(record, ctx, facts);
     if (this.logger.isLevelEnabled?.("info") !== false) {
-      this.logger[record.status >= 500 ? "warn" : "info"](this.redactor.redactFields(requestLogLine(record, ctx, facts)), "request");
+      const level = record.status >= 500 ? "warn" : "info";
+      const fields = requestLogFields(record, ctx, facts, this.redact);
+      if (this.writeLine) this.writeLine(level, fields, "request");
+      else this.logger[level](JSON.parse(`{${fields}}`) as object, "request");
     }
     if (this.tracer) {
       const input: TraceInput = {

@@ -19,9 +19,12 @@ export function factsOf(record: RequestRecord, route: ResolvedRoute | undefined)
   const { attempts } = record;
   const last = attempts.at(-1);
   if (!last) return { retries: 0, steps: 0, fallback: false };
+  const first = route?.targets[0];
+  const fallback = first !== undefined && (first.provider !== last.provider || first.model !== last.model);
+  // Most requests make one attempt: nothing to count.
+  if (attempts.length === 1) return { last, retries: 0, steps: 0, fallback };
   // A retry is another attempt at the same call on the same target; a later step is a new call.
   const calls = new Set(attempts.map((a) => `${a.step ?? 1} ${targetOf(a)}`));
   const steps = new Set(attempts.map((a) => a.step ?? 1)).size - 1;
-  const first = route?.targets[0];
-  return { last, retries: attempts.length - calls.size, steps, fallback: first !== undefined && targetOf(first) !== targetOf(last) };
+  return { last, retries: attempts.length - calls.size, steps, fallback };
 }
