@@ -16,6 +16,12 @@ export interface StreamEncoder {
   end(): string;
   /** A failure after the stream began: an error frame, and no clean end after it. */
   error(error: RenderedError): string;
+  /**
+   * True when `chunk()` gives every frame back as the upstream sent it (same format, nothing to
+   * change): the relay may then send the upstream's bytes as they came, without calling `chunk()`;
+   * `end()` and `error()` are still called.
+   */
+  readonly verbatim?: boolean;
 }
 
 /** One inbound API's wire format: its request parser and how answers and errors are written in it. */

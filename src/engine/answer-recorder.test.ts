@@ -15,8 +15,8 @@ function liveBatches(): UpstreamChunk[][] {
   const bytes = chatSseBytes(payloads);
   const reader = new FrameReader(adapter);
   const reads = splitAt(bytes, [Math.floor(bytes.length / 3), Math.floor((2 * bytes.length) / 3)]);
-  const batches = reads.map((read) => [...reader.push(read)]);
-  batches.push([...reader.finish()]);
+  const batches = reads.map((read) => [...reader.push(read).chunks]);
+  batches.push([...reader.finish().chunks]);
   return batches.filter((b) => b.length > 0);
 }
 

@@ -51,7 +51,7 @@ describe("an answer the gateway built", () => {
       expect(opened.stream.outcome).toBe("complete");
 
       const reader = new FrameReader(parser);
-      const events: StreamEvent[] = [...reader.push(Buffer.from(wire)), ...reader.finish()].flatMap((c) => c.events);
+      const events: StreamEvent[] = [...reader.push(Buffer.from(wire)).chunks, ...reader.finish().chunks].flatMap((c) => c.events);
       expect(reader.failure).toBeUndefined();
       const got = accumulateEvents(events);
       expect(got.choices[0]!.text).toBe(answer.choices[0]!.text);

@@ -31,5 +31,5 @@ export function usageOf(request: CanonicalRequest, upstream: OpenedUpstream): Us
   // Embeddings: input only, reported or already counted by the attempt.
   if (upstream.kind === "embedding") return upstream.response.usage;
   const { tap } = upstream.stream;
-  return tap.reported ?? estimate(request, tap.output.join(""));
+  return tap.reported ?? estimate(request, tap.output().join(""));
 }

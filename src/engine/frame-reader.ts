@@ -2,33 +2,96 @@ import { UpstreamConnectionError } from "../errors/upstream-errors.js";
 import type { MessageDecoder, ProviderAdapter, StreamParser } from "../providers/provider.js";
 import type { StreamEvent, UpstreamChunk } from "../spec/stream-events.js";
 import { SseDecoder, type SseMessage } from "../sse/decoder.js";
+import { type SseFrames, SseFrameSplitter } from "../sse/frame-splitter.js";
+
+/** What one network read (or the body's end) gave. */
+export interface FramesRead {
+  /** The frames parsed, in order. */
+  readonly chunks: readonly UpstreamChunk[];
+  /**
+   * For a stream cut into frames on its bytes: those of the frames read, as they came, that the
+   * relay passes on; an end marker the parser answers with null, a frame that failed, and what
+   * follows either are left out. Undefined otherwise.
+   */
+  readonly bytes?: Uint8Array;
+  /** How many of them went unparsed (content only), once the relay takes them unread (`relayAs`). */
+  readonly unread: number;
+}
 
 const NONE: readonly UpstreamChunk[] = [];
+const NOTHING: FramesRead = { chunks: NONE, unread: 0 };
 const NONE_MESSAGES: readonly SseMessage[] = [];
 
 /**
  * Bytes of one upstream stream in, canonical frames out, synchronously. Knows when the
  * stream ended properly: at the provider's end marker, or for formats without one
- * (Gemini), once every choice that began has finished.
+ * (Gemini), once every choice that began has finished. An SSE stream whose provider can tell
+ * content frames at a glance is cut into frames on its bytes, so that the relay can pass them
+ * on as they came (`relayAs`); others are decoded as one text.
  */
 export class FrameReader {
-  private readonly decoder: MessageDecoder;
+  private decoder: MessageDecoder | undefined;
+  /** Set while frames are cut on the bytes: each whole frame is then decoded on its own. */
+  private framed: { splitter: SseFrameSplitter; sse: SseDecoder } | undefined;
   private readonly parser: StreamParser;
   private readonly progress: ChoiceProgress | undefined;
   private first = true;
+  private unread = false;
+  /** Reads the frames passed on unparsed, if their text is ever wanted. */
+  private later: { sse: SseDecoder; parser: StreamParser } | undefined;
   /** The end marker (or a final frame) arrived; anything after it is drained unread. */
   ended = false;
   /** A frame that could not be parsed (or reported an error); the frames before it were returned. */
   failure: unknown;
 
   constructor(private readonly adapter: ProviderAdapter) {
-    this.decoder = adapter.messageDecoder?.() ?? new SseDecoder();
     this.parser = adapter.streamParser?.() ?? adapter;
     this.progress = adapter.hasEndMarker ? undefined : new ChoiceProgress();
+    if (adapter.contentOnlyFrames && adapter.hasEndMarker && !adapter.messageDecoder) this.framed = { splitter: new SseFrameSplitter(), sse: new SseDecoder() };
+    else this.decoder = adapter.messageDecoder?.() ?? new SseDecoder();
   }
 
-  push(bytes: Uint8Array): readonly UpstreamChunk[] {
-    return this.ended || this.failure !== undefined ? NONE : this.frames(this.decode(() => this.decoder.push(bytes)));
+  push(bytes: Uint8Array): FramesRead {
+    if (this.ended || this.failure !== undefined) return NOTHING;
+    if (!this.framed) return { chunks: this.frames(this.decode(() => this.decoder!.push(bytes))), unread: 0 };
+    const split = this.framed.splitter.push(bytes);
+    return split ? this.readFrames(split) : NOTHING;
+  }
+
+  /**
+   * How the relay takes the rest, once it begins; returns whether unread. Unread (only for a
+   * stream cut on its bytes): frames that carry content only are passed over unparsed, still in
+   * `bytes`. Parsed: the rest is decoded as one text, as any stream is (cheaper than frame by
+   * frame), and `bytes` is no longer given.
+   */
+  relayAs(unread: boolean): boolean {
+    if (!this.framed) return false;
+    if (unread) return (this.unread = true);
+    const { splitter, sse } = this.framed;
+    this.framed = undefined;
+    this.decoder = sse;
+    // An unfinished frame: the decoder holds it as the splitter did, and has no message yet.
+    sse.push(splitter.rest());
+    return false;
+  }
+
+  /**
+   * The events of frames passed on unparsed (`bytes` of earlier reads), read only once they are
+   * wanted (the text of an answer cut before its usage): by a parser of their own, which sees
+   * them all in order, so the stream's parser is not disturbed.
+   */
+  readUnread(bytes: Uint8Array): StreamEvent[] {
+    const later = (this.later ??= { sse: new SseDecoder(), parser: this.adapter.streamParser?.() ?? this.adapter });
+    const events: StreamEvent[] = [];
+    for (const message of later.sse.whole(bytes)) {
+      try {
+        const chunk = later.parser.parseStreamMessage(message, false);
+        if (chunk) events.push(...chunk.events);
+      } catch {
+        // A frame that went out as it came and does not parse holds no text to count.
+      }
+    }
+    return events;
   }
 
   /** A binary framing can be corrupt (a bad checksum): that is a failure like an unparsable message. */
@@ -42,9 +105,19 @@ export class FrameReader {
   }
 
   /** The last frames when the body ends; a cut stream shows as `failure`. */
-  finish(): readonly UpstreamChunk[] {
-    if (this.failure !== undefined) return NONE;
-    const tail = this.ended ? NONE : this.frames(this.decode(() => this.decoder.end()));
+  finish(): FramesRead {
+    if (this.failure !== undefined) return NOTHING;
+    let tail = NOTHING;
+    if (this.ended) {
+      // Drained unread.
+    } else if (this.framed) {
+      // Cut on the bytes, an unfinished frame is dropped, as the decoder drops a message without its blank line.
+      const last = this.framed.splitter.end();
+      if (last) tail = this.readFrames(last);
+    } else {
+      const chunks = this.frames(this.decode(() => this.decoder!.end()));
+      if (chunks.length > 0) tail = { chunks, unread: 0 };
+    }
     if (this.failure === undefined) this.failure = this.cut();
     return tail;
   }
@@ -60,26 +133,52 @@ export class FrameReader {
   private frames(messages: readonly SseMessage[]): readonly UpstreamChunk[] {
     if (messages.length === 0) return NONE;
     const out: UpstreamChunk[] = [];
-    for (const message of messages) {
-      let chunk: UpstreamChunk | null;
-      try {
-        chunk = this.parser.parseStreamMessage(message, this.first);
-      } catch (err) {
-        this.failure = err;
-        break;
+    for (const message of messages) if (!this.take(message, out) || this.ended) break;
+    return out;
+  }
+
+  /** The whole frames of one read, one by one: parsed, or (relaying unread) passed over when they carry content only. */
+  private readFrames({ bytes, text, ends }: SseFrames): FramesRead {
+    const { sse } = this.framed!;
+    const content = this.unread ? this.adapter.contentOnlyFrames!(text, ends) : undefined;
+    const chunks: UpstreamChunk[] = [];
+    let unread = 0;
+    let from = 0;
+    // The end of the last frame passed on.
+    let through = 0;
+    for (let i = 0; i < ends.length; i++) {
+      const end = ends[i]!;
+      if (content?.[i]) unread++;
+      else {
+        // A whole frame holds one message at most (none: comments only).
+        const [message] = this.decode(() => sse.whole(bytes.subarray(from, end)));
+        if (this.failure !== undefined || (message && !this.take(message, chunks))) break;
       }
-      if (chunk === null) {
-        this.ended = true;
-        break;
-      }
-      this.first = false;
-      // A final frame carries content and ends the stream at once.
-      if (chunk.final) this.ended = true;
-      this.progress?.observe(chunk.events);
-      out.push(chunk);
+      through = from = end;
       if (this.ended) break;
     }
-    return out;
+    return { chunks, bytes: through === bytes.length ? bytes : bytes.subarray(0, through), unread };
+  }
+
+  /** Parses one message into `out`; false when it is not passed on: the end marker, or a failure (kept). */
+  private take(message: SseMessage, out: UpstreamChunk[]): boolean {
+    let chunk: UpstreamChunk | null;
+    try {
+      chunk = this.parser.parseStreamMessage(message, this.first);
+    } catch (err) {
+      this.failure = err;
+      return false;
+    }
+    if (chunk === null) {
+      this.ended = true;
+      return false;
+    }
+    this.first = false;
+    // A final frame carries content and ends the stream at once.
+    if (chunk.final) this.ended = true;
+    this.progress?.observe(chunk.events);
+    out.push(chunk);
+    return true;
   }
 }
 

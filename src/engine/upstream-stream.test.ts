@@ -4,6 +4,8 @@ import { advance, type BodyStep, chatRequest, scriptedProvider, sse, TIMEOUTS, t
 import type { Timeouts } from "../config/resolve.js";
 import { type OpenedUpstream, openUpstream } from "./upstream-attempt.js";
 import type { UpstreamStream } from "./upstream-stream.js";
+import { usageOf } from "./final-usage.js";
+import { countTextTokens } from "../usage/tokenizer.js";
 
 beforeEach(useFakeClock);
 afterEach(() => vi.useRealTimers());
@@ -65,6 +67,23 @@ describe("the commit point", () => {
     expect(piped.texts).toEqual(["Hel"]);
     expect(piped.outcome()).toMatchObject({ error: { message: expect.stringContaining("overloaded") } });
     expect(stream.outcome).toBe("failed");
+  });
+
+  it("a frame split across the read that commits and the next is relayed whole, as frames or as the bytes", async () => {
+    const b = sse.text("b");
+    const body = (): BodyStep[] => [{ text: sse.role + sse.text("a") + b.slice(0, 10) }, { text: b.slice(10) + sse.finish + sse.done }, { end: true }];
+    const parsed = open(body());
+    await turns();
+    const piped = relay(streamOf(parsed.settled()));
+    await turns();
+    expect(piped.texts).toEqual(["a", "b"]);
+    expect(piped.outcome()).toEqual({ done: true });
+    const unread = open(body());
+    await turns();
+    const bytes = relayBytes(streamOf(unread.settled()));
+    await turns();
+    expect(bytes.text()).toBe(sse.role + sse.text("a") + b + sse.finish);
+    expect(bytes.outcome()).toEqual({ done: true });
   });
 
   it("a stream cut before its end marker fails, after what came", async () => {
@@ -129,5 +148,100 @@ describe("stream timeouts", () => {
     await advance(1);
     expect(piped.outcome()).toMatchObject({ error: { code: "upstream_timeout", phase: "total" } });
     expect(piped.texts).toEqual(["0", "1", "2", "3", "4", "5"]);
+  });
+});
+
+/** Pipes the stream to a consumer that takes the upstream's bytes (and must get no frames); the pipe's outcome settles either way. */
+function relayBytes(stream: UpstreamStream, wait?: () => Promise<void>) {
+  const writes: Buffer[] = [];
+  let outcome: { done: true } | { error: unknown } | undefined;
+  const consumer = {
+    chunks(): undefined {
+      throw new Error("offered the bytes, the stream sent frames");
+    },
+    bytes(bytes: Uint8Array) {
+      writes.push(Buffer.from(bytes));
+      return wait?.();
+    },
+  };
+  void stream.pipe(consumer).then(
+    () => (outcome = { done: true }),
+    (error: unknown) => (outcome = { error }),
+  );
+  return { writes, text: () => Buffer.concat(writes).toString("utf8"), outcome: () => outcome };
+}
+
+const usageFrame = 'data: {"id":"c1","model":"m","created":1,"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}\n\n';
+
+describe("relaying the upstream's bytes (the client speaks the upstream's format and asked for usage)", () => {
+  it("frames go out byte for byte, one write per read, a frame and a character split across reads included; usage comes from the last chunk", async () => {
+    const head = Buffer.from(sse.role + sse.text("Hé"));
+    const wire = Buffer.concat([head, Buffer.from(sse.text("🌍 wide") + sse.text("!") + sse.finish + usageFrame + sse.done)]);
+    // Inside the 🌍 (4 bytes in UTF-8), then inside the "!" frame.
+    const cuts = [head.length, wire.indexOf(Buffer.from("🌍")) + 2, wire.indexOf(Buffer.from(sse.text("!"))) + 10, wire.length];
+    const run = open([...cuts.map((end, i) => ({ bytes: wire.subarray(i === 0 ? 0 : cuts[i - 1], end) })), { end: true }]);
+    await turns();
+    const stream = streamOf(run.settled());
+    const piped = relayBytes(stream);
+    await turns();
+    expect(piped.outcome()).toEqual({ done: true });
+    // [DONE] is the relay's encoder to write; everything before it is the upstream's own bytes.
+    expect(Buffer.concat(piped.writes).equals(wire.subarray(0, wire.length - sse.done.length))).toBe(true);
+    // What was held up to the first content leaves at once; the read that ended inside 🌍 completed no frame.
+    expect(piped.writes.map((w) => w.toString("utf8"))).toEqual([head.toString("utf8"), sse.text("🌍 wide"), sse.text("!") + sse.finish + usageFrame]);
+    expect(stream.tap.reported).toEqual({ inputTokens: 5, outputTokens: 3, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, source: "reported" });
+    expect(stream.tap.output().join("")).toBe("Hé🌍 wide!");
+    expect(stream.outcome).toBe("complete");
+  });
+
+  it("cut after content: the failure comes inside the stream, and the output is counted from the bytes relayed", async () => {
+    const run = open([{ text: sse.role + sse.text("Hello") }, { text: sse.text(" there, friend") }, { end: true, afterMs: 10 }]);
+    await turns();
+    const stream = streamOf(run.settled());
+    const piped = relayBytes(stream);
+    await advance(10);
+    expect(piped.text()).toBe(sse.role + sse.text("Hello") + sse.text(" there, friend"));
+    expect(piped.outcome()).toMatchObject({ error: { code: "upstream_connection_error" } });
+    expect(stream.tap.reported).toBeUndefined();
+    const usage = usageOf(chatRequest(true), { kind: "stream", api: "openai-chat", stream, ttftMs: 0 });
+    expect(usage).toMatchObject({ source: "estimated", outputTokens: countTextTokens("Hello there, friend") });
+  });
+
+  it("an error frame mid-stream: the frames before it go out, it does not, and the stream fails with it", async () => {
+    const run = open([{ text: sse.role + sse.text("Hel") }, { text: `${sse.text("lo")}data: {"error":{"message":"overloaded"}}\n\n${sse.text("never")}` }]);
+    await turns();
+    const stream = streamOf(run.settled());
+    const piped = relayBytes(stream);
+    await turns();
+    expect(piped.text()).toBe(sse.role + sse.text("Hel") + sse.text("lo"));
+    expect(piped.outcome()).toMatchObject({ error: { message: expect.stringContaining("overloaded") } });
+    expect(stream.outcome).toBe("failed");
+  });
+
+  it("a slow client pauses the upstream, and the idle limit waits with it", async () => {
+    const run = open([{ text: sse.role + sse.text("a") }, { text: sse.text("b"), afterMs: 10 }, { text: sse.finish + usageFrame + sse.done }, { end: true }]);
+    await turns();
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const piped = relayBytes(streamOf(run.settled()), () => slow);
+    await advance(3 * TIMEOUTS.idleMs);
+    // "b" went out and was not taken yet: nothing more is read.
+    expect(piped.text()).toBe(sse.role + sse.text("a") + sse.text("b"));
+    expect(piped.outcome()).toBeUndefined();
+    release();
+    await advance(10);
+    expect(piped.text()).toBe(sse.role + sse.text("a") + sse.text("b") + sse.finish + usageFrame);
+    expect(piped.outcome()).toEqual({ done: true });
+  });
+
+  it("a client that leaves stops the upstream", async () => {
+    const run = open([{ text: sse.role + sse.text("a") }, { text: sse.text("b"), afterMs: 10 }]);
+    await turns();
+    const stream = streamOf(run.settled());
+    relayBytes(stream);
+    await advance(10);
+    stream.dispose();
+    expect(stream.outcome).toBe("cancelled");
+    expect(run.provider.transport.destroyed).toBe(1);
   });
 });

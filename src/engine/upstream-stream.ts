@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import type { UpstreamChunk } from "../spec/stream-events.js";
 import type { UpstreamHttpResponse } from "../transport/http-transport.js";
 import type { AttemptTimer } from "./attempt-timer.js";
-import type { FrameReader } from "./frame-reader.js";
+import type { FrameReader, FramesRead } from "./frame-reader.js";
 import { failureOf } from "./upstream-failure.js";
 import { UsageTap } from "./usage-tap.js";
 
@@ -14,6 +14,12 @@ export type StreamOutcome = "open" | "complete" | "failed" | "cancelled";
  */
 export interface StreamConsumer {
   chunks(chunks: readonly UpstreamChunk[]): Promise<void> | undefined;
+  /**
+   * Offered when the client may have the upstream's bytes as they came (nothing would change a
+   * frame, nothing keeps them): a stream that can calls this instead of `chunks`, with the whole
+   * frames of each network read; a returned promise makes it wait, as for `chunks`.
+   */
+  bytes?(bytes: Uint8Array): Promise<void> | undefined;
 }
 
 interface Pending {
@@ -26,15 +32,20 @@ interface Pending {
  * parsed, tapped for usage and handed to the consumer in the same tick, with no promise
  * per frame. `open()` reads until the first frame with content (holding what came before,
  * so a target that stalls early can still be abandoned); `pipe()` relays the rest, each
- * gap bounded by the idle timeout.
+ * gap bounded by the idle timeout: as parsed frames, or, to a consumer that takes `bytes`,
+ * as the upstream's own bytes, with only the frames that may carry more than content parsed.
  */
 export class UpstreamStream {
-  readonly tap = new UsageTap();
+  readonly tap: UsageTap;
   outcome: StreamOutcome = "open";
   error: unknown;
   private readonly body: Readable;
   private readonly held: UpstreamChunk[] = [];
+  /** The bytes of the held frames, when the reader cuts frames on the bytes. */
+  private readonly heldBytes: Uint8Array[] = [];
   private consumer: StreamConsumer | undefined;
+  /** The consumer takes the upstream's bytes as they came; only frames that may carry more than content are parsed. */
+  private unread = false;
   private opening: Pending | undefined;
   private piping: Pending | undefined;
   private ended = false;
@@ -44,6 +55,7 @@ export class UpstreamStream {
     private readonly timer: AttemptTimer,
     private readonly response: UpstreamHttpResponse,
   ) {
+    this.tap = new UsageTap((bytes) => reader.readUnread(bytes));
     this.body = response.body instanceof Readable ? response.body : Readable.from(response.body, { objectMode: false });
   }
 
@@ -62,9 +74,17 @@ export class UpstreamStream {
   pipe(consumer: StreamConsumer): Promise<void> {
     return new Promise((resolve, reject) => {
       this.consumer = consumer;
+      this.unread = this.reader.relayAs(consumer.bytes !== undefined);
       // What arrived before the relay began goes out first, even if the stream failed since.
       try {
-        if (this.held.length > 0) void consumer.chunks(this.held.splice(0));
+        if (this.unread) {
+          // Already tapped, text and all, as they were parsed.
+          const held = this.heldBytes.splice(0);
+          if (held.length > 0) void consumer.bytes!(held.length === 1 ? held[0]! : Buffer.concat(held));
+        } else {
+          this.heldBytes.length = 0;
+          if (this.held.length > 0) void consumer.chunks(this.held.splice(0));
+        }
       } catch (err) {
         this.fail(err);
       }
@@ -85,21 +105,21 @@ export class UpstreamStream {
 
   private onData(bytes: Uint8Array): void {
     if (this.outcome !== "open") return;
-    const chunks = this.reader.push(bytes);
-    for (const chunk of chunks) {
-      this.tap.observe(chunk.events);
+    const read = this.reader.push(bytes);
+    for (const chunk of read.chunks) {
+      this.tap.observe(chunk.events, !this.unread);
       // The first content commits the attempt, even if a failure follows in the same read:
       // its frames go out first, then the failure, inside the stream.
       if (this.opening && this.tap.started) this.opened();
     }
-    this.accept(chunks);
+    this.accept(read);
     if (this.reader.failure !== undefined) this.fail(this.reader.failure);
   }
 
   private onEnd(): void {
     if (this.outcome !== "open") return;
     const tail = this.reader.finish();
-    for (const chunk of tail) this.tap.observe(chunk.events);
+    for (const chunk of tail.chunks) this.tap.observe(chunk.events, !this.unread);
     this.accept(tail);
     if (this.reader.failure !== undefined) return this.fail(this.reader.failure);
     this.ended = true;
@@ -114,16 +134,22 @@ export class UpstreamStream {
     this.fail(failureOf(err, this.timer, this.timer.timeouts));
   }
 
-  private accept(chunks: readonly UpstreamChunk[]): void {
-    if (chunks.length === 0) return;
-    if (!this.consumer) {
+  private accept({ chunks, bytes, unread }: FramesRead): void {
+    const consumer = this.consumer;
+    if (!consumer) {
       this.held.push(...chunks);
+      if (bytes && bytes.length > 0) this.heldBytes.push(bytes);
       return;
     }
-    this.timer.touch();
+    if (this.unread ? !bytes || bytes.length === 0 : chunks.length === 0) return;
+    // Content moves the idle limit on; the upstream's own comments do not.
+    if (chunks.length > 0 || unread > 0) this.timer.touch();
     let wait: Promise<void> | undefined;
     try {
-      wait = this.consumer.chunks(chunks);
+      if (this.unread) {
+        this.tap.unparsed(bytes!);
+        wait = consumer.bytes!(bytes!);
+      } else wait = consumer.chunks(chunks);
     } catch (err) {
       return this.fail(err);
     }

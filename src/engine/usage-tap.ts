@@ -7,21 +7,26 @@ import type { Usage } from "../spec/usage.js";
  */
 export class UsageTap {
   reported: Usage | undefined;
-  readonly output: string[] = [];
   /** True once an event carries content, i.e. the answer has begun. */
   started = false;
+  private readonly texts: string[] = [];
+  /** Frames relayed as they came, unparsed, oldest first: their text is read only when asked for. */
+  private readonly unread: Uint8Array[] = [];
 
-  observe(events: readonly StreamEvent[]): void {
+  /** `readUnread`: the events of frames relayed unparsed (FrameReader.readUnread), for their text. */
+  constructor(private readonly readUnread?: (bytes: Uint8Array) => readonly StreamEvent[]) {}
+
+  /** `withText` false: these events' frames went to `unparsed()` too, and their text is counted from there. */
+  observe(events: readonly StreamEvent[], withText = true): void {
     for (const e of events) {
       switch (e.type) {
         case "text-delta":
         case "reasoning-delta":
-          this.output.push(e.text);
+          if (withText) this.texts.push(e.text);
           this.started = true;
           break;
         case "tool-call-delta":
-          if (e.name) this.output.push(e.name);
-          this.output.push(e.argumentsDelta);
+          if (withText) this.keepCall(e);
           this.started = true;
           break;
         case "finish":
@@ -34,5 +39,28 @@ export class UsageTap {
           break;
       }
     }
+  }
+
+  /** Whole frames relayed as they came: kept unread, and read for their text only if `output()` is called. */
+  unparsed(bytes: Uint8Array): void {
+    if (bytes.length > 0) this.unread.push(bytes);
+  }
+
+  /** The generated text so far, in pieces, in order; each call returns the same array, grown. */
+  output(): readonly string[] {
+    if (this.unread.length === 0 || !this.readUnread) return this.texts;
+    // Text only: a usage read back now is older than the one already reported.
+    for (const bytes of this.unread.splice(0)) {
+      for (const e of this.readUnread(bytes)) {
+        if (e.type === "text-delta" || e.type === "reasoning-delta") this.texts.push(e.text);
+        else if (e.type === "tool-call-delta") this.keepCall(e);
+      }
+    }
+    return this.texts;
+  }
+
+  private keepCall(e: StreamEvent & { type: "tool-call-delta" }): void {
+    if (e.name) this.texts.push(e.name);
+    this.texts.push(e.argumentsDelta);
   }
 }

@@ -13,9 +13,9 @@ export function promptText(request: CanonicalRequest): string {
   return request.messages.map((m) => `${m.role}: ${contentText(m)}`).join("\n");
 }
 
-/** The answer's text, as already kept for token counting: no extra capture on the stream path. */
+/** The answer's text, as kept for token counting (frames relayed unparsed are read now): no extra capture on the stream path. */
 export function completionText(upstream: OpenedUpstream): string | undefined {
-  if (upstream.kind === "stream") return upstream.stream.tap.output.join("");
+  if (upstream.kind === "stream") return upstream.stream.tap.output().join("");
   if (upstream.kind === "response") return responseText(upstream.response);
   return undefined;
 }

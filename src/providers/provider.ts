@@ -50,6 +50,16 @@ export interface ProviderAdapter {
   /** For streams not framed as SSE: a decoder for one stream's bytes. Absent: SSE. */
   messageDecoder?(): MessageDecoder;
   /**
+   * For a relay that passes the upstream's bytes on as they came (the client speaks this format
+   * and nothing would change a frame): which SSE frames of one read certainly carry content only,
+   * no usage, error, finish or end marker. `text`: the read's whole frames, bytes read as latin1;
+   * `ends`: where each frame ends. Such frames go out unparsed, their text read later and only if
+   * wanted; the others are parsed, and their events then read only for usage, the end and
+   * failures. A wrong "true" loses usage or hides an error: when unsure, false. Absent (or with a
+   * messageDecoder, or no end marker): every frame is parsed.
+   */
+  contentOnlyFrames?(text: string, ends: readonly number[]): boolean[];
+  /**
    * For a provider that speaks several wire formats (Bedrock: Converse for every model, Anthropic's
    * own body for Claude to a Messages client): the adapter that serves this request. Absent: this one.
    */

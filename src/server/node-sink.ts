@@ -26,10 +26,10 @@ export class NodeSink implements ResponseSink {
     return this.res.req.complete ? {} : { connection: "close" };
   }
 
-  write(frame: string): Promise<void> | undefined {
+  write(frames: string | Uint8Array): Promise<void> | undefined {
     const res = this.res;
     if (res.destroyed || res.writableEnded) return undefined;
-    if (res.write(frame)) return undefined;
+    if (res.write(frames)) return undefined;
     return new Promise((resolve) => {
       const done = () => {
         res.off("drain", done);

@@ -4,8 +4,8 @@ export interface ResponseSink {
   send(status: number, headers: Record<string, string>, body: string | Buffer): void;
   /** Sends 200 and event-stream headers, with the first frame written (at once). */
   openStream(headers: Record<string, string>): void;
-  /** Writes one frame; returns a promise when the client is slow and the caller must wait. */
-  write(frame: string): Promise<void> | undefined;
+  /** Writes frames (text, or the upstream's bytes as they came); returns a promise when the client is slow and the caller must wait. */
+  write(frames: string | Uint8Array): Promise<void> | undefined;
   /** Ends the response, writing `lastFrame` with the end in one go. */
   end(lastFrame?: string): void;
 }

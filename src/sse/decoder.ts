@@ -20,6 +20,11 @@ export class SseDecoder {
     return this.feed(this.text.decode(chunk, { stream: true }), false);
   }
 
+  /** Bytes holding whole messages only (each ending in its blank line): their messages, with nothing left pending. */
+  whole(bytes: Uint8Array): SseMessage[] {
+    return this.feed(this.text.decode(bytes), true);
+  }
+
   /** Flushes what is left when the byte stream ends (a final message without its blank line is dropped, as the spec says). */
   end(): SseMessage[] {
     return this.feed(this.text.decode(), true);

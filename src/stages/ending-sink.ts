@@ -26,8 +26,8 @@ export class EndingSink implements ResponseSink {
     this.inner.openStream(headers);
   }
 
-  write(frame: string): Promise<void> | undefined {
-    return this.inner.write(frame);
+  write(frames: string | Uint8Array): Promise<void> | undefined {
+    return this.inner.write(frames);
   }
 
   end(lastFrame?: string): void {

@@ -28,7 +28,8 @@ export function relayedTokens(ctx: GatewayContext): () => number {
     for (const a of ctx.attempts) metered += a.usage?.outputTokens ?? 0;
     const upstream = ctx.upstream;
     if (upstream?.kind !== "stream") return metered;
-    const { output } = upstream.stream.tap;
+    // Frames relayed unparsed are read here, those since the last tick, once.
+    const output = upstream.stream.tap.output();
     if (upstream.stream.tap !== tap) {
       tap = upstream.stream.tap;
       seen = 0;

@@ -36,6 +36,9 @@ export const relay: Stage<RoutedContext> = async (ctx) => {
   const heartbeat = setInterval(() => sink.write(SSE_HEARTBEAT), heartbeatMs);
   const { metrics } = ctx.services;
   metrics?.activeStreams.inc();
+  // The one place the upstream's bytes may go out as they came: the encoder would not change a
+  // frame and nothing keeps the frames (a cache, an idempotent replay). The stream decides if it can.
+  const verbatim = encoder.verbatim === true && !recorder;
   try {
     await upstream.stream.pipe({
       // The frames of one upstream read leave in one write.
@@ -47,6 +50,14 @@ export const relay: Stage<RoutedContext> = async (ctx) => {
         heartbeat.refresh();
         return sink.write(frames);
       },
+      ...(verbatim
+        ? {
+            bytes(bytes: Uint8Array) {
+              heartbeat.refresh();
+              return sink.write(bytes);
+            },
+          }
+        : {}),
     });
     sink.end(encoder.end());
   } finally {

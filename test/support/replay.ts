@@ -6,8 +6,10 @@
  */
 import { expect, it } from "vitest";
 import { FrameReader } from "../../src/engine/frame-reader.js";
+import { UsageTap } from "../../src/engine/usage-tap.js";
 import type { ProviderAdapter } from "../../src/providers/provider.js";
 import type { StreamEvent, UpstreamChunk } from "../../src/spec/stream-events.js";
+import type { Usage } from "../../src/spec/usage.js";
 import { SseDecoder, type SseMessage } from "../../src/sse/decoder.js";
 import { converseStreamBytes } from "./bedrock-fixtures.js";
 import { type AccumulatedStream, accumulateEvents } from "./canonical-events.js";
@@ -126,9 +128,47 @@ export function collect(adapter: ProviderAdapter, recording: string): Accumulate
 export function readFrames(adapter: ProviderAdapter, pieces: readonly Uint8Array[]): { chunks: UpstreamChunk[]; failure: unknown } {
   const reader = new FrameReader(adapter);
   const chunks: UpstreamChunk[] = [];
-  for (const piece of pieces) chunks.push(...reader.push(piece));
-  chunks.push(...reader.finish());
+  for (const piece of pieces) chunks.push(...reader.push(piece).chunks);
+  chunks.push(...reader.finish().chunks);
   return { chunks, failure: reader.failure };
+}
+
+/** What a same-format relay of the bytes makes of them: the FrameReader relaying unread. */
+export interface UnreadRelay {
+  /** The bytes passed on, in order (an end marker the parser answers with null is left to the encoder). */
+  bytes: Buffer;
+  /** The usage tapped from the frames that were parsed. */
+  usage: Usage | undefined;
+  /** The answer's text, read back from the unparsed frames only now, as a cut stream's estimate would. */
+  text: string;
+  /** Frames that went out unparsed. */
+  unread: number;
+  failure: unknown;
+}
+
+/** The bytes through the engine's FrameReader relaying unread from the first byte (so every content frame goes unparsed). */
+export function relayUnread(adapter: ProviderAdapter, pieces: readonly Uint8Array[]): UnreadRelay {
+  const reader = new FrameReader(adapter);
+  if (!reader.relayAs(true)) throw new Error("this adapter's streams are never relayed unread");
+  const tap = new UsageTap((bytes) => reader.readUnread(bytes));
+  const out: Uint8Array[] = [];
+  let unread = 0;
+  for (const read of [...pieces.map((piece) => reader.push(piece)), reader.finish()]) {
+    for (const chunk of read.chunks) tap.observe(chunk.events, false);
+    if (read.bytes) {
+      out.push(read.bytes);
+      tap.unparsed(read.bytes);
+    }
+    unread += read.unread;
+  }
+  return { bytes: Buffer.concat(out), usage: tap.reported, text: tap.output().join(""), unread, failure: reader.failure };
+}
+
+/** What a tap keeps of parsed chunks, usage and text: what an unread relay must come to. */
+export function tapped(chunks: readonly UpstreamChunk[]): { usage: Usage | undefined; text: string } {
+  const tap = new UsageTap();
+  for (const chunk of chunks) tap.observe(chunk.events);
+  return { usage: tap.reported, text: tap.output().join("") };
 }
 
 // ---------------------------------------------------------------------------

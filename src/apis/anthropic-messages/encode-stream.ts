@@ -27,6 +27,7 @@ function typeOf(raw: string): string {
 export function passthroughMessagesEncoder(): StreamEncoder {
   return {
     chunk: (chunk) => sseFrame(chunk.raw, chunk.event ?? typeOf(chunk.raw)),
+    verbatim: true,
     // message_stop came through as the stream's final frame.
     end: () => "",
     // The Anthropic SDKs throw an APIError on an `error` event.

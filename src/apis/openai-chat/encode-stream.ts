@@ -27,6 +27,8 @@ export function passthroughChatEncoder(request: CanonicalRequest): StreamEncoder
   return {
     // Tollgate always asks for usage; a client that did not sees neither the usage-only chunk nor the null fields.
     chunk: (chunk) => (request.includeUsage ? sseFrame(chunk.raw) : chunk.usageOnly ? "" : sseFrame(withoutNullUsage(chunk.raw))),
+    // [DONE] is not a chunk: the relay leaves it out of the bytes, and end() writes it.
+    verbatim: request.includeUsage,
     end: () => DONE_FRAME,
     // openai-node and most clients raise a `data: {"error": ...}` frame as an APIError.
     error: (error) => sseFrame(JSON.stringify(error.body)),

@@ -12,7 +12,7 @@ import { BreakerRegistry } from "../breaker-registry.js";
 import type { UpstreamCall } from "../upstream-call.js";
 
 /** One piece of a scripted body: bytes (or the end, or a cut) `afterMs` after the previous step. */
-export type BodyStep = { afterMs?: number } & ({ text: string } | { end: true } | { cut: true });
+export type BodyStep = { afterMs?: number } & ({ text: string } | { bytes: Uint8Array } | { end: true } | { cut: true });
 
 /** What one upstream call does. Delays run on the (fake) timers, so a test advances them. */
 export type Script =
@@ -84,6 +84,7 @@ export class ScriptedTransport implements Transport {
           at += step.afterMs ?? 0;
           later(at, () => {
             if ("text" in step) body.write(step.text);
+            else if ("bytes" in step) body.write(step.bytes);
             else if ("end" in step) body.end();
             else destroy(new Error("other side closed"));
           });

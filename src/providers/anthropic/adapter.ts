@@ -6,6 +6,7 @@ import type { HttpRequestSpec } from "../../transport/http-transport.js";
 import { parseAnthropicErrorBody } from "./error-body.js";
 import { toMessagesBody } from "./messages-request.js";
 import { parseMessagesResponse } from "./messages-response.js";
+import { messagesContentFrames } from "./messages-content-frame.js";
 import { createMessagesStreamParser } from "./messages-stream.js";
 
 export interface AnthropicAdapterConfig {
@@ -50,6 +51,7 @@ export function createAnthropicAdapter(config: AnthropicAdapterConfig): Provider
       return { ...forwarded(request, "/messages/count_tokens"), body: JSON.stringify(body) };
     },
     streamParser: createMessagesStreamParser,
+    contentOnlyFrames: messagesContentFrames,
     /** One message on its own, without the stream's earlier events (see streamParser). */
     parseStreamMessage(message: SseMessage, first: boolean) {
       return createMessagesStreamParser().parseStreamMessage(message, first);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { anthropicExchanges, expectedFromAnthropicChunks } from "../../../test/support/anthropic-expected.js";
 import { accumulateEvents } from "../../../test/support/canonical-events.js";
 import { listFixtures, loadChunks } from "../../../test/support/fixtures.js";
-import { collect, expectVerbatim, itReplays, type Replay, replay } from "../../../test/support/replay.js";
+import { collect, expectVerbatim, itReplays, type Replay, readFrames, relayUnread, replay, tapped } from "../../../test/support/replay.js";
 import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
 import { createAnthropicAdapter } from "./adapter.js";
 import { UpstreamStreamError } from "./stream-error.js";
@@ -77,6 +77,30 @@ describe("Anthropic Messages stream: recorded transcripts", () => {
 });
 
 /** The provider's own figures, spelled out, in case the expected-value helper and the parser agree on a mistake. */
+describe("Anthropic Messages stream: relayed as the bytes came (same format)", () => {
+  describe.each(RECORDINGS)("%s", (recording) => {
+    const payloads = loadChunks(recording);
+    itReplays(
+      recording,
+      payloads,
+      (pieces, context) => {
+        const wire = Buffer.concat(pieces);
+        const got = relayUnread(adapter, pieces);
+        expect(got.failure, context).toBeUndefined();
+        // Every frame byte for byte, however the reads cut them, through the first message_stop (what follows is drained).
+        const eol = wire.includes("\r") ? "\r\n\r\n" : "\n\n";
+        const end = wire.indexOf(eol, wire.indexOf('{"type":"message_stop"}')) + eol.length;
+        expect(got.bytes.equals(wire.subarray(0, end)), context).toBe(true);
+        // The usage and text of the same bytes parsed frame by frame.
+        expect({ usage: got.usage, text: got.text }, context).toEqual(tapped(readFrames(adapter, pieces).chunks));
+        // Anthropic ends its lines in \n; deltas framed otherwise are parsed, as every other event.
+        if (eol === "\n\n" && payloads.some((p) => p.startsWith('{"type":"content_block_delta"'))) expect(got.unread, `${context}: content deltas go unparsed`).toBeGreaterThan(0);
+      },
+      { everyByte: true },
+    );
+  });
+});
+
 describe("Anthropic Messages stream: figures from the recordings", () => {
   const run = (recording: string) => collect(adapter, recording);
 

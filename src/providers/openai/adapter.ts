@@ -6,6 +6,7 @@ import type { ProviderAdapter } from "../provider.js";
 import type { HttpRequestSpec } from "../../transport/http-transport.js";
 import { toChatBody } from "./chat-request.js";
 import { parseChatResponse } from "./chat-response.js";
+import { chatContentFrames } from "./chat-content-frame.js";
 import { DONE, parseChatChunk } from "./chat-stream.js";
 import { parseEmbeddingResponse, toEmbeddingBody } from "./embeddings.js";
 import { parseOpenAIErrorBody } from "./error-body.js";
@@ -57,6 +58,7 @@ export function createOpenAIChatAdapter(config: OpenAIAdapterConfig): ProviderAd
       if (message.data === DONE) return null;
       return parseChatChunk(message.data, first);
     },
+    contentOnlyFrames: chatContentFrames,
     parseResponse: parseChatResponse,
     parseError: (status, text) => parseOpenAIErrorBody(text, status),
     buildEmbeddingRequest: (request, model) => ({ url: endpointURL("embeddings", model), headers, body: JSON.stringify(toEmbeddingBody(request, model)) }),

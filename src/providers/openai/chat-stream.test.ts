@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { accumulateEvents } from "../../../test/support/canonical-events.js";
 import { CHAT_FORMAT_FOLDERS, expectedFromChatChunks, listFixtures, loadChunks } from "../../../test/support/fixtures.js";
-import { collect, expectVerbatim, itReplays, type Replay, replay } from "../../../test/support/replay.js";
+import { collect, expectVerbatim, itReplays, type Replay, readFrames, relayUnread, replay, tapped } from "../../../test/support/replay.js";
 import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
 import { createOpenAIChatAdapter } from "./adapter.js";
 import { DONE, parseChatChunk } from "./chat-stream.js";
@@ -61,6 +61,28 @@ describe("OpenAI chat stream: recorded transcripts", () => {
   describe.each(RECORDINGS)("%s", (recording) => {
     const payloads = loadChunks(recording);
     itReplays(recording, payloads, (pieces, context) => checkReplay(payloads, replay(adapter, pieces), context), { everyByte: true });
+  });
+});
+
+describe("OpenAI chat stream: relayed as the bytes came (same format, usage asked for)", () => {
+  describe.each(RECORDINGS)("%s", (recording) => {
+    const payloads = loadChunks(recording);
+    itReplays(
+      recording,
+      payloads,
+      (pieces, context) => {
+        const wire = Buffer.concat(pieces);
+        const got = relayUnread(adapter, pieces);
+        expect(got.failure, context).toBeUndefined();
+        // Every frame byte for byte, however the reads cut them; [DONE] is the encoder's to write.
+        expect(got.bytes.equals(wire.subarray(0, wire.lastIndexOf("data: [DONE]"))), context).toBe(true);
+        expect(got.usage, `${context}: usage`).toEqual(expectedFromChatChunks(payloads).usage);
+        // The text read back from the bytes is the text of the same bytes parsed frame by frame.
+        expect(got.text, context).toBe(tapped(readFrames(adapter, pieces).chunks).text);
+        expect(got.unread, `${context}: content frames go unparsed`).toBeGreaterThan(0);
+      },
+      { everyByte: true },
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import type { SseMessage } from "../../sse/decoder.js";
 import { toPlatformMessagesBody } from "../anthropic/platform-body.js";
 import { parseMessagesResponse } from "../anthropic/messages-response.js";
 import { createMessagesStreamParser } from "../anthropic/messages-stream.js";
+import { messagesContentFrames } from "../anthropic/messages-content-frame.js";
 import { toGeminiBody } from "../google/request.js";
 import { parseGeminiResponse } from "../google/response.js";
 import { createGeminiStreamParser } from "../google/stream.js";
@@ -53,6 +54,8 @@ export function createVertexAdapter(config: VertexAdapterConfig): ProviderAdapte
       return { url: url("anthropic", model, request.stream ? "streamRawPredict" : "rawPredict"), headers, body: JSON.stringify(body) };
     },
     streamParser: createMessagesStreamParser,
+    // streamRawPredict writes Anthropic's own events.
+    contentOnlyFrames: messagesContentFrames,
     parseStreamMessage: (message: SseMessage, first: boolean) => createMessagesStreamParser().parseStreamMessage(message, first),
     parseResponse: parseMessagesResponse,
     parseError: parseVertexErrorBody,

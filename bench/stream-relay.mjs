@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// The CPU of one streamed answer on the gateway's reading + relay path, measured directly on the
+// built code (npm run build first; no ports, a few seconds): a 2,000-frame OpenAI chat stream
+// arriving in network reads of a few frames each, then a finish frame, a usage frame and [DONE],
+// goes through UpstreamStream (FrameReader, UsageTap) and the relay stage into a sink that
+// encodes strings to UTF-8 as node's socket write would. Reported in µs of CPU per frame, beside
+// the floor: the same reads through a Readable into the same sink, as a bare proxy pipes them.
+// Several builds are loaded into the one process and their runs interleaved, so that a busy
+// machine slows them alike.
+// Env: FRAMES (2000), PER_READ (frames per network read, 4), ROUNDS (20, of 25 streams each, after
+// 4 not counted), USAGE (1: the client asked for include_usage, so frames pass unchanged; 0: they
+// are rewritten), DIST (comma-separated built trees to compare, default dist/: e.g. one built from
+// an archive of an earlier commit, with node_modules linked beside it).
+import path from "node:path";
+import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const DISTS = (process.env.DIST ?? "dist").split(",");
+const FRAMES = Number(process.env.FRAMES ?? 2000);
+const PER_READ = Number(process.env.PER_READ ?? 4);
+const ROUNDS = Number(process.env.ROUNDS ?? 20);
+const WARMUP = 4;
+const PER_ROUND = 25;
+const USAGE = process.env.USAGE !== "0";
+
+const frame = (delta, finish = null, extra = {}) =>
+  `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
+const frames = [frame({ role: "assistant", content: "" })];
+for (let i = 0; i < FRAMES; i++) frames.push(frame({ content: "word " }));
+frames.push(frame({}, "stop"));
+frames.push(
+  `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: { prompt_tokens: 9, completion_tokens: FRAMES, total_tokens: 9 + FRAMES } })}\n\n`,
+);
+frames.push("data: [DONE]\n\n");
+const reads = [];
+for (let i = 0; i < frames.length; i += PER_READ) reads.push(Buffer.from(frames.slice(i, i + PER_READ).join("")));
+const totalBytes = reads.reduce((n, r) => n + r.length, 0);
+const timeouts = { connectMs: 0, headersMs: 0, firstTokenMs: 0, idleMs: 60_000, totalMs: 0 };
+
+/** What node's res.write does with a string: encode it to UTF-8. */
+function sink() {
+  let bytes = 0;
+  const take = (data) => {
+    if (data !== undefined) bytes += typeof data === "string" ? Buffer.from(data, "utf8").length : data.length;
+  };
+  return {
+    headersSent: true,
+    openStream() {},
+    send() {},
+    write(data) {
+      take(data);
+      return undefined;
+    },
+    end(data) {
+      take(data);
+    },
+    get bytes() {
+      return bytes;
+    },
+  };
+}
+
+function body() {
+  const readable = new Readable({ read() {} });
+  for (const r of reads) readable.push(r);
+  readable.push(null);
+  return readable;
+}
+
+/** One build's reading + relay path, as a function that relays one stream and returns the bytes written. */
+async function gateway(dist) {
+  const load = (file) => import(path.join(dist, file));
+  const { UpstreamStream } = await load("engine/upstream-stream.js");
+  const { FrameReader } = await load("engine/frame-reader.js");
+  const { AttemptTimer } = await load("engine/attempt-timer.js");
+  const { createOpenAIChatAdapter } = await load("providers/openai/adapter.js");
+  const { openaiChatCodec } = await load("apis/openai-chat/codec.js");
+  const { relay } = await load("stages/relay.js");
+  const { usageOf } = await load("engine/final-usage.js");
+  const request = openaiChatCodec.parseRequest({ model: "m", stream: true, messages: [{ role: "user", content: "hi" }], ...(USAGE ? { stream_options: { include_usage: true } } : {}) });
+  const adapter = createOpenAIChatAdapter({ baseURL: "http://upstream.test/v1", headers: {}, streamUsageOption: true });
+  return async () => {
+    const response = { status: 200, headers: {}, body: body(), destroy() {} };
+    const stream = new UpstreamStream(new FrameReader(adapter), new AttemptTimer(timeouts, new AbortController().signal), response);
+    await stream.open();
+    const out = sink();
+    const upstream = { kind: "stream", api: "openai-chat", stream, ttftMs: 0 };
+    const ctx = { upstream, sink: out, codec: openaiChatCodec, request, responseHeaders: {}, services: { config: { server: { heartbeatMs: 15_000 } } } };
+    await relay(ctx, () => Promise.resolve());
+    stream.dispose();
+    const usage = usageOf(request, upstream);
+    if (usage.source !== "reported" || usage.outputTokens !== FRAMES) throw new Error(`usage not recorded: ${JSON.stringify(usage)}`);
+    return out.bytes;
+  };
+}
+
+async function bare() {
+  const out = sink();
+  const readable = body();
+  await new Promise((resolve) => {
+    readable.on("data", (bytes) => out.write(bytes));
+    readable.on("end", resolve);
+  });
+  return out.bytes;
+}
+
+const targets = [{ label: "bare", once: bare }];
+for (const dist of DISTS) targets.push({ label: dist, once: await gateway(path.resolve(ROOT, dist)) });
+const cpu = new Map(targets.map((t) => [t, 0]));
+const written = new Map();
+for (let round = 0; round < WARMUP + ROUNDS; round++) {
+  // Each round in another order, so that no build always follows the same one.
+  const order = round % 2 ? [...targets].reverse() : targets;
+  for (const target of order) {
+    const start = process.cpuUsage();
+    for (let i = 0; i < PER_ROUND; i++) written.set(target, await target.once());
+    const used = process.cpuUsage(start);
+    if (round >= WARMUP) cpu.set(target, cpu.get(target) + used.user + used.system);
+  }
+}
+console.log(`${frames.length} frames (${totalBytes} bytes) in ${reads.length} reads of ${PER_READ}, include_usage ${USAGE}, ${ROUNDS} rounds of ${PER_ROUND}, node ${process.version}`);
+for (const target of targets) {
+  const perFrame = cpu.get(target) / (ROUNDS * PER_ROUND) / frames.length;
+  console.log(
+    `${perFrame.toFixed(3).padStart(7)} µs CPU/frame  ${((perFrame * frames.length) / 1000).toFixed(2).padStart(6)} ms/stream  ${String(written.get(target)).padStart(7)} bytes out  ${target.label}`,
+  );
+}
