@@ -281,7 +281,8 @@ function requestFor(target, mode) {
   if (mode === "nonstream") return { url: base + CHAT, body: bodyFile("m", false), headers: auth };
   if (mode === "stream") return { url: base + CHAT, body: bodyFile("m", true), headers: auth };
   const stream = mode !== "large";
-  if (MODE_MODELS[mode]) return isTollgate ? { url: base + CHAT, body: bodyFile(MODE_MODELS[mode], stream), headers: auth } : { url: base + CHAT, body: bodyFile("m", stream), headers: MODE_HEADERS[mode] };
+  if (MODE_MODELS[mode])
+    return isTollgate ? { url: base + CHAT, body: bodyFile(MODE_MODELS[mode], stream), headers: auth } : { url: base + CHAT, body: bodyFile("m", stream), headers: MODE_HEADERS[mode] };
   throw new Error(`unknown mode ${mode}`);
 }
 const SECRETS = {};
@@ -700,7 +701,9 @@ async function overhead() {
     `${meta.machine.cpu_model}, ${meta.machine.nproc} CPUs, node ${meta.machine.node}, ${meta.machine.wrk}; commit ${meta.machine.commit}${meta.machine.src_dirty ? " (src has uncommitted changes)" : ""}`,
   );
   out.push(`wrk -t1 -c${K.CONNS}, ${K.DUR}s (paced ${K.PACED_DUR}s) × ${K.REPS} after ${K.WARM}s warmup; gateway pinned to CPU ${K.CPU_SUT}, wrk + mock on CPU ${K.CPU_LOAD}; medians over reps`);
-  out.push(`modes: nonstream; stream = 20 chunks + usage + [DONE]; paced = 200 chunks, 5 ms apart; large = a 1 MB non-stream answer; long = a 2,000-chunk stream. Probe: ${K.PROBE_N} sequential requests, unloaded, median.\n`);
+  out.push(
+    `modes: nonstream; stream = 20 chunks + usage + [DONE]; paced = 200 chunks, 5 ms apart; large = a 1 MB non-stream answer; long = a 2,000-chunk stream. Probe: ${K.PROBE_N} sequential requests, unloaded, median.\n`,
+  );
   out.push(table(["target", "mode", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "RSS MB", "+TTFB ms", "+TTFT ms", "other%", "err"], printable));
   out.push(`\nCPU µs/req: the gateway process's utime+stime (/proc/PID/stat) over a steady-state window ÷ requests the mock completed in it.`);
   out.push(`RSS: after that mode's runs. +TTFB / +TTFT: unloaded median minus direct-to-mock (TTFT = first content token; non-stream: whole body).`);

@@ -191,7 +191,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     ledgerChain = tail;
   };
 
-
   const budgetStore = createBudgetStore(config, warn("budgets"));
   const idempotencyStore = createIdempotencyStore(config, store);
   const services: GatewayServices = {
