@@ -26,14 +26,20 @@ const fieldsOf = (r: RequestRecord, error?: unknown) => JSON.parse(`{${requestLo
 
 describe("requestLogFields", () => {
   it("redacts every text a client, a host or an upstream gave; leaves out what does not apply", () => {
-    const identity = { keyId: `k ${SECRET}`, userId: `u ${SECRET}`, teamId: `t ${SECRET}`, endUser: `e "${SECRET}"`, tags: { env: `prod ${SECRET}`, x: "Bearer abcdefghijkl" } };
+    const identity = {
+      keyId: `k ${SECRET}`,
+      userId: `u ${SECRET}`,
+      teamId: `t ${SECRET}`,
+      endUser: `e "${SECRET}"`,
+      tags: { env: `prod ${SECRET}`, x: "Bearer abcdefghijkl", [SECRET]: "named by a client" },
+    };
     expect(fieldsOf(record(identity), new Error(`key ${SECRET} revoked`))).toEqual({
       request_id: "req_1",
       key_id: "k [REDACTED]",
       user: "u [REDACTED]",
       team: "t [REDACTED]",
       end_user: 'e "[REDACTED]"',
-      tags: { env: "prod [REDACTED]", x: "[REDACTED]" },
+      tags: { env: "prod [REDACTED]", x: "[REDACTED]", "[REDACTED]": "named by a client" },
       route: "fast",
       api: "openai-chat",
       stream: false,
@@ -53,7 +59,7 @@ describe("requestLogFields", () => {
   });
 
   it("redacts the strings nested in tags a host's identity hook made of other types", () => {
-    const tags = { env: "prod", nested: { deep: [SECRET, 3] } } as unknown as Record<string, string>;
-    expect(fieldsOf(record({ keyId: "key_1", tags })).tags).toEqual({ env: "prod", nested: { deep: ["[REDACTED]", 3] } });
+    const tags = { env: "prod", nested: { deep: [SECRET, 3] }, [SECRET]: 1 } as unknown as Record<string, string>;
+    expect(fieldsOf(record({ keyId: "key_1", tags })).tags).toEqual({ env: "prod", nested: { deep: ["[REDACTED]", 3] }, "[REDACTED]": 1 });
   });
 });

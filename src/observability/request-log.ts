@@ -31,14 +31,14 @@ class Fields {
     return this.add(key, typeof value === "string" ? JSON.stringify(this.redact(value)) : JSON.stringify(value, (_k, v: unknown) => (typeof v === "string" ? this.redact(v) : v)));
   }
 
-  /** Tags, their values redacted, built by hand: JSON.stringify with a replacer costs several times more. */
+  /** Tags, names and values redacted (a client names them in `x-tollgate-tags`), built by hand: JSON.stringify with a replacer costs several times more. */
   tags(key: string, tags: Record<string, string> | undefined): this {
     if (tags === undefined) return this;
     let json = "";
     for (const [k, v] of Object.entries(tags)) {
       // A host's identity hook is not type-checked at run time.
-      if (typeof v !== "string") return this.redacted(key, tags);
-      json += `${json ? "," : ""}${JSON.stringify(k)}:${JSON.stringify(this.redact(v))}`;
+      if (typeof v !== "string") return this.redacted(key, Object.fromEntries(Object.entries(tags).map(([name, value]) => [this.redact(name), value])));
+      json += `${json ? "," : ""}${JSON.stringify(this.redact(k))}:${JSON.stringify(this.redact(v))}`;
     }
     return this.add(key, `{${json}}`);
   }
