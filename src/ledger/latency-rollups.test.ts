@@ -71,9 +71,11 @@ describe.each(storeKinds)("latency histograms through a rolling deploy on %s", (
   });
 
   it("marks every hour with rows when applied, and is computed whoever writes and whoever else maintains", async () => {
+    // With migration 13's columns already, so that today's writer and maintenance stand for
+    // the previous release's (they differ from them in those columns only).
     await migrate(
       sql,
-      migrations.filter((m) => m.version <= 11),
+      migrations.filter((m) => m.version <= 11 || m.version === 13),
     );
     await insertRecords(sql, early);
     // The previous release's maintenance computed these hours' usage rollups; the next hour is still marked.

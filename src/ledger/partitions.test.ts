@@ -7,7 +7,9 @@ import { insertRecords } from "./insert-records.js";
 import { LedgerMaintenance } from "./ledger-maintenance.js";
 import { DAY_MS, partitionDays } from "./partitions.js";
 import { splitRange } from "./rollups.js";
+import { queryProviderHealth } from "./provider-health-query.js";
 import { insertRecordsAsBefore } from "./test-support/previous-writer.js";
+import { expectedProviderHealth } from "./test-support/provider-health.js";
 import { expectedTotals, usageDataset } from "./test-support/usage-dataset.js";
 import { queryUsage } from "./usage-query.js";
 
@@ -75,6 +77,8 @@ describe("the partitioned ledger on postgres", () => {
     const to = T0 + 4 * DAY_MS - 90_000;
     expect((await splitRange(sql, from, to)).rollups.map((r) => r.table)).toEqual(["tollgate_usage_daily", "tollgate_usage_hourly"]);
     expect(await usageByKey(sql, from, to)).toEqual(expectedTotals(all, "key", from, to));
+    // Moved rows have no attempt outcomes of their own (migration 13): their attempts are paired.
+    expect(await queryProviderHealth(sql, from, to)).toEqual(expectedProviderHealth(all.filter((r) => r.startedAt >= from && r.startedAt < to)));
     // An old instance still writing after the move lands in the old table, and is moved next time.
     await insertRecordsAsBefore(sql, usageDataset(5, T0 + 3 * DAY_MS, HOUR, 30_001));
     expect((await maintenance.runOnce()).movedRequests).toBe(5);

@@ -1,6 +1,6 @@
 import type { Sql } from "../store/sql.js";
 import { splitRange } from "./rollups.js";
-import { PROVIDER_HEALTH_RAW } from "./provider-health-sql.js";
+import { providerHealthRaw } from "./provider-health-sql.js";
 
 export interface ProviderHealth {
   provider: string;
@@ -19,7 +19,7 @@ const sortRows = (rows: ProviderHealth[]) => rows.sort((a, b) => b.attempts - a.
 /** Attempt outcomes per provider for requests started in [from, to): whole hours from the rollups, the rest from raw rows. */
 export async function queryProviderHealth(sql: Sql, from: number, to: number): Promise<ProviderHealth[]> {
   const split = await splitRange(sql, from, to);
-  const parts = await Promise.all(split.edges.map((e) => sql.query<ProviderHealth>(PROVIDER_HEALTH_RAW, [e.from, e.to])));
+  const parts = await Promise.all(split.edges.map((e) => sql.query<ProviderHealth>(providerHealthRaw(sql.dialect), [e.from, e.to])));
   for (const part of split.rollups) {
     const rows = await sql.query<{ grp: string; attempts: number; errors: number; retries: number; fallbacks: number }>(
       `SELECT grp, SUM(requests) AS attempts, SUM(errors) AS errors, SUM(retries) AS retries, SUM(fallbacks) AS fallbacks FROM ${part.table} WHERE dim = 'provider' AND ${part.where} GROUP BY grp`,

@@ -8,7 +8,7 @@ import { insertRecords } from "./insert-records.js";
 import { refreshLatencyRollups } from "./latency-rollups.js";
 import { type LatencyGroupBy, queryLatency } from "./latency-query.js";
 import { queryProviderHealth } from "./provider-health-query.js";
-import { PROVIDER_HEALTH_RAW } from "./provider-health-sql.js";
+import { providerHealthRaw } from "./provider-health-sql.js";
 import { refreshRollups, splitRange } from "./rollups.js";
 import { querySummary } from "./summary-query.js";
 import { expectNear, reference } from "./test-support/percentiles.js";
@@ -128,7 +128,7 @@ describe.each(storeKinds)("hourly rollups on %s", (kind) => {
     const from = T0 + 3 * 60_000;
     const to = T0 + 50 * HOUR + 1;
     expect((await splitRange(sql, from, to)).rollups).not.toEqual([]);
-    const raw = await sql.query<{ provider: string; attempts: number }>(PROVIDER_HEALTH_RAW, [from, to]);
+    const raw = await sql.query<{ provider: string; attempts: number }>(providerHealthRaw(sql.dialect), [from, to]);
     expect(await queryProviderHealth(sql, from, to)).toEqual(raw.sort((a, b) => b.attempts - a.attempts || a.provider.localeCompare(b.provider)));
     expect(raw.reduce((n, r) => n + r.attempts, 0)).toBe(records.filter((r) => r.startedAt >= from && r.startedAt < to).length);
   });

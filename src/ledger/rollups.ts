@@ -1,6 +1,6 @@
 import type { Sql } from "../store/sql.js";
 import { hasLegacyRows } from "./partitions.js";
-import { PROVIDER_HEALTH_RAW } from "./provider-health-sql.js";
+import { providerHealthRaw } from "./provider-health-sql.js";
 
 export const HOUR_MS = 3_600_000;
 /** More hours than this waiting to be recomputed in a range: the range is read from raw rows. */
@@ -18,7 +18,7 @@ const REQUEST_DIMS: readonly [string, string][] = [
 const MEASURES = "requests, errors, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_nanos, saved_nanos, cache_hits, retries, fallbacks";
 
 /** One hour of raw rows summed per dimension and group: what tollgate_usage_hourly holds for it. */
-function hourRollupSelect(): string {
+function hourRollupSelect(dialect: Sql["dialect"]): string {
   const requests = REQUEST_DIMS.map(
     ([dim, group]) =>
       `SELECT '${dim}', $1, ${group}, COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(input_tokens), SUM(output_tokens),
@@ -27,7 +27,7 @@ function hourRollupSelect(): string {
   );
   const tags = `SELECT 'tag:' || name, $1, '=' || value, COUNT(*), 0, SUM(input_tokens), SUM(output_tokens), 0, 0, SUM(cost_nanos), SUM(saved_nanos), 0, 0, 0
                   FROM tollgate_ledger_tags WHERE started_at >= $1 AND started_at < $2 GROUP BY name, value`;
-  const providers = `SELECT 'provider', $1, '=' || provider, attempts, errors, 0, 0, 0, 0, 0, 0, 0, retries, fallbacks FROM (${PROVIDER_HEALTH_RAW}) p`;
+  const providers = `SELECT 'provider', $1, '=' || provider, attempts, errors, 0, 0, 0, 0, 0, 0, 0, retries, fallbacks FROM (${providerHealthRaw(dialect)}) p`;
   return [...requests, tags, providers].join("\nUNION ALL ");
 }
 
@@ -65,7 +65,7 @@ export async function refreshRollups(sql: Sql, limit: number, rawCutoff?: number
       const { hour } = row;
       if (rawCutoff !== undefined && hour < rawCutoff) return true;
       await tx.query("DELETE FROM tollgate_usage_hourly WHERE hour = $1", [hour]);
-      await tx.query(`INSERT INTO tollgate_usage_hourly (dim, hour, grp, ${MEASURES}) ${hourRollupSelect()}`, [hour, hour + HOUR_MS]);
+      await tx.query(`INSERT INTO tollgate_usage_hourly (dim, hour, grp, ${MEASURES}) ${hourRollupSelect(tx.dialect)}`, [hour, hour + HOUR_MS]);
       const day = hour - (hour % DAY_MS);
       await lockDay(tx, "tollgate_usage_daily", day);
       await tx.query("DELETE FROM tollgate_usage_daily WHERE day = $1", [day]);

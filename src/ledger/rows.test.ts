@@ -53,6 +53,11 @@ describe("toRows", () => {
       cache_kind: null,
       latency_ms: 130,
       ttft_ms: 46,
+      // A timeout on openai, then azure: a fallback, over two providers.
+      attempt_errors: 1,
+      retries: 0,
+      fallbacks: 1,
+      providers: 2,
     });
     expect(rows.attempts[0]).toEqual({
       request_id: "req_000001",
@@ -99,6 +104,10 @@ describe("toRows", () => {
       usage_source: null,
       cost_nanos: 0,
       ttft_ms: null,
+      attempt_errors: 0,
+      retries: 0,
+      fallbacks: 0,
+      providers: 0,
     });
     expect(rows.attempts).toEqual([]);
     expect(rows.tags).toEqual([]);

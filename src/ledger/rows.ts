@@ -1,7 +1,11 @@
 import type { AttemptRecord, RequestRecord } from "../spec/request-record.js";
 import type { Usage } from "../spec/usage.js";
+import { attemptOutcomes } from "./attempt-outcomes.js";
 
 export type Cell = string | number | null;
+
+/** Migration 13: the request's attempt outcomes (attempt-outcomes.ts); NULL on rows of earlier writers. */
+export const requestOutcomeColumns = ["attempt_errors", "retries", "fallbacks", "providers"] as const;
 
 export const requestColumns = [
   "id",
@@ -32,6 +36,7 @@ export const requestColumns = [
   "cache_kind",
   "latency_ms",
   "ttft_ms",
+  ...requestOutcomeColumns,
 ] as const;
 
 export const attemptColumns = [
@@ -116,6 +121,7 @@ export function toRows(record: RequestRecord): LedgerRows {
   // A cache hit or idempotent replay: what the answer cost when it was first produced.
   const savedNanos = record.cache?.savedNanos ?? 0;
   const usage = usageCells(record.usage);
+  const outcomes = attemptOutcomes(record.attempts);
   return {
     request: {
       id: record.id,
@@ -141,6 +147,10 @@ export function toRows(record: RequestRecord): LedgerRows {
       cache_kind: record.cache?.kind ?? null,
       latency_ms: Math.round(record.latencyMs),
       ttft_ms: ms(record.ttftMs),
+      attempt_errors: outcomes.attemptErrors,
+      retries: outcomes.retries,
+      fallbacks: outcomes.fallbacks,
+      providers: outcomes.providers,
     },
     attempts: record.attempts.map((a) => attemptRow(record.id, a)),
     tags: Object.entries(tags).map(([name, value]) => ({

@@ -1,6 +1,7 @@
 import type { Sql } from "./sql.js";
 import { latencyHistogramsMigration } from "./migrations/latency-histograms.js";
 import { ledgerScaleMigration } from "./migrations/ledger-scale.js";
+import { requestAttemptOutcomesMigration } from "./migrations/request-attempt-outcomes.js";
 import type { Migration } from "./migration.js";
 
 /** One schema change, in the SQL subset SQLite and Postgres both accept. Append only. */
@@ -238,6 +239,7 @@ export const migrations: readonly Migration[] = [
     sql: "ALTER TABLE tollgate_keys ADD COLUMN allowed_origins TEXT;",
   },
   latencyHistogramsMigration,
+  requestAttemptOutcomesMigration,
 ];
 
 /**
