@@ -4,7 +4,7 @@
 //   npm run bench                     overhead: passthrough vs Tollgate (SQLite) vs Tollgate (+Redis budgets)
 //   npm run bench -- --quick          the same, short (BENCH_QUICK=1 too): 4 s warm-up, 6 s runs, once
 //   npm run bench -- --check          a quick run that exits 3 when a ratio or added latency is over its target
-//   npm run bench:concurrency         5,000 slow streams held open: RSS per stream, TTFT added at that load
+//   npm run bench:concurrency         9,500 slow streams held open: RSS per stream, TTFT added at that load
 //   npm run bench -- --profile        node --cpu-prof on Tollgate under load: top self-time functions
 //
 // Layout on a 2-core box: the gateway under test alone on CPU_SUT (0); wrk, the mock upstream,
@@ -52,7 +52,8 @@ const K = {
   NOISY_RETRIES_TOTAL: num("NOISY_RETRIES_TOTAL", QUICK ? 0 : 4),
   REDIS_URL: env("BENCH_REDIS_URL", "redis://127.0.0.1:6379"),
   // concurrency mode
-  STREAMS: num("STREAMS", 5000),
+  // 10,000 is the target; a proxy holds two sockets per stream, and 10,000 of them fill this machine's 20,000 descriptors (ulimit -Hn), so the probes could not connect.
+  STREAMS: num("STREAMS", 9500),
   CONC_TARGETS: env("CONC_TARGETS", "passthrough tollgate").split(/\s+/).filter(Boolean),
   SLOW_INTERVAL_MS: num("SLOW_INTERVAL_MS", 5000),
   OPEN_TIMEOUT_S: num("OPEN_TIMEOUT_S", 60),
@@ -877,7 +878,7 @@ async function concurrency() {
     f(r.idle_rss_kb / 1024, 0),
     f(r.loaded_rss_kb / 1024, 0),
     f(r.rss_per_stream_kb, 1),
-    f((r.rss_per_stream_kb * 5000) / 1024, 0),
+    f((r.rss_per_stream_kb * 10_000) / 1024, 0),
     f(r.unloaded.target.ttft_p50_ms, 3),
     f(r.loaded.target.ttft_p50_ms, 3),
     f(r.added_ttft_at_load_ms, 3),
@@ -888,20 +889,22 @@ async function concurrency() {
   const out = [];
   out.push(`\n${K.STREAMS} concurrent slow streams (one chunk per ${K.SLOW_INTERVAL_MS / 1000} s each) held open; gateway on CPU ${K.CPU_SUT}, holder + mock + probes on CPU ${K.CPU_LOAD}`);
   out.push(`${meta.machine.cpu_model}, ${meta.machine.nproc} CPUs, node ${meta.machine.node}; commit ${meta.machine.commit}${meta.machine.src_dirty ? " (src has uncommitted changes)" : ""}\n`);
-  out.push(table(["target", "open", "idle RSS MB", "RSS open MB", "KB/stream", "MB per 5k", "TTFT unloaded ms", "TTFT loaded ms", "added ms", "direct TTFT ms", "CPU% held", "upstream left"], rows));
+  out.push(table(["target", "open", "idle RSS MB", "RSS open MB", "KB/stream", "MB per 10k", "TTFT unloaded ms", "TTFT loaded ms", "added ms", "direct TTFT ms", "CPU% held", "upstream left"], rows));
   out.push(`\nKB/stream = (RSS with the streams open − idle RSS) ÷ open streams. TTFT: median of ${K.PROBE_N} sequential 20-chunk stream probes, first content token.`);
   out.push(`CPU% held: gateway CPU while holding (and probing), % of one core. upstream left: mock streams still open 10 s after the clients closed (should be 0).`);
   const tg = results.tollgate;
   if (tg) {
-    const mb = (tg.rss_per_stream_kb * 5000) / 1024 + tg.idle_rss_kb / 1024;
+    const mb = (tg.rss_per_stream_kb * 10_000) / 1024 + tg.idle_rss_kb / 1024;
+    const added = tg.added_ttft_at_load_ms;
     out.push(
-      `\nTarget: 5,000 streams < 1 GB RSS: Tollgate held ${tg.open.open} streams at ${f(tg.loaded_rss_kb / 1024, 0)} MB RSS (${f(mb, 0)} MB scaled to 5,000): ${mb < 1024 ? "met" : "ABOVE target"}`,
+      `\nTarget: 10,000 streams < 1 GB RSS: Tollgate held ${tg.open.open} streams at ${f(tg.loaded_rss_kb / 1024, 0)} MB RSS (${f(mb, 0)} MB scaled to 10,000): ${mb < 1024 ? "met" : "ABOVE target"}`,
+      `Target: added TTFT at that load < 2 ms: ${f(added, 3)} ms: ${Number.isFinite(added) && added < 2 ? "met" : "ABOVE target (or not measured)"}`,
     );
   }
   const text = out.join("\n");
   console.log(text);
   const md = [
-    `| target | open | idle RSS MB | RSS open MB | KB/stream | MB per 5k | TTFT unloaded ms | TTFT loaded ms | added ms | direct TTFT ms | CPU% held | upstream left |`,
+    `| target | open | idle RSS MB | RSS open MB | KB/stream | MB per 10k | TTFT unloaded ms | TTFT loaded ms | added ms | direct TTFT ms | CPU% held | upstream left |`,
     `|---|---|---|---|---|---|---|---|---|---|---|---|`,
     ...rows.map((c) => `| ${c.join(" | ")} |`),
   ].join("\n");
