@@ -60,7 +60,7 @@ const K = {
   // profile mode
   PROF_DUR: num("PROF_DUR", 6),
 };
-const HARD_LIMIT_S = num("HARD_LIMIT_S", MODE === "overhead" ? (QUICK ? 180 : 480) : MODE === "concurrency" ? 300 : 120);
+const HARD_LIMIT_S = num("HARD_LIMIT_S", MODE === "overhead" ? (QUICK ? 480 : 1200) : MODE === "concurrency" ? 300 : 120);
 // Past this, the overhead run skips what is left and prints what it has.
 const SOFT_LIMIT_S = num("SOFT_LIMIT_S", HARD_LIMIT_S - 60);
 const overBudget = () => (Date.now() - T0) / 1000 > SOFT_LIMIT_S;
