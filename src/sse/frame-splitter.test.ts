@@ -1,22 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { cutAt } from "../../test/support/fixtures.js";
 import { SseDecoder, type SseMessage } from "./decoder.js";
 import { SseFrameSplitter } from "./frame-splitter.js";
 
 const enc = (s: string) => Buffer.from(s, "utf8");
-
-/** Cuts at the given offsets (taken modulo length + 1), empty pieces included. */
-function cutAt(bytes: Buffer, cuts: number[]): Buffer[] {
-  const offsets = cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let prev = 0;
-  for (const o of offsets) {
-    pieces.push(bytes.subarray(prev, o));
-    prev = o;
-  }
-  pieces.push(bytes.subarray(prev));
-  return pieces;
-}
 
 /** Every frame the splitter gives for the pieces, each as its own bytes. */
 function split(pieces: readonly Buffer[]): Buffer[] {

@@ -384,3 +384,16 @@ export function expectedFromChatResponse(body: unknown): ExpectedChatResponse {
 
 /** The Chat Completions recordings (OpenAI, xAI, DeepSeek, Mistral): folder names. */
 export const CHAT_FORMAT_FOLDERS = ["openai-chat", "openai-compatible", "deepseek", "mistral"] as const;
+
+/** Cuts at the given offsets (taken modulo length + 1), empty pieces included. */
+export function cutAt(bytes: Buffer, cuts: number[]): Buffer[] {
+  const offsets = cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
+  const pieces: Buffer[] = [];
+  let prev = 0;
+  for (const o of offsets) {
+    pieces.push(bytes.subarray(prev, o));
+    prev = o;
+  }
+  pieces.push(bytes.subarray(prev));
+  return pieces;
+}
