@@ -173,6 +173,7 @@ export class FrameReader {
       this.ended = true;
       return false;
     }
+    if (this.first) stampCreated(chunk.events);
     this.first = false;
     // A final frame carries content and ends the stream at once.
     if (chunk.final) this.ended = true;
@@ -180,6 +181,14 @@ export class FrameReader {
     out.push(chunk);
     return true;
   }
+}
+
+/**
+ * An answer whose upstream sends no creation time (Gemini, Bedrock) gets the time it arrived,
+ * once: a cached or idempotent replay then carries the same `created` as the live answer.
+ */
+function stampCreated(events: StreamEvent[]): void {
+  for (const e of events) if (e.type === "response-start" && !e.created) e.created = Math.floor(Date.now() / 1000);
 }
 
 /** Which choices began and which finished, for streams that have no end marker. */

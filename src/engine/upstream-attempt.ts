@@ -69,6 +69,8 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
         return { kind: "embedding", api: adapter.nativeApi, response: { ...answer, usage }, raw, ttftMs: performance.now() - timer.startedAt };
       }
       const parsed = adapter.parseResponse(json);
+      // Stamped once on arrival (see frame-reader.ts), so replays match the live answer.
+      parsed.created ||= Math.floor(Date.now() / 1000);
       timer.dispose();
       return { kind: "response", api: adapter.nativeApi, response: parsed, raw, ttftMs: performance.now() - timer.startedAt };
     }
