@@ -59,8 +59,9 @@ export class Observability {
   record(record: RequestRecord, ctx: ObservedRequest): void {
     const facts = factsOf(record, ctx.route);
     this.metrics?.observe(record, ctx, facts);
-    if (this.logger.isLevelEnabled?.("info") !== false) {
-      const level = record.status >= 500 ? "warn" : "info";
+    // A 5xx line is a warning: it still shows at level warn.
+    const level = record.status >= 500 ? "warn" : "info";
+    if (this.logger.isLevelEnabled?.(level) !== false) {
       const fields = requestLogFields(record, ctx, facts, this.redact);
       if (this.writeLine) this.writeLine(level, fields, "request");
       else this.logger[level](JSON.parse(`{${fields}}`) as object, "request");
