@@ -27,7 +27,7 @@ export function responseText(response: CanonicalResponse): string {
 
 /** The usage of the answering attempt: as reported, or counted when the provider never said (cut streams). */
 export function usageOf(request: CanonicalRequest, upstream: OpenedUpstream): Usage {
-  if (upstream.kind === "response") return responseUsage(request, upstream.response);
+  if (upstream.kind === "response") return upstream.usage ?? responseUsage(request, upstream.response);
   // Embeddings: input only, reported or already counted by the attempt.
   if (upstream.kind === "embedding") return upstream.response.usage;
   const { tap } = upstream.stream;

@@ -1,4 +1,5 @@
 import { MAX_JSON_DEPTH, tooDeepAt } from "../json/json-depth.js";
+import { topLevelMembers } from "../json/top-level-members.js";
 import { InvalidRequestError } from "../errors/gateway-error.js";
 import { UpstreamHttpError, UpstreamProtocolError } from "../errors/upstream-errors.js";
 import type { Timeouts } from "../config/resolve.js";
@@ -19,12 +20,17 @@ import type { AnswerStream } from "./answer-stream.js";
 /** An upstream that answered; `api` is its wire format (the relay passes frames through when the client's matches). */
 export type OpenedUpstream =
   | { kind: "stream"; api: AnswerApi; stream: AnswerStream; ttftMs: number }
-  | { kind: "response"; api: AnswerApi; response: CanonicalResponse; raw: Buffer; ttftMs: number }
+  /** `usage`: set when a large answer was read for its usage alone; `response` is then parsed when first read. */
+  | { kind: "response"; api: AnswerApi; response: CanonicalResponse; raw: Buffer; ttftMs: number; usage?: Usage }
   /** An embeddings answer (`request.embedding`); its usage is always set, estimated when the provider reported none. */
   | { kind: "embedding"; api: WireApi; response: CanonicalEmbeddingResponse & { usage: Usage }; raw: Buffer; ttftMs: number };
 
+type ResponseAnswer = Extract<OpenedUpstream, { kind: "response" }>;
+
 const ERROR_BODY_LIMIT = 64 * 1024;
 const RESPONSE_BODY_LIMIT = 64 * 1024 * 1024;
+/** From this size an answer the adapter can read for its usage alone is parsed only if something reads it. */
+const LARGE_ANSWER_BYTES = 64 * 1024;
 
 /**
  * One attempt against one target, up to the point where the client may be answered:
@@ -54,25 +60,16 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
     }
     if (!request.stream) {
       const raw = await readBody(response, timer, RESPONSE_BODY_LIMIT, false);
-      let json: unknown;
-      try {
-        json = JSON.parse(raw.toString("utf8"));
-      } catch {
-        throw new UpstreamProtocolError("Upstream returned a body that is not JSON.");
-      }
-      // Whatever reads the answer later (a translation, a cache, a log) must not meet a stack overflow.
-      if (tooDeepAt(json) !== undefined) throw new UpstreamProtocolError(`Upstream returned JSON nested more than ${MAX_JSON_DEPTH} levels deep.`);
       if (request.embedding) {
-        const answer = embeddingAdapter(provider).parseEmbeddingResponse(json);
+        const answer = embeddingAdapter(provider).parseEmbeddingResponse(parseBody(raw));
         timer.dispose();
         const usage = answer.usage ?? estimatedEmbeddingUsage(request.embedding.input);
         return { kind: "embedding", api: adapter.nativeApi, response: { ...answer, usage }, raw, ttftMs: performance.now() - timer.startedAt };
       }
-      const parsed = adapter.parseResponse(json);
-      // Stamped once on arrival (see frame-reader.ts), so replays match the live answer.
-      parsed.created ||= Math.floor(Date.now() / 1000);
+      const arrivedAt = Date.now();
       timer.dispose();
-      return { kind: "response", api: adapter.nativeApi, response: parsed, raw, ttftMs: performance.now() - timer.startedAt };
+      const opened = { kind: "response" as const, api: adapter.nativeApi, raw, ttftMs: performance.now() - timer.startedAt };
+      return (raw.length >= LARGE_ANSWER_BYTES && largeAnswer(adapter, opened, arrivedAt)) || { ...opened, response: parseAnswer(adapter, raw, arrivedAt) };
     }
     timer.phase("first_token", timeouts.firstTokenMs, performance.now() - timer.startedAt);
     const stream = new UpstreamStream(new FrameReader(adapter), timer, response);
@@ -85,6 +82,54 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
     response?.destroy();
     throw err;
   }
+}
+
+function parseBody(raw: Buffer): unknown {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString("utf8"));
+  } catch {
+    throw new UpstreamProtocolError("Upstream returned a body that is not JSON.");
+  }
+  // Whatever reads the answer later (a translation, a cache, a log) must not meet a stack overflow.
+  if (tooDeepAt(json) !== undefined) throw new UpstreamProtocolError(`Upstream returned JSON nested more than ${MAX_JSON_DEPTH} levels deep.`);
+  return json;
+}
+
+function parseAnswer(adapter: ProviderAdapter, raw: Buffer, arrivedAt: number): CanonicalResponse {
+  const parsed = adapter.parseResponse(parseBody(raw));
+  // Stamped once on arrival (see frame-reader.ts), so replays match the live answer.
+  parsed.created ||= Math.floor(arrivedAt / 1000);
+  return parsed;
+}
+
+/**
+ * A large answer read for its usage alone: a client of the same API takes its bytes as they
+ * came, so the copies and the parse of its text are paid only if a stage reads `response`
+ * (a translation, a cache, structured output). Undefined when the adapter cannot tell its usage
+ * that way or the body's structure is wrong: it is then parsed whole, and fails as any other.
+ */
+function largeAnswer(adapter: ProviderAdapter, opened: Omit<ResponseAnswer, "response">, arrivedAt: number): ResponseAnswer | undefined {
+  const { raw } = opened;
+  const members = adapter.largeAnswerUsage && topLevelMembers(raw);
+  if (!members) return undefined;
+  let found: { usage: Usage | undefined } | undefined;
+  try {
+    found = adapter.largeAnswerUsage!(members);
+  } catch {
+    return undefined;
+  }
+  if (!found) return undefined;
+  let parsed: CanonicalResponse | undefined;
+  // A getter in the literal itself: spreading one would read it.
+  return {
+    ...opened,
+    ...(found.usage ? { usage: found.usage } : {}),
+    get response() {
+      parsed ??= parseAnswer(adapter, raw, arrivedAt);
+      return parsed;
+    },
+  };
 }
 
 /** The provider's embedding methods; resolveRoute has already turned away routes whose targets lack them. */

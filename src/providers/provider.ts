@@ -1,5 +1,7 @@
 import type { CanonicalRequest, WireApi } from "../spec/canonical-request.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
+import type { TopLevelMembers } from "../json/top-level-members.js";
+import type { Usage } from "../spec/usage.js";
 import type { CanonicalEmbeddingResponse } from "../spec/embedding.js";
 import type { UpstreamChunk } from "../spec/stream-events.js";
 import type { SseMessage } from "../sse/decoder.js";
@@ -59,6 +61,13 @@ export interface ProviderAdapter {
    * messageDecoder, or no end marker): every frame is parsed.
    */
   contentOnlyFrames?(text: string, ends: readonly number[]): boolean[];
+  /**
+   * For a large non-streamed answer, which a client of the same API takes as it came: its usage,
+   * read from the body's top-level members alone (the rest is parsed only if a stage reads it).
+   * Undefined when the members do not look like a good answer (then the body is parsed whole and
+   * fails as usual): so check what `parseResponse` would refuse. Absent: always parsed whole.
+   */
+  largeAnswerUsage?(members: TopLevelMembers): { usage: Usage | undefined } | undefined;
   /**
    * For a provider that speaks several wire formats (Bedrock: Converse for every model, Anthropic's
    * own body for Claude to a Messages client): the adapter that serves this request. Absent: this one.

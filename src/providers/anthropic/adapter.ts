@@ -5,7 +5,7 @@ import type { ProviderAdapter } from "../provider.js";
 import type { HttpRequestSpec } from "../../transport/http-transport.js";
 import { parseAnthropicErrorBody } from "./error-body.js";
 import { toMessagesBody } from "./messages-request.js";
-import { parseMessagesResponse } from "./messages-response.js";
+import { messagesAnswerUsage, parseMessagesResponse } from "./messages-response.js";
 import { messagesContentFrames } from "./messages-content-frame.js";
 import { createMessagesStreamParser } from "./messages-stream.js";
 
@@ -57,6 +57,7 @@ export function createAnthropicAdapter(config: AnthropicAdapterConfig): Provider
       return createMessagesStreamParser().parseStreamMessage(message, first);
     },
     parseResponse: parseMessagesResponse,
+    largeAnswerUsage: messagesAnswerUsage,
     parseError: (status, text) => parseAnthropicErrorBody(text, status),
   };
 }

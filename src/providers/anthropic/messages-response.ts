@@ -1,3 +1,5 @@
+import type { TopLevelMembers } from "../../json/top-level-members.js";
+import type { Usage } from "../../spec/usage.js";
 import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
 import type { ToolCall } from "../../spec/canonical-request.js";
 import type { CanonicalResponse, ResponseChoice } from "../../spec/canonical-response.js";
@@ -47,4 +49,9 @@ export function parseMessagesResponse(body: unknown): CanonicalResponse {
   const usage = normalizeAnthropicUsage(wire.usage);
   if (usage) response.usage = usage;
   return response;
+}
+
+/** A large Messages body's usage from its top-level members (see ProviderAdapter.largeAnswerUsage). */
+export function messagesAnswerUsage(members: TopLevelMembers): { usage: Usage | undefined } | undefined {
+  return members.opens("content") === "[" ? { usage: normalizeAnthropicUsage(members.value("usage")) } : undefined;
 }

@@ -1,7 +1,7 @@
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { SseMessage } from "../../sse/decoder.js";
 import { toPlatformMessagesBody } from "../anthropic/platform-body.js";
-import { parseMessagesResponse } from "../anthropic/messages-response.js";
+import { messagesAnswerUsage, parseMessagesResponse } from "../anthropic/messages-response.js";
 import { createMessagesStreamParser } from "../anthropic/messages-stream.js";
 import type { ProviderAdapter } from "../provider.js";
 import type { HttpRequestSpec } from "../../transport/http-transport.js";
@@ -47,6 +47,7 @@ export function createBedrockAdapter(config: BedrockAdapterConfig): ProviderAdap
     streamParser: createMessagesStreamParser,
     parseStreamMessage: (message: SseMessage, first: boolean) => createMessagesStreamParser().parseStreamMessage(message, first),
     parseResponse: parseMessagesResponse,
+    largeAnswerUsage: messagesAnswerUsage,
     parseError: parseBedrockErrorBody,
   };
 

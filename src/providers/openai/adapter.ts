@@ -5,7 +5,7 @@ import type { SseMessage } from "../../sse/decoder.js";
 import type { ProviderAdapter } from "../provider.js";
 import type { HttpRequestSpec } from "../../transport/http-transport.js";
 import { toChatBody } from "./chat-request.js";
-import { parseChatResponse } from "./chat-response.js";
+import { chatAnswerUsage, parseChatResponse } from "./chat-response.js";
 import { chatContentFrames } from "./chat-content-frame.js";
 import { DONE, parseChatChunk } from "./chat-stream.js";
 import { parseEmbeddingResponse, toEmbeddingBody } from "./embeddings.js";
@@ -60,6 +60,7 @@ export function createOpenAIChatAdapter(config: OpenAIAdapterConfig): ProviderAd
     },
     contentOnlyFrames: chatContentFrames,
     parseResponse: parseChatResponse,
+    largeAnswerUsage: chatAnswerUsage,
     parseError: (status, text) => parseOpenAIErrorBody(text, status),
     buildEmbeddingRequest: (request, model) => ({ url: endpointURL("embeddings", model), headers, body: JSON.stringify(toEmbeddingBody(request, model)) }),
     parseEmbeddingResponse,

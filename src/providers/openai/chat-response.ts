@@ -1,3 +1,5 @@
+import type { TopLevelMembers } from "../../json/top-level-members.js";
+import type { Usage } from "../../spec/usage.js";
 import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
 import type { ToolCall } from "../../spec/canonical-request.js";
 import type { CanonicalResponse, ResponseChoice } from "../../spec/canonical-response.js";
@@ -42,4 +44,9 @@ export function parseChatResponse(body: unknown): CanonicalResponse {
   const usage = normalizeOpenAIUsage(wire.usage);
   if (usage) response.usage = usage;
   return response;
+}
+
+/** A large Chat Completions body's usage from its top-level members (see ProviderAdapter.largeAnswerUsage). */
+export function chatAnswerUsage(members: TopLevelMembers): { usage: Usage | undefined } | undefined {
+  return members.opens("choices") === "[" ? { usage: normalizeOpenAIUsage(members.value("usage")) } : undefined;
 }

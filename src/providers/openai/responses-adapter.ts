@@ -6,7 +6,7 @@ import type { ProviderAdapter } from "../provider.js";
 import type { HttpRequestSpec } from "../../transport/http-transport.js";
 import { parseOpenAIErrorBody } from "./error-body.js";
 import { toResponsesBody } from "./responses-request.js";
-import { parseResponsesBody } from "./responses-response.js";
+import { parseResponsesBody, responsesAnswerUsage } from "./responses-response.js";
 import { ResponsesStreamParser } from "./responses-stream.js";
 
 export interface OpenAIResponsesAdapterConfig {
@@ -39,6 +39,7 @@ export function createOpenAIResponsesAdapter(config: OpenAIResponsesAdapterConfi
       return current.parseStreamMessage(message, first);
     },
     parseResponse: parseResponsesBody,
+    largeAnswerUsage: responsesAnswerUsage,
     parseError: (status, text) => parseOpenAIErrorBody(text, status),
   };
 }

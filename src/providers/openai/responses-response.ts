@@ -1,3 +1,5 @@
+import type { TopLevelMembers } from "../../json/top-level-members.js";
+import type { Usage } from "../../spec/usage.js";
 import { UpstreamProtocolError } from "../../errors/upstream-errors.js";
 import type { ToolCall } from "../../spec/canonical-request.js";
 import type { CanonicalResponse, ResponseChoice } from "../../spec/canonical-response.js";
@@ -75,4 +77,9 @@ export function parseResponsesBody(body: unknown): CanonicalResponse {
   const usage = normalizeResponsesUsage(body.usage);
   if (usage) response.usage = usage;
   return response;
+}
+
+/** A large Responses body's usage from its top-level members (see ProviderAdapter.largeAnswerUsage); a failed response is parsed whole, for its error. */
+export function responsesAnswerUsage(members: TopLevelMembers): { usage: Usage | undefined } | undefined {
+  return members.opens("output") === "[" && members.value("status") !== "failed" ? { usage: normalizeResponsesUsage(members.value("usage")) } : undefined;
 }

@@ -1,7 +1,7 @@
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { SseMessage } from "../../sse/decoder.js";
 import { toPlatformMessagesBody } from "../anthropic/platform-body.js";
-import { parseMessagesResponse } from "../anthropic/messages-response.js";
+import { messagesAnswerUsage, parseMessagesResponse } from "../anthropic/messages-response.js";
 import { createMessagesStreamParser } from "../anthropic/messages-stream.js";
 import { messagesContentFrames } from "../anthropic/messages-content-frame.js";
 import { toGeminiBody } from "../google/request.js";
@@ -58,6 +58,7 @@ export function createVertexAdapter(config: VertexAdapterConfig): ProviderAdapte
     contentOnlyFrames: messagesContentFrames,
     parseStreamMessage: (message: SseMessage, first: boolean) => createMessagesStreamParser().parseStreamMessage(message, first),
     parseResponse: parseMessagesResponse,
+    largeAnswerUsage: messagesAnswerUsage,
     parseError: parseVertexErrorBody,
   };
 
