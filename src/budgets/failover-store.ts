@@ -79,6 +79,10 @@ export class FailoverBudgetStore implements BudgetStore {
     return shared ? shared.value : this.local.read(counters);
   }
 
+  async recovered(): Promise<void> {
+    await this.onPrimary(async () => this.primary.recovered?.());
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([this.primary.close(), this.local.close()]);
   }
