@@ -20,7 +20,7 @@ import { PRELUDE } from "./redis-lua.js";
  *   'z', n, n × counter                             release the owner's earlier leases (a restart's recovery is done)
  * where counter is the counter's position (1 for the first triple). Returns, for each 'd', the
  * index of the first line that did not fit (-1: drawn) and what was left for it; then, for each
- * counter, what this lease holds on it afterwards. Every lease held on a counter of the call is
+ * counter, what this lease holds on it afterwards and its spent + reserved. Every lease held on a counter of the call is
  * renewed to now + TTL.
  */
 export const LEASE_LUA = `${PRELUDE}
@@ -137,8 +137,10 @@ while p <= #ARGV do
       for i, total in pairs(cum) do
         local need = math.max(0, total - (avail[i] or 0))
         if need > 0 then
-          -- Beyond the need, at most a share of what would remain: near the limit, exactly the need.
-          local extra = math.max(0, math.min(want[i] or 0, math.floor((limits[i] - used(i) - need) * share)))
+          -- Room for more requests only while it is a small share of what would remain: near the
+          -- limit, exactly the need, so that what is left is not idle in one instance's lease.
+          local extra = want[i] or 0
+          if extra > math.floor((limits[i] - used(i) - need) * share) then extra = 0 end
           add_mine(i, need + extra)
         end
       end
@@ -210,6 +212,7 @@ for i = 1, c do
     end
   end
   out[#out + 1] = mine[i]
+  out[#out + 1] = alive[i] and used(i) or 0
 end
 if owned then redis.call('PEXPIRE', owners, int(2 * lease_ttl)) end
 if marked then

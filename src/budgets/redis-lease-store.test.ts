@@ -110,15 +110,15 @@ test("near the limit a request that fits in what truly remains is granted once t
   const a = new RedisLeaseStore(clients[0]!, keyPrefix, { idleMs: 50 });
   const b = new RedisLeaseStore(clients[1]!, keyPrefix, { idleMs: 50 });
   // A draws room for more requests than this one; settled, its lease stays until idle.
-  expect(await a.reserve("a1", [line("c", 1_000, 100)], 60_000)).toEqual({ ok: true });
-  await a.settle("a1", [line("c", 1_000, 100)]);
+  expect(await a.reserve("a1", [line("c", 10_000, 100)], 60_000)).toEqual({ ok: true });
+  await a.settle("a1", [line("c", 10_000, 100)]);
   const { reserved } = await raw(keyPrefix, "c");
   expect(reserved).toBeGreaterThan(0);
   // B needs all that truly remains: refused while A's lease holds part of it...
-  expect(await b.reserve("b1", [line("c", 1_000, 900)], 60_000)).toMatchObject({ ok: false, remaining: 900 - reserved });
+  expect(await b.reserve("b1", [line("c", 10_000, 9_900)], 60_000)).toMatchObject({ ok: false, remaining: 9_900 - reserved });
   // ...granted once A, idle, has handed it back.
   await waitFor(async () => (await raw(keyPrefix, "c")).reserved === 0, { message: "the idle lease was never handed back" });
-  expect(await b.reserve("b2", [line("c", 1_000, 900)], 60_000)).toEqual({ ok: true });
+  expect(await b.reserve("b2", [line("c", 10_000, 9_900)], 60_000)).toEqual({ ok: true });
   await Promise.all([a.close(), b.close()]);
 });
 

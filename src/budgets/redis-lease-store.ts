@@ -331,6 +331,21 @@ export class RedisLeaseStore implements BudgetStore {
     this.returns.set(counter, (this.returns.get(counter) ?? 0) + amount);
   }
 
+  /**
+   * Near the limit, what this lease has free goes back beyond a share of what would remain: room
+   * idle here is room another instance's request is refused for. (Settlements leave their unused
+   * worst case in the lease; `used` is the counter's spent + reserved as the last script saw it.)
+   */
+  private trim(counter: string, lease: Lease, used: number): void {
+    if (lease.limit === Infinity) return;
+    const free = lease.confirmed - lease.sent - lease.unsent - lease.holds;
+    if (free <= 0) return;
+    const keep = Math.floor(this.share * Math.max(0, lease.limit - used + free));
+    if (free <= keep) return;
+    lease.unsent += free - keep;
+    this.returns.set(counter, (this.returns.get(counter) ?? 0) + free - keep);
+  }
+
   /** Reservations past their TTL (their request never settled) stop holding room in the lease. */
   private expireHolds(now: number): void {
     if (now < this.nextExpiry) return;
@@ -478,7 +493,7 @@ export class RedisLeaseStore implements BudgetStore {
     for (const [counter, at] of positions) {
       const lease = this.leases.get(counter);
       if (!lease) continue;
-      lease.confirmed = replies[base + at - 1] ?? 0;
+      lease.confirmed = replies[base + 2 * at - 2] ?? 0;
       lease.sent = 0;
       if (lease.confirmed > 0) {
         lease.validUntil = sentAt + ttl - this.slackMs / 4;
@@ -495,6 +510,11 @@ export class RedisLeaseStore implements BudgetStore {
       const remaining = replies[next++]!;
       const line = op.lines[failed];
       op.resolve(line ? { ok: false, line: failed, remaining, resetsAt: line.windowEndsAt } : OK);
+    }
+    // After the draws took their holds: only what is really free may go back.
+    for (const [counter, at] of positions) {
+      const lease = this.leases.get(counter);
+      if (lease) this.trim(counter, lease, replies[base + 2 * at - 1] ?? 0);
     }
     for (const waiter of waiters) waiter.resolve();
   }
