@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import type { Cluster, Redis } from "ioredis";
 import { checkReservationId, checkReserve, checkSettle } from "./check-lines.js";
 import { LEASE_LUA } from "./redis-lease-lua.js";
@@ -19,12 +20,14 @@ export interface RedisLeaseStoreOptions extends RedisBudgetStoreOptions {
   idleMs?: number;
   /** A lease outlives the longest reservation TTL asked for by this much, renewed meanwhile (default 30 s). */
   leaseSlackMs?: number;
-  /** At most this share of what remains on a counter is drawn beyond a request's need (default 1/8). */
+  /** Room beyond a request's need is drawn only while it is at most this share of what remains (default 1/16). */
   share?: number;
 }
 
 /** A draw asks room for this many more requests like the one drawing, or for as much again as is in use. */
 const LEASE_REQUESTS = 4;
+/** How long a restart's recovery waits for Redis before giving up (the leases then expire on their own). */
+const RECOVERY_WAIT_MS = 30_000;
 /** Done marks kept per owner: far more than one flush's settlements, the only ones a dead journal may not know. */
 const MAX_MARKS = 20_000;
 
@@ -114,7 +117,7 @@ export class RedisLeaseStore implements BudgetStore {
     this.graceMs = options.graceMs ?? WINDOW_GRACE_MS;
     this.idleMs = options.idleMs ?? 2_000;
     this.slackMs = options.leaseSlackMs ?? 30_000;
-    this.share = options.share ?? 1 / 8;
+    this.share = options.share ?? 1 / 16;
     const owner = options.owner ?? randomUUID();
     this.ownerPrefix = `L:${owner}:`;
     this.leaseId = `${this.ownerPrefix}${randomUUID()}`;
@@ -270,7 +273,8 @@ export class RedisLeaseStore implements BudgetStore {
 
   /** The previous process's settlements have been replayed: its leases that are left are released. */
   async recovered(): Promise<void> {
-    await this.connectedOnce();
+    // Not urgent, and nothing else waits on it: a slow first connection is waited for, not an outage.
+    if (this.client.status !== "ready") await once(this.client, "ready", { signal: AbortSignal.timeout(RECOVERY_WAIT_MS) });
     const sKey = `${this.tag}:s:`;
     const members = await this.client.smembers(this.ownersKey);
     const counters = members.filter((m) => m.startsWith(sKey)).map((m) => m.slice(sKey.length));
