@@ -120,7 +120,10 @@ const redisRows = [];
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 try {
   await admin.connect();
-  const stores = [["redis store, leases (with failover)", RedisLeaseStore], ["redis store, no leases (with failover)", RedisBudgetStore]].filter(([, Store]) => Store);
+  const stores = [
+    ["redis store, leases (with failover)", RedisLeaseStore],
+    ["redis store, no leases (with failover)", RedisBudgetStore],
+  ].filter(([, Store]) => Store);
   for (const [label, Store] of stores) {
     const { client, counts } = await countingClient();
     // As createBudgetStore composes it: Redis, failing over to a local store.

@@ -29,7 +29,12 @@ async function raw(keyPrefix: string, counter: string): Promise<{ spent: number;
 }
 
 test("instances drawing leases concurrently never jointly exceed a limit, whatever the amounts and interleaving", async () => {
-  const step = fc.record({ instance: fc.integer({ min: 0, max: 2 }), amount: fc.integer({ min: 0, max: 400 }), spentShare: fc.double({ min: 0, max: 1, noNaN: true }), settleAfter: fc.integer({ min: 0, max: 3 }) });
+  const step = fc.record({
+    instance: fc.integer({ min: 0, max: 2 }),
+    amount: fc.integer({ min: 0, max: 400 }),
+    spentShare: fc.double({ min: 0, max: 1, noNaN: true }),
+    settleAfter: fc.integer({ min: 0, max: 3 }),
+  });
   await fc.assert(
     fc.asyncProperty(fc.integer({ min: 1, max: 2_000 }), fc.array(fc.array(step, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 8 }), async (limit, rounds) => {
       const keyPrefix = `${prefix}:prop:${++runs}`;

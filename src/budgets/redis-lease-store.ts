@@ -60,7 +60,15 @@ interface Held {
 }
 
 type Ordered =
-  | { kind: "d"; id: string; lines: readonly CounterLine[]; claims: Map<string, { claimed: number; total: number; want: number }>; ttlMs: number; resolve: (r: ReserveResult) => void; reject: (e: unknown) => void }
+  | {
+      kind: "d";
+      id: string;
+      lines: readonly CounterLine[];
+      claims: Map<string, { claimed: number; total: number; want: number }>;
+      ttlMs: number;
+      resolve: (r: ReserveResult) => void;
+      reject: (e: unknown) => void;
+    }
   | { kind: "p"; id: string; lines: readonly Settlement[]; resolve: () => void; reject: (e: unknown) => void }
   | { kind: "z"; counters: string[]; resolve: () => void; reject: (e: unknown) => void };
 
