@@ -7,7 +7,10 @@
 // (its upstream call), so requests do not march in lockstep. Reported: CPU µs of this process
 // per request (the harness alone is reported too, to subtract), and for Redis the commands
 // and socket writes per request, the Redis server's CPU per request (INFO cpu: shared with
-// anything else using that Redis) and how long a reservation waits for its answer.
+// anything else using that Redis) and how long a reservation waits for its answer, under that
+// load and unloaded (one request at a time, 1-2 ms apart). The Redis store is measured with
+// leases (RedisLeaseStore, what the gateway uses) and, for comparison, without
+// (RedisBudgetStore: one script per turn for every reservation and settlement).
 // Redis: BENCH_REDIS_URL (default the local one), keys under a prefix of this run, deleted
 // afterwards.
 import os from "node:os";
@@ -18,12 +21,15 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (file) => import(path.join(ROOT, "dist/budgets", file));
 const { MemoryBudgetStore } = await dist("memory-store.js");
 const { RedisBudgetStore, BUDGET_REDIS_OPTIONS } = await dist("redis-store.js");
+// Absent from builds before leases: then only the direct store is measured.
+const { RedisLeaseStore } = await dist("redis-lease-store.js").catch(() => ({}));
 const { FailoverBudgetStore } = await dist("failover-store.js");
 const { linesFor, rulesFor } = await dist("counter-lines.js");
 const { Redis } = await import("ioredis");
 
 const N = Number(process.env.N ?? 20_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
+const UNLOADED = Number(process.env.UNLOADED ?? 2_000);
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `bench-budget-cost-${process.pid}`;
 const TTL_MS = 600_000;
@@ -39,11 +45,11 @@ const actual = { usd: 16 * 150 + 300 * 600, tokens: 316, requests: 1 };
 
 const upstream = () => new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
 
-/** N requests through `store` (none: the harness alone), CONCURRENCY at a time; CPU µs per request. */
-async function run(store, label, waits = []) {
+/** N requests through `store` (none: the harness alone), `concurrency` at a time; CPU µs per request. */
+async function run(store, label, waits = [], n = N, concurrency = CONCURRENCY) {
   let next = 0;
   const worker = async () => {
-    while (next < N) {
+    while (next < n) {
       const id = `${label}-${next++}`;
       const rules = rulesFor(configRules, identity);
       const lines = linesFor(rules, identity, worst, Date.now());
@@ -63,9 +69,9 @@ async function run(store, label, waits = []) {
     }
   };
   const cpu = process.cpuUsage();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   const used = process.cpuUsage(cpu);
-  return (used.user + used.system) / N;
+  return (used.user + used.system) / n;
 }
 
 /** A client like the gateway's (BUDGET_REDIS_OPTIONS), counting the commands it sends and its socket writes. */
@@ -110,29 +116,36 @@ await run(memory, "warm-memory");
 rows.push(["memory store", await run(memory, "memory")]);
 
 const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
-let redisRow;
+const redisRows = [];
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 try {
   await admin.connect();
-  const { client, counts } = await countingClient();
-  // As createBudgetStore composes it: Redis, failing over to a local store.
-  const store = new FailoverBudgetStore(new RedisBudgetStore(client, PREFIX), "closed", new MemoryBudgetStore(), console.error, { timeoutMs: 2_000 });
-  await run(store, "warm-redis");
-  const before = { ...counts };
-  const serverBefore = await redisCpuUs(admin);
-  const waits = [];
-  const us = await run(store, "redis", waits);
-  waits.sort((a, b) => a - b);
-  const serverUs = ((await redisCpuUs(admin)) - serverBefore) / N;
-  redisRow = {
-    us,
-    commands: (counts.commands - before.commands) / N,
-    writes: (counts.writes - before.writes) / N,
-    serverUs,
-    p50: waits[waits.length >> 1],
-    p99: waits[Math.floor(waits.length * 0.99)],
-  };
-  await store.close();
-  client.disconnect();
+  const stores = [
+    ["redis store, leases (with failover)", RedisLeaseStore],
+    ["redis store, no leases (with failover)", RedisBudgetStore],
+  ].filter(([, Store]) => Store);
+  for (const [label, Store] of stores) {
+    const { client, counts } = await countingClient();
+    // As createBudgetStore composes it: Redis, failing over to a local store.
+    const store = new FailoverBudgetStore(new Store(client, `${PREFIX}-${redisRows.length}`), "closed", new MemoryBudgetStore(), console.error, { timeoutMs: 2_000 });
+    await run(store, `warm-${label}`);
+    const before = { ...counts };
+    const serverBefore = await redisCpuUs(admin);
+    const waits = [];
+    const us = await run(store, label, waits);
+    waits.sort((a, b) => a - b);
+    const serverUs = ((await redisCpuUs(admin)) - serverBefore) / N;
+    const row = { label, us, commands: (counts.commands - before.commands) / N, writes: (counts.writes - before.writes) / N, serverUs, p50: percentile(waits, 0.5), p99: percentile(waits, 0.99) };
+    // Unloaded: one request at a time.
+    const idle = [];
+    await run(store, `idle-${label}`, idle, UNLOADED, 1);
+    idle.sort((a, b) => a - b);
+    row.idleP50 = percentile(idle, 0.5);
+    row.idleP99 = percentile(idle, 0.99);
+    redisRows.push(row);
+    await store.close();
+    client.disconnect();
+  }
 } catch (err) {
   console.error(`Redis at ${REDIS_URL}: ${err.message}; skipped.`);
 } finally {
@@ -142,8 +155,8 @@ try {
 
 console.log(`budgets, ${N} requests (4 counters each), ${CONCURRENCY} in flight, node ${process.version}, ${os.cpus()[0]?.model ?? "?"}:`);
 for (const [label, us] of rows) console.log(`  ${label.padEnd(40)} ${us.toFixed(2)} µs CPU/request`);
-if (redisRow) {
-  console.log(`  ${"redis store (with failover)".padEnd(40)} ${redisRow.us.toFixed(2)} µs CPU/request`);
-  console.log(`    ${redisRow.commands.toFixed(3)} Redis commands/request, ${redisRow.writes.toFixed(3)} socket writes/request, Redis server ${redisRow.serverUs.toFixed(2)} µs CPU/request`);
-  console.log(`    a reservation waits ${redisRow.p50.toFixed(3)} ms (p50), ${redisRow.p99.toFixed(3)} ms (p99) for its answer`);
+for (const row of redisRows) {
+  console.log(`  ${row.label.padEnd(40)} ${row.us.toFixed(2)} µs CPU/request`);
+  console.log(`    ${row.commands.toFixed(3)} Redis commands/request, ${row.writes.toFixed(3)} socket writes/request, Redis server ${row.serverUs.toFixed(2)} µs CPU/request`);
+  console.log(`    a reservation waits ${row.p50.toFixed(3)} ms (p50), ${row.p99.toFixed(3)} ms (p99) for its answer; unloaded ${row.idleP50.toFixed(3)} ms (p50), ${row.idleP99.toFixed(3)} ms (p99)`);
 }

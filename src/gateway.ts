@@ -191,7 +191,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ledgerChain = tail;
   };
 
-  const budgetStore = createBudgetStore(config, warn("budgets"));
+  const budgetStore = createBudgetStore(config, warn("budgets"), journal.instanceId);
   const idempotencyStore = createIdempotencyStore(config, store);
   const services: GatewayServices = {
     config,

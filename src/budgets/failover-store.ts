@@ -79,6 +79,11 @@ export class FailoverBudgetStore implements BudgetStore {
     return shared ? shared.value : this.local.read(counters);
   }
 
+  /** Straight to the primary: a failure here leaves leases to expire, and is no outage for requests. */
+  async recovered(): Promise<void> {
+    await this.primary.recovered?.();
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([this.primary.close(), this.local.close()]);
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { mulberry32, randomInt, seedMessage, testSeed } from "../../test/support/fixtures.js";
+import { RedisLeaseStore } from "./redis-lease-store.js";
 import { RedisBudgetStore } from "./redis-store.js";
 import { connected, deleteKeysUnder, testClient, uniquePrefix } from "./test-support/redis.js";
 import type { CounterLine } from "./types.js";
@@ -66,4 +67,43 @@ test("500 concurrent reservations from 3 instances never overshoot, and rejected
   expect(usdAfter!.spent, message).toBeLessThanOrEqual(limits.usd);
   expect(tokensAfter!.spent, message).toBeLessThanOrEqual(limits.tokens);
   expect(await clients[0]!.exists(`{${prefix}}:r:usd`, `{${prefix}}:e:usd`), message).toBe(0);
+});
+
+test("500 concurrent reservations from 3 instances drawing leases never overshoot, and everything is spent or handed back", async () => {
+  const seed = testSeed();
+  const rng = mulberry32(seed);
+  const leasePrefix = `${prefix}:leases`;
+  const instances = clients.map((client) => new RedisLeaseStore(client, leasePrefix));
+  const end = windowOf("day", Date.now()).end;
+  const limits = { usd: 1_000_000, tokens: 800_000 };
+  const line = (counter: keyof typeof limits, amount: number): CounterLine => ({
+    counter,
+    limit: limits[counter],
+    amount,
+    windowEndsAt: end,
+    subject: "k",
+    rule: { scope: "key", id: "*", period: "day", unit: counter, limit: limits[counter] },
+  });
+  const requests = Array.from({ length: 500 }, (_, i) => ({ id: `req-${i}`, instance: i % 3, usd: randomInt(rng, 0, 5_000), tokens: randomInt(rng, 0, 4_000) }));
+  const results = await Promise.all(requests.map((r) => instances[r.instance]!.reserve(r.id, [line("usd", r.usd), line("tokens", r.tokens)], 60_000)));
+  const accepted = requests.filter((_, i) => results[i]!.ok);
+  const sum = (list: typeof requests, unit: "usd" | "tokens") => list.reduce((total, r) => total + r[unit], 0);
+  const message = seedMessage(seed, `${accepted.length} accepted`);
+
+  expect(accepted.length, message).toBeLessThan(requests.length);
+  expect(sum(accepted, "usd"), message).toBeLessThanOrEqual(limits.usd);
+  expect(sum(accepted, "tokens"), message).toBeLessThanOrEqual(limits.tokens);
+  // What Redis holds (spend and every instance's lease) never passes the limit either.
+  for (const unit of ["usd", "tokens"] as const) {
+    const [spent, reserved] = await clients[0]!.hmget(`{${leasePrefix}}:s:${unit}`, "spent", "reserved");
+    expect(Number(spent ?? 0) + Number(reserved ?? 0), message).toBeLessThanOrEqual(limits[unit]);
+  }
+
+  const actual = accepted.map((r) => ({ ...r, usd: randomInt(rng, 0, r.usd), tokens: randomInt(rng, 0, r.tokens) }));
+  await Promise.all(actual.map((r) => instances[r.instance]!.settle(r.id, [line("usd", r.usd), line("tokens", r.tokens)])));
+  await Promise.all(instances.map((store) => store.close()));
+  const [usdAfter, tokensAfter] = await new RedisBudgetStore(clients[1]!, leasePrefix).read(["usd", "tokens"]);
+  expect(usdAfter, message).toEqual({ spent: sum(actual, "usd"), reserved: 0 });
+  expect(tokensAfter, message).toEqual({ spent: sum(actual, "tokens"), reserved: 0 });
+  expect(await clients[0]!.exists(`{${leasePrefix}}:r:usd`, `{${leasePrefix}}:e:usd`), message).toBe(0);
 });

@@ -5,7 +5,7 @@
  * ARGV[2] the grace a counter outlives its window by. `ends` is the window's end
  * in epoch ms, or -1 for "total" (never).
  */
-const PRELUDE = `
+export const PRELUDE = `
 local now = tonumber(ARGV[1])
 if now < 0 then
   local t = redis.call('TIME')

@@ -36,8 +36,29 @@ export interface RedisBudgetStoreOptions {
 /** How long the first calls wait for the first connection before failing like any other. */
 const STARTUP_WAIT_MS = 500;
 
+/** A client of its own for a store given a URL, failing fast (`BUDGET_REDIS_OPTIONS`). */
+export function budgetClient(url: string, commandTimeoutMs: number | undefined): Redis {
+  const client = new Redis(url, { ...BUDGET_REDIS_OPTIONS, ...(commandTimeoutMs ? { commandTimeout: commandTimeoutMs } : {}) });
+  // Failures reach callers through rejected commands; without a listener ioredis prints each reconnect error.
+  client.on("error", () => {});
+  return client;
+}
+
+/**
+ * A fail-fast client refuses commands until its first connection is up, which would turn
+ * the first requests after a start into an outage; so the first calls wait for it, briefly.
+ */
+export function firstConnection(client: Redis | Cluster): Promise<void> {
+  if (client.status === "ready") return Promise.resolve();
+  const abort = new AbortController();
+  return Promise.race([once(client, "ready", { signal: abort.signal }), delay(STARTUP_WAIT_MS, undefined, { signal: abort.signal, ref: false })]).then(
+    () => abort.abort(),
+    () => abort.abort(),
+  );
+}
+
 /** At most this many operations per script: one long script keeps every other client of the server waiting. */
-const MAX_BATCH = 100;
+export const MAX_BATCH = 100;
 
 const applyScript = new RedisScript(APPLY_LUA);
 const readScript = new RedisScript(READ_LUA);
@@ -65,22 +86,15 @@ export class RedisBudgetStore implements BudgetStore {
   private readonly clock: (() => number) | undefined;
   private readonly graceMs: number;
   /** Settled once the client first connected, or gave up waiting; later calls never wait. */
-  private firstConnection: Promise<void> | undefined;
+  private connection: Promise<void> | undefined;
   private queue: Operation[] = [];
   /** Scripts sent and not answered yet; `close()` waits for them. */
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(client: Redis | Cluster | string, prefix = "tollgate", options: RedisBudgetStoreOptions = {}) {
     if (prefix.length === 0 || /[{}]/.test(prefix)) throw new RangeError(`Budget key prefix must be non-empty and without braces, got "${prefix}".`);
-    if (typeof client === "string") {
-      this.client = new Redis(client, { ...BUDGET_REDIS_OPTIONS, ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}) });
-      // Failures reach callers through rejected commands; without a listener ioredis prints each reconnect error.
-      this.client.on("error", () => {});
-      this.owned = true;
-    } else {
-      this.client = client;
-      this.owned = false;
-    }
+    this.owned = typeof client === "string";
+    this.client = typeof client === "string" ? budgetClient(client, options.commandTimeoutMs) : client;
     this.tag = `{${prefix}}`;
     this.clock = options.clock;
     this.graceMs = options.graceMs ?? WINDOW_GRACE_MS;
@@ -125,22 +139,9 @@ export class RedisBudgetStore implements BudgetStore {
     }
   }
 
-  /**
-   * A fail-fast client refuses commands until its first connection is up, which would turn
-   * the first requests after a start into an outage; so the first calls wait for it, briefly.
-   */
   private connectedOnce(): Promise<void> {
-    if (!this.firstConnection) {
-      if (this.client.status === "ready") this.firstConnection = Promise.resolve();
-      else {
-        const abort = new AbortController();
-        this.firstConnection = Promise.race([once(this.client, "ready", { signal: abort.signal }), delay(STARTUP_WAIT_MS, undefined, { signal: abort.signal, ref: false })]).then(
-          () => abort.abort(),
-          () => abort.abort(),
-        );
-      }
-    }
-    return this.firstConnection;
+    this.connection ??= firstConnection(this.client);
+    return this.connection;
   }
 
   /** ARGV[1..2] of every script: now (-1: the server's TIME) and the grace. */

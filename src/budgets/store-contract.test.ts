@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { linesFor } from "./counter-lines.js";
 import { MemoryBudgetStore } from "./memory-store.js";
+import { RedisLeaseStore } from "./redis-lease-store.js";
 import { RedisBudgetStore } from "./redis-store.js";
 import { connected, deleteKeysUnder, testClient, uniquePrefix } from "./test-support/redis.js";
 import type { BudgetRule, BudgetStore, CounterLine } from "./types.js";
@@ -38,6 +39,7 @@ function harness(make: (clock: () => number) => BudgetStore): () => Harness {
 const implementations: [string, () => Harness][] = [
   ["MemoryBudgetStore", harness((clock) => new MemoryBudgetStore({ clock, graceMs: GRACE_MS }))],
   ["RedisBudgetStore", harness((clock) => new RedisBudgetStore(redis, `${prefix}:${++stores}`, { clock, graceMs: GRACE_MS }))],
+  ["RedisLeaseStore", harness((clock) => new RedisLeaseStore(redis, `${prefix}:${++stores}`, { clock, graceMs: GRACE_MS }))],
 ];
 
 function line(counter: string, limit: number, amount: number, windowEndsAt = Infinity): CounterLine {

@@ -47,5 +47,10 @@ export interface BudgetStore {
    */
   settle(reservationId: string, actual: readonly Pick<CounterLine, "counter" | "amount" | "windowEndsAt">[], options?: SettleOptions): Promise<void>;
   read(counters: readonly string[]): Promise<CounterState[]>;
+  /**
+   * The settlements a restart found in the journal have all been called (with `ifHeld`): what the
+   * previous process still held beyond them can go. Only a store with leases holds anything then.
+   */
+  recovered?(): Promise<void>;
   close(): Promise<void>;
 }

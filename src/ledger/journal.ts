@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Unit } from "../budgets/types.js";
@@ -111,6 +112,11 @@ export class Journal {
   readonly recovered: OpenRequest[];
   /** Requests an earlier process finished but died before settling their reservations; the gateway settles them. */
   readonly unsettledRecovered: UnsettledRequest[] = [];
+  /**
+   * Names the gateway using this directory, the same across its restarts (kept in `instance-id`):
+   * the budget store's leases carry it, so a restart can settle and release its predecessor's.
+   */
+  readonly instanceId: string;
 
   constructor(
     readonly dir: string,
@@ -121,6 +127,7 @@ export class Journal {
     this.key = realpathSync(dir);
     this.lockPath = join(dir, "journal.lock");
     this.lock();
+    this.instanceId = this.readInstanceId();
     this.recovered = this.recover();
     this.current = (this.segments.at(-1) ?? 0) + 1;
     this.fd = this.openSegment(this.current);
@@ -241,6 +248,17 @@ export class Journal {
   }
 
   /** One writer per directory: another live process (or gateway in this one) holding it is a configuration error. */
+  private readInstanceId(): string {
+    const path = join(this.dir, "instance-id");
+    if (existsSync(path)) {
+      const id = readFileSync(path, "utf8").trim();
+      if (id) return id;
+    }
+    const id = randomUUID();
+    writeFileSync(path, id);
+    return id;
+  }
+
   private lock(): void {
     if (held.has(this.key)) throw new Error(`The ledger journal in ${this.dir} is already in use by another gateway in this process; give each its own ledger.spoolDir.`);
     try {

@@ -27,4 +27,6 @@ export function recoverInterrupted(journal: Journal, services: { budgetStore: Bu
     settle(open.id, open.budget, record);
   }
   for (const { budget, record } of journal.unsettledRecovered) settle(record.id, budget, record);
+  // Called after the settlements, so it reaches the store after them: what the previous process held beyond them is released.
+  services.budgetStore.recovered?.().catch((err: unknown) => warn(`releasing the previous process's budget leases failed: ${String(err)}`));
 }
