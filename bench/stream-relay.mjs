@@ -121,7 +121,9 @@ for (let round = 0; round < WARMUP + ROUNDS; round++) {
     if (round >= WARMUP) cpu.set(target, cpu.get(target) + used.user + used.system);
   }
 }
-console.log(`${frames.length} frames (${totalBytes} bytes) in ${reads.length} reads of ${Math.min(PER_READ, frames.length)}, include_usage ${USAGE}, ${ROUNDS} rounds of ${PER_ROUND}, node ${process.version}`);
+console.log(
+  `${frames.length} frames (${totalBytes} bytes) in ${reads.length} reads of ${Math.min(PER_READ, frames.length)}, include_usage ${USAGE}, ${ROUNDS} rounds of ${PER_ROUND}, node ${process.version}`,
+);
 for (const target of targets) {
   const perFrame = cpu.get(target) / (ROUNDS * PER_ROUND) / frames.length;
   console.log(

@@ -205,9 +205,7 @@ export class FrameReader {
   private wait({ bytes, text, ends }: SseFrames, i: number, from: number): void {
     const rest = { bytes: bytes.subarray(from), text: text.slice(from), ends: ends.slice(i).map((end) => end - from) };
     const before = this.waiting;
-    this.waiting = before
-      ? { bytes: Buffer.concat([before.bytes, rest.bytes]), text: before.text + rest.text, ends: [...before.ends, ...rest.ends.map((end) => end + before.bytes.length)] }
-      : rest;
+    this.waiting = before ? { bytes: Buffer.concat([before.bytes, rest.bytes]), text: before.text + rest.text, ends: [...before.ends, ...rest.ends.map((end) => end + before.bytes.length)] } : rest;
   }
 
   /** Parses one message into `out`; false when it is not passed on: the end marker, or a failure (kept). */
