@@ -22,6 +22,21 @@ export interface StreamConsumer {
   bytes?(bytes: Uint8Array): Promise<void> | undefined;
 }
 
+/**
+ * Parts in order as one: a view when each starts where the one before ends in the same memory (a
+ * read split at the commit point), else a copy.
+ */
+function joined(parts: readonly Uint8Array[]): Uint8Array {
+  const first = parts[0]!;
+  let end = first.byteOffset + first.byteLength;
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part.buffer !== first.buffer || part.byteOffset !== end) return Buffer.concat(parts);
+    end += part.byteLength;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+}
+
 interface Pending {
   resolve(): void;
   reject(err: unknown): void;
@@ -73,7 +88,8 @@ export class UpstreamStream {
       this.body.on("data", (bytes: Uint8Array) => this.onData(bytes));
       this.body.on("end", () => this.onEnd());
       this.body.on("error", (err) => this.onBroken(err));
-      this.body.on("close", () => this.onBroken(new Error("the upstream connection closed")));
+      // No error made (and its stack taken) for the close that follows every end.
+      this.body.on("close", () => this.onBroken());
     });
   }
 
@@ -93,7 +109,7 @@ export class UpstreamStream {
         if (this.unread) {
           // Tapped as they were read: by their parsed text before the relay began, by their bytes since.
           const held = this.heldBytes.splice(0);
-          if (held.length > 0) void consumer.bytes!(held.length === 1 ? held[0]! : Buffer.concat(held));
+          if (held.length > 0) void consumer.bytes!(joined(held));
         } else {
           this.heldBytes.length = 0;
           if (this.held.length > 0) void consumer.chunks(this.held.splice(0));
@@ -149,15 +165,15 @@ export class UpstreamStream {
     else if (this.piping) this.complete();
   }
 
-  /** The body failed or closed early: a cut, unless the answer had already ended properly. */
-  private onBroken(err: unknown): void {
+  /** The body failed (`err`) or closed early: a cut, unless the answer had already ended properly. */
+  private onBroken(err?: unknown): void {
     if (this.ended || this.outcome !== "open") return;
     if (this.waiting) {
       this.waitedEnd ??= () => this.onBroken(err);
       return;
     }
     if (this.reader.ended && !this.timer.signal.aborted) return this.onEnd();
-    this.fail(failureOf(err, this.timer, this.timer.timeouts));
+    this.fail(failureOf(err ?? new Error("the upstream connection closed"), this.timer, this.timer.timeouts));
   }
 
   private accept({ chunks, bytes, unread }: FramesRead): void {
