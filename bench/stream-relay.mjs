@@ -7,8 +7,9 @@
 // the floor: the same reads through a Readable into the same sink, as a bare proxy pipes them.
 // Several builds are loaded into the one process and their runs interleaved, so that a busy
 // machine slows them alike.
-// Env: FRAMES (2000), PER_READ (frames per network read, 4), ROUNDS (20, of 25 streams each, after
-// 4 not counted), USAGE (1: the client asked for include_usage, so frames pass unchanged; 0: they
+// Env: FRAMES (2000), PER_READ (frames per network read, 4; "all": the whole stream in one read, as
+// a short answer from a nearby upstream comes), ROUNDS (20, of about 50,000 frames each, after 4 not
+// counted), USAGE (1: the client asked for include_usage, so frames pass unchanged; 0: they
 // are rewritten), DIST (comma-separated built trees to compare, default dist/: e.g. one built from
 // an archive of an earlier commit, with node_modules linked beside it).
 import path from "node:path";
@@ -18,10 +19,9 @@ import { fileURLToPath } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DISTS = (process.env.DIST ?? "dist").split(",");
 const FRAMES = Number(process.env.FRAMES ?? 2000);
-const PER_READ = Number(process.env.PER_READ ?? 4);
+const PER_READ = process.env.PER_READ === "all" ? Number.POSITIVE_INFINITY : Number(process.env.PER_READ ?? 4);
 const ROUNDS = Number(process.env.ROUNDS ?? 20);
 const WARMUP = 4;
-const PER_ROUND = 25;
 const USAGE = process.env.USAGE !== "0";
 
 const frame = (delta, finish = null, extra = {}) =>
@@ -33,6 +33,8 @@ frames.push(
   `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: { prompt_tokens: 9, completion_tokens: FRAMES, total_tokens: 9 + FRAMES } })}\n\n`,
 );
 frames.push("data: [DONE]\n\n");
+// Enough streams per round for the CPU clock to resolve it: 25 of 2,000 frames, 2,083 of 20.
+const PER_ROUND = Math.max(1, Math.round(50_000 / frames.length));
 const reads = [];
 for (let i = 0; i < frames.length; i += PER_READ) reads.push(Buffer.from(frames.slice(i, i + PER_READ).join("")));
 const totalBytes = reads.reduce((n, r) => n + r.length, 0);
@@ -119,7 +121,9 @@ for (let round = 0; round < WARMUP + ROUNDS; round++) {
     if (round >= WARMUP) cpu.set(target, cpu.get(target) + used.user + used.system);
   }
 }
-console.log(`${frames.length} frames (${totalBytes} bytes) in ${reads.length} reads of ${PER_READ}, include_usage ${USAGE}, ${ROUNDS} rounds of ${PER_ROUND}, node ${process.version}`);
+console.log(
+  `${frames.length} frames (${totalBytes} bytes) in ${reads.length} reads of ${Math.min(PER_READ, frames.length)}, include_usage ${USAGE}, ${ROUNDS} rounds of ${PER_ROUND}, node ${process.version}`,
+);
 for (const target of targets) {
   const perFrame = cpu.get(target) / (ROUNDS * PER_ROUND) / frames.length;
   console.log(

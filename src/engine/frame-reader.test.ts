@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createGoogleAdapter } from "../providers/google/adapter.js";
+import { createOpenAIChatAdapter } from "../providers/openai/adapter.js";
+import { sse } from "./test-support/scripted-upstream.js";
 import { FrameReader } from "./frame-reader.js";
 
 const gemini = createGoogleAdapter({ baseURL: "http://127.0.0.1:9", apiKey: "test-key", headers: {} });
@@ -19,5 +21,48 @@ describe("FrameReader", () => {
     expect(start?.type === "response-start" && start.created).toBeLessThanOrEqual(after);
     const rest = reader.push(frame(" world", "STOP")).chunks.flatMap((c) => c.events);
     expect(rest.some((e) => e.type === "response-start")).toBe(false);
+  });
+});
+
+describe("FrameReader with a relay still to decide (relayLater)", () => {
+  const chat = () => createOpenAIChatAdapter({ baseURL: "http://127.0.0.1:9", headers: {}, streamUsageOption: true });
+  const texts = (chunks: readonly { events: readonly { type: string; text?: string }[] }[]) => chunks.flatMap((c) => c.events).flatMap((e) => (e.type === "text-delta" ? [e.text] : []));
+  // The first content, the next in the same read; then a read that comes before the relay decides, split inside a frame.
+  const first = sse.role + sse.text("a") + sse.text("b");
+  const next = sse.text("c") + sse.finish + sse.done;
+  const cut = next.length - 5;
+
+  it("the frames after the first content wait, reads that follow too; taken unread, the content ones stay unparsed", () => {
+    const reader = new FrameReader(chat());
+    reader.relayLater();
+    const read = reader.push(Buffer.from(first));
+    expect(texts(read.chunks)).toEqual(["a"]);
+    expect(Buffer.from(read.bytes!).toString()).toBe(sse.role + sse.text("a"));
+    expect(reader.push(Buffer.from(next.slice(0, cut)))).toMatchObject({ chunks: [], unread: 0 });
+    expect(reader.relayAs(true)).toBe(true);
+    const waited = reader.waited();
+    expect(waited.unread).toBe(2);
+    expect(texts(waited.chunks)).toEqual([]);
+    expect(waited.chunks.flatMap((c) => c.events).some((e) => e.type === "finish")).toBe(true);
+    expect(Buffer.from(waited.bytes!).toString()).toBe(sse.text("b") + sse.text("c") + sse.finish);
+    expect(reader.waited().chunks).toEqual([]);
+    // The frame the last read left unfinished ends in the next: the end marker.
+    reader.push(Buffer.from(next.slice(cut)));
+    expect(reader.ended).toBe(true);
+    reader.finish();
+    expect(reader.failure).toBeUndefined();
+  });
+
+  it("taken parsed, every frame that waited is parsed, in order", () => {
+    const reader = new FrameReader(chat());
+    reader.relayLater();
+    reader.push(Buffer.from(first));
+    reader.push(Buffer.from(next.slice(0, cut)));
+    expect(reader.relayAs(false)).toBe(false);
+    const waited = reader.waited();
+    expect(texts(waited.chunks)).toEqual(["b", "c"]);
+    expect(waited.bytes).toBeUndefined();
+    reader.push(Buffer.from(next.slice(cut)));
+    expect(reader.ended).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import type { MessageDecoder, ProviderAdapter, StreamParser } from "../providers
 import type { StreamEvent, UpstreamChunk } from "../spec/stream-events.js";
 import { SseDecoder, type SseMessage } from "../sse/decoder.js";
 import { type SseFrames, SseFrameSplitter } from "../sse/frame-splitter.js";
+import { beginsAnswer } from "./usage-tap.js";
 
 /** What one network read (or the body's end) gave. */
 export interface FramesRead {
@@ -37,6 +38,14 @@ export class FrameReader {
   private readonly progress: ChoiceProgress | undefined;
   private first = true;
   private unread = false;
+  /** A frame showed the answer has begun (the commit point). */
+  private committed = false;
+  /** Between `relayLater` and `relayAs`. */
+  private undecided = false;
+  /** Whole frames read after the commit point while `undecided`: they wait for `relayAs`, unread. */
+  private waiting: SseFrames | undefined;
+  /** The frames that waited, read once `relayAs` said how (`waited`). */
+  private waitedRead = NOTHING;
   /** Reads the frames passed on unparsed, if their text is ever wanted. */
   private later: { sse: SseDecoder; parser: StreamParser } | undefined;
   /** The end marker (or a final frame) arrived; anything after it is drained unread. */
@@ -59,20 +68,44 @@ export class FrameReader {
   }
 
   /**
+   * A relay will say how it takes the frames (`relayAs`), once it begins: until then, the frames
+   * after the commit point (the first content) wait, unread. A short answer comes whole in the
+   * read that commits it, and the relay may need none of its content parsed.
+   */
+  relayLater(): void {
+    this.undecided = true;
+  }
+
+  /**
    * How the relay takes the rest, once it begins; returns whether unread. Unread (only for a
    * stream cut on its bytes): frames that carry content only are passed over unparsed, still in
    * `bytes`. Parsed: the rest is decoded as one text, as any stream is (cheaper than frame by
-   * frame), and `bytes` is no longer given.
+   * frame), and `bytes` is no longer given. Either way the frames that waited are read so first,
+   * for `waited()`.
    */
   relayAs(unread: boolean): boolean {
+    this.undecided = false;
     if (!this.framed) return false;
-    if (unread) return (this.unread = true);
+    this.unread = unread;
+    if (this.waiting) {
+      const read = this.readFrames(this.waiting);
+      this.waiting = undefined;
+      this.waitedRead = unread ? read : { chunks: read.chunks, unread: 0 };
+    }
+    if (unread) return true;
     const { splitter, sse } = this.framed;
     this.framed = undefined;
     this.decoder = sse;
     // An unfinished frame: the decoder holds it as the splitter did, and has no message yet.
     sse.push(splitter.rest());
     return false;
+  }
+
+  /** The frames that waited for `relayAs`, read as it said; once. */
+  waited(): FramesRead {
+    const read = this.waitedRead;
+    this.waitedRead = NOTHING;
+    return read;
   }
 
   /**
@@ -104,7 +137,7 @@ export class FrameReader {
     }
   }
 
-  /** The last frames when the body ends; a cut stream shows as `failure`. */
+  /** The last frames when the body ends; a cut stream shows as `failure`. After `relayLater`, only once `relayAs` was called. */
   finish(): FramesRead {
     if (this.failure !== undefined) return NOTHING;
     let tail = NOTHING;
@@ -137,8 +170,12 @@ export class FrameReader {
     return out;
   }
 
-  /** The whole frames of one read, one by one: parsed, or (relaying unread) passed over when they carry content only. */
-  private readFrames({ bytes, text, ends }: SseFrames): FramesRead {
+  /**
+   * The whole frames of one read, one by one: parsed, or (relaying unread) passed over when they
+   * carry content only; those past the commit point wait while the relay has not said how it takes them (`relayLater`).
+   */
+  private readFrames(frames: SseFrames): FramesRead {
+    const { bytes, text, ends } = frames;
     const { sse } = this.framed!;
     const content = this.unread ? this.adapter.contentOnlyFrames!(text, ends) : undefined;
     const chunks: UpstreamChunk[] = [];
@@ -147,6 +184,10 @@ export class FrameReader {
     // The end of the last frame passed on.
     let through = 0;
     for (let i = 0; i < ends.length; i++) {
+      if (this.committed && this.undecided) {
+        this.wait(frames, i, from);
+        break;
+      }
       const end = ends[i]!;
       if (content?.[i]) unread++;
       else {
@@ -158,6 +199,13 @@ export class FrameReader {
       if (this.ended) break;
     }
     return { chunks, bytes: through === bytes.length ? bytes : bytes.subarray(0, through), unread };
+  }
+
+  /** Frames `i` on (from byte `from`) wait for `relayAs`, after any that already do. */
+  private wait({ bytes, text, ends }: SseFrames, i: number, from: number): void {
+    const rest = { bytes: bytes.subarray(from), text: text.slice(from), ends: ends.slice(i).map((end) => end - from) };
+    const before = this.waiting;
+    this.waiting = before ? { bytes: Buffer.concat([before.bytes, rest.bytes]), text: before.text + rest.text, ends: [...before.ends, ...rest.ends.map((end) => end + before.bytes.length)] } : rest;
   }
 
   /** Parses one message into `out`; false when it is not passed on: the end marker, or a failure (kept). */
@@ -175,6 +223,7 @@ export class FrameReader {
     }
     if (this.first) stampCreated(chunk.events);
     this.first = false;
+    if (!this.committed) this.committed = beginsAnswer(chunk.events);
     // A final frame carries content and ends the stream at once.
     if (chunk.final) this.ended = true;
     this.progress?.observe(chunk.events);

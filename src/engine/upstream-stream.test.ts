@@ -245,3 +245,62 @@ describe("relaying the upstream's bytes (the client speaks the upstream's format
     expect(run.provider.transport.destroyed).toBe(1);
   });
 });
+
+describe("a short answer that arrives with its first content (what follows waits for the relay to say how it takes it)", () => {
+  const head = sse.role + sse.text("Hel");
+  const rest = sse.text("lo") + sse.text(" there") + sse.finish + usageFrame;
+
+  /** Opens the answer as one read, counting the frames its provider parses, by their payload. */
+  async function openWhole(text: string) {
+    const run = open([{ text }, { end: true }]);
+    const parsed: string[] = [];
+    const parse = run.provider.adapter.parseStreamMessage.bind(run.provider.adapter);
+    run.provider.adapter.parseStreamMessage = (message, first) => {
+      parsed.push(message.data);
+      return parse(message, first);
+    };
+    await turns();
+    return { stream: streamOf(run.settled()), parsed };
+  }
+  const payload = (frame: string) => frame.slice("data: ".length, -2);
+
+  it("relayed unread: the content after the first goes out unparsed, in the one write of its read; usage, finish and the end are read", async () => {
+    const { stream, parsed } = await openWhole(head + rest + sse.done);
+    const piped = relayBytes(stream);
+    await turns();
+    expect(piped.outcome()).toEqual({ done: true });
+    expect(piped.writes.map((w) => w.toString("utf8"))).toEqual([head + rest]);
+    expect(parsed).toEqual([sse.role, sse.text("Hel"), sse.finish, usageFrame, sse.done].map(payload));
+    expect(stream.tap.reported).toMatchObject({ inputTokens: 5, outputTokens: 3, source: "reported" });
+    // The journal's progress and an estimate read the text from the bytes.
+    expect(stream.tap.output().join("")).toBe("Hello there");
+  });
+
+  it("relayed as frames (a recorder, a rewrite): every frame is parsed, in one batch", async () => {
+    const { stream, parsed } = await openWhole(head + rest + sse.done);
+    const piped = relay(stream);
+    await turns();
+    expect(piped.outcome()).toEqual({ done: true });
+    expect(piped.texts).toEqual(["Hel", "lo", " there"]);
+    expect(parsed).toEqual([head, rest, sse.done].flatMap((t) => t.split("\n\n").filter(Boolean)).map((f) => f.slice("data: ".length)));
+    expect(stream.tap.output().join("")).toBe("Hello there");
+  });
+
+  it("an error frame after the first content in the same read: what came before goes out, then the failure", async () => {
+    const { stream } = await openWhole(`${head}${sse.text("lo")}data: {"error":{"message":"overloaded"}}\n\n${sse.text("never")}`);
+    const piped = relayBytes(stream);
+    await turns();
+    expect(piped.text()).toBe(head + sse.text("lo"));
+    expect(piped.outcome()).toMatchObject({ error: { message: expect.stringContaining("overloaded") } });
+    expect(stream.outcome).toBe("failed");
+  });
+
+  it("ended before its end marker, before the relay began: the stream fails after what came, and the output is counted from it", async () => {
+    const { stream } = await openWhole(head + sse.text("lo"));
+    const piped = relayBytes(stream);
+    await turns();
+    expect(piped.text()).toBe(head + sse.text("lo"));
+    expect(piped.outcome()).toMatchObject({ error: { code: "upstream_connection_error" } });
+    expect(usageOf(chatRequest(true), { kind: "stream", api: "openai-chat", stream, ttftMs: 0 })).toMatchObject({ source: "estimated", outputTokens: countTextTokens("Hello") });
+  });
+});

@@ -22,6 +22,21 @@ export interface StreamConsumer {
   bytes?(bytes: Uint8Array): Promise<void> | undefined;
 }
 
+/**
+ * Parts in order as one: a view when each starts where the one before ends in the same memory (a
+ * read split at the commit point), else a copy.
+ */
+function joined(parts: readonly Uint8Array[]): Uint8Array {
+  const first = parts[0]!;
+  let end = first.byteOffset + first.byteLength;
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part.buffer !== first.buffer || part.byteOffset !== end) return Buffer.concat(parts);
+    end += part.byteLength;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+}
+
 interface Pending {
   resolve(): void;
   reject(err: unknown): void;
@@ -34,6 +49,8 @@ interface Pending {
  * so a target that stalls early can still be abandoned); `pipe()` relays the rest, each
  * gap bounded by the idle timeout: as parsed frames, or, to a consumer that takes `bytes`,
  * as the upstream's own bytes, with only the frames that may carry more than content parsed.
+ * What comes after the first content waits for `pipe()` to say which, unread (in the reader),
+ * and so does the body's end: a short answer arrives whole with its first content.
  */
 export class UpstreamStream {
   readonly tap: UsageTap;
@@ -49,6 +66,10 @@ export class UpstreamStream {
   private opening: Pending | undefined;
   private piping: Pending | undefined;
   private ended = false;
+  /** Past the commit point, before `pipe()`. */
+  private waiting = false;
+  /** The body ended or broke while `waiting`: handled once the relay began. */
+  private waitedEnd: (() => void) | undefined;
 
   constructor(
     private readonly reader: FrameReader,
@@ -56,6 +77,7 @@ export class UpstreamStream {
     private readonly response: UpstreamHttpResponse,
   ) {
     this.tap = new UsageTap((bytes) => reader.readUnread(bytes));
+    reader.relayLater();
     this.body = response.body instanceof Readable ? response.body : Readable.from(response.body, { objectMode: false });
   }
 
@@ -66,21 +88,28 @@ export class UpstreamStream {
       this.body.on("data", (bytes: Uint8Array) => this.onData(bytes));
       this.body.on("end", () => this.onEnd());
       this.body.on("error", (err) => this.onBroken(err));
-      this.body.on("close", () => this.onBroken(new Error("the upstream connection closed")));
+      // No error made (and its stack taken) for the close that follows every end.
+      this.body.on("close", () => this.onBroken());
     });
   }
 
   /** Relays every frame to `consumer`; resolves at the clean end, rejects on failure. */
   pipe(consumer: StreamConsumer): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.consumer = consumer;
       this.unread = this.reader.relayAs(consumer.bytes !== undefined);
+      this.waiting = false;
+      // What waited, read now as the relay takes it, joins what is held.
+      if (this.outcome === "open") this.onRead(this.reader.waited());
+      const end = this.waitedEnd;
+      this.waitedEnd = undefined;
+      end?.();
+      this.consumer = consumer;
       // What arrived before the relay began goes out first, even if the stream failed since.
       try {
         if (this.unread) {
-          // Already tapped, text and all, as they were parsed.
+          // Tapped as they were read: by their parsed text before the relay began, by their bytes since.
           const held = this.heldBytes.splice(0);
-          if (held.length > 0) void consumer.bytes!(held.length === 1 ? held[0]! : Buffer.concat(held));
+          if (held.length > 0) void consumer.bytes!(joined(held));
         } else {
           this.heldBytes.length = 0;
           if (this.held.length > 0) void consumer.chunks(this.held.splice(0));
@@ -105,33 +134,46 @@ export class UpstreamStream {
 
   private onData(bytes: Uint8Array): void {
     if (this.outcome !== "open") return;
-    const read = this.reader.push(bytes);
+    this.onRead(this.reader.push(bytes));
+  }
+
+  /** One read's frames: tapped, then handed on (or held until the relay begins). */
+  private onRead(read: FramesRead): void {
     for (const chunk of read.chunks) {
       this.tap.observe(chunk.events, !this.unread);
       // The first content commits the attempt, even if a failure follows in the same read:
       // its frames go out first, then the failure, inside the stream.
       if (this.opening && this.tap.started) this.opened();
     }
+    // Frames passed on as they came: their text is read from their bytes, if it is wanted.
+    if (this.unread && read.bytes) this.tap.unparsed(read.bytes);
     this.accept(read);
     if (this.reader.failure !== undefined) this.fail(this.reader.failure);
   }
 
   private onEnd(): void {
     if (this.outcome !== "open") return;
-    const tail = this.reader.finish();
-    for (const chunk of tail.chunks) this.tap.observe(chunk.events, !this.unread);
-    this.accept(tail);
-    if (this.reader.failure !== undefined) return this.fail(this.reader.failure);
+    // Whether it ended cleanly depends on frames that wait unread.
+    if (this.waiting) {
+      this.waitedEnd ??= () => this.onEnd();
+      return;
+    }
+    this.onRead(this.reader.finish());
+    if (this.outcome !== "open") return;
     this.ended = true;
     if (this.opening) this.opened();
     else if (this.piping) this.complete();
   }
 
-  /** The body failed or closed early: a cut, unless the answer had already ended properly. */
-  private onBroken(err: unknown): void {
+  /** The body failed (`err`) or closed early: a cut, unless the answer had already ended properly. */
+  private onBroken(err?: unknown): void {
     if (this.ended || this.outcome !== "open") return;
+    if (this.waiting) {
+      this.waitedEnd ??= () => this.onBroken(err);
+      return;
+    }
     if (this.reader.ended && !this.timer.signal.aborted) return this.onEnd();
-    this.fail(failureOf(err, this.timer, this.timer.timeouts));
+    this.fail(failureOf(err ?? new Error("the upstream connection closed"), this.timer, this.timer.timeouts));
   }
 
   private accept({ chunks, bytes, unread }: FramesRead): void {
@@ -146,10 +188,7 @@ export class UpstreamStream {
     if (chunks.length > 0 || unread > 0) this.timer.touch();
     let wait: Promise<void> | undefined;
     try {
-      if (this.unread) {
-        this.tap.unparsed(bytes!);
-        wait = consumer.bytes!(bytes!);
-      } else wait = consumer.chunks(chunks);
+      wait = this.unread ? consumer.bytes!(bytes!) : consumer.chunks(chunks);
     } catch (err) {
       return this.fail(err);
     }
@@ -168,6 +207,7 @@ export class UpstreamStream {
   private opened(): void {
     const opening = this.opening!;
     this.opening = undefined;
+    this.waiting = true;
     // Nothing more is read until someone relays the answer.
     if (!this.ended) this.body.pause();
     opening.resolve();

@@ -1,6 +1,14 @@
 import type { StreamEvent } from "../spec/stream-events.js";
 import type { Usage } from "../spec/usage.js";
 
+/** Whether these events show the answer has begun (content, a finish or usage): the attempt's commit point. */
+export function beginsAnswer(events: readonly StreamEvent[]): boolean {
+  for (const e of events) {
+    if (e.type === "text-delta" || e.type === "reasoning-delta" || e.type === "tool-call-delta" || e.type === "finish" || e.type === "usage") return true;
+  }
+  return false;
+}
+
 /**
  * Watches the canonical events of one answer: keeps the usage the provider reported
  * and the generated text, so the output can be counted if the usage never comes.
@@ -23,22 +31,17 @@ export class UsageTap {
         case "text-delta":
         case "reasoning-delta":
           if (withText) this.texts.push(e.text);
-          this.started = true;
           break;
         case "tool-call-delta":
           if (withText) this.keepCall(e);
-          this.started = true;
-          break;
-        case "finish":
-          this.started = true;
           break;
         case "usage":
           // Some providers send cumulative usage more than once; the last one is final.
           this.reported = e.usage;
-          this.started = true;
           break;
       }
     }
+    this.started ||= beginsAnswer(events);
   }
 
   /** Whole frames relayed as they came: kept unread, and read for their text only if `output()` is called. */

@@ -71,6 +71,16 @@ describe("a same-format stream with usage asked for: the upstream's bytes", () =
     expect(record.usage).toMatchObject({ inputTokens: 7, outputTokens: 6, source: "reported" });
   });
 
+  test("a short answer in one write (its content after the first goes out unparsed): every byte, the usage recorded", async () => {
+    const bytes = wire();
+    upstream.enqueue({ kind: "sse", chunks: [bytes] });
+    const res = await postSse(`${gw.baseURL}/chat/completions`, ask(withUsage), auth);
+    expect(res.text).toBe(bytes.toString("utf8"));
+    const record = await gw.recordOf(res.headers["x-request-id"]);
+    expect(record.outcome).toBe("complete");
+    expect(record.usage).toMatchObject({ inputTokens: 7, outputTokens: 6, source: "reported" });
+  });
+
   test("the openai SDK reads it: the text, the usage", async () => {
     upstream.enqueue({ kind: "sse", chunks: cutUp(wire()) });
     const stream = await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "greet" }], stream: true, stream_options: { include_usage: true } });
