@@ -10,5 +10,11 @@ export interface Sql {
   exec(sql: string): Promise<void>;
   /** Runs `fn` in one transaction on one connection; rolls back if it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * SQLite's transaction handles only: runs one statement (`?` placeholders, bound in order)
+   * once per list of values, synchronously, with no promise per row. Numbers are bound as
+   * given (SQLite's INTEGER affinity stores whole ones as integers).
+   */
+  runEach?(sql: string, rows: readonly (readonly unknown[])[]): void;
   close(): Promise<void>;
 }

@@ -44,4 +44,21 @@ describe("openSqlite", () => {
     expect(await sql.query("SELECT id FROM t")).toEqual([{ id: "outside" }]);
     await sql.close();
   });
+
+  it("runs one statement per list of values inside a transaction, whole numbers stored as integers", async () => {
+    const sql = openSqlite(join(dir, "x.db"));
+    await sql.exec("CREATE TABLE t (id TEXT NOT NULL PRIMARY KEY, n BIGINT, x REAL, note TEXT)");
+    const rows = [
+      ["a", 1_767_225_600_000, 1.5, null],
+      ["b", 0, 2, "second"],
+      ["a", 7, 7, "a conflict, skipped"],
+    ];
+    await sql.transaction(async (tx) => tx.runEach?.("INSERT INTO t (id, n, x, note) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING", rows));
+    expect(await sql.query("SELECT id, n, typeof(n) AS nt, x, typeof(x) AS xt, note FROM t ORDER BY id")).toEqual([
+      { id: "a", n: 1_767_225_600_000, nt: "integer", x: 1.5, xt: "real", note: null },
+      { id: "b", n: 0, nt: "integer", x: 2, xt: "real", note: "second" },
+    ]);
+    expect(sql.runEach).toBeUndefined();
+    await sql.close();
+  });
 });

@@ -90,6 +90,11 @@ export function openSqlite(file: string): Sql {
         check();
         db.exec(sql);
       },
+      runEach(sql: string, rows: readonly (readonly unknown[])[]) {
+        check();
+        const statement = prepare(sql);
+        for (const values of rows) statement.run(values);
+      },
       async transaction<T>(fn: (tx: Sql) => Promise<T>) {
         check();
         const name = `tollgate_sp_${++savepoints}`;
