@@ -1,5 +1,6 @@
 import { countTokens, encode, decode } from "gpt-tokenizer";
 import type { Message } from "../spec/canonical-request.js";
+import { countByPieces } from "./o200k-pieces.js";
 
 /** Texts shorter than this (names, arguments like `{}`) are counted afresh rather than crowd the memo. */
 const MEMO_MIN_CHARS = 16;
@@ -16,12 +17,20 @@ let memoChars = 0;
  * come back on every request, and BPE runs at ~25 MB/s (a 100k-token context costs ~4 ms).
  */
 export function countTextTokens(text: string): number {
-  if (text.length < MEMO_MIN_CHARS) return text.length === 0 ? 0 : countTokens(text);
+  if (text.length < MEMO_MIN_CHARS) return countAfresh(text);
   const known = memo.get(text);
   if (known !== undefined) return known;
-  const count = countTokens(text);
+  const count = countAfresh(text);
   if (text.length <= MEMO_MAX_CHARS / 4) remember(text, count);
   return count;
+}
+
+/**
+ * A text with `<|` may hold a special token such as `<|endoftext|>`: the library's own count
+ * handles it (it throws on one, as the gateway always has). Any other text is counted by pieces.
+ */
+function countAfresh(text: string): number {
+  return text.includes("<|") ? countTokens(text) : countByPieces(text);
 }
 
 function remember(text: string, count: number): void {
