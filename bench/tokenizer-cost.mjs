@@ -65,7 +65,8 @@ const shapes = {
 };
 
 function run(build, shape) {
-  const requests = Array.from({ length: N }, shapes[shape]);
+  // Parsed afresh, as the gateway parses each body: a repeated text is a new string every time.
+  const requests = Array.from({ length: N }, () => JSON.parse(JSON.stringify(shapes[shape]())));
   const start = process.threadCpuUsage();
   let tokens = 0;
   for (const messages of requests) tokens += build.countMessageTokens(messages);

@@ -1,5 +1,6 @@
 import { countTokens } from "gpt-tokenizer";
 import { O200K_TOKEN_SPLIT_REGEX } from "gpt-tokenizer/encodingParams/constants";
+import { BoundedMemo } from "./bounded-memo.js";
 
 /**
  * o200k's token count of a text, piece by piece: the text is split with o200k's own
@@ -31,19 +32,19 @@ const PIECE = new RegExp(O200K_TOKEN_SPLIT_REGEX.source, "uy");
 
 /** Pieces longer than this (long runs of one letter class or of spaces) are counted afresh. */
 const PIECE_MAX_CHARS = 48;
-/** The piece memo holds at most this many pieces (~2 MB at the longest pieces), oldest dropped first. */
-const PIECE_MEMO_MAX = 20_000;
-const pieces = new Map<string, number>();
+/**
+ * The piece memo holds at most this many pieces (~4 MB at the longest pieces), the least used
+ * dropped first: a language's words in use fit, and endless new words only make it turn over.
+ */
+const PIECE_MEMO_MAX = 40_000;
+const pieces = new BoundedMemo<number>(PIECE_MEMO_MAX, () => 1);
 
 function pieceTokens(piece: string): number {
   const known = pieces.get(piece);
   if (known !== undefined) return known;
   // A piece split alone is the same one piece (o200k's only lookahead, `\s+(?!\S)`, sees the end), so this is its count in place.
   const count = countTokens(piece);
-  if (piece.length <= PIECE_MAX_CHARS) {
-    if (pieces.size >= PIECE_MEMO_MAX) pieces.delete(pieces.keys().next().value as string);
-    pieces.set(piece, count);
-  }
+  if (piece.length <= PIECE_MAX_CHARS) pieces.set(piece, count);
   return count;
 }
 

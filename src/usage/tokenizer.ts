@@ -1,13 +1,13 @@
 import { countTokens, encode, decode } from "gpt-tokenizer";
 import type { Message } from "../spec/canonical-request.js";
+import { BoundedMemo } from "./bounded-memo.js";
 import { countByPieces } from "./o200k-pieces.js";
 
 /** Texts shorter than this (names, arguments like `{}`) are counted afresh rather than crowd the memo. */
 const MEMO_MIN_CHARS = 16;
-/** The memo holds at most this many characters of text (about 8 MB), oldest dropped first. */
+/** The memo holds at most this many characters of text (about 8 MB), the least used dropped first. */
 const MEMO_MAX_CHARS = 4_000_000;
-const memo = new Map<string, number>();
-let memoChars = 0;
+const memo = new BoundedMemo<number>(MEMO_MAX_CHARS, (text) => text.length);
 
 /**
  * Token counting with OpenAI's o200k_base encoding. Exact for current OpenAI models,
@@ -21,7 +21,7 @@ export function countTextTokens(text: string): number {
   const known = memo.get(text);
   if (known !== undefined) return known;
   const count = countAfresh(text);
-  if (text.length <= MEMO_MAX_CHARS / 4) remember(text, count);
+  if (text.length <= MEMO_MAX_CHARS / 4) memo.set(text, count);
   return count;
 }
 
@@ -31,16 +31,6 @@ export function countTextTokens(text: string): number {
  */
 function countAfresh(text: string): number {
   return text.includes("<|") ? countTokens(text) : countByPieces(text);
-}
-
-function remember(text: string, count: number): void {
-  memo.set(text, count);
-  memoChars += text.length;
-  for (const [old] of memo) {
-    if (memoChars <= MEMO_MAX_CHARS) break;
-    memo.delete(old);
-    memoChars -= old.length;
-  }
 }
 
 export { encode as encodeTokens, decode as decodeTokens };
