@@ -32,6 +32,8 @@ const word = fc.constantFrom(
   " \n\n ",
   "   ",
   "\r\n",
+  "<|endoftext|>",
+  "<|im_start|>",
   "héllo",
   " мир",
   "  ",

@@ -39,11 +39,14 @@ const PIECE_MAX_CHARS = 48;
 const PIECE_MEMO_MAX = 40_000;
 const pieces = new BoundedMemo<number>(PIECE_MEMO_MAX, () => 1);
 
+/** No special tokens: `<|endoftext|>` in a text is its characters. */
+const PLAIN = { disallowedSpecial: new Set<string>() };
+
 function pieceTokens(piece: string): number {
   const known = pieces.get(piece);
   if (known !== undefined) return known;
   // A piece split alone is the same one piece (o200k's only lookahead, `\s+(?!\S)`, sees the end), so this is its count in place.
-  const count = countTokens(piece);
+  const count = countTokens(piece, PLAIN);
   if (piece.length <= PIECE_MAX_CHARS) pieces.set(piece, count);
   return count;
 }
