@@ -11,6 +11,12 @@ describe("countTextTokens", () => {
     }
   });
 
+  it("counts a special token's spelling as plain text instead of throwing", () => {
+    const text = "what does <|endoftext|> mean after <|im_start|>?";
+    expect(() => countTokens(text)).toThrow();
+    expect(countTextTokens(text)).toBe(countTokens(text, { disallowedSpecial: new Set() }));
+  });
+
   it("stays exact past the memo's size, when early texts have been dropped", () => {
     const block = "lorem ipsum dolor sit amet, consectetur adipiscing elit ".repeat(2_000);
     const texts = Array.from({ length: 50 }, (_, i) => `${i}: ${block}`);
