@@ -66,10 +66,19 @@ describe("countByPieces", () => {
       { numRuns: 5000 },
     );
     fc.assert(
-      fc.property(fc.oneof(word, edgeChar), fc.integer({ min: 1, max: 400 }), (w, n) => same(w.repeat(n))),
+      // Up to 256 characters: a longer run is one piece counted in slices (below).
+      fc.property(fc.oneof(word, edgeChar), fc.integer({ min: 1, max: 256 }), (w, n) => same(w.repeat(Math.max(1, Math.min(n, Math.floor(256 / w.length)))))),
       { numRuns: 300 },
     );
     const code = 'export function f(a: number): string {\n\treturn String(a).padStart(3, "0"); // ok\n}\n\n';
-    for (const text of [code, code.repeat(30), JSON.stringify({ a: [1, 2.5, "x y"], b: { c: null } }), "a".repeat(5000), " ".repeat(3000), "\n".repeat(100)]) same(text);
+    for (const text of [code, code.repeat(30), JSON.stringify({ a: [1, 2.5, "x y"], b: { c: null } }), "a".repeat(256), " ".repeat(256), "\n".repeat(100)]) same(text);
+  });
+
+  it("counts a piece longer than 256 characters in slices, within 0.5 % of the library", () => {
+    const letters = (n: number, alphabet: string) => Array.from({ length: n }, (_, i) => alphabet[(i * 7919) % alphabet.length]).join("");
+    for (const text of ["a".repeat(5000), " ".repeat(3000), letters(4000, "ACGT"), letters(3000, "abcdefghijklmnopqrstuvwxyz"), `say ${letters(1000, "qwertyuiop")} twice`]) {
+      const exact = countTokens(text);
+      expect(Math.abs(countByPieces(text) - exact), text.slice(0, 20)).toBeLessThanOrEqual(Math.ceil(exact * 0.005));
+    }
   });
 });
