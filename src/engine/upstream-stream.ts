@@ -146,7 +146,7 @@ export class UpstreamStream {
       if (this.opening && this.tap.started) this.opened();
     }
     // Frames passed on as they came: their text is read from their bytes, if it is wanted.
-    if (this.unread && read.bytes) this.tap.unparsed(read.bytes);
+    if (this.unread && read.bytes) this.tap.unparsed(read.bytes, read.unread);
     this.accept(read);
     if (this.reader.failure !== undefined) this.fail(this.reader.failure);
   }

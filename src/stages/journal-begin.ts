@@ -16,29 +16,31 @@ export function beginEntry(ctx: GatewayContext, provider: string, model: string)
 }
 
 /**
- * Output tokens relayed so far: the steps already metered plus the live stream's text,
- * counted as it grows (each piece once), for the journal's progress lines.
+ * Output tokens relayed so far, for the journal's progress lines: the steps already metered
+ * plus the live stream's text read so far, counted as it grows (each piece once), and its
+ * frames relayed unread, estimated (UsageTap.outputEstimate).
  */
 export function relayedTokens(ctx: GatewayContext): () => number {
   let tap: unknown;
   let seen = 0;
   let live = 0;
+  const countNew = (texts: readonly string[]) => {
+    if (texts.length > seen) {
+      live += countTextTokens(texts.slice(seen).join(""));
+      seen = texts.length;
+    }
+    return live;
+  };
   return () => {
     let metered = 0;
     for (const a of ctx.attempts) metered += a.usage?.outputTokens ?? 0;
     const upstream = ctx.upstream;
     if (upstream?.kind !== "stream") return metered;
-    // Frames relayed unparsed are read here, those since the last tick, once.
-    const output = upstream.stream.tap.output();
     if (upstream.stream.tap !== tap) {
       tap = upstream.stream.tap;
       seen = 0;
       live = 0;
     }
-    if (output.length > seen) {
-      live += countTextTokens(output.slice(seen).join(""));
-      seen = output.length;
-    }
-    return metered + live;
+    return metered + upstream.stream.tap.outputEstimate(countNew);
   };
 }

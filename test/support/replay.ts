@@ -157,7 +157,7 @@ export function relayUnread(adapter: ProviderAdapter, pieces: readonly Uint8Arra
     for (const chunk of read.chunks) tap.observe(chunk.events, false);
     if (read.bytes) {
       out.push(read.bytes);
-      tap.unparsed(read.bytes);
+      tap.unparsed(read.bytes, read.unread);
     }
     unread += read.unread;
   }
