@@ -23,7 +23,9 @@ export async function readJsonBody(req: IncomingMessage & { body?: unknown }, li
   if (type !== undefined && !/^application\/(.+\+)?json\b/i.test(type)) throw new UnsupportedMediaTypeError(type);
   const declared = Number(req.headers["content-length"]);
   if (declared > limits.limit) throw new PayloadTooLargeError(limits.limit);
-  const bytes = await collect(req, limits);
+  // All its bytes are buffered once the parser has them (usually with the headers), before it marks the request complete.
+  const whole = req.readableFlowing !== true && (req.complete || req.readableLength === declared);
+  const bytes = whole ? buffered(req, limits) : await collect(req, limits);
   const text = bytes.toString("utf8");
   if (text.length === 0) throw new InvalidRequestError("invalid_json", "The request body is empty; expected a JSON object.");
   try {
@@ -31,6 +33,18 @@ export async function readJsonBody(req: IncomingMessage & { body?: unknown }, li
   } catch (err) {
     throw new InvalidRequestError("invalid_json", `The request body is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The whole body is already in the request's buffer: taken at once, with the same limits,
+ * and no timer, listeners or promise.
+ */
+function buffered(req: IncomingMessage, limits: BodyLimits): Buffer {
+  const size = req.readableLength;
+  if (size > limits.limit) throw new PayloadTooLargeError(limits.limit);
+  if (!limits.inFlight.take(size)) throw new ServerBusyError();
+  limits.inFlight.release(size);
+  return (req.read() as Buffer | null) ?? Buffer.alloc(0);
 }
 
 function collect(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
