@@ -44,7 +44,16 @@ function buffered(req: IncomingMessage, limits: BodyLimits): Buffer {
   if (size > limits.limit) throw new PayloadTooLargeError(limits.limit);
   if (!limits.inFlight.take(size)) throw new ServerBusyError();
   limits.inFlight.release(size);
+  if (!req.complete) taken.add(req);
   return (req.read() as Buffer | null) ?? Buffer.alloc(0);
+}
+
+/** Requests whose declared bytes were all taken before the parser marked them complete (it does a moment later). */
+const taken = new WeakSet<IncomingMessage>();
+
+/** Whether the request's body was read to its end: if not, the connection must close after the answer, or the rest would be parsed as the next request. */
+export function bodyRead(req: IncomingMessage): boolean {
+  return req.complete || taken.has(req);
 }
 
 function collect(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
