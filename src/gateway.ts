@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +9,7 @@ import { createBudgetStore } from "./budgets/create-budget-store.js";
 import { resolveConfig, type ResolvedConfig } from "./config/resolve.js";
 import type { ConfigInput } from "./config/schema.js";
 import { ShuttingDownError } from "./errors/gateway-error.js";
+import { newRequestId } from "./request-id.js";
 import { Redactor } from "./errors/redact.js";
 import { createIdempotencyStore } from "./idempotency/create-idempotency-store.js";
 import { KeyStore } from "./keys/key-store.js";
@@ -94,11 +94,6 @@ export function internalsOf(gateway: Gateway): GatewayInternals {
   const found = internals.get(gateway);
   if (!found) throw new Error("Not a gateway made by createGateway.");
   return found;
-}
-
-/** Time-ordered ids: the ledger's primary key grows at its end instead of at random places. */
-function newRequestId(): string {
-  return `req_${Date.now().toString(36)}${randomUUID().slice(0, 13).replace("-", "")}`;
 }
 
 function isResolved(config: GatewayOptions["config"]): config is ResolvedConfig {

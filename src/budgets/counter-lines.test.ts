@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { linesFor, rulesFromLimits } from "./counter-lines.js";
+import { linesFor, rulesFor, rulesFromLimits } from "./counter-lines.js";
 import type { BudgetRule } from "./types.js";
 import type { Identity } from "../spec/identity.js";
 
@@ -91,4 +91,16 @@ test("key limits become rules on the key, dollars in nano-dollars", () => {
 test("a key's own limits override a '*' default for keys", () => {
   const rules = [rule("key", "*", { limit: 1_000 }), ...rulesFromLimits("key", "key_1", { budgets: [{ period: "day", usd: 5 }] })];
   expect(linesFor(rules, alice, amounts, at).map((l) => l.limit)).toEqual([5_000_000_000]);
+});
+
+test("rules from one limits object follow the subject they are asked for", () => {
+  // The same object may be a user's and a team's limits, or a key's before and after its id changes.
+  const limits = { rpm: 5 };
+  const asKey = rulesFor([], { keyId: "key_1", limits });
+  expect(rulesFor([], { keyId: "key_1", limits })).toEqual(asKey);
+  expect(rulesFor([], { keyId: "key_2", limits })).toEqual([{ scope: "key", id: "key_2", period: "minute", unit: "requests", limit: 5 }]);
+  expect(rulesFor([], { keyId: "key_1", userId: "bob", userLimits: limits, teamId: "red", teamLimits: limits })).toEqual([
+    { scope: "user", id: "bob", period: "minute", unit: "requests", limit: 5 },
+    { scope: "team", id: "red", period: "minute", unit: "requests", limit: 5 },
+  ]);
 });

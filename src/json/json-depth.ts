@@ -21,9 +21,43 @@ export function checkJsonDepth(value: unknown, maxDepth = MAX_JSON_DEPTH): void 
 
 /** The path of the first place `value` is nested deeper than `maxDepth`; undefined when it is not. */
 export function tooDeepAt(value: unknown, maxDepth = MAX_JSON_DEPTH): PropertyKey[] | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  // Every request body and answer passes; almost none is too deep, so the path is looked for only then.
+  return deeperThan(value, maxDepth) ? pathTooDeep(value, maxDepth) : undefined;
+}
+
+/** Whether anything in `root` is nested `maxDepth` levels deep: iterative, nothing allocated per node. */
+function deeperThan(root: object, maxDepth: number): boolean {
+  const values: object[] = [root];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const value = values.pop()!;
+    const depth = depths.pop()!;
+    if (depth >= maxDepth) return true;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const child: unknown = value[i];
+        if (child !== null && typeof child === "object") {
+          values.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const key of Object.keys(value)) {
+        const child: unknown = (value as Record<string, unknown>)[key];
+        if (child !== null && typeof child === "object") {
+          values.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  return false;
+}
+
+function pathTooDeep(value: object, maxDepth: number): PropertyKey[] | undefined {
   // Each node links to its parent instead of copying its path: memory stays linear in the value.
   type Node = { value: object; depth: number; key?: PropertyKey; parent?: Node };
-  if (value === null || typeof value !== "object") return undefined;
   const stack: Node[] = [{ value, depth: 0 }];
   while (stack.length > 0) {
     const node = stack.pop()!;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -14,8 +14,9 @@ export function generateKeySecret(): string {
   return out;
 }
 
+/** One-shot `crypto.hash` (Node ≥ 21.7): no Hash object per request, as `createHash` made. */
 export function hashKeySecret(secret: string): string {
-  return createHash("sha256").update(secret).digest("hex");
+  return hash("sha256", secret, "hex");
 }
 
 export function newKeyId(): string {

@@ -21,12 +21,13 @@ export class VirtualKeys {
   async resolve(secret: string, now = Date.now()): Promise<KeyRecord | undefined> {
     const hash = hashKeySecret(secret);
     const cached = this.cache.get(hash);
-    if (cached && now - cached.at < this.ttlMs) return matches(cached.key, hash);
+    // An entry holds the key only once it matched its hash (below): a hit needs no second check.
+    if (cached && now - cached.at < this.ttlMs) return cached.key;
     // Unknown secrets are cached too, so guessing does not become a database load test.
-    const key = await (await this.store()).findByHash(hash);
+    const key = matches(await (await this.store()).findByHash(hash), hash);
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(hash, { key, at: now });
-    return matches(key, hash);
+    return key;
   }
 
   /** Drops a key from the cache (after revoking or editing it here). */

@@ -36,6 +36,20 @@ describe("Journal", () => {
     expect(existsSync(join(dir, "journal.lock"))).toBe(false);
   });
 
+  it("writes who is billed, not the caller's limits and allow-lists, and finds the rest again after a crash", () => {
+    const identity = { keyId: "key_1", userId: "bob", teamId: "red", endUser: "eve", tags: { env: "prod" } };
+    const checked = { allowedModels: ["chat"], allowedOrigins: ["https://a.example"], limits: { rpm: 5 }, userLimits: { tpm: 9 }, teamLimits: { rpm: 7 } };
+    const j = journal();
+    j.begin({ ...begin(1), identity: { ...identity, ...checked } }, () => 0);
+    j.begin({ ...begin(2), identity: { ...identity, ...checked } }, () => 0);
+    j.end(makeRecord(2, { identity: { ...identity, ...checked } }));
+    // Closed with a request open and a record not in the database: both stay for the next start.
+    j.close();
+    const again = journal();
+    expect(again.recovered).toEqual([{ ...begin(1), identity, outputTokens: 0, lastSeenAt: begin(1).startedAt }]);
+    expect([...again.spooledBatches(10)]).toEqual([[makeRecord(2, { identity })]]);
+  });
+
   it("ends a request once: a second end of the same id writes nothing", () => {
     const j = journal();
     j.end(makeRecord(1));

@@ -147,7 +147,7 @@ export class Journal {
   /** A request's first upstream call starts; `relayed` tells how many output tokens reached the client so far. */
   begin(entry: JournalBegin, relayed: () => number): void {
     if (this.closed || this.entries.has(entry.id)) return;
-    this.append({ b: entry });
+    this.append({ b: entry.identity ? { ...entry, identity: billedIdentity(entry.identity) } : entry });
     this.entries.set(entry.id, { beginSegment: this.current, state: "open" });
     this.hold(this.current);
     this.live.set(entry.id, { relayed, written: 0 });
@@ -173,7 +173,7 @@ export class Journal {
   end(record: RequestRecord): void {
     const entry = this.entries.get(record.id);
     if (this.closed || entry?.endSegment !== undefined) return;
-    this.append({ e: record });
+    this.append({ e: record.identity ? { ...record, identity: billedIdentity(record.identity) } : record });
     this.live.delete(record.id);
     if (entry?.beginSegment !== undefined) this.release(entry.beginSegment);
     this.entries.set(record.id, { endSegment: this.current, state: "pending" });
@@ -440,6 +440,16 @@ export class Journal {
       // A failing error hook must not break the journal.
     }
   }
+}
+
+/**
+ * The caller as a line needs it: who to bill (the ledger's key, user, team, end user, tags).
+ * Its limits and allow-lists, checked before the call, are left out: they are most of its
+ * JSON, on two lines per request, and nothing read back from the file looks at them.
+ */
+function billedIdentity(identity: Identity): Identity {
+  const { limits: _limits, userLimits: _userLimits, teamLimits: _teamLimits, allowedModels: _allowedModels, allowedOrigins: _allowedOrigins, ...billed } = identity;
+  return billed;
 }
 
 function alive(pid: number): boolean {

@@ -8,7 +8,7 @@ import type { ServedGateway } from "./served-gateway.js";
 import { SessionStore } from "../orgs/sso/session-store.js";
 import { createSsoRoutes, SSO_PREFIX } from "../orgs/sso/sso-routes.js";
 import { checkJsonDepth } from "../json/json-depth.js";
-import { readJsonBody, type BodyLimits } from "./read-body.js";
+import { bodyRead, readJsonBody, type BodyLimits } from "./read-body.js";
 
 /** Admin bodies are small; a key's metadata is capped at 16 KiB. */
 const ADMIN_BODY_LIMIT = 256 * 1024;
@@ -85,7 +85,7 @@ export function createAdminRoutes(gateway: ServedGateway, bodyLimits: BodyLimits
         send(res, rendered.status, rendered.body, rendered.headers);
       } finally {
         // An unread body (refused before reading, or too large) would be parsed as the next request.
-        if (!req.complete) res.once("finish", () => req.destroy());
+        if (!bodyRead(req)) res.once("finish", () => req.destroy());
       }
     },
   };

@@ -21,7 +21,7 @@ import { observeHttp, type HttpHandler } from "../observability/http-request.js"
 import { apiPath } from "./api-path.js";
 import { serveModels } from "./model-routes.js";
 import { BodyBytes } from "./body-bytes.js";
-import { readJsonBody, type BodyLimits } from "./read-body.js";
+import { bodyRead, readJsonBody, type BodyLimits } from "./read-body.js";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
@@ -184,7 +184,7 @@ async function serveApi(gateway: ServedGateway, codec: InboundCodec, req: Incomi
   const socket = req.socket ?? res.socket;
   // A body left unread (refused before reading: no key, too large, too slow) would be parsed
   // as the next request on this connection: the connection closes once the answer is out.
-  res.once("finish", () => req.complete || socket?.destroy());
+  res.once("finish", () => bodyRead(req) || socket?.destroy());
   // From here the pipeline meters and logs the request, a body it refuses included.
   exchange.metered = true;
   try {

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { ResponseSink } from "../spec/response-sink.js";
+import { bodyRead } from "./read-body.js";
 
 /** The pipeline's response writer over node:http. Each write goes to the socket at once: nothing is held back. */
 export class NodeSink implements ResponseSink {
@@ -23,7 +24,7 @@ export class NodeSink implements ResponseSink {
 
   /** An answer sent before the request's body was read (refused unread): the client must not reuse the connection. */
   private closing(): Record<string, string> {
-    return this.res.req.complete ? {} : { connection: "close" };
+    return bodyRead(this.res.req) ? {} : { connection: "close" };
   }
 
   write(frames: string | Uint8Array): Promise<void> | undefined {

@@ -23,7 +23,9 @@ export async function readJsonBody(req: IncomingMessage & { body?: unknown }, li
   if (type !== undefined && !/^application\/(.+\+)?json\b/i.test(type)) throw new UnsupportedMediaTypeError(type);
   const declared = Number(req.headers["content-length"]);
   if (declared > limits.limit) throw new PayloadTooLargeError(limits.limit);
-  const bytes = await collect(req, limits);
+  // All its bytes are buffered once the parser has them (usually with the headers), before it marks the request complete.
+  const whole = req.readableFlowing !== true && (req.complete || req.readableLength === declared);
+  const bytes = whole ? buffered(req, limits) : await collect(req, limits);
   const text = bytes.toString("utf8");
   if (text.length === 0) throw new InvalidRequestError("invalid_json", "The request body is empty; expected a JSON object.");
   try {
@@ -31,6 +33,27 @@ export async function readJsonBody(req: IncomingMessage & { body?: unknown }, li
   } catch (err) {
     throw new InvalidRequestError("invalid_json", `The request body is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The whole body is already in the request's buffer: taken at once, with the same limits,
+ * and no timer, listeners or promise.
+ */
+function buffered(req: IncomingMessage, limits: BodyLimits): Buffer {
+  const size = req.readableLength;
+  if (size > limits.limit) throw new PayloadTooLargeError(limits.limit);
+  if (!limits.inFlight.take(size)) throw new ServerBusyError();
+  limits.inFlight.release(size);
+  if (!req.complete) taken.add(req);
+  return (req.read() as Buffer | null) ?? Buffer.alloc(0);
+}
+
+/** Requests whose declared bytes were all taken before the parser marked them complete (it does a moment later). */
+const taken = new WeakSet<IncomingMessage>();
+
+/** Whether the request's body was read to its end: if not, the connection must close after the answer, or the rest would be parsed as the next request. */
+export function bodyRead(req: IncomingMessage): boolean {
+  return req.complete || taken.has(req);
 }
 
 function collect(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {

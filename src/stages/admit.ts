@@ -4,8 +4,8 @@ import type { GatewayContext } from "./context.js";
 
 /** Refuses new requests once the gateway drains for shutdown. */
 export function admit(accepting: () => boolean): Stage<GatewayContext> {
-  return async (_ctx, next) => {
+  return (_ctx, next) => {
     if (!accepting()) throw new ShuttingDownError();
-    await next();
+    return next();
   };
 }

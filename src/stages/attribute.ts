@@ -30,12 +30,12 @@ function parseTagHeader(header: string): Record<string, string> {
  * one the inbound API names, e.g. Messages' `metadata.user_id`, else the body's `user`) and request tags, merged over the key's own tags (the key's win, so a
  * caller cannot move its spend to another team's tag budget).
  */
-export const attribute: Stage<ParsedContext> = async (ctx, next) => {
+export const attribute: Stage<ParsedContext> = (ctx, next) => {
   const identity = { ...ctx.identity };
   const endUser = ctx.header("x-tollgate-end-user") ?? ctx.request?.endUser ?? ctx.request?.inbound.body.user;
   if (typeof endUser === "string" && endUser.length > 0) identity.endUser = endUser.slice(0, 256);
   const header = ctx.header("x-tollgate-tags");
   if (header) identity.tags = { ...parseTagHeader(header), ...identity.tags };
   ctx.identity = identity;
-  await next();
+  return next();
 };

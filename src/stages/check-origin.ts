@@ -11,7 +11,7 @@ import type { GatewayContext } from "./context.js";
  * keeps its own CORS handling).
  */
 export function checkOrigin(origins: readonly string[]): Stage<GatewayContext> {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     const origin = ctx.header("origin");
     if (origin === undefined || gatewayAllowsOrigin(origins, origin) || isSameOrigin(origin, ctx.header("host"))) return next();
     const allowed = ctx.identity?.allowedOrigins;
@@ -22,6 +22,6 @@ export function checkOrigin(origins: readonly string[]): Stage<GatewayContext> {
     if (allowed !== undefined || origins.length > 0) {
       throw new PermissionDeniedError("origin_not_allowed", `Requests from the origin ${origin.slice(0, 200)} are not allowed with this key.`, { param: "origin" });
     }
-    await next();
+    return next();
   };
 }

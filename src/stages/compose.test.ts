@@ -31,6 +31,22 @@ describe("compose", () => {
     await expect(compose([twice, named("b")])({ log: [] })).rejects.toThrow("next() called more than once");
   });
 
+  test("a stage that is not async and throws rejects the chain as an async one would, so the stages around it see the error", async () => {
+    const ctx: Ctx = { log: [] };
+    const refuses: Stage<Ctx> = () => {
+      throw new Error("refused");
+    };
+    const catches: Stage<Ctx> = async (c, next) => {
+      await next().catch((err: Error) => c.log.push(`caught ${err.message}`));
+    };
+    const passes: Stage<Ctx> = (c, next) => {
+      c.log.push("passes");
+      return next();
+    };
+    await compose<Ctx>([catches, passes, refuses, named("never")])(ctx);
+    expect(ctx.log).toEqual(["passes", "caught refused"]);
+  });
+
   test("a stage that does not call next() ends the chain there", async () => {
     const ctx: Ctx = { log: [] };
     await compose<Ctx>([named("a"), async (c) => void c.log.push("answered"), named("never")])(ctx);

@@ -1,6 +1,6 @@
 import { InternalError } from "../errors/gateway-error.js";
 
-/** A pipeline stage: does its work around `next()`, like Koa/Hono middleware. */
+/** A pipeline stage: does its work around `next()`, like Koa/Hono middleware. One that only works before `next()` need not be async: it may throw and `return next()` (compose turns a throw into a rejection). */
 export type Stage<C> = (ctx: C, next: () => Promise<void>) => Promise<void>;
 
 const done = () => Promise.resolve();
@@ -13,7 +13,12 @@ export function compose<C>(stages: readonly Stage<C>[]): (ctx: C, last?: () => P
       if (i <= latest) return Promise.reject(new Error("next() called more than once"));
       latest = i;
       const stage = stages[i];
-      return stage ? stage(ctx, () => run(i + 1)) : last();
+      if (!stage) return last();
+      try {
+        return stage(ctx, () => run(i + 1));
+      } catch (err) {
+        return Promise.reject(err);
+      }
     };
     return run(0);
   };

@@ -27,7 +27,7 @@ export function enforceBudgets(options: BudgetOptions): Stage<RoutedContext> {
     if (rules.length === 0) return next();
     const routeTargets = ctx.route.targets;
     const worst = worstCase(costing(ctx, options), ctx.request, routeTargets);
-    const lines = linesFor([...rules], identity, { ...worst, requests: 1 }, ctx.startedAt);
+    const lines = linesFor(rules, identity, { usdNanos: worst.usdNanos, tokens: worst.tokens, requests: 1 }, ctx.startedAt);
     if (lines.length === 0) return next();
 
     const result = await options.store.reserve(ctx.id, lines, options.reservationTtlMs);
@@ -40,7 +40,7 @@ export function enforceBudgets(options: BudgetOptions): Stage<RoutedContext> {
     ctx.reserveStep = async (stepRequest, targets = routeTargets) => {
       const step = worstCase(costing(ctx, options), stepRequest, targets);
       // The step belongs to a request already counted: it adds tokens and dollars, not requests.
-      const stepLines = linesFor([...rules], identity, { ...step, requests: 0 }, ctx.startedAt).filter((l) => l.amount > 0);
+      const stepLines = linesFor(rules, identity, { usdNanos: step.usdNanos, tokens: step.tokens, requests: 0 }, ctx.startedAt).filter((l) => l.amount > 0);
       if (stepLines.length === 0) return;
       const reserved = await options.store.reserve(ctx.id, stepLines, options.reservationTtlMs);
       if (!reserved.ok) throw new BudgetExceededError(stepLines[reserved.line]!, reserved.remaining, reserved.resetsAt);

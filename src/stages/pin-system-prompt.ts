@@ -36,10 +36,10 @@ export function withSystemPrompt(request: CanonicalRequest, prompt: NonNullable<
  * Runs before resolveRoute, so that the route's context window and the budgets count
  * the pinned prompt too; an unknown model is left for resolveRoute to refuse.
  */
-export const pinSystemPrompt: Stage<ParsedContext> = async (ctx, next) => {
+export const pinSystemPrompt: Stage<ParsedContext> = (ctx, next) => {
   const request = ctx.request;
   const models = ctx.services.config.models;
   const prompt = Object.hasOwn(models, request.model) ? models[request.model]!.systemPrompt : undefined;
   if (prompt && !request.embedding) ctx.request = withSystemPrompt(request, prompt);
-  await next();
+  return next();
 };

@@ -6,7 +6,7 @@ import { promptTokens } from "./prompt-tokens.js";
 import type { ParsedContext } from "./context.js";
 
 /** Maps the requested model name to a configured route, and rejects what cannot fit it. */
-export const resolveRoute: Stage<ParsedContext> = async (ctx, next) => {
+export const resolveRoute: Stage<ParsedContext> = (ctx, next) => {
   const request = ctx.request;
   const models = ctx.services.config.models;
   const found = findRoute(models, request.model);
@@ -45,5 +45,5 @@ export const resolveRoute: Stage<ParsedContext> = async (ctx, next) => {
   }
   checkProviderOnly(ctx, route);
   ctx.route = route;
-  await next();
+  return next();
 };

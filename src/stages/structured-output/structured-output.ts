@@ -4,6 +4,7 @@ import { schemaCheck } from "../../structured/schema-validator.js";
 import { builtAnswer } from "../../engine/built-answer.js";
 import type { Stage } from "../compose.js";
 import type { RoutedContext } from "../context.js";
+import type { ResponseFormat } from "../../spec/canonical-request.js";
 import { adapterFor } from "../../providers/provider.js";
 import { setDroppedHeader } from "../dispatch.js";
 
@@ -12,10 +13,13 @@ import { setDroppedHeader } from "../dispatch.js";
  * and fallback, run-structured.ts) before anything reaches the client, then relayed as a
  * built answer (a JSON body, or a stream replayed from it). Other requests pass through.
  */
-export const structuredOutput: Stage<RoutedContext> = async (ctx, next) => {
+export const structuredOutput: Stage<RoutedContext> = (ctx, next) => {
+  const format = ctx.request.responseFormat;
+  return format?.type === "json_schema" ? structured(ctx, format, next) : next();
+};
+
+async function structured(ctx: RoutedContext, format: Extract<ResponseFormat, { type: "json_schema" }>, next: () => Promise<void>): Promise<void> {
   const request = ctx.request;
-  const format = request.responseFormat;
-  if (format?.type !== "json_schema") return next();
   // The repair loop and the tool loop each own the conversation; combining them is not built yet.
   if (ctx.route.tools) throw new InvalidRequestError("unsupported_parameter", "A JSON Schema answer is not supported on a model with server-side tools.", { param: "response_format" });
   // Compiled (and refused when invalid) at parse time: this is a cache hit.
@@ -26,4 +30,4 @@ export const structuredOutput: Stage<RoutedContext> = async (ctx, next) => {
   ctx.responseHeaders["x-tollgate-repairs"] = String(answer.repairs);
   setDroppedHeader(ctx, adapterFor(ctx.services.providers.get(answer.target.provider)!.adapter, request, answer.target.model).nativeApi);
   await next();
-};
+}

@@ -37,12 +37,13 @@ async function completeLoop(ctx: RoutedContext, run: LoopRun): Promise<Canonical
  * A streaming client gets every step live (loop-stream.ts), the first one opened here,
  * before any byte is sent, so that its failure is still a proper HTTP error.
  */
-export const toolLoop: Stage<RoutedContext> = async (ctx, next) => {
+export const toolLoop: Stage<RoutedContext> = (ctx, next) => (ctx.route.tools && !ctx.request.embedding ? loop(ctx, ctx.route.tools, next) : next());
+
+async function loop(ctx: RoutedContext, tools: NonNullable<RoutedContext["route"]["tools"]>, next: () => Promise<void>): Promise<void> {
   const route = ctx.route;
   const request = ctx.request;
-  if (!route.tools || request.embedding) return next();
   if ((request.n ?? 1) > 1) throw new InvalidRequestError("unsupported_parameter", "n > 1 is not supported on a model with server-side tools.", { param: "n" });
-  const run = new LoopRun(ctx, request, await ctx.services.tools.registry.forRoute(route), route.tools.loop);
+  const run = new LoopRun(ctx, request, await ctx.services.tools.registry.forRoute(route), tools.loop);
   if (request.stream) {
     const first = await openStreamedStep(ctx, run);
     const stream = new LoopStream(ctx, run, first);
@@ -72,4 +73,4 @@ export const toolLoop: Stage<RoutedContext> = async (ctx, next) => {
   setDroppedHeader(ctx, adapterFor(ctx.services.providers.get(answered.provider)!.adapter, request, answered.model).nativeApi);
   ctx.upstream = builtAnswer(request, response, ctx.signal);
   await next();
-};
+}
