@@ -30,9 +30,9 @@ export interface LatencyReport {
   series: LatencyPoint[];
 }
 
-/** Raw rows counted by group, time bucket (0 without a series), latency bucket, TTFT bucket (null: none) and error: one pass, each value bucketed once. */
+/** Raw rows counted by group (the column's value), time bucket (0 without a series), latency bucket, TTFT bucket (null: none) and error. */
 interface RawRow {
-  grp: string;
+  grp: string | null;
   t: number;
   lb: number | null;
   tb: number | null;
@@ -40,37 +40,36 @@ interface RawRow {
   n: number;
 }
 
-/** One key's histogram of one metric, packed in SQL as 'bucket:n,bucket:n,…' (a bucket may repeat: its counts add up). */
+/** One histogram of a group (part 0: '' or '=value') or of a time bucket (part 1), packed as 'bucket,n,bucket,n,…' (a bucket may repeat: its counts add up). */
 interface PackedRow {
-  key: string | number;
+  part: number;
+  key: string;
   metric: string;
   h: string;
 }
 
-const rawSelect = (group: string, time: string) =>
+type Ranges = readonly { from: number; to: number }[];
+
+/** Every raw row of `edges` counted once, for its group and its time bucket: one pass, each value bucketed once. */
+const rawSelect = (group: string, time: string, edges: Ranges) =>
   `SELECT ${group} AS grp, ${time} AS t, ${bucketSql("latency_ms")} AS lb, ${bucketSql("ttft_ms")} AS tb, CASE WHEN status >= 400 THEN 1 ELSE 0 END AS err, COUNT(*) AS n
-     FROM tollgate_ledger_requests WHERE started_at >= $1 AND started_at < $2 GROUP BY 1, 2, 3, 4, 5`;
+     FROM tollgate_ledger_requests WHERE ${edges.map((e) => `(started_at >= ${e.from} AND started_at < ${e.to})`).join(" OR ")} GROUP BY 1, 2, 3, 4, 5`;
 
 /**
- * Rollup rows of `part` by `key` and metric, each histogram one string: a month of hours is
- * a few thousand short rows instead of tens of thousands, which the driver turns into objects
- * one by one.
+ * The histograms of rollup `part` by `key` and metric, each one string: a month of hours is a
+ * few thousand short rows instead of tens of thousands, which the driver makes objects of one by one.
  */
-const packedSelect = (part: RollupPart, key: string, dim: string) =>
-  `SELECT ${key} AS key, metric, string_agg(bucket || ':' || n, ',') AS h FROM ${part.table} WHERE dim = ${dim} AND ${part.where} GROUP BY ${key}, metric`;
+const packedSelect = (tag: number, part: RollupPart, key: string, dim: string) =>
+  `SELECT ${tag} AS part, CAST(${key} AS TEXT) AS key, metric, string_agg(bucket || ',' || n, ',') AS h FROM ${part.table} WHERE dim = '${dim}' AND ${part.where} GROUP BY ${key}, metric`;
 
 /** Histograms per key and metric, added up from every part of a split range. */
 class Tally {
   private readonly byKey = new Map<string | number, Map<string, Histogram>>();
 
-  addPacked(rows: PackedRow[]): void {
-    for (const r of rows) {
-      const h = this.histogram(r.key, r.metric);
-      for (const pair of r.h.split(",")) {
-        const colon = pair.indexOf(":");
-        addCount(h, Number(pair.slice(0, colon)), Number(pair.slice(colon + 1)));
-      }
-    }
+  addPacked(key: string | number, metric: string, packed: string): void {
+    const h = this.histogram(key, metric);
+    const values = packed.split(",");
+    for (let i = 0; i < values.length; i += 2) addCount(h, Number(values[i]), Number(values[i + 1]));
   }
 
   addRaw(key: string | number, r: RawRow): void {
@@ -118,18 +117,24 @@ export async function queryLatency(sql: Sql, query: { groupBy: LatencyGroupBy; f
   // An integer literal, so the same expression appears in SELECT and GROUP BY.
   const timeBucket = (column: string) => `${column} - (${column} % ${Math.trunc(bucketMs ?? HOUR_MS)})`;
 
-  // Both splits have the same edges: each raw row is read once, for its group and its bucket.
-  // One query at a time: a pool's other connections would start cold (plan and catalog caches).
-  for (const edge of split.edges) {
-    const rows = await sql.query<RawRow>(rawSelect(`COALESCE('=' || ${query.groupBy}, '')`, bucketMs === undefined ? "0" : timeBucket("started_at")), [edge.from, edge.to]);
-    for (const r of rows) {
-      groups.addRaw(r.grp, r);
-      if (bucketMs !== undefined) points.addRaw(r.t, r);
+  // One statement for the raw rows and one for the rollups, on one connection, one after the
+  // other: fewer round trips, and a pool's other connections would start cold (plan and catalog caches).
+  if (split.edges.length > 0) {
+    // Both splits have the same edges.
+    for (const r of await sql.query<RawRow>(rawSelect(query.groupBy, bucketMs === undefined ? "0" : timeBucket("started_at"), split.edges))) {
+      groups.addRaw(r.grp === null ? "" : `=${r.grp}`, r);
+      if (bucketMs !== undefined) points.addRaw(Number(r.t), r);
     }
   }
-  for (const part of split.rollups) groups.addPacked(await sql.query<PackedRow>(packedSelect(part, "grp", "$1"), [query.groupBy]));
-  if (bucketMs !== undefined) {
-    for (const part of seriesSplit.rollups) points.addPacked(await sql.query<PackedRow>(packedSelect(part, timeBucket(part.column), "'all'")));
+  const parts = [
+    ...split.rollups.map((part) => packedSelect(0, part, "grp", query.groupBy)),
+    ...(bucketMs === undefined ? [] : seriesSplit.rollups.map((part) => packedSelect(1, part, timeBucket(part.column), "all"))),
+  ];
+  if (parts.length > 0) {
+    for (const r of await sql.query<PackedRow>(parts.join("\nUNION ALL "))) {
+      if (Number(r.part) === 0) groups.addPacked(r.key, r.metric, r.h);
+      else points.addPacked(Number(r.key), r.metric, r.h);
+    }
   }
   return {
     groups: groups

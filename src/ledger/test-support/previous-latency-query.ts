@@ -1,7 +1,48 @@
 import type { Sql } from "../../store/sql.js";
-import { addCount, bucketSql, type Histogram, histogramPercentiles } from "../latency-histogram.js";
+import { bucketSql, type Percentiles } from "../latency-histogram.js";
 import type { LatencyGroupBy, LatencyReport } from "../latency-query.js";
 import { groupValue, HOUR_MS, splitRange } from "../rollups.js";
+
+// The histogram arithmetic of that release, unchanged, so that the comparison covers it too.
+const RATIO = 1.1;
+const LAST = 160;
+type Histogram = Map<number, number>;
+
+function addCount(h: Histogram, bucket: number, n: number): void {
+  h.set(bucket, (h.get(bucket) ?? 0) + n);
+}
+
+function bucketRange(i: number): [number, number] {
+  if (i <= 0) return [0, 0];
+  const low = Math.ceil(RATIO ** (i - 1));
+  if (i >= LAST) return [low, low];
+  return [low, Math.max(low, Math.ceil(RATIO ** i) - 1)];
+}
+
+function estimate(i: number): number {
+  const [low, high] = bucketRange(i);
+  return Math.round(Math.sqrt(low * high) * 10) / 10;
+}
+
+export function histogramPercentilesAsBefore(h: Histogram | undefined): Percentiles {
+  const out: Percentiles = { p50: null, p90: null, p99: null };
+  if (!h) return out;
+  const buckets = [...h.entries()].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]);
+  const total = buckets.reduce((sum, [, n]) => sum + n, 0);
+  if (total === 0) return out;
+  for (const p of [50, 90, 99] as const) {
+    const rank = Math.floor((total * p + 99) / 100);
+    let seen = 0;
+    for (const [bucket, n] of buckets) {
+      seen += n;
+      if (seen >= rank) {
+        out[`p${p}`] = estimate(bucket);
+        break;
+      }
+    }
+  }
+  return out;
+}
 
 /** One histogram row: `key` is the group ('' or '=value') or the time bucket. */
 interface Row {
@@ -54,8 +95,8 @@ class Tally {
       key,
       requests: metrics.get("requests")?.get(0) ?? 0,
       errors: metrics.get("errors")?.get(0) ?? 0,
-      latency: histogramPercentiles(metrics.get("latency")),
-      ttft: histogramPercentiles(metrics.get("ttft")),
+      latency: histogramPercentilesAsBefore(metrics.get("latency")),
+      ttft: histogramPercentilesAsBefore(metrics.get("ttft")),
     }));
   }
 }
