@@ -53,7 +53,7 @@ type Ranges = readonly { from: number; to: number }[];
 /** Every raw row of `edges` counted once, for its group and its time bucket: one pass, each value bucketed once. */
 const rawSelect = (group: string, time: string, edges: Ranges) =>
   `SELECT ${group} AS grp, ${time} AS t, ${bucketSql("latency_ms")} AS lb, ${bucketSql("ttft_ms")} AS tb, CASE WHEN status >= 400 THEN 1 ELSE 0 END AS err, COUNT(*) AS n
-     FROM tollgate_ledger_requests WHERE ${edges.map((e) => `(started_at >= ${e.from} AND started_at < ${e.to})`).join(" OR ")} GROUP BY 1, 2, 3, 4, 5`;
+     FROM tollgate_ledger_requests WHERE ${edges.map((_, i) => `(started_at >= $${2 * i + 1} AND started_at < $${2 * i + 2})`).join(" OR ")} GROUP BY 1, 2, 3, 4, 5`;
 
 /**
  * The histograms of rollup `part` by `key` and metric, each one string: a month of hours is a
@@ -121,7 +121,10 @@ export async function queryLatency(sql: Sql, query: { groupBy: LatencyGroupBy; f
   // other: fewer round trips, and a pool's other connections would start cold (plan and catalog caches).
   if (split.edges.length > 0) {
     // Both splits have the same edges.
-    for (const r of await sql.query<RawRow>(rawSelect(query.groupBy, bucketMs === undefined ? "0" : timeBucket("started_at"), split.edges))) {
+    for (const r of await sql.query<RawRow>(
+      rawSelect(query.groupBy, bucketMs === undefined ? "0" : timeBucket("started_at"), split.edges),
+      split.edges.flatMap((e) => [e.from, e.to]),
+    )) {
       groups.addRaw(r.grp === null ? "" : `=${r.grp}`, r);
       if (bucketMs !== undefined) points.addRaw(Number(r.t), r);
     }
