@@ -56,19 +56,26 @@ export function addCount(h: Histogram, bucket: number, n: number): void {
  */
 export function histogramPercentiles(h: Histogram | undefined): Percentiles {
   if (!h) return NO_PERCENTILES;
-  const buckets = [...h.entries()].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]);
-  const total = buckets.reduce((sum, [, n]) => sum + n, 0);
+  // One pass over the buckets in order for the three ranks (a report has thousands of histograms).
+  const buckets: number[] = [];
+  let total = 0;
+  for (const [bucket, n] of h) {
+    if (n <= 0) continue;
+    buckets.push(bucket);
+    total += n;
+  }
   if (total === 0) return NO_PERCENTILES;
+  buckets.sort((a, b) => a - b);
   const out: Percentiles = { ...NO_PERCENTILES };
-  for (const p of LEVELS) {
-    const rank = Math.floor((total * p + 99) / 100);
-    let seen = 0;
-    for (const [bucket, n] of buckets) {
-      seen += n;
-      if (seen >= rank) {
-        out[`p${p}`] = estimate(bucket);
-        break;
-      }
+  let level = 0;
+  let rank = Math.floor((total * LEVELS[0] + 99) / 100);
+  let seen = 0;
+  for (const bucket of buckets) {
+    seen += h.get(bucket)!;
+    while (seen >= rank) {
+      out[`p${LEVELS[level]!}`] = estimate(bucket);
+      if (++level === LEVELS.length) return out;
+      rank = Math.floor((total * LEVELS[level]! + 99) / 100);
     }
   }
   return out;

@@ -1,7 +1,7 @@
 import type { Sql } from "../store/sql.js";
 import { addCount, bucketSql, type Histogram, histogramPercentiles, type Percentiles } from "./latency-histogram.js";
 import type { LatencyDim } from "./latency-rollups.js";
-import { groupValue, HOUR_MS, splitRange } from "./rollups.js";
+import { groupValue, HOUR_MS, type RollupPart, splitRangeBothWays } from "./rollups.js";
 
 export type LatencyGroupBy = Exclude<LatencyDim, "all">;
 
@@ -30,50 +30,61 @@ export interface LatencyReport {
   series: LatencyPoint[];
 }
 
-/** One histogram row: `key` is the group ('' or '=value') or the time bucket. */
-interface Row {
-  key: string | number;
-  metric: string;
-  bucket: number;
-  n: number;
-}
-
-/** Raw rows counted by key, latency bucket, TTFT bucket (null: none) and error: one pass, each value bucketed once. */
+/** Raw rows counted by group (the column's value), time bucket (0 without a series), latency bucket, TTFT bucket (null: none) and error. */
 interface RawRow {
-  key: string | number;
+  grp: string | null;
+  t: number;
   lb: number | null;
   tb: number | null;
   err: number;
   n: number;
 }
 
-const rawSelect = (key: string) =>
-  `SELECT ${key} AS key, ${bucketSql("latency_ms")} AS lb, ${bucketSql("ttft_ms")} AS tb, CASE WHEN status >= 400 THEN 1 ELSE 0 END AS err, COUNT(*) AS n
-     FROM tollgate_ledger_requests WHERE started_at >= $1 AND started_at < $2 GROUP BY 1, 2, 3, 4`;
+/** One histogram of a group (part 0: '' or '=value') or of a time bucket (part 1), packed as 'bucket,n,bucket,n,…' (a bucket may repeat: its counts add up). */
+interface PackedRow {
+  part: number;
+  key: string;
+  metric: string;
+  h: string;
+}
+
+type Ranges = readonly { from: number; to: number }[];
+
+/** Every raw row of `edges` counted once, for its group and its time bucket: one pass, each value bucketed once. */
+const rawSelect = (group: string, time: string, edges: Ranges) =>
+  `SELECT ${group} AS grp, ${time} AS t, ${bucketSql("latency_ms")} AS lb, ${bucketSql("ttft_ms")} AS tb, CASE WHEN status >= 400 THEN 1 ELSE 0 END AS err, COUNT(*) AS n
+     FROM tollgate_ledger_requests WHERE ${edges.map((_, i) => `(started_at >= $${2 * i + 1} AND started_at < $${2 * i + 2})`).join(" OR ")} GROUP BY 1, 2, 3, 4, 5`;
+
+/**
+ * The histograms of rollup `part` by `key` and metric, each one string: a month of hours is a
+ * few thousand short rows instead of tens of thousands, which the driver makes objects of one by one.
+ */
+const packedSelect = (tag: number, part: RollupPart, key: string, dim: string) =>
+  `SELECT ${tag} AS part, CAST(${key} AS TEXT) AS key, metric, string_agg(bucket || ',' || n, ',') AS h FROM ${part.table} WHERE dim = '${dim}' AND ${part.where} GROUP BY ${key}, metric`;
 
 /** Histograms per key and metric, added up from every part of a split range. */
 class Tally {
   private readonly byKey = new Map<string | number, Map<string, Histogram>>();
 
-  add(rows: Row[]): void {
-    for (const r of rows) this.count(r.key, r.metric, r.bucket, r.n);
+  addPacked(key: string | number, metric: string, packed: string): void {
+    const h = this.histogram(key, metric);
+    const values = packed.split(",");
+    for (let i = 0; i < values.length; i += 2) addCount(h, Number(values[i]), Number(values[i + 1]));
   }
 
-  addRaw(rows: RawRow[]): void {
-    for (const r of rows) {
-      this.count(r.key, "requests", 0, r.n);
-      if (r.err) this.count(r.key, "errors", 0, r.n);
-      if (r.lb !== null) this.count(r.key, "latency", r.lb, r.n);
-      if (r.tb !== null) this.count(r.key, "ttft", r.tb, r.n);
-    }
+  addRaw(key: string | number, r: RawRow): void {
+    addCount(this.histogram(key, "requests"), 0, r.n);
+    if (r.err) addCount(this.histogram(key, "errors"), 0, r.n);
+    if (r.lb !== null) addCount(this.histogram(key, "latency"), r.lb, r.n);
+    if (r.tb !== null) addCount(this.histogram(key, "ttft"), r.tb, r.n);
   }
 
-  private count(key: string | number, metric: string, bucket: number, n: number): void {
+  private histogram(key: string | number, metric: string): Histogram {
     let metrics = this.byKey.get(key);
     if (!metrics) this.byKey.set(key, (metrics = new Map()));
     let h = metrics.get(metric);
     if (!h) metrics.set(metric, (h = new Map()));
-    addCount(h, bucket, n);
+    return h;
   }
 
   entries() {
@@ -99,24 +110,33 @@ const compareGroups = (a: LatencyGroup, b: LatencyGroup) => b.requests - a.reque
 export async function queryLatency(sql: Sql, query: { groupBy: LatencyGroupBy; from: number; to: number; bucketMs?: number }): Promise<LatencyReport> {
   const { bucketMs } = query;
   // Totals read whole days wherever they can; an hourly series needs the hours themselves.
-  const split = await splitRange(sql, query.from, query.to, { family: "latency" });
-  const seriesSplit = bucketMs === undefined || bucketMs % 86_400_000 === 0 ? split : await splitRange(sql, query.from, query.to, { family: "latency", days: false });
+  const { byDay: split, byHour } = await splitRangeBothWays(sql, query.from, query.to, "latency");
+  const seriesSplit = bucketMs === undefined || bucketMs % 86_400_000 === 0 ? split : byHour;
   const groups = new Tally();
   const points = new Tally();
   // An integer literal, so the same expression appears in SELECT and GROUP BY.
   const timeBucket = (column: string) => `${column} - (${column} % ${Math.trunc(bucketMs ?? HOUR_MS)})`;
 
-  for (const edge of split.edges) {
-    groups.addRaw(await sql.query<RawRow>(rawSelect(`COALESCE('=' || ${query.groupBy}, '')`), [edge.from, edge.to]));
+  // One statement for the raw rows and one for the rollups, on one connection, one after the
+  // other: fewer round trips, and a pool's other connections would start cold (plan and catalog caches).
+  if (split.edges.length > 0) {
+    // Both splits have the same edges.
+    for (const r of await sql.query<RawRow>(
+      rawSelect(query.groupBy, bucketMs === undefined ? "0" : timeBucket("started_at"), split.edges),
+      split.edges.flatMap((e) => [e.from, e.to]),
+    )) {
+      groups.addRaw(r.grp === null ? "" : `=${r.grp}`, r);
+      if (bucketMs !== undefined) points.addRaw(Number(r.t), r);
+    }
   }
-  for (const part of split.rollups) {
-    groups.add(await sql.query<Row>(`SELECT grp AS key, metric, bucket, SUM(n) AS n FROM ${part.table} WHERE dim = $1 AND ${part.where} GROUP BY grp, metric, bucket`, [query.groupBy]));
-  }
-  if (bucketMs !== undefined) {
-    for (const edge of seriesSplit.edges) points.addRaw(await sql.query<RawRow>(rawSelect(timeBucket("started_at")), [edge.from, edge.to]));
-    for (const part of seriesSplit.rollups) {
-      const t = timeBucket(part.column);
-      points.add(await sql.query<Row>(`SELECT ${t} AS key, metric, bucket, SUM(n) AS n FROM ${part.table} WHERE dim = 'all' AND ${part.where} GROUP BY ${t}, metric, bucket`));
+  const parts = [
+    ...split.rollups.map((part) => packedSelect(0, part, "grp", query.groupBy)),
+    ...(bucketMs === undefined ? [] : seriesSplit.rollups.map((part) => packedSelect(1, part, timeBucket(part.column), "all"))),
+  ];
+  if (parts.length > 0) {
+    for (const r of await sql.query<PackedRow>(parts.join("\nUNION ALL "))) {
+      if (Number(r.part) === 0) groups.addPacked(r.key, r.metric, r.h);
+      else points.addPacked(Number(r.key), r.metric, r.h);
     }
   }
   return {

@@ -12,6 +12,7 @@ import { providerHealthRaw } from "./provider-health-sql.js";
 import { refreshRollups, splitRange } from "./rollups.js";
 import { querySummary } from "./summary-query.js";
 import { expectNear, reference } from "./test-support/percentiles.js";
+import { queryLatencyAsBefore } from "./test-support/previous-latency-query.js";
 import { expectedTotals, usageDataset } from "./test-support/usage-dataset.js";
 import { queryUsage, type UsageGroupBy } from "./usage-query.js";
 
@@ -194,6 +195,25 @@ describe.each(storeKinds)("hourly rollups on %s", (kind) => {
     );
   });
 
+  it("give the same latency report as before the packed reads, for ranges cut anywhere around hours and days", async () => {
+    // Cut at, just before and just after hour and day edges, and anywhere.
+    const edge = fc.tuple(fc.integer({ min: 0, max: SPAN / HOUR }), fc.constantFrom(-1, 0, 1, 7 * 60_000 + 123)).map(([h, d]) => T0 + h * HOUR + d);
+    const anywhere = fc.integer({ min: T0 - HOUR, max: T0 + SPAN + HOUR });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(edge, anywhere),
+        fc.oneof(edge, anywhere),
+        fc.constantFrom<LatencyGroupBy>("route", "model", "provider"),
+        fc.constantFrom(undefined, HOUR, DAY),
+        async (a, b, groupBy, bucketMs) => {
+          const query = { groupBy, from: Math.min(a, b), to: Math.max(a, b) + 1, ...(bucketMs ? { bucketMs } : {}) };
+          expect(await queryLatency(sql, query)).toEqual(await queryLatencyAsBefore(sql, query));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it("reads latency histograms by the day and the hour, and only the partial hours from raw rows", async () => {
     const split = await splitRange(sql, T0 + 5 * HOUR + 1, T0 + 50 * HOUR, { family: "latency" });
     expect(split.edges).toEqual([{ from: T0 + 5 * HOUR + 1, to: T0 + 6 * HOUR }]);
@@ -211,6 +231,11 @@ describe.each(storeKinds)("hourly rollups on %s", (kind) => {
     expect(split.edges).toEqual([{ from: T0 + 5 * HOUR, to: T0 + 6 * HOUR }]);
     expect(split.rollups.map((r) => r.table)).toEqual(["tollgate_usage_daily", "tollgate_usage_hourly"]);
     const all = [...records, ...late];
+    // The latency histograms' hour is waiting too: read from raw rows, as before.
+    for (const bucketMs of [undefined, HOUR, DAY]) {
+      const query = { groupBy: "provider" as const, from: T0 + 7 * 60_000, to: T0 + 2 * DAY - 1, ...(bucketMs ? { bucketMs } : {}) };
+      expect(await queryLatency(sql, query)).toEqual(await queryLatencyAsBefore(sql, query));
+    }
     const byKey = async () => new Map((await queryUsage(sql, { groupBy: "key", from: T0, to: T0 + 24 * HOUR })).totals.map(({ group, ...t }) => [group, t]));
     expect(await byKey()).toEqual(expectedTotals(all, "key", T0, T0 + 24 * HOUR));
     expect(await refreshRollups(sql, 1_000)).toBe(1);

@@ -132,24 +132,21 @@ function predicate(column: string, include: Range[], exclude: Range[]): string {
   return `(${inside})${exclude.map((r) => ` AND NOT (${column} >= ${r.from} AND ${column} < ${r.to})`).join("")}`;
 }
 
-/**
- * Where [from, to) can be read from rollups of `family` (default usage). With `days` (the
- * default), whole UTC days without hours waiting to be recomputed come from the daily
- * rollups (a report by hour passes false).
- * Everything comes from raw rows while rows of before migration 7 wait to be moved into
- * the partitions (PostgreSQL).
- */
-export async function splitRange(sql: Sql, from: number, to: number, options: { days?: boolean; family?: RollupFamily } = {}): Promise<RangeSplit> {
-  const family = options.family ?? "usage";
+/** The hours of [from, to) waiting to be recomputed, merged into runs; undefined: the whole range comes from raw rows. */
+async function dirtyRuns(sql: Sql, from: number, to: number, family: RollupFamily): Promise<Range[] | undefined> {
   const hoursFrom = ceilTo(from, HOUR_MS);
   const hoursTo = floorTo(to, HOUR_MS);
-  if (hoursFrom >= hoursTo || (sql.dialect === "postgres" && (await hasLegacyRows(sql)))) return { edges: [{ from, to }], rollups: [] };
+  if (hoursFrom >= hoursTo || (sql.dialect === "postgres" && (await hasLegacyRows(sql)))) return undefined;
   const dirtyRows = await sql.query<{ hour: number }>(`SELECT hour FROM ${DIRTY_TABLE[family]} WHERE hour >= $1 AND hour < $2 ORDER BY hour LIMIT ${MAX_DIRTY_IN_RANGE + 1}`, [hoursFrom, hoursTo]);
-  if (dirtyRows.length > MAX_DIRTY_IN_RANGE) return { edges: [{ from, to }], rollups: [] };
-  const dirty = runs(dirtyRows.map(({ hour }) => ({ from: hour, to: hour + HOUR_MS })));
-  const edges = [{ from, to: hoursFrom }, ...dirty, { from: hoursTo, to }].filter((e) => e.from < e.to);
+  if (dirtyRows.length > MAX_DIRTY_IN_RANGE) return undefined;
+  return runs(dirtyRows.map(({ hour }) => ({ from: hour, to: hour + HOUR_MS })));
+}
 
-  const days = options.days ?? true;
+function cut(from: number, to: number, dirty: Range[] | undefined, family: RollupFamily, days: boolean): RangeSplit {
+  if (!dirty) return { edges: [{ from, to }], rollups: [] };
+  const hoursFrom = ceilTo(from, HOUR_MS);
+  const hoursTo = floorTo(to, HOUR_MS);
+  const edges = [{ from, to: hoursFrom }, ...dirty, { from: hoursTo, to }].filter((e) => e.from < e.to);
   const daysFrom = days ? ceilTo(hoursFrom, DAY_MS) : hoursTo;
   const daysTo = days ? floorTo(hoursTo, DAY_MS) : hoursTo;
   const rollups: RollupPart[] = [];
@@ -164,6 +161,24 @@ export async function splitRange(sql: Sql, from: number, to: number, options: { 
   }
   if (hourly.length > 0) rollups.push({ table: `tollgate_${family}_hourly`, column: "hour", where: predicate("hour", runs(hourly), dirty) });
   return { edges, rollups };
+}
+
+/**
+ * Where [from, to) can be read from rollups of `family` (default usage). With `days` (the
+ * default), whole UTC days without hours waiting to be recomputed come from the daily
+ * rollups (a report by hour passes false).
+ * Everything comes from raw rows while rows of before migration 7 wait to be moved into
+ * the partitions (PostgreSQL).
+ */
+export async function splitRange(sql: Sql, from: number, to: number, options: { days?: boolean; family?: RollupFamily } = {}): Promise<RangeSplit> {
+  const family = options.family ?? "usage";
+  return cut(from, to, await dirtyRuns(sql, from, to, family), family, options.days ?? true);
+}
+
+/** [from, to) split both ways (splitRange) from one look at the marks: the same edges in both. */
+export async function splitRangeBothWays(sql: Sql, from: number, to: number, family: RollupFamily): Promise<{ byDay: RangeSplit; byHour: RangeSplit }> {
+  const dirty = await dirtyRuns(sql, from, to, family);
+  return { byDay: cut(from, to, dirty, family, true), byHour: cut(from, to, dirty, family, false) };
 }
 
 /** A rollup group back to its value: '' is none, '=x' is x. */
