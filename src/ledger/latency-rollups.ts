@@ -28,8 +28,8 @@ function histogramSelect(dims: readonly LatencyDim[], t: string): string {
 
 /** Takes the oldest marked hour no other instance is computing (PostgreSQL skips the ones locked), or none. */
 const CLAIM = {
-  postgres: "DELETE FROM tollgate_latency_dirty WHERE hour = (SELECT hour FROM tollgate_latency_dirty ORDER BY hour LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING hour",
-  sqlite: "DELETE FROM tollgate_latency_dirty WHERE hour = (SELECT hour FROM tollgate_latency_dirty ORDER BY hour LIMIT 1) RETURNING hour",
+  postgres: "DELETE FROM tollgate_latency_dirty WHERE hour = (SELECT hour FROM tollgate_latency_dirty WHERE hour < $1 ORDER BY hour LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING hour",
+  sqlite: "DELETE FROM tollgate_latency_dirty WHERE hour = (SELECT hour FROM tollgate_latency_dirty WHERE hour < $1 ORDER BY hour LIMIT 1) RETURNING hour",
 };
 
 /**
@@ -37,14 +37,15 @@ const CLAIM = {
  * computed, oldest first, one transaction per hour: the hour from raw rows, then its day
  * from the day's hours. Each hour is claimed in its transaction, so instances running this
  * at once share the work. Hours before `rawCutoff` lost their raw rows to retention: their
- * histograms stay as they were. Returns the hours refreshed.
+ * histograms stay as they were. Hours from `before` on wait (see LedgerMaintenance). Returns the
+ * hours refreshed.
  */
-export async function refreshLatencyRollups(sql: Sql, limit: number, rawCutoff?: number): Promise<number> {
+export async function refreshLatencyRollups(sql: Sql, limit: number, rawCutoff?: number, before = Number.MAX_SAFE_INTEGER): Promise<number> {
   let done = 0;
   while (done < limit) {
     const claimed = await sql.transaction(async (tx) => {
       // Unmarked first: a row written meanwhile marks the hour again, and it is recomputed next time.
-      const [row] = await tx.query<{ hour: number }>(CLAIM[tx.dialect]);
+      const [row] = await tx.query<{ hour: number }>(CLAIM[tx.dialect], [before]);
       if (!row) return false;
       const { hour } = row;
       if (rawCutoff !== undefined && hour < rawCutoff) return true;

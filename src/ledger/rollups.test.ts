@@ -243,3 +243,35 @@ describe.each(storeKinds)("hourly rollups on %s", (kind) => {
     expect(await byKey()).toEqual(expectedTotals(all, "key", T0, T0 + 24 * HOUR));
   });
 });
+
+describe.each(storeKinds)("the hour still being written, on %s", (kind) => {
+  let db: TestDatabase;
+  let sql: Sql;
+  const three = usageDataset(90, T0, 3 * HOUR);
+  const openHour = T0 + 2 * HOUR;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    sql = await openStore(db.url);
+    await insertRecords(sql, three);
+  });
+  afterAll(async () => {
+    await sql.close();
+    await db.dispose();
+  });
+
+  it("waits to be rolled up until it ends, and reads from raw rows meanwhile", async () => {
+    expect(await refreshRollups(sql, 1_000, undefined, openHour)).toBe(2);
+    expect(await refreshLatencyRollups(sql, 1_000, undefined, openHour)).toBe(2);
+    const marked = async (table: string) => (await sql.query<{ hour: number }>(`SELECT hour FROM ${table}`)).map((r) => Number(r.hour));
+    expect(await marked("tollgate_rollup_dirty")).toEqual([openHour]);
+    expect(await marked("tollgate_latency_dirty")).toEqual([openHour]);
+    const totals = async () => new Map((await queryUsage(sql, { groupBy: "model", from: T0, to: T0 + 3 * HOUR })).totals.map(({ group, ...t }) => [group, t]));
+    expect(await totals()).toEqual(expectedTotals(three, "model", T0, T0 + 3 * HOUR));
+    // Once it has ended, the next run takes it.
+    expect(await refreshRollups(sql, 1_000, undefined, openHour + HOUR)).toBe(1);
+    expect(await refreshLatencyRollups(sql, 1_000, undefined, openHour + HOUR)).toBe(1);
+    expect(await marked("tollgate_rollup_dirty")).toEqual([]);
+    expect(await totals()).toEqual(expectedTotals(three, "model", T0, T0 + 3 * HOUR));
+  });
+});
