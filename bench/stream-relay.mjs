@@ -24,8 +24,9 @@ const ROUNDS = Number(process.env.ROUNDS ?? 20);
 const WARMUP = 4;
 const USAGE = process.env.USAGE !== "0";
 
+// As OpenAI sends chunks once usage is asked for (the gateway always asks): `"usage":null` in each, and a field after it.
 const frame = (delta, finish = null, extra = {}) =>
-  `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
+  `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }], usage: null, obfuscation: "Qup1BsQ3", ...extra })}\n\n`;
 const frames = [frame({ role: "assistant", content: "" })];
 for (let i = 0; i < FRAMES; i++) frames.push(frame({ content: "word " }));
 frames.push(frame({}, "stop"));
