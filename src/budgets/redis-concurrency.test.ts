@@ -16,20 +16,22 @@ afterAll(async () => {
   for (const client of clients) client.disconnect();
 });
 
+const limits = { usd: 1_000_000, tokens: 800_000 };
+const end = windowOf("day", Date.now()).end;
+/** A line of today's usd or tokens counter, shared by every instance. */
+const line = (counter: keyof typeof limits, amount: number): CounterLine => ({
+  counter,
+  limit: limits[counter],
+  amount,
+  windowEndsAt: end,
+  subject: "k",
+  rule: { scope: "key", id: "*", period: "day", unit: counter, limit: limits[counter] },
+});
+
 test("500 concurrent reservations from 3 instances never overshoot, and rejected ones leave no trace", async () => {
   const seed = testSeed();
   const rng = mulberry32(seed);
   const instances = clients.map((client) => new RedisBudgetStore(client, prefix));
-  const end = windowOf("day", Date.now()).end;
-  const limits = { usd: 1_000_000, tokens: 800_000 };
-  const line = (counter: keyof typeof limits, amount: number): CounterLine => ({
-    counter,
-    limit: limits[counter],
-    amount,
-    windowEndsAt: end,
-    subject: "k",
-    rule: { scope: "key", id: "*", period: "day", unit: counter, limit: limits[counter] },
-  });
   const requests = Array.from({ length: 500 }, (_, i) => ({
     id: `req-${i}`,
     usd: randomInt(rng, 0, 5_000),
@@ -74,16 +76,6 @@ test("500 concurrent reservations from 3 instances drawing leases never overshoo
   const rng = mulberry32(seed);
   const leasePrefix = `${prefix}:leases`;
   const instances = clients.map((client) => new RedisLeaseStore(client, leasePrefix));
-  const end = windowOf("day", Date.now()).end;
-  const limits = { usd: 1_000_000, tokens: 800_000 };
-  const line = (counter: keyof typeof limits, amount: number): CounterLine => ({
-    counter,
-    limit: limits[counter],
-    amount,
-    windowEndsAt: end,
-    subject: "k",
-    rule: { scope: "key", id: "*", period: "day", unit: counter, limit: limits[counter] },
-  });
   const requests = Array.from({ length: 500 }, (_, i) => ({ id: `req-${i}`, instance: i % 3, usd: randomInt(rng, 0, 5_000), tokens: randomInt(rng, 0, 4_000) }));
   const results = await Promise.all(requests.map((r) => instances[r.instance]!.reserve(r.id, [line("usd", r.usd), line("tokens", r.tokens)], 60_000)));
   const accepted = requests.filter((_, i) => results[i]!.ok);
