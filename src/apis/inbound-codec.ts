@@ -1,5 +1,5 @@
 import type { AnswerApi, CanonicalRequest, InboundApi, WireApi } from "../spec/canonical-request.js";
-import type { UpstreamChunk } from "../spec/stream-events.js";
+import type { FrameRewrite, UpstreamChunk } from "../spec/stream-events.js";
 import type { RenderedError } from "../errors/render.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
 import type { CanonicalEmbeddingResponse } from "../spec/embedding.js";
@@ -18,10 +18,12 @@ export interface StreamEncoder {
   error(error: RenderedError): string;
   /**
    * True when `chunk()` gives every frame back as the upstream sent it (same format, nothing to
-   * change): the relay may then send the upstream's bytes as they came, without calling `chunk()`;
-   * `end()` and `error()` are still called.
+   * change), or as `rewrite` makes it of the frame's bytes: the relay may then send the upstream's
+   * bytes (rewritten so), without calling `chunk()`; `end()` and `error()` are still called.
    */
   readonly verbatim?: boolean;
+  /** With `verbatim`: each frame's bytes as `chunk()` would write it, byte for byte, when that is not the frame as it came. */
+  readonly rewrite?: FrameRewrite;
 }
 
 /** One inbound API's wire format: its request parser and how answers and errors are written in it. */

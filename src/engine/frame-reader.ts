@@ -1,8 +1,9 @@
 import { UpstreamConnectionError } from "../errors/upstream-errors.js";
 import type { MessageDecoder, ProviderAdapter, StreamParser } from "../providers/provider.js";
-import type { StreamEvent, UpstreamChunk } from "../spec/stream-events.js";
+import type { FrameRewrite, StreamEvent, UpstreamChunk } from "../spec/stream-events.js";
 import { SseDecoder, type SseMessage } from "../sse/decoder.js";
 import { type SseFrames, SseFrameSplitter } from "../sse/frame-splitter.js";
+import { RewrittenFrames } from "./rewritten-frames.js";
 import { beginsAnswer } from "./usage-tap.js";
 
 /** What one network read (or the body's end) gave. */
@@ -10,13 +11,21 @@ export interface FramesRead {
   /** The frames parsed, in order. */
   readonly chunks: readonly UpstreamChunk[];
   /**
-   * For a stream cut into frames on its bytes: those of the frames read, as they came, that the
-   * relay passes on; an end marker the parser answers with null, a frame that failed, and what
-   * follows either are left out. Undefined otherwise.
+   * For a stream cut into frames on its bytes: those of the frames read, as they came (or as the
+   * relay's rewrite makes them), that the relay passes on; an end marker the parser answers with
+   * null, a frame that failed, and what follows either are left out. Undefined otherwise.
    */
   readonly bytes?: Uint8Array;
   /** How many of them went unparsed (content only), once the relay takes them unread (`relayAs`). */
   readonly unread: number;
+  /** Read before the relay said how it takes them (`relayLater`): each frame in `bytes`, for a rewrite then (`rewritten`). */
+  readonly frames?: readonly ReadFrame[];
+}
+
+/** One frame passed on: where it ends in its read's bytes, and what it parsed into (none: no message). */
+interface ReadFrame {
+  readonly end: number;
+  readonly chunk: UpstreamChunk | undefined;
 }
 
 const NONE: readonly UpstreamChunk[] = [];
@@ -46,6 +55,8 @@ export class FrameReader {
   private waiting: SseFrames | undefined;
   /** The frames that waited, read once `relayAs` said how (`waited`). */
   private waitedRead = NOTHING;
+  /** How the relay takes each frame passed on, when not as it came (`relayAs`). */
+  private rewrite: FrameRewrite | undefined;
   /** Reads the frames passed on unparsed, if their text is ever wanted. */
   private later: { sse: SseDecoder; parser: StreamParser } | undefined;
   /** The end marker (or a final frame) arrived; anything after it is drained unread. */
@@ -81,12 +92,13 @@ export class FrameReader {
    * stream cut on its bytes): frames that carry content only are passed over unparsed, still in
    * `bytes`. Parsed: the rest is decoded as one text, as any stream is (cheaper than frame by
    * frame), and `bytes` is no longer given. Either way the frames that waited are read so first,
-   * for `waited()`.
+   * for `waited()`. `rewrite` (unread only): how each frame passed on goes out in `bytes`.
    */
-  relayAs(unread: boolean): boolean {
+  relayAs(unread: boolean, rewrite?: FrameRewrite): boolean {
     this.undecided = false;
     if (!this.framed) return false;
     this.unread = unread;
+    if (unread) this.rewrite = rewrite;
     if (this.waiting) {
       const read = this.readFrames(this.waiting);
       this.waiting = undefined;
@@ -99,6 +111,18 @@ export class FrameReader {
     // An unfinished frame: the decoder holds it as the splitter did, and has no message yet.
     sse.push(splitter.rest());
     return false;
+  }
+
+  /** The bytes of one read made before `relayAs` (its `frames`), as its rewrite makes each frame. */
+  rewritten({ bytes, frames }: FramesRead): Buffer {
+    const read = Buffer.from(bytes!.buffer, bytes!.byteOffset, bytes!.byteLength);
+    const out = new RewrittenFrames(read, read.toString("latin1"), this.rewrite!);
+    let from = 0;
+    for (const { end, chunk } of frames!) {
+      out.add(from, end, chunk);
+      from = end;
+    }
+    return out.result();
   }
 
   /** The frames that waited for `relayAs`, read as it said; once. */
@@ -172,33 +196,49 @@ export class FrameReader {
 
   /**
    * The whole frames of one read, one by one: parsed, or (relaying unread) passed over when they
-   * carry content only; those past the commit point wait while the relay has not said how it takes them (`relayLater`).
+   * carry content only; those past the commit point wait while the relay has not said how it takes
+   * them (`relayLater`). Relaying unread with a rewrite, the frames passed on are rewritten in `bytes`.
    */
   private readFrames(frames: SseFrames): FramesRead {
     const { bytes, text, ends } = frames;
     const { sse } = this.framed!;
     const content = this.unread ? this.adapter.contentOnlyFrames!(text, ends) : undefined;
+    // Before the relay decides, each frame passed on is noted, for a rewrite then.
+    const noted: ReadFrame[] | undefined = this.undecided ? [] : undefined;
     const chunks: UpstreamChunk[] = [];
     let unread = 0;
     let from = 0;
     // The end of the last frame passed on.
     let through = 0;
+    const out = this.rewrite ? new RewrittenFrames(bytes, text, this.rewrite) : undefined;
     for (let i = 0; i < ends.length; i++) {
       if (this.committed && this.undecided) {
         this.wait(frames, i, from);
         break;
       }
       const end = ends[i]!;
+      let chunk: UpstreamChunk | undefined;
       if (content?.[i]) unread++;
       else {
         // A whole frame holds one message at most (none: comments only).
         const [message] = this.decode(() => sse.whole(bytes.subarray(from, end)));
         if (this.failure !== undefined || (message && !this.take(message, chunks))) break;
+        if (message) chunk = chunks[chunks.length - 1];
       }
+      if (out) {
+        try {
+          out.add(from, end, chunk);
+        } catch (err) {
+          this.failure = err;
+          break;
+        }
+      }
+      noted?.push({ end, chunk });
       through = from = end;
       if (this.ended) break;
     }
-    return { chunks, bytes: through === bytes.length ? bytes : bytes.subarray(0, through), unread };
+    const passed = out ? out.result() : through === bytes.length ? bytes : bytes.subarray(0, through);
+    return noted ? { chunks, bytes: passed, unread, frames: noted } : { chunks, bytes: passed, unread };
   }
 
   /** Frames `i` on (from byte `from`) wait for `relayAs`, after any that already do. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { UpstreamChunk } from "../spec/stream-events.js";
+import type { FrameRewrite, UpstreamChunk } from "../spec/stream-events.js";
 import { advance, type BodyStep, chatRequest, scriptedProvider, sse, TIMEOUTS, turns, useFakeClock } from "./test-support/scripted-upstream.js";
 import type { Timeouts } from "../config/resolve.js";
 import { type OpenedUpstream, openUpstream } from "./upstream-attempt.js";
@@ -151,8 +151,8 @@ describe("stream timeouts", () => {
   });
 });
 
-/** Pipes the stream to a consumer that takes the upstream's bytes (and must get no frames); the pipe's outcome settles either way. */
-function relayBytes(stream: UpstreamStream, wait?: () => Promise<void>) {
+/** Pipes the stream to a consumer that takes the upstream's bytes (and must get no frames), rewritten if `rewrite`; the pipe's outcome settles either way. */
+function relayBytes(stream: UpstreamStream, wait?: () => Promise<void>, rewrite?: FrameRewrite) {
   const writes: Buffer[] = [];
   let outcome: { done: true } | { error: unknown } | undefined;
   const consumer = {
@@ -163,6 +163,7 @@ function relayBytes(stream: UpstreamStream, wait?: () => Promise<void>) {
       writes.push(Buffer.from(bytes));
       return wait?.();
     },
+    ...(rewrite ? { rewrite } : {}),
   };
   void stream.pipe(consumer).then(
     () => (outcome = { done: true }),
@@ -302,5 +303,55 @@ describe("a short answer that arrives with its first content (what follows waits
     expect(piped.text()).toBe(head + sse.text("lo"));
     expect(piped.outcome()).toMatchObject({ error: { code: "upstream_connection_error" } });
     expect(usageOf(chatRequest(true), { kind: "stream", api: "openai-chat", stream, ttftMs: 0 })).toMatchObject({ source: "estimated", outputTokens: countTextTokens("Hello") });
+  });
+});
+
+describe("relaying the upstream's bytes rewritten frame by frame (a same-format client whose frames must change)", () => {
+  // Marks each frame with how it was read (its chunk, or passed over unparsed), and drops finish frames: on the frame's text.
+  const rewrite: FrameRewrite = (frame, chunk) => (chunk?.events.some((e) => e.type === "finish") ? "" : frame.replace("data: {", `data: {"read":"${chunk ? "parsed" : "unparsed"}",`));
+  const marked = (frame: string, read: "parsed" | "unparsed") => frame.replace("data: {", `data: {"read":"${read}",`);
+
+  it("frames held before the relay began, those that waited for it and those after: each rewritten, its bytes kept, a character split across reads whole", async () => {
+    const wire = Buffer.from(sse.role + sse.text("Hé") + sse.text("a") + sse.text("🌍") + sse.finish + usageFrame + sse.done);
+    // The first read commits at "Hé", with "a" after it (it waits); the next ends inside the 🌍.
+    const cuts = [wire.indexOf(Buffer.from(sse.text("🌍"))), wire.indexOf(Buffer.from("🌍")) + 2, wire.length];
+    const run = open([...cuts.map((end, i) => ({ bytes: wire.subarray(i === 0 ? 0 : cuts[i - 1], end) })), { end: true }]);
+    await turns();
+    const stream = streamOf(run.settled());
+    const piped = relayBytes(stream, undefined, rewrite);
+    await turns();
+    expect(piped.outcome()).toEqual({ done: true });
+    expect(piped.writes.map((w) => w.toString("utf8"))).toEqual([
+      marked(sse.role, "parsed") + marked(sse.text("Hé"), "parsed") + marked(sse.text("a"), "unparsed"),
+      marked(sse.text("🌍"), "unparsed") + marked(usageFrame, "parsed"),
+    ]);
+    expect(stream.tap.reported).toMatchObject({ inputTokens: 5, outputTokens: 3, source: "reported" });
+    // The text of the frames passed over is read back from the bytes as they went out.
+    expect(stream.tap.output().join("")).toBe("Héa🌍");
+  });
+
+  it("a read whose frames the rewrite all leaves out writes nothing, and still moves the idle limit on", async () => {
+    const run = open([{ text: sse.role + sse.text("a") }, { text: sse.finish, afterMs: TIMEOUTS.idleMs - 1 }, { text: usageFrame + sse.done, afterMs: TIMEOUTS.idleMs - 1 }, { end: true }]);
+    await turns();
+    const piped = relayBytes(streamOf(run.settled()), undefined, rewrite);
+    await advance(2 * (TIMEOUTS.idleMs - 1));
+    expect(piped.outcome()).toEqual({ done: true });
+    expect(piped.writes.map((w) => w.toString("utf8"))).toEqual([marked(sse.role, "parsed") + marked(sse.text("a"), "parsed"), marked(usageFrame, "parsed")]);
+  });
+
+  it("a frame the rewrite cannot write fails the stream inside it, after the frames before it; the upstream is stopped", async () => {
+    const refusing: FrameRewrite = (frame, chunk) => {
+      if (frame.includes("never")) throw new Error("cannot rewrite this frame");
+      return rewrite(frame, chunk);
+    };
+    const run = open([{ text: sse.role + sse.text("a") }, { text: sse.text("b") + sse.text("never") + sse.text("c") }]);
+    await turns();
+    const stream = streamOf(run.settled());
+    const piped = relayBytes(stream, undefined, refusing);
+    await turns();
+    expect(piped.text()).toBe(marked(sse.role, "parsed") + marked(sse.text("a"), "parsed") + marked(sse.text("b"), "unparsed"));
+    expect(piped.outcome()).toMatchObject({ error: { message: "cannot rewrite this frame" } });
+    expect(stream.outcome).toBe("failed");
+    expect(run.provider.transport.destroyed).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import type { UpstreamChunk } from "../spec/stream-events.js";
+import type { FrameRewrite, UpstreamChunk } from "../spec/stream-events.js";
 import type { UpstreamHttpResponse } from "../transport/http-transport.js";
 import type { AttemptTimer } from "./attempt-timer.js";
 import type { FrameReader, FramesRead } from "./frame-reader.js";
@@ -20,6 +20,8 @@ export interface StreamConsumer {
    * frames of each network read; a returned promise makes it wait, as for `chunks`.
    */
   bytes?(bytes: Uint8Array): Promise<void> | undefined;
+  /** With `bytes`: how each frame goes out, when not as it came. */
+  rewrite?: FrameRewrite;
 }
 
 /**
@@ -58,8 +60,8 @@ export class UpstreamStream {
   error: unknown;
   private readonly body: Readable;
   private readonly held: UpstreamChunk[] = [];
-  /** The bytes of the held frames, when the reader cuts frames on the bytes. */
-  private readonly heldBytes: Uint8Array[] = [];
+  /** The bytes of the held frames (each read's, with where its frames end), when the reader cuts frames on the bytes. */
+  private readonly heldBytes: FramesRead[] = [];
   private consumer: StreamConsumer | undefined;
   /** The consumer takes the upstream's bytes as they came; only frames that may carry more than content are parsed. */
   private unread = false;
@@ -96,7 +98,7 @@ export class UpstreamStream {
   /** Relays every frame to `consumer`; resolves at the clean end, rejects on failure. */
   pipe(consumer: StreamConsumer): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.unread = this.reader.relayAs(consumer.bytes !== undefined);
+      this.unread = this.reader.relayAs(consumer.bytes !== undefined, consumer.rewrite);
       this.waiting = false;
       // What waited, read now as the relay takes it, joins what is held.
       if (this.outcome === "open") this.onRead(this.reader.waited());
@@ -109,7 +111,9 @@ export class UpstreamStream {
         if (this.unread) {
           // Tapped as they were read: by their parsed text before the relay began, by their bytes since.
           const held = this.heldBytes.splice(0);
-          if (held.length > 0) void consumer.bytes!(joined(held));
+          // Those read before the relay began are rewritten now; the frames that waited for it, as they were read.
+          const bytes = held.length === 0 ? undefined : joined(held.map((read) => (consumer.rewrite && read.frames ? this.reader.rewritten(read) : read.bytes!)));
+          if (bytes && bytes.length > 0) void consumer.bytes!(bytes);
         } else {
           this.heldBytes.length = 0;
           if (this.held.length > 0) void consumer.chunks(this.held.splice(0));
@@ -176,16 +180,17 @@ export class UpstreamStream {
     this.fail(failureOf(err ?? new Error("the upstream connection closed"), this.timer, this.timer.timeouts));
   }
 
-  private accept({ chunks, bytes, unread }: FramesRead): void {
+  private accept(read: FramesRead): void {
+    const { chunks, bytes, unread } = read;
     const consumer = this.consumer;
     if (!consumer) {
       this.held.push(...chunks);
-      if (bytes && bytes.length > 0) this.heldBytes.push(bytes);
+      if (read.bytes && read.bytes.length > 0) this.heldBytes.push(read);
       return;
     }
-    if (this.unread ? !bytes || bytes.length === 0 : chunks.length === 0) return;
-    // Content moves the idle limit on; the upstream's own comments do not.
+    // Content moves the idle limit on, even what a rewrite leaves out; the upstream's own comments do not.
     if (chunks.length > 0 || unread > 0) this.timer.touch();
+    if (this.unread ? !bytes || bytes.length === 0 : chunks.length === 0) return;
     let wait: Promise<void> | undefined;
     try {
       wait = this.unread ? consumer.bytes!(bytes!) : consumer.chunks(chunks);

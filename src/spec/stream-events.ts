@@ -31,3 +31,13 @@ export interface UpstreamChunk {
   /** True when this frame is also the stream's end marker (OpenAI Responses' response.completed): nothing after it is read. */
   final?: boolean;
 }
+
+/**
+ * How each frame goes out on the byte relay when a same-format client's frames must change (a
+ * Chat client that did not ask for usage). `frame`: one whole SSE frame, blank line included, as
+ * latin1 text (a character per byte: a UTF-8 character stays its bytes, wherever reads cut it);
+ * `chunk`: what it parsed into, when it was parsed (none for a frame passed over unparsed, or one
+ * without a message). Returns what goes out instead, latin1 too; "" for nothing. It may throw:
+ * the frame then fails the stream, as one that does not parse does.
+ */
+export type FrameRewrite = (frame: string, chunk: UpstreamChunk | undefined) => string;

@@ -36,8 +36,9 @@ export const relay: Stage<RoutedContext> = async (ctx) => {
   const heartbeat = setInterval(() => sink.write(SSE_HEARTBEAT), heartbeatMs);
   const { metrics } = ctx.services;
   metrics?.activeStreams.inc();
-  // The one place the upstream's bytes may go out as they came: the encoder would not change a
-  // frame and nothing keeps the frames (a cache, an idempotent replay). The stream decides if it can.
+  // The one place the upstream's bytes may go out: the encoder would not change a frame, or says
+  // how to on its bytes (`rewrite`), and nothing keeps the frames (a cache, an idempotent replay).
+  // The stream decides if it can.
   const verbatim = encoder.verbatim === true && !recorder;
   try {
     await upstream.stream.pipe({
@@ -56,6 +57,7 @@ export const relay: Stage<RoutedContext> = async (ctx) => {
               heartbeat.refresh();
               return sink.write(bytes);
             },
+            ...(encoder.rewrite ? { rewrite: encoder.rewrite } : {}),
           }
         : {}),
     });

@@ -1,13 +1,17 @@
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { passthroughChatEncoder } from "../../src/apis/openai-chat/encode-stream.js";
+import { parseChatRequest } from "../../src/apis/openai-chat/parse-request.js";
+import { parseChatChunk } from "../../src/providers/openai/chat-stream.js";
 import { countTextTokens } from "../../src/usage/tokenizer.js";
 import { createFakeUpstream, type FakeUpstream } from "../support/fake-upstream.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
 import { postSse } from "../support/sse-client.js";
 
-// A same-format stream whose client asked for usage goes out as the upstream's own bytes (only
-// the frames that may carry usage, an error or the end are parsed). Over real sockets, with the
-// openai SDK: the bytes, the usage, a cut and an error frame, and when the bytes are not relayed.
+// A same-format stream goes out as the upstream's own bytes (only the frames that may carry usage,
+// an error or the end are parsed): as they came to a client that asked for usage, each frame
+// rewritten for one that did not. Over real sockets, with the openai SDK: the bytes, the usage, a
+// cut and an error frame, and when the bytes are not relayed.
 
 const KEY = "tg-verbatim-client-key-0123";
 let upstream: FakeUpstream;
@@ -120,25 +124,63 @@ describe("a same-format stream with usage asked for: the upstream's bytes", () =
     const record = gw.records.at(-1)!;
     expect(record.outcome).toBe("failed");
   });
-});
 
-describe("when the frames must change, or be kept, they go through the encoder", () => {
-  // The upstream ends its lines in \r\n: its own bytes keep them, the encoder writes \n.
+  // The upstream ends its lines in \r\n: its own bytes keep them (a kept answer's encoder writes \n, below).
   test("usage asked for: the upstream's bytes, \\r\\n and all; [DONE] is the gateway's own", async () => {
     const bytes = wire("\r\n");
     upstream.enqueue({ kind: "sse", chunks: cutUp(bytes) });
     const res = await postSse(`${gw.baseURL}/chat/completions`, ask(withUsage), auth);
     expect(res.text).toBe(`${bytes.subarray(0, bytes.lastIndexOf("data: [DONE]")).toString("utf8")}data: [DONE]\n\n`);
   });
+});
 
-  test("usage not asked for: frames rewritten without the null usage, \\n framed", async () => {
-    upstream.enqueue({ kind: "sse", chunks: cutUp(wire("\r\n")) });
-    const res = await postSse(`${gw.baseURL}/chat/completions`, ask(), auth);
-    expect(res.text).not.toContain("\r");
-    expect(res.text).not.toContain('"usage"');
-    expect(res.payloads.slice(1, 1 + WORDS.length).map((p) => (JSON.parse(p) as { choices: [{ delta: { content: string } }] }).choices[0].delta.content)).toEqual(WORDS);
+describe("a same-format stream with usage not asked for: the upstream's bytes, each frame rewritten", () => {
+  // What the frames went out as before the byte relay served this client: each chunk parsed and
+  // written again by the encoder (no usage chunk, no null usage, \n framed).
+  const encoder = passthroughChatEncoder(parseChatRequest(ask()));
+  const encoded = `${payloads.map((p, i) => encoder.chunk(parseChatChunk(p, i === 0))).join("")}data: [DONE]\n\n`;
+
+  test("byte for byte what the encoder writes, \\n or \\r\\n upstream, however the reads cut it; the usage recorded", async () => {
+    for (const chunks of [cutUp(wire()), cutUp(wire("\r\n")), [wire()]]) {
+      upstream.enqueue({ kind: "sse", chunks });
+      const res = await postSse(`${gw.baseURL}/chat/completions`, ask(), auth);
+      expect(res.text).toBe(encoded);
+      expect(res.text).not.toContain('"usage"');
+      const record = await gw.recordOf(res.headers["x-request-id"]);
+      expect(record.outcome).toBe("complete");
+      expect(record.usage).toMatchObject({ inputTokens: 7, outputTokens: 6, source: "reported" });
+    }
   });
 
+  test("the openai SDK reads it: the text, and no usage", async () => {
+    upstream.enqueue({ kind: "sse", chunks: cutUp(wire()) });
+    const stream = await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "greet" }], stream: true });
+    let text = "";
+    const usages: unknown[] = [];
+    for await (const part of stream) {
+      text += part.choices[0]?.delta?.content ?? "";
+      if ("usage" in part) usages.push(part.usage);
+    }
+    expect(text).toBe(WORDS.join(""));
+    expect(usages).toEqual([]);
+  });
+
+  test("an error frame mid-stream: the SDK raises it, after the frames before it", async () => {
+    const head = payloads.slice(0, 3).map((p) => `data: ${p}\n\n`);
+    upstream.enqueue({ kind: "sse", chunks: [Buffer.from(head.join("")), Buffer.from('data: {"error":{"message":"the model is overloaded","type":"server_error"}}\n\n')] });
+    const stream = await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "greet" }], stream: true });
+    let text = "";
+    const read = async () => {
+      for await (const part of stream) text += part.choices[0]?.delta?.content ?? "";
+    };
+    await expect(read()).rejects.toThrow(/overloaded/);
+    expect(text).toBe(WORDS.slice(0, 2).join(""));
+    expect(gw.records.at(-1)!.outcome).toBe("failed");
+  });
+});
+
+describe("when the frames must be kept, they go through the encoder", () => {
+  // The encoder writes \n where the upstream wrote \r\n.
   test("an idempotency key (the answer is kept for replay): frames through the encoder, and the replay matches", async () => {
     upstream.enqueue({ kind: "sse", chunks: cutUp(wire("\r\n")) });
     const headers = { ...auth, "idempotency-key": "verbatim-1" };

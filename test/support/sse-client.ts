@@ -16,11 +16,12 @@ export async function postSse(url: string, body: unknown, headers: Record<string
   const res = await request(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
   const decoder = new SseDecoder();
   const messages: SseMessage[] = [];
-  let text = "";
+  const received: Buffer[] = [];
   for await (const bytes of res.body) {
-    text += Buffer.from(bytes).toString("utf8");
+    received.push(Buffer.from(bytes));
     messages.push(...decoder.push(bytes));
   }
   messages.push(...decoder.end());
-  return { status: res.statusCode, headers: res.headers, payloads: messages.map((m) => m.data), messages, text };
+  // Decoded whole: a character the network split stays one.
+  return { status: res.statusCode, headers: res.headers, payloads: messages.map((m) => m.data), messages, text: Buffer.concat(received).toString("utf8") };
 }

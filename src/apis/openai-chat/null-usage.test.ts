@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { withoutNullUsage } from "./encode-stream.js";
+import { withoutNullUsage } from "./null-usage.js";
 
 /** What the field's removal means: the chunk parsed, its top-level null usage deleted. */
 function parsedWithout(raw: string): unknown {
