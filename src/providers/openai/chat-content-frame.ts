@@ -1,41 +1,35 @@
 import { isJsonDataFrame } from "../../sse/data-frame.js";
 
-const isSpace = (code: number) => code === 32 || code === 9;
-
-/** The value after a key (ending at `after`) is not null. */
-function notNull(text: string, after: number): boolean {
-  let i = after;
-  while (isSpace(text.charCodeAt(i))) i++;
-  if (text.charCodeAt(i) !== 58 /* : */) return true;
-  i++;
-  while (isSpace(text.charCodeAt(i))) i++;
-  return !text.startsWith("null", i);
-}
-
 /**
- * Marks as not content-only each frame holding `"key"` (split as `head` + `tail`) where `rulesOut`
- * says so. One search over the whole read, on `tail`, whose first character should be rare in
- * chunks: the engine stops at every occurrence of it, and `"` is everywhere in JSON.
+ * Where a key stands that rules its frame out, all found in one search over the read: `"error"`;
+ * `"usage"` or `"finish_reason"` unless what follows is `:` and `null` (spaces or tabs around the
+ * colon). Each key is looked for by its tail, whose first letter should be rare in chunks (the
+ * engine skips ahead to it, and `"` is everywhere in JSON), the rest of it behind the tail. No
+ * tail can begin inside another (none begins with a letter of another's that it could continue
+ * from), so the one search finds every one. A key is looked for with its quotes, which a string
+ * value cannot hold unescaped, so text never matches.
  */
-function ruleOut(text: string, ends: readonly number[], content: boolean[], head: string, tail: string, rulesOut: (text: string, after: number) => boolean): void {
-  let frame = 0;
-  for (let at = text.indexOf(tail); at !== -1; at = text.indexOf(tail, at + tail.length)) {
-    if (at < head.length || !text.startsWith(head, at - head.length)) continue;
-    while (ends[frame]! <= at) frame++;
-    if (content[frame] && rulesOut(text, at + tail.length)) content[frame] = false;
-  }
-}
+const RULES_OUT = /(?<="e)rror"|(?<=")usage"(?![ \t]*:[ \t]*null)|(?<="finish)_reason"(?![ \t]*:[ \t]*null)/g;
+
+/** The length of the tail that ends just before `after`, by its last letter. */
+const tailBefore = (text: string, after: number) => {
+  const last = text.charCodeAt(after - 2);
+  return last === 114 /* r */ ? 'rror"'.length : last === 101 /* e */ ? 'usage"'.length : '_reason"'.length;
+};
 
 /**
- * Which frames of a Chat Completions stream read certainly carry content only: one `data:`
- * line of a JSON object with no `"error"` key, and every `"usage"` and `"finish_reason"` null.
- * A key is looked for with its quotes, which a string value cannot hold unescaped, so text
- * never matches; a value that happens to read "usage" or "error" only costs a parse.
+ * Which frames of a Chat Completions stream read certainly carry content only: one `data:` line
+ * of a JSON object with no `"error"` key, and every `"usage"` and `"finish_reason"` null. A value
+ * that happens to read "usage" or "error" only costs a parse.
  */
 export function chatContentFrames(text: string, ends: readonly number[]): boolean[] {
   const content = ends.map((end, i) => isJsonDataFrame(text, i === 0 ? 0 : ends[i - 1]!, end, "data: {"));
-  ruleOut(text, ends, content, '"e', 'rror"', () => true);
-  ruleOut(text, ends, content, '"', 'usage"', notNull);
-  ruleOut(text, ends, content, '"finish', '_reason"', notNull);
+  let frame = 0;
+  RULES_OUT.lastIndex = 0;
+  while (RULES_OUT.test(text)) {
+    const at = RULES_OUT.lastIndex - tailBefore(text, RULES_OUT.lastIndex);
+    while (ends[frame]! <= at) frame++;
+    content[frame] = false;
+  }
   return content;
 }
