@@ -163,6 +163,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       retention: config.ledger.retention,
       intervalMs: config.ledger.maintenanceIntervalMs,
       onError: (err) => observability.warn("ledger", `Maintenance failed: ${String(err)}`),
+      onWarning: (message) => observability.warn("ledger", message),
     });
     m.start();
     return m;

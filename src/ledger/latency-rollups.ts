@@ -1,8 +1,6 @@
 import type { Sql } from "../store/sql.js";
+import { type HourlyRollups, type RefreshOptions, refreshHours } from "./hour-refresh.js";
 import { bucketSql } from "./latency-histogram.js";
-import { HOUR_MS, lockDay } from "./rollups.js";
-
-const DAY_MS = 86_400_000;
 
 /** The request columns `/admin/performance` groups by; `all` is every request. */
 export type LatencyDim = "all" | "route" | "model" | "provider";
@@ -26,47 +24,24 @@ function histogramSelect(dims: readonly LatencyDim[], t: string): string {
       GROUP BY 1, 2, 3, 4, 5`;
 }
 
-/** Takes the oldest marked hour no other instance is computing (PostgreSQL skips the ones locked), or none. */
-const CLAIM = {
-  postgres: "DELETE FROM tollgate_latency_dirty WHERE hour = (SELECT hour FROM tollgate_latency_dirty WHERE hour < $1 ORDER BY hour LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING hour",
-  sqlite: "DELETE FROM tollgate_latency_dirty WHERE hour = (SELECT hour FROM tollgate_latency_dirty WHERE hour < $1 ORDER BY hour LIMIT 1) RETURNING hour",
+/** The latency histograms as the refresh computes them (hour-refresh.ts). */
+const LATENCY: HourlyRollups = {
+  dirtyTable: "tollgate_latency_dirty",
+  hourlyTable: "tollgate_latency_hourly",
+  dailyTable: "tollgate_latency_daily",
+  columns: ["dim", "hour", "grp", "metric", "bucket", "n"],
+  hourSelect: () => `SELECT dim, t, grp, metric, bucket, n FROM (${histogramSelect(["all", "route", "model", "provider"], "CAST($1 AS BIGINT)")}) h`,
+  daySelect: (day, hours) => `SELECT dim, ${day}, grp, metric, bucket, SUM(n) FROM ${hours} GROUP BY dim, grp, metric, bucket`,
 };
 
 /**
  * Recomputes the latency histograms of up to `limit` hours marked since they were last
- * computed, oldest first, one transaction per hour: the hour from raw rows, then its day
- * from the day's hours. Each hour is claimed in its transaction, so instances running this
- * at once share the work. Hours before `rawCutoff` lost their raw rows to retention: their
- * histograms stay as they were. Hours from `before` on wait (see LedgerMaintenance). Returns the
- * hours refreshed.
+ * computed, oldest first: the hour from raw rows, then its day from the day's hours. Each
+ * hour is claimed before it is computed, so instances running this at once share the work.
+ * Hours before `rawCutoff` lost their raw rows to retention: their histograms stay as they
+ * were. Hours from `before` on wait (see LedgerMaintenance). On SQLite the raw rows are read
+ * off the event loop (hour-refresh.ts). Returns the hours refreshed.
  */
-export async function refreshLatencyRollups(sql: Sql, limit: number, rawCutoff?: number, before = Number.MAX_SAFE_INTEGER): Promise<number> {
-  let done = 0;
-  while (done < limit) {
-    const claimed = await sql.transaction(async (tx) => {
-      // Unmarked first: a row written meanwhile marks the hour again, and it is recomputed next time.
-      const [row] = await tx.query<{ hour: number }>(CLAIM[tx.dialect], [before]);
-      if (!row) return false;
-      const { hour } = row;
-      if (rawCutoff !== undefined && hour < rawCutoff) return true;
-      await tx.query("DELETE FROM tollgate_latency_hourly WHERE hour = $1", [hour]);
-      await tx.query(
-        `INSERT INTO tollgate_latency_hourly (dim, hour, grp, metric, bucket, n)
-         SELECT dim, t, grp, metric, bucket, n FROM (${histogramSelect(["all", "route", "model", "provider"], "CAST($1 AS BIGINT)")}) h`,
-        [hour, hour + HOUR_MS],
-      );
-      const day = hour - (hour % DAY_MS);
-      await lockDay(tx, "tollgate_latency_daily", day);
-      await tx.query("DELETE FROM tollgate_latency_daily WHERE day = $1", [day]);
-      await tx.query(
-        `INSERT INTO tollgate_latency_daily (dim, day, grp, metric, bucket, n)
-         SELECT dim, $1, grp, metric, bucket, SUM(n) FROM tollgate_latency_hourly WHERE hour >= $1 AND hour < $2 GROUP BY dim, grp, metric, bucket`,
-        [day, day + DAY_MS],
-      );
-      return true;
-    });
-    if (!claimed) break;
-    done++;
-  }
-  return done;
+export function refreshLatencyRollups(sql: Sql, limit: number, rawCutoff?: number, before = Number.MAX_SAFE_INTEGER, options?: RefreshOptions): Promise<number> {
+  return refreshHours(sql, LATENCY, limit, rawCutoff, before, options);
 }

@@ -10,6 +10,8 @@ export interface LedgerMaintenanceOptions {
   /** How often maintenance runs. */
   intervalMs: number;
   onError: (err: unknown) => void;
+  /** Something went wrong and was worked around (SQLite: rollups computed on the event loop after the worker failed). */
+  onWarning?: (message: string) => void;
   now?: () => number;
 }
 
@@ -41,6 +43,8 @@ export class LedgerMaintenance {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Aborted by close(): a SQLite worker's read under way is dropped (its hour stays marked). */
+  private readonly abort = new AbortController();
 
   constructor(
     private readonly sql: Sql,
@@ -68,9 +72,14 @@ export class LedgerMaintenance {
     // The hour still being written waits until it ends: reports read a marked hour from raw
     // rows anyway, and recomputing it every run cost its rows each time (on SQLite, 150k rows
     // held the event loop ~3 s a minute).
+    // On SQLite the hour's raw rows are read by a worker thread, off the event loop.
     const openHour = now - (now % HOUR_MS);
-    const refreshedHours = await refreshRollups(this.sql, REFRESH_PER_RUN, rawCutoff, openHour);
-    const refreshedLatencyHours = await refreshLatencyRollups(this.sql, REFRESH_PER_RUN, rawCutoff, openHour);
+    const refresh = {
+      signal: this.abort.signal,
+      onFallback: (err: unknown) => this.options.onWarning?.(`SQLite rollups computed on the event loop this run: the worker failed (${String(err)})`),
+    };
+    const refreshedHours = await refreshRollups(this.sql, REFRESH_PER_RUN, rawCutoff, openHour, refresh);
+    const refreshedLatencyHours = await refreshLatencyRollups(this.sql, REFRESH_PER_RUN, rawCutoff, openHour, refresh);
     const retention = await applyRetention(this.sql, { raw: rawCutoff, rollup: rollupDays === undefined ? undefined : now - rollupDays * DAY_MS });
     return { ...retention, movedRequests, refreshedHours, refreshedLatencyHours };
   }
@@ -78,6 +87,7 @@ export class LedgerMaintenance {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    this.abort.abort(new Error("ledger maintenance closed"));
     await this.running;
   }
 
@@ -87,7 +97,8 @@ export class LedgerMaintenance {
       const run = this.runOnce().then(
         (report) => this.schedule(report.movedRequests > 0 || report.refreshedHours >= REFRESH_PER_RUN || report.refreshedLatencyHours >= REFRESH_PER_RUN ? BUSY_INTERVAL_MS : this.options.intervalMs),
         (err: unknown) => {
-          this.options.onError(err);
+          // A run cut short by close() failed on purpose.
+          if (!this.closed) this.options.onError(err);
           this.schedule(this.options.intervalMs);
         },
       );

@@ -1,4 +1,5 @@
 import type { Sql } from "../store/sql.js";
+import { type HourlyRollups, type RefreshOptions, refreshHours } from "./hour-refresh.js";
 import { hasLegacyRows } from "./partitions.js";
 import { providerHealthRaw } from "./provider-health-sql.js";
 
@@ -33,56 +34,29 @@ function hourRollupSelect(dialect: Sql["dialect"]): string {
 
 const DAY_MS = 86_400_000;
 
-/**
- * PostgreSQL: one transaction at a time recomputes a day's row of `table`, until it commits.
- * Two hours of one day computed at once would otherwise both delete the day (seeing nothing
- * committed yet) and then both insert it: a duplicate key. SQLite has one writer anyway.
- */
-export async function lockDay(tx: Sql, table: string, day: number): Promise<void> {
-  if (tx.dialect === "postgres") await tx.query("SELECT pg_advisory_xact_lock(hashtext($1), $2)", [table, Math.floor(day / DAY_MS)]);
-}
-
-/** Takes the oldest marked hour no other instance is computing (PostgreSQL skips the ones locked), or none. */
-const CLAIM = {
-  postgres: "DELETE FROM tollgate_rollup_dirty WHERE hour = (SELECT hour FROM tollgate_rollup_dirty WHERE hour < $1 ORDER BY hour LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING hour",
-  sqlite: "DELETE FROM tollgate_rollup_dirty WHERE hour = (SELECT hour FROM tollgate_rollup_dirty WHERE hour < $1 ORDER BY hour LIMIT 1) RETURNING hour",
+/** The usage sums as the refresh computes them (hour-refresh.ts). */
+const USAGE: HourlyRollups = {
+  dirtyTable: "tollgate_rollup_dirty",
+  hourlyTable: "tollgate_usage_hourly",
+  dailyTable: "tollgate_usage_daily",
+  columns: ["dim", "hour", "grp", ...MEASURES.split(", ")],
+  hourSelect: hourRollupSelect,
+  daySelect: (day, hours) =>
+    `SELECT dim, ${day}, grp, ${MEASURES.split(", ")
+      .map((m) => `SUM(${m})`)
+      .join(", ")} FROM ${hours} GROUP BY dim, grp`,
 };
 
 /**
  * Recomputes the rollups of up to `limit` hours that got rows since they were last
- * computed, oldest first, one transaction per hour: the hour from raw rows, then its day
- * from the day's hours. Each hour is claimed in its transaction, so instances running this
- * at once share the work. Hours before `rawCutoff` lost their raw rows to retention: their
- * rollups stay as they were. Hours from `before` on wait (see LedgerMaintenance). Returns the
- * hours refreshed.
+ * computed, oldest first: the hour from raw rows, then its day from the day's hours. Each
+ * hour is claimed before it is computed, so instances running this at once share the work.
+ * Hours before `rawCutoff` lost their raw rows to retention: their rollups stay as they
+ * were. Hours from `before` on wait (see LedgerMaintenance). On SQLite the raw rows are
+ * read off the event loop (hour-refresh.ts). Returns the hours refreshed.
  */
-export async function refreshRollups(sql: Sql, limit: number, rawCutoff?: number, before = Number.MAX_SAFE_INTEGER): Promise<number> {
-  let done = 0;
-  while (done < limit) {
-    const claimed = await sql.transaction(async (tx) => {
-      // Unmarked first: a row written meanwhile marks the hour again, and it is recomputed next time.
-      const [row] = await tx.query<{ hour: number }>(CLAIM[tx.dialect], [before]);
-      if (!row) return false;
-      const { hour } = row;
-      if (rawCutoff !== undefined && hour < rawCutoff) return true;
-      await tx.query("DELETE FROM tollgate_usage_hourly WHERE hour = $1", [hour]);
-      await tx.query(`INSERT INTO tollgate_usage_hourly (dim, hour, grp, ${MEASURES}) ${hourRollupSelect(tx.dialect)}`, [hour, hour + HOUR_MS]);
-      const day = hour - (hour % DAY_MS);
-      await lockDay(tx, "tollgate_usage_daily", day);
-      await tx.query("DELETE FROM tollgate_usage_daily WHERE day = $1", [day]);
-      await tx.query(
-        `INSERT INTO tollgate_usage_daily (dim, day, grp, ${MEASURES})
-         SELECT dim, $1, grp, ${MEASURES.split(", ")
-           .map((m) => `SUM(${m})`)
-           .join(", ")} FROM tollgate_usage_hourly WHERE hour >= $1 AND hour < $2 GROUP BY dim, grp`,
-        [day, day + DAY_MS],
-      );
-      return true;
-    });
-    if (!claimed) break;
-    done++;
-  }
-  return done;
+export function refreshRollups(sql: Sql, limit: number, rawCutoff?: number, before = Number.MAX_SAFE_INTEGER, options?: RefreshOptions): Promise<number> {
+  return refreshHours(sql, USAGE, limit, rawCutoff, before, options);
 }
 
 /** Marks hours to be recomputed (their rows changed, e.g. by a repricing run). */
@@ -140,7 +114,8 @@ async function dirtyRuns(sql: Sql, from: number, to: number, family: RollupFamil
   if (hoursFrom >= hoursTo || (sql.dialect === "postgres" && (await hasLegacyRows(sql)))) return undefined;
   const dirtyRows = await sql.query<{ hour: number }>(`SELECT hour FROM ${DIRTY_TABLE[family]} WHERE hour >= $1 AND hour < $2 ORDER BY hour LIMIT ${MAX_DIRTY_IN_RANGE + 1}`, [hoursFrom, hoursTo]);
   if (dirtyRows.length > MAX_DIRTY_IN_RANGE) return undefined;
-  return runs(dirtyRows.map(({ hour }) => ({ from: hour, to: hour + HOUR_MS })));
+  // Floored: a mark off the hour is an hour claimed and being computed (hour-refresh.ts), still marked.
+  return runs(dirtyRows.map(({ hour }) => ({ from: floorTo(hour, HOUR_MS), to: floorTo(hour, HOUR_MS) + HOUR_MS })));
 }
 
 function cut(from: number, to: number, dirty: Range[] | undefined, family: RollupFamily, days: boolean): RangeSplit {

@@ -16,5 +16,13 @@ export interface Sql {
    * given (SQLite's INTEGER affinity stores whole ones as integers).
    */
   runEach?(sql: string, rows: readonly (readonly unknown[])[]): void;
+  /**
+   * SQLite stores in a file only: runs one read-only statement on a connection of its own in a
+   * worker thread, so that a long aggregate never holds the event loop. It reads what was
+   * committed when it starts (WAL), never this store's open transaction. Rows come as arrays in
+   * column order, integers as BigInt (exact beyond 2^53). Rejects with `signal`'s reason when
+   * it aborts (the worker is stopped), and once the store is closed.
+   */
+  queryInWorker?(sql: string, params?: readonly unknown[], signal?: AbortSignal): Promise<unknown[][]>;
   close(): Promise<void>;
 }

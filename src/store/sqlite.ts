@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { Sql } from "./sql.js";
+import { SqliteReader } from "./sqlite-reader.js";
 
 // `$n` outside string literals; literals are matched first so their contents are kept.
 const PLACEHOLDER = /'(?:[^']|'')*'|\$(\d+)/g;
@@ -41,7 +42,9 @@ class Mutex {
 /**
  * An embedded SQLite database. better-sqlite3 is synchronous and has one connection, so
  * an open transaction would absorb any statement issued meanwhile: every statement
- * outside a transaction, and every transaction, waits its turn on one mutex.
+ * outside a transaction, and every transaction, waits its turn on one mutex. A file
+ * database also reads off the event loop (`queryInWorker`: a worker thread's own
+ * connection, which only reads; WAL lets it read while this one writes).
  */
 export function openSqlite(file: string): Sql {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
@@ -73,6 +76,7 @@ export function openSqlite(file: string): Sql {
 
   const mutex = new Mutex();
   let savepoints = 0;
+  const reader = file === ":memory:" ? undefined : new SqliteReader(resolve(file));
 
   /** A handle bound to an open transaction: runs directly, since it holds the mutex. */
   const transactionHandle = (): { tx: Sql; end(): void } => {
@@ -135,6 +139,12 @@ export function openSqlite(file: string): Sql {
           end();
         }
       }),
-    close: () => mutex.run(() => void db.close()),
+    ...(reader && {
+      queryInWorker: (sql: string, params: readonly unknown[] = [], signal?: AbortSignal) => reader.query(toSqlitePlaceholders(sql), params.length > 0 ? bindings(params) : undefined, signal),
+    }),
+    close: async () => {
+      await reader?.close();
+      await mutex.run(() => void db.close());
+    },
   };
 }
