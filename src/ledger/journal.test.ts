@@ -36,6 +36,19 @@ describe("Journal", () => {
     expect(existsSync(join(dir, "journal.lock"))).toBe(false);
   });
 
+  it("keeps each line's own segment when a write fills it: a crash after rotations loses nothing", () => {
+    // Every line fills a segment, so each append starts a new one.
+    const j = journal({ segmentBytes: 1 });
+    j.begin(begin(1), () => 0);
+    j.end(makeRecord(2));
+    j.begin(begin(3), () => 0);
+    j.end(makeRecord(4));
+    j.close();
+    const again = journal();
+    expect(again.recovered.map((r) => r.id)).toEqual([begin(1).id, begin(3).id]);
+    expect([...again.spooledBatches(10)]).toEqual([[makeRecord(2), makeRecord(4)]]);
+  });
+
   it("writes who is billed, not the caller's limits and allow-lists, and finds the rest again after a crash", () => {
     const identity = { keyId: "key_1", userId: "bob", teamId: "red", endUser: "eve", tags: { env: "prod" } };
     const checked = { allowedModels: ["chat"], allowedOrigins: ["https://a.example"], limits: { rpm: 5 }, userLimits: { tpm: 9 }, teamLimits: { rpm: 7 } };

@@ -337,13 +337,16 @@ export class Journal {
     return lines;
   }
 
-  /** Writes the line, with the hints waiting before it, in one write(2). */
+  /**
+   * Writes the line, with the hints waiting before it, in one write(2). A full segment is closed
+   * before the write, not after: callers hold `current` as the segment their line is in.
+   */
   private append(line: Line): void {
+    if (this.currentBytes >= this.segmentBytes) this.rotate();
     const text = `${this.hints}${JSON.stringify(line)}\n`;
     this.hints = "";
     this.currentBytes += writeSync(this.fd, text);
     this.dirty = true;
-    if (this.currentBytes >= this.segmentBytes) this.rotate();
   }
 
   /**
