@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
+import type { Sql } from "../../src/store/sql.js";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../../src/store/test-support/test-database.js";
 import { buildDist, killAll, removeTempDirs, spawnCli, tempDir, tempFile, type CliProcess } from "../support/cli-process.js";
 import { createFakeUpstream, type FakeUpstream, type RecordedRequest } from "../support/fake-upstream.js";
@@ -60,25 +62,55 @@ async function start(config: string, env: Record<string, string>, cwd: string): 
 }
 
 interface ClientResult {
+  /** Also in the prompt, so the upstream's copy of the request names it. */
+  tag: string;
   id?: string;
   /** The client received the whole answer. */
   complete: boolean;
 }
 
+let sent = 0;
 async function send(url: string, agent: Agent, stream: boolean): Promise<ClientResult> {
+  const tag = `r${sent++}`;
   try {
     const res = await request(`${url}/v1/chat/completions`, {
       method: "POST",
       dispatcher: agent,
       headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "m", stream, max_tokens: 400, messages: [{ role: "user", content: "Invent a holiday." }] }),
+      body: JSON.stringify({ model: "m", stream, max_tokens: 400, messages: [{ role: "user", content: `Invent a holiday. ${tag}` }] }),
     });
     const id = res.headers["x-request-id"] as string | undefined;
     const text = await res.body.text();
-    return { ...(id ? { id } : {}), complete: res.statusCode === 200 && (stream ? text.includes("data: [DONE]") : text.includes('"choices"')) };
+    return { tag, ...(id ? { id } : {}), complete: res.statusCode === 200 && (stream ? text.includes("data: [DONE]") : text.includes('"choices"')) };
   } catch {
-    return { complete: false };
+    return { tag, complete: false };
   }
+}
+
+/** What a missing row needs explained: the requests the upstream saw without one, what the ledger set aside, what the gateways warned. */
+async function diagnosis(sql: Sql, seen: RecordedRequest[], results: ClientResult[], gateways: CliProcess[], spool: string): Promise<string> {
+  const rows = await sql.query<{ id: string; attempts: number; outcome: string }>("SELECT id, attempts, outcome FROM tollgate_ledger_requests");
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const byTag = new Map(results.map((r) => [r.tag, r]));
+  const tags = seen.map((r) => /holiday\. (r\d+)/.exec(r.rawBody)?.[1] ?? "?");
+  const lines = [`upstream saw ${tags.length} (twice: ${tags.filter((t, i) => tags.indexOf(t) !== i).join(" ") || "none"}), rows ${rows.length}`];
+  for (const tag of tags) {
+    const result = byTag.get(tag);
+    const row = result?.id ? byId.get(result.id) : undefined;
+    if (result?.id && (!row || row.attempts === 0)) lines.push(`${tag} ${result.id} (${result.complete ? "answered" : "cut"}): ${row ? "row without attempts" : "no row"}`);
+  }
+  // Requests cut before their headers: matched by count only.
+  const clientIds = new Set(results.flatMap((r) => r.id ?? []));
+  lines.push(`cut before an id: ${tags.filter((t) => !byTag.get(t)?.id).length} seen upstream, ${rows.filter((r) => r.attempts > 0 && !clientIds.has(r.id)).length} rows`);
+  const rejected = join(spool, "ledger-rejected.jsonl");
+  if (existsSync(rejected)) lines.push(`set aside: ${readFileSync(rejected, "utf8").slice(0, 2_000)}`);
+  for (const [i, g] of gateways.entries())
+    for (const line of g
+      .stderr()
+      .split("\n")
+      .filter((l) => /warn|error|refused/i.test(l)))
+      lines.push(`gateway ${i}: ${line.slice(0, 500)}`);
+  return lines.join("\n");
 }
 
 describe.each(storeKinds)("SIGKILL during bursts, on %s", (kind) => {
@@ -113,9 +145,11 @@ models: { m: { retry: { maxRetries: 0 }, targets: [{ provider: up, model: m }] }
     const seen = () => upstream.requests.slice(firstRequest);
     const finished = (list: RecordedRequest[]) => list.filter((r) => r.finishedAt !== undefined).length;
     const results: ClientResult[] = [];
+    const gateways: CliProcess[] = [];
 
     for (let run = 0; run < RUNS; run++) {
       const { cli, url } = await start(config, env, work);
+      gateways.push(cli);
       const agent = new Agent({ connections: BURST });
       const before = seen().length;
       // Half the burst streams, half does not, interleaved.
@@ -145,12 +179,17 @@ models: { m: { retry: { maxRetries: 0 }, targets: [{ provider: up, model: m }] }
 
     // A last start replays the journal; the ledger then holds one row per upstream request.
     const { cli, url } = await start(config, env, work);
+    gateways.push(cli);
     const sql = await openStore(db.url);
     try {
       const upstreamSaw = seen().length;
       // Rows of requests that reached the upstream (those refused before it have rows with no attempt).
       const reached = "SELECT id, outcome, usage_source, input_tokens, output_tokens, cost_nanos FROM tollgate_ledger_requests WHERE attempts > 0";
-      await vi.waitFor(async () => expect((await sql.query(reached)).length).toBe(upstreamSaw), { timeout: 30_000, interval: 20 });
+      await vi
+        .waitFor(async () => expect((await sql.query(reached)).length).toBe(upstreamSaw), { timeout: 30_000, interval: 20 })
+        .catch(async (err: unknown) => {
+          throw new Error(`${String(err)}\n${await diagnosis(sql, seen(), results, gateways, join(work, "spool"))}`);
+        });
       const rows = await sql.query<{ id: string; outcome: string; usage_source: string | null; input_tokens: number; output_tokens: number; cost_nanos: number | string }>(reached);
       const byId = new Map(rows.map((r) => [r.id, r]));
       const message = seedMessage(seed, `${kind}: ${rows.length} rows, upstream saw ${upstreamSaw}, finished ${finished(seen())}`);
