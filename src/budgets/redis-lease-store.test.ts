@@ -95,6 +95,40 @@ test("a reservation that fits in the lease costs no round trip; spend reaches Re
   client.disconnect();
 });
 
+test("from the lease, a reservation naming a counter twice or made again holds the sums; its settlement gives each hold back once", async () => {
+  const client = await connected(testClient());
+  let commands = 0;
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = (...args: Parameters<typeof send>) => {
+    commands++;
+    return send(...args);
+  };
+  const store = new RedisLeaseStore(client, `${prefix}:sums`);
+  const limit = 1_000_000;
+  expect(await store.reserve("r0", [line("c", limit, 100), line("d", limit, 100)], 60_000)).toEqual({ ok: true });
+  const drawn = commands;
+  expect(await store.reserve("r1", [line("c", limit, 50), line("c", limit, 50), line("d", limit, 10)], 60_000)).toEqual({ ok: true });
+  expect(await store.reserve("r1", [line("d", limit, 5)], 60_000)).toEqual({ ok: true });
+  expect(commands).toBe(drawn);
+  expect(await store.read(["c", "d"])).toEqual([
+    { spent: 0, reserved: 200 },
+    { spent: 0, reserved: 115 },
+  ]);
+  // Names c twice and not d: c's hold goes once, d's all the same.
+  await store.settle("r1", [line("c", limit, 30), line("c", limit, 20)]);
+  expect(await store.read(["c", "d"])).toEqual([
+    { spent: 50, reserved: 100 },
+    { spent: 0, reserved: 100 },
+  ]);
+  await store.settle("r0", [line("c", limit, 1), line("d", limit, 2)]);
+  expect(await store.read(["c", "d"])).toEqual([
+    { spent: 51, reserved: 0 },
+    { spent: 2, reserved: 0 },
+  ]);
+  await store.close();
+  client.disconnect();
+});
+
 test("reads on any instance reflect spend once the settlement's script is applied", async () => {
   const keyPrefix = `${prefix}:reads`;
   const [a, b] = [new RedisLeaseStore(clients[0]!, keyPrefix), new RedisLeaseStore(clients[1]!, keyPrefix)];
