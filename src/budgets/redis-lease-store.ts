@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import type { Cluster, Redis } from "ioredis";
 import { checkReservationId, checkReserve, checkSettle } from "./check-lines.js";
+import { budgetClient, firstConnection, type RedisBudgetStoreOptions } from "./redis-client.js";
 import { LEASE_LUA } from "./redis-lease-lua.js";
 import { READ_LUA } from "./redis-lua.js";
-import { RedisScript } from "./redis-script.js";
-import { budgetClient, firstConnection, MAX_BATCH, type RedisBudgetStoreOptions } from "./redis-store.js";
+import { MAX_BATCH, RedisScript } from "./redis-script.js";
 import type { BudgetStore, CounterLine, CounterState, ReserveResult, SettleOptions } from "./types.js";
 import { WINDOW_GRACE_MS } from "./windows.js";
 
