@@ -10,9 +10,13 @@
 // anything else using that Redis) and how long a reservation waits for its answer, under that
 // load and unloaded (one request at a time, 1-2 ms apart). The Redis store is measured with
 // leases (RedisLeaseStore, what the gateway uses) and, for comparison, without
-// (RedisBudgetStore: one script per turn for every reservation and settlement).
+// (RedisBudgetStore, the releases before leases: one script per turn for every reservation and
+// settlement). That one is test support now, left out of dist/: it is compiled from src/ into
+// node_modules/.cache/tollgate-bench (where its imports resolve) first, a few seconds.
 // Redis: BENCH_REDIS_URL (default the local one), keys under a prefix of this run, deleted
 // afterwards.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +24,9 @@ import { fileURLToPath } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (file) => import(path.join(ROOT, "dist/budgets", file));
 const { MemoryBudgetStore } = await dist("memory-store.js");
-const { RedisBudgetStore, BUDGET_REDIS_OPTIONS } = await dist("redis-store.js");
+// Builds before the store moved to test support have both in dist/budgets/redis-store.js.
+const { BUDGET_REDIS_OPTIONS } = await dist("redis-client.js").catch(() => dist("redis-store.js"));
+const { RedisBudgetStore } = await previousStore();
 // Absent from builds before leases: then only the direct store is measured.
 const { RedisLeaseStore } = await dist("redis-lease-store.js").catch(() => ({}));
 const { FailoverBudgetStore } = await dist("failover-store.js");
@@ -72,6 +78,18 @@ async function run(store, label, waits = [], n = N, concurrency = CONCURRENCY) {
   await Promise.all(Array.from({ length: concurrency }, worker));
   const used = process.cpuUsage(cpu);
   return (used.user + used.system) / n;
+}
+
+/** RedisBudgetStore: from the sources when they keep it in test support, else from the build. */
+async function previousStore() {
+  const source = path.join(ROOT, "src/budgets/test-support/redis-store.ts");
+  if (!fs.existsSync(source)) return dist("redis-store.js");
+  const out = path.join(ROOT, "node_modules/.cache/tollgate-bench");
+  const tsc = path.join(ROOT, "node_modules/typescript/bin/tsc");
+  const options = ["--outDir", out, "--rootDir", path.join(ROOT, "src"), "--module", "nodenext", "--target", "es2022", "--lib", "es2023", "--types", "node", "--skipLibCheck"];
+  // Another process, so that the compiler's work and garbage stay out of this one's CPU time.
+  execFileSync(process.execPath, [tsc, source, ...options], { stdio: "inherit" });
+  return import(path.join(out, "budgets/test-support/redis-store.js"));
 }
 
 /** A client like the gateway's (BUDGET_REDIS_OPTIONS), counting the commands it sends and its socket writes. */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { linesFor, rulesFromLimits } from "../budgets/counter-lines.js";
 import { MemoryBudgetStore } from "../budgets/memory-store.js";
-import { RedisBudgetStore } from "../budgets/redis-store.js";
+import { RedisBudgetStore } from "../budgets/test-support/redis-store.js";
 import { connected, deleteKeysUnder, testClient, uniquePrefix } from "../budgets/test-support/redis.js";
 import type { BudgetStore } from "../budgets/types.js";
 import { insertRecords } from "../ledger/insert-records.js";

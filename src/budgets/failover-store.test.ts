@@ -1,9 +1,11 @@
-import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, test, vi } from "vitest";
 import { waitFor } from "../../test/support/fake-upstream.js";
 import { BudgetStoreUnavailableError } from "./errors.js";
 import { FailoverBudgetStore } from "./failover-store.js";
 import { MemoryBudgetStore } from "./memory-store.js";
-import { BUDGET_REDIS_OPTIONS, RedisBudgetStore } from "./redis-store.js";
+import { RedisLeaseStore } from "./redis-lease-store.js";
+import { BUDGET_REDIS_OPTIONS } from "./redis-client.js";
+import { RedisBudgetStore } from "./test-support/redis-store.js";
 import { connected, deleteKeysUnder, testClient, TEST_REDIS_PORT, uniquePrefix } from "./test-support/redis.js";
 import { closedPort, TcpProxy } from "../../test/support/tcp-proxy.js";
 import type { CounterLine } from "./types.js";
@@ -157,4 +159,27 @@ test("a reservation the primary applied though the call failed is released once 
   expect(await store.read(["c"])).toEqual([{ spent: 0, reserved: 7 }]);
   await waitFor(async () => (await primary.read(["c"]))[0]?.reserved === 0, { message: "the lost reservation was never released" });
   expect(logs).toHaveLength(2);
+});
+
+test("a reservation granted from a lease (no I/O) makes no timer; a call left pending still times out", async () => {
+  const leases = new RedisLeaseStore(direct, `${prefix}:${++stores}`);
+  cleanups.push(() => leases.close());
+  const answering = new FailoverBudgetStore(leases, "closed", new MemoryBudgetStore(), () => {}, { timeoutMs: 1_000 });
+  const stuck = new (class extends MemoryBudgetStore {
+    override reserve(): Promise<never> {
+      return new Promise(() => {});
+    }
+  })();
+  const pending = new FailoverBudgetStore(stuck, "closed", new MemoryBudgetStore(), () => {}, { timeoutMs: 50 });
+  // The first reservation draws the lease from Redis.
+  expect(await answering.reserve("r1", [line("c", 1_000, 1)], 60_000)).toEqual({ ok: true });
+  const timers = vi.spyOn(globalThis, "setTimeout");
+  try {
+    expect(await answering.reserve("r2", [line("c", 1_000, 1)], 60_000)).toEqual({ ok: true });
+    expect(timers).not.toHaveBeenCalled();
+    await expect(pending.reserve("r1", [line("c", 10, 1)], 60_000)).rejects.toBeInstanceOf(BudgetStoreUnavailableError);
+    expect(timers).toHaveBeenCalledTimes(1);
+  } finally {
+    timers.mockRestore();
+  }
 });

@@ -150,16 +150,32 @@ export class FailoverBudgetStore implements BudgetStore {
   }
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+/**
+ * `promise`, or a rejection once `ms` pass without its answer. A call answered with no I/O (a
+ * reservation granted from a lease) has settled before this turn's microtasks end: only a call
+ * still pending then gets a timer.
+ */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    promise.then(
+      (value) => {
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        settled = true;
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+    // Queued after the reaction above: an answer already there has run it by then.
+    queueMicrotask(() => {
+      if (!settled) timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    });
   });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function describe(error: unknown): string {

@@ -25,7 +25,7 @@ interface Counter {
 
 /**
  * Counters in this process only: for a single instance, for tests, and as the local
- * fallback when Redis is down. Same semantics as `RedisBudgetStore`; nothing is swept
+ * fallback when Redis is down. Same semantics as the Redis stores; nothing is swept
  * on a timer, expired reservations and ended windows are dropped when next touched.
  */
 export class MemoryBudgetStore implements BudgetStore {

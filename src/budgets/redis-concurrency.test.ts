@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { mulberry32, randomInt, seedMessage, testSeed } from "../../test/support/fixtures.js";
 import { RedisLeaseStore } from "./redis-lease-store.js";
-import { RedisBudgetStore } from "./redis-store.js";
+import { RedisBudgetStore } from "./test-support/redis-store.js";
 import { connected, deleteKeysUnder, testClient, uniquePrefix } from "./test-support/redis.js";
 import type { CounterLine } from "./types.js";
 import { windowOf } from "./windows.js";

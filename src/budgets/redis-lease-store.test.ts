@@ -2,9 +2,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { waitFor } from "../../test/support/fake-upstream.js";
 import { RedisLeaseStore } from "./redis-lease-store.js";
-import { connected, deleteKeysUnder, testClient, uniquePrefix } from "./test-support/redis.js";
+import { connected, deleteKeysUnder, keysUnder, testClient, TEST_REDIS_PORT, uniquePrefix } from "./test-support/redis.js";
 import type { CounterLine } from "./types.js";
-import { windowOf } from "./windows.js";
+import { WINDOW_GRACE_MS, windowOf } from "./windows.js";
 
 const prefix = uniquePrefix("redis-lease-store");
 // Separate connections stand for separate gateway instances.
@@ -95,6 +95,40 @@ test("a reservation that fits in the lease costs no round trip; spend reaches Re
   client.disconnect();
 });
 
+test("from the lease, a reservation naming a counter twice or made again holds the sums; its settlement gives each hold back once", async () => {
+  const client = await connected(testClient());
+  let commands = 0;
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = (...args: Parameters<typeof send>) => {
+    commands++;
+    return send(...args);
+  };
+  const store = new RedisLeaseStore(client, `${prefix}:sums`);
+  const limit = 1_000_000;
+  expect(await store.reserve("r0", [line("c", limit, 100), line("d", limit, 100)], 60_000)).toEqual({ ok: true });
+  const drawn = commands;
+  expect(await store.reserve("r1", [line("c", limit, 50), line("c", limit, 50), line("d", limit, 10)], 60_000)).toEqual({ ok: true });
+  expect(await store.reserve("r1", [line("d", limit, 5)], 60_000)).toEqual({ ok: true });
+  expect(commands).toBe(drawn);
+  expect(await store.read(["c", "d"])).toEqual([
+    { spent: 0, reserved: 200 },
+    { spent: 0, reserved: 115 },
+  ]);
+  // Names c twice and not d: c's hold goes once, d's all the same.
+  await store.settle("r1", [line("c", limit, 30), line("c", limit, 20)]);
+  expect(await store.read(["c", "d"])).toEqual([
+    { spent: 50, reserved: 100 },
+    { spent: 0, reserved: 100 },
+  ]);
+  await store.settle("r0", [line("c", limit, 1), line("d", limit, 2)]);
+  expect(await store.read(["c", "d"])).toEqual([
+    { spent: 51, reserved: 0 },
+    { spent: 2, reserved: 0 },
+  ]);
+  await store.close();
+  client.disconnect();
+});
+
 test("reads on any instance reflect spend once the settlement's script is applied", async () => {
   const keyPrefix = `${prefix}:reads`;
   const [a, b] = [new RedisLeaseStore(clients[0]!, keyPrefix), new RedisLeaseStore(clients[1]!, keyPrefix)];
@@ -168,4 +202,48 @@ test("after a crash, the restart's replayed settlements count once, whether or n
   await restarted.recovered();
   expect(await raw(keyPrefix, "c")).toEqual({ spent: 65, reserved: 0 });
   await Promise.all([dead.close(), restarted.close(), other.close()]);
+});
+
+test("a counter's keys share one hash tag and expire a grace after their window, a total's never; the instance's own keys expire", async () => {
+  const keyPrefix = `${prefix}:keys`;
+  const store = new RedisLeaseStore(redis, keyPrefix);
+  const end = windowOf("hour", Date.now()).end;
+  // Settled, the lease keeps room for more: its reservation stays in the counters' keys.
+  await store.reserve("r1", [line("hourly", 1_000, 1, end), line("total", 1_000, 1)], 60_000);
+  await store.settle("r1", [line("hourly", 1_000, 1, end), line("total", 1_000, 1)]);
+  const keys = await keysUnder(redis, `${keyPrefix}}`);
+  const counters = keys.filter((k) => /:[sre]:(hourly|total)$/.test(k)).sort();
+  expect(counters).toEqual(["e:hourly", "e:total", "r:hourly", "r:total", "s:hourly", "s:total"].map((suffix) => `{${keyPrefix}}:${suffix}`));
+  for (const key of counters) expect(await redis.pexpiretime(key)).toBe(key.endsWith("hourly") ? end + WINDOW_GRACE_MS : -1);
+  // The rest: this instance's lease owners and done marks.
+  const own = keys.filter((k) => !counters.includes(k));
+  expect(own.map((k) => k.slice(`{${keyPrefix}}:`.length, `{${keyPrefix}}:`.length + 2)).sort()).toEqual(["d:", "o:"]);
+  for (const key of own) expect(await redis.pexpiretime(key)).toBeGreaterThan(0);
+  await store.close();
+});
+
+test("amounts past 14 digits stay exact integers", async () => {
+  const store = new RedisLeaseStore(redis, `${prefix}:big`);
+  const big = 2 ** 53 - 1;
+  expect(await store.reserve("r1", [line("c", big, big - 2)], 60_000)).toEqual({ ok: true });
+  expect(await store.reserve("r2", [line("c", big, 3)], 60_000)).toMatchObject({ ok: false, remaining: 2 });
+  await store.settle("r1", [line("c", big, 123_456_789_012_345)]);
+  expect(await store.read(["c"])).toEqual([{ spent: 123_456_789_012_345, reserved: 0 }]);
+  await store.close();
+});
+
+test("refuses a prefix with braces, which would break the hash tag", () => {
+  expect(() => new RedisLeaseStore(redis, "a{b}")).toThrow(RangeError);
+});
+
+test("closes a client it created from a URL, never one it was given", async () => {
+  const owned = new RedisLeaseStore(`redis://127.0.0.1:${TEST_REDIS_PORT}`, `${prefix}:url`);
+  // The first call waits for the first connection rather than failing fast.
+  expect(await owned.read(["c"])).toEqual([{ spent: 0, reserved: 0 }]);
+  await owned.close();
+  await expect(owned.read(["c"])).rejects.toThrow();
+
+  const given = new RedisLeaseStore(redis, `${prefix}:given`);
+  await given.close();
+  expect(await given.read(["c"])).toEqual([{ spent: 0, reserved: 0 }]);
 });

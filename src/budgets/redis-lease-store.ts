@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import type { Cluster, Redis } from "ioredis";
 import { checkReservationId, checkReserve, checkSettle } from "./check-lines.js";
+import { budgetClient, firstConnection, type RedisBudgetStoreOptions } from "./redis-client.js";
 import { LEASE_LUA } from "./redis-lease-lua.js";
 import { READ_LUA } from "./redis-lua.js";
-import { RedisScript } from "./redis-script.js";
-import { budgetClient, firstConnection, MAX_BATCH, type RedisBudgetStoreOptions } from "./redis-store.js";
+import { MAX_BATCH, RedisScript } from "./redis-script.js";
 import type { BudgetStore, CounterLine, CounterState, ReserveResult, SettleOptions } from "./types.js";
 import { WINDOW_GRACE_MS } from "./windows.js";
 
@@ -54,9 +54,19 @@ interface Lease {
   lastUsed: number;
 }
 
+type Hold = Pick<CounterLine, "counter" | "amount">;
+
 interface Held {
-  lines: Map<string, number>;
+  /** What it holds on each counter, one line per counter: most often the request's own lines (see `perCounter`). */
+  lines: readonly Hold[];
   expiresAt: number;
+}
+
+/** A draw's part taken from the lease at once (`claimed`), and what it asks Redis for the lease (`want`); `line.amount` is the total. */
+interface Claim {
+  line: CounterLine;
+  claimed: number;
+  want: number;
 }
 
 type Ordered =
@@ -64,7 +74,7 @@ type Ordered =
       kind: "d";
       id: string;
       lines: readonly CounterLine[];
-      claims: Map<string, { claimed: number; total: number; want: number }>;
+      claims: Claim[];
       ttlMs: number;
       resolve: (r: ReserveResult) => void;
       reject: (e: unknown) => void;
@@ -141,43 +151,28 @@ export class RedisLeaseStore implements BudgetStore {
     const now = this.now();
     this.expireHolds(now);
     if (ttlMs > this.maxTtl) this.maxTtl = ttlMs;
-    const totals = new Map<string, { total: number; line: CounterLine }>();
-    for (const line of lines) {
-      const entry = totals.get(line.counter);
-      if (entry) entry.total += line.amount;
-      else totals.set(line.counter, { total: line.amount, line });
-    }
+    const totals = perCounter(lines);
     let local = true;
-    for (const [counter, { total, line }] of totals) {
-      const lease = this.leaseFor(counter, line.windowEndsAt);
+    for (const line of totals) {
+      const lease = this.leaseFor(line.counter, line.windowEndsAt);
       lease.lastUsed = now;
       const free = lease.confirmed - lease.sent - lease.unsent - lease.holds;
       // Free room of zero grants nothing, not even zero: a counter spent past its limit refuses everyone.
-      if (!(free > 0 && total <= free && now + ttlMs <= lease.validUntil && line.limit >= lease.limit)) local = false;
+      if (!(free > 0 && line.amount <= free && now + ttlMs <= lease.validUntil && line.limit >= lease.limit)) local = false;
     }
-    const held = this.held.get(reservationId) ?? { lines: new Map<string, number>(), expiresAt: 0 };
-    const hold = (counter: string, amount: number) => {
-      this.leases.get(counter)!.holds += amount;
-      held.lines.set(counter, (held.lines.get(counter) ?? 0) + amount);
-    };
-    const keep = () => {
-      held.expiresAt = now + ttlMs;
-      this.held.set(reservationId, held);
-      if (held.expiresAt < this.nextExpiry) this.nextExpiry = held.expiresAt;
-    };
     if (local) {
-      for (const [counter, { total }] of totals) hold(counter, total);
-      keep();
+      for (const line of totals) this.leases.get(line.counter)!.holds += line.amount;
+      this.keep(reservationId, totals, now + ttlMs);
       return OK;
     }
     // Take what the lease has free now (so later requests cannot), and draw the rest from Redis.
-    const claims = new Map<string, { claimed: number; total: number; want: number }>();
-    for (const [counter, { total }] of totals) {
-      const lease = this.leases.get(counter)!;
+    const claims: Claim[] = [];
+    for (const line of totals) {
+      const lease = this.leases.get(line.counter)!;
       const free = now + ttlMs <= lease.validUntil ? Math.max(0, lease.confirmed - lease.sent - lease.unsent - lease.holds) : 0;
-      const claimed = Math.min(free, total);
+      const claimed = Math.min(free, line.amount);
       lease.holds += claimed;
-      claims.set(counter, { claimed, total, want: Math.max(LEASE_REQUESTS * total, lease.holds + total - claimed) });
+      claims.push({ line, claimed, want: Math.max(LEASE_REQUESTS * line.amount, lease.holds + line.amount - claimed) });
     }
     return new Promise((resolve, reject) => {
       this.ordered.push({
@@ -187,18 +182,19 @@ export class RedisLeaseStore implements BudgetStore {
         claims,
         ttlMs,
         resolve: (result) => {
-          for (const [counter, claim] of claims) {
-            this.leaseFor(counter, totals.get(counter)!.line.windowEndsAt).holds -= claim.claimed;
-            if (result.ok) hold(counter, claim.total);
+          for (const { line, claimed } of claims) {
+            const lease = this.leaseFor(line.counter, line.windowEndsAt);
+            lease.holds -= claimed;
+            if (result.ok) {
+              lease.holds += line.amount;
+              lease.limit = line.limit;
+            }
           }
-          if (result.ok) {
-            for (const [counter, { line }] of totals) this.leases.get(counter)!.limit = line.limit;
-            keep();
-          }
+          if (result.ok) this.keep(reservationId, totals, now + ttlMs);
           resolve(result);
         },
         reject: (error) => {
-          for (const [counter, claim] of claims) this.leaseFor(counter, totals.get(counter)!.line.windowEndsAt).holds -= claim.claimed;
+          for (const { line, claimed } of claims) this.leaseFor(line.counter, line.windowEndsAt).holds -= claimed;
           reject(error);
         },
       });
@@ -222,9 +218,10 @@ export class RedisLeaseStore implements BudgetStore {
     }
     if (held) this.held.delete(reservationId);
     let queued = held !== undefined;
-    for (const line of actual) {
-      const hold = held?.lines.get(line.counter) ?? 0;
-      held?.lines.delete(line.counter);
+    for (let i = 0; i < actual.length; i++) {
+      const line = actual[i]!;
+      // A counter named twice gives back its hold once.
+      const hold = held && indexOf(actual, line.counter, i) === -1 ? amountOn(held.lines, line.counter) : 0;
       const lease = this.leases.get(line.counter);
       if (lease) lease.holds -= hold;
       // A window already past its grace no longer limits anyone.
@@ -244,7 +241,9 @@ export class RedisLeaseStore implements BudgetStore {
       queued = true;
     }
     if (held) {
-      for (const [counter, amount] of held.lines) {
+      // Counters it held that the settlement does not name.
+      for (const { counter, amount } of held.lines) {
+        if (indexOf(actual, counter, actual.length) !== -1) continue;
         const lease = this.leases.get(counter);
         if (lease) lease.holds -= amount;
       }
@@ -327,6 +326,13 @@ export class RedisLeaseStore implements BudgetStore {
     return this.connection;
   }
 
+  /** Holds `lines` for the reservation until `expiresAt`; made again (a further call of the request), it adds to what it held. */
+  private keep(reservationId: string, lines: readonly Hold[], expiresAt: number): void {
+    const held = this.held.get(reservationId);
+    this.held.set(reservationId, { lines: held ? sumPerCounter([...held.lines, ...lines]) : lines, expiresAt });
+    if (expiresAt < this.nextExpiry) this.nextExpiry = expiresAt;
+  }
+
   private leaseFor(counter: string, windowEndsAt: number): Lease {
     let lease = this.leases.get(counter);
     if (!lease) {
@@ -367,7 +373,7 @@ export class RedisLeaseStore implements BudgetStore {
         this.nextExpiry = Math.min(this.nextExpiry, held.expiresAt);
         continue;
       }
-      for (const [counter, amount] of held.lines) {
+      for (const { counter, amount } of held.lines) {
         const lease = this.leases.get(counter);
         if (lease) lease.holds -= amount;
       }
@@ -460,9 +466,9 @@ export class RedisLeaseStore implements BudgetStore {
     if (marks.length > 0) ops.push("m", marks.length, ...marks);
     for (const op of ordered) {
       if (op.kind === "d") {
-        ops.push("d", op.lines.length, op.claims.size);
+        ops.push("d", op.lines.length, op.claims.length);
         for (const line of op.lines) ops.push(position(line.counter, line.windowEndsAt), line.limit, line.amount);
-        for (const [counter, claim] of op.claims) ops.push(position(counter, endOf(counter)), claim.claimed, claim.want);
+        for (const { line, claimed, want } of op.claims) ops.push(position(line.counter, endOf(line.counter)), claimed, want);
       } else if (op.kind === "p") {
         ops.push("p", op.id, op.lines.length);
         for (const line of op.lines) ops.push(position(line.counter, line.windowEndsAt), line.amount);
@@ -530,4 +536,33 @@ export class RedisLeaseStore implements BudgetStore {
     }
     for (const waiter of waiters) waiter.resolve();
   }
+}
+
+/**
+ * One line per counter, its amount the sum of the lines naming it (the first stands for it).
+ * Requests name each counter once: they get their own lines back, with nothing allocated.
+ */
+function perCounter(lines: readonly CounterLine[]): readonly CounterLine[] {
+  for (let i = 1; i < lines.length; i++) if (indexOf(lines, lines[i]!.counter, i) !== -1) return sumPerCounter(lines);
+  return lines;
+}
+
+function sumPerCounter<T extends Hold>(lines: readonly T[]): T[] {
+  const sums = new Map<string, T>();
+  for (const line of lines) {
+    const first = sums.get(line.counter);
+    sums.set(line.counter, first ? { ...first, amount: first.amount + line.amount } : line);
+  }
+  return [...sums.values()];
+}
+
+/** Where `counter` is among `lines[0..end)`, or -1 (a linear scan: a request has a handful of lines). */
+function indexOf(lines: readonly Hold[], counter: string, end: number): number {
+  for (let i = 0; i < end; i++) if (lines[i]!.counter === counter) return i;
+  return -1;
+}
+
+function amountOn(lines: readonly Hold[], counter: string): number {
+  const at = indexOf(lines, counter, lines.length);
+  return at === -1 ? 0 : lines[at]!.amount;
 }

@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 
+/** At most this many operations per script: one long script keeps every other client of the server waiting. */
+export const MAX_BATCH = 100;
+
 /**
  * A Lua script run by EVALSHA, falling back to EVAL when the server does not know it
  * (first use, a restart, SCRIPT FLUSH, a failover to a replica): the body is sent only then.

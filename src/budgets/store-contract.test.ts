@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { linesFor } from "./counter-lines.js";
 import { MemoryBudgetStore } from "./memory-store.js";
 import { RedisLeaseStore } from "./redis-lease-store.js";
-import { RedisBudgetStore } from "./redis-store.js";
+import { RedisBudgetStore } from "./test-support/redis-store.js";
 import { connected, deleteKeysUnder, testClient, uniquePrefix } from "./test-support/redis.js";
 import type { BudgetRule, BudgetStore, CounterLine } from "./types.js";
 import { windowOf } from "./windows.js";

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { BUDGET_REDIS_OPTIONS } from "../budgets/redis-store.js";
+import { BUDGET_REDIS_OPTIONS } from "../budgets/redis-client.js";
 import type { CacheStore } from "./cache-store.js";
 
 /**

@@ -56,11 +56,19 @@ describe("Journal", () => {
     j.begin({ ...begin(1), identity: { ...identity, ...checked } }, () => 0);
     j.begin({ ...begin(2), identity: { ...identity, ...checked } }, () => 0);
     j.end(makeRecord(2, { identity: { ...identity, ...checked } }));
-    // Closed with a request open and a record not in the database: both stay for the next start.
+    // As the gateway calls it: one identity object from begin to end.
+    const same = { ...identity, ...checked };
+    j.begin({ ...begin(3), identity: same }, () => 0);
+    j.end(makeRecord(3, { identity: same }));
+    // A record ending with another identity than it began with bills the one it ends with.
+    const other = { ...identity, tags: { env: "dev" } };
+    j.begin({ ...begin(4), identity: same }, () => 0);
+    j.end(makeRecord(4, { identity: { ...other, ...checked } }));
+    // Closed with a request open and records not in the database: all stay for the next start.
     j.close();
     const again = journal();
     expect(again.recovered).toEqual([{ ...begin(1), identity, outputTokens: 0, lastSeenAt: begin(1).startedAt }]);
-    expect([...again.spooledBatches(10)]).toEqual([[makeRecord(2, { identity })]]);
+    expect([...again.spooledBatches(10)]).toEqual([[makeRecord(2, { identity }), makeRecord(3, { identity }), makeRecord(4, { identity: other })]]);
   });
 
   it("ends a request once: a second end of the same id writes nothing", () => {

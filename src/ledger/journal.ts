@@ -93,7 +93,8 @@ export class Journal {
   /** Segments on disk, ascending. */
   private readonly segments: number[] = [];
   /** Requests in flight: their relayed output so far, in tokens, and the last figure written. */
-  private readonly live = new Map<string, { relayed: () => number; written: number }>();
+  /** Requests begun and not ended: their relayed tokens, and the identity their begin line billed (the end line bills the same). */
+  private readonly live = new Map<string, { relayed: () => number; written: number; identity?: Identity; billed?: Identity }>();
   /** Requests that reserved budget and have not settled it: their begin line (and segment) is kept until they do. */
   private readonly unsettled = new Map<string, { segment: number; budget: JournalBudgetLine[] }>();
   private readonly lockPath: string;
@@ -147,10 +148,11 @@ export class Journal {
   /** A request's first upstream call starts; `relayed` tells how many output tokens reached the client so far. */
   begin(entry: JournalBegin, relayed: () => number): void {
     if (this.closed || this.entries.has(entry.id)) return;
-    this.append({ b: entry.identity ? { ...entry, identity: billedIdentity(entry.identity) } : entry });
+    const billed = entry.identity && billedIdentity(entry.identity);
+    this.append({ b: billed ? { ...entry, identity: billed } : entry });
     this.entries.set(entry.id, { beginSegment: this.current, state: "open" });
     this.hold(this.current);
-    this.live.set(entry.id, { relayed, written: 0 });
+    this.live.set(entry.id, billed ? { relayed, written: 0, identity: entry.identity, billed } : { relayed, written: 0 });
     if (entry.budget?.length) this.holdUnsettled(entry.id, this.current, entry.budget);
   }
 
@@ -173,7 +175,10 @@ export class Journal {
   end(record: RequestRecord): void {
     const entry = this.entries.get(record.id);
     if (this.closed || entry?.endSegment !== undefined) return;
-    this.append({ e: record.identity ? { ...record, identity: billedIdentity(record.identity) } : record });
+    const live = this.live.get(record.id);
+    // The same identity as the begin line's (identities are not changed once set): billed once.
+    const billed = record.identity && (live?.identity === record.identity ? live.billed! : billedIdentity(record.identity));
+    this.append({ e: billed ? { ...record, identity: billed } : record });
     this.live.delete(record.id);
     if (entry?.beginSegment !== undefined) this.release(entry.beginSegment);
     this.entries.set(record.id, { endSegment: this.current, state: "pending" });

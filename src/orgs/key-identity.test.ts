@@ -68,4 +68,29 @@ describe("keyIdentity", () => {
     const later = NOW + 10_000;
     expect(await keyIdentity(key, orgs, later).catch((e: unknown) => renderError(e).status)).toBe(401);
   });
+  test("the models are those the key, its user and its team all allow, in the key's order", async () => {
+    await store.createTeam({ id: "red", allowedModels: ["big", "fast", "tiny"], tags: {}, limits: {}, createdAt: NOW, updatedAt: NOW });
+    await store.createUser({ id: "alice", role: "member", teams: ["red"], allowedModels: ["tiny", "big", "fast"], tags: {}, limits: {}, createdAt: NOW, updatedAt: NOW });
+    const wide = { ...key, allowedModels: ["fast", "other", "big"] };
+    expect((await keyIdentity(wide, orgs, NOW)).allowedModels).toEqual(["fast", "big"]);
+    await store.updateTeam("red", { allowedModels: ["fast"] }, NOW);
+    orgs.forget("team", "red");
+    expect((await keyIdentity(wide, orgs, NOW)).allowedModels).toEqual(["fast"]);
+    const open = { ...key, allowedModels: undefined };
+    expect((await keyIdentity(open, orgs, NOW)).allowedModels).toEqual(["fast"]);
+  });
+
+  test("once read, the team and user records answer from the cache until their ttl ends, and then are read again", async () => {
+    await store.createTeam({ id: "red", tags: { team: "red" }, limits: {}, createdAt: NOW, updatedAt: NOW });
+    await store.createUser({ id: "alice", role: "member", teams: ["red"], tags: {}, limits: {}, createdAt: NOW, updatedAt: NOW });
+    expect((await keyIdentity(key, orgs, NOW)).tags).toEqual({ env: "prod", team: "red" });
+    await store.updateTeam("red", { tags: { team: "blue" } }, NOW);
+    await store.updateUser("alice", { disabledAt: NOW }, NOW);
+    expect((await keyIdentity(key, orgs, NOW + 4_999)).tags).toEqual({ env: "prod", team: "red" });
+    const refused = await keyIdentity(key, orgs, NOW + 5_000).catch((e: unknown) => renderError(e));
+    expect(refused).toMatchObject({ status: 401, body: { error: { message: "API key key_1 belongs to a disabled user." } } });
+    await store.updateUser("alice", { disabledAt: null }, NOW);
+    orgs.forget("user", "alice");
+    expect((await keyIdentity(key, orgs, NOW + 5_001)).tags).toEqual({ env: "prod", team: "blue" });
+  });
 });

@@ -1,17 +1,19 @@
 import { AuthenticationError } from "../errors/gateway-error.js";
 import type { KeyRecord } from "../keys/types.js";
 import type { Identity } from "../spec/identity.js";
-import type { OrgDirectory } from "./org-directory.js";
-import type { OrgProfile } from "./types.js";
+import type { Loaded, OrgDirectory } from "./org-directory.js";
+import type { OrgProfile, TeamRecord, UserRecord } from "./types.js";
 
-/** Models allowed by every level that sets a list (undefined: all). */
-function intersect(lists: (string[] | undefined)[]): string[] | undefined {
-  const set = lists.filter((l): l is string[] => l !== undefined);
-  if (set.length === 0) return undefined;
-  return set.reduce((acc, list) => acc.filter((m) => list.includes(m)));
+/** Models allowed by both lists where both set one (undefined: all); a single list as it is. */
+function narrow(models: string[] | undefined, list: string[] | undefined): string[] | undefined {
+  if (models === undefined) return list;
+  return list === undefined ? models : models.filter((m) => list.includes(m));
 }
 
 const hasLimits = (p: OrgProfile | undefined) => p !== undefined && Object.keys(p.limits).length > 0;
+
+/** A key without a team has none to read. */
+const NO_TEAM: Loaded<TeamRecord> = { value: undefined };
 
 /**
  * Who a virtual key's caller is, with what its team and user records add: their budgets
@@ -19,12 +21,21 @@ const hasLimits = (p: OrgProfile | undefined) => p !== undefined && Object.keys(
  * under the key's. A disabled team or user stops all of its keys.
  */
 export async function keyIdentity(key: KeyRecord, orgs: OrgDirectory, now = Date.now()): Promise<Identity> {
-  const [team, user] = await Promise.all([key.teamId !== undefined ? orgs.team(key.teamId, now) : undefined, orgs.user(key.userId, now)]);
+  // Both records read recently (nearly every request): nothing to wait for.
+  const team = key.teamId === undefined ? NO_TEAM : orgs.loadedTeam(key.teamId, now);
+  const user = orgs.loadedUser(key.userId, now);
+  if (team && user) return identityOf(key, team.value, user.value);
+  const [teamRecord, userRecord] = await Promise.all([key.teamId !== undefined ? orgs.team(key.teamId, now) : undefined, orgs.user(key.userId, now)]);
+  return identityOf(key, teamRecord, userRecord);
+}
+
+function identityOf(key: KeyRecord, team: TeamRecord | undefined, user: UserRecord | undefined): Identity {
   if (team?.disabledAt !== undefined) throw new AuthenticationError("invalid_api_key", `API key ${key.id} belongs to team ${key.teamId}, which is disabled.`);
   if (user?.disabledAt !== undefined) throw new AuthenticationError("invalid_api_key", `API key ${key.id} belongs to a disabled user.`);
   const identity: Identity = { keyId: key.id, userId: key.userId, tags: { ...team?.tags, ...user?.tags, ...key.tags }, limits: key.limits };
   if (key.teamId !== undefined) identity.teamId = key.teamId;
-  const models = intersect([key.allowedModels, user?.allowedModels, team?.allowedModels]);
+  // Narrowed by each level that sets a list: the key's, its user's, its team's.
+  const models = narrow(narrow(key.allowedModels, user?.allowedModels), team?.allowedModels);
   if (models !== undefined) identity.allowedModels = models;
   if (key.allowedOrigins !== undefined) identity.allowedOrigins = key.allowedOrigins;
   if (hasLimits(user)) identity.userLimits = user!.limits;

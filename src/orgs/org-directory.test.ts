@@ -26,3 +26,26 @@ test("a burst of lookups reads a record once; after the ttl, or once forgotten, 
   expect(reads).toBe(3);
   await sql.close();
 });
+
+test("a record read is at hand without waiting until its ttl ends; a failed read leaves nothing", async () => {
+  const sql = await openStore("sqlite::memory:");
+  const store = new OrgStore(sql);
+  await store.createUser({ id: "alice", role: "member", teams: [], tags: {}, limits: {}, createdAt: 0, updatedAt: 0 });
+  let fail = false;
+  const getTeam = store.getTeam.bind(store);
+  store.getTeam = (id) => (fail ? Promise.reject(new Error("database down")) : getTeam(id));
+  const orgs = new OrgDirectory(() => Promise.resolve(store), 1000);
+  expect(orgs.loadedUser("alice", 10)).toBeUndefined();
+  const reading = orgs.user("alice", 10);
+  expect(orgs.loadedUser("alice", 10)).toBeUndefined();
+  await reading;
+  expect(orgs.loadedUser("alice", 1009)?.value?.id).toBe("alice");
+  expect(orgs.loadedUser("alice", 1010)).toBeUndefined();
+  // No such team is an answer too.
+  await orgs.team("none", 10);
+  expect(orgs.loadedTeam("none", 10)).toHaveProperty("value", undefined);
+  fail = true;
+  await expect(orgs.team("red", 10)).rejects.toThrow("database down");
+  expect(orgs.loadedTeam("red", 10)).toBeUndefined();
+  await sql.close();
+});

@@ -10,8 +10,8 @@ const MAX_CACHED = 10_000;
  */
 export class OrgDirectory {
   // The lookup itself is cached, so a burst of requests with a new key reads each record once.
-  private readonly teams = new Map<string, { record: Promise<TeamRecord | undefined>; at: number }>();
-  private readonly users = new Map<string, { record: Promise<UserRecord | undefined>; at: number }>();
+  private readonly teams = new Map<string, Entry<TeamRecord>>();
+  private readonly users = new Map<string, Entry<UserRecord>>();
 
   constructor(
     readonly store: () => Promise<OrgStore>,
@@ -26,21 +26,55 @@ export class OrgDirectory {
     return this.cached(this.users, id, now, async () => (await this.store()).getUser(id));
   }
 
+  /** The team as `team` would answer, if that answer is already here (read within the ttl): no promise to wait on. */
+  loadedTeam(id: string, now = Date.now()): Loaded<TeamRecord> | undefined {
+    return this.loaded(this.teams, id, now);
+  }
+
+  loadedUser(id: string, now = Date.now()): Loaded<UserRecord> | undefined {
+    return this.loaded(this.users, id, now);
+  }
+
   /** Drops a record from the cache (after changing it here). */
   forget(kind: "team" | "user", id: string): void {
     (kind === "team" ? this.teams : this.users).delete(id);
   }
 
-  private cached<T>(cache: Map<string, { record: Promise<T | undefined>; at: number }>, id: string, now: number, load: () => Promise<T | undefined>): Promise<T | undefined> {
+  private loaded<T>(cache: Map<string, Entry<T>>, id: string, now: number): Loaded<T> | undefined {
+    const hit = cache.get(id);
+    return hit?.loaded && now - hit.at < this.ttlMs ? hit : undefined;
+  }
+
+  private cached<T>(cache: Map<string, Entry<T>>, id: string, now: number, load: () => Promise<T | undefined>): Promise<T | undefined> {
     const hit = cache.get(id);
     if (hit && now - hit.at < this.ttlMs) return hit.record;
     const record = load();
     if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
-    cache.set(id, { record, at: now });
-    // A failed read is not kept: the next request tries again.
-    record.catch(() => {
-      if (cache.get(id)?.record === record) cache.delete(id);
-    });
+    const entry: Entry<T> = { record, at: now, loaded: false, value: undefined };
+    cache.set(id, entry);
+    record.then(
+      (value) => {
+        entry.loaded = true;
+        entry.value = value;
+      },
+      // A failed read is not kept: the next request tries again.
+      () => {
+        if (cache.get(id) === entry) cache.delete(id);
+      },
+    );
     return record;
   }
+}
+
+/** A record read (undefined: there is none). */
+export interface Loaded<T> {
+  readonly value: T | undefined;
+}
+
+interface Entry<T> {
+  record: Promise<T | undefined>;
+  at: number;
+  /** The read answered: `value` is its answer. */
+  loaded: boolean;
+  value: T | undefined;
 }

@@ -38,3 +38,12 @@ test("the shipped table prices dated model snapshots by their family, and unknow
   expect(table.cost("no-such-model", usage(1_000, 1_000))).toBe(0);
   expect(costOf(table.lookup("gpt-4o-mini")!, usage(1_000_000, 1_000_000))).toBe(750_000_000);
 });
+
+test("a model listed under its own name is priced by it; one that is not, by the first shorter name listed", () => {
+  const table = new PriceTable({ "claude-x": { input: 1, output: 1 }, "claude-x@v2": { input: 2, output: 2 }, "eu.claude-x@v3": { input: 3, output: 3 } });
+  expect(table.cost("claude-x@v2", usage(1, 0))).toBe(2_000);
+  expect(table.cost("claude-x@v1", usage(1, 0))).toBe(1_000);
+  expect(table.cost("eu.claude-x@v3", usage(1, 0))).toBe(3_000);
+  expect(table.cost("eu.claude-x@v4", usage(1, 0))).toBe(1_000);
+  expect(table.lookup("other")).toBeUndefined();
+});

@@ -64,9 +64,12 @@ export class PriceTable {
 
   /** The price in force for `model` at `at`; tries the names it may be listed under too (price-names.ts). */
   lookup(model: string, at = Date.now()): Price | undefined {
-    const list = priceNames(model)
-      .map((name) => this.prices.get(name))
-      .find((found) => found !== undefined);
+    // The name as given comes first in priceNames: when it is listed, the others are not looked at (nor made).
+    const list =
+      this.prices.get(model) ??
+      priceNames(model)
+        .map((name) => this.prices.get(name))
+        .find((found) => found !== undefined);
     if (!list) return undefined;
     let found: Price | undefined;
     for (const p of list) if (p.from <= at) found = p;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
-import { BUDGET_REDIS_OPTIONS } from "../redis-store.js";
+import { BUDGET_REDIS_OPTIONS } from "../redis-client.js";
 
 /** The Redis every test shares (other files run against it in parallel). */
 export const TEST_REDIS_PORT = 6379;

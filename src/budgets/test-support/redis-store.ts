@@ -1,64 +1,11 @@
-import { once } from "node:events";
-import { setTimeout as delay } from "node:timers/promises";
-import { Redis, type Cluster, type RedisOptions } from "ioredis";
-import { checkReservationId, checkReserve, checkSettle } from "./check-lines.js";
-import { APPLY_LUA, READ_LUA } from "./redis-lua.js";
-import { RedisScript } from "./redis-script.js";
-import type { BudgetStore, CounterLine, CounterState, ReserveResult, SettleOptions } from "./types.js";
-import { WINDOW_GRACE_MS } from "./windows.js";
-
-/**
- * Fail fast instead of queueing while disconnected, so a request waits at most one
- * command timeout before the failover store decides (fail closed or enforce locally).
- * No command is retried or re-sent after a reconnect: by then the caller has given up on
- * it, and a reservation landing minutes later would hold capacity nobody uses until its TTL.
- */
-export const BUDGET_REDIS_OPTIONS: RedisOptions = {
-  maxRetriesPerRequest: 0,
-  autoResendUnfulfilledCommands: false,
-  enableOfflineQueue: false,
-  commandTimeout: 500,
-};
-
-export interface RedisBudgetStoreOptions {
-  /** Longest wait for one command when the store opens its own client (default 500 ms). */
-  commandTimeoutMs?: number;
-  /**
-   * Where "now" comes from for reservation expiry and dropping ended windows. By default
-   * the scripts read the Redis server's TIME: one clock for every instance, so a fast
-   * clock on one instance cannot expire the others' reservations early. Tests inject one.
-   */
-  clock?: () => number;
-  /** How long a counter outlives its window (see `WINDOW_GRACE_MS`). */
-  graceMs?: number;
-}
-
-/** How long the first calls wait for the first connection before failing like any other. */
-const STARTUP_WAIT_MS = 500;
-
-/** A client of its own for a store given a URL, failing fast (`BUDGET_REDIS_OPTIONS`). */
-export function budgetClient(url: string, commandTimeoutMs: number | undefined): Redis {
-  const client = new Redis(url, { ...BUDGET_REDIS_OPTIONS, ...(commandTimeoutMs ? { commandTimeout: commandTimeoutMs } : {}) });
-  // Failures reach callers through rejected commands; without a listener ioredis prints each reconnect error.
-  client.on("error", () => {});
-  return client;
-}
-
-/**
- * A fail-fast client refuses commands until its first connection is up, which would turn
- * the first requests after a start into an outage; so the first calls wait for it, briefly.
- */
-export function firstConnection(client: Redis | Cluster): Promise<void> {
-  if (client.status === "ready") return Promise.resolve();
-  const abort = new AbortController();
-  return Promise.race([once(client, "ready", { signal: abort.signal }), delay(STARTUP_WAIT_MS, undefined, { signal: abort.signal, ref: false })]).then(
-    () => abort.abort(),
-    () => abort.abort(),
-  );
-}
-
-/** At most this many operations per script: one long script keeps every other client of the server waiting. */
-export const MAX_BATCH = 100;
+import type { Cluster, Redis } from "ioredis";
+import { checkReservationId, checkReserve, checkSettle } from "../check-lines.js";
+import { budgetClient, firstConnection, type RedisBudgetStoreOptions } from "../redis-client.js";
+import { READ_LUA } from "../redis-lua.js";
+import { MAX_BATCH, RedisScript } from "../redis-script.js";
+import type { BudgetStore, CounterLine, CounterState, ReserveResult, SettleOptions } from "../types.js";
+import { WINDOW_GRACE_MS } from "../windows.js";
+import { APPLY_LUA } from "./redis-apply-lua.js";
 
 const applyScript = new RedisScript(APPLY_LUA);
 const readScript = new RedisScript(READ_LUA);
@@ -71,7 +18,10 @@ type Operation =
   | { kind: "settle"; id: string; lines: readonly Settlement[]; ifHeld: boolean; resolve: () => void; reject: (error: unknown) => void };
 
 /**
- * Counters shared by every instance. The reservations and settlements called in one turn of
+ * The Redis budget store of the releases before leases (`RedisLeaseStore` replaced it), kept
+ * as the reference it was: tests run it beside the lease store (the same contract, and both
+ * kinds of instance sharing counters during a rolling deploy), and `bench/budget-cost.mjs`
+ * compares the two. Counters shared by every instance. The reservations and settlements called in one turn of
  * the event loop go to Redis together, as one Lua script that applies them in order, so a
  * reservation is checked and applied on all its lines atomically while a busy gateway pays
  * one round trip for many requests. A call resolves once Redis has applied it. All keys live

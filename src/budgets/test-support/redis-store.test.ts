@@ -1,11 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { waitFor } from "../../test/support/fake-upstream.js";
-import { RedisScript } from "./redis-script.js";
+import { waitFor } from "../../../test/support/fake-upstream.js";
+import type { CounterLine } from "../types.js";
+import { WINDOW_GRACE_MS, windowOf } from "../windows.js";
+import { connected, deleteKeysUnder, keysUnder, testClient, TEST_REDIS_PORT, uniquePrefix } from "./redis.js";
 import { RedisBudgetStore } from "./redis-store.js";
-import { connected, deleteKeysUnder, keysUnder, testClient, TEST_REDIS_PORT, uniquePrefix } from "./test-support/redis.js";
-import type { CounterLine } from "./types.js";
-import { WINDOW_GRACE_MS, windowOf } from "./windows.js";
 
 const prefix = uniquePrefix("redis-store");
 const redis = testClient();
@@ -80,12 +78,6 @@ test("closing sends what is queued first: a settlement is not lost", async () =>
   await owned.close();
   await settled;
   expect(await new RedisBudgetStore(redis, `${prefix}:close`).read(["c"])).toEqual([{ spent: 6, reserved: 0 }]);
-});
-
-test("a script the server does not know is sent once, then run by its SHA", async () => {
-  const script = new RedisScript(`return ARGV[1] .. '-${randomUUID()}'`);
-  expect(await script.run(redis, [], ["first"])).toMatch(/^first-/);
-  expect(await script.run(redis, [], ["second"])).toMatch(/^second-/);
 });
 
 test("refuses a prefix with braces, which would break the hash tag", () => {
