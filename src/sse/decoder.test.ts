@@ -135,6 +135,20 @@ describe("SseDecoder (WHATWG event stream)", () => {
     expect(out[count - 1]).toEqual({ data: "x".repeat(100) });
   });
 
+  it("property: ASCII text read as it stands gives the messages its bytes give, whatever its fields, comments and line ends", () => {
+    const line = fc.oneof(
+      fc.string({ unit: "binary-ascii", maxLength: 30 }),
+      fc.constantFrom("data", "data:", "data: x", "data:  two spaces", "event:e", "id: 9", ": comment", "retry: 5", "dataa: no"),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 10 }), fc.constantFrom("\n", "\r\n", "\r"), (lines, eol) => {
+        const text = lines.map((l) => l + eol).join("") + eol;
+        expect(new SseDecoder().wholeText(text)).toEqual(new SseDecoder().whole(enc(text)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   describe("property: encode, split anywhere, decode gives the messages back", () => {
     const line = fc.string({ unit: "binary", maxLength: 40 }).filter((s) => !s.includes("\r") && !s.includes("\n"));
     const message = fc.record({ event: fc.option(line, { nil: undefined }), lines: fc.array(line, { minLength: 1, maxLength: 4 }) });
