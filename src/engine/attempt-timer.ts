@@ -54,7 +54,9 @@ export class AttemptTimer {
     this.phaseFrom = performance.now();
   }
 
+  /** Safe to call more than once (the stream ends, then its attempt is closed). */
   dispose(): void {
+    if (this.disposed) return;
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
