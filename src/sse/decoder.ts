@@ -5,6 +5,8 @@ export interface SseMessage {
   id?: string;
 }
 
+const DATA = "data: ";
+
 /**
  * Incremental event-stream decoder: bytes in, whole messages out. Chunks may split
  * anywhere (inside a UTF-8 character, between \r and \n); lines may end in \n, \r\n or \r.
@@ -27,6 +29,13 @@ export class SseDecoder {
 
   /** As `whole`, for bytes already decoded: ASCII bytes are their own text, read as latin1 (no copy, no decoder). */
   wholeText(text: string): SseMessage[] {
+    // The usual frame, one `data: ` line and its blank line ending in \n, is its message at once.
+    const end = text.length - 2;
+    if (this.pending === "" && text.startsWith(DATA) && text.indexOf("\n") === end && text.charCodeAt(end + 1) === 10 && !text.includes("\r")) {
+      const message: SseMessage = { data: text.slice(DATA.length, end) };
+      if (this.id !== undefined) message.id = this.id;
+      return [message];
+    }
     return this.feed(text, true);
   }
 
