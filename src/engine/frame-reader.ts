@@ -1,4 +1,3 @@
-import { isAscii } from "node:buffer";
 import { UpstreamConnectionError } from "../errors/upstream-errors.js";
 import type { MessageDecoder, ProviderAdapter, StreamParser } from "../providers/provider.js";
 import type { FrameRewrite, StreamEvent, UpstreamChunk } from "../spec/stream-events.js";
@@ -203,8 +202,6 @@ export class FrameReader {
    */
   private readFrames(frames: SseFrames): FramesRead {
     const { bytes, text, ends } = frames;
-    // The frames parsed (first, finish, usage, errors) are most often ASCII, and the whole read with them.
-    const ascii = isAscii(bytes);
     const content = this.unread ? this.adapter.contentOnlyFrames!(text, ends) : undefined;
     // Before the relay decides, each frame passed on is noted, for a rewrite then.
     const noted: ReadFrame[] | undefined = this.undecided ? [] : undefined;
@@ -223,7 +220,7 @@ export class FrameReader {
       let chunk: UpstreamChunk | undefined;
       if (content?.[i]) unread++;
       else {
-        const message = this.message(frames, from, end, ascii);
+        const message = this.message(frames, from, end);
         if (this.failure !== undefined || (message && !this.take(message, chunks))) break;
         if (message) chunk = chunks[chunks.length - 1];
       }
@@ -248,11 +245,11 @@ export class FrameReader {
    * comments only). A frame of ASCII only is its own UTF-8 text: decoded from the read's latin1
    * text as it stands, with no copy of its bytes and no decoder.
    */
-  private message({ bytes, text }: SseFrames, from: number, end: number, ascii: boolean): SseMessage | undefined {
+  private message({ bytes, text }: SseFrames, from: number, end: number): SseMessage | undefined {
     const { sse } = this.framed!;
     try {
       const frame = text.slice(from, end);
-      return (ascii || !NON_ASCII.test(frame) ? sse.wholeText(frame) : sse.whole(bytes.subarray(from, end)))[0];
+      return (NON_ASCII.test(frame) ? sse.whole(bytes.subarray(from, end)) : sse.wholeText(frame))[0];
     } catch (err) {
       this.failure = err;
       return undefined;
