@@ -2,8 +2,10 @@
 // The CPU of one streamed answer on the gateway's reading + relay path, measured directly on the
 // built code (npm run build first; no ports, a few seconds): a 2,000-frame OpenAI chat stream
 // arriving in network reads of a few frames each, then a finish frame, a usage frame and [DONE],
-// goes through UpstreamStream (FrameReader, UsageTap) and the relay stage into a sink that
-// encodes strings to UTF-8 as node's socket write would. Reported in µs of CPU per frame, beside
+// is opened by openUpstream (the attempt's timer and phases, UpstreamStream, FrameReader, UsageTap)
+// from a transport that answers at once, and goes through the relay stage into a sink that
+// encodes strings to UTF-8 as node's socket write would. FRAMES=20 PER_READ=all is a short answer
+// from a nearby upstream (it comes in one read): its figure is mostly the per-stream fixed cost. Reported in µs of CPU per frame, beside
 // the floor: the same reads through a Readable into the same sink, as a bare proxy pipes them.
 // Several builds are loaded into the one process and their runs interleaved, so that a busy
 // machine slows them alike.
@@ -39,7 +41,8 @@ const PER_ROUND = Math.max(1, Math.round(50_000 / frames.length));
 const reads = [];
 for (let i = 0; i < frames.length; i += PER_READ) reads.push(Buffer.from(frames.slice(i, i + PER_READ).join("")));
 const totalBytes = reads.reduce((n, r) => n + r.length, 0);
-const timeouts = { connectMs: 0, headersMs: 0, firstTokenMs: 0, idleMs: 60_000, totalMs: 0 };
+// The defaults (config/schema.ts).
+const timeouts = { connectMs: 10_000, headersMs: 30_000, firstTokenMs: 60_000, idleMs: 30_000, totalMs: 600_000 };
 
 /** What node's res.write does with a string: encode it to UTF-8. */
 function sink() {
@@ -74,21 +77,24 @@ function body() {
 /** One build's reading + relay path, as a function that relays one stream and returns the bytes written. */
 async function gateway(dist) {
   const load = (file) => import(path.join(dist, file));
-  const { UpstreamStream } = await load("engine/upstream-stream.js");
-  const { FrameReader } = await load("engine/frame-reader.js");
-  const { AttemptTimer } = await load("engine/attempt-timer.js");
+  const { openUpstream } = await load("engine/upstream-attempt.js");
   const { createOpenAIChatAdapter } = await load("providers/openai/adapter.js");
   const { openaiChatCodec } = await load("apis/openai-chat/codec.js");
   const { relay } = await load("stages/relay.js");
   const { usageOf } = await load("engine/final-usage.js");
   const request = openaiChatCodec.parseRequest({ model: "m", stream: true, messages: [{ role: "user", content: "hi" }], ...(USAGE ? { stream_options: { include_usage: true } } : {}) });
   const adapter = createOpenAIChatAdapter({ baseURL: "http://upstream.test/v1", headers: {}, streamUsageOption: true });
+  const transport = {
+    async send() {
+      const readable = body();
+      return { status: 200, headers: {}, body: readable, destroy: () => readable.destroy() };
+    },
+  };
+  const provider = { name: "up", type: "openai", adapter, transport };
   return async () => {
-    const response = { status: 200, headers: {}, body: body(), destroy() {} };
-    const stream = new UpstreamStream(new FrameReader(adapter), new AttemptTimer(timeouts, new AbortController().signal), response);
-    await stream.open();
+    const upstream = await openUpstream(provider, request, "m", timeouts, new AbortController().signal);
+    const { stream } = upstream;
     const out = sink();
-    const upstream = { kind: "stream", api: "openai-chat", stream, ttftMs: 0 };
     const ctx = { upstream, sink: out, codec: openaiChatCodec, request, responseHeaders: {}, services: { config: { server: { heartbeatMs: 15_000 } } } };
     await relay(ctx, () => Promise.resolve());
     stream.dispose();

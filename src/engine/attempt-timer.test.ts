@@ -65,6 +65,64 @@ describe("AttemptTimer", () => {
     parent.abort(new Error("later"));
     expect(disposed.signal.aborted).toBe(false);
   });
+
+  it("one timer whatever the phases and reads; each limit still runs out exactly when it should", async () => {
+    const timer = new AttemptTimer({ ...TIMEOUTS, totalMs: 100_000 }, new AbortController().signal);
+    expect(vi.getTimerCount()).toBe(1);
+    timer.phase("headers", 1_000);
+    await advance(900);
+    // A later deadline than the armed one moves nothing: the timer wakes at 1,000 and sleeps on.
+    timer.phase("first_token", 5_000, 900);
+    expect(vi.getTimerCount()).toBe(1);
+    await advance(100);
+    expect(timer.signal.aborted).toBe(false);
+    timer.phase("idle", 2_000);
+    for (let i = 0; i < 5; i++) {
+      await advance(1_500);
+      timer.touch();
+      expect(vi.getTimerCount()).toBe(1);
+    }
+    expect(timer.signal.aborted).toBe(false);
+    await advance(1_999);
+    expect(timer.signal.aborted).toBe(false);
+    await advance(1);
+    expect(reasonOf(timer)).toMatchObject({ phase: "idle", details: { limitMs: 2_000 } });
+  });
+
+  it("a phase that ends before the armed deadline brings the timer forward", async () => {
+    const timer = new AttemptTimer({ ...TIMEOUTS, totalMs: 100_000 }, new AbortController().signal);
+    timer.phase("idle", 0);
+    await advance(50_000);
+    timer.phase("idle", 1_000);
+    await advance(999);
+    expect(timer.signal.aborted).toBe(false);
+    await advance(1);
+    expect(reasonOf(timer)).toMatchObject({ phase: "idle" });
+  });
+
+  it("reads that keep the idle limit away do not hold off the total", async () => {
+    const timer = new AttemptTimer({ ...TIMEOUTS, totalMs: 10_000 }, new AbortController().signal);
+    timer.phase("idle", 4_000);
+    for (let i = 0; i < 9; i++) {
+      await advance(1_000);
+      timer.touch();
+    }
+    await advance(999);
+    expect(timer.signal.aborted).toBe(false);
+    await advance(1);
+    expect(reasonOf(timer)).toMatchObject({ phase: "total", details: { limitMs: 10_000 } });
+  });
+
+  it("disposed, it leaves no timer and a later phase arms none", async () => {
+    const timer = new AttemptTimer(TIMEOUTS, new AbortController().signal);
+    timer.phase("headers", 1_000);
+    timer.dispose();
+    expect(vi.getTimerCount()).toBe(0);
+    timer.phase("idle", 1_000);
+    expect(vi.getTimerCount()).toBe(0);
+    await advance(TIMEOUTS.totalMs);
+    expect(timer.signal.aborted).toBe(false);
+  });
 });
 
 describe("an attempt's timeouts, each as its own error", () => {

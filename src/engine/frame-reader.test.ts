@@ -66,3 +66,32 @@ describe("FrameReader with a relay still to decide (relayLater)", () => {
     expect(reader.ended).toBe(true);
   });
 });
+
+describe("FrameReader: frames decoded from the read's latin1 text when ASCII", () => {
+  const chat = () => createOpenAIChatAdapter({ baseURL: "http://127.0.0.1:9", headers: {}, streamUsageOption: true });
+  const texts = (chunks: readonly { events: readonly { type: string; text?: string }[] }[]) => chunks.flatMap((c) => c.events).flatMap((e) => (e.type === "text-delta" ? [e.text] : []));
+  const words = ["plain", "déjà vu", "日本語", "emoji 🎉", 'tab\tand "quotes"'];
+
+  it("every frame's text is the same whether its read is ASCII, mixed, or cut inside a character", () => {
+    const stream = Buffer.from(sse.role + words.map(sse.text).join("") + sse.finish + sse.done);
+    for (let cut = 0; cut <= stream.length; cut += 7) {
+      const reader = new FrameReader(chat());
+      const chunks = [...reader.push(stream.subarray(0, cut)).chunks, ...reader.push(stream.subarray(cut)).chunks];
+      expect(texts(chunks)).toEqual(words);
+      expect(chunks.flatMap((c) => c.events).some((e) => e.type === "finish")).toBe(true);
+      expect(reader.ended).toBe(true);
+    }
+  });
+
+  it("relayed unread, a read with other scripts in its content still has its ASCII frames parsed (the first content, the finish)", () => {
+    const reader = new FrameReader(chat());
+    reader.relayLater();
+    const first = reader.push(Buffer.from(sse.role + sse.text("é") + sse.text("ü") + sse.finish + sse.done));
+    expect(texts(first.chunks)).toEqual(["é"]);
+    reader.relayAs(true);
+    const waited = reader.waited();
+    expect(waited.unread).toBe(1);
+    expect(waited.chunks.flatMap((c) => c.events).some((e) => e.type === "finish")).toBe(true);
+    expect(reader.ended).toBe(true);
+  });
+});

@@ -31,6 +31,7 @@ interface ReadFrame {
 const NONE: readonly UpstreamChunk[] = [];
 const NOTHING: FramesRead = { chunks: NONE, unread: 0 };
 const NONE_MESSAGES: readonly SseMessage[] = [];
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * Bytes of one upstream stream in, canonical frames out, synchronously. Knows when the
@@ -201,7 +202,6 @@ export class FrameReader {
    */
   private readFrames(frames: SseFrames): FramesRead {
     const { bytes, text, ends } = frames;
-    const { sse } = this.framed!;
     const content = this.unread ? this.adapter.contentOnlyFrames!(text, ends) : undefined;
     // Before the relay decides, each frame passed on is noted, for a rewrite then.
     const noted: ReadFrame[] | undefined = this.undecided ? [] : undefined;
@@ -220,8 +220,7 @@ export class FrameReader {
       let chunk: UpstreamChunk | undefined;
       if (content?.[i]) unread++;
       else {
-        // A whole frame holds one message at most (none: comments only).
-        const [message] = this.decode(() => sse.whole(bytes.subarray(from, end)));
+        const message = this.message(frames, from, end);
         if (this.failure !== undefined || (message && !this.take(message, chunks))) break;
         if (message) chunk = chunks[chunks.length - 1];
       }
@@ -239,6 +238,22 @@ export class FrameReader {
     }
     const passed = out ? out.result() : through === bytes.length ? bytes : bytes.subarray(0, through);
     return noted ? { chunks, bytes: passed, unread, frames: noted } : { chunks, bytes: passed, unread };
+  }
+
+  /**
+   * The message of the whole frame [from, end) of a read (a whole frame holds one at most; none:
+   * comments only). A frame of ASCII only is its own UTF-8 text: decoded from the read's latin1
+   * text as it stands, with no copy of its bytes and no decoder.
+   */
+  private message({ bytes, text }: SseFrames, from: number, end: number): SseMessage | undefined {
+    const { sse } = this.framed!;
+    try {
+      const frame = text.slice(from, end);
+      return (NON_ASCII.test(frame) ? sse.whole(bytes.subarray(from, end)) : sse.wholeText(frame))[0];
+    } catch (err) {
+      this.failure = err;
+      return undefined;
+    }
   }
 
   /** Frames `i` on (from byte `from`) wait for `relayAs`, after any that already do. */

@@ -135,6 +135,26 @@ describe("SseDecoder (WHATWG event stream)", () => {
     expect(out[count - 1]).toEqual({ data: "x".repeat(100) });
   });
 
+  it("property: ASCII text read as it stands gives the messages its bytes give, whatever its fields, comments and line ends", () => {
+    const line = fc.oneof(
+      fc.string({ unit: "binary-ascii", maxLength: 30 }),
+      fc.constantFrom("data", "data:", "data: x", "data:  two spaces", "event:e", "id: 9", ": comment", "retry: 5", "dataa: no"),
+    );
+    const frame = fc.tuple(fc.array(line, { maxLength: 6 }), fc.constantFrom("\n", "\r\n", "\r")).map(([lines, eol]) => lines.map((l) => l + eol).join("") + eol);
+    fc.assert(
+      fc.property(fc.array(frame, { minLength: 1, maxLength: 6 }), (frames) => {
+        // One decoder each, frame after frame: what a frame leaves (the last event id) counts in the next.
+        const asText = new SseDecoder();
+        const asBytes = new SseDecoder();
+        for (const text of frames) expect(asText.wholeText(text)).toEqual(asBytes.whole(enc(text)));
+      }),
+      { numRuns: 1_000 },
+    );
+    const decoder = new SseDecoder();
+    decoder.wholeText("id: 7\ndata: a\n\n");
+    expect(decoder.wholeText("data: b\n\n")).toEqual([{ data: "b", id: "7" }]);
+  });
+
   describe("property: encode, split anywhere, decode gives the messages back", () => {
     const line = fc.string({ unit: "binary", maxLength: 40 }).filter((s) => !s.includes("\r") && !s.includes("\n"));
     const message = fc.record({ event: fc.option(line, { nil: undefined }), lines: fc.array(line, { minLength: 1, maxLength: 4 }) });

@@ -5,6 +5,8 @@ export interface SseMessage {
   id?: string;
 }
 
+const DATA = "data: ";
+
 /**
  * Incremental event-stream decoder: bytes in, whole messages out. Chunks may split
  * anywhere (inside a UTF-8 character, between \r and \n); lines may end in \n, \r\n or \r.
@@ -12,7 +14,7 @@ export interface SseMessage {
 export class SseDecoder {
   private readonly text = new TextDecoder("utf-8");
   private pending = "";
-  private data: string[] = [];
+  private readonly data: string[] = [];
   private event: string | undefined;
   private id: string | undefined;
 
@@ -23,6 +25,18 @@ export class SseDecoder {
   /** Bytes holding whole messages only (each ending in its blank line): their messages, with nothing left pending. */
   whole(bytes: Uint8Array): SseMessage[] {
     return this.feed(this.text.decode(bytes), true);
+  }
+
+  /** As `whole`, for bytes already decoded: ASCII bytes are their own text, read as latin1 (no copy, no decoder). */
+  wholeText(text: string): SseMessage[] {
+    // The usual frame, one `data: ` line and its blank line ending in \n, is its message at once.
+    const end = text.length - 2;
+    if (this.pending === "" && text.startsWith(DATA) && text.indexOf("\n") === end && text.charCodeAt(end + 1) === 10 && !text.includes("\r")) {
+      const message: SseMessage = { data: text.slice(DATA.length, end) };
+      if (this.id !== undefined) message.id = this.id;
+      return [message];
+    }
+    return this.feed(text, true);
   }
 
   /** Flushes what is left when the byte stream ends (a final message without its blank line is dropped, as the spec says). */
@@ -59,7 +73,7 @@ export class SseDecoder {
     if (final) {
       if (this.pending.length > 0) this.line(this.pending, out);
       this.pending = "";
-      this.data = [];
+      this.data.length = 0;
       this.event = undefined;
     }
     return out;
@@ -68,22 +82,22 @@ export class SseDecoder {
   private line(line: string, out: SseMessage[]): void {
     if (line.length === 0) {
       if (this.data.length > 0) {
-        const message: SseMessage = { data: this.data.join("\n") };
+        const message: SseMessage = { data: this.data.length === 1 ? this.data[0]! : this.data.join("\n") };
         if (this.event !== undefined) message.event = this.event;
         if (this.id !== undefined) message.id = this.id;
         out.push(message);
       }
-      this.data = [];
+      this.data.length = 0;
       this.event = undefined;
       return;
     }
     if (line.charCodeAt(0) === 58 /* ":" comment */) return;
+    // The field's name is matched in place and the value cut once, past the space after the colon.
     const colon = line.indexOf(":");
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? "" : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === "data") this.data.push(value);
-    else if (field === "event") this.event = value;
-    else if (field === "id") this.id = value;
+    const name = colon === -1 ? line.length : colon;
+    const value = colon === -1 ? "" : line.slice(line.charCodeAt(colon + 1) === 32 ? colon + 2 : colon + 1);
+    if (name === 4 && line.startsWith("data")) this.data.push(value);
+    else if (name === 5 && line.startsWith("event")) this.event = value;
+    else if (name === 2 && line.startsWith("id")) this.id = value;
   }
 }

@@ -1,5 +1,6 @@
 import { InternalError } from "../errors/gateway-error.js";
 import { SSE_HEARTBEAT } from "../sse/encode.js";
+import { Heartbeat } from "../sse/heartbeat.js";
 import type { OpenedUpstream } from "../engine/upstream-attempt.js";
 import type { Stage } from "./compose.js";
 import type { RoutedContext } from "./context.js";
@@ -33,7 +34,7 @@ export const relay: Stage<RoutedContext> = async (ctx) => {
   sink.openStream({ ...STREAM_HEADERS, ...ctx.responseHeaders });
   const heartbeatMs = ctx.services.config.server.heartbeatMs;
   const { recorder } = ctx;
-  const heartbeat = setInterval(() => sink.write(SSE_HEARTBEAT), heartbeatMs);
+  const heartbeat = new Heartbeat(heartbeatMs, () => sink.write(SSE_HEARTBEAT));
   const { metrics } = ctx.services;
   metrics?.activeStreams.inc();
   // The one place the upstream's bytes may go out: the encoder would not change a frame, or says
@@ -48,13 +49,13 @@ export const relay: Stage<RoutedContext> = async (ctx) => {
         let frames = "";
         for (const chunk of chunks) frames += encoder.chunk(chunk);
         if (frames === "") return undefined;
-        heartbeat.refresh();
+        heartbeat.wrote();
         return sink.write(frames);
       },
       ...(verbatim
         ? {
             bytes(bytes: Uint8Array) {
-              heartbeat.refresh();
+              heartbeat.wrote();
               return sink.write(bytes);
             },
             ...(encoder.rewrite ? { rewrite: encoder.rewrite } : {}),
@@ -63,7 +64,7 @@ export const relay: Stage<RoutedContext> = async (ctx) => {
     });
     sink.end(encoder.end());
   } finally {
-    clearInterval(heartbeat);
+    heartbeat.stop();
     metrics?.activeStreams.dec();
   }
 };
