@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { waitFor } from "../../test/support/fake-upstream.js";
 import { RedisLeaseStore } from "./redis-lease-store.js";
-import { connected, deleteKeysUnder, keysUnder, testClient, TEST_REDIS_PORT, uniquePrefix } from "./test-support/redis.js";
+import { connected, countingClient, deleteKeysUnder, keysUnder, testClient, TEST_REDIS_PORT, uniquePrefix } from "./test-support/redis.js";
 import type { CounterLine } from "./types.js";
 import { WINDOW_GRACE_MS, windowOf } from "./windows.js";
 
@@ -74,21 +74,15 @@ test("instances drawing leases concurrently never jointly exceed a limit, whatev
 });
 
 test("a reservation that fits in the lease costs no round trip; spend reaches Redis in the next script", async () => {
-  const client = await connected(testClient());
-  let commands = 0;
-  const send = client.sendCommand.bind(client);
-  client.sendCommand = (...args: Parameters<typeof send>) => {
-    commands++;
-    return send(...args);
-  };
+  const { client, commands } = await countingClient();
   const keyPrefix = `${prefix}:local`;
   const store = new RedisLeaseStore(client, keyPrefix);
   expect(await store.reserve("r1", [line("c", 1_000_000, 100)], 60_000)).toEqual({ ok: true });
-  const drawn = commands;
+  const drawn = commands();
   for (let i = 2; i <= 4; i++) expect(await store.reserve(`r${i}`, [line("c", 1_000_000, 100)], 60_000)).toEqual({ ok: true });
-  expect(commands).toBe(drawn);
+  expect(commands()).toBe(drawn);
   await Promise.all([1, 2, 3, 4].map((i) => store.settle(`r${i}`, [line("c", 1_000_000, 10 * i)])));
-  expect(commands).toBe(drawn + 1);
+  expect(commands()).toBe(drawn + 1);
   expect((await raw(keyPrefix, "c")).spent).toBe(100);
   await store.close();
   expect(await raw(keyPrefix, "c")).toEqual({ spent: 100, reserved: 0 });
@@ -96,20 +90,14 @@ test("a reservation that fits in the lease costs no round trip; spend reaches Re
 });
 
 test("from the lease, a reservation naming a counter twice or made again holds the sums; its settlement gives each hold back once", async () => {
-  const client = await connected(testClient());
-  let commands = 0;
-  const send = client.sendCommand.bind(client);
-  client.sendCommand = (...args: Parameters<typeof send>) => {
-    commands++;
-    return send(...args);
-  };
+  const { client, commands } = await countingClient();
   const store = new RedisLeaseStore(client, `${prefix}:sums`);
   const limit = 1_000_000;
   expect(await store.reserve("r0", [line("c", limit, 100), line("d", limit, 100)], 60_000)).toEqual({ ok: true });
-  const drawn = commands;
+  const drawn = commands();
   expect(await store.reserve("r1", [line("c", limit, 50), line("c", limit, 50), line("d", limit, 10)], 60_000)).toEqual({ ok: true });
   expect(await store.reserve("r1", [line("d", limit, 5)], 60_000)).toEqual({ ok: true });
-  expect(commands).toBe(drawn);
+  expect(commands()).toBe(drawn);
   expect(await store.read(["c", "d"])).toEqual([
     { spent: 0, reserved: 200 },
     { spent: 0, reserved: 115 },

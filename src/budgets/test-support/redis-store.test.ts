@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { waitFor } from "../../../test/support/fake-upstream.js";
 import type { CounterLine } from "../types.js";
 import { WINDOW_GRACE_MS, windowOf } from "../windows.js";
-import { connected, deleteKeysUnder, keysUnder, testClient, TEST_REDIS_PORT, uniquePrefix } from "./redis.js";
+import { connected, countingClient, deleteKeysUnder, keysUnder, testClient, TEST_REDIS_PORT, uniquePrefix } from "./redis.js";
 import { RedisBudgetStore } from "./redis-store.js";
 
 const prefix = uniquePrefix("redis-store");
@@ -47,13 +47,7 @@ test("amounts past 14 digits stay exact integers", async () => {
 });
 
 test("calls made in one turn go to Redis as one script, applied in the order they were made", async () => {
-  const client = await connected(testClient());
-  let commands = 0;
-  const send = client.sendCommand.bind(client);
-  client.sendCommand = (...args: Parameters<typeof send>) => {
-    commands++;
-    return send(...args);
-  };
+  const { client, commands } = await countingClient();
   const store = new RedisBudgetStore(client, `${prefix}:turn`);
   const results = await Promise.all([
     store.reserve("r1", [line("c", 10, 8, Infinity)], 60_000),
@@ -62,7 +56,7 @@ test("calls made in one turn go to Redis as one script, applied in the order the
     store.reserve("r3", [line("c", 10, 3, Infinity), line("d", 10, 1, Infinity)], 60_000),
     store.reserve("r4", [line("d", 10, 1, Infinity), line("c", 10, 3, Infinity)], 60_000),
   ]);
-  expect(commands).toBe(1);
+  expect(commands()).toBe(1);
   expect(results).toEqual([{ ok: true }, { ok: false, line: 0, remaining: 2, resetsAt: Infinity }, undefined, { ok: true }, { ok: false, line: 1, remaining: 2, resetsAt: Infinity }]);
   expect(await store.read(["c", "d"])).toEqual([
     { spent: 5, reserved: 3 },

@@ -22,6 +22,18 @@ export function testClient(options: RedisOptions = {}): Redis {
   return client;
 }
 
+/** A connected test client that counts the commands it sends: `commands()` is the count so far. */
+export async function countingClient(): Promise<{ client: Redis; commands: () => number }> {
+  const client = await connected(testClient());
+  let count = 0;
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = (...args: Parameters<typeof send>) => {
+    count++;
+    return send(...args);
+  };
+  return { client, commands: () => count };
+}
+
 /** Resolves when the client is connected: fail-fast clients reject commands until then. */
 export async function connected(client: Redis): Promise<Redis> {
   if (client.status !== "ready")
