@@ -20,10 +20,11 @@ afterEach(() => {
 async function refusing(
   limits: Partial<LingerLimits> = {},
   readFirst = false,
-): Promise<{ port: number; linger: LingeringClose; requests: () => number; clientErrors: string[]; closed: () => Promise<void> }> {
+): Promise<{ port: number; linger: LingeringClose; requests: () => number; clientErrors: string[]; served: Socket[]; closed: () => Promise<void> }> {
   const linger = new LingeringClose({ max: 1024, totalMs: NEVER, idleMs: NEVER, ...limits });
   let requests = 0;
-  // The server's side of each connection, closed: what the linger's end is (a half-open client may not learn of it).
+  // The server's side of each connection, and its close: what the linger's end is (a half-open client may not learn of it).
+  const served: Socket[] = [];
   const sockets: Promise<void>[] = [];
   server = createServer((req, res) => {
     requests++;
@@ -44,7 +45,10 @@ async function refusing(
     res.writeHead(401, { connection: "close", "content-type": "application/json", "content-length": String(BODY.length) });
     res.end(BODY);
   });
-  server.on("connection", (socket: Socket) => sockets.push(once(socket, "close").then(() => undefined)));
+  server.on("connection", (socket: Socket) => {
+    served.push(socket);
+    sockets.push(new Promise((resolve) => socket.once("close", () => resolve())));
+  });
   // What node:http would report about the connection once the linger has it: nothing.
   const clientErrors: string[] = [];
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -53,7 +57,7 @@ async function refusing(
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
-  return { port: (server.address() as AddressInfo).port, linger, requests: () => requests, clientErrors, closed: () => Promise.all(sockets).then(() => undefined) };
+  return { port: (server.address() as AddressInfo).port, linger, requests: () => requests, clientErrors, served, closed: () => Promise.all(sockets).then(() => undefined) };
 }
 
 const head = (declared: number) => `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${declared}\r\n\r\n`;
@@ -68,10 +72,11 @@ async function upload(port: number, declared: number): Promise<string> {
   const socket = connect(port, "127.0.0.1");
   let error = "";
   socket.on("error", (err: NodeJS.ErrnoException) => (error = err.code ?? err.message));
-  const gone = once(socket, "close");
+  // Not events.once: it rejects on the socket's error, and a reset is an outcome here.
+  const gone = new Promise<void>((resolve) => socket.once("close", () => resolve()));
   socket.write(head(declared));
   for (let sent = 0; sent < declared && !socket.destroyed; sent += chunk.length) {
-    if (!socket.write(chunk)) await Promise.race([once(socket, "drain"), gone]);
+    if (!socket.write(chunk)) await Promise.race([new Promise((resolve) => socket.once("drain", resolve)), gone]);
     await sleep(1);
   }
   let answer = "";
@@ -85,7 +90,7 @@ async function upload(port: number, declared: number): Promise<string> {
 async function halfOpen(port: number, partial: string): Promise<{ socket: Socket; answer: string; closed: Promise<void> }> {
   const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: true });
   socket.on("error", () => undefined);
-  const closed = once(socket, "close").then(() => undefined);
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
   let answer = "";
   socket.setEncoding("latin1");
   socket.on("data", (text: string) => (answer += text));
@@ -95,7 +100,7 @@ async function halfOpen(port: number, partial: string): Promise<{ socket: Socket
 }
 
 describe("LingeringClose", () => {
-  it("200 clients that send their whole body before reading each read the whole 401, then the connection closes", async () => {
+  it("200 clients that send their whole body before reading each read the whole 401 (no reset), then the connection closes", async () => {
     const { port, linger, closed } = await refusing();
     const answers = await Promise.all(Array.from({ length: 200 }, () => upload(port, 256 * 1024)));
     expect(answers.filter((a) => !ANSWER.test(a))).toEqual([]);
@@ -145,6 +150,22 @@ describe("LingeringClose", () => {
     client.socket.destroy();
   });
 
+  it("a stall of this process is not taken for the client's silence: what it sent meanwhile counts", async () => {
+    const { port, linger, served, closed } = await refusing({ idleMs: 100 });
+    const client = await halfOpen(port, `${head(1_000_000)}{"a":`);
+    client.socket.write(" ".repeat(64));
+    // The process stalls (GC, a busy core) past idleMs with those bytes unread; timers run before reads.
+    const until = Date.now() + 300;
+    while (Date.now() < until);
+    // The overdue check runs (timers phase), then gives its verdict once the socket is read (check phase).
+    await sleep(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(served[0]!.destroyed).toBe(false);
+    expect(linger.count).toBe(1);
+    client.socket.end();
+    await Promise.all([client.closed, closed()]);
+  });
+
   it("ends after totalMs however the client keeps sending", async () => {
     const { port, linger, closed } = await refusing({ totalMs: 50 });
     const client = await halfOpen(port, `${head(1_000_000)}{"a":`);
@@ -163,7 +184,7 @@ describe("LingeringClose", () => {
     second.on("error", () => undefined);
     second.write(`${head(1_000_000)}{"a":`);
     second.resume();
-    await once(second, "close");
+    await new Promise((resolve) => second.once("close", resolve));
     // The second was closed while the first still lingers (its bounds are never reached).
     expect(first.socket.closed).toBe(false);
     expect(linger.count).toBe(1);

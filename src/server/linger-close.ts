@@ -5,7 +5,7 @@ export interface LingerLimits {
   max: number;
   /** How long a connection may linger after its answer, in all. */
   totalMs: number;
-  /** How long a lingering client may send nothing before it counts as done. */
+  /** How long a lingering client may send nothing before it counts as done (checked every idleMs). */
   idleMs: number;
 }
 
@@ -48,14 +48,24 @@ export class LingeringClose {
     socket.removeAllListeners("end");
     const done = () => socket.destroy();
     const total = setTimeout(done, this.limits.totalMs);
-    const idle = setTimeout(done, this.limits.idleMs);
+    let heard = false;
+    // Timers run before the loop reads sockets: after this process stalled, the client's bytes
+    // may be waiting unread. The verdict on silence waits for the reads (setImmediate).
+    const silence = setInterval(
+      () =>
+        setImmediate(() => {
+          if (!heard) done();
+          heard = false;
+        }),
+      this.limits.idleMs,
+    );
     // A "data" listener also takes the socket's reads back from the parser (node:http
     // unconsumes it): each chunk arrives here and is dropped, nothing is kept.
-    socket.on("data", () => idle.refresh());
+    socket.on("data", () => (heard = true));
     socket.once("end", done);
     socket.once("close", () => {
       clearTimeout(total);
-      clearTimeout(idle);
+      clearInterval(silence);
       this.lingering--;
     });
     // The FIN after the answer (node:http has ended the socket already if it answered "Connection: close").
