@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildDist, killAll, removeTempDirs, spawnCli, tempFile, type CliProcess } from "../support/cli-process.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
+import { sendThenRead, wholeAnswer } from "../support/send-then-read.js";
 
 // Bad input costs neither memory nor a 5xx: a request's key is checked before its body is
 // read, so unauthenticated bodies are refused unread (401, connection closed) however slowly
@@ -39,42 +39,6 @@ function slowUpload(url: string, headers: Record<string, string>, declared: numb
   });
 }
 
-/**
- * A raw HTTP/1.1 request that writes its whole body (`declared` bytes, 4 KB at a time, paced)
- * before it reads anything, as curl or a blocking client does; resolves with what the server
- * answered once the connection closes. Were the server to close at once after its answer, the
- * body still coming would meet a reset and the client's next write fail, the answer unread.
- */
-async function sendThenRead(url: string, headers: Record<string, string>, declared: number): Promise<string> {
-  const { hostname, port } = new URL(url);
-  const socket = connect(Number(port), hostname);
-  let error = "";
-  socket.on("error", (err: NodeJS.ErrnoException) => (error = err.code ?? err.message));
-  // Not events.once: it rejects on the socket's error, and a reset is an outcome here.
-  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-  const head = Object.entries({ host: `${hostname}:${port}`, "content-type": "application/json", "content-length": String(declared), ...headers })
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join("");
-  socket.write(`POST /v1/chat/completions HTTP/1.1\r\n${head}\r\n`);
-  const chunk = " ".repeat(4096);
-  for (let sent = 0; sent < declared && !socket.destroyed; sent += chunk.length) {
-    if (!socket.write(chunk)) await Promise.race([new Promise((resolve) => socket.once("drain", resolve)), closed]);
-    await sleep(1);
-  }
-  let answer = "";
-  socket.setEncoding("latin1");
-  socket.on("data", (text: string) => (answer += text));
-  await closed;
-  return error && !answer ? `(nothing: ${error})` : answer;
-}
-
-/** A whole 401: its status line, its headers, and as many body bytes as its Content-Length says. */
-function whole401(answer: string): boolean {
-  const parts = /^HTTP\/1\.1 401 [^\r]*\r\n([\s\S]*?)\r\n\r\n([\s\S]*)$/.exec(answer);
-  const length = parts && /^content-length: (\d+)$/im.exec(parts[1]!);
-  return length !== null && parts![2]!.length === Number(length[1]);
-}
-
 describe("bodies refused before they cost anything", () => {
   let gw: TestGateway;
   beforeAll(async () => {
@@ -104,8 +68,8 @@ describe("bodies refused before they cost anything", () => {
   });
 
   test("clients that write their whole body before reading read the whole 401: the connection lingers", async () => {
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => sendThenRead(gw.url, i % 2 ? {} : { authorization: "Bearer not-the-key" }, 256 * 1024)));
-    expect(answers.filter((a) => !whole401(a)).map((a) => a.split("\r\n")[0])).toEqual([]);
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => sendThenRead(gw.url, "/v1/chat/completions", i % 2 ? {} : { authorization: "Bearer not-the-key" }, 256 * 1024)));
+    expect(answers.filter((a) => !wholeAnswer(a, 401)).map((a) => a.split("\r\n")[0])).toEqual([]);
   });
 
   test("a keyed body slower than the deadline gets 408", async () => {
@@ -232,7 +196,7 @@ models: { sim: { targets: [{ provider: sim, model: sim }] } }
     // Most trickle a 4 MB body reading as they go; one in five writes a 256 KB body out before reading.
     const uploads = Array.from({ length: 500 }, (_, i) => {
       const headers: Record<string, string> = i % 2 ? {} : { "x-api-key": "wrong-key-123456" };
-      return i % 5 === 0 ? sendThenRead(url, headers, 256 * 1024) : slowUpload(url, headers, 4 * 1024 * 1024, sockets);
+      return i % 5 === 0 ? sendThenRead(url, "/v1/chat/completions", headers, 256 * 1024) : slowUpload(url, headers, 4 * 1024 * 1024, sockets);
     });
     // Keyed clients run while the uploads come in.
     const statuses: number[] = [];
@@ -246,7 +210,7 @@ models: { sim: { targets: [{ provider: sim, model: sim }] } }
     await keyedRun;
     peak = Math.max(peak, rss());
     await agent.close();
-    expect(answers.filter((a) => !whole401(a)).map((a) => a.split("\r\n")[0] || "(nothing)")).toEqual([]);
+    expect(answers.filter((a) => !wholeAnswer(a, 401)).map((a) => a.split("\r\n")[0] || "(nothing)")).toEqual([]);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(peak - before).toBeLessThan(100 * 1024 * 1024);
     console.log(`slow uploads: RSS ${Math.round(before / 1e6)} MB before, ${Math.round(peak / 1e6)} MB at peak, 500 uploads refused, ${statuses.length} keyed requests served`);
