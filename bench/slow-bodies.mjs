@@ -68,10 +68,12 @@ async function keyedRun(n) {
 
 let uploading = true;
 let refused = 0;
+// Uploads whose connection ended in an error (a reset) rather than a close.
+let resets = 0;
 function upload() {
   if (!uploading) return;
   const socket = net.connect(Number(port), hostname);
-  socket.on("error", () => undefined);
+  socket.on("error", () => uploading && resets++);
   socket.on("data", (d) => String(d).startsWith("HTTP/1.1 401") && refused++);
   socket.on("close", () => setImmediate(upload));
   socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${4 * 1024 * 1024}\r\n\r\n{"model":"sim",`);
@@ -90,7 +92,7 @@ clearTimeout(deadline);
 console.log(`keyed latency, ${N} sequential requests (node ${process.version}, ${os.cpus()[0]?.model ?? "?"}):`);
 console.log(`  alone:                           p50 ${idle.p50.toFixed(2)} ms  p99 ${idle.p99.toFixed(2)} ms`);
 console.log(
-  `  with ${UPLOADS} slow unauthenticated uploads: p50 ${loaded.p50.toFixed(2)} ms  p99 ${loaded.p99.toFixed(2)} ms  (${(loaded.p50 / idle.p50).toFixed(2)}× at p50; ${refused} uploads refused with 401 meanwhile)`,
+  `  with ${UPLOADS} slow unauthenticated uploads: p50 ${loaded.p50.toFixed(2)} ms  p99 ${loaded.p99.toFixed(2)} ms  (${(loaded.p50 / idle.p50).toFixed(2)}× at p50; ${refused} uploads refused with 401 meanwhile, ${resets} connections reset)`,
 );
 console.log(`  gateway RSS: ${rssBefore.toFixed(0)} MB before the uploads, ${rssLoaded.toFixed(0)} MB under them`);
 process.exit(0);

@@ -9,6 +9,7 @@ import { SessionStore } from "../orgs/sso/session-store.js";
 import { createSsoRoutes, SSO_PREFIX } from "../orgs/sso/sso-routes.js";
 import { checkJsonDepth } from "../json/json-depth.js";
 import { bodyRead, readJsonBody, type BodyLimits } from "./read-body.js";
+import type { LingeringClose } from "./linger-close.js";
 
 /** Admin bodies are small; a key's metadata is capped at 16 KiB. */
 const ADMIN_BODY_LIMIT = 256 * 1024;
@@ -22,6 +23,9 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { ...headers, ...HEADERS, "content-type": contentType, "content-length": String(Buffer.byteLength(text)) });
   res.end(text);
 }
+
+/** An answer sent with the body unread: the client must not reuse the connection, which closes after it. */
+const closing = (req: IncomingMessage): Record<string, string> => (bodyRead(req) ? {} : { connection: "close" });
 
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
@@ -45,7 +49,7 @@ export interface AdminRoutes {
 }
 
 /** The admin API and the dashboard's sign-in over node:http: transport only; src/admin and src/orgs do the work. */
-export function createAdminRoutes(gateway: ServedGateway, bodyLimits: BodyLimits): AdminRoutes {
+export function createAdminRoutes(gateway: ServedGateway, bodyLimits: BodyLimits, linger: LingeringClose): AdminRoutes {
   const { services } = gateway;
   const sessions = new SessionStore(services.store);
   const auth = new AdminAuth(gateway.config.admin, gateway.config.admin.oidc ? sessions : undefined);
@@ -79,13 +83,14 @@ export function createAdminRoutes(gateway: ServedGateway, bodyLimits: BodyLimits
             return body;
           },
         });
-        send(res, result.status, result.body, {}, result.contentType);
+        send(res, result.status, result.body, closing(req), result.contentType);
       } catch (err) {
         const rendered = renderError(err, services.redactor);
-        send(res, rendered.status, rendered.body, rendered.headers);
+        send(res, rendered.status, rendered.body, { ...rendered.headers, ...closing(req) });
       } finally {
-        // An unread body (refused before reading, or too large) would be parsed as the next request.
-        if (!bodyRead(req)) res.once("finish", () => req.destroy());
+        // An unread body (refused before reading, or too large) would be parsed as the next request:
+        // the connection closes, lingering so that the client reads the answer rather than a reset.
+        if (!bodyRead(req)) res.once("finish", () => linger.close(req.socket));
       }
     },
   };

@@ -22,6 +22,7 @@ import { apiPath } from "./api-path.js";
 import { serveModels } from "./model-routes.js";
 import { BodyBytes } from "./body-bytes.js";
 import { bodyRead, readJsonBody, type BodyLimits } from "./read-body.js";
+import { LingeringClose } from "./linger-close.js";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 
@@ -54,7 +55,8 @@ function sendError(res: ServerResponse, err: unknown, gateway: ServedGateway, co
 export function createNodeHandler(gateway: ServedGateway): NodeHandler {
   const { server } = gateway.config;
   const bodyLimits: BodyLimits = { limit: server.bodyLimitBytes, timeoutMs: server.bodyTimeoutMs, inFlight: new BodyBytes(server.bodyBytesInFlight) };
-  const admin = createAdminRoutes(gateway, bodyLimits);
+  const linger = new LingeringClose();
+  const admin = createAdminRoutes(gateway, bodyLimits, linger);
   const metrics = metricsRoute(gateway);
   const dashboard = createDashboardRoutes(admin.enabled, gateway.services.redactor);
   const { cors, basePath } = gateway.config.server;
@@ -98,7 +100,7 @@ export function createNodeHandler(gateway: ServedGateway): NodeHandler {
     if (codec) {
       exchange.handler = "api";
       if (req.method !== "POST") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), gateway, codec);
-      void serveApi(gateway, codec, req, res, bodyLimits, exchange);
+      void serveApi(gateway, codec, req, res, bodyLimits, linger, exchange);
       return;
     }
     const gemini = geminiCall(path);
@@ -113,7 +115,7 @@ export function createNodeHandler(gateway: ServedGateway): NodeHandler {
       }
       const key = params.get("key");
       if (key && req.headers["x-goog-api-key"] === undefined) req.headers["x-goog-api-key"] = key;
-      void serveApi(gateway, codec, req, res, bodyLimits, exchange);
+      void serveApi(gateway, codec, req, res, bodyLimits, linger, exchange);
       return;
     }
     if (req.method === "GET" && isGeminiModelsRequest(path, fromGoogleClient)) {
@@ -125,7 +127,7 @@ export function createNodeHandler(gateway: ServedGateway): NodeHandler {
     if (path === "/v1/messages/count_tokens") {
       exchange.handler = "api";
       if (req.method !== "POST") return sendError(res, new MethodNotAllowedError(req.method ?? "", path), gateway, countTokensCodec);
-      void serveApi(gateway, countTokensCodec, req, res, bodyLimits, exchange);
+      void serveApi(gateway, countTokensCodec, req, res, bodyLimits, linger, exchange);
       return;
     }
     if (serveModels(gateway, req, res, path)) {
@@ -179,12 +181,21 @@ function queryOf(url: string | undefined): { query?: string } {
   return query ? { query } : {};
 }
 
-async function serveApi(gateway: ServedGateway, codec: InboundCodec, req: IncomingMessage, res: ServerResponse, bodyLimits: BodyLimits, exchange: { metered: boolean }): Promise<void> {
+async function serveApi(
+  gateway: ServedGateway,
+  codec: InboundCodec,
+  req: IncomingMessage,
+  res: ServerResponse,
+  bodyLimits: BodyLimits,
+  linger: LingeringClose,
+  exchange: { metered: boolean },
+): Promise<void> {
   // Taken now: node detaches the socket once the response finishes (none: already gone).
   const socket = req.socket ?? res.socket;
   // A body left unread (refused before reading: no key, too large, too slow) would be parsed
-  // as the next request on this connection: the connection closes once the answer is out.
-  res.once("finish", () => bodyRead(req) || socket?.destroy());
+  // as the next request on this connection: the connection closes once the answer is out,
+  // lingering so that the client, still sending, reads the answer rather than a reset.
+  res.once("finish", () => bodyRead(req) || linger.close(socket));
   // From here the pipeline meters and logs the request, a body it refuses included.
   exchange.metered = true;
   try {
@@ -201,7 +212,9 @@ async function serveApi(gateway: ServedGateway, codec: InboundCodec, req: Incomi
     });
   } catch (err) {
     // The pipeline renders its own errors; this is the last guard against a crash.
-    if (!res.headersSent) sendError(res, err, gateway, codec);
-    else res.destroy();
+    if (!res.headersSent) {
+      if (!bodyRead(req)) res.setHeader("connection", "close");
+      sendError(res, err, gateway, codec);
+    } else res.destroy();
   }
 }

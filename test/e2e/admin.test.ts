@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ConfigInput } from "../../src/config/schema.js";
 import { createFakeUpstream, waitFor, type FakeUpstream } from "../support/fake-upstream.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
+import { sendThenRead, wholeAnswer } from "../support/send-then-read.js";
 
 // The admin API through a real gateway on a real port: keys made over HTTP are used by
 // the official openai SDK, the ledger reports what they spent, and revocation bites at once.
@@ -119,6 +120,12 @@ describe("admin API", () => {
     } finally {
       await disabled.close();
     }
+  });
+
+  test("refused with its body unread: Connection: close, and a client still sending its body reads the whole 401", async () => {
+    const answer = await sendThenRead(gw.url, "/admin/keys", {}, 128 * 1024);
+    expect(wholeAnswer(answer, 401)).toBe(true);
+    expect(answer.toLowerCase()).toContain("\r\nconnection: close\r\n");
   });
 
   test("validation: 400 in the OpenAI error shape naming the field; unknown key ids 404; wrong methods 405", async () => {

@@ -4,12 +4,15 @@ import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildDist, killAll, removeTempDirs, spawnCli, tempFile, type CliProcess } from "../support/cli-process.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
+import { sendThenRead, wholeAnswer } from "../support/send-then-read.js";
 
 // Bad input costs neither memory nor a 5xx: a request's key is checked before its body is
 // read, so unauthenticated bodies are refused unread (401, connection closed) however slowly
 // or largely they come; a keyed body has a deadline (408) and all bodies share a bound on
-// bytes in flight (503). The load test holds 500 slow unauthenticated 4 MB uploads against a
-// real gateway process while keyed clients run, and the process grows by less than 100 MB.
+// bytes in flight (503). The connection closes lingering (server/linger-close.ts): a client
+// still sending its body reads the whole answer, not a reset. The load test holds 500 slow
+// unauthenticated uploads against a real gateway process while keyed clients run, every one
+// reads its whole 401, and the process grows by less than 100 MB.
 
 const KEY = "slow-bodies-key-0123456789";
 const chat = JSON.stringify({ model: "sim", max_tokens: 5, messages: [{ role: "user", content: "hi" }] });
@@ -62,6 +65,11 @@ describe("bodies refused before they cost anything", () => {
     }
     // Recorded like any refused request.
     expect(gw.records.filter((r) => r.status === 401)).toHaveLength(2);
+  });
+
+  test("clients that write their whole body before reading read the whole 401: the connection lingers", async () => {
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => sendThenRead(gw.url, "/v1/chat/completions", i % 2 ? {} : { authorization: "Bearer not-the-key" }, 256 * 1024)));
+    expect(answers.filter((a) => !wholeAnswer(a, 401)).map((a) => a.split("\r\n")[0])).toEqual([]);
   });
 
   test("a keyed body slower than the deadline gets 408", async () => {
@@ -173,7 +181,7 @@ models: { sim: { targets: [{ provider: sim, model: sim }] } }
 
   const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${cli.child.pid}/status`, "utf8"))![1]) * 1024;
 
-  test("RSS grows by less than 100 MB, every upload is refused, and keyed clients are served", async () => {
+  test("RSS grows by less than 100 MB, every upload's client reads its whole 401, and keyed clients are served", async () => {
     const agent = new Agent({ connections: 8 });
     const keyed = async () => {
       const res = await request(`${url}/v1/chat/completions`, { method: "POST", dispatcher: agent, headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: chat });
@@ -185,7 +193,11 @@ models: { sim: { targets: [{ provider: sim, model: sim }] } }
     const before = rss();
     let peak = before;
     const sockets: Socket[] = [];
-    const uploads = Array.from({ length: 500 }, (_, i) => slowUpload(url, i % 2 ? {} : { "x-api-key": "wrong-key-123456" }, 4 * 1024 * 1024, sockets));
+    // Most trickle a 4 MB body reading as they go; one in five writes a 256 KB body out before reading.
+    const uploads = Array.from({ length: 500 }, (_, i) => {
+      const headers: Record<string, string> = i % 2 ? {} : { "x-api-key": "wrong-key-123456" };
+      return i % 5 === 0 ? sendThenRead(url, "/v1/chat/completions", headers, 256 * 1024) : slowUpload(url, headers, 4 * 1024 * 1024, sockets);
+    });
     // Keyed clients run while the uploads come in.
     const statuses: number[] = [];
     const keyedRun = (async () => {
@@ -198,7 +210,7 @@ models: { sim: { targets: [{ provider: sim, model: sim }] } }
     await keyedRun;
     peak = Math.max(peak, rss());
     await agent.close();
-    expect(answers.filter((a) => !/^HTTP\/1\.1 401 /.test(a)).map((a) => a.split("\r\n")[0])).toEqual([]);
+    expect(answers.filter((a) => !wholeAnswer(a, 401)).map((a) => a.split("\r\n")[0] || "(nothing)")).toEqual([]);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(peak - before).toBeLessThan(100 * 1024 * 1024);
     console.log(`slow uploads: RSS ${Math.round(before / 1e6)} MB before, ${Math.round(peak / 1e6)} MB at peak, 500 uploads refused, ${statuses.length} keyed requests served`);
