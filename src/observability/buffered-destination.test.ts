@@ -59,12 +59,28 @@ describe("BufferedDestination", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it("with a threshold of one byte writes each line at once", () => {
+  it("with a threshold of 0 hands each line over at once", () => {
     const { writes, sink, now } = recording();
-    const destination = new BufferedDestination(sink, now, 1);
+    vi.useFakeTimers();
+    const destination = new BufferedDestination(sink, now, 0);
     destination.write(line(1));
     destination.write(line(2));
     expect(writes).toEqual([line(1), line(2)]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("writes synchronously when the sink is closed", () => {
+    const { events, now } = recording();
+    const closed = {
+      write: () => {
+        throw new Error("SonicBoom destroyed");
+      },
+      flush: () => {},
+      flushSync: () => {},
+    };
+    const destination = new BufferedDestination(closed, now, 0);
+    destination.write(line(1));
+    expect(events).toEqual([`now.write ${line(1)}`]);
   });
 
   it("flush hands the pending text over, then calls back when the sink has written it", () => {

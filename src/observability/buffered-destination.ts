@@ -12,8 +12,8 @@ export const MAX_DELAY_MS = 100;
 
 /**
  * Log lines held in memory and handed to the sink together: once `bufferBytes` are pending
- * (counted in UTF-16 units: close enough for a bound), or MAX_DELAY_MS after the first line
- * that is still pending. One write per ~4 KB instead of one per line is most of what a log
+ * (counted in UTF-16 units: close enough for a bound; 0: each line at once), or MAX_DELAY_MS
+ * after the first line that is still pending. One write per ~4 KB instead of one per line is most of what a log
  * line costs (docs/benchmarks.md, "Sixth session: buffered log writes"). The pending text is
  * one concatenated string: joining costs nothing until the write flattens it once.
  *
@@ -71,7 +71,13 @@ export class BufferedDestination {
     if (this.pending === "") return;
     const text = this.pending;
     this.pending = "";
-    this.sink.write(text);
+    try {
+      this.sink.write(text);
+    } catch {
+      // The sink is closed: pino ends its destinations when the event loop runs dry ('beforeExit'),
+      // and a host's beforeExit work (a gateway.close()) may still log.
+      this.now.write(text);
+    }
   }
 }
 

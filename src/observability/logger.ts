@@ -57,14 +57,14 @@ const lineWriters = new WeakMap<GatewayLogger, LineWriter>();
 
 /**
  * The default destination: JSON lines to stderr (`fd` 2), written asynchronously (the event loop
- * never waits on the reader), one write per ~`bufferBytes` of lines and at most 100 ms late; or
- * one write per line when 0. See BufferedDestination.
+ * never waits on the reader), one write per ~`bufferBytes` of lines and at most 100 ms late; with
+ * 0, each line handed over as it comes. See BufferedDestination.
  */
 export function logDestination(bufferBytes: number, fd = 2): DestinationStream {
   // minLength 1 writes as soon as anything is pending, as 0 does, and makes flush(callback) wait
   // for a write in flight, which with 0 it does not: close then returns with every line written.
   const out = pino.destination({ dest: fd, sync: false, minLength: 1 });
-  return bufferBytes > 0 ? new BufferedDestination(out, pino.destination({ dest: fd, sync: true }), bufferBytes) : out;
+  return new BufferedDestination(out, pino.destination({ dest: fd, sync: true }), bufferBytes);
 }
 
 /** JSON lines to `destination` (the gateway's default: logDestination). */
