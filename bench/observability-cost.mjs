@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // The per-request cost of the observability sink, measured directly (npm run bench:observability,
-// ~15 s): Observability.record with the default logger at info (to a file) and metrics on,
+// ~30 s on a quiet machine): Observability.record with the default logger at info (to a file) and metrics on,
 // on the built code (dist/), in µs of process CPU per record, the lines' writes included (the time
-// spent in record() itself swings when other work shares the cores); and a /metrics exposition's time.
+// spent in record() itself swings when other work shares the cores; process CPU counts the thread
+// pool's writes too); and a /metrics exposition's time. The log destination is the gateway's own
+// (logDestination), buffered as shipped (4 KB) and with bufferBytes 0 (a write per line), in bursts
+// of 64 records (a busy gateway's) and of 1 (a quiet one: the event loop turns after each line),
+// the four interleaved run by run.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,12 +18,16 @@ const { resolveConfig } = await dist("config/resolve.js");
 const { BreakerRegistry } = await dist("engine/breaker-registry.js");
 const { Redactor } = await dist("errors/redact.js");
 const { Observability } = await dist("observability/observability.js");
-const { createLogger } = await dist("observability/logger.js");
-const { pino } = await import("pino");
+const { createLogger, logDestination } = await dist("observability/logger.js");
 
-const N = Number(process.env.N ?? 100_000);
+const N = Number(process.env.N ?? 50_000);
 const RUNS = 5;
-const BURST = 64;
+const CASES = [
+  { bufferBytes: 4096, burst: 64 },
+  { bufferBytes: 0, burst: 64 },
+  { bufferBytes: 4096, burst: 1 },
+  { bufferBytes: 0, burst: 1 },
+];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tollgate-observability-bench-"));
 const PROVIDER_KEY = "sk-proj-bench0provider0key0000000000";
 const ADMIN_KEY = "admin-bench-key-0000";
@@ -63,42 +71,55 @@ const ctx = { route: config.models.m, error: undefined, header: () => undefined 
 
 const flushed = (logger) => new Promise((resolve) => logger.flush(resolve));
 
-/** Records in bursts of 64 (a busy gateway's), the event loop turning between them so the log destination writes as it would. */
-async function measure(label) {
+/** Records in bursts, the event loop turning between them so the log destination writes as it would. */
+async function measure(label, { bufferBytes, burst }) {
   const file = path.join(dir, `${label}.log`);
-  const destination = pino.destination({ dest: file, sync: false });
-  const observability = new Observability(config, new BreakerRegistry(), redactor, { logger: createLogger("info", destination) });
+  const fd = fs.openSync(file, "w");
+  const observability = new Observability(config, new BreakerRegistry(), redactor, { logger: createLogger("info", logDestination(bufferBytes, fd)) });
   const records = Array.from({ length: N }, (_, i) => record(i));
   let wallNs = 0;
   const cpu0 = process.cpuUsage();
-  for (let i = 0; i < N; i += BURST) {
+  for (let i = 0; i < N; i += burst) {
     const t0 = process.hrtime.bigint();
-    for (let j = i; j < i + BURST && j < N; j++) observability.record(records[j], ctx);
+    for (let j = i; j < i + burst && j < N; j++) observability.record(records[j], ctx);
     wallNs += Number(process.hrtime.bigint() - t0);
     await new Promise((resolve) => setImmediate(resolve));
   }
+  // Waits for the last write, in flight or buffered: its CPU is the record's too.
   await flushed(observability.logger);
   const { user, system } = process.cpuUsage(cpu0);
-  return { observability, file, wall: wallNs / N / 1000, cpu: (user + system) / N };
+  const close = async () => {
+    await observability.close();
+    fs.closeSync(fd);
+  };
+  return { observability, close, file, wall: wallNs / N / 1000, cpu: (user + system) / N };
 }
 
-// Warm the JIT on the same path first; then the median of RUNS runs.
-await (await measure("warm")).observability.close();
-const runs = [];
+// Warm the JIT on the same paths first; then RUNS rounds of every case, interleaved.
+for (const c of CASES) await (await measure("warm", c)).close();
+const runs = CASES.map(() => []);
+let last;
 for (let i = 0; i < RUNS; i++) {
-  runs.push(await measure(`run-${i}`));
-  if (i < RUNS - 1) await runs[i].observability.close();
+  for (const [k, c] of CASES.entries()) {
+    const run = await measure(`run-${i}-${k}`, c);
+    runs[k].push(run);
+    if (k === 0 && i === RUNS - 1) last = run;
+    else await run.close();
+  }
 }
-const median = (key) => runs.map((r) => r[key]).sort((a, b) => a - b)[RUNS >> 1];
-const [cpu, wall] = [median("cpu"), median("wall")];
-const { observability, file } = runs.at(-1);
+const median = (list, key) => list.map((r) => r[key]).sort((a, b) => a - b)[RUNS >> 1];
+const [cpu, wall] = [median(runs[0], "cpu"), median(runs[0], "wall")];
+const { observability, file } = last;
 const t0 = process.hrtime.bigint();
 const text = await observability.metrics.text();
 const scrapeMs = Number(process.hrtime.bigint() - t0) / 1e6;
-await observability.close();
+await last.close();
 const line = fs.readFileSync(file, "utf8").split("\n")[0];
 fs.rmSync(dir, { recursive: true, force: true });
 console.log(`observability, median of ${RUNS} runs of ${N} records, node ${process.version}, ${os.cpus()[0]?.model ?? "?"}:`);
-console.log(`  Observability.record (log line at info to a file + metrics): ${cpu.toFixed(2)} µs CPU/record (${wall.toFixed(2)} µs in record())`);
+console.log(`  Observability.record (log line at info to a file, buffered, bursts of 64 + metrics): ${cpu.toFixed(2)} µs CPU/record (${wall.toFixed(2)} µs in record())`);
+console.log("  the log write path, µs CPU/record (median; every run):");
+for (const [k, { bufferBytes, burst }] of CASES.entries())
+  console.log(`    bufferBytes ${String(bufferBytes).padEnd(4)} bursts of ${String(burst).padEnd(2)}  ${median(runs[k], "cpu").toFixed(2)}  (${runs[k].map((r) => r.cpu.toFixed(2)).join(" ")})`);
 console.log(`  one /metrics exposition afterwards: ${scrapeMs.toFixed(2)} ms (${text.length} bytes)`);
 console.log(`  a request line: ${line}`);

@@ -7,10 +7,10 @@ const base = {
 };
 
 describe("observability config", () => {
-  test("defaults: info logs, open metrics without process metrics, no tracing, no logged bodies", () => {
+  test("defaults: info logs buffered to 4 KB, open metrics without process metrics, no tracing, no logged bodies", () => {
     const config = resolveConfig(base, {});
     expect(config.observability).toEqual({
-      logs: { level: "info" },
+      logs: { level: "info", bufferBytes: 4096 },
       metrics: { enabled: true, auth: "none", process: false },
       traces: { serviceName: "tollgate", sampleRatio: 1, headers: {} },
     });
@@ -32,13 +32,22 @@ describe("observability config", () => {
   });
 
   test("bad values are named by path", () => {
-    const bad = { ...base, observability: { logs: { level: "loud" }, metrics: { auth: "admin" }, traces: { endpoint: "not a url", sampleRatio: 2 } } };
+    const bad = { ...base, observability: { logs: { level: "loud", bufferBytes: -1 }, metrics: { auth: "admin" }, traces: { endpoint: "not a url", sampleRatio: 2 } } };
     expect(() => resolveConfig(bad, {})).toThrow(ConfigError);
     try {
       resolveConfig(bad, {});
     } catch (err) {
-      expect((err as ConfigError).issues.map((i) => i.path).sort()).toEqual(["observability.logs.level", "observability.traces.endpoint", "observability.traces.sampleRatio"]);
+      expect((err as ConfigError).issues.map((i) => i.path).sort()).toEqual([
+        "observability.logs.bufferBytes",
+        "observability.logs.level",
+        "observability.traces.endpoint",
+        "observability.traces.sampleRatio",
+      ]);
     }
+  });
+
+  test("logs.bufferBytes 0 turns log buffering off", () => {
+    expect(resolveConfig({ ...base, observability: { logs: { bufferBytes: 0 } } }, {}).observability.logs).toEqual({ level: "info", bufferBytes: 0 });
   });
 
   test("admin-protected metrics need an admin key", () => {

@@ -223,6 +223,12 @@ const observabilitySchema = z.strictObject({
   logs: z
     .strictObject({
       level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+      /**
+       * Lines (to stderr) are written together once this many bytes are pending, or 100 ms after
+       * the first: a process killed with SIGKILL loses up to that much of its last lines (exit,
+       * shutdown and a fatal line write them first). 0: each line is written at once.
+       */
+      bufferBytes: z.number().int().nonnegative().default(4096),
     })
     .prefault({}),
   metrics: z

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type DestinationStreamWithMetadata, type Logger } from "pino";
+import { BufferedDestination } from "./buffered-destination.js";
 
 /**
  * What the gateway asks of a logger: pino's object-first calls. A host application may
@@ -54,8 +55,20 @@ export type LineWriter = (level: "info" | "warn", fields: string, msg: string) =
 
 const lineWriters = new WeakMap<GatewayLogger, LineWriter>();
 
-/** The default: JSON lines to stderr, written asynchronously and flushed on close. */
-export function createLogger(level: LogLevel, destination: DestinationStream = pino.destination({ dest: 2, sync: false })): Logger {
+/**
+ * The default destination: JSON lines to stderr (`fd` 2), written asynchronously (the event loop
+ * never waits on the reader), one write per ~`bufferBytes` of lines and at most 100 ms late; with
+ * 0, each line handed over as it comes. See BufferedDestination.
+ */
+export function logDestination(bufferBytes: number, fd = 2): DestinationStream {
+  // minLength 1 writes as soon as anything is pending, as 0 does, and makes flush(callback) wait
+  // for a write in flight, which with 0 it does not: close then returns with every line written.
+  const out = pino.destination({ dest: fd, sync: false, minLength: 1 });
+  return new BufferedDestination(out, pino.destination({ dest: fd, sync: true }), bufferBytes);
+}
+
+/** JSON lines to `destination` (the gateway's default: logDestination). */
+export function createLogger(level: LogLevel, destination: DestinationStream): Logger {
   const logger = pino({ level, timestamp: isoTime, redact: { paths: REDACTED_PATHS, censor: "[REDACTED]" } }, destination);
   // A multistream destination wants each line's metadata, which only pino's own calls give it.
   if (!(destination as DestinationStreamWithMetadata)[pino.symbols.needsMetadataGsym]) {

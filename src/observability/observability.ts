@@ -3,7 +3,7 @@ import type { Redactor } from "../errors/redact.js";
 import type { BreakerRegistry } from "../engine/breaker-registry.js";
 import type { ObservedRequest } from "./observed-request.js";
 import type { RequestRecord } from "../spec/request-record.js";
-import { createLogger, flushLogger, lineWriterOf, SILENT_LOGGER, type GatewayLogger, type LineWriter } from "./logger.js";
+import { createLogger, flushLogger, lineWriterOf, SILENT_LOGGER, logDestination, type GatewayLogger, type LineWriter } from "./logger.js";
 import { GatewayMetrics } from "./metrics.js";
 import { factsOf } from "./record-facts.js";
 import { requestLogFields } from "./request-log.js";
@@ -34,7 +34,7 @@ export class Observability {
     private readonly options: ObservabilityOptions = {},
   ) {
     const { logs, metrics, traces } = config.observability;
-    this.logger = options.logger === false ? SILENT_LOGGER : (options.logger ?? createLogger(logs.level));
+    this.logger = options.logger === false ? SILENT_LOGGER : (options.logger ?? createLogger(logs.level, logDestination(logs.bufferBytes)));
     this.writeLine = lineWriterOf(this.logger);
     this.metrics = metrics.enabled ? new GatewayMetrics(config, breakers) : undefined;
     if (traces.endpoint) {
