@@ -1,7 +1,9 @@
+import fc from "fast-check";
 import { expect, test } from "vitest";
-import { linesFor, rulesFor, rulesFromLimits } from "./counter-lines.js";
-import type { BudgetRule } from "./types.js";
+import { counterName, linesFor, outranks, rulesFor, rulesFromLimits, type RequestAmounts } from "./counter-lines.js";
+import type { BudgetRule, CounterLine } from "./types.js";
 import type { Identity } from "../spec/identity.js";
+import { windowOf } from "./windows.js";
 
 const at = Date.UTC(2026, 10, 21, 10, 7, 33);
 const amounts = { usdNanos: 2_500_000, tokens: 1_200, requests: 1 };
@@ -104,3 +106,52 @@ test("rules from one limits object follow the subject they are asked for", () =>
     { scope: "team", id: "red", period: "minute", unit: "requests", limit: 5 },
   ]);
 });
+
+test("lines are those the earlier Map-based choice made, whatever the rules, subjects and windows", () => {
+  const word = fc.constantFrom("alice", "bob", "a:b", "é", "env", "prod", "key_1");
+  const ruleArb = fc.record({
+    scope: fc.constantFrom("key", "user", "team", "tag"),
+    id: fc.oneof(
+      fc.constant("*"),
+      word,
+      fc.tuple(word, fc.oneof(word, fc.constant("*"))).map(([n, v]) => `${n}=${v}`),
+    ),
+    period: fc.constantFrom("minute", "hour", "day", "month", "total"),
+    unit: fc.constantFrom("usd", "tokens", "requests"),
+    limit: fc.integer({ min: 0, max: 5 }),
+  }) as fc.Arbitrary<BudgetRule>;
+  const identityArb = fc.record({ keyId: word, userId: word, teamId: word, tags: fc.dictionary(word, word, { maxKeys: 3 }) }, { requiredKeys: ["keyId"] }) as fc.Arbitrary<Identity>;
+  // Times a few minutes and months apart: names are remembered per window, and must follow it.
+  const atArb = fc.integer({ min: 0, max: 3 }).chain((m) => fc.integer({ min: 0, max: 5 }).map((min) => Date.UTC(2026, 10 + m, 30, 23, 58 + min)));
+  fc.assert(
+    fc.property(fc.array(ruleArb, { maxLength: 8 }), fc.array(fc.tuple(identityArb, atArb), { minLength: 1, maxLength: 4 }), (rules, calls) => {
+      for (const [identity, when] of calls) expect(linesFor(rules, identity, amounts, when)).toEqual(mapLinesFor(rules, identity, amounts, when));
+    }),
+  );
+});
+
+/** linesFor as it was: a Map per request, names built on every call. */
+function mapLinesFor(rules: readonly BudgetRule[], identity: Identity, amounts: RequestAmounts, when: number): CounterLine[] {
+  const chosen = new Map<string, CounterLine>();
+  const choose = (rule: BudgetRule, subject: string) => {
+    const window = windowOf(rule.period, when);
+    const counter = counterName(rule, subject, window.label);
+    const current = chosen.get(counter);
+    if (current && !outranks(rule, current.rule)) return;
+    const amount = rule.unit === "usd" ? amounts.usdNanos : rule.unit === "tokens" ? amounts.tokens : amounts.requests;
+    chosen.set(counter, { counter, limit: rule.limit, amount, windowEndsAt: window.end, rule, subject });
+  };
+  const tags = identity.tags ?? {};
+  for (const rule of rules) {
+    if (rule.scope === "tag") {
+      const eq = rule.id.indexOf("=");
+      const [name, wanted] = [rule.id.slice(0, eq), rule.id.slice(eq + 1)];
+      if (rule.id === "*") for (const [n, v] of Object.entries(tags)) choose(rule, `${n}=${v}`);
+      else if (eq >= 0 && Object.hasOwn(tags, name) && (wanted === "*" || wanted === tags[name])) choose(rule, `${name}=${tags[name]}`);
+      continue;
+    }
+    const subject = rule.scope === "key" ? identity.keyId : rule.scope === "user" ? identity.userId : identity.teamId;
+    if (subject !== undefined && (rule.id === "*" || rule.id === subject)) choose(rule, subject);
+  }
+  return [...chosen.values()];
+}

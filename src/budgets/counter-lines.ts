@@ -17,7 +17,8 @@ export interface RequestAmounts {
  * request twice against one counter would halve its limit.
  */
 export function linesFor(rules: readonly BudgetRule[], identity: Identity, amounts: RequestAmounts, at: number): CounterLine[] {
-  const chosen = new Map<string, CounterLine>();
+  // A few lines per request: looked through, not indexed by a Map made per request.
+  const chosen: CounterLine[] = [];
   for (const rule of rules) {
     if (rule.scope === "tag") {
       for (const subject of tagSubjects(rule.id, identity.tags ?? {})) choose(chosen, rule, subject, amounts, at);
@@ -27,15 +28,40 @@ export function linesFor(rules: readonly BudgetRule[], identity: Identity, amoun
     const subject = subjectIn(rule.scope, identity);
     if (subject !== undefined && (rule.id === "*" || rule.id === subject)) choose(chosen, rule, subject, amounts, at);
   }
-  return [...chosen.values()];
+  return chosen;
 }
 
-function choose(chosen: Map<string, CounterLine>, rule: BudgetRule, subject: string, amounts: RequestAmounts, at: number): void {
+function choose(chosen: CounterLine[], rule: BudgetRule, subject: string, amounts: RequestAmounts, at: number): void {
   const window = windowOf(rule.period, at);
-  const counter = counterName(rule, subject, window.label);
-  const current = chosen.get(counter);
-  if (current && !outranks(rule, current.rule)) return;
-  chosen.set(counter, { counter, limit: rule.limit, amount: amountIn(rule.unit, amounts), windowEndsAt: window.end, rule, subject });
+  const counter = counterNameMemo(rule, subject, window.label);
+  let i = 0;
+  while (i < chosen.length && chosen[i]!.counter !== counter) i++;
+  if (i < chosen.length && !outranks(rule, chosen[i]!.rule)) return;
+  chosen[i] = { counter, limit: rule.limit, amount: amountIn(rule.unit, amounts), windowEndsAt: window.end, rule, subject };
+}
+
+/** Counter names made in a rule's current window, by subject (at most this many kept per rule). */
+const MAX_NAMES_PER_RULE = 1024;
+const namesMade = new WeakMap<BudgetRule, { label: string; bySubject: Map<string, string> }>();
+
+/**
+ * `counterName`, remembered per rule object (config rules, and a key's rules while its record is
+ * cached, are the same objects on every request): a name is built from five parts, and the
+ * joined string is copied again when first hashed, on every request otherwise.
+ */
+function counterNameMemo(rule: BudgetRule, subject: string, windowLabel: string): string {
+  let made = namesMade.get(rule);
+  if (made?.label !== windowLabel) {
+    made = { label: windowLabel, bySubject: new Map() };
+    namesMade.set(rule, made);
+  }
+  let name = made.bySubject.get(subject);
+  if (name === undefined) {
+    if (made.bySubject.size >= MAX_NAMES_PER_RULE) made.bySubject.clear();
+    name = counterName(rule, subject, windowLabel);
+    made.bySubject.set(subject, name);
+  }
+  return name;
 }
 
 /** Whether `rule` replaces `current` on a counter both land on: the one naming the subject, then the lower limit. */

@@ -20,7 +20,8 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-export function windowOf(period: Period, at: number): BudgetWindow {
+/** The window of `period` that `at` falls in. Shared and frozen: the same few are asked for on every request. */
+export function windowOf(period: Period, at: number): Readonly<BudgetWindow> {
   if (!Number.isFinite(at)) throw new RangeError(`windowOf: not a time: ${at}`);
   switch (period) {
     case "minute":
@@ -32,30 +33,32 @@ export function windowOf(period: Period, at: number): BudgetWindow {
     case "month": {
       const date = new Date(at);
       const start = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
-      const end = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
-      return { start, end, label: iso(start, 7) };
+      return remembered(start, Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1), 7);
     }
     case "total":
-      return { start: -Infinity, end: Infinity, label: "all" };
+      return TOTAL;
   }
 }
+
+const TOTAL: Readonly<BudgetWindow> = Object.freeze({ start: -Infinity, end: Infinity, label: "all" });
 
 /** Minutes, hours and days have a fixed length in UTC (no leap seconds in epoch time). */
-function fixed(at: number, size: number, labelLength: number): BudgetWindow {
+function fixed(at: number, size: number, labelLength: number): Readonly<BudgetWindow> {
   const start = Math.floor(at / size) * size;
-  return { start, end: start + size, label: iso(start, labelLength) };
+  return remembered(start, start + size, labelLength);
 }
 
-// Labels are asked for on every request but change once per window: remember the last few.
-const labels = new Map<number, string>();
+// Windows are asked for on every request but change once per window: remember the last few.
+const windows = new Map<number, Readonly<BudgetWindow>>();
 
-function iso(at: number, length: number): string {
-  const key = at * 32 + length;
-  let label = labels.get(key);
-  if (label === undefined) {
-    if (labels.size >= 64) labels.clear();
-    label = new Date(at).toISOString().slice(0, length);
-    labels.set(key, label);
+/** The window from `start` to `end` whose label is `labelLength` characters of its ISO time (the length tells the period). */
+function remembered(start: number, end: number, labelLength: number): Readonly<BudgetWindow> {
+  const key = start * 32 + labelLength;
+  let window = windows.get(key);
+  if (window === undefined) {
+    if (windows.size >= 64) windows.clear();
+    window = Object.freeze({ start, end, label: new Date(start).toISOString().slice(0, labelLength) });
+    windows.set(key, window);
   }
-  return label;
+  return window;
 }

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { InvalidRequestError } from "../errors/gateway-error.js";
 import { checkJsonDepth, tooDeepAt } from "./json-depth.js";
@@ -34,4 +35,35 @@ describe("checkJsonDepth", () => {
   test("wide values are fine", () => {
     expect(() => checkJsonDepth({ input: Array.from({ length: 100_000 }, (_, i) => ({ i })) })).not.toThrow();
   });
+
+  test("a limit above the recursion bound is refused", () => {
+    expect(() => tooDeepAt({}, 1001)).toThrow(RangeError);
+  });
+
+  test("finds exactly what the earlier iterative walk found, at any limit", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 10 }), (value, maxDepth) => {
+        expect(tooDeepAt(value, maxDepth) !== undefined).toBe(value !== null && typeof value === "object" && iterativeDeeperThan(value, maxDepth));
+      }),
+    );
+  });
 });
+
+/** The walk this module used before (an explicit stack, Object.keys): the reference for the recursive one. */
+function iterativeDeeperThan(root: object, maxDepth: number): boolean {
+  const values: object[] = [root];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const value = values.pop()!;
+    const depth = depths.pop()!;
+    if (depth >= maxDepth) return true;
+    const children: unknown[] = Array.isArray(value) ? value : Object.keys(value).map((key) => (value as Record<string, unknown>)[key]);
+    for (const child of children) {
+      if (child !== null && typeof child === "object") {
+        values.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}

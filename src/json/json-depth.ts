@@ -3,6 +3,8 @@ import { fieldPath } from "../errors/field-path.js";
 
 /** Nesting deeper than this is refused: no API's real input comes near it, and every recursive walk (serialising, schema compilation) stays far from the stack's end. */
 export const MAX_JSON_DEPTH = 64;
+/** The most `maxDepth` may be: the check recurses that deep, far from the stack's end. */
+const MAX_CHECKED_DEPTH = 1000;
 /** The path named in the error stops here: the field is what matters, not a thousand levels of it. */
 const NAMED_SEGMENTS = 4;
 
@@ -21,36 +23,32 @@ export function checkJsonDepth(value: unknown, maxDepth = MAX_JSON_DEPTH): void 
 
 /** The path of the first place `value` is nested deeper than `maxDepth`; undefined when it is not. */
 export function tooDeepAt(value: unknown, maxDepth = MAX_JSON_DEPTH): PropertyKey[] | undefined {
+  // The walk below recurses up to maxDepth frames: a limit this far above any real one is a bug.
+  if (maxDepth > MAX_CHECKED_DEPTH) throw new RangeError(`maxDepth ${maxDepth} is above ${MAX_CHECKED_DEPTH}`);
   if (value === null || typeof value !== "object") return undefined;
   // Every request body and answer passes; almost none is too deep, so the path is looked for only then.
   return deeperThan(value, maxDepth) ? pathTooDeep(value, maxDepth) : undefined;
 }
 
-/** Whether anything in `root` is nested `maxDepth` levels deep: iterative, nothing allocated per node. */
-function deeperThan(root: object, maxDepth: number): boolean {
-  const values: object[] = [root];
-  const depths: number[] = [0];
-  while (values.length > 0) {
-    const value = values.pop()!;
-    const depth = depths.pop()!;
-    if (depth >= maxDepth) return true;
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        const child: unknown = value[i];
-        if (child !== null && typeof child === "object") {
-          values.push(child);
-          depths.push(depth + 1);
-        }
-      }
-    } else {
-      for (const key of Object.keys(value)) {
-        const child: unknown = (value as Record<string, unknown>)[key];
-        if (child !== null && typeof child === "object") {
-          values.push(child);
-          depths.push(depth + 1);
-        }
-      }
+/**
+ * Whether anything in `value` is nested `maxDepth` levels deep. Recursive, but never more than
+ * `maxDepth` frames deep whatever the value's depth: it stops there. Nothing is allocated per
+ * node (for-in walks a JSON object's cached keys; Object.keys would copy them): it runs on every
+ * request body and every answer.
+ */
+function deeperThan(value: object, maxDepth: number, depth = 0): boolean {
+  if (depth >= maxDepth) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (child !== null && typeof child === "object" && deeperThan(child, maxDepth, depth + 1)) return true;
     }
+    return false;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const child: unknown = (value as Record<string, unknown>)[key];
+    if (child !== null && typeof child === "object" && deeperThan(child, maxDepth, depth + 1)) return true;
   }
   return false;
 }

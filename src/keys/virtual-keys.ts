@@ -18,16 +18,30 @@ export class VirtualKeys {
     private readonly ttlMs = 5_000,
   ) {}
 
+  /**
+   * What `resolve` would give when the cache holds it fresh (nearly every request), without a
+   * promise to wait for: `{ key }`, where `key` is undefined for a secret known not to match.
+   * Undefined when it must be looked up.
+   */
+  cached(secret: string, now = Date.now()): { readonly key: KeyRecord | undefined } | undefined {
+    return this.fresh(hashKeySecret(secret), now);
+  }
+
   async resolve(secret: string, now = Date.now()): Promise<KeyRecord | undefined> {
     const hash = hashKeySecret(secret);
-    const cached = this.cache.get(hash);
-    // An entry holds the key only once it matched its hash (below): a hit needs no second check.
-    if (cached && now - cached.at < this.ttlMs) return cached.key;
+    const cached = this.fresh(hash, now);
+    if (cached) return cached.key;
     // Unknown secrets are cached too, so guessing does not become a database load test.
     const key = matches(await (await this.store()).findByHash(hash), hash);
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(hash, { key, at: now });
     return key;
+  }
+
+  private fresh(hash: string, now: number): { key: KeyRecord | undefined } | undefined {
+    const cached = this.cache.get(hash);
+    // An entry holds the key only once it matched its hash (below): a hit needs no second check.
+    return cached && now - cached.at < this.ttlMs ? cached : undefined;
   }
 
   /** Drops a key from the cache (after revoking or editing it here). */

@@ -19,14 +19,32 @@ export interface AttemptOutcomes {
  * nor a fallback.
  */
 export function attemptOutcomes(attempts: readonly AttemptRecord[]): AttemptOutcomes {
-  const ordered = [...attempts].sort((a, b) => a.attempt - b.attempt);
+  // Records list attempts in order (nearly always one): copied and sorted only when not.
+  const ordered = inOrder(attempts) ? attempts : [...attempts].sort((a, b) => a.attempt - b.attempt);
+  let attemptErrors = 0;
   let retries = 0;
   let fallbacks = 0;
-  for (let i = 0; i + 1 < ordered.length; i++) {
-    const [a, next] = [ordered[i]!, ordered[i + 1]!];
-    if ((next.step ?? 1) !== (a.step ?? 1)) continue;
+  let providers = 0;
+  for (let i = 0; i < ordered.length; i++) {
+    const a = ordered[i]!;
+    if (a.status === "error") attemptErrors++;
+    if (!triedBefore(ordered, i, a.provider)) providers++;
+    const next = ordered[i + 1];
+    if (next === undefined || (next.step ?? 1) !== (a.step ?? 1)) continue;
     if (next.provider === a.provider && next.model === a.model) retries++;
     else fallbacks++;
   }
-  return { attemptErrors: ordered.filter((a) => a.status === "error").length, retries, fallbacks, providers: new Set(ordered.map((a) => a.provider)).size };
+  return { attemptErrors, retries, fallbacks, providers };
+}
+
+/** Whether an attempt before index `i` went to `provider`: attempts are few, a Set per request would cost more. */
+function triedBefore(ordered: readonly AttemptRecord[], i: number, provider: string): boolean {
+  for (let j = 0; j < i; j++) if (ordered[j]!.provider === provider) return true;
+  return false;
+}
+
+/** Attempt numbers never decrease: a stable sort would leave them as they are. */
+function inOrder(attempts: readonly AttemptRecord[]): boolean {
+  for (let i = 1; i < attempts.length; i++) if (attempts[i - 1]!.attempt > attempts[i]!.attempt) return false;
+  return true;
 }

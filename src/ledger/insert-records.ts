@@ -54,7 +54,8 @@ async function insertSqlite(tx: Sql, rows: readonly LedgerRows[]): Promise<void>
   const attempts: Cell[][] = [];
   const tags: Cell[][] = [];
   const toolCalls: Cell[][] = [];
-  for (const [i, r] of rows.entries()) {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     requests.push(cells(r.request, requestColumns, base + i + 1));
     for (const a of r.attempts) attempts.push(cells(a, attemptColumns));
     for (const t of r.tags) tags.push(cells(t, tagColumns));

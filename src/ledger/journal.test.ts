@@ -71,6 +71,27 @@ describe("Journal", () => {
     expect([...again.spooledBatches(10)]).toEqual([[makeRecord(2, { identity }), makeRecord(3, { identity }), makeRecord(4, { identity: other })]]);
   });
 
+  it("writes lines exactly, whatever their characters and length, hints before them", () => {
+    const j = journal();
+    // Multi-byte text and a surrogate pair; then a line longer than the write buffer (64 KB).
+    const wide = makeRecord(1, { identity: { keyId: "key_1", tags: { team: "équipe-日本-😀" } } });
+    const long = makeRecord(2, { identity: { keyId: "key_2", tags: { note: "ü".repeat(40_000) } } });
+    j.end(makeRecord(3));
+    j.committed([makeRecord(3).id]);
+    j.end(wide);
+    j.end(makeRecord(4));
+    j.committed([makeRecord(4).id]);
+    j.end(long);
+    j.spool([wide.id, long.id]);
+    expect([...j.spooledBatches(10)]).toEqual([[wide, long]]);
+    j.close();
+    // Each commit hint rode with the next line: a restart replays only what the database may lack.
+    const errors: unknown[] = [];
+    const again = journal({ onError: (err) => errors.push(err) });
+    expect([...again.spooledBatches(10)]).toEqual([[wide, long]]);
+    expect(errors).toEqual([]);
+  });
+
   it("ends a request once: a second end of the same id writes nothing", () => {
     const j = journal();
     j.end(makeRecord(1));

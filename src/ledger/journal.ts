@@ -105,6 +105,8 @@ export class Journal {
   private currentBytes = 0;
   /** Lines written with the next one (see `hint`). */
   private hints = "";
+  /** Where `write` encodes the lines of one write(2); used only within it (synchronously). */
+  private readonly scratch = Buffer.allocUnsafe(64 * 1024);
   private dirty = false;
   private syncing = false;
   private spooledCount = 0;
@@ -348,10 +350,7 @@ export class Journal {
    */
   private append(line: Line): void {
     if (this.currentBytes >= this.segmentBytes) this.rotate();
-    const text = `${this.hints}${JSON.stringify(line)}\n`;
-    this.hints = "";
-    this.currentBytes += writeSync(this.fd, text);
-    this.dirty = true;
+    this.write(JSON.stringify(line));
   }
 
   /**
@@ -364,9 +363,29 @@ export class Journal {
   }
 
   private writeHints(): void {
-    if (this.hints === "") return;
-    this.currentBytes += writeSync(this.fd, this.hints);
+    if (this.hints !== "") this.write();
+  }
+
+  /**
+   * One write(2) of the hints waiting, then `line` (JSON text) and its newline, encoded one after
+   * the other into `scratch`: joined into one string first, the line would be copied once more
+   * (V8 flattens a joined string to encode it), and that copy was the journal's largest
+   * allocation per request. A line too long for `scratch` is written as a string.
+   */
+  private write(line?: string): void {
+    const hints = this.hints;
     this.hints = "";
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if ((hints.length + (line?.length ?? 0)) * 3 + 1 > this.scratch.length) {
+      this.currentBytes += writeSync(this.fd, line === undefined ? hints : `${hints}${line}\n`);
+    } else {
+      let bytes = this.scratch.write(hints);
+      if (line !== undefined) {
+        bytes += this.scratch.write(line, bytes);
+        this.scratch[bytes++] = 0x0a;
+      }
+      this.currentBytes += writeSync(this.fd, this.scratch, 0, bytes);
+    }
     this.dirty = true;
   }
 

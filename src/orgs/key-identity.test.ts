@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, test } from "vitest";
 import { renderError } from "../errors/render.js";
 import type { KeyRecord } from "../keys/types.js";
 import { openStore } from "../store/open-store.js";
-import { keyIdentity } from "./key-identity.js";
+import { keyIdentity, knownKeyIdentity } from "./key-identity.js";
 import { OrgDirectory } from "./org-directory.js";
 import { OrgStore } from "./org-store.js";
 
@@ -28,6 +28,14 @@ beforeEach(async () => {
 });
 
 describe("keyIdentity", () => {
+  test("known at once, without a promise, only once both records were read", async () => {
+    await store.createUser({ id: "alice", role: "member", teams: ["red"], tags: { owner: "alice" }, limits: {}, createdAt: NOW, updatedAt: NOW });
+    expect(knownKeyIdentity(key, orgs, NOW)).toBeUndefined();
+    const identity = await keyIdentity(key, orgs, NOW);
+    expect(knownKeyIdentity(key, orgs, NOW)).toEqual(identity);
+    expect(knownKeyIdentity({ ...key, teamId: "blue" }, orgs, NOW)).toBeUndefined();
+  });
+
   test("without team or user records, the key alone", async () => {
     expect(await keyIdentity(key, orgs, NOW)).toEqual({ keyId: "key_1", userId: "alice", teamId: "red", tags: { env: "prod" }, limits: { rpm: 10 }, allowedModels: ["fast", "big"] });
   });

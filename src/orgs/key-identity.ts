@@ -21,12 +21,17 @@ const NO_TEAM: Loaded<TeamRecord> = { value: undefined };
  * under the key's. A disabled team or user stops all of its keys.
  */
 export async function keyIdentity(key: KeyRecord, orgs: OrgDirectory, now = Date.now()): Promise<Identity> {
-  // Both records read recently (nearly every request): nothing to wait for.
-  const team = key.teamId === undefined ? NO_TEAM : orgs.loadedTeam(key.teamId, now);
-  const user = orgs.loadedUser(key.userId, now);
-  if (team && user) return identityOf(key, team.value, user.value);
+  const known = knownKeyIdentity(key, orgs, now);
+  if (known) return known;
   const [teamRecord, userRecord] = await Promise.all([key.teamId !== undefined ? orgs.team(key.teamId, now) : undefined, orgs.user(key.userId, now)]);
   return identityOf(key, teamRecord, userRecord);
+}
+
+/** `keyIdentity` when both records were read recently (nearly every request): no promise to wait for. Undefined when one must be read. */
+export function knownKeyIdentity(key: KeyRecord, orgs: OrgDirectory, now = Date.now()): Identity | undefined {
+  const team = key.teamId === undefined ? NO_TEAM : orgs.loadedTeam(key.teamId, now);
+  const user = orgs.loadedUser(key.userId, now);
+  return team && user ? identityOf(key, team.value, user.value) : undefined;
 }
 
 function identityOf(key: KeyRecord, team: TeamRecord | undefined, user: UserRecord | undefined): Identity {

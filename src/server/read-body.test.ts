@@ -71,6 +71,32 @@ describe("readJsonBody", () => {
     expect(await exchange({ limits: limits(), parts: ['{"a":[1,2]}'] })).toEqual({ answer: { body: { a: [1, 2] } }, buffered: 11, complete: false, read: true });
   });
 
+  it("takes a body whole when asked for in the request event, before the parser reached it", async () => {
+    let flowing: boolean | null = null;
+    let bufferedAtFirst = -1;
+    server = createServer(async (req, res) => {
+      bufferedAtFirst = req.readableLength;
+      const body = await readJsonBody(req, limits());
+      // Taken from the buffer, not listened for.
+      flowing = req.readableFlowing;
+      res.end(JSON.stringify(body));
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    // Head and body in one write, as clients send a small request.
+    const client = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    client.setEncoding("utf8");
+    let text = "";
+    client.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    client.write('POST / HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: 7\r\n\r\n{"a":1}');
+    await once(client, "end");
+    expect(JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4))).toEqual({ a: 1 });
+    expect(bufferedAtFirst).toBe(0);
+    expect(flowing).not.toBe(true);
+  });
+
   it("reads a body still arriving as it comes", async () => {
     const { answer, buffered, read } = await exchange({ limits: limits(), parts: ['{"a":', '"b"', "}"], ready: async () => {} });
     expect(answer).toEqual({ body: { a: "b" } });

@@ -51,10 +51,14 @@ async function upstreamCount(ctx: RoutedContext): Promise<number | undefined> {
  * key and the model are checked: the upstream's own count when the route's first target
  * has one, else the tokenizer's; `x-tollgate-token-count` says which. No budget, no cost.
  */
-export const countTokens: Stage<RoutedContext> = async (ctx, next) => {
+export const countTokens: Stage<RoutedContext> = (ctx, next) => {
   const render = ctx.codec.tokenCountBody;
-  if (!render) return next();
+  // Not async around other requests (nearly all): an async function costs its promise machinery per request.
+  return render ? answerCount(ctx, render) : next();
+};
+
+async function answerCount(ctx: RoutedContext, render: NonNullable<RoutedContext["codec"]["tokenCountBody"]>): Promise<void> {
   const counted = await upstreamCount(ctx);
   const source = counted === undefined ? "estimated" : "upstream";
   ctx.sink.send(200, { ...ctx.responseHeaders, "content-type": "application/json", "x-tollgate-token-count": source }, render(counted ?? estimate(ctx, ctx.request)));
-};
+}

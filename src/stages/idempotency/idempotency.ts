@@ -27,17 +27,21 @@ type Claimed = { state: "acquired" } | { state: "done"; replay: StoredReplay };
  * Sits before enforceBudgets, so a replay reserves nothing.
  */
 export function idempotency(options: IdempotencyOptions): Stage<RoutedContext> {
-  return async (ctx, next) => {
+  // Not async around requests without a key (nearly all): an async function costs its promise machinery per request.
+  return (ctx, next) => {
     const header = ctx.headers["idempotency-key"];
-    if (header === undefined) return next();
-    const request = ctx.request;
-    const key = scopedKey(scopeOf(ctx.identity, options.config.scope), parseIdempotencyKey(header));
-    // Upstream keys derive from the client's: a retry after Tollgate itself failed sends the same ones.
-    request.idempotencyKey = key;
-    const claimed = await claim(ctx, options, key, requestFingerprint(request.inbound));
-    if (claimed.state === "done") return replay(ctx, claimed.replay);
-    await runFirst(ctx, next, options, key);
+    return header === undefined ? next() : keyed(ctx, next, options, header);
   };
+}
+
+async function keyed(ctx: RoutedContext, next: () => Promise<void>, options: IdempotencyOptions, header: string | string[]): Promise<void> {
+  const request = ctx.request;
+  const key = scopedKey(scopeOf(ctx.identity, options.config.scope), parseIdempotencyKey(header));
+  // Upstream keys derive from the client's: a retry after Tollgate itself failed sends the same ones.
+  request.idempotencyKey = key;
+  const claimed = await claim(ctx, options, key, requestFingerprint(request.inbound));
+  if (claimed.state === "done") return replay(ctx, claimed.replay);
+  await runFirst(ctx, next, options, key);
 }
 
 async function claim(ctx: RoutedContext, { store, config }: IdempotencyOptions, key: string, fingerprint: string): Promise<Claimed> {
