@@ -45,13 +45,12 @@ export async function openAnswer(call: UpstreamCall, request: CanonicalRequest, 
         failures.push({ target: label, attempt: 0, code: last.code, message: last.message });
         break;
       }
-      call.upstreamBegins(target.provider, target.model);
       const record: AttemptRecord = { attempt: call.attempts.length + 1, provider: target.provider, model: target.model, startedAt: Date.now(), status: "pending" };
       if (call.step > 1) record.step = call.step;
       call.attempts.push(record);
       const startedMono = performance.now();
       try {
-        const opened = await openUpstream(provider, request, target.model, route.timeouts, call.signal);
+        const opened = await openUpstream(provider, request, target.model, route.timeouts, call.signal, () => call.upstreamBegins(target.provider, target.model));
         breaker.onSuccess();
         record.status = "ok";
         record.ttftMs = opened.ttftMs;
