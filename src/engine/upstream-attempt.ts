@@ -41,13 +41,12 @@ const LARGE_ANSWER_BYTES = 64 * 1024;
  * line) then overlaps the upstream's work instead of delaying the call.
  */
 export async function openUpstream(provider: Provider, request: CanonicalRequest, model: string, timeouts: Timeouts, signal: AbortSignal, sent?: () => void): Promise<OpenedUpstream> {
-  const timer = new AttemptTimer(timeouts, signal);
+  // Non-streamed answers send headers only when complete, so only connect and total apply.
+  const timer = new AttemptTimer(timeouts, signal, request.stream ? { phase: "headers", limitMs: timeouts.headersMs } : undefined);
   let response: UpstreamHttpResponse | undefined;
   const adapter = adapterFor(provider.adapter, request, model);
   try {
     const spec = request.embedding ? embeddingAdapter(provider).buildEmbeddingRequest(request, model) : adapter.buildRequest(request, model);
-    // Non-streamed answers send headers only when complete, so only connect and total apply.
-    if (request.stream) timer.phase("headers", timeouts.headersMs);
     try {
       const sending = provider.transport.send(spec, { signal: timer.signal, connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: 0 });
       sent?.();
