@@ -50,7 +50,7 @@ export async function openAnswer(call: UpstreamCall, request: CanonicalRequest, 
       call.attempts.push(record);
       const startedMono = performance.now();
       try {
-        const opened = await openUpstream(provider, request, target.model, route.timeouts, call.signal, () => call.upstreamBegins(target.provider, target.model));
+        const opened = await openUpstream(provider, request, target.model, route.timeouts, call.signal, () => setImmediate(announce, call, target));
         breaker.onSuccess();
         record.status = "ok";
         record.ttftMs = opened.ttftMs;
@@ -90,6 +90,16 @@ export async function openAnswer(call: UpstreamCall, request: CanonicalRequest, 
     }
   }
   throw new AllTargetsFailedError(route.name, failures, last);
+}
+
+/**
+ * Tells the call its upstream request went out (the journal's begin line), in the check phase
+ * after it was handed over: undici writes a request on a reused connection there (it yields a
+ * turn before writing to an idle socket, GHSA-35p6-xmwp-9g52), so the line follows the request
+ * instead of delaying it, and it still comes before any answer can be read.
+ */
+function announce(call: UpstreamCall, target: RouteTarget): void {
+  call.upstreamBegins(target.provider, target.model);
 }
 
 /** Closes an attempt once its answer was relayed (or abandoned): a stream that failed counts against its breaker. */

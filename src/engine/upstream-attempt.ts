@@ -37,8 +37,8 @@ const LARGE_ANSWER_BYTES = 64 * 1024;
  * One attempt against one target, up to the point where the client may be answered:
  * the first content event of a stream, or the whole body otherwise. Anything that fails
  * before that point throws an upstream error the retry loop can act on. `sent` is called once
- * the call is handed to the transport, in the same turn: what it does (the journal's begin
- * line) then overlaps the upstream's work instead of delaying the call.
+ * the call is handed to the transport: what it starts (the journal's begin line) need not
+ * delay the call.
  */
 export async function openUpstream(provider: Provider, request: CanonicalRequest, model: string, timeouts: Timeouts, signal: AbortSignal, sent?: () => void): Promise<OpenedUpstream> {
   // Non-streamed answers send headers only when complete, so only connect and total apply.
