@@ -89,6 +89,27 @@ test("a reservation that fits in the lease costs no round trip; spend reaches Re
   client.disconnect();
 });
 
+test("requests one after another draw about once per second of their spend, not every few requests", async () => {
+  const { client, commands } = await countingClient();
+  let now = Date.now();
+  const store = new RedisLeaseStore(client, `${prefix}:rate`, { clock: () => now });
+  let draws = 0;
+  // 1,000 requests of one unit each (a requests counter), 2 ms apart: two seconds.
+  for (let i = 0; i < 1_000; i++) {
+    const before = commands();
+    expect(await store.reserve(`r${i}`, [line("c", 1_000_000_000, 1)], 60_000)).toEqual({ ok: true });
+    if (commands() > before) draws++;
+    await store.settle(`r${i}`, [line("c", 1_000_000_000, 1)]);
+    now += 2;
+  }
+  // Drawing room for four more requests each time, it drew 200 times.
+  expect(draws).toBeLessThanOrEqual(6);
+  expect(await store.read(["c"])).toEqual([{ spent: 1_000, reserved: expect.any(Number) }]);
+  await store.close();
+  expect(await raw(`${prefix}:rate`, "c")).toEqual({ spent: 1_000, reserved: 0 });
+  client.disconnect();
+});
+
 test("from the lease, a reservation naming a counter twice or made again holds the sums; its settlement gives each hold back once", async () => {
   const { client, commands } = await countingClient();
   const store = new RedisLeaseStore(client, `${prefix}:sums`);

@@ -24,8 +24,16 @@ export interface RedisLeaseStoreOptions extends RedisBudgetStoreOptions {
   share?: number;
 }
 
-/** A draw asks room for this many more requests like the one drawing, or for as much again as is in use. */
+/** A draw asks room for this many more requests like the one drawing, or for as much again as is in use... */
 const LEASE_REQUESTS = 4;
+/**
+ * ...or for what the counter spent here since the last draw, at that rate for this long: requests
+ * one after another then draw about once per this period, not every few requests (a round trip
+ * each, before the request goes upstream). The share rule (LEASE_LUA) still caps it near a limit.
+ */
+const LEASE_RATE_MS = 1_000;
+/** The rate is read over at least this long: a burst just after a draw does not ask for ten times what it is. */
+const MIN_RATE_SPAN_MS = 100;
 /** How long a restart's recovery waits for Redis before giving up (the leases then expire on their own). */
 const RECOVERY_WAIT_MS = 30_000;
 /** Done marks kept per owner: far more than one flush's settlements, the only ones a dead journal may not know. */
@@ -52,6 +60,9 @@ interface Lease {
   validUntil: number;
   renewedAt: number;
   lastUsed: number;
+  /** Local ms of the last draw, and what was spent on the counter here since (for LEASE_RATE_MS). */
+  drawnAt: number;
+  spentSinceDraw: number;
 }
 
 type Hold = Pick<CounterLine, "counter" | "amount">;
@@ -172,7 +183,10 @@ export class RedisLeaseStore implements BudgetStore {
       const free = now + ttlMs <= lease.validUntil ? Math.max(0, lease.confirmed - lease.sent - lease.unsent - lease.holds) : 0;
       const claimed = Math.min(free, line.amount);
       lease.holds += claimed;
-      claims.push({ line, claimed, want: Math.max(LEASE_REQUESTS * line.amount, lease.holds + line.amount - claimed) });
+      const recent = Math.ceil((lease.spentSinceDraw * LEASE_RATE_MS) / Math.max(MIN_RATE_SPAN_MS, now - lease.drawnAt));
+      lease.drawnAt = now;
+      lease.spentSinceDraw = 0;
+      claims.push({ line, claimed, want: Math.max(LEASE_REQUESTS * line.amount, lease.holds + line.amount - claimed, recent) });
     }
     return new Promise((resolve, reject) => {
       this.ordered.push({
@@ -228,6 +242,7 @@ export class RedisLeaseStore implements BudgetStore {
       if (line.windowEndsAt + this.graceMs <= now) continue;
       const target = lease ?? this.leaseFor(line.counter, line.windowEndsAt);
       target.lastUsed = now;
+      target.spentSinceDraw += line.amount;
       // Spend comes out of the lease: its own reservation's, and beyond that whatever is free, so
       // that spend plus leases never grows (a late or foreign settlement shrinks what is left to grant).
       const take = Math.min(line.amount, Math.max(0, target.confirmed - target.sent - target.unsent - target.holds));
@@ -336,7 +351,8 @@ export class RedisLeaseStore implements BudgetStore {
   private leaseFor(counter: string, windowEndsAt: number): Lease {
     let lease = this.leases.get(counter);
     if (!lease) {
-      lease = { windowEndsAt, confirmed: 0, sent: 0, unsent: 0, holds: 0, limit: Infinity, validUntil: 0, renewedAt: 0, lastUsed: this.now() };
+      const now = this.now();
+      lease = { windowEndsAt, confirmed: 0, sent: 0, unsent: 0, holds: 0, limit: Infinity, validUntil: 0, renewedAt: 0, lastUsed: now, drawnAt: now, spentSinceDraw: 0 };
       this.leases.set(counter, lease);
     }
     return lease;

@@ -41,6 +41,21 @@ describe("AttemptTimer", () => {
     unlimited.dispose();
   });
 
+  it("a phase given at the start is armed with the total on one timer, in whole milliseconds", async () => {
+    vi.advanceTimersByTime(0.25);
+    const before = vi.getTimerCount();
+    const set = vi.spyOn(globalThis, "setTimeout");
+    const timer = new AttemptTimer(TIMEOUTS, new AbortController().signal, { phase: "headers", limitMs: 1_000 });
+    expect(vi.getTimerCount() - before).toBe(1);
+    expect(set.mock.calls.map(([, ms]) => Number.isInteger(ms))).toEqual([true]);
+    set.mockRestore();
+    await advance(999);
+    expect(timer.signal.aborted).toBe(false);
+    await advance(1);
+    expect(reasonOf(timer)).toMatchObject({ phase: "headers", details: { limitMs: 1_000 } });
+    timer.dispose();
+  });
+
   it("the total limit runs whatever the phase", async () => {
     const timer = new AttemptTimer({ ...TIMEOUTS, totalMs: 10_000 }, new AbortController().signal);
     for (let i = 0; i < 4; i++) {

@@ -26,15 +26,22 @@ export class AttemptTimer {
   private readonly onParentAbort: () => void;
   readonly startedAt = performance.now();
 
+  /** `first`: the phase that begins at once (a stream's headers), armed with the total in one timer. */
   constructor(
     readonly timeouts: Timeouts,
     private readonly parent: AbortSignal,
+    first?: { phase: TimeoutPhase; limitMs: number },
   ) {
     this.onParentAbort = () => this.controller.abort(parent.reason);
     if (parent.aborted) this.onParentAbort();
     else parent.addEventListener("abort", this.onParentAbort, { once: true });
     this.totalAt = timeouts.totalMs > 0 ? this.startedAt + timeouts.totalMs : Number.POSITIVE_INFINITY;
-    this.arm(this.totalAt);
+    if (first) {
+      this.phaseName = first.phase;
+      this.phaseLimitMs = first.limitMs;
+      this.phaseFrom = this.startedAt;
+    }
+    this.arm(Math.min(this.phaseAt(), this.totalAt));
   }
 
   get signal(): AbortSignal {
@@ -72,7 +79,10 @@ export class AttemptTimer {
     if (at >= this.firesAt || at === Number.POSITIVE_INFINITY || this.disposed) return;
     if (this.timer) clearTimeout(this.timer);
     this.firesAt = at;
-    this.timer = setTimeout(this.onTimer, at - performance.now());
+    // Whole milliseconds: node keeps one list per duration, so the attempts' timers of one limit
+    // share it (added and removed in constant time); a fraction made each a list of its own, in
+    // node's priority queue of lists. Firing up to a millisecond late is fine: `onTimer` checks.
+    this.timer = setTimeout(this.onTimer, Math.ceil(at - performance.now()));
   }
 
   private readonly onTimer = (): void => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UpstreamProtocolError } from "../errors/upstream-errors.js";
+import { UpstreamConnectionError, UpstreamHttpError, UpstreamProtocolError } from "../errors/upstream-errors.js";
 import { usageOf } from "./final-usage.js";
 import { chatRequest, scriptedProvider, TIMEOUTS } from "./test-support/scripted-upstream.js";
 import { openUpstream } from "./upstream-attempt.js";
@@ -65,5 +65,44 @@ describe("openUpstream, non-streamed", () => {
     expect(opened.usage).toBeUndefined();
     expect(usageOf(chatRequest(false), opened)).toMatchObject({ source: "estimated", outputTokens: expect.any(Number) });
     expect(usageOf(chatRequest(false), opened).outputTokens).toBeGreaterThan(10_000);
+  });
+});
+
+describe("openUpstream, reading a body", () => {
+  it("reads an error answer up to 64 KB and stops there, without waiting for the rest", async () => {
+    const provider = scriptedProvider("up", [{ status: 503, body: [{ text: "x".repeat(40_000) }, { text: "y".repeat(40_000) }] }]);
+    const failure = openUpstream(provider, chatRequest(false), "m", TIMEOUTS, new AbortController().signal);
+    await expect(failure).rejects.toBeInstanceOf(UpstreamHttpError);
+    await expect(failure).rejects.toThrow(/Upstream returned 503/);
+  });
+
+  it("fails an answer cut before its end as a connection failure", async () => {
+    const cut = scriptedProvider("up", [{ body: [{ text: '{"id":"c1",' }, { cut: true }] }]);
+    await expect(openUpstream(cut, chatRequest(false), "m", TIMEOUTS, new AbortController().signal)).rejects.toThrow(new UpstreamConnectionError("Upstream connection failed: other side closed"));
+  });
+});
+
+describe("openUpstream, the call going out", () => {
+  it("tells `sent` once the transport has the call, before its answer, and not when building the call fails", async () => {
+    const provider = scriptedProvider("up", [{ body: [{ text: completion(100) }, { end: true }] }]);
+    const seen: string[] = [];
+    const send = provider.transport.send.bind(provider.transport);
+    provider.transport.send = (spec, options) => {
+      seen.push("send");
+      return send(spec, options).then((response) => {
+        seen.push("answered");
+        return response;
+      });
+    };
+    await openUpstream(provider, chatRequest(false), "m", TIMEOUTS, new AbortController().signal, () => seen.push("sent"));
+    expect(seen).toEqual(["send", "sent", "answered"]);
+
+    const refused = scriptedProvider("up", []);
+    refused.adapter.buildRequest = () => {
+      throw new UpstreamProtocolError("cannot build");
+    };
+    const sent = () => seen.push("never");
+    await expect(openUpstream(refused, chatRequest(false), "m", TIMEOUTS, new AbortController().signal, sent)).rejects.toThrow("cannot build");
+    expect(seen).not.toContain("never");
   });
 });

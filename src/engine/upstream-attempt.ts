@@ -1,3 +1,4 @@
+import { finished, Readable } from "node:stream";
 import { MAX_JSON_DEPTH, tooDeepAt } from "../json/json-depth.js";
 import { topLevelMembers } from "../json/top-level-members.js";
 import { InvalidRequestError } from "../errors/gateway-error.js";
@@ -35,18 +36,21 @@ const LARGE_ANSWER_BYTES = 64 * 1024;
 /**
  * One attempt against one target, up to the point where the client may be answered:
  * the first content event of a stream, or the whole body otherwise. Anything that fails
- * before that point throws an upstream error the retry loop can act on.
+ * before that point throws an upstream error the retry loop can act on. `sent` is called once
+ * the call is handed to the transport: what it starts (the journal's begin line) need not
+ * delay the call.
  */
-export async function openUpstream(provider: Provider, request: CanonicalRequest, model: string, timeouts: Timeouts, signal: AbortSignal): Promise<OpenedUpstream> {
-  const timer = new AttemptTimer(timeouts, signal);
+export async function openUpstream(provider: Provider, request: CanonicalRequest, model: string, timeouts: Timeouts, signal: AbortSignal, sent?: () => void): Promise<OpenedUpstream> {
+  // Non-streamed answers send headers only when complete, so only connect and total apply.
+  const timer = new AttemptTimer(timeouts, signal, request.stream ? { phase: "headers", limitMs: timeouts.headersMs } : undefined);
   let response: UpstreamHttpResponse | undefined;
   const adapter = adapterFor(provider.adapter, request, model);
   try {
     const spec = request.embedding ? embeddingAdapter(provider).buildEmbeddingRequest(request, model) : adapter.buildRequest(request, model);
-    // Non-streamed answers send headers only when complete, so only connect and total apply.
-    if (request.stream) timer.phase("headers", timeouts.headersMs);
     try {
-      response = await provider.transport.send(spec, { signal: timer.signal, connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: 0 });
+      const sending = provider.transport.send(spec, { signal: timer.signal, connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: 0 });
+      sent?.();
+      response = await sending;
     } catch (err) {
       throw failureOf(err, timer, timeouts);
     }
@@ -141,19 +145,56 @@ function embeddingAdapter(provider: Provider): Required<Pick<ProviderAdapter, "b
 }
 
 async function readBody(response: UpstreamHttpResponse, timer: AttemptTimer, limit: number, truncate: boolean): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let size = 0;
   try {
-    for await (const bytes of response.body) {
-      size += bytes.byteLength;
-      if (size > limit) {
-        if (truncate) break;
-        throw new UpstreamProtocolError(`Upstream response exceeds ${limit} bytes.`);
-      }
-      parts.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    }
+    return response.body instanceof Readable ? await collect(response.body, limit, truncate) : await iterate(response.body, limit, truncate);
   } catch (err) {
     throw failureOf(err, timer, timer.timeouts);
+  }
+}
+
+/**
+ * A node stream's bytes (the HTTP transport's body) by its events: a short answer, already
+ * buffered with its headers, arrives without the async iterator's generator and promise per read.
+ * Ends as the iterator would: the stream's error, or a premature close (both from `finished`).
+ */
+function collect(body: Readable, limit: number, truncate: boolean): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      body.off("data", onData);
+      if (err === undefined) resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size));
+      else reject(err);
+    };
+    const onData = (bytes: Uint8Array) => {
+      if (size + bytes.byteLength > limit) {
+        // Stops reading, as leaving the iterator would (`finished` still listens: a destroyed body's error is its).
+        settle(truncate ? undefined : new UpstreamProtocolError(`Upstream response exceeds ${limit} bytes.`));
+        body.destroy();
+        return;
+      }
+      size += bytes.byteLength;
+      parts.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    };
+    finished(body, { writable: false }, (err) => settle(err ?? undefined));
+    body.on("data", onData);
+  });
+}
+
+/** Any other body (a transport of a test or a host): read through its async iterator. */
+async function iterate(body: AsyncIterable<Uint8Array>, limit: number, truncate: boolean): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const bytes of body) {
+    size += bytes.byteLength;
+    if (size > limit) {
+      if (truncate) break;
+      throw new UpstreamProtocolError(`Upstream response exceeds ${limit} bytes.`);
+    }
+    parts.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
   return Buffer.concat(parts);
 }

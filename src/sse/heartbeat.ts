@@ -30,7 +30,7 @@ export class Heartbeat {
       this.beat();
       now = this.last = performance.now();
     }
-    // A timer that `beat` stopped (the stream ended) stays stopped.
-    if (this.timer) this.timer = setTimeout(this.onTimer, this.last + this.everyMs - now);
+    // A timer that `beat` stopped (the stream ended) stays stopped. Whole milliseconds, as AttemptTimer's.
+    if (this.timer) this.timer = setTimeout(this.onTimer, Math.ceil(this.last + this.everyMs - now));
   };
 }
