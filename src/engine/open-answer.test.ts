@@ -271,24 +271,3 @@ describe("the commit point: never retry once a byte went downstream", () => {
     expect(run.call.attempts[0]).toMatchObject({ status: "error", errorCode: "upstream_connection_error" });
   });
 });
-
-describe("the journal's hook", () => {
-  it("tells the call once its request went to the transport, in the check phase after it, once per attempt", async () => {
-    const providers = [scriptedProvider("a", [failed(503), answered("ok")])];
-    const call = upstreamCall(providers);
-    const seen: string[] = [];
-    const send = providers[0]!.transport.send.bind(providers[0]!.transport);
-    providers[0]!.transport.send = (spec, options) => {
-      seen.push("send");
-      return send(spec, options);
-    };
-    call.upstreamBegins = (provider, model) => void seen.push(`begins ${provider}/${model}`);
-    const outcome = openAnswer(call, chatRequest(false), routeOver(providers, { retry: { baseDelayMs: 0, maxDelayMs: 0 } }));
-    expect(seen).toEqual(["send"]);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(seen).toEqual(["send", "begins a/m"]);
-    await advance(0);
-    await outcome;
-    expect(seen).toEqual(["send", "begins a/m", "send", "begins a/m"]);
-  });
-});

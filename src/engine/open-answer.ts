@@ -45,12 +45,13 @@ export async function openAnswer(call: UpstreamCall, request: CanonicalRequest, 
         failures.push({ target: label, attempt: 0, code: last.code, message: last.message });
         break;
       }
+      call.upstreamBegins(target.provider, target.model);
       const record: AttemptRecord = { attempt: call.attempts.length + 1, provider: target.provider, model: target.model, startedAt: Date.now(), status: "pending" };
       if (call.step > 1) record.step = call.step;
       call.attempts.push(record);
       const startedMono = performance.now();
       try {
-        const opened = await openUpstream(provider, request, target.model, route.timeouts, call.signal, () => setImmediate(announce, call, target));
+        const opened = await openUpstream(provider, request, target.model, route.timeouts, call.signal);
         breaker.onSuccess();
         record.status = "ok";
         record.ttftMs = opened.ttftMs;
@@ -90,16 +91,6 @@ export async function openAnswer(call: UpstreamCall, request: CanonicalRequest, 
     }
   }
   throw new AllTargetsFailedError(route.name, failures, last);
-}
-
-/**
- * Tells the call its upstream request went out (the journal's begin line), in the check phase
- * after it was handed over: undici writes a request on a reused connection there (it yields a
- * turn before writing to an idle socket, GHSA-35p6-xmwp-9g52), so the line follows the request
- * instead of delaying it, and it still comes before any answer can be read.
- */
-function announce(call: UpstreamCall, target: RouteTarget): void {
-  call.upstreamBegins(target.provider, target.model);
 }
 
 /** Closes an attempt once its answer was relayed (or abandoned): a stream that failed counts against its breaker. */

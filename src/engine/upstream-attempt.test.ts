@@ -82,27 +82,3 @@ describe("openUpstream, reading a body", () => {
   });
 });
 
-describe("openUpstream, the call going out", () => {
-  it("tells `sent` once the transport has the call, before its answer, and not when building the call fails", async () => {
-    const provider = scriptedProvider("up", [{ body: [{ text: completion(100) }, { end: true }] }]);
-    const seen: string[] = [];
-    const send = provider.transport.send.bind(provider.transport);
-    provider.transport.send = (spec, options) => {
-      seen.push("send");
-      return send(spec, options).then((response) => {
-        seen.push("answered");
-        return response;
-      });
-    };
-    await openUpstream(provider, chatRequest(false), "m", TIMEOUTS, new AbortController().signal, () => seen.push("sent"));
-    expect(seen).toEqual(["send", "sent", "answered"]);
-
-    const refused = scriptedProvider("up", []);
-    refused.adapter.buildRequest = () => {
-      throw new UpstreamProtocolError("cannot build");
-    };
-    const sent = () => seen.push("never");
-    await expect(openUpstream(refused, chatRequest(false), "m", TIMEOUTS, new AbortController().signal, sent)).rejects.toThrow("cannot build");
-    expect(seen).not.toContain("never");
-  });
-});

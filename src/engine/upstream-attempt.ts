@@ -36,11 +36,9 @@ const LARGE_ANSWER_BYTES = 64 * 1024;
 /**
  * One attempt against one target, up to the point where the client may be answered:
  * the first content event of a stream, or the whole body otherwise. Anything that fails
- * before that point throws an upstream error the retry loop can act on. `sent` is called once
- * the call is handed to the transport: what it starts (the journal's begin line) need not
- * delay the call.
+ * before that point throws an upstream error the retry loop can act on.
  */
-export async function openUpstream(provider: Provider, request: CanonicalRequest, model: string, timeouts: Timeouts, signal: AbortSignal, sent?: () => void): Promise<OpenedUpstream> {
+export async function openUpstream(provider: Provider, request: CanonicalRequest, model: string, timeouts: Timeouts, signal: AbortSignal): Promise<OpenedUpstream> {
   // Non-streamed answers send headers only when complete, so only connect and total apply.
   const timer = new AttemptTimer(timeouts, signal, request.stream ? { phase: "headers", limitMs: timeouts.headersMs } : undefined);
   let response: UpstreamHttpResponse | undefined;
@@ -48,9 +46,7 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
   try {
     const spec = request.embedding ? embeddingAdapter(provider).buildEmbeddingRequest(request, model) : adapter.buildRequest(request, model);
     try {
-      const sending = provider.transport.send(spec, { signal: timer.signal, connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: 0 });
-      sent?.();
-      response = await sending;
+      response = await provider.transport.send(spec, { signal: timer.signal, connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: 0 });
     } catch (err) {
       throw failureOf(err, timer, timeouts);
     }

@@ -17,6 +17,6 @@ export interface UpstreamCall {
   /** Epoch ms the request began: attempts are priced at that time. */
   readonly startedAt: number;
   readonly services: { providers: ReadonlyMap<string, Provider>; breakers: BreakerRegistry; redactor: Redactor; prices: PriceTable };
-  /** Told as each upstream call goes out: in the check phase after it was handed to the transport, before its answer is read (the journal begins billing a crash from here). */
+  /** Told just before each upstream call goes out (the journal begins billing a crash from here). */
   upstreamBegins(provider: string, model: string): void;
 }

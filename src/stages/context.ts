@@ -52,7 +52,7 @@ export interface GatewayServices {
 }
 
 interface RequestJournal {
-  /** The request's upstream call was just handed to the transport (the first call counts): from here a crash bills it as interrupted. */
+  /** The request is about to call upstream (the first call counts): from here a crash bills it as interrupted. */
   begin(ctx: GatewayContext, provider: string, model: string): void;
   /** The request's budget reservation was settled. */
   settled(id: string): void;
@@ -112,7 +112,7 @@ export class GatewayContext {
     return Array.isArray(value) ? value[0] : value;
   }
 
-  /** The engine's hook as each upstream call goes out: from here the journal bills a crash as interrupted. */
+  /** The engine's hook before each upstream call: from here the journal bills a crash as interrupted. */
   upstreamBegins(provider: string, model: string): void {
     this.services.journal?.begin(this, provider, model);
   }
