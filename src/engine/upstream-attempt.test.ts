@@ -81,4 +81,3 @@ describe("openUpstream, reading a body", () => {
     await expect(openUpstream(cut, chatRequest(false), "m", TIMEOUTS, new AbortController().signal)).rejects.toThrow(new UpstreamConnectionError("Upstream connection failed: other side closed"));
   });
 });
-
