@@ -64,8 +64,13 @@ const HARD_LIMIT_S = num("HARD_LIMIT_S", MODE === "overhead" ? (QUICK ? 480 : 12
 // Past this, the overhead run skips what is left and prints what it has.
 const SOFT_LIMIT_S = num("SOFT_LIMIT_S", HARD_LIMIT_S - 60);
 const overBudget = () => (Date.now() - T0) / 1000 > SOFT_LIMIT_S;
-const PORTS = { mock: 19000, passthrough: 19100, tollgate: 19500, "tollgate-redis": 19501 }; // mock: fixed by bench/gateway.yaml
-const MOCK = `http://127.0.0.1:${PORTS.mock}`;
+const PORTS = { mock: 19000, passthrough: 19100, tollgate: 19500, "tollgate-redis": 19501 }; // mock: as in bench/gateway.yaml
+/**
+ * The overhead run gives each target a mock of its own (19000, 19001, ...; the gateway's config is
+ * rewritten to it), so the upstream requests a mock counts are its target's even with every target up.
+ */
+const mockPorts = {};
+const mockUrl = (target) => `http://127.0.0.1:${mockPorts[target] ?? PORTS.mock}`;
 const CHAT = "/v1/chat/completions";
 // The same knobs as mock-paced, mock-large and mock-long in bench/gateway.yaml, for the passthrough.
 const MODE_HEADERS = { paced: { "x-mock-chunks": "200", "x-mock-delay-ms": "5" }, large: { "x-mock-bytes": "1048576" }, long: { "x-mock-chunks": "2000" }, slow: { "x-mock-slow": "1" } };
@@ -256,7 +261,7 @@ async function waitQuiet() {
     }
   }
 }
-const mockStats = async () => (await http("GET", `${MOCK}/__stats`)).json;
+const mockStats = async (target) => (await http("GET", `${mockUrl(target)}/__stats`)).json;
 
 // ---------------- request shapes ----------------
 const MESSAGES = [
@@ -274,10 +279,10 @@ function bodyFile(model, stream) {
   }
   return bodyFiles[key];
 }
-/** What a target is sent in one mode: URL, body file and headers. */
-function requestFor(target, mode) {
-  const isTollgate = target.startsWith("tollgate");
-  const base = target === "direct" ? MOCK : `http://127.0.0.1:${PORTS[target]}`;
+/** What a target (or, `direct`, its mock) is sent in one mode: URL, body file and headers. */
+function requestFor(target, mode, { direct = false } = {}) {
+  const isTollgate = !direct && target.startsWith("tollgate");
+  const base = direct ? mockUrl(target) : `http://127.0.0.1:${PORTS[target]}`;
   const auth = isTollgate ? { authorization: `Bearer ${SECRETS[target]}` } : {};
   if (mode === "nonstream") return { url: base + CHAT, body: bodyFile("m", false), headers: auth };
   if (mode === "stream") return { url: base + CHAT, body: bodyFile("m", true), headers: auth };
@@ -287,12 +292,15 @@ function requestFor(target, mode) {
   throw new Error(`unknown mode ${mode}`);
 }
 const SECRETS = {};
-/** Requests sent straight to the mock (reference answers, probes): not part of what a gateway sent upstream. */
-let directRequests = 0;
+/** Requests sent straight to a target's mock (reference answers, probes): not part of what the target sent upstream. */
+const directRequests = {};
+const countDirect = (target, n) => {
+  directRequests[target] = (directRequests[target] ?? 0) + n;
+};
 
 // ---------------- targets ----------------
-function startMock(extraEnv = {}) {
-  return start("mock", "node", [path.join(BENCH, "mock-upstream.mjs")], { cpu: K.CPU_LOAD, extraEnv: { MOCK_PORT: String(PORTS.mock), ...extraEnv } });
+function startMock(extraEnv = {}, port = PORTS.mock) {
+  return start("mock", "node", [path.join(BENCH, "mock-upstream.mjs")], { cpu: K.CPU_LOAD, extraEnv: { MOCK_PORT: String(port), ...extraEnv } });
 }
 
 async function redisReachable(url) {
@@ -318,11 +326,14 @@ async function redisReachable(url) {
 }
 
 const REDIS_PREFIX = `bench-${process.pid}`;
+/** The config as benchmarked, pointed at the target's mock; Redis budgets for tollgate-redis. */
 function tollgateConfig(target) {
   const base = path.resolve(ROOT, env("CONFIG", "bench/gateway.yaml"));
-  if (target === "tollgate") return base;
-  const file = path.join(TMP, "gateway-redis.yaml");
-  fs.writeFileSync(file, `${fs.readFileSync(base, "utf8")}\nredis: { url: "${K.REDIS_URL}", keyPrefix: ${REDIS_PREFIX} }\n`);
+  let text = fs.readFileSync(base, "utf8").replaceAll(`127.0.0.1:${PORTS.mock}/`, `${new URL(mockUrl(target)).host}/`);
+  if (target === "tollgate-redis") text += `\nredis: { url: "${K.REDIS_URL}", keyPrefix: ${REDIS_PREFIX} }\n`;
+  if (target === "tollgate" && text === fs.readFileSync(base, "utf8")) return base;
+  const file = path.join(TMP, `gateway-${target}.yaml`);
+  fs.writeFileSync(file, text);
   return file;
 }
 
@@ -344,7 +355,7 @@ async function startTarget(target, { nodeFlags = [] } = {}) {
   const port = PORTS[target];
   if (!(await portFree(port))) throw new Error(`port ${port} (${target}) is already in use`);
   if (target === "passthrough") {
-    const proc = start(target, "node", [path.join(BENCH, "passthrough-proxy.mjs")], { cpu: K.CPU_SUT, extraEnv: { PROXY_PORT: String(port), UPSTREAM: MOCK } });
+    const proc = start(target, "node", [path.join(BENCH, "passthrough-proxy.mjs")], { cpu: K.CPU_SUT, extraEnv: { PROXY_PORT: String(port), UPSTREAM: mockUrl(target) } });
     await waitPort(port, proc);
     return { proc, cmd: `node bench/passthrough-proxy.mjs` };
   }
@@ -391,8 +402,8 @@ async function correctness(target) {
         }
       })
       .join("");
-  directRequests++;
-  const want = concat((await http("POST", MOCK + CHAT, JSON.parse(fs.readFileSync(bodyFile("m", true), "utf8")))).text);
+  countDirect(target, 1);
+  const want = concat((await http("POST", mockUrl(target) + CHAT, JSON.parse(fs.readFileSync(bodyFile("m", true), "utf8")))).text);
   const r = requestFor(target, "stream");
   const s = await http("POST", r.url, JSON.parse(fs.readFileSync(r.body, "utf8")), r.headers);
   const n = requestFor(target, "nonstream");
@@ -411,14 +422,14 @@ async function correctness(target) {
 
 /** Sequential probe rounds alternating direct-to-mock and the target: { direct, target } medians. */
 async function probe(target, mode, n = K.PROBE_N) {
-  const spec = (name, t) => {
-    const r = requestFor(t, mode);
+  const spec = (name, direct) => {
+    const r = requestFor(target, mode, { direct });
     return { name, url: r.url, body: r.body, headers: r.headers };
   };
-  const specs = [spec("direct", "direct"), ...(target === "direct" ? [] : [spec("target", target)])];
+  const specs = [spec("direct", true), spec("target", false)];
   const out = await run("node", [path.join(BENCH, "probe.mjs"), JSON.stringify(specs), String(n), "25000"], { cpu: K.CPU_LOAD, timeoutS: 40 });
   const res = JSON.parse(/^PROBE (.*)$/m.exec(out)[1]);
-  directRequests += res.direct.n;
+  countDirect(target, res.direct.n);
   return res;
 }
 
@@ -440,7 +451,7 @@ async function measure(target, mode, sutPid, mockPid, durS, redisPid) {
   await sleep(skip * 1000);
   const wrkPid = [...children].find(([, n]) => n === "wrk")?.[0];
   const sample = async () => {
-    const m = await mockStats();
+    const m = await mockStats(target);
     return {
       t: process.hrtime.bigint(),
       sut: procTicks(sutPid),
@@ -560,15 +571,23 @@ async function overhead() {
     `overhead benchmark${QUICK ? " (quick)" : ""}: targets=${K.TARGETS.join(",")} modes=${K.MODES.join(",")} conns=${K.CONNS} dur=${K.DUR}s (paced ${K.PACED_DUR}s) warm=${K.WARM}s reps=${K.REPS} probe_n=${K.PROBE_N}`,
   );
   log(`observability: ${meta.observability}`);
-  if (!(await portFree(PORTS.mock))) throw new Error(`port ${PORTS.mock} (mock) is already in use`);
   let targets = K.TARGETS;
   if (targets.includes("tollgate-redis") && !(await redisReachable(K.REDIS_URL))) {
     log(`Redis not reachable at ${K.REDIS_URL}: skipping tollgate-redis`);
     meta.skipped = ["tollgate-redis: Redis not reachable"];
     targets = targets.filter((t) => t !== "tollgate-redis");
   }
-  const mock = startMock();
-  await waitPort(PORTS.mock, mock);
+  // Every target up at once, each with its own mock, measured in turns: on this kind of VM a process's
+  // CPU time per request drifts up to 2× over minutes, so targets run one after another would compare
+  // minutes, not gateways. Each mode's reps alternate the order (forward, then backward).
+  const mocks = {},
+    up = {};
+  for (const [i, target] of targets.entries()) {
+    mockPorts[target] = PORTS.mock + i;
+    if (!(await portFree(mockPorts[target]))) throw new Error(`port ${mockPorts[target]} (mock for ${target}) is already in use`);
+    mocks[target] = startMock({}, mockPorts[target]);
+    await waitPort(mockPorts[target], mocks[target]);
+  }
   const runs = [],
     discarded = [],
     probes = {},
@@ -579,80 +598,79 @@ async function overhead() {
   let retriesLeft = K.NOISY_RETRIES_TOTAL;
   const redisPid = targets.includes("tollgate-redis") ? redisServerPid() : undefined;
   const skipped = (meta.skipped ??= []);
-  const phase = progress.start("overhead benchmark", targets.length * K.MODES.length);
-  let cellsDone = 0;
+  const since = Date.now();
   for (const target of targets) {
+    up[target] = await startTarget(target);
+    commands[target] = up[target].cmd;
+    checks[target] = await correctness(target);
+    log(`   ${target} correctness ${JSON.stringify(checks[target])}`);
+  }
+  const phase = progress.start("overhead benchmark", K.MODES.length * (1 + K.REPS));
+  let stepsDone = 0;
+  for (const mode of K.MODES) {
     if (overBudget()) {
-      skipped.push(`${target}: time budget (SOFT_LIMIT_S=${SOFT_LIMIT_S}) reached`);
-      log(`time budget reached: skipping ${target}`);
+      skipped.push(`${mode}: time budget (SOFT_LIMIT_S=${SOFT_LIMIT_S}) reached`);
+      log(`time budget reached: skipping ${mode}`);
       continue;
     }
-    log(`== ${target}`);
-    const t = await startTarget(target);
-    commands[target] = t.cmd;
-    const since = Date.now();
-    const mockBefore = await mockStats();
-    const directBefore = directRequests;
-    checks[target] = await correctness(target);
-    log(`   correctness ${JSON.stringify(checks[target])}`);
-    for (const mode of K.MODES) {
-      phase.update(cellsDone++, `${target}/${mode}`);
-      if (overBudget()) {
-        skipped.push(`${target}/${mode}: time budget reached`);
-        log(`time budget reached: skipping ${target}/${mode}`);
-        continue;
-      }
-      const dur = mode === "paced" ? K.PACED_DUR : K.DUR;
-      let quiet = await waitQuiet();
-      await wrk(target, mode, K.WARM);
-      let retries = K.NOISY_RETRIES;
-      for (let rep = 1; rep <= K.REPS; rep++) {
-        if (rep > 1) quiet = await waitQuiet();
-        const r = await measure(target, mode, t.proc.pid, mock.pid, dur, target === "tollgate-redis" ? redisPid : undefined);
-        r.rep = rep;
-        // Run again only if the noise looks transient (the box was quiet just before) and budgets allow.
-        const again = r.other_cpu_pct > K.NOISY_PCT && quiet && retries > 0 && retriesLeft > 0 && !overBudget();
-        log(
-          `   ${mode} rep ${rep}: ${f(r.rps, 0)} req/s p50 ${f(r.p50_ms, 2)} ms p99 ${f(r.p99_ms, 2)} ms cpu ${f(r.sut_cpu_us_per_req, 0)} µs/req (${f(r.sut_cpu_pct, 0)}% of a core)${r.redis_cpu_us_per_req !== undefined ? ` redis-server ${f(r.redis_cpu_us_per_req, 0)} µs/req` : ""} other ${f(r.other_cpu_pct, 0)}% errors ${r.errors}${r.other_cpu_pct > K.NOISY_PCT ? (again ? " NOISY: again" : " NOISY: kept") : ""}`,
-        );
-        if (again) {
+    log(`== ${mode}`);
+    const dur = mode === "paced" ? K.PACED_DUR : K.DUR;
+    phase.update(stepsDone++, `${mode} warm-up`);
+    for (const target of targets) await wrk(target, mode, K.WARM);
+    for (let rep = 1; rep <= K.REPS; rep++) {
+      phase.update(stepsDone++, `${mode} rep ${rep}`);
+      const order = rep % 2 ? targets : [...targets].reverse();
+      for (const target of order) {
+        let retries = K.NOISY_RETRIES;
+        for (;;) {
+          const quiet = await waitQuiet();
+          const r = await measure(target, mode, up[target].proc.pid, mocks[target].pid, dur, target === "tollgate-redis" ? redisPid : undefined);
+          r.rep = rep;
+          // Run again only if the noise looks transient (the box was quiet just before) and budgets allow.
+          const again = r.other_cpu_pct > K.NOISY_PCT && quiet && retries > 0 && retriesLeft > 0 && !overBudget();
+          log(
+            `   ${target} rep ${rep}: ${f(r.rps, 0)} req/s p50 ${f(r.p50_ms, 2)} ms p99 ${f(r.p99_ms, 2)} ms cpu ${f(r.sut_cpu_us_per_req, 0)} µs/req (${f(r.sut_cpu_pct, 0)}% of a core)${r.redis_cpu_us_per_req !== undefined ? ` redis-server ${f(r.redis_cpu_us_per_req, 0)} µs/req` : ""} other ${f(r.other_cpu_pct, 0)}% errors ${r.errors}${r.other_cpu_pct > K.NOISY_PCT ? (again ? " NOISY: again" : " NOISY: kept") : ""}`,
+          );
+          if (!again) {
+            runs.push(r);
+            break;
+          }
           retries--;
           retriesLeft--;
           discarded.push(r);
-          rep--;
-          continue;
         }
-        runs.push(r);
-        if (rep < K.REPS && overBudget()) break;
       }
-      rss[`${target}/${mode}`] = rssKb(t.proc.pid);
+      if (rep < K.REPS && overBudget()) break;
     }
-    // Unloaded probes after the load (JIT warm), each against a fresh direct-to-mock baseline.
-    for (const mode of K.MODES.filter((m) => PROBED.has(m))) {
+    for (const target of targets) rss[`${target}/${mode}`] = rssKb(up[target].proc.pid);
+  }
+  // Unloaded probes after the load (JIT warm), each against a fresh direct-to-mock baseline.
+  for (const mode of K.MODES.filter((m) => PROBED.has(m)))
+    for (const target of targets) {
       await waitQuiet();
       const { direct, target: through } = await probe(target, mode);
       probes[`${target}/${mode}`] = { direct, target: through, added_ttfb_ms: through.ttfb_p50_ms - direct.ttfb_p50_ms, added_ttft_ms: through.ttft_p50_ms - direct.ttft_p50_ms };
-      log(`   probe ${mode}: ttfb p50 ${f(through.ttfb_p50_ms, 3)} ms (direct ${f(direct.ttfb_p50_ms, 3)}) ttft p50 ${f(through.ttft_p50_ms, 3)} ms (direct ${f(direct.ttft_p50_ms, 3)})`);
+      log(`   ${target} probe ${mode}: ttfb p50 ${f(through.ttfb_p50_ms, 3)} ms (direct ${f(direct.ttfb_p50_ms, 3)}) ttft p50 ${f(through.ttft_p50_ms, 3)} ms (direct ${f(direct.ttft_p50_ms, 3)})`);
     }
+  await sleep(1000); // the ledger flushes every 200 ms
+  for (const target of targets) {
     if (target.startsWith("tollgate")) {
-      await sleep(1000); // the ledger flushes every 200 ms
-      const mockAfter = await mockStats();
-      const u = await http("GET", `http://127.0.0.1:${PORTS[target]}/admin/usage?group_by=key&from=${since - 1000}`, undefined, { authorization: `Bearer ${t.adminKey}` });
+      const u = await http("GET", `http://127.0.0.1:${PORTS[target]}/admin/usage?group_by=key&from=${since - 1000}`, undefined, { authorization: `Bearer ${up[target].adminKey}` });
       const rows = u.json?.totals ?? [];
       ledger[target] = {
         ledger_requests: rows.reduce((a, r) => a + r.requests, 0),
-        upstream_requests: mockAfter.started - mockBefore.started - (directRequests - directBefore),
+        upstream_requests: (await mockStats(target)).started - (directRequests[target] ?? 0),
         cost_usd: rows.reduce((a, r) => a + Number(r.cost_usd), 0).toFixed(6),
         status: u.status,
       };
-      log(`   ledger ${JSON.stringify(ledger[target])}`);
+      log(`   ${target} ledger ${JSON.stringify(ledger[target])}`);
     }
-    await stop(t.proc);
+    await stop(up[target].proc);
     if (ledger[target]) ledger[target].outcomes = ledgerOutcomes(path.join(TMP, target, "ledger.db"));
     if (target === "tollgate-redis") await cleanRedis();
+    await stop(mocks[target]);
   }
-  await stop(mock);
-  phase.update(cellsDone);
+  phase.update(stepsDone);
   phase.end(true);
 
   // ---- summary ----
@@ -701,7 +719,7 @@ async function overhead() {
   out.push(
     `${meta.machine.cpu_model}, ${meta.machine.nproc} CPUs, node ${meta.machine.node}, ${meta.machine.wrk}; commit ${meta.machine.commit}${meta.machine.src_dirty ? " (src has uncommitted changes)" : ""}`,
   );
-  out.push(`wrk -t1 -c${K.CONNS}, ${K.DUR}s (paced ${K.PACED_DUR}s) × ${K.REPS} after ${K.WARM}s warmup; gateway pinned to CPU ${K.CPU_SUT}, wrk + mock on CPU ${K.CPU_LOAD}; medians over reps`);
+  out.push(`wrk -t1 -c${K.CONNS}, ${K.DUR}s (paced ${K.PACED_DUR}s) × ${K.REPS} after ${K.WARM}s warmup, targets up at once and measured in turns (order reversed every other rep), each with its own mock; gateways pinned to CPU ${K.CPU_SUT}, wrk + mock on CPU ${K.CPU_LOAD}; medians over reps`);
   out.push(
     `modes: nonstream; stream = 20 chunks + usage + [DONE]; paced = 200 chunks, 5 ms apart; large = a 1 MB non-stream answer; long = a 2,000-chunk stream. Probe: ${K.PROBE_N} sequential requests, unloaded, median.\n`,
   );
