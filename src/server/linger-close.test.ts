@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
+import { sendThenRead } from "../../test/support/send-then-read.js";
 import { LingeringClose, type LingerLimits } from "./linger-close.js";
 
 const BODY = JSON.stringify({ error: { code: "invalid_api_key" } });
@@ -62,29 +63,8 @@ async function refusing(
 
 const head = (declared: number) => `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${declared}\r\n\r\n`;
 
-/**
- * A client that writes its whole body out first (a chunk at a time, slowly) and reads the answer
- * only then, as curl or a blocking client does. Without lingering, the server's close meets the
- * body still arriving: RST, and the client's next write fails before it has read the answer.
- */
-async function upload(port: number, declared: number): Promise<string> {
-  const chunk = " ".repeat(4096);
-  const socket = connect(port, "127.0.0.1");
-  let error = "";
-  socket.on("error", (err: NodeJS.ErrnoException) => (error = err.code ?? err.message));
-  // Not events.once: it rejects on the socket's error, and a reset is an outcome here.
-  const gone = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-  socket.write(head(declared));
-  for (let sent = 0; sent < declared && !socket.destroyed; sent += chunk.length) {
-    if (!socket.write(chunk)) await Promise.race([new Promise((resolve) => socket.once("drain", resolve)), gone]);
-    await sleep(1);
-  }
-  let answer = "";
-  socket.setEncoding("latin1");
-  socket.on("data", (text: string) => (answer += text));
-  await gone;
-  return error ? `${answer} (${error})` : answer;
-}
+/** A client that writes its whole body out first and reads the answer only then (curl, a blocking client); a reset even after the answer is reported. */
+const upload = (port: number, declared: number) => sendThenRead(`http://127.0.0.1:${port}`, "/v1/chat/completions", {}, declared, { resetAfterAnswer: true });
 
 /** A client that keeps its side open after our FIN, as one still sending its body does; resolves once the answer and our FIN have come. */
 async function halfOpen(port: number, partial: string): Promise<{ socket: Socket; answer: string; closed: Promise<void> }> {

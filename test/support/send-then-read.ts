@@ -7,8 +7,10 @@ import { setTimeout as sleep } from "node:timers/promises";
  * answered once the connection closes ("(nothing: CODE)" when only an error came). Were the
  * server to close at once after an answer sent with the body unread, the body still coming
  * would meet a reset, and the client's next write would fail with the answer unread.
+ * `resetAfterAnswer`: also report an error that followed an answer (" (CODE)" after it), for
+ * tests of the close itself; a gateway's tests judge the answer.
  */
-export async function sendThenRead(url: string, path: string, headers: Record<string, string>, declared: number): Promise<string> {
+export async function sendThenRead(url: string, path: string, headers: Record<string, string>, declared: number, { resetAfterAnswer = false } = {}): Promise<string> {
   const { hostname, port } = new URL(url);
   const socket = connect(Number(port), hostname);
   let error = "";
@@ -28,7 +30,9 @@ export async function sendThenRead(url: string, path: string, headers: Record<st
   socket.setEncoding("latin1");
   socket.on("data", (text: string) => (answer += text));
   await closed;
-  return error && !answer ? `(nothing: ${error})` : answer;
+  if (!error) return answer;
+  if (!answer) return `(nothing: ${error})`;
+  return resetAfterAnswer ? `${answer} (${error})` : answer;
 }
 
 /** Whether `answer` is a whole response with `status`: its status line, its headers, and as many body bytes as its Content-Length says. */
