@@ -5,6 +5,8 @@
 // stream and non-stream steps alternate. Per round: the median added TTFB/TTFT of each build (its
 // median minus the median of the direct requests sent just before it); the summary gives the
 // median over rounds and, for each build against the first, the per-round difference and ratio.
+// Also each gateway's CPU per request (its process's user + system time from /proc over the round,
+// stream and non-stream requests together; 10 ms ticks, so read it over several rounds).
 // This VM's CPU time swings minute to minute, so read the paired differences, not the levels.
 //
 // usage: node bench/ttfb-pair.mjs label=ROOT [label=ROOT ...]
@@ -143,6 +145,12 @@ const shuffle = (a) => {
   return a;
 };
 const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : "-");
+const TICK_US = 1e6 / 100; // USER_HZ
+/** User + system CPU ticks of a process so far. */
+const ticks = (pid) => {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return Number(f[11]) + Number(f[12]);
+};
 
 async function main() {
   const mock = start("mock", [path.join(BENCH, "mock-upstream.mjs")], { env: { ...process.env, MOCK_PORT: String(PORT_BASE) } });
@@ -186,6 +194,7 @@ async function main() {
   let bad = 0;
   for (let r = 0; r < ROUNDS && Date.now() < DEADLINE; r++) {
     const acc = Object.fromEntries(MODES.map((m) => [m, targets.map(() => ({ d: { ttfb: [], ttft: [] }, t: { ttfb: [], ttft: [] } }))]));
+    const cpu0 = targets.map((t) => ticks(t.proc.pid));
     let s = 0;
     for (; s < STEPS && Date.now() < DEADLINE; s++)
       await step((mode, i, d, t) => {
@@ -197,7 +206,7 @@ async function main() {
         }
       });
     if (s < STEPS / 2) break; // a cut-off round is too short to compare
-    const round = {};
+    const round = { cpu: targets.map((t, i) => ((ticks(t.proc.pid) - cpu0[i]) * TICK_US) / (s * MODES.length)) };
     for (const mode of MODES)
       round[mode] = acc[mode].map((a) => ({
         ttfb: median(a.t.ttfb),
@@ -207,7 +216,7 @@ async function main() {
       }));
     rounds.push(round);
     const line = MODES.map((m) => `${m} ${targets.map((t, i) => `${t.label} +${f3(round[m][i].added_ttfb)}/+${f3(round[m][i].added_ttft)}`).join(" ")}`).join(" | ");
-    console.log(`round ${r + 1}: added ttfb/ttft ms: ${line}`);
+    console.log(`round ${r + 1}: added ttfb/ttft ms: ${line} | cpu µs/req ${targets.map((t, i) => `${t.label} ${Math.round(round.cpu[i])}`).join(" ")}`);
   }
 
   console.log(`\n${rounds.length} rounds of ${STEPS} steps (each: a stream and a non-stream request per build, each after one direct), ${bad} failed requests`);
@@ -217,7 +226,20 @@ async function main() {
       const col = (k) => median(rounds.map((r) => r[mode][i][k]));
       console.log(`  ${mode.padEnd(9)} ${t.label.padEnd(10)} ttfb ${f3(col("ttfb"))} ttft ${f3(col("ttft"))}  added ttfb +${f3(col("added_ttfb"))} ttft +${f3(col("added_ttft"))}`);
     }
+  // Within one process, so free of a process's own offset (two processes of one build differ by a few hundredths of a ms here).
+  console.log(
+    `  stream's added ttfb minus non-stream's, same build and round, median (min…max): ${targets
+      .map((t, i) => {
+        const d = rounds.map((r) => r.stream[i].added_ttfb - r.nonstream[i].added_ttfb);
+        return `${t.label} ${f3(median(d))} (${f3(Math.min(...d))}…${f3(Math.max(...d))})`;
+      })
+      .join(", ")}`,
+  );
+  console.log(`  cpu µs/req (both modes) ${targets.map((t, i) => `${t.label} ${Math.round(median(rounds.map((r) => r.cpu[i])))}`).join(", ")}`);
   if (targets.length > 1) {
+    const cpuRatio = (i) => rounds.map((r) => r.cpu[i] / r.cpu[0]);
+    for (const [i, t] of targets.entries())
+      if (i > 0) console.log(`  cpu ratio ${t.label} ÷ ${targets[0].label} per round: ${f3(median(cpuRatio(i)))} (${f3(Math.min(...cpuRatio(i)))}…${f3(Math.max(...cpuRatio(i)))})`);
     console.log(`paired per round against ${targets[0].label}: added difference in ms, median (min…max), rounds lower; ratio of added, median (min…max):`);
     for (const mode of MODES)
       for (const [i, t] of targets.entries()) {
