@@ -5,10 +5,12 @@
 // The background fdatasync every 250 ms runs on libuv's thread pool, off the event loop.
 // Requests are as the gateway makes them: each has its own identity object (the key's limits
 // and allow-lists included, left off the lines), the same from its begin line to its end line.
-// DIST (comma-separated built trees, default dist/) compares builds in one process, their runs
-// alternated ROUNDS times (default 7); medians and the spread of the main thread's CPU time (less
-// skewed than wall time by other processes on the machine) and of each round's ratio to the
-// first build. N requests a run (default 20000).
+// DIST (comma-separated built trees, default dist/) compares builds in one process: each round
+// gives every build a journal of its own and N requests (default 20000), in blocks of BLOCK
+// (default 1000) alternated between the builds (first build first, then last first), so that a
+// change in the machine's speed hits them alike. Medians and spreads over ROUNDS (default 7) of
+// the main thread's CPU time (less skewed than wall time by other processes on the machine) and
+// of each round's ratio to the first build.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,6 +20,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DISTS = (process.env.DIST ?? "dist").split(",");
 const N = Number(process.env.N ?? 20_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
+const BLOCK = Number(process.env.BLOCK ?? 1000);
 const BATCH = 200;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tollgate-journal-bench-"));
 
@@ -86,23 +89,36 @@ const scenarios = {
 };
 
 let runs = 0;
-function run(build, scenario) {
-  const journal = new build.Journal(path.join(dir, String(runs++)), { tickMs: 250 });
-  const records = Array.from({ length: N }, (_, i) => record(i));
-  const start = process.threadCpuUsage();
-  scenarios[scenario](journal, records);
-  const cpu = process.threadCpuUsage(start);
-  journal.close();
-  fs.rmSync(journal.dir, { recursive: true, force: true });
-  return (cpu.user + cpu.system) / N;
+/** One round: µs per request of each build. */
+function round(scenario) {
+  const journals = builds.map((build) => new build.Journal(path.join(dir, String(runs++)), { tickMs: 250 }));
+  const records = builds.map(() => Array.from({ length: N }, (_, i) => record(i)));
+  const cpu = builds.map(() => 0);
+  for (let from = 0, block = 0; from < N; from += BLOCK, block++) {
+    const order = block % 2 === 0 ? builds.keys() : [...builds.keys()].reverse();
+    for (const b of order) {
+      const start = process.threadCpuUsage();
+      scenarios[scenario](journals[b], records[b].slice(from, from + BLOCK));
+      const used = process.threadCpuUsage(start);
+      cpu[b] += used.user + used.system;
+    }
+  }
+  for (const journal of journals) {
+    journal.close();
+    fs.rmSync(journal.dir, { recursive: true, force: true });
+  }
+  return cpu.map((us) => us / N);
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`journal, ${N} requests a run, ${ROUNDS} rounds, node ${process.version}, ${os.cpus()[0]?.model ?? "?"}:`);
 for (const scenario of Object.keys(scenarios)) {
-  for (const build of builds) run(build, scenario); // warm the JIT
+  round(scenario); // warm the JIT
   const times = builds.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) builds.forEach((build, b) => times[b].push(run(build, scenario)));
+  for (let r = 0; r < ROUNDS; r++) {
+    const result = round(scenario);
+    for (const b of builds.keys()) times[b].push(result[b]);
+  }
   builds.forEach((build, b) => {
     const t = times[b];
     const ratios = t.map((us, r) => us / times[0][r]);
