@@ -1,13 +1,11 @@
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Journal, type JournalBegin } from "./journal.js";
-import type { RequestRecord } from "../spec/request-record.js";
 import { makeRecord } from "./test-support/records.js";
 
 const begin = (n: number): JournalBegin => ({ id: makeRecord(n).id, startedAt: 1_000 + n, api: "openai-chat", stream: true, route: "chat", provider: "openai", model: "gpt-4o-mini", inputTokens: 12 });
-const omitIdentity = ({ identity: _identity, ...rest }: RequestRecord) => rest;
 const segments = (dir: string) => readdirSync(dir).filter((f) => f.startsWith("journal-"));
 
 describe("Journal", () => {
@@ -71,25 +69,6 @@ describe("Journal", () => {
     const again = journal();
     expect(again.recovered).toEqual([{ ...begin(1), identity, outputTokens: 0, lastSeenAt: begin(1).startedAt }]);
     expect([...again.spooledBatches(10)]).toEqual([[makeRecord(2, { identity }), makeRecord(3, { identity }), makeRecord(4, { identity: other })]]);
-  });
-
-  it("refers an end line to its begin line's identity in the same segment, repeats it in another, and finds it again after a crash", () => {
-    const identity = { keyId: "key_1", userId: "bob", tags: { env: "prod" }, limits: { rpm: 5 } };
-    const billed = { keyId: "key_1", userId: "bob", tags: { env: "prod" } };
-    const j = journal();
-    j.begin({ ...begin(1), identity }, () => 0);
-    j.end(makeRecord(1, { identity }));
-    const [first] = segments(dir);
-    const lines = readFileSync(join(dir, first!), "utf8").trim().split("\n");
-    expect(lines.map((l) => JSON.parse(l))).toEqual([{ b: { ...begin(1), identity: billed } }, { e: omitIdentity(makeRecord(1)), ib: 1 }]);
-    // A begin line in a full segment: its end line goes to the next one, identity in full.
-    j.close();
-    const rotating = journal({ segmentBytes: 1 });
-    rotating.begin({ ...begin(2), identity }, () => 0);
-    rotating.end(makeRecord(2, { identity }));
-    rotating.close();
-    const again = journal();
-    expect([...again.spooledBatches(10)]).toEqual([[makeRecord(1, { identity: billed }), makeRecord(2, { identity: billed })]]);
   });
 
   it("writes lines exactly, whatever their characters and length, hints before them", () => {
@@ -187,37 +166,6 @@ describe("Journal after a crash", () => {
       j.settled(begin(1).id);
       j.settled(begin(3).id);
       expect(existsSync(join(dir, "journal-00000001.jsonl"))).toBe(false);
-    } finally {
-      j.close();
-    }
-  });
-
-  it("reads the lines of earlier versions: the identity in full on the begin line and again on the end line", () => {
-    const identity = { keyId: "key_1", userId: "bob", teamId: "red", tags: { env: "prod" } };
-    // As the previous version wrote them, byte for byte.
-    const old = [
-      `{"b":{"id":"req_000001","startedAt":1001,"api":"openai-chat","stream":true,"route":"chat","identity":${JSON.stringify(identity)},"provider":"openai","model":"gpt-4o-mini","inputTokens":12}}`,
-      `{"b":{"id":"req_000002","startedAt":1002,"api":"openai-chat","stream":true,"route":"chat","identity":${JSON.stringify(identity)},"provider":"openai","model":"gpt-4o-mini","inputTokens":12}}`,
-      `{"e":${JSON.stringify(makeRecord(1, { identity }))}}`,
-    ];
-    writeFileSync(join(dir, "journal-00000001.jsonl"), `${old.join("\n")}\n`);
-    writeFileSync(join(dir, "journal.lock"), "999999999");
-    const j = new Journal(dir, { tickMs: 60_000 });
-    try {
-      expect(j.recovered).toEqual([{ ...begin(2), identity, outputTokens: 0, lastSeenAt: begin(2).startedAt }]);
-      expect([...j.spooledBatches(10)]).toEqual([[makeRecord(1, { identity })]]);
-    } finally {
-      j.close();
-    }
-  });
-
-  it("keeps a record whose end line refers to a begin line that is not there, without an identity, and says so", () => {
-    leave([{ e: omitIdentity(makeRecord(1)), ib: 1 }]);
-    const errors: unknown[] = [];
-    const j = new Journal(dir, { tickMs: 60_000, onError: (err) => errors.push(err) });
-    try {
-      expect([...j.spooledBatches(10)]).toEqual([[omitIdentity(makeRecord(1))]]);
-      expect(errors).toHaveLength(1);
     } finally {
       j.close();
     }

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import type { Unit } from "../budgets/types.js";
 import type { Identity } from "../spec/identity.js";
 import type { RequestRecord } from "../spec/request-record.js";
-import { beginLine, billedIdentity, endLine, SAME_IDENTITY } from "./journal-lines.js";
 
 /** A budget counter a request reserved on, enough to settle it after a crash. */
 export interface JournalBudgetLine {
@@ -52,7 +51,7 @@ export interface UnsettledRequest {
 }
 
 /** A request began upstream; its relayed output so far; it ended; these records are in the database; its reservation was settled. */
-type Line = { b: JournalBegin } | { p: Record<string, number>; at: number } | { e: RequestRecord; [SAME_IDENTITY]?: 1 } | { c: string[] } | { s: string };
+type Line = { b: JournalBegin } | { p: Record<string, number>; at: number } | { e: RequestRecord } | { c: string[] } | { s: string };
 
 /** Per request: where its lines are and what still holds its segments. */
 interface Entry {
@@ -93,12 +92,9 @@ export class Journal {
   private readonly unresolved = new Map<number, number>();
   /** Segments on disk, ascending. */
   private readonly segments: number[] = [];
-  /**
-   * Requests begun and not ended: their relayed output so far, in tokens, and the last figure
-   * written; the identity their begin line billed and the segment it is in: an end line
-   * billing the same identity object refers to that line there, or repeats it elsewhere.
-   */
-  private readonly live = new Map<string, { relayed: () => number; written: number; segment: number; identity?: Identity; billed?: ReturnType<typeof billedIdentity> }>();
+  /** Requests in flight: their relayed output so far, in tokens, and the last figure written. */
+  /** Requests begun and not ended: their relayed tokens, and the identity their begin line billed (the end line bills the same). */
+  private readonly live = new Map<string, { relayed: () => number; written: number; identity?: Identity; billed?: Identity }>();
   /** Requests that reserved budget and have not settled it: their begin line (and segment) is kept until they do. */
   private readonly unsettled = new Map<string, { segment: number; budget: JournalBudgetLine[] }>();
   private readonly lockPath: string;
@@ -155,10 +151,10 @@ export class Journal {
   begin(entry: JournalBegin, relayed: () => number): void {
     if (this.closed || this.entries.has(entry.id)) return;
     const billed = entry.identity && billedIdentity(entry.identity);
-    this.append(beginLine(entry, billed));
+    this.append({ b: billed ? { ...entry, identity: billed } : entry });
     this.entries.set(entry.id, { beginSegment: this.current, state: "open" });
     this.hold(this.current);
-    this.live.set(entry.id, billed === undefined ? { relayed, written: 0, segment: this.current } : { relayed, written: 0, segment: this.current, identity: entry.identity, billed });
+    this.live.set(entry.id, billed ? { relayed, written: 0, identity: entry.identity, billed } : { relayed, written: 0 });
     if (entry.budget?.length) this.holdUnsettled(entry.id, this.current, entry.budget);
   }
 
@@ -182,15 +178,9 @@ export class Journal {
     const entry = this.entries.get(record.id);
     if (this.closed || entry?.endSegment !== undefined) return;
     const live = this.live.get(record.id);
-    this.roll();
-    // The same identity object as the begin line's (identities are not changed once set) is
-    // billed as that line has it: referred to when the line is in this segment (read with it).
-    let identity: Parameters<typeof endLine>[1];
-    if (record.identity !== undefined) {
-      if (live?.identity !== record.identity) identity = billedIdentity(record.identity);
-      else identity = live.segment === this.current ? SAME_IDENTITY : live.billed;
-    }
-    this.write(endLine(record, identity));
+    // The same identity as the begin line's (identities are not changed once set): billed once.
+    const billed = record.identity && (live?.identity === record.identity ? live.billed! : billedIdentity(record.identity));
+    this.append({ e: billed ? { ...record, identity: billed } : record });
     this.live.delete(record.id);
     if (entry?.beginSegment !== undefined) this.release(entry.beginSegment);
     this.entries.set(record.id, { endSegment: this.current, state: "pending" });
@@ -342,25 +332,14 @@ export class Journal {
     const path = join(this.dir, segmentName(segment));
     if (!existsSync(path)) return [];
     const lines: Line[] = [];
-    /** The identities of this segment's begin lines not yet ended, for end lines that refer to them. */
-    const begun = new Map<string, Identity>();
     for (const text of readFileSync(path, "utf8").split("\n")) {
       if (text.trim() === "") continue;
-      let line: Line;
       try {
         const value = JSON.parse(text) as Line | RequestRecord;
-        line = segment === 0 ? { e: value as RequestRecord } : (value as Line);
+        lines.push(segment === 0 ? { e: value as RequestRecord } : (value as Line));
       } catch (err) {
         if (reportBad) this.report(new Error(`${path}: skipped a line that is not JSON (a write cut short by a crash)`, { cause: err }));
-        continue;
       }
-      if ("b" in line && line.b.identity) begun.set(line.b.id, line.b.identity);
-      else if ("e" in line && begun.has(line.e.id)) {
-        if (line[SAME_IDENTITY] === 1) line.e.identity = begun.get(line.e.id);
-        begun.delete(line.e.id);
-      } else if ("e" in line && line[SAME_IDENTITY] === 1 && reportBad)
-        this.report(new Error(`${path}: the end line of ${line.e.id} refers to a begin line that is not there; its record is kept without an identity`));
-      lines.push(line);
     }
     return lines;
   }
@@ -369,14 +348,9 @@ export class Journal {
    * Writes the line, with the hints waiting before it, in one write(2). A full segment is closed
    * before the write, not after: callers hold `current` as the segment their line is in.
    */
-  private append(line: string): void {
-    this.roll();
-    this.write(line);
-  }
-
-  /** Closes a full segment: before a line is made, when it depends on the segment it goes to (an end line). */
-  private roll(): void {
+  private append(line: Line): void {
     if (this.currentBytes >= this.segmentBytes) this.rotate();
+    this.write(JSON.stringify(line));
   }
 
   /**
@@ -405,7 +379,7 @@ export class Journal {
     if ((hints.length + (line?.length ?? 0)) * 3 + 1 > this.scratch.length) {
       this.currentBytes += writeSync(this.fd, line === undefined ? hints : `${hints}${line}\n`);
     } else {
-      let bytes = hints === "" ? 0 : this.scratch.write(hints);
+      let bytes = this.scratch.write(hints);
       if (line !== undefined) {
         bytes += this.scratch.write(line, bytes);
         this.scratch[bytes++] = 0x0a;
@@ -483,7 +457,7 @@ export class Journal {
       live.written = tokens;
       (progress ??= {})[id] = tokens;
     }
-    if (progress) this.append(JSON.stringify({ p: progress, at: Date.now() }));
+    if (progress) this.append({ p: progress, at: Date.now() });
   }
 
   private report(err: unknown): void {
@@ -493,6 +467,16 @@ export class Journal {
       // A failing error hook must not break the journal.
     }
   }
+}
+
+/**
+ * The caller as a line needs it: who to bill (the ledger's key, user, team, end user, tags).
+ * Its limits and allow-lists, checked before the call, are left out: they are most of its
+ * JSON, on two lines per request, and nothing read back from the file looks at them.
+ */
+function billedIdentity(identity: Identity): Identity {
+  const { limits: _limits, userLimits: _userLimits, teamLimits: _teamLimits, allowedModels: _allowedModels, allowedOrigins: _allowedOrigins, ...billed } = identity;
+  return billed;
 }
 
 function alive(pid: number): boolean {
