@@ -1,18 +1,31 @@
 #!/usr/bin/env node
-// The ledger journal's cost per request, measured directly (npm run bench:journal, a few seconds):
-// what the request path pays (one end line: JSON.stringify + write(2) of the record; one begin
-// line for a request that calls upstream) and what a batch commit adds, on the built code
-// (dist/). The background fdatasync every 250 ms runs on libuv's thread pool, off the event loop.
+// The ledger journal's cost per request, measured directly (npm run bench:journal, ~20 s): what
+// the request path pays (one end line: the record serialised + write(2); one begin line before
+// the upstream call for a request that makes one) and what commit notes add, on the built code.
+// The background fdatasync every 250 ms runs on libuv's thread pool, off the event loop.
+// Requests are as the gateway makes them: each has its own identity object (the key's limits
+// and allow-lists included, left off the lines), the same from its begin line to its end line.
+// DIST (comma-separated built trees, default dist/) compares builds in one process: each round
+// gives every build a journal of its own and N requests (default 20000), in blocks of BLOCK
+// (default 1000) alternated between the builds (first build first, then last first), so that a
+// change in the machine's speed hits them alike. Medians and spreads over ROUNDS (default 7) of
+// the main thread's CPU time (less skewed than wall time by other processes on the machine) and
+// of each round's ratio to the first build.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const { Journal } = await import(path.join(ROOT, "dist/ledger/journal.js"));
-const N = Number(process.env.N ?? 50_000);
+const DISTS = (process.env.DIST ?? "dist").split(",");
+const N = Number(process.env.N ?? 20_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 7);
+const BLOCK = Number(process.env.BLOCK ?? 1000);
 const BATCH = 200;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tollgate-journal-bench-"));
+
+const builds = [];
+for (const dist of DISTS) builds.push({ label: dist, ...(await import(path.join(path.resolve(ROOT, dist), "ledger/journal.js"))) });
 
 /** A request record as the meter makes it for a streamed chat answer with tags. */
 function record(i) {
@@ -23,51 +36,94 @@ function record(i) {
     api: "openai-chat",
     startedAt,
     route: "fast",
-    identity: { keyId: "key_5f0c1a2b3c4d5e6f", userId: "bob", teamId: "red", tags: { env: "prod", feature: "search" } },
+    identity: { keyId: "key_5f0c1a2b3c4d5e6f", userId: "bob", tags: { env: "prod", feature: "search" }, limits: { rpm: 600, budgets: [{ period: "day", usd: 5 }] }, teamId: "red" },
     stream: true,
     status: 200,
     outcome: "complete",
-    attempts: [{ attempt: 1, provider: "mock", model: "mock-model", startedAt, durationMs: 23.9, ttftMs: 12.1, status: "ok", usage, costNanos: 316000 }],
+    attempts: [{ attempt: 1, provider: "mock", model: "mock-model", startedAt, durationMs: 23.9 + i / 1e6, ttftMs: 12.1, status: "ok", usage, costNanos: 316000 }],
     usage,
     costNanos: 316000,
-    latencyMs: 24.4,
+    latencyMs: 24.4 + i / 1e6,
     ttftMs: 12.8,
   };
 }
 
-function measure(label, fn) {
-  const journal = new Journal(path.join(dir, label), { tickMs: 250 });
-  const records = Array.from({ length: N }, (_, i) => record(i));
-  const t0 = process.hrtime.bigint();
-  fn(journal, records);
-  const ns = Number(process.hrtime.bigint() - t0);
-  journal.close();
-  return ns / N / 1000;
+const beginOf = (r) => ({
+  id: r.id,
+  startedAt: r.startedAt,
+  api: r.api,
+  stream: true,
+  provider: "mock",
+  model: "mock-model",
+  inputTokens: 16,
+  route: "fast",
+  identity: r.identity,
+  budget: [{ counter: "key:key_5f0c1a2b3c4d5e6f:day", windowEndsAt: r.startedAt + 3_600_000, unit: "usd" }],
+});
+
+const scenarios = {
+  /** A request that never called upstream (refused, cached). */
+  "end only": (j, rs) => {
+    for (const r of rs) j.end(r);
+  },
+  /** A request that called upstream: begin line, settlement, end line. */
+  "begin + end": (j, rs) => {
+    for (const r of rs) {
+      j.begin(beginOf(r), () => 0);
+      j.settled(r.id);
+      j.end(r);
+    }
+  },
+  /** The same, the writer committing every BATCH records. */
+  "begin + end + commits": (j, rs) => {
+    for (let i = 0; i < rs.length; i += BATCH) {
+      const batch = rs.slice(i, i + BATCH);
+      for (const r of batch) {
+        j.begin(beginOf(r), () => 0);
+        j.settled(r.id);
+        j.end(r);
+      }
+      j.committed(batch.map((r) => r.id));
+    }
+  },
+};
+
+let runs = 0;
+/** One round: µs per request of each build. */
+function round(scenario) {
+  const journals = builds.map((build) => new build.Journal(path.join(dir, String(runs++)), { tickMs: 250 }));
+  const records = builds.map(() => Array.from({ length: N }, (_, i) => record(i)));
+  const cpu = builds.map(() => 0);
+  for (let from = 0, block = 0; from < N; from += BLOCK, block++) {
+    const order = block % 2 === 0 ? builds.keys() : [...builds.keys()].reverse();
+    for (const b of order) {
+      const start = process.threadCpuUsage();
+      scenarios[scenario](journals[b], records[b].slice(from, from + BLOCK));
+      const used = process.threadCpuUsage(start);
+      cpu[b] += used.user + used.system;
+    }
+  }
+  for (const journal of journals) {
+    journal.close();
+    fs.rmSync(journal.dir, { recursive: true, force: true });
+  }
+  return cpu.map((us) => us / N);
 }
 
-// Warm the JIT on the same path first.
-const endAll = (j, rs) => {
-  for (const r of rs) j.end(r);
-};
-measure("warm", endAll);
-const endOnly = measure("end", endAll);
-const withBegin = measure("begin-end", (j, rs) =>
-  rs.forEach((r) => {
-    j.begin({ id: r.id, startedAt: r.startedAt, api: r.api, stream: true, route: "fast", identity: r.identity, provider: "mock", model: "mock-model", inputTokens: 16 }, () => 0);
-    j.end(r);
-  }),
-);
-const withCommits = measure("end-commit", (j, rs) => {
-  for (let i = 0; i < rs.length; i += BATCH) {
-    const batch = rs.slice(i, i + BATCH);
-    for (const r of batch) j.end(r);
-    j.committed(batch.map((r) => r.id));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`journal, ${N} requests a run, ${ROUNDS} rounds, node ${process.version}, ${os.cpus()[0]?.model ?? "?"}:`);
+for (const scenario of Object.keys(scenarios)) {
+  round(scenario); // warm the JIT
+  const times = builds.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    const result = round(scenario);
+    for (const b of builds.keys()) times[b].push(result[b]);
   }
-});
-const lineBytes = Buffer.byteLength(JSON.stringify({ e: record(0) })) + 1;
+  builds.forEach((build, b) => {
+    const t = times[b];
+    const ratios = t.map((us, r) => us / times[0][r]);
+    const ratio = b === 0 ? "" : `, ratio ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
+    console.log(`  ${scenario.padEnd(22)} ${build.label.padEnd(26)} ${median(t).toFixed(2).padStart(6)} µs/request (${Math.min(...t).toFixed(2)}–${Math.max(...t).toFixed(2)})${ratio}`);
+  });
+}
 fs.rmSync(dir, { recursive: true, force: true });
-console.log(`journal, ${N} records, node ${process.version}, ${os.cpus()[0]?.model ?? "?"}:`);
-console.log(`  end line only (a request that never called upstream): ${endOnly.toFixed(2)} µs/request`);
-console.log(`  begin + end lines (a request that called upstream):    ${withBegin.toFixed(2)} µs/request`);
-console.log(`  end lines + a commit line per ${BATCH} records:          ${withCommits.toFixed(2)} µs/request`);
-console.log(`  an end line is ${lineBytes} bytes`);
