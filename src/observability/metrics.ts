@@ -15,6 +15,8 @@ const NO_LABEL = "none";
 /** Error codes are stable names, but a provider's own code passes through on a rejected request: at most this many, then "other". */
 const MAX_ERROR_CODES = 100;
 const HTTP_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+/** The tokens counter's `type` label values, in the order a request's counts are added. */
+const TOKEN_TYPES = ["input", "output", "reasoning", "cached_input"] as const;
 const BREAKER_VALUES = { closed: 0, "half-open": 1, open: 2 } as const;
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const TTFT_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
@@ -117,16 +119,14 @@ export class GatewayMetrics {
     const model = facts.last?.model ?? NO_LABEL;
     this.requests.inc([route, record.api, record.status, record.outcome, record.stream]);
     if (record.errorCode !== undefined) this.errors.inc([route, this.codeLabel(record.errorCode)]);
-    this.duration.observe([route, provider, model], record.latencyMs / 1000);
-    if (record.ttftMs !== undefined) this.ttft.observe([route, provider, model], record.ttftMs / 1000);
+    const labels = [route, provider, model];
+    this.duration.observe(labels, record.latencyMs / 1000);
+    if (record.ttftMs !== undefined) this.ttft.observe(labels, record.ttftMs / 1000);
     const { usage } = record;
     if (usage) {
-      this.tokens.inc([route, provider, model, "input"], usage.inputTokens);
-      this.tokens.inc([route, provider, model, "output"], usage.outputTokens);
-      this.tokens.inc([route, provider, model, "reasoning"], usage.reasoningTokens);
-      this.tokens.inc([route, provider, model, "cached_input"], usage.cachedInputTokens);
+      this.tokens.incEach(labels, TOKEN_TYPES, [usage.inputTokens, usage.outputTokens, usage.reasoningTokens, usage.cachedInputTokens]);
     }
-    if (record.costNanos !== undefined) this.cost.inc([route, provider, model], record.costNanos / NANOS_PER_USD);
+    if (record.costNanos !== undefined) this.cost.inc(labels, record.costNanos / NANOS_PER_USD);
     for (const a of record.attempts) this.attempts.inc([a.provider, a.model, a.status]);
     if (facts.retries > 0) this.retries.inc([route], facts.retries);
     if (facts.steps > 0) this.steps.inc([route, record.toolCalls?.length ? "tool_loop" : "repair"], facts.steps);

@@ -22,6 +22,18 @@ describe("plain metrics", () => {
     });
     expect(await plain.metrics()).toBe(await own.metrics());
     plain.resetMetrics();
+    // incEach: the same series, made in the same order, as one inc per last label value.
+    const each = new Registry();
+    const eachCounter = new PlainCounter(each, "t_tokens_total", "Tokens.", ["route", "model", "type"]);
+    const oneByOne = new Registry();
+    const oneByOneCounter = new PlainCounter(oneByOne, "t_tokens_total", "Tokens.", ["route", "model", "type"]);
+    latencies.forEach((_, i) => {
+      const route = i % 2 ? "fast" : "slow";
+      eachCounter.incEach([route, "m"], ["input", "output", i % 3 ? "reasoning" : "input"], [i, 2 * i, 1]);
+      for (const [type, by] of [["input", i], ["output", 2 * i], [i % 3 ? "reasoning" : "input", 1]] as const) oneByOneCounter.inc([route, "m", type], by);
+    });
+    expect(await each.metrics()).toBe(await oneByOne.metrics());
+    expect(await each.metrics()).toContain('t_tokens_total{route="slow",model="m",type="input"} 7');
     expect(await plain.metrics()).toBe("# HELP t_requests_total Requests.\n# TYPE t_requests_total counter\n\n# HELP t_duration_seconds Latency.\n# TYPE t_duration_seconds histogram\n");
   });
 });

@@ -28,18 +28,28 @@ abstract class PlainMetric<S> {
 
   /** The series of these label values (in labelNames order), made on first use. */
   protected at(values: readonly LabelValue[]): S {
+    return this.stateIn(this.indexOf(values, values.length - 1), values, values[values.length - 1]!);
+  }
+
+  /** The map that holds the series whose first `depth` label values are `values`' first ones. */
+  protected indexOf(values: readonly LabelValue[], depth: number): Index<S> {
     let map = this.index;
-    const last = values.length - 1;
-    for (let i = 0; i < last; i++) {
+    for (let i = 0; i < depth; i++) {
       let next = map.get(values[i]!) as Index<S> | undefined;
       if (!next) map.set(values[i]!, (next = new Map()));
       map = next;
     }
-    let state = map.get(values[last]!) as S | undefined;
+    return map;
+  }
+
+  /** In `map` (from indexOf with `prefix`), the series whose last label value is `last`, made on first use. */
+  protected stateIn(map: Index<S>, prefix: readonly LabelValue[], last: LabelValue): S {
+    let state = map.get(last) as S | undefined;
     if (!state) {
       state = this.fresh();
-      map.set(values[last]!, state);
-      this.series.push({ labels: Object.fromEntries(this.labelNames.map((n, i) => [n, String(values[i])])), state });
+      map.set(last, state);
+      const lastAt = this.labelNames.length - 1;
+      this.series.push({ labels: Object.fromEntries(this.labelNames.map((n, i) => [n, String(i === lastAt ? last : prefix[i])])), state });
     }
     return state;
   }
@@ -60,6 +70,15 @@ export class PlainCounter extends PlainMetric<{ value: number }> {
 
   inc(values: readonly LabelValue[], by = 1): void {
     this.at(values).value += by;
+  }
+
+  /**
+   * inc(`[...prefix, lasts[i]]`, `by[i]`) for each i, the prefix's maps walked once (a request's
+   * four token counts share route, provider and model).
+   */
+  incEach(prefix: readonly LabelValue[], lasts: readonly LabelValue[], by: readonly number[]): void {
+    const map = this.indexOf(prefix, prefix.length);
+    for (let i = 0; i < lasts.length; i++) this.stateIn(map, prefix, lasts[i]!).value += by[i]!;
   }
 
   async get() {
