@@ -24,4 +24,17 @@ describe("countTextTokens", () => {
     expect(first).toEqual(texts.map((t) => countTokens(t)));
     expect(texts.map((t) => countTextTokens(t))).toEqual(first);
   });
+
+  it("counts a short text the same the first time, when it comes back, and once many new ones have passed", () => {
+    const text = "Summarise retries and fallbacks in two sentences, briefly. (request 7)";
+    const exact = countTokens(text);
+    // First sight, second (admitted to the memo), third (from the memo).
+    expect([countTextTokens(text), countTextTokens(text), countTextTokens(text)]).toEqual([exact, exact, exact]);
+    // Past both memos' size in other short texts: each counted once, then the first again.
+    const others = Array.from({ length: 5_000 }, (_, i) => `A new message number ${i}, never seen before this one.`);
+    expect(others.slice(0, 50).map((t) => countTextTokens(t))).toEqual(others.slice(0, 50).map((t) => countTokens(t)));
+    for (const t of others.slice(50)) countTextTokens(t);
+    expect(countTextTokens(others[0]!)).toBe(countTokens(others[0]!));
+    expect(countTextTokens(text)).toBe(exact);
+  });
 });

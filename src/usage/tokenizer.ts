@@ -8,6 +8,16 @@ const MEMO_MIN_CHARS = 16;
 /** The memo holds at most this many characters of text (about 8 MB), the least used dropped first. */
 const MEMO_MAX_CHARS = 4_000_000;
 const memo = new BoundedMemo<number>(MEMO_MAX_CHARS, (text) => text.length);
+/**
+ * A text shorter than this (counted in a few µs) enters the memo only when it comes back while
+ * still in `recent`: most are a request's new message, never seen again, and keeping each in the
+ * memo among ~30k others cost more (1–2 µs a text: a large table's misses, the collector's
+ * copies) than counting it. A longer one (an agent's history) enters at once.
+ */
+const ADMIT_AT_ONCE_CHARS = 1024;
+/** Short texts seen once, by characters: about the last thousand requests' new messages. */
+const RECENT_MAX_CHARS = 256 * 1024;
+const recent = new BoundedMemo<number>(RECENT_MAX_CHARS, (text) => text.length);
 
 /**
  * Token counting with OpenAI's o200k_base encoding. Exact for current OpenAI models,
@@ -22,6 +32,16 @@ export function countTextTokens(text: string): number {
   if (text.length < MEMO_MIN_CHARS) return countByPieces(text);
   const known = memo.get(text);
   if (known !== undefined) return known;
+  if (text.length < ADMIT_AT_ONCE_CHARS) {
+    const seen = recent.get(text);
+    if (seen !== undefined) {
+      memo.set(text, seen);
+      return seen;
+    }
+    const count = countByPieces(text);
+    recent.set(text, count);
+    return count;
+  }
   const count = countByPieces(text);
   if (text.length <= MEMO_MAX_CHARS / 4) memo.set(text, count);
   return count;
