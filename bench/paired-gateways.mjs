@@ -97,9 +97,6 @@ const cpuTicks = (pid) => {
 function wrk(g, seconds) {
   return new Promise((resolve, reject) => {
     const args = [
-      "-c",
-      "1",
-      "wrk",
       "-t1",
       "-c64",
       `-d${seconds}s`,
