@@ -96,16 +96,7 @@ const cpuTicks = (pid) => {
 
 function wrk(g, seconds) {
   return new Promise((resolve, reject) => {
-    const args = [
-      "-t1",
-      "-c64",
-      `-d${seconds}s`,
-      "-s",
-      path.join(ROOT, "bench/post.lua"),
-      "-H",
-      `Authorization: Bearer ${g.secret}`,
-      `http://127.0.0.1:${g.port}/v1/chat/completions`,
-    ];
+    const args = ["-t1", "-c64", `-d${seconds}s`, "-s", path.join(ROOT, "bench/post.lua"), "-H", `Authorization: Bearer ${g.secret}`, `http://127.0.0.1:${g.port}/v1/chat/completions`];
     const child = spawn("wrk", args, { env: { ...process.env, BODY_FILE: bodyFile } });
     let out = "";
     child.stdout.on("data", (d) => {

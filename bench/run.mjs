@@ -719,7 +719,9 @@ async function overhead() {
   out.push(
     `${meta.machine.cpu_model}, ${meta.machine.nproc} CPUs, node ${meta.machine.node}, ${meta.machine.wrk}; commit ${meta.machine.commit}${meta.machine.src_dirty ? " (src has uncommitted changes)" : ""}`,
   );
-  out.push(`wrk -t1 -c${K.CONNS}, ${K.DUR}s (paced ${K.PACED_DUR}s) × ${K.REPS} after ${K.WARM}s warmup, targets up at once and measured in turns (order reversed every other rep), each with its own mock; gateways pinned to CPU ${K.CPU_SUT}, wrk + mock on CPU ${K.CPU_LOAD}; medians over reps`);
+  out.push(
+    `wrk -t1 -c${K.CONNS}, ${K.DUR}s (paced ${K.PACED_DUR}s) × ${K.REPS} after ${K.WARM}s warmup, targets up at once and measured in turns (order reversed every other rep), each with its own mock; gateways pinned to CPU ${K.CPU_SUT}, wrk + mock on CPU ${K.CPU_LOAD}; medians over reps`,
+  );
   out.push(
     `modes: nonstream; stream = 20 chunks + usage + [DONE]; paced = 200 chunks, 5 ms apart; large = a 1 MB non-stream answer; long = a 2,000-chunk stream. Probe: ${K.PROBE_N} sequential requests, unloaded, median.\n`,
   );

@@ -30,7 +30,12 @@ describe("plain metrics", () => {
     latencies.forEach((_, i) => {
       const route = i % 2 ? "fast" : "slow";
       eachCounter.incEach([route, "m"], ["input", "output", i % 3 ? "reasoning" : "input"], [i, 2 * i, 1]);
-      for (const [type, by] of [["input", i], ["output", 2 * i], [i % 3 ? "reasoning" : "input", 1]] as const) oneByOneCounter.inc([route, "m", type], by);
+      for (const [type, by] of [
+        ["input", i],
+        ["output", 2 * i],
+        [i % 3 ? "reasoning" : "input", 1],
+      ] as const)
+        oneByOneCounter.inc([route, "m", type], by);
     });
     expect(await each.metrics()).toBe(await oneByOne.metrics());
     expect(await each.metrics()).toContain('t_tokens_total{route="slow",model="m",type="input"} 7');
