@@ -6,8 +6,9 @@
 //             (SQLite); no client auth, no budgets, logs at warn, no metrics
 //   +obs      + a JSON log line per request and Prometheus metrics
 //   full      + a virtual key with rpm/tpm limits and a budget, and a per-user budget rule: bench/gateway.yaml
+// DIST=a,b (built trees) compares builds instead: the passthrough and each build's full rung.
 // MODE nonstream|stream (nonstream), ROUNDS (6; the order reverses every other round), DUR s (5),
-// WARM s (3), DIST (dist). Ports 19700 (mock) and 19701–19704. Result: bench/results/<stamp>-ladder.json.
+// WARM s (3), DIST (dist). Ports 19700 (mock) and 19701 on. Result: bench/results/<stamp>-ladder.json.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -22,7 +23,7 @@ const MODE = process.env.MODE ?? "nonstream";
 const ROUNDS = Number(process.env.ROUNDS ?? 6);
 const DUR = Number(process.env.DUR ?? 5);
 const WARM = Number(process.env.WARM ?? 3);
-const DIST = path.resolve(ROOT, process.env.DIST ?? "dist");
+const DISTS = (process.env.DIST ?? "dist").split(",").map((d) => path.resolve(ROOT, d));
 const MOCK_PORT = 19700;
 const TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tollgate-ladder-"));
@@ -71,11 +72,11 @@ const configs = {
   full,
 };
 const rungs = [
-  { name: "passthrough", port: 19701 },
-  { name: "core", port: 19702 },
-  { name: "+obs", port: 19703 },
-  { name: "full", port: 19704, key: true },
-];
+  { name: "passthrough" },
+  ...(DISTS.length > 1
+    ? DISTS.map((dist) => ({ name: path.relative(ROOT, dist) || dist, config: "full", dist }))
+    : ["core", "+obs", "full"].map((config) => ({ name: config, config, dist: DISTS[0] }))),
+].map((rung, i) => ({ ...rung, port: MOCK_PORT + 1 + i }));
 
 const messages = [
   { role: "system", content: "You are a concise assistant for backend engineers." },
@@ -109,18 +110,18 @@ for (const rung of rungs) {
   if (rung.name === "passthrough") {
     rung.proc = start(rung.name, [path.join(BENCH, "passthrough-proxy.mjs")], { PROXY_PORT: String(rung.port), UPSTREAM: `http://127.0.0.1:${MOCK_PORT}` });
   } else {
-    const dir = path.join(TMP, rung.name);
+    const dir = path.join(TMP, String(rung.port));
     fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, "gateway.yaml"), configs[rung.name]);
+    fs.writeFileSync(path.join(dir, "gateway.yaml"), configs[rung.config]);
     rung.proc = start(
-      rung.name,
-      [path.join(DIST, "cli/main.js"), "start", "--config", "gateway.yaml", "--port", String(rung.port)],
+      String(rung.port),
+      [path.join(rung.dist, "cli/main.js"), "start", "--config", "gateway.yaml", "--port", String(rung.port)],
       { TOLLGATE_BENCH_ADMIN_KEY: ADMIN, TOLLGATE_BENCH_DATABASE_URL: `sqlite:${path.join(dir, "ledger.db")}` },
       dir,
     );
   }
   await waitUp(rung.port);
-  if (rung.key) {
+  if (rung.config === "full") {
     const res = await fetch(`http://127.0.0.1:${rung.port}/admin/keys`, {
       method: "POST",
       headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
@@ -175,7 +176,7 @@ for (const r of rows)
 const stamp = new Date().toISOString().replace(/[:.]/g, "-").replace("Z", "");
 const file = path.join(BENCH, "results", `${stamp}-ladder.json`);
 fs.mkdirSync(path.dirname(file), { recursive: true });
-fs.writeFileSync(file, JSON.stringify({ mode: MODE, rounds: ROUNDS, dur_s: DUR, warm_s: WARM, dist: DIST, rows }, null, 2));
+fs.writeFileSync(file, JSON.stringify({ mode: MODE, rounds: ROUNDS, dur_s: DUR, warm_s: WARM, dists: DISTS, rows }, null, 2));
 console.log(`results: ${path.relative(ROOT, file)}`);
 cleanup();
 fs.rmSync(TMP, { recursive: true, force: true });
