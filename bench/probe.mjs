@@ -6,6 +6,7 @@
 //   ttft: request sent -> first body byte that completes a non-empty `"content":"...` (SSE); the whole body otherwise
 import http from "node:http";
 import { readFileSync } from "node:fs";
+import { timedPost } from "./timed-post.mjs";
 
 const [specsJson, nStr = "200", deadlineStr = "20000"] = process.argv.slice(2);
 const specs = JSON.parse(specsJson).map((spec) => {
@@ -17,7 +18,7 @@ const specs = JSON.parse(specsJson).map((spec) => {
     u,
     body,
     agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
-    headers: { "content-type": "application/json", "content-length": body.length, ...(spec.headers ?? {}) },
+    headers: spec.headers ?? {},
     ttfb: [],
     ttft: [],
     total: [],
@@ -25,46 +26,15 @@ const specs = JSON.parse(specsJson).map((spec) => {
   };
 });
 const deadline = Date.now() + Number(deadlineStr);
-const CONTENT = /"content":"[^"]/;
-
-const one = (spec) =>
-  new Promise((resolve) => {
-    const { u, body, headers, agent } = spec;
-    const fail = () => {
-      spec.bad++;
-      resolve();
-    };
-    const t0 = process.hrtime.bigint();
-    let t1 = 0n,
-      tc = 0n,
-      text = "";
-    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: "POST", headers, agent }, (res) => {
-      if (res.statusCode !== 200) spec.bad++;
-      const sse = String(res.headers["content-type"]).startsWith("text/event-stream");
-      res.setEncoding("utf8");
-      res.on("data", (d) => {
-        const now = process.hrtime.bigint();
-        if (!t1) t1 = now;
-        if (sse && !tc) {
-          text += d;
-          if (CONTENT.test(text)) tc = now;
-        }
-      });
-      res.on("end", () => {
-        const t2 = process.hrtime.bigint();
-        spec.ttfb.push(Number((t1 || t2) - t0) / 1e6);
-        spec.ttft.push(Number((tc || t2) - t0) / 1e6);
-        spec.total.push(Number(t2 - t0) / 1e6);
-        resolve();
-      });
-    });
-    req.setTimeout(10_000, () => {
-      req.destroy();
-      fail();
-    });
-    req.on("error", fail);
-    req.end(body);
-  });
+const one = async (spec) => {
+  const { u, body, headers, agent } = spec;
+  const r = await timedPost({ host: u.hostname, port: u.port, path: u.pathname, headers, body, agent });
+  if (!r || r.status !== 200) spec.bad++;
+  if (!r) return;
+  spec.ttfb.push(r.ttfb);
+  spec.ttft.push(r.ttft);
+  spec.total.push(r.total);
+};
 
 const pct = (a, p) => {
   const s = [...a].sort((x, y) => x - y);

@@ -24,6 +24,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { timedPost } from "./timed-post.mjs";
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, "..");
@@ -98,38 +99,9 @@ function post(port, p, body, headers) {
 }
 
 // ---- one probe request: ttfb (first body byte), ttft (first non-empty content, SSE; else the end)
-const CONTENT = /"content":"[^"]/;
-function one(t, mode) {
-  return new Promise((resolve) => {
-    const body = BODIES[mode];
-    const t0 = process.hrtime.bigint();
-    let t1 = 0n,
-      tc = 0n,
-      text = "";
-    const req = http.request(
-      { host: "127.0.0.1", port: t.port, path: CHAT, method: "POST", agent: t.agent, headers: { "content-type": "application/json", "content-length": body.length, ...t.headers } },
-      (res) => {
-        const ok = res.statusCode === 200;
-        const sse = String(res.headers["content-type"]).startsWith("text/event-stream");
-        res.setEncoding("utf8");
-        res.on("data", (d) => {
-          const now = process.hrtime.bigint();
-          if (!t1) t1 = now;
-          if (sse && !tc) {
-            text += d;
-            if (CONTENT.test(text)) tc = now;
-          }
-        });
-        res.on("end", () => {
-          const t2 = process.hrtime.bigint();
-          resolve(ok ? { ttfb: Number((t1 || t2) - t0) / 1e6, ttft: Number((tc || t2) - t0) / 1e6 } : null);
-        });
-      },
-    );
-    req.setTimeout(10_000, () => req.destroy());
-    req.on("error", () => resolve(null));
-    req.end(body);
-  });
+async function one(t, mode) {
+  const r = await timedPost({ host: "127.0.0.1", port: t.port, path: CHAT, headers: t.headers, body: BODIES[mode], agent: t.agent });
+  return r && r.status === 200 ? r : null;
 }
 
 const median = (a) => {
