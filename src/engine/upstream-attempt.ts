@@ -142,7 +142,7 @@ function embeddingAdapter(provider: Provider): Required<Pick<ProviderAdapter, "b
 
 async function readBody(response: UpstreamHttpResponse, timer: AttemptTimer, limit: number, truncate: boolean): Promise<Buffer> {
   try {
-    return await readBytes(response.body, response.destroy, limit, truncate ? "truncate" : (max) => new UpstreamProtocolError(`Upstream response exceeds ${max} bytes.`));
+    return await readBytes(response.body, () => response.destroy(), limit, truncate ? "truncate" : (max) => new UpstreamProtocolError(`Upstream response exceeds ${max} bytes.`));
   } catch (err) {
     throw failureOf(err, timer, timer.timeouts);
   }

@@ -26,7 +26,7 @@ async function upstreamCount(ctx: RoutedContext): Promise<number | undefined> {
   if (!provider || !target || !build || adapterFor(provider.adapter, ctx.request, target.model).nativeApi !== ctx.request.inbound.api) return undefined;
   const { timeouts } = ctx.route;
   const response = await provider.transport.send(build(ctx.request, target.model), { signal: ctx.signal, connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: timeouts.headersMs });
-  const text = (await readBytes(response.body, response.destroy, COUNT_LIMIT_BYTES, "truncate")).toString("utf8");
+  const text = (await readBytes(response.body, () => response.destroy(), COUNT_LIMIT_BYTES, "truncate")).toString("utf8");
   if (response.status !== 200) {
     const fields = provider.adapter.parseError(response.status, text);
     throw new UpstreamHttpError(response.status, fields.message, undefined, fields);
