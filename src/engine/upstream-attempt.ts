@@ -1,4 +1,3 @@
-import { finished, Readable } from "node:stream";
 import { MAX_JSON_DEPTH, tooDeepAt } from "../json/json-depth.js";
 import { topLevelMembers } from "../json/top-level-members.js";
 import { InvalidRequestError } from "../errors/gateway-error.js";
@@ -6,6 +5,7 @@ import { UpstreamHttpError, UpstreamProtocolError } from "../errors/upstream-err
 import type { Timeouts } from "../config/resolve.js";
 import { adapterFor, type Provider, type ProviderAdapter } from "../providers/provider.js";
 import type { UpstreamHttpResponse } from "../transport/http-transport.js";
+import { readBytes } from "../transport/upstream-body.js";
 import type { AnswerApi, CanonicalRequest, WireApi } from "../spec/canonical-request.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
 import type { CanonicalEmbeddingResponse } from "../spec/embedding.js";
@@ -142,55 +142,8 @@ function embeddingAdapter(provider: Provider): Required<Pick<ProviderAdapter, "b
 
 async function readBody(response: UpstreamHttpResponse, timer: AttemptTimer, limit: number, truncate: boolean): Promise<Buffer> {
   try {
-    return response.body instanceof Readable ? await collect(response.body, limit, truncate) : await iterate(response.body, limit, truncate);
+    return await readBytes(response.body, () => response.destroy(), limit, truncate ? "truncate" : (max) => new UpstreamProtocolError(`Upstream response exceeds ${max} bytes.`));
   } catch (err) {
     throw failureOf(err, timer, timer.timeouts);
   }
-}
-
-/**
- * A node stream's bytes (the HTTP transport's body) by its events: a short answer, already
- * buffered with its headers, arrives without the async iterator's generator and promise per read.
- * Ends as the iterator would: the stream's error, or a premature close (both from `finished`).
- */
-function collect(body: Readable, limit: number, truncate: boolean): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (err?: unknown) => {
-      if (settled) return;
-      settled = true;
-      body.off("data", onData);
-      if (err === undefined) resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size));
-      else reject(err);
-    };
-    const onData = (bytes: Uint8Array) => {
-      if (size + bytes.byteLength > limit) {
-        // Stops reading, as leaving the iterator would (`finished` still listens: a destroyed body's error is its).
-        settle(truncate ? undefined : new UpstreamProtocolError(`Upstream response exceeds ${limit} bytes.`));
-        body.destroy();
-        return;
-      }
-      size += bytes.byteLength;
-      parts.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    };
-    finished(body, { writable: false }, (err) => settle(err ?? undefined));
-    body.on("data", onData);
-  });
-}
-
-/** Any other body (a transport of a test or a host): read through its async iterator. */
-async function iterate(body: AsyncIterable<Uint8Array>, limit: number, truncate: boolean): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const bytes of body) {
-    size += bytes.byteLength;
-    if (size > limit) {
-      if (truncate) break;
-      throw new UpstreamProtocolError(`Upstream response exceeds ${limit} bytes.`);
-    }
-    parts.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  }
-  return Buffer.concat(parts);
 }

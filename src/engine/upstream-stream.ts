@@ -1,4 +1,3 @@
-import { Readable } from "node:stream";
 import type { FrameRewrite, UpstreamChunk } from "../spec/stream-events.js";
 import type { UpstreamHttpResponse } from "../transport/http-transport.js";
 import type { AttemptTimer } from "./attempt-timer.js";
@@ -58,7 +57,6 @@ export class UpstreamStream {
   readonly tap: UsageTap;
   outcome: StreamOutcome = "open";
   error: unknown;
-  private readonly body: Readable;
   private readonly held: UpstreamChunk[] = [];
   /** The bytes of the held frames (each read's, with where its frames end), when the reader cuts frames on the bytes. */
   private readonly heldBytes: FramesRead[] = [];
@@ -80,18 +78,13 @@ export class UpstreamStream {
   ) {
     this.tap = new UsageTap((bytes) => reader.readUnread(bytes));
     reader.relayLater();
-    this.body = response.body instanceof Readable ? response.body : Readable.from(response.body, { objectMode: false });
   }
 
   /** Resolves once a frame carries content (or the stream ended empty); rejects if the attempt fails first. */
   open(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.opening = { resolve, reject };
-      this.body.on("data", (bytes: Uint8Array) => this.onData(bytes));
-      this.body.on("end", () => this.onEnd());
-      this.body.on("error", (err) => this.onBroken(err));
-      // No error made (and its stack taken) for the close that follows every end.
-      this.body.on("close", () => this.onBroken());
+      this.response.body.listen({ data: (bytes) => this.onData(bytes), end: () => this.onEnd(), error: (err) => this.onBroken(err) });
     });
   }
 
@@ -116,7 +109,7 @@ export class UpstreamStream {
       this.piping = { resolve, reject };
       this.timer.phase("idle", this.timer.timeouts.idleMs);
       if (this.ended) this.complete();
-      else this.body.resume();
+      else this.response.body.resume();
     });
   }
 
@@ -178,15 +171,15 @@ export class UpstreamStream {
     else if (this.piping) this.complete();
   }
 
-  /** The body failed (`err`) or closed early: a cut, unless the answer had already ended properly. */
-  private onBroken(err?: unknown): void {
+  /** The body failed (a reset, a close before its end): a cut, unless the answer had already ended properly. */
+  private onBroken(err: unknown): void {
     if (this.ended || this.outcome !== "open") return;
     if (this.waiting) {
       this.waitedEnd ??= () => this.onBroken(err);
       return;
     }
     if (this.reader.ended && !this.timer.signal.aborted) return this.onEnd();
-    this.fail(failureOf(err ?? new Error("the upstream connection closed"), this.timer, this.timer.timeouts));
+    this.fail(failureOf(err, this.timer, this.timer.timeouts));
   }
 
   private accept(read: FramesRead): void {
@@ -208,12 +201,12 @@ export class UpstreamStream {
     }
     if (wait) {
       // A slow client is not a silent upstream: the idle limit waits while we do.
-      this.body.pause();
+      this.response.body.pause();
       this.timer.phase("idle", 0);
       void wait.then(() => {
         if (this.outcome !== "open" || this.ended) return;
         this.timer.phase("idle", this.timer.timeouts.idleMs);
-        this.body.resume();
+        this.response.body.resume();
       });
     }
   }
@@ -223,7 +216,7 @@ export class UpstreamStream {
     this.opening = undefined;
     this.waiting = true;
     // Nothing more is read until someone relays the answer.
-    if (!this.ended) this.body.pause();
+    if (!this.ended) this.response.body.pause();
     opening.resolve();
   }
 

@@ -1,23 +1,13 @@
 import { UpstreamHttpError, UpstreamProtocolError } from "../errors/upstream-errors.js";
 import { adapterFor } from "../providers/provider.js";
 import type { CanonicalRequest } from "../spec/canonical-request.js";
+import { readBytes } from "../transport/upstream-body.js";
 import { countTextTokens } from "../usage/tokenizer.js";
 import type { Stage } from "./compose.js";
 import type { RoutedContext } from "./context.js";
 import { promptTokens } from "./prompt-tokens.js";
 
 const COUNT_LIMIT_BYTES = 64 * 1024;
-
-async function readAll(body: AsyncIterable<Uint8Array>): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > COUNT_LIMIT_BYTES) break;
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 /** The tokenizer's count: the prompt and each tool's definition as the model would read them. */
 function estimate(ctx: RoutedContext, request: CanonicalRequest): number {
@@ -36,7 +26,7 @@ async function upstreamCount(ctx: RoutedContext): Promise<number | undefined> {
   if (!provider || !target || !build || adapterFor(provider.adapter, ctx.request, target.model).nativeApi !== ctx.request.inbound.api) return undefined;
   const { timeouts } = ctx.route;
   const response = await provider.transport.send(build(ctx.request, target.model), { signal: ctx.signal, connectTimeoutMs: timeouts.connectMs, headersTimeoutMs: timeouts.headersMs });
-  const text = await readAll(response.body);
+  const text = (await readBytes(response.body, () => response.destroy(), COUNT_LIMIT_BYTES, "truncate")).toString("utf8");
   if (response.status !== 200) {
     const fields = provider.adapter.parseError(response.status, text);
     throw new UpstreamHttpError(response.status, fields.message, undefined, fields);

@@ -1,4 +1,5 @@
-import { Agent, request, errors as undiciErrors } from "undici";
+import { Agent, type Dispatcher, errors as undiciErrors } from "undici";
+import type { BodyListener, UpstreamBody } from "./upstream-body.js";
 
 /** One upstream HTTP call as a provider adapter builds it. */
 export interface HttpRequestSpec {
@@ -17,8 +18,8 @@ export interface TransportOptions {
 export interface UpstreamHttpResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: AsyncIterable<Uint8Array>;
-  /** Stops reading and closes the connection (the upstream stops generating). */
+  body: UpstreamBody;
+  /** Stops reading and closes the connection (the upstream stops generating); nothing once the body ended. */
   destroy(): void;
 }
 
@@ -47,7 +48,10 @@ export function classifyTransportError(err: unknown): ConnectFailure {
   return "connection";
 }
 
-/** HTTP transport over undici's request API (no Fetch/WHATWG stream layers on the hot path). */
+/**
+ * HTTP transport over undici's dispatcher: the handler is the response and its body, with no
+ * stream object, promise per read or Fetch layer between the socket's bytes and the engine.
+ */
 export class HttpTransport implements Transport {
   private readonly agents = new Map<number, Agent>();
 
@@ -60,21 +64,86 @@ export class HttpTransport implements Transport {
     return agent;
   }
 
-  async send(spec: HttpRequestSpec, options: TransportOptions): Promise<UpstreamHttpResponse> {
-    const res = await request(spec.url, {
-      method: "POST",
-      headers: spec.headers,
-      body: spec.body,
-      signal: options.signal,
-      dispatcher: this.agent(options.connectTimeoutMs),
-      headersTimeout: options.headersTimeoutMs,
-      bodyTimeout: 0,
+  send(spec: HttpRequestSpec, options: TransportOptions): Promise<UpstreamHttpResponse> {
+    const { signal } = options;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const url = new URL(spec.url);
+      const call = new Call(signal, resolve, reject);
+      const opts = { origin: url.origin, path: url.pathname + url.search, method: "POST" as const, headers: spec.headers, body: spec.body, headersTimeout: options.headersTimeoutMs, bodyTimeout: 0 };
+      this.agent(options.connectTimeoutMs).dispatch(opts, call);
     });
-    return { status: res.statusCode, headers: res.headers, body: res.body, destroy: () => res.body.destroy() };
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.close()));
     this.agents.clear();
+  }
+}
+
+/**
+ * One request's handler, and once the headers came its response body. The body is paused from
+ * the headers until a listener comes (undici keeps the bytes in the socket meanwhile), so
+ * nothing is buffered here; an error in that gap waits for the listener.
+ */
+class Call implements Dispatcher.DispatchHandler, UpstreamBody {
+  private controller: Dispatcher.DispatchController | undefined;
+  private listener: BodyListener | undefined;
+  private responded = false;
+  private failure: { err: unknown } | undefined;
+  /** An abort of the caller's signal aborts the request, whatever its phase. */
+  private readonly onAbort = () => {
+    this.controller?.abort(this.signal.reason);
+    // Not yet handed to a connection: the caller need not wait for one to hear of its own abort.
+    if (!this.responded) this.reject(this.signal.reason);
+  };
+
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly resolve: (response: UpstreamHttpResponse) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    signal.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.signal.aborted) controller.abort(this.signal.reason);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.responded = true;
+    controller.pause();
+    this.resolve({ status: statusCode, headers, body: this, destroy: () => controller.abort(new undiciErrors.RequestAbortedError()) });
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.listener!.data(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.signal.removeEventListener("abort", this.onAbort);
+    this.listener!.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.signal.removeEventListener("abort", this.onAbort);
+    if (!this.responded) this.reject(err);
+    else if (this.listener) this.listener.error(err);
+    else this.failure = { err };
+  }
+
+  listen(listener: BodyListener): void {
+    this.listener = listener;
+    if (this.failure) listener.error(this.failure.err);
+    else this.controller!.resume();
+  }
+
+  pause(): void {
+    this.controller!.pause();
+  }
+
+  resume(): void {
+    this.controller!.resume();
   }
 }

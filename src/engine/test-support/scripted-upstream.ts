@@ -1,4 +1,3 @@
-import { PassThrough } from "node:stream";
 import { vi } from "vitest";
 import { errors as undiciErrors } from "undici";
 import type { BreakerPolicy, ResolvedRoute, RetryPolicy, Timeouts } from "../../config/resolve.js";
@@ -8,6 +7,7 @@ import { createOpenAIChatAdapter } from "../../providers/openai/adapter.js";
 import type { Provider } from "../../providers/provider.js";
 import type { CanonicalRequest } from "../../spec/canonical-request.js";
 import type { HttpRequestSpec, Transport, TransportOptions, UpstreamHttpResponse } from "../../transport/http-transport.js";
+import type { BodyListener, UpstreamBody } from "../../transport/upstream-body.js";
 import { BreakerRegistry } from "../breaker-registry.js";
 import type { UpstreamCall } from "../upstream-call.js";
 
@@ -72,20 +72,19 @@ export class ScriptedTransport implements Transport {
       }
       later(script.headersAfterMs ?? 0, () => {
         signal.removeEventListener("abort", onAbort);
-        const body = new PassThrough();
-        body.on("error", () => undefined);
-        const destroy = (reason?: unknown) => {
+        const body = new ScriptedBody();
+        const destroy = (reason: unknown) => {
           stop();
-          if (!body.destroyed) body.destroy(reason as Error | undefined);
+          body.fail(reason);
         };
         signal.addEventListener("abort", () => destroy(signal.reason), { once: true });
         let at = 0;
         for (const step of script.body ?? []) {
           at += step.afterMs ?? 0;
           later(at, () => {
-            if ("text" in step) body.write(step.text);
-            else if ("bytes" in step) body.write(step.bytes);
-            else if ("end" in step) body.end();
+            if ("text" in step) body.push(Buffer.from(step.text));
+            else if ("bytes" in step) body.push(Buffer.isBuffer(step.bytes) ? step.bytes : Buffer.from(step.bytes.buffer, step.bytes.byteOffset, step.bytes.byteLength));
+            else if ("end" in step) body.push("end");
             else destroy(new Error("other side closed"));
           });
         }
@@ -95,11 +94,66 @@ export class ScriptedTransport implements Transport {
           body,
           destroy: () => {
             this.destroyed++;
-            destroy();
+            destroy(new undiciErrors.RequestAbortedError());
           },
         });
       });
     });
+  }
+}
+
+/**
+ * A body the script pushes, one read per step, held while paused or before anyone listens (as a
+ * socket holds it); a failure drops what is held and reaches the listener at once, as undici's does.
+ */
+class ScriptedBody implements UpstreamBody {
+  private listener: BodyListener | undefined;
+  private paused = false;
+  private over = false;
+  private readonly held: (Buffer | "end")[] = [];
+  private failure: { err: unknown } | undefined;
+
+  listen(listener: BodyListener): void {
+    this.listener = listener;
+    this.flush();
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.flush();
+  }
+
+  push(read: Buffer | "end"): void {
+    if (this.over) return;
+    this.held.push(read);
+    this.flush();
+  }
+
+  fail(err: unknown): void {
+    if (this.over) return;
+    this.over = true;
+    this.held.length = 0;
+    this.failure = { err };
+    this.flush();
+  }
+
+  private flush(): void {
+    const listener = this.listener;
+    if (!listener) return;
+    while (!this.paused && this.held.length > 0) {
+      const read = this.held.shift()!;
+      if (read === "end") {
+        this.over = true;
+        listener.end();
+      } else listener.data(read);
+    }
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure) listener.error(failure.err);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { UpstreamHttpResponse } from "../../transport/http-transport.js";
+import { iterableBody } from "../../transport/upstream-body.js";
 
 const encoder = new TextEncoder();
 
@@ -11,11 +12,11 @@ export function bytesBody(text: string): Pick<UpstreamHttpResponse, "body" | "de
   const bytes = utf8(text);
   let destroyed = false;
   return {
-    body: {
+    body: iterableBody({
       async *[Symbol.asyncIterator]() {
         if (!destroyed) yield bytes;
       },
-    },
+    }),
     destroy: () => {
       destroyed = true;
     },

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { countMessageTokens, countTextTokens } from "../../usage/tokenizer.js";
 import type { Message } from "../../spec/canonical-request.js";
 import { createSimulatorProvider, createSimulatorTransport, virtualClock } from "./index.js";
-import { adapter, chatSpec, parseStream, readBody, sendOptions, simConfig } from "./test-support/sim-client.js";
+import { adapter, bodyIterator, chatSpec, parseStream, readBody, sendOptions, simConfig } from "./test-support/sim-client.js";
 
 const QUESTION = "How do I configure rate limits in nginx for a small API?";
 const messages = [
@@ -141,7 +141,7 @@ describe("simulator transport: abort and destroy", () => {
     const controller = new AbortController();
     const transport = createSimulatorTransport(simConfig({ ttftMs: 10, tokensPerSecond: 1 }));
     const res = await transport.send(chatSpec({ model: "sim", stream: true, messages }), sendOptions(controller.signal));
-    const iterator = res.body[Symbol.asyncIterator]();
+    const iterator = bodyIterator(res.body);
     const first = await iterator.next();
     expect(first.done).toBe(false);
     const pending = iterator.next();
@@ -154,7 +154,7 @@ describe("simulator transport: abort and destroy", () => {
     const controller = new AbortController();
     const res = await createSimulatorTransport(simConfig({ ttftMs: 60_000 })).send(chatSpec({ model: "sim", stream: true, messages }), sendOptions(controller.signal));
     controller.abort();
-    await expect(res.body[Symbol.asyncIterator]().next()).rejects.toMatchObject({ name: "AbortError" });
+    await expect(bodyIterator(res.body).next()).rejects.toMatchObject({ name: "AbortError" });
   });
 
   it("rejects send at once when the signal is already aborted", async () => {
@@ -166,7 +166,7 @@ describe("simulator transport: abort and destroy", () => {
 
   it("ends generation when the response is destroyed", async () => {
     const res = await createSimulatorTransport(simConfig({ ttftMs: 60_000 })).send(chatSpec({ model: "sim", stream: true, messages }), sendOptions());
-    const pending = res.body[Symbol.asyncIterator]().next();
+    const pending = bodyIterator(res.body).next();
     res.destroy();
     await expect(pending).resolves.toEqual({ done: true, value: undefined });
   });

@@ -1,6 +1,7 @@
 import type { ResolvedProvider } from "../../config/resolve.js";
 import type { HttpRequestSpec } from "../../transport/http-transport.js";
 import type { Transport, TransportOptions, UpstreamHttpResponse } from "../../transport/http-transport.js";
+import { iterableBody } from "../../transport/upstream-body.js";
 import { interruptible, waitForAbort } from "./abort.js";
 import { realClock, type SimulatorClock } from "./clock.js";
 import { collectCompletion } from "./completion-body.js";
@@ -69,7 +70,7 @@ export class SimulatorTransport implements Transport {
     const ctx = { id: randomId("chatcmpl-sim"), created: Math.floor(Date.now() / 1000), model: request.model, includeUsage: request.includeUsage };
     if (request.stream) {
       const destroyed = new AbortController();
-      const body = streamBody({ ctx, plan, pacing: this.config, clock: this.clock, signal: options.signal, destroyed: destroyed.signal, ...(fault ? { fault } : {}) });
+      const body = iterableBody(streamBody({ ctx, plan, pacing: this.config, clock: this.clock, signal: options.signal, destroyed: destroyed.signal, ...(fault ? { fault } : {}) }));
       return { status: 200, headers: { ...commonHeaders(requestId, "text/event-stream; charset=utf-8"), "cache-control": "no-cache" }, body, destroy: () => destroyed.abort() };
     }
 
@@ -124,7 +125,7 @@ export class SimulatorTransport implements Transport {
       }
       await interruptible(waitForAbort(AbortSignal.any([signal, destroyed.signal])), signal, destroyed.signal);
     }
-    return { body: faulty(), destroy: () => destroyed.abort() };
+    return { body: iterableBody(faulty()), destroy: () => destroyed.abort() };
   }
 
   /** A request the simulator cannot answer: 400 for a bad request, 500 for its own bug. */

@@ -1,6 +1,7 @@
 import { createOpenAIChatAdapter } from "../../openai/adapter.js";
 import type { HttpRequestSpec } from "../../../transport/http-transport.js";
 import type { TransportOptions, UpstreamHttpResponse } from "../../../transport/http-transport.js";
+import type { UpstreamBody } from "../../../transport/upstream-body.js";
 import { SseDecoder, type SseMessage } from "../../../sse/decoder.js";
 import type { CanonicalRequest } from "../../../spec/canonical-request.js";
 import type { StreamEvent } from "../../../spec/stream-events.js";
@@ -39,13 +40,47 @@ export interface ReadResult {
   error?: unknown;
 }
 
+/** A body's bytes read one at a time, as an iterator (listening from now on, so nothing is missed). */
+export function bodyIterator(body: UpstreamBody): AsyncIterator<Uint8Array, undefined> {
+  const queue: Uint8Array[] = [];
+  let over: { failed: boolean; err?: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const woken = () => {
+    wake?.();
+    wake = undefined;
+  };
+  body.listen({
+    data: (bytes) => {
+      queue.push(bytes);
+      woken();
+    },
+    end: () => {
+      over = { failed: false };
+      woken();
+    },
+    error: (err) => {
+      over = { failed: true, err };
+      woken();
+    },
+  });
+  return {
+    async next() {
+      while (queue.length === 0 && !over) await new Promise<void>((resolve) => (wake = resolve));
+      if (queue.length > 0) return { done: false, value: queue.shift()! };
+      if (over!.failed) throw over!.err;
+      return { done: true, value: undefined };
+    },
+  };
+}
+
 /** Reads a whole body, recording a thrown error instead of rethrowing it. */
 export async function readBody(res: UpstreamHttpResponse): Promise<ReadResult> {
   const decoder = new SseDecoder();
   const utf8 = new TextDecoder();
   const result: ReadResult = { buffers: 0, messages: [], text: "" };
+  const iterator = bodyIterator(res.body);
   try {
-    for await (const chunk of res.body) {
+    for await (const chunk of { [Symbol.asyncIterator]: () => iterator }) {
       result.buffers++;
       result.text += utf8.decode(chunk, { stream: true });
       result.messages.push(...decoder.push(chunk));
@@ -100,12 +135,12 @@ export interface QuietRead {
   /** Everything the body yielded before it went quiet, decoded. */
   text: string;
   /** The read that has not settled: the body is stalled on it. */
-  pending: Promise<IteratorResult<Uint8Array>>;
+  pending: Promise<IteratorResult<Uint8Array, undefined>>;
 }
 
 /** Reads a body until a read does not settle within some event-loop turns (a stall). */
-export async function readUntilQuiet(body: AsyncIterable<Uint8Array>): Promise<QuietRead> {
-  const iterator = body[Symbol.asyncIterator]();
+export async function readUntilQuiet(body: UpstreamBody): Promise<QuietRead> {
+  const iterator = bodyIterator(body);
   const utf8 = new TextDecoder();
   let text = "";
   for (;;) {

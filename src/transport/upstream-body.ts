@@ -1,0 +1,90 @@
+/** Where a body's bytes go, each call made as they arrive. */
+export interface BodyListener {
+  data(bytes: Uint8Array): void;
+  /** The body is complete. */
+  end(): void;
+  /** The body broke (a reset, a connection closed early, an abort); it is then over. */
+  error(err: unknown): void;
+}
+
+/**
+ * A response body as the engine reads it: pushed to one listener, with backpressure. No stream
+ * object, no promise per read; the HTTP transport's bytes come straight from undici's handler.
+ */
+export interface UpstreamBody {
+  /** Starts the flow to `listener`; called once. Bytes may arrive before it returns. */
+  listen(listener: BodyListener): void;
+  pause(): void;
+  resume(): void;
+}
+
+/** A body over an async iterable (the simulator's, a test's). */
+export function iterableBody(source: AsyncIterable<Uint8Array>): UpstreamBody {
+  let paused = false;
+  let resumed: (() => void) | undefined;
+  return {
+    listen(listener) {
+      void (async () => {
+        try {
+          for await (const bytes of source) {
+            listener.data(bytes);
+            while (paused) await new Promise<void>((resolve) => (resumed = resolve));
+          }
+        } catch (err) {
+          return listener.error(err);
+        }
+        listener.end();
+      })();
+    },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      resumed?.();
+      resumed = undefined;
+    },
+  };
+}
+
+/** What to do with a body longer than the limit: stop reading and keep what came, or fail. */
+export type OverLimit = "truncate" | ((limit: number) => Error);
+
+/**
+ * A whole body's bytes: one buffer when it came in one read. Past `limit` bytes it stops
+ * reading (`stop`, which closes the connection) and truncates or fails as `over` says.
+ */
+export function readBytes(body: UpstreamBody, stop: () => void, limit: number, over: OverLimit): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const done = () => {
+      settled = true;
+      resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size));
+    };
+    body.listen({
+      data(bytes) {
+        if (settled) return;
+        if (size + bytes.byteLength > limit) {
+          if (over === "truncate") done();
+          else {
+            settled = true;
+            reject(over(limit));
+          }
+          return stop();
+        }
+        size += bytes.byteLength;
+        parts.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      },
+      end() {
+        if (!settled) done();
+      },
+      error(err) {
+        if (settled) return;
+        settled = true;
+        reject(err);
+      },
+    });
+  });
+}
