@@ -92,22 +92,20 @@ export class FrameReader {
    * How the relay takes the rest, once it begins; returns whether unread. Unread (only for a
    * stream cut on its bytes): frames that carry content only are passed over unparsed, still in
    * `bytes`. Parsed: the rest is decoded as one text, as any stream is (cheaper than frame by
-   * frame), and `bytes` is no longer given. Either way the frames that waited are read so, for
-   * `waited()` (parsed: here, before the decoder takes over; unread: by `waited()` itself).
-   * `rewrite` (unread only): how each frame passed on goes out in `bytes`.
+   * frame), and `bytes` is no longer given. Either way the frames that waited are read so first,
+   * for `waited()`. `rewrite` (unread only): how each frame passed on goes out in `bytes`.
    */
   relayAs(unread: boolean, rewrite?: FrameRewrite): boolean {
     this.undecided = false;
     if (!this.framed) return false;
     this.unread = unread;
-    if (unread) {
-      this.rewrite = rewrite;
-      return true;
-    }
+    if (unread) this.rewrite = rewrite;
     if (this.waiting) {
-      this.waitedRead = { chunks: this.readFrames(this.waiting).chunks, unread: 0 };
+      const read = this.readFrames(this.waiting);
       this.waiting = undefined;
+      this.waitedRead = unread ? read : { chunks: read.chunks, unread: 0 };
     }
+    if (unread) return true;
     const { splitter, sse } = this.framed;
     this.framed = undefined;
     this.decoder = sse;
@@ -128,16 +126,8 @@ export class FrameReader {
     return out.result();
   }
 
-  /**
-   * The frames that waited for `relayAs`, read as it said; once, before anything else is pushed.
-   * Relayed unread, they are read here, not in `relayAs`: what came before them can leave first.
-   */
+  /** The frames that waited for `relayAs`, read as it said; once. */
   waited(): FramesRead {
-    if (this.waiting) {
-      const read = this.readFrames(this.waiting);
-      this.waiting = undefined;
-      return read;
-    }
     const read = this.waitedRead;
     this.waitedRead = NOTHING;
     return read;

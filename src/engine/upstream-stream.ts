@@ -93,42 +93,33 @@ export class UpstreamStream {
     return new Promise((resolve, reject) => {
       this.unread = this.reader.relayAs(consumer.bytes !== undefined, consumer.rewrite);
       this.waiting = false;
-      // What arrived before the relay began goes out first, even if the stream failed since: the
-      // frames up to the first content at once, in a write of their own (the client's first bytes
-      // wait neither for the rest of the read to be read nor, in the sink, for what the same tick
-      // does after it: a short answer's end and its journal line), then what waited for the relay,
-      // read now as the relay takes it.
-      this.release(consumer);
+      // What waited, read now as the relay takes it, joins what is held.
       if (this.outcome === "open") this.onRead(this.reader.waited());
       const end = this.waitedEnd;
       this.waitedEnd = undefined;
       end?.();
-      this.release(consumer);
       this.consumer = consumer;
+      // What arrived before the relay began goes out first, even if the stream failed since.
+      try {
+        if (this.unread) {
+          // Tapped as they were read: by their parsed text before the relay began, by their bytes since.
+          const held = this.heldBytes.splice(0);
+          // Those read before the relay began are rewritten now; the frames that waited for it, as they were read.
+          const bytes = held.length === 0 ? undefined : joined(held.map((read) => (consumer.rewrite && read.frames ? this.reader.rewritten(read) : read.bytes!)));
+          if (bytes && bytes.length > 0) void consumer.bytes!(bytes);
+        } else {
+          this.heldBytes.length = 0;
+          if (this.held.length > 0) void consumer.chunks(this.held.splice(0));
+        }
+      } catch (err) {
+        this.fail(err);
+      }
       if (this.outcome === "failed") return reject(this.error);
       this.piping = { resolve, reject };
       this.timer.phase("idle", this.timer.timeouts.idleMs);
       if (this.ended) this.complete();
       else this.response.body.resume();
     });
-  }
-
-  /** Hands `consumer` what is held (a promise it returns is not waited for: the relay has only begun). */
-  private release(consumer: StreamConsumer): void {
-    try {
-      if (this.unread) {
-        // Tapped as they were read: by their parsed text before the relay began, by their bytes since.
-        const held = this.heldBytes.splice(0);
-        // Those read before the relay began are rewritten now; the frames that waited for it, as they were read.
-        const bytes = held.length === 0 ? undefined : joined(held.map((read) => (consumer.rewrite && read.frames ? this.reader.rewritten(read) : read.bytes!)));
-        if (bytes && bytes.length > 0) void consumer.bytes!(bytes);
-      } else {
-        this.heldBytes.length = 0;
-        if (this.held.length > 0) void consumer.chunks(this.held.splice(0));
-      }
-    } catch (err) {
-      this.fail(err);
-    }
   }
 
   /** Stops the upstream if the answer is not complete. Safe to call more than once. */
