@@ -4,9 +4,6 @@ import { bodyRead } from "./read-body.js";
 
 /** The pipeline's response writer over node:http. Each write goes to the socket at once: nothing is held back. */
 export class NodeSink implements ResponseSink {
-  /** A stream's head is written, its first frames not yet. */
-  private opening = false;
-
   constructor(private readonly res: ServerResponse) {}
 
   get headersSent(): boolean {
@@ -23,7 +20,6 @@ export class NodeSink implements ResponseSink {
     // No flushHeaders(): the relay writes the first frames in the same tick, and node sends
     // the headers with them in one packet.
     this.res.writeHead(200, { ...headers, ...this.closing() });
-    this.opening = true;
   }
 
   /** An answer sent before the request's body was read (refused unread): the client must not reuse the connection. */
@@ -34,16 +30,7 @@ export class NodeSink implements ResponseSink {
   write(frames: string | Uint8Array): Promise<void> | undefined {
     const res = this.res;
     if (res.destroyed || res.writableEnded) return undefined;
-    const ok = res.write(frames);
-    if (this.opening) {
-      this.opening = false;
-      // node corks the response at each write until the next tick (it holds the bytes itself, not
-      // the socket), and the rest of a tick can be long: a short answer read whole goes on to its
-      // end and its journal line. The head and the first frames leave now; what follows in the
-      // tick leaves together, as before.
-      res.uncork();
-    }
-    if (ok) return undefined;
+    if (res.write(frames)) return undefined;
     return new Promise((resolve) => {
       const done = () => {
         res.off("drain", done);
