@@ -6,7 +6,8 @@
 //             (SQLite); no client auth, no budgets, logs at warn, no metrics
 //   +obs      + a JSON log line per request and Prometheus metrics
 //   full      + a virtual key with rpm/tpm limits and a budget, and a per-user budget rule: bench/gateway.yaml
-// DIST=a,b (built trees) compares builds instead: the passthrough and each build's full rung.
+// DIST=a,b (built trees) compares builds instead: the passthrough and each build's full rung; an
+// entry `dist@--flag --flag` runs that build under node flags (DIST="dist,dist@--max-semi-space-size=32").
 // MODE nonstream|stream (nonstream), ROUNDS (6; the order reverses every other round), DUR s (5),
 // WARM s (3), DIST (dist). Ports 19700 (mock) and 19701 on. Result: bench/results/<stamp>-ladder.json.
 import { execFileSync, spawn } from "node:child_process";
@@ -23,7 +24,10 @@ const MODE = process.env.MODE ?? "nonstream";
 const ROUNDS = Number(process.env.ROUNDS ?? 6);
 const DUR = Number(process.env.DUR ?? 5);
 const WARM = Number(process.env.WARM ?? 3);
-const DISTS = (process.env.DIST ?? "dist").split(",").map((d) => path.resolve(ROOT, d));
+const DISTS = (process.env.DIST ?? "dist").split(",").map((entry) => {
+  const [dir, flags = ""] = entry.split("@");
+  return { dir: path.resolve(ROOT, dir), flags: flags.split(" ").filter(Boolean), entry };
+});
 const MOCK_PORT = 19700;
 const TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tollgate-ladder-"));
@@ -73,9 +77,7 @@ const configs = {
 };
 const rungs = [
   { name: "passthrough" },
-  ...(DISTS.length > 1
-    ? DISTS.map((dist) => ({ name: path.relative(ROOT, dist) || dist, config: "full", dist }))
-    : ["core", "+obs", "full"].map((config) => ({ name: config, config, dist: DISTS[0] }))),
+  ...(DISTS.length > 1 ? DISTS.map((dist) => ({ name: dist.entry, config: "full", dist })) : ["core", "+obs", "full"].map((config) => ({ name: config, config, dist: DISTS[0] }))),
 ].map((rung, i) => ({ ...rung, port: MOCK_PORT + 1 + i }));
 
 const messages = [
@@ -115,7 +117,7 @@ for (const rung of rungs) {
     fs.writeFileSync(path.join(dir, "gateway.yaml"), configs[rung.config]);
     rung.proc = start(
       String(rung.port),
-      [path.join(rung.dist, "cli/main.js"), "start", "--config", "gateway.yaml", "--port", String(rung.port)],
+      [...rung.dist.flags, path.join(rung.dist.dir, "cli/main.js"), "start", "--config", "gateway.yaml", "--port", String(rung.port)],
       { TOLLGATE_BENCH_ADMIN_KEY: ADMIN, TOLLGATE_BENCH_DATABASE_URL: `sqlite:${path.join(dir, "ledger.db")}` },
       dir,
     );
@@ -176,7 +178,7 @@ for (const r of rows)
 const stamp = new Date().toISOString().replace(/[:.]/g, "-").replace("Z", "");
 const file = path.join(BENCH, "results", `${stamp}-ladder.json`);
 fs.mkdirSync(path.dirname(file), { recursive: true });
-fs.writeFileSync(file, JSON.stringify({ mode: MODE, rounds: ROUNDS, dur_s: DUR, warm_s: WARM, dists: DISTS, rows }, null, 2));
+fs.writeFileSync(file, JSON.stringify({ mode: MODE, rounds: ROUNDS, dur_s: DUR, warm_s: WARM, dists: DISTS.map((d) => d.entry), rows }, null, 2));
 console.log(`results: ${path.relative(ROOT, file)}`);
 cleanup();
 fs.rmSync(TMP, { recursive: true, force: true });

@@ -6,14 +6,15 @@
 // pool's writes too); and a /metrics exposition's time. The log destination is the gateway's own
 // (logDestination), buffered as shipped (4 KB) and with bufferBytes 0 (a write per line), in bursts
 // of 64 records (a busy gateway's) and of 1 (a quiet one: the event loop turns after each line),
-// the four interleaved run by run.
+// the four interleaved run by run. DIST=/other/dist measures another build.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const dist = (p) => import(path.join(ROOT, "dist", p));
+const DIST = path.resolve(ROOT, process.env.DIST ?? "dist");
+const dist = (p) => import(path.join(DIST, p));
 const { resolveConfig } = await dist("config/resolve.js");
 const { BreakerRegistry } = await dist("engine/breaker-registry.js");
 const { Redactor } = await dist("errors/redact.js");

@@ -62,4 +62,12 @@ describe("requestLogFields", () => {
     const tags = { env: "prod", nested: { deep: [SECRET, 3] }, [SECRET]: 1 } as unknown as Record<string, string>;
     expect(fieldsOf(record({ keyId: "key_1", tags })).tags).toEqual({ env: "prod", nested: { deep: ["[REDACTED]", 3] }, "[REDACTED]": 1 });
   });
+
+  it("keeps a tag a client named __proto__ as a field", () => {
+    const tags = JSON.parse('{"__proto__":"x","env":"prod"}') as Record<string, string>;
+    expect(Object.entries(fieldsOf(record({ keyId: "key_1", tags })).tags as object)).toEqual([
+      ["__proto__", "x"],
+      ["env", "prod"],
+    ]);
+  });
 });
