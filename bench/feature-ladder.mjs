@@ -9,7 +9,7 @@
 // DIST=a,b (built trees) compares builds instead: the passthrough and each build's full rung; an
 // entry `dist@--flag --flag` runs that build under node flags (DIST="dist,dist@--max-semi-space-size=32").
 // MODE nonstream|stream (nonstream), ROUNDS (6; the order reverses every other round), DUR s (5),
-// WARM s (3), DIST (dist). Ports 19700 (mock) and 19701 on. Result: bench/results/<stamp>-ladder.json.
+// WARM s (3), DIST (dist), PORT (19700: the mock; the rungs on the ports after it). Result: bench/results/<stamp>-ladder.json.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -28,7 +28,7 @@ const DISTS = (process.env.DIST ?? "dist").split(",").map((entry) => {
   const [dir, flags = ""] = entry.split("@");
   return { dir: path.resolve(ROOT, dir), flags: flags.split(" ").filter(Boolean), entry };
 });
-const MOCK_PORT = 19700;
+const MOCK_PORT = Number(process.env.PORT ?? 19700);
 const TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tollgate-ladder-"));
 const ADMIN = `ladder-admin-${randomBytes(12).toString("hex")}`;
