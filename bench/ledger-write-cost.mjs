@@ -3,7 +3,10 @@
 // half a minute): CPU (user + system, every thread) per record for transactions of 1, 20 and 200
 // typical records (one attempt, two tags), through the writer's insert path on a file-backed
 // SQLite database with the real migrations (WAL, as the gateway opens it). No ports.
-// DIST=/other/dist compares another build; ROUNDS=n repeats each size (median and range printed).
+// DIST=/other/dist measures another build; DIST=a,b measures builds in one process, alternating
+// round by round (this machine's CPU time per record drifts over a minute: a round of each build
+// seconds apart is a pair), and prints the median of the pairs' differences from the first build.
+// ROUNDS=n repeats each size (median and range printed).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,9 +14,14 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const DIST = path.resolve(process.env.DIST ?? path.join(ROOT, "dist"));
-const { openStore } = await import(path.join(DIST, "store/open-store.js"));
-const { insertRecords } = await import(path.join(DIST, "ledger/insert-records.js"));
+const DISTS = (process.env.DIST ?? path.join(ROOT, "dist")).split(",").map((d) => path.resolve(ROOT, d));
+const builds = await Promise.all(
+  DISTS.map(async (dist) => ({
+    dist,
+    openStore: (await import(path.join(dist, "store/open-store.js"))).openStore,
+    insertRecords: (await import(path.join(dist, "ledger/insert-records.js"))).insertRecords,
+  })),
+);
 const RECORDS = Number(process.env.N ?? 6_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const SIZES = (process.env.SIZES ?? "1,20,200").split(",").map(Number);
@@ -40,7 +48,7 @@ function record() {
 }
 
 /** CPU µs per record writing `total` records in transactions of `size`, on a fresh database. */
-async function measure(size, total) {
+async function measure({ openStore, insertRecords }, size, total) {
   const file = path.join(dir, `${size}-${randomUUID()}.db`);
   const sql = await openStore(`sqlite:${file}`);
   try {
@@ -58,10 +66,19 @@ async function measure(size, total) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`ledger write (SQLite, file, WAL), ${RECORDS} records per round, ${ROUNDS} rounds, ${DIST}, node ${process.version}, ${os.cpus()[0]?.model ?? "?"}:`);
+console.log(`ledger write (SQLite, file, WAL), ${RECORDS} records per round, ${ROUNDS} rounds, ${DISTS.join(" vs ")}, node ${process.version}, ${os.cpus()[0]?.model ?? "?"}:`);
 for (const size of SIZES) {
-  const runs = [];
-  for (let r = 0; r < ROUNDS; r++) runs.push(await measure(size, size === 1 ? RECORDS / 4 : RECORDS));
-  console.log(`  batch of ${String(size).padStart(3)}: ${median(runs).toFixed(1)} µs CPU/record (range ${Math.min(...runs).toFixed(1)}–${Math.max(...runs).toFixed(1)})`);
+  const runs = builds.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    // The order reverses every other round, so neither build always goes first.
+    const order = builds.map((_, i) => i);
+    if (r % 2 === 1) order.reverse();
+    for (const i of order) runs[i].push(await measure(builds[i], size, size === 1 ? RECORDS / 4 : RECORDS));
+  }
+  builds.forEach((build, i) => {
+    const paired = i === 0 ? "" : `, paired difference ${median(runs[i].map((x, r) => x - runs[0][r])).toFixed(1)}`;
+    const name = builds.length > 1 ? ` ${path.relative(ROOT, build.dist) || build.dist}` : "";
+    console.log(`  batch of ${String(size).padStart(3)}${name}: ${median(runs[i]).toFixed(1)} µs CPU/record (range ${Math.min(...runs[i]).toFixed(1)}–${Math.max(...runs[i]).toFixed(1)})${paired}`);
+  });
 }
 fs.rmSync(dir, { recursive: true, force: true });
