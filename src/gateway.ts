@@ -29,7 +29,7 @@ import { EndingSink } from "./stages/ending-sink.js";
 import type { InboundRequest } from "./stages/inbound-request.js";
 import { beginEntry, relayedTokens } from "./stages/journal-begin.js";
 import { createPipeline } from "./stages/pipeline.js";
-import { requestRecord } from "./stages/request-record.js";
+import { endedRecord } from "./stages/request-record.js";
 import type { GatewayServices } from "./stages/context.js";
 import type { RequestRecord } from "./spec/request-record.js";
 import { PriceTable } from "./pricing/price-table.js";
@@ -241,7 +241,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const controller = new AbortController();
     request.onClientGone(() => controller.abort(new ClientClosedError()));
     // The record is journaled as the answer's last bytes go out, not when the pipeline unwinds.
-    const sink = new EndingSink(request.sink, () => journal.end(requestRecord(ctx)));
+    const sink = new EndingSink(request.sink, () => journal.end(endedRecord(ctx)));
     const ctx = new GatewayContext(newRequestId(), request.codec, request.headers, request.body, controller.signal, sink, services);
     if (request.identity) ctx.identity = request.identity;
     if (request.readBody) ctx.readBody = request.readBody;

@@ -68,8 +68,12 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
       }
       const arrivedAt = Date.now();
       timer.dispose();
-      const opened = { kind: "response" as const, api: adapter.nativeApi, raw, ttftMs: performance.now() - timer.startedAt };
-      return (raw.length >= LARGE_ANSWER_BYTES && largeAnswer(adapter, opened, arrivedAt)) || { ...opened, response: parseAnswer(adapter, raw, arrivedAt) };
+      const ttftMs = performance.now() - timer.startedAt;
+      if (raw.length >= LARGE_ANSWER_BYTES) {
+        const large = largeAnswer(adapter, { kind: "response", api: adapter.nativeApi, raw, ttftMs }, arrivedAt);
+        if (large) return large;
+      }
+      return { kind: "response", api: adapter.nativeApi, response: parseAnswer(adapter, raw, arrivedAt), raw, ttftMs };
     }
     timer.phase("first_token", timeouts.firstTokenMs, performance.now() - timer.startedAt);
     const stream = new UpstreamStream(new FrameReader(adapter), timer, response);
@@ -140,9 +144,11 @@ function embeddingAdapter(provider: Provider): Required<Pick<ProviderAdapter, "b
   return { buildEmbeddingRequest: buildEmbeddingRequest.bind(provider.adapter), parseEmbeddingResponse: parseEmbeddingResponse.bind(provider.adapter) };
 }
 
+const tooLarge = (max: number) => new UpstreamProtocolError(`Upstream response exceeds ${max} bytes.`);
+
 async function readBody(response: UpstreamHttpResponse, timer: AttemptTimer, limit: number, truncate: boolean): Promise<Buffer> {
   try {
-    return await readBytes(response.body, () => response.destroy(), limit, truncate ? "truncate" : (max) => new UpstreamProtocolError(`Upstream response exceeds ${max} bytes.`));
+    return await readBytes(response.body, () => response.destroy(), limit, truncate ? "truncate" : tooLarge);
   } catch (err) {
     throw failureOf(err, timer, timer.timeouts);
   }

@@ -62,6 +62,9 @@ export function createNodeHandler(gateway: ServedGateway): NodeHandler {
   const { cors, basePath } = gateway.config.server;
   const preflight = new Preflight(cors.origins, gateway.services.keyStore);
 
+  const servesPath = (path: string) =>
+    admin.owns(path) || dashboard.owns(path) || Object.hasOwn(API_ROUTES, path) || geminiCall(path) !== undefined || isGeminiModelsRequest(path, true) || OTHER_PATHS.has(path);
+
   return (req, res, next) => {
     const started = performance.now();
     const url = req.url ?? "/";
@@ -72,7 +75,8 @@ export function createNodeHandler(gateway: ServedGateway): NodeHandler {
     const fromGoogleClient = req.headers["x-goog-api-key"] !== undefined || req.headers["x-goog-api-client"] !== undefined || /(?:^|&)key=/.test(query);
     const exchange = { handler: "unmatched" as HttpHandler, metered: false, passedOn: false };
     // One log line and one metric sample per request, whatever answered it (a host app's `next` excepted: it logs its own).
-    res.once(
+    // A response emits "close" once: `on` spares once()'s wrapper and its bound function per request.
+    res.on(
       "close",
       () =>
         exchange.passedOn ||
@@ -81,8 +85,7 @@ export function createNodeHandler(gateway: ServedGateway): NodeHandler {
     const origin = req.headers.origin;
     if (origin !== undefined && gatewayAllowsOrigin(cors.origins, origin)) for (const [name, value] of Object.entries(corsHeaders(origin))) res.setHeader(name, value);
     // Mounted in a host app, a preflight for the host's own paths is the host's.
-    const serves = () => admin.owns(path) || dashboard.owns(path) || Object.hasOwn(API_ROUTES, path) || geminiCall(path) !== undefined || isGeminiModelsRequest(path, true) || OTHER_PATHS.has(path);
-    if (req.method === "OPTIONS" && (!next || serves())) {
+    if (req.method === "OPTIONS" && (!next || servesPath(path))) {
       exchange.handler = "preflight";
       void preflight.answer(req, res);
       return;
@@ -175,10 +178,9 @@ function metricsRoute(gateway: ServedGateway): ((req: IncomingMessage, res: Serv
   };
 }
 
-function queryOf(url: string | undefined): { query?: string } {
+function queryOf(url: string | undefined): string | undefined {
   const at = url?.indexOf("?") ?? -1;
-  const query = at >= 0 ? url?.slice(at + 1) : undefined;
-  return query ? { query } : {};
+  return at >= 0 ? url?.slice(at + 1) || undefined : undefined;
 }
 
 async function serveApi(
@@ -195,20 +197,21 @@ async function serveApi(
   // A body left unread (refused before reading: no key, too large, too slow) would be parsed
   // as the next request on this connection: the connection closes once the answer is out,
   // lingering so that the client, still sending, reads the answer rather than a reset.
-  res.once("finish", () => bodyRead(req) || linger.close(socket));
+  // Emitted once ("close" below too): `on`, without once()'s wrapper.
+  res.on("finish", () => bodyRead(req) || linger.close(socket));
   // From here the pipeline meters and logs the request, a body it refuses included.
   exchange.metered = true;
   try {
     await gateway.handle({
       codec,
       headers: req.headers,
-      ...queryOf(req.url),
+      query: queryOf(req.url),
       // Read only once the caller is authenticated: a request without a valid key costs no body.
       body: undefined,
       readBody: () => readJsonBody(req, bodyLimits),
       sink: new NodeSink(res),
       // "close" before the answer is complete means the client went away.
-      onClientGone: (cancel) => (res.destroyed ? cancel() : res.once("close", () => res.writableFinished || cancel())),
+      onClientGone: (cancel) => (res.destroyed ? cancel() : res.on("close", () => res.writableFinished || cancel())),
     });
   } catch (err) {
     // The pipeline renders its own errors; this is the last guard against a crash.

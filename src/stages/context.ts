@@ -91,6 +91,8 @@ export class GatewayContext {
   readonly responseHeaders: Record<string, string>;
   /** Reads the body from the transport (set by the HTTP server); parseRequest calls it after authentication, so an unauthenticated request's body is never read. */
   readBody?: () => Promise<unknown>;
+  /** The record journaled as the answer ended, with the status and error it saw (stages/request-record.ts). */
+  ended?: { record: RequestRecord; status: number; error: unknown };
   /** Status of the answer the client received (499 when it left first). */
   status = 200;
   error?: unknown;

@@ -1,6 +1,6 @@
 import type { Stage } from "./compose.js";
 import type { GatewayContext } from "./context.js";
-import { requestRecord } from "./request-record.js";
+import { finalRecord } from "./request-record.js";
 
 /**
  * Outermost stage: once the request is over, however it ended, captures its usage and
@@ -13,6 +13,6 @@ export const meter: Stage<GatewayContext> = async (ctx, next) => {
     await next();
   } finally {
     metrics?.activeRequests.dec();
-    ctx.services.onRecord(requestRecord(ctx), ctx);
+    ctx.services.onRecord(finalRecord(ctx), ctx);
   }
 };

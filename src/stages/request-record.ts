@@ -3,8 +3,25 @@ import type { GatewayContext } from "./context.js";
 import type { RequestOutcome, RequestRecord } from "../spec/request-record.js";
 import { finalUsage } from "./final-usage.js";
 
-/** The record of a request as it stands: once it is over, what the ledger, logs, metrics and traces get. */
-export function requestRecord(ctx: GatewayContext): RequestRecord {
+/** The record as the answer's last bytes go out, for the journal; kept for the meter. */
+export function endedRecord(ctx: GatewayContext): RequestRecord {
+  const record = requestRecord(ctx);
+  ctx.ended = { record, status: ctx.status, error: ctx.error };
+  return record;
+}
+
+/**
+ * The record once the request is over, for the ledger, logs, metrics and traces: the one
+ * journaled as the answer ended (built once, its latency the answer's end) unless the request
+ * ended otherwise since (an error after the answer, the client leaving), or no answer ended.
+ */
+export function finalRecord(ctx: GatewayContext): RequestRecord {
+  const ended = ctx.ended;
+  return ended && ended.status === ctx.status && ended.error === ctx.error ? ended.record : requestRecord(ctx);
+}
+
+/** The record of a request as it stands. */
+function requestRecord(ctx: GatewayContext): RequestRecord {
   const record: RequestRecord = {
     id: ctx.id,
     api: ctx.codec.api,

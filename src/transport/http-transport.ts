@@ -48,12 +48,20 @@ export function classifyTransportError(err: unknown): ConnectFailure {
   return "connection";
 }
 
+const MAX_TARGETS = 256;
+
 /**
  * HTTP transport over undici's dispatcher: the handler is the response and its body, with no
  * stream object, promise per read or Fetch layer between the socket's bytes and the engine.
  */
 export class HttpTransport implements Transport {
   private readonly agents = new Map<number, Agent>();
+  /**
+   * Origin and path by URL: a provider calls the same few URLs, and parsing one (a URL object
+   * and its strings) was a request's largest allocation here. Cleared when full (a provider with
+   * a URL per request, such as a model in the path, still parses each once).
+   */
+  private readonly targets = new Map<string, { origin: string; path: string }>();
 
   private agent(connectTimeoutMs: number): Agent {
     let agent = this.agents.get(connectTimeoutMs);
@@ -68,11 +76,22 @@ export class HttpTransport implements Transport {
     const { signal } = options;
     if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      const url = new URL(spec.url);
+      const { origin, path } = this.target(spec.url);
       const call = new Call(signal, resolve, reject);
-      const opts = { origin: url.origin, path: url.pathname + url.search, method: "POST" as const, headers: spec.headers, body: spec.body, headersTimeout: options.headersTimeoutMs, bodyTimeout: 0 };
+      const opts = { origin, path, method: "POST" as const, headers: spec.headers, body: spec.body, headersTimeout: options.headersTimeoutMs, bodyTimeout: 0 };
       this.agent(options.connectTimeoutMs).dispatch(opts, call);
     });
+  }
+
+  private target(url: string): { origin: string; path: string } {
+    let target = this.targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      if (this.targets.size >= MAX_TARGETS) this.targets.clear();
+      target = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+      this.targets.set(url, target);
+    }
+    return target;
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { InvalidRequestError } from "../../errors/gateway-error.js";
 import type { CanonicalRequest, ContentPart, Message, ResponseFormat, ToolChoice } from "../../spec/canonical-request.js";
 import { fieldPath } from "../../errors/field-path.js";
+import { isPlainChatBody } from "./plain-body.js";
 
 const textPart = z.looseObject({ type: z.literal("text"), text: z.string() });
 const imagePart = z.looseObject({ type: z.literal("image_url"), image_url: z.looseObject({ url: z.string(), detail: z.string().optional() }) });
@@ -25,7 +26,7 @@ const message = z.looseObject({
 const positiveInt = z.number().int().positive();
 
 /** The Chat Completions fields Tollgate reads; others pass through to same-format upstreams untouched. */
-const chatRequest = z.looseObject({
+export const chatRequest = z.looseObject({
   model: z.string().min(1),
   messages: z.array(message).min(1),
   stream: z.boolean().nullish(),
@@ -98,18 +99,20 @@ function toMessage(m: ChatRequestWire["messages"][number]): Message {
   return out;
 }
 
+function validated(body: unknown): ChatRequestWire {
+  const parsed = chatRequest.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const param = fieldPath(issue.path);
+  throw new InvalidRequestError("invalid_request", `Invalid value for ${param || "body"}: ${issue.message}`, { param: param || null });
+}
+
 /** Validates a Chat Completions body and reads it into the canonical request; throws a 400 naming the bad field. */
 export function parseChatRequest(body: unknown): CanonicalRequest {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw new InvalidRequestError("invalid_request", "The request body must be a JSON object.");
   }
-  const parsed = chatRequest.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const param = fieldPath(issue.path);
-    throw new InvalidRequestError("invalid_request", `Invalid value for ${param || "body"}: ${issue.message}`, { param: param || null });
-  }
-  const w = parsed.data;
+  const w = isPlainChatBody(body as Record<string, unknown>) ? (body as ChatRequestWire) : validated(body);
   const request: CanonicalRequest = {
     model: w.model,
     messages: w.messages.map(toMessage),
