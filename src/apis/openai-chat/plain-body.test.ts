@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { chatRequest, parseChatRequest } from "./parse-request.js";
-import { isPlainChatBody } from "./plain-body.js";
+import { isPlainChatBody, PLAIN_FIELDS, PLAIN_MESSAGE_FIELDS, SCHEMA_ONLY_FIELDS } from "./plain-body.js";
 
 const user = { role: "user", content: "hi" };
 const plain: Record<string, unknown>[] = [
@@ -65,5 +66,65 @@ describe("isPlainChatBody", () => {
       expect(viaCheck).toEqual(viaSchema);
       expect(plainInbound.body).toBe(body);
     }
+  });
+
+  it("knows every field of the schema: one the schema gains is refused here until it is checked", () => {
+    expect([...PLAIN_FIELDS, ...SCHEMA_ONLY_FIELDS].sort()).toEqual(Object.keys(chatRequest.shape).sort());
+    expect([...PLAIN_MESSAGE_FIELDS].sort()).toEqual(Object.keys(chatRequest.shape.messages.element.shape).sort());
+  });
+
+  it("accepts nothing the schema would refuse or change (fuzz)", () => {
+    const value = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.boolean(),
+      fc.string({ maxLength: 3 }),
+      fc.constantFrom("system", "developer", "user", "assistant", "tool", "robot", ""),
+      fc.constantFrom(0, 1, 2, 3, -0.5, 0.5, 1.5, 2.5, 2 ** 53, 2 ** 60, Number.NaN),
+      fc.integer({ min: -5, max: 300 }),
+      fc.constant([]),
+      fc.constant({}),
+      fc.constant({ include_usage: true }),
+      fc.constant({ include_usage: "yes" }),
+    );
+    // Mostly absent or valid, sometimes an edge value: the check must accept bodies for the property to say anything.
+    const field = (valid: fc.Arbitrary<unknown>) => fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 3, arbitrary: valid }, { weight: 1, arbitrary: value });
+    const text = fc.string({ maxLength: 3 });
+    const message = fc.record({
+      role: fc.oneof({ weight: 5, arbitrary: fc.constantFrom("system", "developer", "user", "assistant", "tool") }, { weight: 1, arbitrary: value }),
+      content: field(fc.oneof(text, fc.constant(null))),
+      name: field(text),
+      tool_calls: field(fc.constant(null)),
+      tool_call_id: field(text),
+    });
+    const body = fc.record({
+      model: fc.oneof({ weight: 5, arbitrary: fc.constantFrom("m", "gpt-4o") }, { weight: 1, arbitrary: value }),
+      messages: fc.oneof(
+        { weight: 5, arbitrary: fc.array(fc.oneof({ weight: 5, arbitrary: message }, { weight: 1, arbitrary: value }), { minLength: 1, maxLength: 3 }) },
+        { weight: 1, arbitrary: value },
+      ),
+      stream: field(fc.boolean()),
+      stream_options: field(fc.record({ include_usage: field(fc.boolean()) })),
+      max_tokens: field(fc.integer({ min: 1, max: 4096 })),
+      max_completion_tokens: field(fc.integer({ min: 1, max: 4096 })),
+      temperature: field(fc.double({ min: 0, max: 2, noNaN: true })),
+      top_p: field(fc.double({ min: 0, max: 1, noNaN: true })),
+      ...Object.fromEntries(SCHEMA_ONLY_FIELDS.map((f) => [f, fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: value })])),
+      user: field(text),
+    });
+    let accepted = 0;
+    fc.assert(
+      fc.property(body, (b) => {
+        const input = b as Record<string, unknown>;
+        if (!isPlainChatBody(input)) return;
+        accepted++;
+        const parsed = chatRequest.safeParse(input);
+        expect(parsed.success).toBe(true);
+        expect(parsed.data).toEqual(input);
+      }),
+      { numRuns: 5_000 },
+    );
+    // The property held on bodies the check accepted, not only on refused ones.
+    expect(accepted).toBeGreaterThan(20);
   });
 });

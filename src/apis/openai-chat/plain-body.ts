@@ -16,15 +16,16 @@ export function isPlainChatBody(body: Record<string, unknown>): boolean {
     isPositiveIntOrAbsent(body.max_completion_tokens) &&
     isNumberInOrAbsent(body.temperature, 2) &&
     isNumberInOrAbsent(body.top_p, 1) &&
-    // Fields whose checks are the schema's alone (tools, formats, stops) send a body to it.
-    body.n === undefined &&
-    body.stop === undefined &&
-    body.seed === undefined &&
-    body.tools === undefined &&
-    body.tool_choice === undefined &&
-    body.response_format === undefined
+    SCHEMA_ONLY_FIELDS.every((field) => body[field] === undefined)
   );
 }
+
+/** The fields checked above; with SCHEMA_ONLY_FIELDS, every field of the schema (a test holds them to it, so a field the schema gains is refused here until checked). */
+export const PLAIN_FIELDS = ["model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "temperature", "top_p"] as const;
+/** Fields whose checks are the schema's alone (tools, formats, stops): a body with one goes to it. */
+export const SCHEMA_ONLY_FIELDS = ["n", "stop", "seed", "tools", "tool_choice", "response_format"] as const;
+/** A message's fields checked in isPlainMessage: the message schema's, all of them. */
+export const PLAIN_MESSAGE_FIELDS = ["role", "content", "name", "tool_calls", "tool_call_id"] as const;
 
 const ROLES: ReadonlySet<unknown> = new Set(["system", "developer", "user", "assistant", "tool"]);
 
