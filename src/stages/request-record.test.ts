@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { openaiChatCodec } from "../apis/openai-chat/codec.js";
 import { ClientClosedError } from "../engine/client-closed.js";
 import type { ResponseSink } from "../spec/response-sink.js";
@@ -10,6 +10,17 @@ function context(): GatewayContext {
 }
 
 describe("finalRecord", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("takes its latency when the request is over, after the attempts' ends, not as the answer ended", () => {
+    const ctx = context();
+    const now = vi.spyOn(performance, "now").mockReturnValue(ctx.startedAtMono + 40);
+    const journaled = { ...endedRecord(ctx) };
+    now.mockReturnValue(ctx.startedAtMono + 55);
+    expect(journaled.latencyMs).toBe(40);
+    expect(finalRecord(ctx).latencyMs).toBe(55);
+  });
+
   it("is the record journaled as the answer ended, built once", () => {
     const ctx = context();
     const journaled = endedRecord(ctx);

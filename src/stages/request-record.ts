@@ -12,13 +12,19 @@ export function endedRecord(ctx: GatewayContext): RequestRecord {
 
 /**
  * The record once the request is over, for the ledger, logs, metrics and traces: the one
- * journaled as the answer ended (built once, its latency the answer's end) unless the request
- * ended otherwise since (an error after the answer, the client leaving), or no answer ended.
+ * journaled as the answer ended (built once; its line is written already) with the latency of
+ * now, as a fresh record would have it (the attempts' own ends come after the answer's, and a
+ * trace's request span must contain them), unless the request ended otherwise since (an error
+ * after the answer, the client leaving), or no answer ended.
  */
 export function finalRecord(ctx: GatewayContext): RequestRecord {
   const ended = ctx.ended;
-  return ended && ended.status === ctx.status && ended.error === ctx.error ? ended.record : requestRecord(ctx);
+  if (!ended || ended.status !== ctx.status || ended.error !== ctx.error) return requestRecord(ctx);
+  ended.record.latencyMs = latencyOf(ctx);
+  return ended.record;
 }
+
+const latencyOf = (ctx: GatewayContext) => performance.now() - ctx.startedAtMono;
 
 /** The record of a request as it stands. */
 function requestRecord(ctx: GatewayContext): RequestRecord {
@@ -30,7 +36,7 @@ function requestRecord(ctx: GatewayContext): RequestRecord {
     status: ctx.status,
     outcome: outcomeOf(ctx),
     attempts: ctx.attempts,
-    latencyMs: performance.now() - ctx.startedAtMono,
+    latencyMs: latencyOf(ctx),
   };
   if (ctx.route) record.route = ctx.route.name;
   if (ctx.identity) record.identity = ctx.identity;
