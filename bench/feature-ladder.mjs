@@ -8,7 +8,7 @@
 //   full      + a virtual key with rpm/tpm limits and a budget, and a per-user budget rule: bench/gateway.yaml
 // DIST=a,b (built trees) compares builds instead: the passthrough and each build's full rung; an
 // entry `dist@--flag --flag` runs that build under node flags (DIST="dist,dist@--max-semi-space-size=32").
-// MODE nonstream|stream (nonstream), ROUNDS (6; the order reverses every other round), DUR s (5),
+// MODE nonstream|stream|long|large (nonstream; long: 2,000 chunks, large: a 1 MB answer, as bench/run.mjs's modes), ROUNDS (6; the order reverses every other round), DUR s (5),
 // WARM s (3), DIST (dist), PORT (19700: the mock; the rungs on the ports after it). Result: bench/results/<stamp>-ladder.json.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -85,13 +85,17 @@ const messages = [
   { role: "user", content: "Summarise the trade-offs between retries and fallbacks in an LLM gateway, in two sentences. (request {{n}})" },
 ];
 const bodyFile = path.join(TMP, "body.json");
-fs.writeFileSync(bodyFile, JSON.stringify(MODE === "stream" ? { model: "m", stream: true, stream_options: { include_usage: true }, messages } : { model: "m", messages }));
+const STREAMED = MODE === "stream" || MODE === "long";
+const model = { long: "m-long", large: "m-large" }[MODE] ?? "m";
+fs.writeFileSync(bodyFile, JSON.stringify(STREAMED ? { model, stream: true, stream_options: { include_usage: true }, messages } : { model, messages }));
+// The passthrough forwards these to the mock; Tollgate's m-long and m-large providers send the same.
+const MODE_HEADERS = { long: ["-H", "x-mock-chunks: 2000"], large: ["-H", "x-mock-bytes: 1048576"] }[MODE] ?? [];
 
 function wrk(rung, seconds) {
   const auth = rung.secret ? ["-H", `authorization: Bearer ${rung.secret}`] : [];
   const out = execFileSync(
     "taskset",
-    ["-c", "1", "wrk", "-t1", "-c64", `-d${seconds}s`, "--timeout", "5s", "-s", path.join(BENCH, "post.lua"), ...auth, `http://127.0.0.1:${rung.port}/v1/chat/completions`],
+    ["-c", "1", "wrk", "-t1", "-c64", `-d${seconds}s`, "--timeout", "5s", "-s", path.join(BENCH, "post.lua"), ...auth, ...MODE_HEADERS, `http://127.0.0.1:${rung.port}/v1/chat/completions`],
     {
       env: { ...process.env, BODY_FILE: bodyFile },
       timeout: (seconds + 15) * 1000,
@@ -131,7 +135,7 @@ for (const rung of rungs) {
         user_id: "bench-user",
         name: "ladder",
         team_id: "bench-team",
-        allowed_models: ["m"],
+        allowed_models: [model],
         tags: { env: "bench" },
         limits: { budgets: [{ period: "day", usd: 1e6 }], rpm: 1e9, tpm: 1e12 },
       }),
