@@ -4,6 +4,7 @@ import type { RenderedError } from "../errors/render.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
 import type { CanonicalEmbeddingResponse } from "../spec/embedding.js";
 import type { Usage } from "../spec/usage.js";
+import type { ResponseBody } from "../spec/response-sink.js";
 
 /**
  * Writes one answer's stream in the client's API. Built per request: a translating
@@ -31,9 +32,9 @@ export interface InboundCodec {
   readonly api: InboundApi;
   parseRequest(body: unknown): CanonicalRequest;
   streamEncoder(request: CanonicalRequest, upstream: { api: AnswerApi }): StreamEncoder;
-  responseBody(request: CanonicalRequest, upstream: { api: AnswerApi; response: CanonicalResponse; raw: Buffer }): string | Buffer;
+  responseBody(request: CanonicalRequest, upstream: { api: AnswerApi; response: CanonicalResponse; raw: readonly Buffer[] }): ResponseBody;
   /** The body answering an embeddings request; only a codec whose requests carry `embedding` has one. */
-  embeddingBody?(request: CanonicalRequest, upstream: { api: WireApi; response: CanonicalEmbeddingResponse & { usage: Usage }; raw: Buffer }): string | Buffer;
+  embeddingBody?(request: CanonicalRequest, upstream: { api: WireApi; response: CanonicalEmbeddingResponse & { usage: Usage }; raw: readonly Buffer[] }): ResponseBody;
   /** The body answering a token count (Gemini's countTokens); only a codec that counts has one, and its requests are answered without an upstream call. */
   tokenCountBody?(totalTokens: number): string;
   /** The error body in this API's shape. */

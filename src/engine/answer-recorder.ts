@@ -1,6 +1,7 @@
 import type { CanonicalResponse } from "../spec/canonical-response.js";
 import { foldEvents } from "../spec/fold-events.js";
 import type { UpstreamChunk } from "../spec/stream-events.js";
+import { joined } from "../transport/upstream-body.js";
 import { builtAnswer } from "./built-answer.js";
 import type { CanonicalRequest } from "../spec/canonical-request.js";
 import { ReplayedStream } from "./replayed-stream.js";
@@ -28,7 +29,7 @@ export class AnswerRecorder {
   /** The answer once relayed in full; undefined for failed, cut or cancelled ones. */
   answer(upstream: OpenedUpstream | undefined): RecordedAnswer | undefined {
     if (!upstream || upstream.kind === "embedding") return undefined;
-    if (upstream.kind === "response") return { kind: "response", api: upstream.api, response: upstream.response, raw: upstream.raw.toString("utf8") };
+    if (upstream.kind === "response") return { kind: "response", api: upstream.api, response: upstream.response, raw: joined(upstream.raw).toString("utf8") };
     if (upstream.stream.outcome !== "complete") return undefined;
     return { kind: "stream", api: upstream.api, batches: this.batches };
   }
@@ -41,5 +42,5 @@ export function replayAnswer(request: CanonicalRequest, recorded: RecordedAnswer
     return builtAnswer(request, foldEvents(recorded.batches.flat().flatMap((c) => c.events)), signal);
   }
   if (request.stream) return builtAnswer(request, recorded.response, signal);
-  return { kind: "response", api: recorded.api, response: recorded.response, raw: Buffer.from(recorded.raw, "utf8"), ttftMs: 0 };
+  return { kind: "response", api: recorded.api, response: recorded.response, raw: [Buffer.from(recorded.raw, "utf8")], ttftMs: 0 };
 }

@@ -9,6 +9,6 @@ import type { OpenedUpstream } from "./upstream-attempt.js";
  * tool loop) as the relay's input: a JSON body, or a stream when the client asked for one.
  */
 export function builtAnswer(request: CanonicalRequest, response: CanonicalResponse, signal: AbortSignal): OpenedUpstream {
-  if (!request.stream) return { kind: "response", api: "canonical", response, raw: Buffer.alloc(0), ttftMs: 0 };
+  if (!request.stream) return { kind: "response", api: "canonical", response, raw: [], ttftMs: 0 };
   return { kind: "stream", api: "canonical", stream: new ReplayedStream([chunksOfResponse(response)], signal), ttftMs: 0 };
 }

@@ -20,8 +20,10 @@ function completion(bytes: number, extra: Record<string, unknown> = {}): string 
 
 let parses = 0;
 
+/** The body arrives in reads of up to 64 KB, as a socket's would. */
 function open(body: string) {
-  const provider = scriptedProvider("up", [{ body: [{ text: body }, { end: true }] }]);
+  const reads = Array.from({ length: Math.ceil(body.length / 65_536) }, (_, k) => body.slice(k * 65_536, (k + 1) * 65_536));
+  const provider = scriptedProvider("up", [{ body: [...reads.map((text) => ({ text })), { end: true }] }]);
   const parse = provider.adapter.parseResponse;
   provider.adapter.parseResponse = (json) => {
     parses++;
@@ -39,7 +41,8 @@ describe("openUpstream, non-streamed", () => {
     expect(parses, "not parsed until read").toBe(0);
     expect(opened.usage).toEqual({ inputTokens: 11, outputTokens: 2_000, cachedInputTokens: 3, cacheWriteTokens: 0, reasoningTokens: 0, source: "reported" });
     expect(usageOf(chatRequest(false), opened)).toBe(opened.usage);
-    expect(opened.raw.toString("utf8")).toBe(body);
+    expect(opened.raw, "the reads as they came, never joined").toHaveLength(4);
+    expect(Buffer.concat(opened.raw).toString("utf8")).toBe(body);
     const small = await open(completion(1_000));
     if (small.kind !== "response") throw new Error(small.kind);
     expect(small.usage).toBeUndefined();

@@ -5,7 +5,7 @@ import { UpstreamHttpError, UpstreamProtocolError } from "../errors/upstream-err
 import type { Timeouts } from "../config/resolve.js";
 import { adapterFor, type Provider, type ProviderAdapter } from "../providers/provider.js";
 import type { UpstreamHttpResponse } from "../transport/http-transport.js";
-import { readBytes } from "../transport/upstream-body.js";
+import { joined, readParts } from "../transport/upstream-body.js";
 import type { AnswerApi, CanonicalRequest, WireApi } from "../spec/canonical-request.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
 import type { CanonicalEmbeddingResponse } from "../spec/embedding.js";
@@ -18,13 +18,16 @@ import { failureOf } from "./upstream-failure.js";
 import { UpstreamStream } from "./upstream-stream.js";
 import type { AnswerStream } from "./answer-stream.js";
 
-/** An upstream that answered; `api` is its wire format (the relay passes frames through when the client's matches). */
+/**
+ * An upstream that answered; `api` is its wire format (the relay passes frames through when the client's matches).
+ * `raw`: a whole body's bytes as the reads delivered them, sent on as they are when the client speaks `api`.
+ */
 export type OpenedUpstream =
   | { kind: "stream"; api: AnswerApi; stream: AnswerStream; ttftMs: number }
   /** `usage`: set when a large answer was read for its usage alone; `response` is then parsed when first read. */
-  | { kind: "response"; api: AnswerApi; response: CanonicalResponse; raw: Buffer; ttftMs: number; usage?: Usage }
+  | { kind: "response"; api: AnswerApi; response: CanonicalResponse; raw: readonly Buffer[]; ttftMs: number; usage?: Usage }
   /** An embeddings answer (`request.embedding`); its usage is always set, estimated when the provider reported none. */
-  | { kind: "embedding"; api: WireApi; response: CanonicalEmbeddingResponse & { usage: Usage }; raw: Buffer; ttftMs: number };
+  | { kind: "embedding"; api: WireApi; response: CanonicalEmbeddingResponse & { usage: Usage }; raw: readonly Buffer[]; ttftMs: number };
 
 type ResponseAnswer = Extract<OpenedUpstream, { kind: "response" }>;
 
@@ -53,7 +56,7 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
     if (response.status >= 400) {
       // The headers came: a stalled error body is an idle upstream, as a stalled stream is.
       if (request.stream) timer.phase("idle", timeouts.idleMs);
-      const text = (await readBody(response, timer, ERROR_BODY_LIMIT, true)).toString("utf8");
+      const text = joined(await readBody(response, timer, ERROR_BODY_LIMIT, true)).toString("utf8");
       const fields = adapter.parseError(response.status, text, response.headers);
       // The Retry-After header when sent, else a hint in the body (Gemini's RetryInfo).
       throw new UpstreamHttpError(fields.status ?? response.status, fields.message, parseRetryAfter(response.headers) ?? fields.retryAfterMs, fields);
@@ -69,7 +72,7 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
       const arrivedAt = Date.now();
       timer.dispose();
       const ttftMs = performance.now() - timer.startedAt;
-      if (raw.length >= LARGE_ANSWER_BYTES) {
+      if (byteLength(raw) >= LARGE_ANSWER_BYTES) {
         const large = largeAnswer(adapter, { kind: "response", api: adapter.nativeApi, raw, ttftMs }, arrivedAt);
         if (large) return large;
       }
@@ -88,10 +91,10 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
   }
 }
 
-function parseBody(raw: Buffer): unknown {
+function parseBody(raw: readonly Buffer[]): unknown {
   let json: unknown;
   try {
-    json = JSON.parse(raw.toString("utf8"));
+    json = JSON.parse(joined(raw).toString("utf8"));
   } catch {
     throw new UpstreamProtocolError("Upstream returned a body that is not JSON.");
   }
@@ -100,7 +103,7 @@ function parseBody(raw: Buffer): unknown {
   return json;
 }
 
-function parseAnswer(adapter: ProviderAdapter, raw: Buffer, arrivedAt: number): CanonicalResponse {
+function parseAnswer(adapter: ProviderAdapter, raw: readonly Buffer[], arrivedAt: number): CanonicalResponse {
   const parsed = adapter.parseResponse(parseBody(raw));
   // Stamped once on arrival (see frame-reader.ts), so replays match the live answer.
   parsed.created ||= Math.floor(arrivedAt / 1000);
@@ -144,11 +147,17 @@ function embeddingAdapter(provider: Provider): Required<Pick<ProviderAdapter, "b
   return { buildEmbeddingRequest: buildEmbeddingRequest.bind(provider.adapter), parseEmbeddingResponse: parseEmbeddingResponse.bind(provider.adapter) };
 }
 
+function byteLength(parts: readonly Buffer[]): number {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  return length;
+}
+
 const tooLarge = (max: number) => new UpstreamProtocolError(`Upstream response exceeds ${max} bytes.`);
 
-async function readBody(response: UpstreamHttpResponse, timer: AttemptTimer, limit: number, truncate: boolean): Promise<Buffer> {
+async function readBody(response: UpstreamHttpResponse, timer: AttemptTimer, limit: number, truncate: boolean): Promise<Buffer[]> {
   try {
-    return await readBytes(response.body, () => response.destroy(), limit, truncate ? "truncate" : tooLarge);
+    return await readParts(response.body, () => response.destroy(), limit, truncate ? "truncate" : tooLarge);
   } catch (err) {
     throw failureOf(err, timer, timer.timeouts);
   }

@@ -2,7 +2,14 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { topLevelMembers } from "./top-level-members.js";
 
-const scan = (text: string, maxDepth?: number) => topLevelMembers(Buffer.from(text, "utf8"), maxDepth);
+const scan = (text: string, maxDepth?: number) => topLevelMembers([Buffer.from(text, "utf8")], maxDepth);
+
+/** The document's bytes cut at the given places (sorted, repeats make empty parts), as a body's reads would be. */
+function cutAt(text: string, cuts: number[]): Buffer[] {
+  const bytes = Buffer.from(text, "utf8");
+  const at = cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
+  return [...at, bytes.length].map((end, k) => bytes.subarray(k === 0 ? 0 : at[k - 1], end));
+}
 const objects = fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 8 });
 const spaces = fc.constantFrom(undefined, 0, 2, "\t", " \r\n ");
 
@@ -39,6 +46,45 @@ describe("topLevelMembers", () => {
     expect(members.value("usage")).toEqual({ prompt_tokens: 3 });
     expect(members.opens("missing")).toBeUndefined();
     expect(members.value("missing")).toBeUndefined();
+  });
+
+  it("reads the same members however the bytes were split into parts, a character or an escape cut in two included", () => {
+    // Backslash runs and multi-byte characters next to quotes: the places a cut can mislead a scan.
+    const tricky = fc.string({ unit: fc.constantFrom("\\", '"', "é", "😀", "a", " ", "{", "]"), maxLength: 12 });
+    const documents = fc.oneof(
+      fc.tuple(objects, spaces).map(([object, space]) => JSON.stringify(object, null, space)),
+      fc.dictionary(tricky, tricky, { maxKeys: 4 }).map((object) => JSON.stringify(object)),
+      fc.tuple(objects, fc.nat()).map(([object, cut]) => JSON.stringify(object).slice(0, cut)),
+    );
+    let split = 0;
+    fc.assert(
+      fc.property(documents, fc.array(fc.nat(), { maxLength: 6 }), (text, cuts) => {
+        const whole = scan(text);
+        const parts = cutAt(text, cuts);
+        if (parts.length > 1) split++;
+        const members = topLevelMembers(parts);
+        expect(members === undefined).toBe(whole === undefined);
+        if (!whole) return;
+        for (const key of Object.keys(JSON.parse(text) as object)) {
+          expect(members!.opens(key)).toBe(whole.opens(key));
+          expect(members!.value(key)).toEqual(whole.value(key));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    expect(split).toBeGreaterThan(1000);
+  });
+
+  it("finds a string's end past a run of backslashes that a cut divides", () => {
+    const text = JSON.stringify({ a: "x\\\\", b: 'q\\"', usage: 1 });
+    for (let cut = 0; cut <= Buffer.byteLength(text); cut++) {
+      for (let second = cut; second <= Buffer.byteLength(text); second++) {
+        const members = topLevelMembers(cutAt(text, [cut, second]));
+        expect(members?.value("a")).toBe("x\\\\");
+        expect(members?.value("b")).toBe('q\\"');
+        expect(members?.value("usage")).toBe(1);
+      }
+    }
   });
 
   it("refuses mismatched brackets, a top level that is not an object, and nesting past the limit", () => {

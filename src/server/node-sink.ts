@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { ResponseSink } from "../spec/response-sink.js";
+import type { ResponseBody, ResponseSink } from "../spec/response-sink.js";
 import { bodyRead } from "./read-body.js";
 
 /** The pipeline's response writer over node:http. Each write goes to the socket at once: nothing is held back. */
@@ -10,10 +10,17 @@ export class NodeSink implements ResponseSink {
     return this.res.headersSent;
   }
 
-  send(status: number, headers: Record<string, string>, body: string | Buffer): void {
-    if (this.res.destroyed || this.res.headersSent) return;
-    this.res.writeHead(status, { ...headers, ...this.closing(), "content-length": String(Buffer.byteLength(body)) });
-    this.res.end(body);
+  send(status: number, headers: Record<string, string>, body: ResponseBody): void {
+    const res = this.res;
+    if (res.destroyed || res.headersSent) return;
+    res.writeHead(status, { ...headers, ...this.closing(), "content-length": String(byteLength(body)) });
+    if (typeof body === "string") return void res.end(body);
+    if (body.length < 2) return void res.end(body[0] ?? "");
+    // The parts leave in one writev, headers with them.
+    res.cork();
+    for (const part of body) res.write(part);
+    res.end();
+    res.uncork();
   }
 
   openStream(headers: Record<string, string>): void {
@@ -47,4 +54,11 @@ export class NodeSink implements ResponseSink {
     if (lastFrame && !this.res.destroyed) this.res.end(lastFrame);
     else this.res.end();
   }
+}
+
+function byteLength(body: ResponseBody): number {
+  if (typeof body === "string") return Buffer.byteLength(body);
+  let length = 0;
+  for (const part of body) length += part.length;
+  return length;
 }

@@ -1,4 +1,4 @@
-import type { ResponseSink } from "../spec/response-sink.js";
+import type { ResponseBody, ResponseSink } from "../spec/response-sink.js";
 
 /**
  * A sink that calls `onEnd` once, synchronously, just before the response's last bytes are
@@ -17,7 +17,7 @@ export class EndingSink implements ResponseSink {
     return this.inner.headersSent;
   }
 
-  send(status: number, headers: Record<string, string>, body: string | Buffer): void {
+  send(status: number, headers: Record<string, string>, body: ResponseBody): void {
     this.noteEnd();
     this.inner.send(status, headers, body);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { iterableBody, readBytes } from "./upstream-body.js";
+import { iterableBody, readBytes, readParts } from "./upstream-body.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -53,6 +53,28 @@ describe("iterableBody", () => {
     const err = await new Promise((resolve) => iterableBody(broken()).listen({ data: () => undefined, end: () => (ended = true), error: resolve }));
     expect(err).toBe(cut);
     expect(ended).toBe(false);
+  });
+});
+
+describe("readParts", () => {
+  it("keeps each read as it came, a typed array's bytes viewed, not copied", async () => {
+    const buffer = Buffer.from("ab");
+    const view = new TextEncoder().encode("xcdx").subarray(1, 3);
+    const parts = await readParts(
+      iterableBody(
+        (async function* () {
+          yield buffer;
+          yield view;
+        })(),
+      ),
+      () => undefined,
+      100,
+      "truncate",
+    );
+    expect(parts).toHaveLength(2);
+    expect(parts[0]).toBe(buffer);
+    expect(parts[1]!.toString()).toBe("cd");
+    expect(parts[1]!.buffer).toBe(view.buffer);
   });
 });
 

@@ -51,34 +51,31 @@ export function iterableBody(source: AsyncIterable<Uint8Array>): UpstreamBody {
 export type OverLimit = "truncate" | ((limit: number) => Error);
 
 /**
- * A whole body's bytes: one buffer when it came in one read. Past `limit` bytes it stops
- * reading (`stop`, which closes the connection) and truncates or fails as `over` says.
+ * A whole body's bytes, as the reads delivered them (never copied into one buffer). Past
+ * `limit` bytes it stops reading (`stop`, which closes the connection) and truncates or
+ * fails as `over` says.
  */
-export function readBytes(body: UpstreamBody, stop: () => void, limit: number, over: OverLimit): Promise<Buffer> {
+export function readParts(body: UpstreamBody, stop: () => void, limit: number, over: OverLimit): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
     let settled = false;
-    const done = () => {
-      settled = true;
-      resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size));
-    };
     body.listen({
       data(bytes) {
         if (settled) return;
         if (size + bytes.byteLength > limit) {
-          if (over === "truncate") done();
-          else {
-            settled = true;
-            reject(over(limit));
-          }
+          settled = true;
+          if (over === "truncate") resolve(parts);
+          else reject(over(limit));
           return stop();
         }
         size += bytes.byteLength;
         parts.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       },
       end() {
-        if (!settled) done();
+        if (settled) return;
+        settled = true;
+        resolve(parts);
       },
       error(err) {
         if (settled) return;
@@ -87,4 +84,14 @@ export function readBytes(body: UpstreamBody, stop: () => void, limit: number, o
       },
     });
   });
+}
+
+/** A whole body's bytes in one buffer (see readParts). */
+export async function readBytes(body: UpstreamBody, stop: () => void, limit: number, over: OverLimit): Promise<Buffer> {
+  return joined(await readParts(body, stop, limit, over));
+}
+
+/** The parts as one buffer: copied only when there are several. */
+export function joined(parts: readonly Buffer[]): Buffer {
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }

@@ -1,6 +1,7 @@
 import { GatewayError } from "../../errors/gateway-error.js";
 import { UpstreamHttpError } from "../../errors/upstream-errors.js";
 import { replayAnswer } from "../../engine/answer-recorder.js";
+import { joined } from "../../transport/upstream-body.js";
 import type { RoutedContext } from "../context.js";
 import { finalUsage } from "../final-usage.js";
 import type { OpenedUpstream } from "../../engine/upstream-attempt.js";
@@ -12,7 +13,7 @@ export function answerToStore(ctx: RoutedContext): StoredReplay | undefined {
   if (!upstream || ctx.status !== 200) return undefined;
   let outcome: StoredOutcome;
   if (upstream.kind === "embedding") {
-    outcome = { kind: "embedding", api: upstream.api, response: upstream.response, raw: upstream.raw.toString("utf8") };
+    outcome = { kind: "embedding", api: upstream.api, response: upstream.response, raw: joined(upstream.raw).toString("utf8") };
   } else {
     const answer = ctx.recorder?.answer(upstream);
     if (!answer) return undefined;
@@ -38,6 +39,6 @@ export function replayOf(ctx: RoutedContext, outcome: StoredOutcome): OpenedUpst
     // Only an upstream's rejection is kept (rejectionToStore): relayed again with its status and code.
     throw new GatewayError("upstream_rejected_request", outcome.message, { param: outcome.param, override: { status: outcome.status, type: outcome.type }, relayedCode: outcome.code });
   }
-  if (outcome.kind === "embedding") return { kind: "embedding", api: outcome.api, response: outcome.response, raw: Buffer.from(outcome.raw, "utf8"), ttftMs: 0 };
+  if (outcome.kind === "embedding") return { kind: "embedding", api: outcome.api, response: outcome.response, raw: [Buffer.from(outcome.raw, "utf8")], ttftMs: 0 };
   return replayAnswer(ctx.request, outcome.answer, ctx.signal);
 }
