@@ -5,7 +5,7 @@ import { UpstreamHttpError, UpstreamProtocolError } from "../errors/upstream-err
 import type { Timeouts } from "../config/resolve.js";
 import { adapterFor, type Provider, type ProviderAdapter } from "../providers/provider.js";
 import type { UpstreamHttpResponse } from "../transport/http-transport.js";
-import { joined, readParts } from "../transport/upstream-body.js";
+import { joined, partsLength, readParts } from "../transport/upstream-body.js";
 import type { AnswerApi, CanonicalRequest, WireApi } from "../spec/canonical-request.js";
 import type { CanonicalResponse } from "../spec/canonical-response.js";
 import type { CanonicalEmbeddingResponse } from "../spec/embedding.js";
@@ -72,7 +72,7 @@ export async function openUpstream(provider: Provider, request: CanonicalRequest
       const arrivedAt = Date.now();
       timer.dispose();
       const ttftMs = performance.now() - timer.startedAt;
-      if (byteLength(raw) >= LARGE_ANSWER_BYTES) {
+      if (partsLength(raw) >= LARGE_ANSWER_BYTES) {
         const large = largeAnswer(adapter, { kind: "response", api: adapter.nativeApi, raw, ttftMs }, arrivedAt);
         if (large) return large;
       }
@@ -145,12 +145,6 @@ function embeddingAdapter(provider: Provider): Required<Pick<ProviderAdapter, "b
   if (!buildEmbeddingRequest || !parseEmbeddingResponse)
     throw new InvalidRequestError("embeddings_not_supported", `Provider "${provider.name}" (${provider.type}) does not serve embeddings.`, { param: "model" });
   return { buildEmbeddingRequest: buildEmbeddingRequest.bind(provider.adapter), parseEmbeddingResponse: parseEmbeddingResponse.bind(provider.adapter) };
-}
-
-function byteLength(parts: readonly Buffer[]): number {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  return length;
 }
 
 const tooLarge = (max: number) => new UpstreamProtocolError(`Upstream response exceeds ${max} bytes.`);

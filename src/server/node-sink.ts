@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { ResponseBody, ResponseSink } from "../spec/response-sink.js";
+import { partsLength } from "../transport/upstream-body.js";
 import { bodyRead } from "./read-body.js";
 
 /** The pipeline's response writer over node:http. Each write goes to the socket at once: nothing is held back. */
@@ -13,7 +14,7 @@ export class NodeSink implements ResponseSink {
   send(status: number, headers: Record<string, string>, body: ResponseBody): void {
     const res = this.res;
     if (res.destroyed || res.headersSent) return;
-    res.writeHead(status, { ...headers, ...this.closing(), "content-length": String(byteLength(body)) });
+    res.writeHead(status, { ...headers, ...this.closing(), "content-length": String(typeof body === "string" ? Buffer.byteLength(body) : partsLength(body)) });
     if (typeof body === "string") return void res.end(body);
     if (body.length < 2) return void res.end(body[0] ?? "");
     // The parts leave in one writev, headers with them.
@@ -54,11 +55,4 @@ export class NodeSink implements ResponseSink {
     if (lastFrame && !this.res.destroyed) this.res.end(lastFrame);
     else this.res.end();
   }
-}
-
-function byteLength(body: ResponseBody): number {
-  if (typeof body === "string") return Buffer.byteLength(body);
-  let length = 0;
-  for (const part of body) length += part.length;
-  return length;
 }

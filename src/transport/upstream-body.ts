@@ -91,6 +91,13 @@ export async function readBytes(body: UpstreamBody, stop: () => void, limit: num
   return joined(await readParts(body, stop, limit, over));
 }
 
+/** How many bytes the parts hold. */
+export function partsLength(parts: readonly Uint8Array[]): number {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  return length;
+}
+
 /** The parts as one buffer: copied only when there are several. */
 export function joined(parts: readonly Buffer[]): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
