@@ -176,7 +176,7 @@ export class LedgerWriter {
           this.report(err);
           return false;
         }
-        this.report(new Error(`ledger refused request ${record.id}; kept in ${this.rejected.path}`, { cause: err }));
+        this.report(new Error(`ledger refused request ${record.id} (${refusal(err)}); kept in ${this.rejected.path}`, { cause: err }));
         // If even that fails the record is lost, but it could never have been written anyway.
         await this.rejected.append([record]).catch((appendError: unknown) => this.report(appendError));
         this.journal.committed([record.id]);
@@ -234,4 +234,10 @@ export class LedgerWriter {
 
 function refused(err: unknown): boolean {
   return err instanceof InvalidRecordError || isDataError(err);
+}
+
+/** What the log says about a refusal: the database's error code (its message may quote the row's values), or the record's fault. */
+function refusal(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" ? code : (err as Error).name;
 }

@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { migrate, migrations } from "../store/migrations.js";
 import { openPostgres } from "../store/postgres.js";
 import type { Sql } from "../store/sql.js";
 import { createTestDatabase, type TestDatabase } from "../store/test-support/test-database.js";
 import { insertRecords } from "./insert-records.js";
 import { LedgerMaintenance } from "./ledger-maintenance.js";
-import { DAY_MS, partitionDays } from "./partitions.js";
+import { DAY_MS, ensureDayPartition, partitionDays } from "./partitions.js";
 import { splitRange } from "./rollups.js";
 import { queryProviderHealth } from "./provider-health-query.js";
 import { insertRecordsAsBefore } from "./test-support/previous-writer.js";
@@ -83,6 +83,33 @@ describe("the partitioned ledger on postgres", () => {
     await insertRecordsAsBefore(sql, usageDataset(5, T0 + 3 * DAY_MS, HOUR, 30_001));
     expect((await maintenance.runOnce()).movedRequests).toBe(5);
     await maintenance.close();
+  });
+
+  it("makes a day's partition while that day's rows are being written: the writes wait for it, none is refused", async () => {
+    await migrate(sql);
+    const day = T0 + 10 * DAY_MS;
+    const [first, second] = usageDataset(2, day, HOUR, 50_001);
+    const waiting = async () => (await sql.query<{ n: number }>("SELECT COUNT(*) AS n FROM pg_locks WHERE NOT granted"))[0]!.n;
+    // A write of the day still open: its row sits uncommitted in the default partition.
+    let commit!: () => void;
+    const open = sql.transaction(async (tx) => {
+      await insertRecords(tx, [first!]);
+      await new Promise<void>((resolve) => (commit = resolve));
+    });
+    await vi.waitFor(() => expect(commit).toBeDefined());
+    const making = ensureDayPartition(sql, day);
+    await vi.waitFor(async () => expect(await waiting()).toBe(1));
+    // A second write arrives while the partition is being made.
+    const next = insertRecords(sql, [second!]);
+    await vi.waitFor(async () => expect(await waiting()).toBeGreaterThanOrEqual(2));
+    commit();
+    await open;
+    expect(await making).toBe(true);
+    await next;
+    expect(await count(sql, "tollgate_requests_p_default")).toBe(0);
+    expect(await count(sql, "tollgate_attempts_p_default")).toBe(0);
+    expect(await count(sql, `tollgate_requests_p_${new Date(day).toISOString().slice(0, 10).replaceAll("-", "")}`)).toBe(2);
+    expect(await count(sql, "tollgate_ledger_attempts")).toBe(2);
   });
 
   it("drops the day partitions past retention, keeping the rollups that cover them", async () => {

@@ -38,7 +38,8 @@ export async function partitionDays(sql: Sql, parent: string): Promise<number[]>
 /**
  * Gives `day` its own partition in every ledger table, if it has none. Rows of that day
  * already in the default partition are moved into it first: PostgreSQL refuses a new
- * partition whose range the default partition holds rows of.
+ * partition whose range the default partition holds rows of. Writes to the table wait
+ * meanwhile (reads do not).
  */
 export async function ensureDayPartition(sql: Sql, day: number): Promise<boolean> {
   let created = false;
@@ -51,7 +52,11 @@ export async function ensureDayPartition(sql: Sql, day: number): Promise<boolean
         const [exists] = await tx.query<{ found: boolean }>("SELECT to_regclass($1) IS NOT NULL AS found", [name]);
         if (exists?.found) return false;
         const range = `started_at >= ${day} AND started_at < ${day + DAY_MS}`;
+        // Writes to the table wait until the partition is attached, then route to it: one let
+        // through would either leave a row in the default partition that the attach then
+        // refuses, or be routed to the default one and refused by its new bound.
         await tx.exec(`
+          LOCK TABLE ${parent} IN SHARE ROW EXCLUSIVE MODE;
           CREATE TABLE ${name} (LIKE ${parent} INCLUDING DEFAULTS);
           WITH moved AS (DELETE FROM ${parent}_default WHERE ${range} RETURNING *) INSERT INTO ${name} SELECT * FROM moved;
           ALTER TABLE ${name} ADD CONSTRAINT ${name}_range CHECK (${range});
