@@ -358,7 +358,7 @@ async function startTarget(target, { nodeFlags = [] } = {}) {
   const port = PORTS[target];
   if (!(await portFree(port))) throw new Error(`port ${port} (${target}) is already in use`);
   if (target === "passthrough") {
-    const proc = start(target, "node", [path.join(BENCH, "passthrough-proxy.mjs")], { cpu: K.CPU_SUT, extraEnv: { PROXY_PORT: String(port), UPSTREAM: mockUrl(target) } });
+    const proc = start(target, "node", [...nodeFlags, path.join(BENCH, "passthrough-proxy.mjs")], { cpu: K.CPU_SUT, extraEnv: { PROXY_PORT: String(port), UPSTREAM: mockUrl(target) } });
     await waitPort(port, proc);
     return { proc, cmd: `node bench/passthrough-proxy.mjs` };
   }
@@ -960,8 +960,9 @@ async function profile() {
   const mock = startMock();
   await waitPort(PORTS.mock, mock);
   const profDir = path.join(TMP, "prof");
-  const t = await startTarget(target, { nodeFlags: ["--cpu-prof", "--cpu-prof-dir", profDir] });
   const modes = env("PROF_MODES", "nonstream stream").split(/\s+/);
+  if (env("PROF_KIND", "cpu") === "alloc") return allocationProfile(target, modes, mock);
+  const t = await startTarget(target, { nodeFlags: ["--cpu-prof", "--cpu-prof-dir", profDir] });
   const phase = progress.start("profile", modes.length);
   for (const [i, mode] of modes.entries()) {
     phase.update(i, mode);
@@ -982,6 +983,53 @@ async function profile() {
   fs.writeFileSync(dest, out);
   fs.copyFileSync(path.join(profDir, file), dest.replace(/\.txt$/, ".cpuprofile"));
   console.log(`results: ${path.relative(ROOT, dest)} (+ .cpuprofile, open in Chrome DevTools)`);
+}
+
+/**
+ * PROF_KIND=alloc: V8's sampling heap profiler over the inspector, counting what scavenges
+ * collect too (allocation, not retention), after a warm-up; bytes per request the mock answered.
+ * Works for the passthrough as well, to compare the two.
+ */
+async function allocationProfile(target, modes, mock) {
+  const inspectPort = PORTS[target] + 1000;
+  const t = await startTarget(target, { nodeFlags: [`--inspect=127.0.0.1:${inspectPort}`] });
+  for (const mode of modes) await wrk(target, mode, K.WARM);
+  const [{ webSocketDebuggerUrl }] = await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json();
+  const ws = new WebSocket(webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  const replies = new Map();
+  ws.onmessage = (m) => {
+    const reply = JSON.parse(m.data);
+    replies.get(reply.id)?.(reply);
+  };
+  let lastId = 0;
+  const call = (method, params = {}) =>
+    new Promise((resolve) => {
+      replies.set(++lastId, resolve);
+      ws.send(JSON.stringify({ id: lastId, method, params }));
+    });
+  await call("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const before = (await mockStats(target)).completed;
+  for (const mode of modes) {
+    log(`sampling ${target}'s allocations under ${mode} load for ${K.PROF_DUR}s`);
+    await wrk(target, mode, K.PROF_DUR);
+  }
+  const requests = (await mockStats(target)).completed - before;
+  const { result } = await call("HeapProfiler.stopSampling");
+  ws.close();
+  await stop(t.proc, "SIGTERM", 15_000);
+  await stop(mock);
+  const dest = path.join(BENCH, "results", `${STAMP}-alloc.txt`);
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.writeFileSync(dest.replace(/\.txt$/, ".heapprofile"), JSON.stringify(result.profile));
+  const out = await run("node", [path.join(BENCH, "heap-profile-top.mjs"), dest.replace(/\.txt$/, ".heapprofile"), String(requests), env("PROF_TOP", "30")], { timeoutS: 60 });
+  console.log(`\n${target} allocations under wrk -c${K.CONNS} (${modes.join(" + ")}, ${K.PROF_DUR}s each, after ${K.WARM}s of each)\n`);
+  console.log(out);
+  fs.writeFileSync(dest, out);
+  console.log(`results: ${path.relative(ROOT, dest)} (+ .heapprofile, open in Chrome DevTools)`);
 }
 
 try {
