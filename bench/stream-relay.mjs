@@ -67,6 +67,34 @@ function sink() {
   };
 }
 
+/** The transport's body (transport/upstream-body.ts): the reads pushed to one listener as undici's handler does, pausable. */
+function upstreamBody() {
+  let listener;
+  let next = 0;
+  let paused = false;
+  const flow = () => {
+    while (!paused && next < reads.length) listener.data(reads[next++]);
+    if (!paused && next === reads.length) {
+      next++;
+      listener.end();
+    }
+  };
+  return {
+    listen(l) {
+      listener = l;
+      queueMicrotask(flow);
+    },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      if (!paused) return;
+      paused = false;
+      queueMicrotask(flow);
+    },
+  };
+}
+
 function body() {
   const readable = new Readable({ read() {} });
   for (const r of reads) readable.push(r);
@@ -86,8 +114,7 @@ async function gateway(dist) {
   const adapter = createOpenAIChatAdapter({ baseURL: "http://upstream.test/v1", headers: {}, streamUsageOption: true });
   const transport = {
     async send() {
-      const readable = body();
-      return { status: 200, headers: {}, body: readable, destroy: () => readable.destroy() };
+      return { status: 200, headers: {}, body: upstreamBody(), destroy() {} };
     },
   };
   const provider = { name: "up", type: "openai", adapter, transport };
