@@ -89,7 +89,9 @@ describe("the partitioned ledger on postgres", () => {
     await migrate(sql);
     const day = T0 + 10 * DAY_MS;
     const [first, second] = usageDataset(2, day, HOUR, 50_001);
-    const waiting = async () => (await sql.query<{ n: number }>("SELECT COUNT(*) AS n FROM pg_locks WHERE NOT granted"))[0]!.n;
+    // Lock waits on this test's tables only: other test files share the server.
+    const waiting = async () =>
+      (await sql.query<{ n: number }>("SELECT COUNT(*) AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE NOT l.granted AND c.relnamespace = current_schema()::regnamespace"))[0]!.n;
     // A write of the day still open: its row sits uncommitted in the default partition.
     let commit!: () => void;
     const open = sql.transaction(async (tx) => {
