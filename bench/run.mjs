@@ -6,6 +6,7 @@
 //   npm run bench -- --check          a quick run that exits 3 when a ratio or added latency is over its target
 //   npm run bench:concurrency         9,500 slow streams held open: RSS per stream, TTFT added at that load
 //   npm run bench -- --profile        node --cpu-prof on Tollgate under load: top self-time functions
+//                                     (PROF_KIND=alloc: bytes allocated by site; PROF_KIND=native: perf, inside native code)
 //
 // Layout on a 2-core box: the gateway under test alone on CPU_SUT (0); wrk, the mock upstream,
 // the probes and the stream holder on CPU_LOAD (1). See docs/benchmarks.md.
@@ -962,6 +963,7 @@ async function profile() {
   const profDir = path.join(TMP, "prof");
   const modes = env("PROF_MODES", "nonstream stream").split(/\s+/);
   if (env("PROF_KIND", "cpu") === "alloc") return allocationProfile(target, modes, mock);
+  if (env("PROF_KIND", "cpu") === "native") return nativeProfile(target, modes, mock);
   const t = await startTarget(target, { nodeFlags: ["--cpu-prof", "--cpu-prof-dir", profDir] });
   const phase = progress.start("profile", modes.length);
   for (const [i, mode] of modes.entries()) {
@@ -1030,6 +1032,50 @@ async function allocationProfile(target, modes, mock) {
   console.log(out);
   fs.writeFileSync(dest, out);
   console.log(`results: ${path.relative(ROOT, dest)} (+ .heapprofile, open in Chrome DevTools)`);
+}
+
+/**
+ * PROF_KIND=native: `perf record` (a software clock, which a VM without hardware counters still
+ * has) on the target under load after a warm-up, JavaScript frames named by --perf-basic-prof:
+ * where the time goes inside native code (SQLite, V8's API and GC, the kernel), which a V8 CPU
+ * profile shows only as one frame. µs per request the mock answered, by library and by symbol.
+ * Needs `perf` (Debian: apt-get install linux-perf).
+ */
+async function nativeProfile(target, modes, mock) {
+  const t = await startTarget(target, { nodeFlags: ["--perf-basic-prof"] });
+  for (const mode of modes) await wrk(target, mode, K.WARM);
+  const data = path.join(TMP, "perf.data");
+  const hz = 999;
+  const before = (await mockStats(target)).completed;
+  const seconds = K.PROF_DUR * modes.length + 1;
+  const recording = run("perf", ["record", "-e", "cpu-clock", "-F", String(hz), "-g", "-p", String(t.proc.pid), "-o", data, "--", "sleep", String(seconds)], { timeoutS: seconds + 30 });
+  for (const mode of modes) {
+    log(`sampling ${target} with perf under ${mode} load for ${K.PROF_DUR}s`);
+    await wrk(target, mode, K.PROF_DUR);
+  }
+  await recording;
+  const requests = (await mockStats(target)).completed - before;
+  await stop(t.proc, "SIGTERM", 15_000);
+  await stop(mock);
+  const usPerSample = 1e6 / hz;
+  const report = async (sort) => {
+    const text = await run("perf", ["report", "-i", data, "--no-children", "--sort", sort, "--stdio", "--percent-limit", "0.3", "-F", `sample,${sort}`], { timeoutS: 120 });
+    const rows = text
+      .split("\n")
+      .map((line) => line.match(/^\s*(\d+)\s+(.*)$/))
+      .filter((m) => m !== null)
+      .map(([, samples, what]) => ({ us: (Number(samples) * usPerSample) / requests, what: what.trim() }))
+      .sort((a, b) => b.us - a.us);
+    return rows.slice(0, Number(env("PROF_TOP", "30"))).map(({ us, what }) => `${us.toFixed(2).padStart(8)} µs  ${what}`);
+  };
+  const out = [`${requests} requests; µs of CPU per request (every thread), sampled at ${hz} Hz`, "\nBy library:", ...(await report("dso")), "\nBy symbol:", ...(await report("dso,sym"))].join("\n");
+  console.log(`\n${target} native profile under wrk -c${K.CONNS} (${modes.join(" + ")}, ${K.PROF_DUR}s each, after ${K.WARM}s of each)\n`);
+  console.log(out);
+  const dest = path.join(BENCH, "results", `${STAMP}-native.txt`);
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.writeFileSync(dest, out);
+  fs.copyFileSync(data, dest.replace(/\.txt$/, ".perf.data"));
+  console.log(`results: ${path.relative(ROOT, dest)} (+ .perf.data with call chains: perf report -i FILE -G --symbols NAME)`);
 }
 
 try {
