@@ -1039,7 +1039,8 @@ async function allocationProfile(target, modes, mock) {
  * has) on the target under load after a warm-up, JavaScript frames named by --perf-basic-prof:
  * where the time goes inside native code (SQLite, V8's API and GC, the kernel), which a V8 CPU
  * profile shows only as one frame. µs per request the mock answered, by library and by symbol.
- * Needs `perf` (Debian: apt-get install linux-perf).
+ * Needs `perf` (Debian: apt-get install linux-perf). V8 writes the JIT's symbols to
+ * /tmp/perf-PID.map, where a later `perf report` of the kept .perf.data reads them: left there.
  */
 async function nativeProfile(target, modes, mock) {
   const t = await startTarget(target, { nodeFlags: ["--perf-basic-prof"] });
